@@ -1,4 +1,5 @@
 // Bundles the extension, the CLI and the webview front ends with esbuild.
+import { existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -24,13 +25,16 @@ const builds = [
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
   },
-  {
+];
+// Tests that run inside VS Code's extension host (test/ui starts them); never packaged.
+if (existsSync('test/vscode/index.ts')) {
+  builds.push({
     ...common,
     entryPoints: { 'test/index': 'test/vscode/index.ts' },
     outdir: 'out',
     external: [...common.external, 'mocha'],
-  },
-];
+  });
+}
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

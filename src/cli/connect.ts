@@ -1,0 +1,90 @@
+// Builds a connection for a CLI command from --host (a name in mailwright.yaml or user@host[:port]).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig, formatIssue } from '../core/config';
+import { checkSshTarget } from '../core/config/ssh-target';
+import {
+  defaultKnownHosts,
+  EnvSecretStore,
+  KnownHosts,
+  RemoteConnection,
+  type AuthMethod,
+} from '../core/remote';
+import { info, UsageError } from './output';
+
+export interface ConnectFlags {
+  host?: string;
+  config?: string;
+  identity?: string;
+  'accept-new-host-key'?: boolean;
+  'known-hosts'?: string;
+  verbose?: boolean;
+}
+
+export const CONNECT_OPTIONS = {
+  host: { type: 'string' },
+  config: { type: 'string' },
+  identity: { type: 'string', short: 'i' },
+  'accept-new-host-key': { type: 'boolean' },
+  'known-hosts': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
+
+function knownHostsFrom(flags: ConnectFlags): KnownHosts {
+  const defaults = defaultKnownHosts();
+  return flags['known-hosts'] ? new KnownHosts([], resolve(flags['known-hosts'])) : defaults;
+}
+
+function connectionFor(
+  name: string,
+  target: { user: string; host: string; port: number },
+  auth: AuthMethod,
+  identityFile: string | undefined,
+  flags: ConnectFlags,
+): RemoteConnection {
+  return new RemoteConnection({
+    name,
+    target,
+    auth,
+    identityFile,
+    knownHosts: knownHostsFrom(flags),
+    secrets: new EnvSecretStore(),
+    log: flags.verbose ? info : undefined,
+    confirmUnknownHostKey: async (key) => {
+      if (flags['accept-new-host-key']) {
+        info(`Trusting new host key of ${key.host}:${key.port}: ${key.keyType} ${key.fingerprint}`);
+        return true;
+      }
+      info(
+        `The host key of ${key.host}:${key.port} is not known: ${key.keyType} ${key.fingerprint}\n` +
+          'Check it against the fingerprint your provider shows, then run again with --accept-new-host-key.',
+      );
+      return false;
+    },
+  });
+}
+
+/** --host NAME picks a host from mailwright.yaml; anything else is read as [user@]host[:port]. */
+export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConnection> {
+  if (!flags.host)
+    throw new UsageError('--host is required: a host name from mailwright.yaml or user@host[:port].');
+  const configPath = resolve(flags.config ?? 'mailwright.yaml');
+  if (existsSync(configPath)) {
+    const loaded = await loadConfig(configPath);
+    const host = loaded.config?.hosts.find((h) => h.name === flags.host);
+    if (host) {
+      const errors = loaded.issues.filter((i) => i.severity === 'error');
+      if (errors.length > 0) throw new UsageError(errors.map(formatIssue).join('\n'));
+      const identity = flags.identity ?? host.identityFile;
+      return connectionFor(host.name, host.ssh, host.auth ?? (identity ? 'key' : 'agent'), identity, flags);
+    }
+  }
+  const parsed = checkSshTarget(flags.host);
+  if (!parsed.ok) {
+    throw new UsageError(
+      `--host "${flags.host}" is neither a host in ${configPath} nor a valid SSH target (${parsed.reason}). Example: --host root@mail.example.com:22`,
+    );
+  }
+  const auth: AuthMethod = flags.identity ? 'key' : process.env.SSH_AUTH_SOCK ? 'agent' : 'password';
+  return connectionFor(parsed.target.host, parsed.target, auth, flags.identity, flags);
+}

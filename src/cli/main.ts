@@ -1,0 +1,79 @@
+// mailwright — the headless command line over the same core the extension uses.
+import { parseArgs } from 'node:util';
+import { gatherFacts } from '../core/facts';
+import { CancelledError, RemoteError } from '../core/remote';
+import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
+import { printJson, UsageError } from './output';
+
+const USAGE = `Usage: mailwright <command> [options]
+
+Commands:
+  facts --host <name|user@host[:port]>   Gather a server's facts in one SSH round trip and print them as JSON
+
+Connection options:
+  --host <name|user@host[:port]>  a host from mailwright.yaml, or an SSH target
+  --config <file>                 mailwright.yaml to read (default: ./mailwright.yaml)
+  -i, --identity <file>           private key file (default: ssh-agent, else MAILWRIGHT_SSH_PASSWORD)
+  --accept-new-host-key           trust a host key seen for the first time (a changed key is always refused)
+  --known-hosts <file>            Mailwright's known-hosts file (default: ~/.config/mailwright/known_hosts)
+  -v, --verbose                   show connection progress
+
+Secrets come from the environment only: MAILWRIGHT_SSH_PASSWORD, MAILWRIGHT_KEY_PASSPHRASE,
+MAILWRIGHT_SUDO_PASSWORD (each may be suffixed with _<HOST NAME> for one host).
+`;
+
+type Command = (args: string[], signal: AbortSignal) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  async facts(args, signal) {
+    const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
+    const conn = await connectFromFlags(values as ConnectFlags);
+    try {
+      printJson(await gatherFacts(conn, { signal }));
+      return 0;
+    } finally {
+      conn.close();
+    }
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`mailwright: unknown command "${name}".\n\n${USAGE}`);
+    return 2;
+  }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await command(rest, abort.signal);
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof CancelledError) {
+      process.stderr.write('mailwright: cancelled\n');
+      return 130;
+    }
+    if (
+      err instanceof UsageError ||
+      err instanceof RemoteError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      process.stderr.write(`mailwright: ${err.message}\n`);
+      return err instanceof UsageError || !(err instanceof RemoteError) ? 2 : 1;
+    }
+    process.stderr.write(`mailwright: ${err.stack ?? err.message}\n`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

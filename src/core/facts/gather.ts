@@ -1,0 +1,26 @@
+// Facts in one round trip: one exec channel runs the whole script.
+import { type RemoteConnection, secretKeys, shellScript } from '../remote';
+import { factsScript } from './script';
+import { parseFacts } from './parse';
+import type { Facts } from './types';
+
+export interface GatherOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export async function gatherFacts(conn: RemoteConnection, opts: GatherOptions = {}): Promise<Facts> {
+  // A stored sudo password goes to the script on stdin so root-only facts can be read; never prompted for here.
+  const sudoPassword = conn.isRoot
+    ? undefined
+    : await conn.options.secrets.get(secretKeys.sudoPassword(conn.options.name));
+  const started = performance.now();
+  await conn.connect();
+  const result = await conn.exec(shellScript(factsScript()), {
+    stdin: sudoPassword ? `${sudoPassword}\n` : '',
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    check: false,
+  });
+  return parseFacts(result.stdout, Math.round(performance.now() - started));
+}

@@ -1,0 +1,4 @@
+export * from './gather';
+export * from './parse';
+export * from './script';
+export * from './types';

@@ -1,0 +1,200 @@
+// Turns the tagged output of the facts script into Facts. Pure, so every
+// odd system (TinyCore installer, rescue shell, container) is unit-tested.
+import type { Facts, ListeningSocket } from './types';
+
+export function splitSections(output: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  let name: string | undefined;
+  let lines: string[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^@@mw:([a-z0-9-]+)$/.exec(line);
+    if (m) {
+      if (name) sections.set(name, lines.join('\n').trim());
+      name = m[1];
+      lines = [];
+    } else if (name) {
+      lines.push(line);
+    }
+  }
+  if (name) sections.set(name, lines.join('\n').trim());
+  return sections;
+}
+
+function parseOsRelease(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+const SUPPORTED: Record<string, string[]> = { debian: ['12', '13'], ubuntu: ['22.04', '24.04'] };
+
+/** "0100007F:0019" (little-endian IPv4) or 32 hex digits in 4-byte little-endian words (IPv6). */
+function decodeProcAddress(hex: string): string {
+  const bytes = Buffer.from(hex, 'hex');
+  if (bytes.length === 4) return [...bytes].reverse().join('.');
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 4) {
+    const w = Buffer.from(bytes.subarray(i, i + 4)).reverse();
+    words.push(w.toString('hex', 0, 2), w.toString('hex', 2, 4));
+  }
+  return words
+    .map((w) => w.replace(/^0+(?=.)/, ''))
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::')
+    .replace(/:::+/, '::');
+}
+
+export function parseListening(tcp: string): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const line of tcp.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[3] !== '0A') continue; // 0A = LISTEN
+    const [addrHex, portHex] = (f[1] ?? '').split(':');
+    if (!addrHex || !portHex) continue;
+    out.push({ address: decodeProcAddress(addrHex), port: parseInt(portHex, 16) });
+  }
+  return out;
+}
+
+/** Global-scope addresses from `ip -o addr show`. */
+export function parseAddresses(text: string): { ipv4: string[]; ipv6: string[] } {
+  const ipv4: string[] = [];
+  const ipv6: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /\binet(6?)\s+([0-9a-fA-F.:]+)\/\d+.*\bscope global\b/.exec(line);
+    if (!m) continue;
+    (m[1] ? ipv6 : ipv4).push(m[2]!);
+  }
+  return { ipv4: [...new Set(ipv4)], ipv6: [...new Set(ipv6)] };
+}
+
+function detectSystemState(sections: Map<string, string>, os: Record<string, string>): Facts['system'] {
+  const markers = (sections.get('markers') ?? '').split('\n');
+  const banner = sections.get('banner') ?? '';
+  if (markers.includes('tinycore') || /Welcome to TinyCore/i.test(banner) || os.ID === 'tinycore') {
+    return {
+      state: 'installing',
+      reason:
+        'The server answers with TinyCore Linux: the provider is still installing the OS. Wait a few minutes and retry.',
+    };
+  }
+  if (markers.includes('debian-installer') || markers.includes('subiquity')) {
+    return {
+      state: 'installing',
+      reason: 'The OS installer is still running. Wait until it finishes and retry.',
+    };
+  }
+  if (markers.some((m) => /^status: running/.test(m))) {
+    return {
+      state: 'installing',
+      reason: 'cloud-init is still configuring the server. Wait a minute and retry.',
+    };
+  }
+  if (markers.includes('rescue-motd')) {
+    return {
+      state: 'rescue',
+      reason:
+        'The server is booted into its provider’s rescue system. Reboot it into the installed OS first.',
+    };
+  }
+  if (!os.ID) {
+    return {
+      state: 'installing',
+      reason: 'The server has no /etc/os-release: it is not a finished Linux install yet.',
+    };
+  }
+  return { state: 'ready' };
+}
+
+function lines(text: string | undefined): string[] {
+  return (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+export function parseFacts(output: string, durationMs: number, now = new Date()): Facts {
+  const s = splitSections(output);
+  const [uid = '', user = '', groups = ''] = (s.get('id') ?? '').split('\n');
+  const osr = parseOsRelease(s.get('os-release') ?? '');
+  const [kernel = '', arch = ''] = lines(s.get('uname'));
+  const [hostname = '', fqdn = ''] = lines(s.get('hostname'));
+  const df = lines(s.get('df'))[1]?.split(/\s+/) ?? [];
+  const mem = Object.fromEntries(
+    lines(s.get('meminfo')).map((l) => {
+      const [k, v] = l.split(/:\s+/);
+      return [k, parseInt(v ?? '0', 10) * 1024];
+    }),
+  );
+  const pkg = lines(s.get('chasquid-pkg'))[0]?.split(/\s+/)[1];
+  const binary = lines(s.get('chasquid-bin'))[0];
+  const [active, enabled] = lines(s.get('chasquid-service'));
+  const sudoLine = lines(s.get('sudo'))[0] ?? 'none';
+  const sudo = (
+    ['root', 'nopasswd', 'password'].includes(sudoLine)
+      ? sudoLine
+      : sudoLine === 'password-unknown'
+        ? 'password'
+        : 'none'
+  ) as Facts['sudo'];
+  const id = (osr.ID ?? '').toLowerCase();
+  const versionId = osr.VERSION_ID ?? '';
+  const listening = [...parseListening(s.get('tcp') ?? ''), ...parseListening(s.get('tcp6') ?? '')];
+  const confFiles = s.has('conf-files')
+    ? Object.fromEntries(
+        lines(s.get('conf-files')).map((l) => {
+          const [hash, ...path] = l.split(/\s+/);
+          return [path.join(' '), hash ?? ''];
+        }),
+      )
+    : undefined;
+
+  return {
+    gatheredAt: now.toISOString(),
+    durationMs,
+    login: { user: user.trim(), uid: Number(uid.trim()), groups: groups.trim().split(/\s+/).filter(Boolean) },
+    system: detectSystemState(s, osr),
+    os: {
+      id,
+      versionId,
+      prettyName: osr.PRETTY_NAME ?? (id ? `${id} ${versionId}` : 'unknown'),
+      codename: osr.VERSION_CODENAME ?? '',
+      supported: SUPPORTED[id]?.includes(versionId) ?? false,
+    },
+    kernel,
+    arch,
+    systemd: lines(s.get('systemd'))[0] === 'yes',
+    hostname,
+    fqdn: fqdn || hostname,
+    addresses: parseAddresses(s.get('addr') ?? ''),
+    ipv6: {
+      disabledBySysctl: lines(s.get('ipv6-disabled'))[0] === '1',
+      netplanFiles: lines(s.get('netplan')),
+    },
+    listening,
+    hasApt: lines(s.get('apt')).length > 0,
+    chasquid: {
+      installed: Boolean(pkg || binary),
+      version: pkg,
+      binary,
+      active,
+      enabled,
+    },
+    resources: {
+      diskFreeBytes: parseInt(df[3] ?? '0', 10) * 1024,
+      diskTotalBytes: parseInt(df[1] ?? '0', 10) * 1024,
+      memTotalBytes: mem.MemTotal ?? 0,
+      memAvailableBytes: mem.MemAvailable ?? 0,
+    },
+    sudo,
+    confFiles,
+  };
+}
+
+/** Ports a listening socket list covers, sorted and unique. */
+export function listeningPorts(facts: Facts): number[] {
+  return [...new Set(facts.listening.map((l) => l.port))].sort((a, b) => a - b);
+}

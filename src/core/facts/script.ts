@@ -1,0 +1,70 @@
+// The script that gathers every fact in one SSH round trip. It must run under
+// dash, bash and busybox sh (an installer or rescue system may answer SSH),
+// never fail as a whole, and print tagged sections that parse.ts turns into
+// Facts. An optional sudo password is read from stdin (never argv) so root-only
+// files can be looked at.
+
+/** Each section prints one kind of raw fact; sections are independent of each other. */
+export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
+  ['id', 'id -u; id -un; id -Gn'],
+  ['os-release', 'cat /etc/os-release || cat /usr/lib/os-release'],
+  ['banner', 'head -c 2000 /etc/motd; head -c 500 /etc/issue'],
+  [
+    'markers',
+    `[ -e /usr/bin/tce-load ] && echo tinycore
+{ [ -d /lib/debian-installer ] || [ -e /var/run/debian-installer ]; } && echo debian-installer
+grep -qi 'rescue system' /etc/motd && echo rescue-motd
+grep -qw subiquity /proc/cmdline && echo subiquity
+command -v cloud-init >/dev/null && cloud-init status | head -1`,
+  ],
+  ['uname', 'uname -r; uname -m'],
+  ['systemd', '[ -d /run/systemd/system ] && echo yes'],
+  ['hostname', 'hostname; hostname -f'],
+  ['addr', 'ip -o addr show'],
+  ['tcp', 'cat /proc/net/tcp'],
+  ['tcp6', 'cat /proc/net/tcp6'],
+  ['ipv6-disabled', 'cat /proc/sys/net/ipv6/conf/all/disable_ipv6'],
+  ['netplan', 'ls /etc/netplan/*.yaml'],
+  ['apt', 'command -v apt-get'],
+  ['df', 'df -Pk /'],
+  ['meminfo', "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo"],
+  ['chasquid-bin', 'command -v chasquid'],
+  ['chasquid-pkg', 'dpkg-query -W chasquid'],
+  [
+    'chasquid-service',
+    '[ -d /run/systemd/system ] && { systemctl is-active chasquid; systemctl is-enabled chasquid; }',
+  ],
+  [
+    'sudo',
+    // A password read from stdin validates sudo once; the later \`sudo -n\` in the same shell then succeeds.
+    // Root-only facts follow in the same section for that reason.
+    `if [ "$(id -u)" = 0 ]; then mode=root; p=
+elif sudo -n true; then mode=nopasswd; p="sudo -n"
+elif IFS= read -r pw && [ -n "$pw" ] && printf '%s\\n' "$pw" | sudo -S -p '' -v; then mode=password; p="sudo -n"
+elif id -Gn | grep -qwE 'sudo|wheel|admin'; then mode=password-unknown
+else mode=none
+fi
+pw=
+echo "$mode"
+[ "$mode" = root ] || [ -n "\${p:-}" ] || exit 0
+sec conf-files
+$p find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +`,
+  ],
+];
+
+/** Prints a section header; sections run in subshells so one failing cannot stop the rest. */
+const PRELUDE = `exec 2>/dev/null
+sec() { printf '\\n@@mw:%s\\n' "$1"; }
+`;
+
+export function sectionScript(name: string, shell: string): string {
+  return `sec ${name}\n( ${shell}\n)\n`;
+}
+
+export function factsScript(): string {
+  return PRELUDE + FACT_SECTIONS.map(([name, shell]) => sectionScript(name, shell)).join('') + 'sec end\n';
+}
+
+export function singleSectionScript(name: string, shell: string): string {
+  return PRELUDE + sectionScript(name, shell);
+}

@@ -1,0 +1,47 @@
+/** What Mailwright knows about a server after one round trip. */
+export interface Facts {
+  gatheredAt: string;
+  /** Wall time of the gathering round trip, in milliseconds. */
+  durationMs: number;
+  login: { user: string; uid: number; groups: string[] };
+  /** Whether the machine is a finished OS, or still an installer/rescue system. */
+  system: { state: 'ready' | 'installing' | 'rescue'; reason?: string };
+  os: {
+    id: string;
+    versionId: string;
+    prettyName: string;
+    codename: string;
+    /** Debian 12/13, Ubuntu 22.04/24.04: the systems the recipe is written for. */
+    supported: boolean;
+  };
+  kernel: string;
+  arch: string;
+  systemd: boolean;
+  hostname: string;
+  fqdn: string;
+  addresses: { ipv4: string[]; ipv6: string[] };
+  ipv6: { disabledBySysctl: boolean; netplanFiles: string[] };
+  listening: ListeningSocket[];
+  hasApt: boolean;
+  chasquid: {
+    installed: boolean;
+    version?: string;
+    binary?: string;
+    active?: string;
+    enabled?: string;
+  };
+  resources: {
+    diskFreeBytes: number;
+    diskTotalBytes: number;
+    memTotalBytes: number;
+    memAvailableBytes: number;
+  };
+  sudo: 'root' | 'nopasswd' | 'password' | 'none';
+  /** sha256 of each file under /etc/chasquid, when root access was available. */
+  confFiles?: Record<string, string>;
+}
+
+export interface ListeningSocket {
+  address: string;
+  port: number;
+}

@@ -1,0 +1,171 @@
+// Reading and atomically replacing files on a server. A write uploads to a
+// private temp file, copies it next to the target, gives it the target's
+// owner and mode, keeps the previous version, and renames it into place, so
+// an interrupted write never leaves a half-written file behind.
+import { createHash, randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { shellCommand, shellScript } from './quote';
+import type { RemoteConnection } from './connection';
+import { CancelledError, RemoteError } from './errors';
+
+/** Where the previous version of every file Mailwright replaced is kept. */
+export const BACKUP_ROOT = '/var/backups/mailwright';
+
+export function backupPathFor(path: string): string {
+  return posix.join(BACKUP_ROOT, path) + '.prev';
+}
+
+export interface WriteOptions {
+  /** Mode for a new file (octal string like "0640"); an existing file keeps its own unless set here. */
+  mode?: string;
+  /** owner[:group] for a new file; an existing file keeps its own unless set here. */
+  owner?: string;
+  signal?: AbortSignal;
+}
+
+export interface WriteResult {
+  path: string;
+  /** Whether a previous version existed (and was kept in backupPath). */
+  replaced: boolean;
+  backupPath: string;
+}
+
+function assertAbsolute(path: string): void {
+  if (!posix.isAbsolute(path) || path.split('/').includes('..')) {
+    throw new RemoteError(`Remote path must be absolute and without "..": ${path}`);
+  }
+}
+
+/** Reads a file as root when needed (config files are often not readable by the login user). */
+export async function readRemoteFile(conn: RemoteConnection, path: string): Promise<Buffer> {
+  assertAbsolute(path);
+  if (conn.isRoot) {
+    const sftp = await conn.sftp();
+    return new Promise<Buffer>((resolve, reject) =>
+      sftp.readFile(path, (err: Error | undefined, data: Buffer) =>
+        err ? reject(new RemoteError(`Cannot read ${path}: ${err.message}`)) : resolve(data),
+      ),
+    );
+  }
+  const result = await conn.exec(shellCommand(['base64', '-w0', '--', path]), { sudo: true });
+  return Buffer.from(result.stdout.trim(), 'base64');
+}
+
+/** Whether a remote file exists (as root). */
+export async function remoteFileExists(conn: RemoteConnection, path: string): Promise<boolean> {
+  assertAbsolute(path);
+  const r = await conn.exec(shellCommand(['test', '-e', path]), { sudo: true, check: false });
+  return r.exitCode === 0;
+}
+
+async function upload(
+  conn: RemoteConnection,
+  tempPath: string,
+  content: Buffer,
+  signal?: AbortSignal,
+): Promise<void> {
+  const sftp = await conn.sftp();
+  await new Promise<void>((resolve, reject) => {
+    const stream = sftp.createWriteStream(tempPath, { mode: 0o600 });
+    const onAbort = () => {
+      stream.destroy();
+      reject(new CancelledError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('error', (e: Error) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(new RemoteError(`Upload to ${tempPath} failed: ${e.message}`));
+    });
+    stream.on('close', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    stream.end(content);
+  });
+}
+
+// $1 target, $2 uploaded temp, $3 backup path, $4 mode for new/forced, $5 owner for new/forced,
+// $6 force (1/0), $7 sha256 of the intended content (a cut upload must never be installed)
+const INSTALL_SCRIPT = `set -eu
+t=$1 up=$2 bak=$3 mode=$4 owner=$5 force=$6 sum=$7
+dir=$(dirname -- "$t")
+new="$dir/.mailwright-new.$$"
+trap 'rm -f -- "$new" "$up"' EXIT
+[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 3; }
+got=$(sha256sum < "$up" | cut -d' ' -f1)
+[ "$got" = "$sum" ] || { echo "upload of $t is incomplete (checksum mismatch); the file was not changed" >&2; exit 5; }
+cp -- "$up" "$new"
+mkdir -p -m 0700 -- "$(dirname -- "$bak")"
+if [ -e "$t" ]; then
+  chown --reference="$t" -- "$new"
+  chmod --reference="$t" -- "$new"
+  cp -p -- "$t" "$bak"
+  rm -f -- "$bak.absent"
+  echo replaced
+else
+  chmod 0644 -- "$new"
+  rm -f -- "$bak"
+  : > "$bak.absent"
+  echo created
+fi
+if [ "$force" = 1 ] || [ ! -e "$t" ]; then
+  [ -z "$mode" ] || chmod -- "$mode" "$new"
+  [ -z "$owner" ] || chown -- "$owner" "$new"
+fi
+sync -- "$new" 2>/dev/null || true
+mv -f -- "$new" "$t"
+`;
+
+export async function writeRemoteFileAtomic(
+  conn: RemoteConnection,
+  path: string,
+  content: string | Buffer,
+  opts: WriteOptions = {},
+): Promise<WriteResult> {
+  assertAbsolute(path);
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  // A private name in /tmp: the SFTP user may not be able to write the target directory.
+  const temp = `/tmp/.mailwright-upload-${randomBytes(8).toString('hex')}`;
+  await upload(conn, temp, bytes, opts.signal);
+  const force = opts.mode !== undefined || opts.owner !== undefined ? '1' : '0';
+  const backupPath = backupPathFor(path);
+  const result = await conn.exec(
+    shellScript(INSTALL_SCRIPT, [
+      path,
+      temp,
+      backupPath,
+      opts.mode ?? '',
+      opts.owner ?? '',
+      force,
+      createHash('sha256').update(bytes).digest('hex'),
+    ]),
+    { sudo: true, signal: opts.signal },
+  );
+  return { path, replaced: result.stdout.trim() === 'replaced', backupPath };
+}
+
+const RESTORE_SCRIPT = `set -eu
+t=$1 bak=$2
+if [ -e "$bak" ]; then
+  new="$(dirname -- "$t")/.mailwright-restore.$$"
+  cp -p -- "$bak" "$new"
+  mv -f -- "$new" "$t"
+  echo restored
+elif [ -e "$bak.absent" ]; then
+  rm -f -- "$t"
+  echo removed
+else
+  echo "no previous version of $t is kept" >&2
+  exit 4
+fi
+`;
+
+/** Puts back the version a previous writeRemoteFileAtomic replaced (or removes a file it created). */
+export async function restoreRemoteFile(
+  conn: RemoteConnection,
+  path: string,
+): Promise<'restored' | 'removed'> {
+  assertAbsolute(path);
+  const r = await conn.exec(shellScript(RESTORE_SCRIPT, [path, backupPathFor(path)]), { sudo: true });
+  return r.stdout.trim() as 'restored' | 'removed';
+}

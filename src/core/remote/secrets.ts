@@ -1,0 +1,62 @@
+// Where passwords and passphrases come from. The extension backs this with
+// VS Code SecretStorage; the CLI with environment variables. Secrets stay in memory.
+
+export interface SecretStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Secret keys are namespaced per host so two servers never share a password by accident. */
+export const secretKeys = {
+  sshPassword: (hostName: string) => `ssh-password:${hostName}`,
+  keyPassphrase: (hostName: string) => `key-passphrase:${hostName}`,
+  sudoPassword: (hostName: string) => `sudo-password:${hostName}`,
+};
+
+const envNames: Record<string, string> = {
+  'ssh-password': 'MAILWRIGHT_SSH_PASSWORD',
+  'key-passphrase': 'MAILWRIGHT_KEY_PASSPHRASE',
+  'sudo-password': 'MAILWRIGHT_SUDO_PASSWORD',
+};
+
+/** Env var for a secret key: the per-host variable (e.g. MAILWRIGHT_SUDO_PASSWORD_SANDBOX) wins over the generic one. */
+export function envNamesFor(key: string): string[] {
+  const [kind, host = ''] = key.split(':', 2);
+  const base = envNames[kind ?? ''];
+  if (!base) return [];
+  const suffix = host.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return suffix ? [`${base}_${suffix}`, base] : [base];
+}
+
+export class EnvSecretStore implements SecretStore {
+  private readonly memory = new Map<string, string>();
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  async get(key: string): Promise<string | undefined> {
+    if (this.memory.has(key)) return this.memory.get(key);
+    for (const name of envNamesFor(key)) {
+      const v = this.env[name];
+      if (v !== undefined && v !== '') return v;
+    }
+    return undefined;
+  }
+  async set(key: string, value: string): Promise<void> {
+    this.memory.set(key, value);
+  }
+  async delete(key: string): Promise<void> {
+    this.memory.delete(key);
+  }
+}
+
+export class MemorySecretStore implements SecretStore {
+  private readonly values = new Map<string, string>();
+  async get(key: string) {
+    return this.values.get(key);
+  }
+  async set(key: string, value: string) {
+    this.values.set(key, value);
+  }
+  async delete(key: string) {
+    this.values.delete(key);
+  }
+}

@@ -1,0 +1,209 @@
+// "Mail: Add Server": SSH target → auth → host key confirmed by a real connection →
+// mail host name → first domain, then the host is written into mailwright.yaml.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import {
+  addHost,
+  checkSshTarget,
+  hostNameProblem,
+  loadConfig,
+  normalizeDomainName,
+  parseConfig,
+  saveConfig,
+  type AuthMethod,
+  type HostConfig,
+} from '../../core/config';
+import type { Facts } from '../../core/facts';
+import type { Connections } from '../connections';
+import type { FactsService } from '../facts-service';
+import type { WorkspaceConfig } from '../workspace-config';
+import { BACK, inputStep, pickStep } from './multi-step';
+
+interface Answers {
+  ssh?: string;
+  auth?: AuthMethod;
+  identityFile?: string;
+  facts?: Facts;
+  mailHost?: string;
+  domain?: string;
+  name?: string;
+}
+
+const TITLE = 'Add Mail Server';
+const NEW_FILE_HEADER = `# Mailwright desired state: the mail servers and domains this workspace manages.
+# Passwords, passphrases and API tokens never go here: they live in VS Code's secret storage.
+version: 1
+`;
+const TOTAL = 6;
+
+function domainProblem(v: string): string | undefined {
+  const check = normalizeDomainName(v.trim());
+  return check.ok ? undefined : `${check.reason}${check.hint ? `. ${check.hint}` : ''}`;
+}
+
+function suggestedName(mailHost: string, taken: string[]): string {
+  const base = (mailHost.split('.')[1] ?? mailHost).replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'mail';
+  let name = base;
+  for (let i = 2; taken.includes(name); i++) name = `${base}-${i}`;
+  return name;
+}
+
+export async function addServer(
+  config: WorkspaceConfig,
+  connections: Connections,
+  facts: FactsService,
+): Promise<void> {
+  const uri = config.uri;
+  if (!uri) {
+    void vscode.window.showWarningMessage(
+      'Open a folder first: Mailwright keeps your servers in its mailwright.yaml.',
+    );
+    return;
+  }
+  const existing = existsSync(uri.fsPath) ? await loadConfig(uri.fsPath) : undefined;
+  if (existing && existing.issues.some((i) => i.severity === 'error')) {
+    await vscode.window.showTextDocument(uri);
+    throw new Error(`${uri.fsPath} has errors (see the Problems panel); fix them before adding a server.`);
+  }
+  const taken = existing?.config?.hosts.map((h) => h.name) ?? [];
+  const a: Answers = {};
+  let step = 1;
+  while (step <= TOTAL) {
+    const pos = { title: TITLE, step, totalSteps: TOTAL };
+    let r: unknown;
+    switch (step) {
+      case 1:
+        r = a.ssh = (await inputStep(pos, {
+          prompt: 'SSH login of the VPS: [user@]host[:port]',
+          placeholder: 'root@203.0.113.10 or root@vps.example.com:22',
+          value: a.ssh,
+          validate: (v) => {
+            const c = checkSshTarget(v.trim());
+            return c.ok
+              ? undefined
+              : `Not a valid SSH target: ${c.reason}. Example: root@mail.example.com:22`;
+          },
+        })) as string | undefined;
+        break;
+      case 2: {
+        const picked = await pickStep(
+          pos,
+          [
+            { label: 'Private key file', description: 'e.g. ~/.ssh/id_ed25519', auth: 'key' as AuthMethod },
+            {
+              label: 'SSH agent',
+              description: process.env.SSH_AUTH_SOCK ? 'running' : 'not running here',
+              auth: 'agent' as AuthMethod,
+            },
+            {
+              label: 'Password',
+              description: 'kept in VS Code secret storage',
+              auth: 'password' as AuthMethod,
+            },
+          ],
+          'How do you log in?',
+        );
+        r = picked;
+        if (picked && picked !== BACK) a.auth = picked.auth;
+        break;
+      }
+      case 3:
+        if (a.auth !== 'key') {
+          a.identityFile = undefined;
+          r = 'skip';
+          break;
+        }
+        r = a.identityFile = (await inputStep(pos, {
+          prompt: 'Private key file',
+          value: a.identityFile ?? '~/.ssh/id_ed25519',
+          validate: (v) =>
+            existsSync(v.replace(/^~(?=\/|$)/, homedir())) ? undefined : `No such file: ${v}`,
+        })) as string | undefined;
+        break;
+      case 4: {
+        // Connect now: the host key is confirmed in a modal dialog and facts prove the login works.
+        const target = checkSshTarget(a.ssh!.trim());
+        if (!target.ok) return;
+        const probe: HostConfig = {
+          name: `new-${target.target.host}`,
+          ssh: target.target,
+          auth: a.auth!,
+          identityFile: a.identityFile,
+          mailHost: 'unknown.invalid',
+          domains: [],
+        };
+        try {
+          a.facts = await vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: `Connecting to ${a.ssh}…`,
+              cancellable: true,
+            },
+            (_p, token) => facts.gather(probe, token),
+          );
+          r = 'ok';
+        } catch (e) {
+          const retry = 'Change Login';
+          const answer = await vscode.window.showErrorMessage(
+            `Cannot use ${a.ssh}: ${(e as Error).message}`,
+            retry,
+          );
+          r = answer === retry ? BACK : undefined;
+          if (r === BACK) step = 2;
+        } finally {
+          connections.for(probe).close();
+        }
+        if (a.facts && a.facts.system.state !== 'ready') {
+          void vscode.window.showWarningMessage(a.facts.system.reason ?? 'The server is not ready yet.');
+        }
+        break;
+      }
+      case 5: {
+        const fqdn = a.facts?.fqdn.includes('.') ? a.facts.fqdn : undefined;
+        r = a.mailHost = (await inputStep(pos, {
+          prompt: 'Mail host name: the name the server announces; its reverse DNS (PTR) must point to it',
+          placeholder: 'smtp.example.com',
+          value: a.mailHost ?? fqdn,
+          validate: domainProblem,
+        })) as string | undefined;
+        break;
+      }
+      case 6:
+        r = a.domain = (await inputStep(pos, {
+          prompt: 'First mail domain (the part after @ in your addresses)',
+          value: a.domain ?? a.mailHost?.split('.').slice(1).join('.'),
+          validate: domainProblem,
+        })) as string | undefined;
+        break;
+    }
+    if (r === undefined) return;
+    if (r === BACK) {
+      step = step === 4 ? 2 : Math.max(1, step - 1);
+      if (step === 3 && a.auth !== 'key') step = 2;
+      continue;
+    }
+    step++;
+  }
+
+  const mailHost = normalizeDomainName(a.mailHost!.trim());
+  const domain = normalizeDomainName(a.domain!.trim());
+  if (!mailHost.ok || !domain.ok) return;
+  const name = suggestedName(mailHost.value, taken);
+  if (hostNameProblem(name)) throw new Error(`Cannot derive a host label from ${mailHost.value}.`);
+
+  const loaded = existing ?? parseConfig(NEW_FILE_HEADER, uri.fsPath);
+  addHost(loaded.document, {
+    name,
+    ssh: a.ssh!.trim(),
+    auth: a.auth,
+    identityFile: a.identityFile,
+    mailHost: mailHost.value,
+    domains: [{ name: domain.value }],
+  });
+  await saveConfig(uri.fsPath, loaded.document);
+  await config.reload();
+  void vscode.window.showInformationMessage(
+    `Added ${name} (${a.facts?.os.prettyName ?? a.ssh}) to mailwright.yaml.`,
+  );
+}

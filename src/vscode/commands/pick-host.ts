@@ -1,0 +1,35 @@
+import * as vscode from 'vscode';
+import type { HostConfig } from '../../core/config';
+import type { WorkspaceConfig } from '../workspace-config';
+import { HostNode } from '../tree/nodes';
+
+/** The host a command acts on: the tree row it was run from, the only host, or the user's pick. */
+export async function pickHost(
+  config: WorkspaceConfig,
+  arg: unknown,
+  purpose: string,
+): Promise<HostConfig | undefined> {
+  if (arg instanceof HostNode) return arg.host;
+  const loaded = await config.get();
+  const hosts = loaded?.hosts ?? [];
+  if (hosts.length === 0) {
+    const add = 'Add Server';
+    const answer = await vscode.window.showInformationMessage(
+      'There is no server in mailwright.yaml yet.',
+      add,
+    );
+    if (answer === add) await vscode.commands.executeCommand('mailwright.addServer');
+    return undefined;
+  }
+  if (hosts.length === 1) return hosts[0];
+  const picked = await vscode.window.showQuickPick(
+    hosts.map((h) => ({
+      label: h.name,
+      description: `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+      detail: h.mailHost,
+      host: h,
+    })),
+    { placeHolder: `Which server ${purpose}?` },
+  );
+  return picked?.host;
+}

@@ -1,0 +1,69 @@
+// Connections to the hosts of mailwright.yaml, with VS Code asking the user
+// about unknown host keys and missing secrets. One connection per host.
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import type { HostConfig } from '../core/config';
+import { ConnectionPool, defaultKnownHosts, KnownHosts, type RemoteConnection } from '../core/remote';
+import { VscodeSecretStore } from './secrets';
+
+export class Connections implements vscode.Disposable {
+  private pool: ConnectionPool;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.pool = this.createPool();
+  }
+
+  private createPool(): ConnectionPool {
+    const settings = vscode.workspace.getConfiguration('mailwright');
+    const custom = settings.get<string>('knownHostsFile', '').replace(/^~(?=\/|$)/, homedir());
+    const defaults = defaultKnownHosts();
+    const knownHosts = custom ? new KnownHosts([`${homedir()}/.ssh/known_hosts`], custom) : defaults;
+    return new ConnectionPool({
+      knownHosts,
+      secrets: new VscodeSecretStore(this.secrets),
+      readyTimeoutMs: settings.get<number>('connectTimeoutSeconds', 20) * 1000,
+      log: (line) => this.log.info(line),
+      confirmUnknownHostKey: async (key) => {
+        const trust = 'Trust and Connect';
+        const answer = await vscode.window.showWarningMessage(
+          `Mailwright: unknown host key for ${key.host}:${key.port}`,
+          {
+            modal: true,
+            detail:
+              `The server presents this ${key.keyType} key:\n${key.fingerprint}\n\n` +
+              'Compare it with the fingerprint your provider shows (or run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server console). Trust it only if they match.',
+          },
+          trust,
+        );
+        this.log.info(
+          `Host key ${key.fingerprint} of ${key.host}:${key.port}: ${answer === trust ? 'trusted' : 'not trusted'}`,
+        );
+        return answer === trust;
+      },
+      promptSecret: (_key, prompt) =>
+        Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
+    });
+  }
+
+  for(host: HostConfig): RemoteConnection {
+    return this.pool.get({
+      name: host.name,
+      target: host.ssh,
+      auth: host.auth,
+      identityFile: host.identityFile,
+    });
+  }
+
+  /** Settings changed: drop every connection so the next use picks them up. */
+  reset(): void {
+    this.pool.closeAll();
+    this.pool = this.createPool();
+  }
+
+  dispose(): void {
+    this.pool.closeAll();
+  }
+}

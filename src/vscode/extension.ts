@@ -1,0 +1,67 @@
+// Entry point: wires the tree, commands and services. Heavy work (provisioning,
+// ACME, DNS checks) is loaded on first use, never at activation.
+import * as vscode from 'vscode';
+import { Connections } from './connections';
+import { FactsService } from './facts-service';
+import { addServer } from './commands/add-server';
+import { showFacts } from './commands/show-facts';
+import { ServersTreeProvider } from './tree/provider';
+import { WorkspaceConfig } from './workspace-config';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Mailwright', { log: true });
+  const config = new WorkspaceConfig(log);
+  const connections = new Connections(context.secrets, log);
+  const facts = new FactsService(connections, log);
+  const tree = new ServersTreeProvider(config, facts);
+
+  const run = (name: string, fn: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(name, async (...args: unknown[]) => {
+      try {
+        await fn(...args);
+      } catch (e) {
+        const message = (e as Error).message;
+        log.error(`${name}: ${message}`);
+        void vscode.window.showErrorMessage(message.split('\n')[0] ?? message, {
+          detail: message,
+          modal: false,
+        });
+      }
+    });
+
+  context.subscriptions.push(
+    log,
+    config,
+    connections,
+    facts,
+    tree,
+    vscode.window.createTreeView('mailwright.servers', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (
+        e.affectsConfiguration('mailwright.knownHostsFile') ||
+        e.affectsConfiguration('mailwright.connectTimeoutSeconds')
+      ) {
+        connections.reset();
+      }
+    }),
+    run('mailwright.refresh', async () => {
+      facts.clear();
+      await config.reload();
+    }),
+    run('mailwright.showFacts', (arg) => showFacts(config, facts, arg)),
+    run('mailwright.addServer', () => addServer(config, connections, facts)),
+    run('mailwright.provision', async () => {
+      await vscode.window.showInformationMessage(
+        'Provisioning is not yet available in this version of Mailwright: for now it connects to your server and shows its facts.',
+      );
+    }),
+    run('mailwright.openConfig', async () => {
+      const uri = config.uri;
+      if (uri) await vscode.window.showTextDocument(uri);
+    }),
+  );
+}
+
+export function deactivate(): void {
+  // Subscriptions close the connections.
+}

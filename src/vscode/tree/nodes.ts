@@ -1,0 +1,188 @@
+// One class per kind of row in the "Mail Servers" tree. contextValue drives the menus in package.json.
+import * as vscode from 'vscode';
+import type { DomainConfig, HostConfig } from '../../core/config';
+import { listeningPorts, type Facts } from '../../core/facts';
+import type { FactsState } from '../facts-service';
+
+export abstract class MailNode extends vscode.TreeItem {
+  children(): MailNode[] {
+    return [];
+  }
+}
+
+const MAIL_PORTS = [25, 465, 587];
+
+function formatBytes(n: number): string {
+  const gib = n / 1024 ** 3;
+  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+}
+
+export class HostNode extends MailNode {
+  constructor(
+    readonly host: HostConfig,
+    readonly factsState: FactsState | undefined,
+  ) {
+    super(host.name, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `host:${host.name}`;
+    const target = `${host.ssh.user}@${host.ssh.host}:${host.ssh.port}`;
+    const state = factsState ?? { kind: 'loading' };
+    if (state.kind === 'ok') {
+      const { facts } = state;
+      this.description = facts.os.prettyName;
+      const healthy = facts.system.state === 'ready' && facts.os.supported;
+      this.iconPath = new vscode.ThemeIcon(
+        healthy ? 'server' : 'warning',
+        new vscode.ThemeColor(healthy ? 'charts.green' : 'charts.yellow'),
+      );
+      this.tooltip = hostTooltip(host, target, facts);
+      this.contextValue = 'host';
+    } else if (state.kind === 'loading') {
+      this.description = 'connecting…';
+      this.iconPath = new vscode.ThemeIcon('loading~spin');
+      this.tooltip = `Connecting to ${target} and gathering facts`;
+      this.contextValue = 'host.loading';
+    } else {
+      this.description = 'unreachable';
+      this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('charts.red'));
+      this.tooltip = new vscode.MarkdownString(
+        `**${host.name}** (${target})\n\n${state.message}\n\nFix the problem, then run *Mail: Refresh*.`,
+      );
+      this.contextValue = 'host.error';
+    }
+  }
+
+  override children(): MailNode[] {
+    const nodes: MailNode[] = [];
+    if (this.factsState?.kind === 'ok') nodes.push(new StatusNode(this.factsState.facts));
+    if (this.factsState?.kind === 'error') nodes.push(new MessageNode(this.factsState.message, 'error'));
+    nodes.push(new DomainsNode(this.host));
+    return nodes;
+  }
+}
+
+function hostTooltip(host: HostConfig, target: string, facts: Facts): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${host.name}** — ${target}\n\n`);
+  md.appendMarkdown(`${facts.os.prettyName}, mail host \`${host.mailHost}\`\n\n`);
+  if (facts.system.reason) md.appendMarkdown(`$(warning) ${facts.system.reason}\n\n`);
+  if (!facts.os.supported)
+    md.appendMarkdown('$(warning) Mailwright is made for Debian 12/13 and Ubuntu 22.04/24.04.\n\n');
+  md.appendMarkdown(`Facts gathered in ${facts.durationMs} ms`);
+  return md;
+}
+
+export class FactNode extends MailNode {
+  constructor(label: string, description: string, icon: string, tooltip?: string, color?: string) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.description = description;
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.tooltip = tooltip ?? `${label}: ${description}`;
+    this.contextValue = 'fact';
+  }
+}
+
+export class MessageNode extends MailNode {
+  constructor(message: string, icon: string) {
+    super(message.split('\n')[0] ?? message, vscode.TreeItemCollapsibleState.None);
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.tooltip = message;
+    this.contextValue = 'message';
+  }
+}
+
+export class StatusNode extends MailNode {
+  constructor(private readonly facts: Facts) {
+    super('Status', vscode.TreeItemCollapsibleState.Collapsed);
+    this.iconPath = new vscode.ThemeIcon('pulse');
+    this.contextValue = 'status';
+    const c = facts.chasquid;
+    this.description = c.installed
+      ? `chasquid ${c.version ?? ''} ${c.active ?? ''}`.trim()
+      : 'chasquid not installed';
+  }
+
+  override children(): MailNode[] {
+    const f = this.facts;
+    const ports = listeningPorts(f);
+    const mailPorts = MAIL_PORTS.map((p) => `${p} ${ports.includes(p) ? '✓' : '✗'}`).join('  ');
+    const ready = f.system.state === 'ready';
+    return [
+      new FactNode(
+        'System',
+        ready ? f.os.prettyName : f.system.state,
+        ready ? 'vm' : 'warning',
+        f.system.reason,
+      ),
+      new FactNode('Hostname', f.fqdn, 'symbol-string'),
+      new FactNode('IPv4', f.addresses.ipv4.join(', ') || 'none', 'globe'),
+      new FactNode(
+        'IPv6',
+        f.addresses.ipv6.join(', ') || 'none',
+        f.addresses.ipv6.length ? 'globe' : 'warning',
+        f.addresses.ipv6.length
+          ? undefined
+          : 'No global IPv6 address: provisioning will try to enable it (Gmail prefers mail over IPv6 with matching reverse DNS).',
+      ),
+      new FactNode(
+        'chasquid',
+        f.chasquid.installed
+          ? `${f.chasquid.version ?? 'unknown version'} (${f.chasquid.active ?? 'state unknown'})`
+          : 'not installed',
+        'mail',
+      ),
+      new FactNode(
+        'Mail ports',
+        mailPorts,
+        'plug',
+        'Listening TCP ports on the server: 25 (SMTP), 465 (submission over TLS), 587 (submission).',
+      ),
+      new FactNode('Disk free', formatBytes(f.resources.diskFreeBytes), 'database'),
+      new FactNode(
+        'Memory',
+        `${formatBytes(f.resources.memAvailableBytes)} free of ${formatBytes(f.resources.memTotalBytes)}`,
+        'circuit-board',
+      ),
+      new FactNode('Login', `${f.login.user} (sudo: ${f.sudo})`, 'account'),
+    ];
+  }
+}
+
+export class DomainsNode extends MailNode {
+  constructor(private readonly host: HostConfig) {
+    super('Domains', vscode.TreeItemCollapsibleState.Expanded);
+    this.iconPath = new vscode.ThemeIcon('globe');
+    this.contextValue = 'domains';
+    this.id = `domains:${host.name}`;
+    if (host.domains.length === 0) this.description = 'none yet';
+  }
+  override children(): MailNode[] {
+    return this.host.domains.map((d) => new DomainNode(this.host, d));
+  }
+}
+
+export class DomainNode extends MailNode {
+  constructor(
+    readonly host: HostConfig,
+    readonly domain: DomainConfig,
+  ) {
+    super(domain.name, vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `domain:${host.name}:${domain.name}`;
+    this.iconPath = new vscode.ThemeIcon('mail');
+    this.contextValue = 'domain';
+    this.description = `${domain.users.length} user${domain.users.length === 1 ? '' : 's'}`;
+  }
+  override children(): MailNode[] {
+    const users = this.domain.users.map((u) => {
+      const n = new FactNode(`${u}@${this.domain.name}`, '', 'account');
+      n.contextValue = 'user';
+      return n;
+    });
+    const aliases = Object.entries(this.domain.aliases).map(([from, to]) => {
+      const label = from === '*' ? `*@${this.domain.name} (catch-all)` : `${from}@${this.domain.name}`;
+      const n = new FactNode(label, `→ ${to.join(', ')}`, 'arrow-right');
+      n.contextValue = 'alias';
+      return n;
+    });
+    return [...users, ...aliases];
+  }
+}

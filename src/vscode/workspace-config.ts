@@ -1,0 +1,78 @@
+// The workspace's mailwright.yaml: found, loaded, watched, and its problems shown in the Problems panel.
+import * as vscode from 'vscode';
+import { loadConfig, type ConfigIssue, type MailwrightConfig } from '../core/config';
+
+export class WorkspaceConfig implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('mailwright');
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.diagnostics];
+  private current?: MailwrightConfig;
+  private loaded = false;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/mailwright.yaml');
+    const reload = () => void this.reload();
+    watcher.onDidChange(reload);
+    watcher.onDidCreate(reload);
+    watcher.onDidDelete(reload);
+    this.disposables.push(
+      watcher,
+      vscode.workspace.onDidChangeConfiguration(
+        (e) => e.affectsConfiguration('mailwright.configFile') && reload(),
+      ),
+      vscode.workspace.onDidChangeWorkspaceFolders(reload),
+    );
+  }
+
+  /** The file's URI, or undefined when no folder is open. */
+  get uri(): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return undefined;
+    const relative = vscode.workspace
+      .getConfiguration('mailwright')
+      .get<string>('configFile', 'mailwright.yaml');
+    return vscode.Uri.joinPath(folder.uri, relative);
+  }
+
+  async get(): Promise<MailwrightConfig | undefined> {
+    if (!this.loaded) await this.reload();
+    return this.current;
+  }
+
+  async reload(): Promise<void> {
+    const uri = this.uri;
+    this.loaded = true;
+    this.current = undefined;
+    this.diagnostics.clear();
+    if (uri) {
+      try {
+        await vscode.workspace.fs.stat(uri);
+        const result = await loadConfig(uri.fsPath);
+        this.current = result.config;
+        this.diagnostics.set(uri, result.issues.map(toDiagnostic));
+        const errors = result.issues.filter((i) => i.severity === 'error').length;
+        if (errors > 0) this.log.warn(`${uri.fsPath}: ${errors} error(s); see the Problems panel.`);
+      } catch (e) {
+        if (!(e instanceof vscode.FileSystemError))
+          this.log.error(`Cannot load ${uri.fsPath}: ${(e as Error).message}`);
+      }
+    }
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function toDiagnostic(issue: ConfigIssue): vscode.Diagnostic {
+  const range = new vscode.Range(issue.line - 1, issue.column - 1, issue.endLine - 1, issue.endColumn - 1);
+  const d = new vscode.Diagnostic(
+    range,
+    `${issue.path ? issue.path + ': ' : ''}${issue.message}${issue.hint ? `\n${issue.hint}` : ''}`,
+    issue.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+  );
+  d.source = 'mailwright';
+  return d;
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAddresses, parseFacts, parseListening, splitSections } from '../../src/core/facts/parse';
+
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'facts', name), 'utf8');
+
+describe('facts parser', () => {
+  it('recognises the TinyCore installer the seed warns about', () => {
+    const f = parseFacts(fixture('tinycore-installer.txt'), 5);
+    assert.equal(f.system.state, 'installing');
+    assert.match(f.system.reason ?? '', /still installing/);
+    assert.equal(f.os.supported, false);
+    assert.deepEqual(f.addresses.ipv4, ['198.51.100.10']);
+    assert.equal(f.chasquid.installed, false);
+  });
+
+  it('reads a Debian system', () => {
+    const f = parseFacts(fixture('debian12-container-root.txt'), 5);
+    assert.equal(f.os.id, 'debian');
+    assert.equal(f.os.versionId, '12');
+    assert.equal(f.os.supported, true);
+    assert.equal(f.system.state, 'ready');
+    assert.equal(f.sudo, 'root');
+    assert.ok(f.resources.memTotalBytes > 0);
+  });
+
+  it('decodes listening sockets of /proc/net/tcp and tcp6', () => {
+    const tcp = `  sl  local_address rem_address   st
+   0: 00000000:0019 00000000:0000 0A 0
+   1: 0100007F:1F90 00000000:0000 0A 0
+   2: 020200C0:DCB0 507100CB:01BB 01 0`;
+    assert.deepEqual(parseListening(tcp), [
+      { address: '0.0.0.0', port: 25 },
+      { address: '127.0.0.1', port: 8080 },
+    ]);
+    const tcp6 = `  sl  local_address                         remote_address                        st
+   0: 00000000000000000000000000000000:01D1 00000000000000000000000000000000:0000 0A 0
+   1: 00000000000000000000000001000000:024B 00000000000000000000000000000000:0000 0A 0`;
+    assert.deepEqual(parseListening(tcp6), [
+      { address: '::', port: 465 },
+      { address: '::1', port: 587 },
+    ]);
+  });
+
+  it('keeps only global addresses', () => {
+    const text = `1: lo    inet 127.0.0.1/8 scope host lo
+2: eth0    inet 198.51.100.2/30 scope global eth0
+2: eth0    inet6 fd00:5eed::2/64 scope global nodad
+2: eth0    inet6 fe80::1/64 scope link`;
+    assert.deepEqual(parseAddresses(text), { ipv4: ['198.51.100.2'], ipv6: ['fd00:5eed::2'] });
+  });
+
+  it('treats a machine without os-release as not installed yet', () => {
+    const f = parseFacts('@@mw:id\n0\nroot\nroot\n@@mw:end\n', 1);
+    assert.equal(f.system.state, 'installing');
+  });
+
+  it('splits sections and ignores text before the first one', () => {
+    const s = splitSections('noise\n@@mw:a\n1\n2\n@@mw:b\n\n@@mw:end\n');
+    assert.equal(s.get('a'), '1\n2');
+    assert.equal(s.get('b'), '');
+  });
+});
