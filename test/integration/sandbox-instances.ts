@@ -1,0 +1,94 @@
+// The sandbox VPSes the integration tests run against, brought up by scripts/test-integration
+// (scripts/sandbox up …) and named by environment variables pointing at their instance.json.
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  KnownHosts,
+  MemorySecretStore,
+  RemoteConnection,
+  sha256Fingerprint,
+  type ConnectOptions,
+} from '../../src/core/remote';
+
+export interface SandboxInstance {
+  name: string;
+  suite: 'trixie' | 'bookworm';
+  ipv4: string;
+  ipv6: string;
+  hostIpv4: string;
+  port: number;
+  hostname: string;
+  rootKey: string;
+  user: string;
+  userKey: string;
+  sudoPasswordUser: string;
+  sudoPasswordUserKey: string;
+  sudoPasswordFile: string;
+  hostKeys: string[];
+  knownHostsFile: string;
+}
+
+const VARIABLES = { trixie: 'MAILWRIGHT_SANDBOX_13', bookworm: 'MAILWRIGHT_SANDBOX_12' } as const;
+
+/** Instances configured for this run; the test script always sets both. */
+export function sandboxes(): SandboxInstance[] {
+  const found: SandboxInstance[] = [];
+  for (const variable of Object.values(VARIABLES)) {
+    const path = process.env[variable];
+    if (path) found.push(JSON.parse(readFileSync(path, 'utf8')) as SandboxInstance);
+  }
+  if (found.length === 0 && process.env.CI) {
+    throw new Error(
+      `No sandbox configured: set ${Object.values(VARIABLES).join(' / ')} (scripts/test-integration does).`,
+    );
+  }
+  return found;
+}
+
+export const skipReason = 'no sandbox VPS configured (run through scripts/test-integration)';
+
+/** SHA256 fingerprints of the instance's real host keys. */
+export function hostKeyFingerprints(instance: SandboxInstance): string[] {
+  return instance.hostKeys.map((line) =>
+    sha256Fingerprint(Buffer.from(line.split(/\s+/)[1] ?? '', 'base64')),
+  );
+}
+
+export type Login = 'root' | 'sudo-nopasswd' | 'sudo-password';
+
+/** A connection whose known-hosts file starts out trusting the instance's real host keys. */
+export function connect(
+  instance: SandboxInstance,
+  login: Login = 'root',
+  overrides: Partial<ConnectOptions> = {},
+): RemoteConnection {
+  const user =
+    login === 'root' ? 'root' : login === 'sudo-nopasswd' ? instance.user : instance.sudoPasswordUser;
+  const identityFile =
+    login === 'root'
+      ? instance.rootKey
+      : login === 'sudo-nopasswd'
+        ? instance.userKey
+        : instance.sudoPasswordUserKey;
+  return new RemoteConnection({
+    name: instance.name,
+    target: { user, host: instance.ipv4, port: instance.port },
+    auth: 'key',
+    identityFile,
+    knownHosts: new KnownHosts(
+      [instance.knownHostsFile],
+      join(mkdtempSync(join(tmpdir(), 'mw-kh-')), 'known_hosts'),
+    ),
+    secrets: new MemorySecretStore(),
+    confirmUnknownHostKey: async () => {
+      throw new Error('unexpected host key prompt');
+    },
+    ...overrides,
+  });
+}
+
+export function sudoPassword(instance: SandboxInstance): string {
+  return readFileSync(instance.sudoPasswordFile, 'utf8').trim();
+}
