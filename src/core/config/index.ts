@@ -1,0 +1,32 @@
+// mailwright.yaml: the desired state. Load, validate, edit (keeping comments), save.
+export * from './types';
+export {
+  checkSshTarget,
+  DEFAULT_SSH_PORT,
+  DEFAULT_SSH_USER,
+  formatSshTarget,
+  parseSshTarget,
+  SshTargetError,
+  type SshTargetCheck,
+} from './ssh-target';
+export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
+export { CATCH_ALL, normalizeAliasName, normalizeEmailAddress, normalizeLocalPart } from './mailbox';
+export { hostNameProblem } from './validate-host';
+export { formatIssue, formatIssues, hasErrors } from './issues';
+export { validateDocument, type ValidationResult } from './validate';
+export { ConfigFileError, configPath, loadConfig, parseConfig, type LoadedConfig } from './load';
+export { configToText, saveConfig, writeFileAtomic } from './save';
+export { ConfigEditError } from './edit-nodes';
+export {
+  addDomain,
+  addHost,
+  addUser,
+  removeAlias,
+  removeDomain,
+  removeHost,
+  removeUser,
+  setAlias,
+  type NewDomain,
+  type NewHost,
+} from './edit';
+export { defaultConfigText, type StarterOptions } from './default-config';

@@ -1,0 +1,192 @@
+// hosts[].domains[]: name, users and aliases (DNS policies live in validate-dns-policy.ts).
+import type { Node } from 'yaml';
+import { DOMAIN_EXAMPLE, normalizeDomainName } from './domain-name';
+import { readDkim, readDmarc, readSpf, DEFAULT_DKIM } from './validate-dns-policy';
+import {
+  CATCH_ALL,
+  LOCAL_PART_EXAMPLE,
+  normalizeAliasName,
+  normalizeEmailAddress,
+  normalizeLocalPart,
+} from './mailbox';
+import { acceptName, DuplicateTracker } from './name-issues';
+import type { DomainConfig } from './types';
+import { childPath, itemPath, type ConfigReader } from './yaml-reader';
+
+export const DOMAIN_KEYS = ['name', 'users', 'aliases', 'dkim', 'dmarc', 'spf'] as const;
+const DOMAIN_EXAMPLE_ENTRY = `{ name: ${DOMAIN_EXAMPLE}, users: [${LOCAL_PART_EXAMPLE}] }`;
+const ALIAS_TARGET_EXAMPLE = `${LOCAL_PART_EXAMPLE} or you@${DOMAIN_EXAMPLE}`;
+
+export function readDomain(reader: ConfigReader, node: Node, path: string): DomainConfig | undefined {
+  const fields = reader.fields(node, path, DOMAIN_KEYS, DOMAIN_EXAMPLE_ENTRY);
+  if (fields === undefined) return undefined;
+  const nameNode = reader.required(fields, node, path, 'name', `name: ${DOMAIN_EXAMPLE}`);
+  const name = nameNode && readDomainName(reader, nameNode, childPath(path, 'name'));
+
+  const usersNode = fields.get('users')?.value;
+  const users = usersNode ? readUsers(reader, usersNode, childPath(path, 'users')) : [];
+  const aliasesNode = fields.get('aliases')?.value;
+  const aliases = aliasesNode ? readAliases(reader, aliasesNode, childPath(path, 'aliases'), users) : {};
+
+  const dkimNode = fields.get('dkim')?.value;
+  const dkim = dkimNode ? readDkim(reader, dkimNode, childPath(path, 'dkim')) : { ...DEFAULT_DKIM };
+  const dmarcNode = fields.get('dmarc')?.value;
+  const dmarc = dmarcNode ? readDmarc(reader, dmarcNode, childPath(path, 'dmarc')) : undefined;
+  const spfNode = fields.get('spf')?.value;
+  const spf = spfNode ? readSpf(reader, spfNode, childPath(path, 'spf')) : { include: [] };
+
+  if (!name || !users || !aliases || !dkim || (dmarcNode && !dmarc) || !spf) return undefined;
+  return { name, users, aliases, dkim, ...(dmarc && { dmarc }), spf };
+}
+
+export function readDomainName(reader: ConfigReader, node: Node, path: string): string | undefined {
+  const text = reader.text(node, path, DOMAIN_EXAMPLE);
+  if (text === undefined) return undefined;
+  return acceptName(
+    reader.issues,
+    normalizeDomainName(text),
+    text,
+    node,
+    path,
+    'domain name',
+    DOMAIN_EXAMPLE,
+  );
+}
+
+function readUsers(reader: ConfigReader, node: Node, path: string): string[] | undefined {
+  const items = reader.texts(node, path, `[${LOCAL_PART_EXAMPLE}, bob]`);
+  if (items === undefined) return undefined;
+  const duplicates = new DuplicateTracker(reader.issues, 'user');
+  const users: string[] = [];
+  items.forEach(([text, item], index) => {
+    const itemAt = itemPath(path, index);
+    const user = acceptName(
+      reader.issues,
+      normalizeLocalPart(text),
+      text,
+      item,
+      itemAt,
+      'user name',
+      LOCAL_PART_EXAMPLE,
+    );
+    if (user !== undefined && duplicates.add(user, item, itemAt)) users.push(user);
+  });
+  return users;
+}
+
+interface AliasTarget {
+  target: string;
+  node: Node;
+  path: string;
+}
+
+function readAliases(
+  reader: ConfigReader,
+  node: Node,
+  path: string,
+  users: readonly string[] | undefined,
+): Record<string, string[]> | undefined {
+  // Alias names are free-form (any local part or '*'), so there is no fixed key list.
+  const entries = reader.entries(node, path, `{ postmaster: ${LOCAL_PART_EXAMPLE} }`);
+  if (entries === undefined) return undefined;
+  const duplicates = new DuplicateTracker(reader.issues, 'alias');
+  const aliases = new Map<string, AliasTarget[]>();
+  let valid = true;
+  for (const entry of entries) {
+    const aliasPath = childPath(path, entry.name);
+    const check = normalizeAliasName(entry.name);
+    const name = acceptName(
+      reader.issues,
+      check,
+      entry.name,
+      entry.key,
+      aliasPath,
+      'alias name',
+      'postmaster',
+    );
+    const targets = readAliasTargets(reader, entry.value, entry.key, aliasPath, name ?? entry.name);
+    if (name === undefined || !duplicates.add(name, entry.key, aliasPath) || targets === undefined)
+      valid = false;
+    else aliases.set(name, targets);
+  }
+  // With a broken users list every local target would look unknown; that error is reported already.
+  if (users === undefined || !checkLocalTargets(reader, aliases, users) || !valid) return undefined;
+  return Object.fromEntries([...aliases].map(([name, targets]) => [name, targets.map((t) => t.target)]));
+}
+
+/** `alice`, `alice, you@example.com` or a list of those. */
+function readAliasTargets(
+  reader: ConfigReader,
+  value: Node | undefined,
+  key: Node,
+  path: string,
+  name: string,
+): AliasTarget[] | undefined {
+  const example = `${name === CATCH_ALL ? `'*'` : name}: ${ALIAS_TARGET_EXAMPLE}`;
+  if (value === undefined) {
+    reader.issues.error(key, path, 'has no target.', `Say where its mail goes, e.g. ${example}`);
+    return undefined;
+  }
+  const items = reader.texts(value, path, example, true);
+  if (items === undefined) return undefined;
+  const targets: AliasTarget[] = [];
+  let valid = true;
+  items.forEach(([text, node], index) => {
+    const targetPath = items.length === 1 && value === node ? path : itemPath(path, index);
+    for (const piece of text.split(',').map((part) => part.trim())) {
+      const target = readAliasTarget(reader, piece, node, targetPath, example);
+      if (target === undefined) valid = false;
+      else targets.push({ target, node, path: targetPath });
+    }
+  });
+  return valid ? targets : undefined;
+}
+
+function readAliasTarget(
+  reader: ConfigReader,
+  text: string,
+  node: Node,
+  path: string,
+  example: string,
+): string | undefined {
+  if (text === '') {
+    reader.issues.error(node, path, 'has an empty target (a stray comma?).', `For example: ${example}`);
+    return undefined;
+  }
+  const check = text.includes('@') ? normalizeEmailAddress(text) : normalizeLocalPart(text);
+  const what = text.includes('@') ? 'email address' : 'local user name';
+  return acceptName(reader.issues, check, text, node, path, `alias target (${what})`, ALIAS_TARGET_EXAMPLE);
+}
+
+/** A target without "@" must be a user or another alias of the same domain, or its mail bounces. */
+function checkLocalTargets(
+  reader: ConfigReader,
+  aliases: ReadonlyMap<string, AliasTarget[]>,
+  users: readonly string[],
+): boolean {
+  let valid = true;
+  for (const [name, targets] of aliases) {
+    for (const { target, node, path } of targets) {
+      if (target.includes('@')) continue;
+      const isUser = users.includes(target);
+      if (target === name && !isUser) {
+        reader.issues.error(
+          node,
+          path,
+          `alias "${name}" points to itself.`,
+          `Point it at a user or an address, e.g. ${ALIAS_TARGET_EXAMPLE}`,
+        );
+        valid = false;
+      } else if (!isUser && !aliases.has(target)) {
+        reader.issues.error(
+          node,
+          path,
+          `"${target}" is neither a user nor an alias of this domain.`,
+          `Add it to users (users: [${target}]), or write a full address elsewhere, e.g. ${target}@example.net`,
+        );
+        valid = false;
+      }
+    }
+  }
+  return valid;
+}

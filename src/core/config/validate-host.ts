@@ -1,0 +1,229 @@
+// hosts[]: the servers, each with its SSH access, mail host name and domains.
+import { isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
+import { normalizeDomainName } from './domain-name';
+import { acceptName, DuplicateTracker } from './name-issues';
+import { checkSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
+import { AUTH_METHODS, type AuthMethod, type DomainConfig, type HostConfig, type SshTarget } from './types';
+import { readDomain } from './validate-domain';
+import { childPath, itemPath, type ConfigReader } from './yaml-reader';
+
+export const HOST_KEYS = ['name', 'ssh', 'identityFile', 'auth', 'mailHost', 'domains'] as const;
+export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
+const IDENTITY_FILE_EXAMPLE = '~/.ssh/id_ed25519';
+
+export function readHosts(reader: ConfigReader, node: Node, path: string): HostConfig[] | undefined {
+  const items = reader.items(node, path, `hosts: [${HOST_EXAMPLE}]`);
+  if (items === undefined) return undefined;
+  const duplicates = new DuplicateTracker(reader.issues, 'host');
+  const hosts: Array<HostConfig | undefined> = items.map((item, index) => {
+    const host = readHost(reader, item, itemPath(path, index));
+    // Checked on the name alone, so a repeat is reported even when either entry has other errors.
+    const nameNode = nameNodeOf(item);
+    const name = nameText(nameNode);
+    const repeated =
+      nameNode !== undefined &&
+      name !== undefined &&
+      hostNameProblem(name) === undefined &&
+      !duplicates.add(name, nameNode, childPath(itemPath(path, index), 'name'));
+    return repeated ? undefined : host;
+  });
+  warnAboutSharedDomains(reader, items, hosts, path);
+  return hosts.every((host) => host !== undefined) ? hosts : undefined;
+}
+
+/** Why a host label is invalid, if it is (also for input boxes). */
+export function hostNameProblem(name: string): string | undefined {
+  if (HOST_NAME_PATTERN.test(name)) return undefined;
+  return 'use 1-63 lowercase letters, digits or "-", starting with a letter or digit';
+}
+
+function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | undefined {
+  const fields = reader.fields(node, path, HOST_KEYS, HOST_EXAMPLE);
+  if (fields === undefined) return undefined;
+  const nameNode = reader.required(fields, node, path, 'name', 'name: sandbox');
+  const name = nameNode && readHostName(reader, nameNode, childPath(path, 'name'));
+  const sshNode = reader.required(fields, node, path, 'ssh', `ssh: ${SSH_TARGET_EXAMPLE}`);
+  const ssh = sshNode && readSsh(reader, sshNode, childPath(path, 'ssh'));
+  const identityNode = fields.get('identityFile')?.value;
+  const identityFile =
+    identityNode && readIdentityFile(reader, identityNode, childPath(path, 'identityFile'));
+  const authNode = fields.get('auth')?.value;
+  const auth = authNode ? reader.choice(authNode, childPath(path, 'auth'), AUTH_METHODS) : undefined;
+  const mailHostNode = reader.required(fields, node, path, 'mailHost', 'mailHost: mail.example.com');
+  const mailHost = mailHostNode && readMailHost(reader, mailHostNode, childPath(path, 'mailHost'));
+  const domainsNode = fields.get('domains')?.value;
+  const domains = domainsNode ? readDomains(reader, domainsNode, childPath(path, 'domains')) : [];
+
+  const authValid = checkAuth(reader, path, auth, authNode, identityFile, identityNode);
+  if (
+    !name ||
+    !ssh ||
+    (identityNode && !identityFile) ||
+    (authNode && !auth) ||
+    !mailHost ||
+    !domains ||
+    !authValid
+  )
+    return undefined;
+  return {
+    name,
+    ssh,
+    ...(identityFile && { identityFile }),
+    auth: auth ?? (identityFile ? 'key' : 'agent'),
+    mailHost,
+    domains,
+  };
+}
+
+function readHostName(reader: ConfigReader, node: Node, path: string): string | undefined {
+  const text = reader.text(node, path, 'sandbox');
+  if (text === undefined) return undefined;
+  const problem = hostNameProblem(text);
+  if (problem === undefined) return text;
+  const suggestion = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63);
+  const example = HOST_NAME_PATTERN.test(suggestion) ? suggestion : 'sandbox';
+  reader.issues.error(
+    node,
+    path,
+    `"${text}" is not a valid host name: ${problem}.`,
+    `For example: name: ${example}`,
+  );
+  return undefined;
+}
+
+function readSsh(reader: ConfigReader, node: Node, path: string): SshTarget | undefined {
+  const text = reader.text(node, path, SSH_TARGET_EXAMPLE);
+  if (text === undefined) return undefined;
+  const check = checkSshTarget(text);
+  if (check.ok) return check.target;
+  reader.issues.error(
+    node,
+    path,
+    `"${text}" is not a valid SSH target (${check.reason}).`,
+    `Expected ${SSH_TARGET_FORMAT}, e.g. ${SSH_TARGET_EXAMPLE}`,
+  );
+  return undefined;
+}
+
+function readIdentityFile(reader: ConfigReader, node: Node, path: string): string | undefined {
+  const text = reader.text(node, path, IDENTITY_FILE_EXAMPLE);
+  if (text === undefined) return undefined;
+  if (text.trim() === '') {
+    reader.issues.error(
+      node,
+      path,
+      'is empty.',
+      `Give the path of a private key, e.g. ${IDENTITY_FILE_EXAMPLE}`,
+    );
+    return undefined;
+  }
+  if (text.endsWith('.pub')) {
+    const privateKey = text.slice(0, -'.pub'.length);
+    reader.issues.error(
+      node,
+      path,
+      `"${text}" is a public key; SSH needs the private key.`,
+      `Drop the .pub suffix, e.g. identityFile: ${privateKey}`,
+    );
+    return undefined;
+  }
+  return text;
+}
+
+function checkAuth(
+  reader: ConfigReader,
+  path: string,
+  auth: AuthMethod | undefined,
+  authNode: Node | undefined,
+  identityFile: string | undefined,
+  identityNode: Node | undefined,
+): boolean {
+  if (auth === 'key' && identityNode === undefined) {
+    reader.issues.error(
+      authNode,
+      childPath(path, 'auth'),
+      'auth: key needs an identityFile.',
+      `Add identityFile: ${IDENTITY_FILE_EXAMPLE}, or use auth: agent.`,
+    );
+    return false;
+  }
+  if (identityFile !== undefined && identityNode !== undefined && (auth === 'agent' || auth === 'password')) {
+    reader.issues.warning(
+      identityNode,
+      childPath(path, 'identityFile'),
+      `is not used because auth is ${auth}.`,
+      'Remove identityFile, or set auth: key to log in with it.',
+    );
+  }
+  return true;
+}
+
+function readMailHost(reader: ConfigReader, node: Node, path: string): string | undefined {
+  const text = reader.text(node, path, 'mail.example.com');
+  if (text === undefined) return undefined;
+  const check = normalizeDomainName(text);
+  return acceptName(reader.issues, check, text, node, path, 'mail host name (FQDN)', 'mail.example.com');
+}
+
+function readDomains(reader: ConfigReader, node: Node, path: string): DomainConfig[] | undefined {
+  const items = reader.items(node, path, 'domains: [{ name: example.com, users: [alice] }]');
+  if (items === undefined) return undefined;
+  const duplicates = new DuplicateTracker(reader.issues, 'domain');
+  const domains = items.map((item, index) => {
+    const domain = readDomain(reader, item, itemPath(path, index));
+    const nameNode = nameNodeOf(item);
+    const name = normalizeDomainName(nameText(nameNode) ?? '');
+    const repeated =
+      nameNode !== undefined &&
+      name.ok &&
+      !duplicates.add(name.value, nameNode, childPath(itemPath(path, index), 'name'));
+    return repeated ? undefined : domain;
+  });
+  return domains.every((domain) => domain !== undefined) ? domains : undefined;
+}
+
+/** Two hosts serving one domain would both claim its MX; that is rarely meant (a migration, maybe). */
+function warnAboutSharedDomains(
+  reader: ConfigReader,
+  items: readonly Node[],
+  hosts: ReadonlyArray<HostConfig | undefined>,
+  path: string,
+): void {
+  const servedBy = new Map<string, string>();
+  hosts.forEach((host, hostIndex) => {
+    host?.domains.forEach((domain, domainIndex) => {
+      const other = servedBy.get(domain.name);
+      if (other === undefined) {
+        servedBy.set(domain.name, host.name);
+        return;
+      }
+      const domainNode = domainNodeAt(items[hostIndex], domainIndex);
+      reader.issues.warning(
+        domainNode ? (nameNodeOf(domainNode) ?? domainNode) : items[hostIndex],
+        childPath(itemPath(childPath(itemPath(path, hostIndex), 'domains'), domainIndex), 'name'),
+        `${domain.name} is also served by host "${other}"; both would expect its MX record.`,
+        'Keep each domain on one host, unless you are moving it between servers.',
+      );
+    });
+  });
+}
+
+function domainNodeAt(hostNode: Node | undefined, index: number): Node | undefined {
+  const domains = isMap(hostNode) ? hostNode.get('domains') : undefined;
+  const item: unknown = isSeq(domains) ? domains.items[index] : undefined;
+  return isNode(item) ? item : undefined;
+}
+
+function nameText(node: Node | undefined): string | undefined {
+  return isScalar(node) && node.value !== null ? String(node.value) : undefined;
+}
+
+function nameNodeOf(node: Node | undefined): Node | undefined {
+  const name: unknown = isMap(node) ? node.get('name', true) : undefined;
+  return isNode(name) ? name : undefined;
+}
