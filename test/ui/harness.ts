@@ -434,10 +434,16 @@ export function sandboxInstance(): SandboxInstance | undefined {
   return JSON.parse(readFileSync(file, 'utf8')) as SandboxInstance;
 }
 
-/** OpenSSH SHA256 fingerprint ("SHA256:" + unpadded base64) of a "type base64 [comment]" key line. */
+/**
+ * OpenSSH SHA256 fingerprint ("SHA256:" + unpadded base64 of the SHA-256 of the key blob) of a
+ * public key line: "type base64 [comment]", or a known_hosts line "hosts type base64".
+ */
 export function fingerprintOf(keyLine: string): { type: string; fingerprint: string } {
-  const [type, b64] = keyLine.trim().split(/\s+/);
-  if (!type || !b64) throw new Error(`not an SSH public key line: ${keyLine}`);
+  const words = keyLine.trim().split(/\s+/);
+  const i = words.findIndex((w) => /^(ssh-|ecdsa-|sk-)/.test(w));
+  const type = words[i];
+  const b64 = words[i + 1];
+  if (i < 0 || !type || !b64) throw new Error(`not an SSH public key line: ${keyLine}`);
   const digest = createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64');
   return { type, fingerprint: `SHA256:${digest.replace(/=+$/, '')}` };
 }
