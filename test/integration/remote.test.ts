@@ -30,6 +30,11 @@ const opened: RemoteConnection[] = [];
 const track = (c: RemoteConnection) => (opened.push(c), c);
 after(() => opened.forEach((c) => c.close()));
 
+/** A sleep duration no other process on the server uses, so pgrep finds exactly ours. */
+function uniqueSeconds(): string {
+  return `${300 + Math.floor(Math.random() * 600)}.${Date.now() % 100000}`;
+}
+
 async function remoteProcessCount(conn: RemoteConnection, marker: string): Promise<number> {
   // The [x] trick keeps pgrep from matching its own command line.
   const pattern = `[${marker[0]}]${marker.slice(1)}`;
@@ -102,28 +107,42 @@ describe('remote (sandbox VPS)', { skip: instances.length === 0 && skipReason },
       for (const login of ['root', 'sudo-nopasswd'] as const) {
         it(`cancel kills the remote process (${login}${login === 'root' ? '' : ' via sudo'})`, async () => {
           const conn = track(connect(instance, login));
-          const marker = `mwcancel${Date.now()}`;
+          const seconds = uniqueSeconds();
           const abort = new AbortController();
-          const running = conn.exec(shellScript('echo started; exec sleep 300 "$1"', [marker]), {
+          let started!: () => void;
+          const startedPromise = new Promise<void>((r) => (started = r));
+          const running = conn.exec(shellScript('echo started; exec sleep "$1"', [seconds]), {
             sudo: login !== 'root',
             signal: abort.signal,
-            onStdout: (t) => t.includes('started') && abort.abort(),
+            onStdout: (t) => t.includes('started') && started(),
           });
-          await assert.rejects(running, CancelledError);
+          await startedPromise;
           const check = track(connect(instance));
-          // `sleep 300 <marker>` would still be listed if the process survived.
-          assert.equal(await remoteProcessCount(check, `sleep 300 ${marker}`), 0);
+          await new Promise((r) => setTimeout(r, 200));
+          assert.equal(
+            await remoteProcessCount(check, `sleep ${seconds}`),
+            1,
+            'the command runs before cancel',
+          );
+          abort.abort();
+          await assert.rejects(running, CancelledError);
+          // `sleep <seconds>` would still be listed if the process survived.
+          assert.equal(await remoteProcessCount(check, `sleep ${seconds}`), 0);
         });
       }
 
       it('a timeout stops the command and kills it', async () => {
         const conn = track(connect(instance));
-        const marker = `mwtimeout${Date.now()}`;
-        await assert.rejects(
-          conn.exec(shellScript('exec sleep 200 "$1"', [marker]), { timeoutMs: 800 }),
-          TimeoutError,
+        const seconds = uniqueSeconds();
+        const running = conn.exec(shellScript('exec sleep "$1"', [seconds]), { timeoutMs: 1500 });
+        await new Promise((r) => setTimeout(r, 700));
+        assert.equal(
+          await remoteProcessCount(conn, `sleep ${seconds}`),
+          1,
+          'the command runs before the timeout',
         );
-        assert.equal(await remoteProcessCount(conn, `sleep 200 ${marker}`), 0);
+        await assert.rejects(running, TimeoutError);
+        assert.equal(await remoteProcessCount(conn, `sleep ${seconds}`), 0);
       });
 
       it('arbitrary arguments arrive unchanged at the remote side (property)', async () => {

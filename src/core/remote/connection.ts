@@ -108,6 +108,7 @@ export class RemoteConnection {
   private sftpChannel?: Promise<SFTPWrapper>;
   private sudoMode?: SudoMode;
   private readonly openChannels = new Set<ClientChannel>();
+  private readonly disconnectListeners = new Set<() => void>();
 
   constructor(readonly options: ConnectOptions) {}
 
@@ -254,6 +255,7 @@ export class RemoteConnection {
         this.sftpChannel = undefined;
         log?.(`Connection to ${describeTarget(target)} closed`);
       }
+      this.notifyDisconnected();
     });
     log?.(`Connected to ${describeTarget(target)}`);
     return client;
@@ -399,9 +401,19 @@ export class RemoteConnection {
         settled = true;
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
+        unsubscribe();
         this.openChannels.delete(channel);
         fn();
       };
+      const unsubscribe = this.onceDisconnected(() =>
+        finish(() =>
+          reject(
+            new RemoteError(
+              `The connection to ${describeTarget(this.target)} was lost while running: ${shown}`,
+            ),
+          ),
+        ),
+      );
 
       const stop = (reason: Error) => {
         if (stopReason || settled) return;
@@ -472,10 +484,12 @@ export class RemoteConnection {
   /** Ends the remote process group: TERM, then KILL after a grace period. */
   private async killRemote(pid: number | undefined, sudo: boolean | undefined): Promise<void> {
     if (!pid || !this.client) return;
-    const script =
-      'kill -TERM -- "-$1" 2>/dev/null || exit 0; sleep "$2"; kill -KILL -- "-$1" 2>/dev/null; exit 0';
+    // TERM first; KILL only if the group is still there after the grace period.
+    const script = `kill -s TERM -- "-$1" 2>/dev/null || exit 0
+i=0; while kill -s 0 -- "-$1" 2>/dev/null && [ $i -lt "$2" ]; do sleep 0.1; i=$((i+1)); done
+kill -s KILL -- "-$1" 2>/dev/null; exit 0`;
     try {
-      await this.exec(shellScript(script, [String(pid), String(KILL_GRACE_MS / 1000)]), {
+      await this.exec(shellScript(script, [String(pid), String(KILL_GRACE_MS / 100)]), {
         sudo,
         check: false,
         timeoutMs: 10_000,
@@ -505,12 +519,28 @@ export class RemoteConnection {
     return this.sftpChannel;
   }
 
+  /**
+   * Calls listener once when the current connection goes away, so work in flight on it
+   * (an upload, a command) fails at once instead of waiting forever. Returns an unsubscribe.
+   */
+  onceDisconnected(listener: () => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => this.disconnectListeners.delete(listener);
+  }
+
+  private notifyDisconnected(): void {
+    const listeners = [...this.disconnectListeners];
+    this.disconnectListeners.clear();
+    for (const l of listeners) l();
+  }
+
   /** Drops the TCP connection at once (tests use it to simulate a network failure). */
   destroy(): void {
     const client = this.client;
     this.client = undefined;
     this.sftpChannel = undefined;
     client?.destroy();
+    this.notifyDisconnected();
   }
 
   close(): void {

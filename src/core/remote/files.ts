@@ -67,19 +67,24 @@ async function upload(
   const sftp = await conn.sftp();
   await new Promise<void>((resolve, reject) => {
     const stream = sftp.createWriteStream(tempPath, { mode: 0o600 });
+    const done = (error?: Error) => {
+      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
+      if (error) reject(error);
+      else resolve();
+    };
     const onAbort = () => {
       stream.destroy();
-      reject(new CancelledError());
+      done(new CancelledError());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    stream.on('error', (e: Error) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(new RemoteError(`Upload to ${tempPath} failed: ${e.message}`));
-    });
-    stream.on('close', () => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    });
+    const unsubscribe = conn.onceDisconnected(() =>
+      done(
+        new RemoteError(`The connection was lost while uploading ${tempPath}; the target was not changed.`),
+      ),
+    );
+    stream.on('error', (e: Error) => done(new RemoteError(`Upload to ${tempPath} failed: ${e.message}`)));
+    stream.on('close', () => done());
     stream.end(content);
   });
 }
