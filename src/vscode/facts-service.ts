@@ -33,7 +33,8 @@ export class FactsService implements vscode.Disposable {
     if (running) return running;
     const abort = new AbortController();
     token?.onCancellationRequested(() => abort.abort());
-    this.set(host.name, { kind: 'loading' });
+    // Keep showing the facts we have while fresh ones are on their way.
+    if (this.states.get(host.name)?.kind !== 'ok') this.set(host.name, { kind: 'loading' });
     const work = gatherFacts(this.connections.for(host), { signal: abort.signal })
       .then((facts) => {
         this.set(host.name, { kind: 'ok', facts });
