@@ -40,7 +40,10 @@ export default tseslint.config(
   {
     files: ['src/vscode/**/*.ts', 'test/ui/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'ssh2', message: 'Only src/core/remote may use ssh2.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'ssh2', message: 'Only src/core/remote may use ssh2.' }] },
+      ],
     },
   },
 );

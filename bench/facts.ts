@@ -11,7 +11,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 10);
 async function perFact(conn: RemoteConnection): Promise<void> {
   let out = '';
   for (const [name, shell] of FACT_SECTIONS) {
-    out += (await conn.exec(shellScript(singleSectionScript(name, shell)), { check: false, stdin: '' })).stdout;
+    out += (await conn.exec(shellScript(singleSectionScript(name, shell)), { check: false, stdin: '' }))
+      .stdout;
   }
   parseFacts(out, 0);
 }

@@ -58,8 +58,10 @@ describe('facts parser', () => {
   });
 
   it('splits sections and ignores text before the first one', () => {
-    const s = splitSections('noise\n@@mw:a\n1\n2\n@@mw:b\n\n@@mw:end\n');
-    assert.equal(s.get('a'), '1\n2');
+    // As the script prints them: each header is "\n@@mw:NAME\n".
+    const s = splitSections('noise\n@@mw:a\n1\n2\n\n@@mw:b\n\n@@mw:c\nno newline at end\n@@mw:end\n');
+    assert.equal(s.get('a'), '1\n2\n', 'section text is exact, trailing newline included');
     assert.equal(s.get('b'), '');
+    assert.equal(s.get('c'), 'no newline at end');
   });
 });

@@ -1,22 +1,28 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
-import type { Facts, ListeningSocket } from './types';
+import type { CertificateFacts, ChasquidState, Facts, ListeningSocket } from './types';
 
+const CONF_PATH = '/etc/chasquid/chasquid.conf';
+
+/**
+ * Each section header is printed as "\n@@mw:NAME\n", so a section's text is exactly what its
+ * commands printed (file contents come back byte for byte, trailing newline included).
+ */
 export function splitSections(output: string): Map<string, string> {
   const sections = new Map<string, string>();
   let name: string | undefined;
   let lines: string[] = [];
   for (const line of output.split('\n')) {
-    const m = /^@@mw:([a-z0-9-]+)$/.exec(line);
+    const m = /^@@mw:([a-z0-9-]+(?::[^\s/]+)?)$/.exec(line);
     if (m) {
-      if (name) sections.set(name, lines.join('\n').trim());
+      if (name) sections.set(name, lines.join('\n'));
       name = m[1];
       lines = [];
     } else if (name) {
       lines.push(line);
     }
   }
-  if (name) sections.set(name, lines.join('\n').trim());
+  if (name) sections.set(name, lines.join('\n'));
   return sections;
 }
 
@@ -118,7 +124,7 @@ function lines(text: string | undefined): string[] {
 
 export function parseFacts(output: string, durationMs: number, now = new Date()): Facts {
   const s = splitSections(output);
-  const [uid = '', user = '', groups = ''] = (s.get('id') ?? '').split('\n');
+  const [uid = '', user = '', groups = ''] = lines(s.get('id'));
   const osr = parseOsRelease(s.get('os-release') ?? '');
   const [kernel = '', arch = ''] = lines(s.get('uname'));
   const [hostname = '', fqdn = ''] = lines(s.get('hostname'));
@@ -191,7 +197,60 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
     },
     sudo,
     confFiles,
+    chasquidState: parseChasquidState(s, confFiles),
+    chasquidUnits: Object.fromEntries(
+      lines(s.get('chasquid-units')).map((l) => {
+        const [unit = '', state = ''] = l.split(/\s+/);
+        return [unit, state];
+      }),
+    ),
   };
+}
+
+function parseCertificate(text: string): CertificateFacts {
+  const field = (name: string) => new RegExp(`^${name}=\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
+  const notAfter = field('notAfter');
+  const date = notAfter ? new Date(notAfter) : undefined;
+  return {
+    notAfter: date && !isNaN(date.getTime()) ? date.toISOString() : undefined,
+    serial: field('serial')?.toLowerCase(),
+    subject: field('subject'),
+  };
+}
+
+function parseManaged(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function parseChasquidState(
+  s: Map<string, string>,
+  confFiles: Record<string, string> | undefined,
+): ChasquidState | undefined {
+  if (!confFiles) return undefined;
+  const state: ChasquidState = {
+    conf: CONF_PATH in confFiles ? (s.get('chasquid-conf') ?? '') : undefined,
+    domains: {},
+    certs: {},
+    managed: parseManaged(s.get('managed')),
+  };
+  for (const [key, value] of s) {
+    const [kind, name] = key.split(/:(.*)/s);
+    if (!name) continue;
+    if (kind === 'domain-files') (state.domains[name] ??= { files: [], users: [] }).files = lines(value);
+    if (kind === 'domain-users') (state.domains[name] ??= { files: [], users: [] }).users = lines(value);
+    if (kind === 'domain-aliases') {
+      const domain = (state.domains[name] ??= { files: [], users: [] });
+      if (domain.files.includes('aliases')) domain.aliases = value;
+    }
+    if (kind === 'cert') state.certs[name] = parseCertificate(value);
+  }
+  return state;
 }
 
 /** Ports a listening socket list covers, sorted and unique. */

@@ -48,7 +48,19 @@ pw=
 echo "$mode"
 [ "$mode" = root ] || [ -n "\${p:-}" ] || exit 0
 sec conf-files
-$p find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +`,
+$p find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +
+sec managed
+$p cat /var/lib/mailwright/managed.json
+sec chasquid-conf
+$p cat /etc/chasquid/chasquid.conf
+for d in $($p ls /etc/chasquid/domains); do
+  sec "domain-files:$d"; $p ls -1 "/etc/chasquid/domains/$d"
+  sec "domain-users:$d"; $p sed -n 's/^[[:space:]]*key:[[:space:]]*"\\(.*\\)"[[:space:]]*$/\\1/p' "/etc/chasquid/domains/$d/users"
+  sec "domain-aliases:$d"; $p cat "/etc/chasquid/domains/$d/aliases"
+done
+for c in $($p ls /etc/chasquid/certs); do
+  sec "cert:$c"; $p openssl x509 -noout -enddate -serial -subject -in "/etc/chasquid/certs/$c/fullchain.pem"
+done`,
   ],
 ];
 

@@ -39,6 +39,26 @@ export interface Facts {
   sudo: 'root' | 'nopasswd' | 'password' | 'none';
   /** sha256 of each file under /etc/chasquid, when root access was available. */
   confFiles?: Record<string, string>;
+  /** chasquid's configuration as found, when root access was available. Password hashes are never read. */
+  chasquidState?: ChasquidState;
+  /** systemd unit files of chasquid (service and sockets) with their enablement. */
+  chasquidUnits: Record<string, string>;
+}
+
+export interface ChasquidState {
+  /** chasquid.conf text, undefined when the file does not exist. */
+  conf?: string;
+  domains: Record<string, { files: string[]; users: string[]; aliases?: string }>;
+  certs: Record<string, CertificateFacts>;
+  /** Path -> sha256 of the content Mailwright last wrote there (for drift detection). */
+  managed: Record<string, string>;
+}
+
+export interface CertificateFacts {
+  /** ISO date, from the certificate's notAfter. */
+  notAfter?: string;
+  serial?: string;
+  subject?: string;
 }
 
 export interface ListeningSocket {
