@@ -174,3 +174,22 @@ export async function restoreRemoteFile(
   const r = await conn.exec(shellScript(RESTORE_SCRIPT, [path, backupPathFor(path)]), { sudo: true });
   return r.stdout.trim() as 'restored' | 'removed';
 }
+
+/** The file's content, or null when it does not exist: one round trip, as root. */
+export async function readRemoteFileIfExists(conn: RemoteConnection, path: string): Promise<Buffer | null> {
+  assertAbsolute(path);
+  const r = await conn.exec(
+    shellScript('if [ -e "$1" ]; then echo present; base64 -w0 -- "$1"; fi', [path]),
+    {
+      sudo: true,
+    },
+  );
+  const [marker, data = ''] = r.stdout.split('\n');
+  return marker === 'present' ? Buffer.from(data, 'base64') : null;
+}
+
+/** Removes a file as root (no error when it is already gone). */
+export async function removeRemoteFile(conn: RemoteConnection, path: string): Promise<void> {
+  assertAbsolute(path);
+  await conn.exec(shellCommand(['rm', '-f', '--', path]), { sudo: true });
+}

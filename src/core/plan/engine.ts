@@ -1,0 +1,153 @@
+// Runs a plan: actions in order, each applied then verified, output streamed as
+// events. A failing action puts back the files it changed and stops the run; a
+// cancel stops between or inside actions the same way. Running again converges.
+import {
+  CancelledError,
+  CommandError,
+  RemoteError,
+  type RemoteConnection,
+  type SecretStore,
+} from '../remote';
+import type { Facts } from '../facts';
+import type { HostConfig } from '../config';
+import { RunJournal } from './journal';
+import { chasquidPathOf } from './planner';
+import type { ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
+
+export interface ApplyOptions {
+  conn: RemoteConnection;
+  host: HostConfig;
+  secrets: SecretStore;
+  askSecret?: (key: string, prompt: string) => Promise<string | undefined>;
+  signal?: AbortSignal;
+  onEvent?: (event: ApplyEvent) => void;
+  /** Required for every action that carries drift. */
+  driftDecisions?: Record<string, DriftDecision>;
+  /** Start at this action (rerun from a failed one); earlier actions are skipped. */
+  startAt?: string;
+  /** Gathers facts again (after an action with refreshesFacts). */
+  regather: () => Promise<Facts>;
+  now?: Date;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  cancelled: boolean;
+  applied: string[];
+  changedFiles: string[];
+  failed?: { id: string; message: string; hint?: string };
+}
+
+export class UndecidedDriftError extends Error {
+  override name = 'UndecidedDriftError';
+  constructor(readonly paths: string[]) {
+    super(
+      `These files were edited on the server since Mailwright wrote them: ${paths.join(', ')}.\n` +
+        'Decide for each: keep the server version (the action is skipped) or overwrite it.',
+    );
+  }
+}
+
+function hintFor(error: Error): string | undefined {
+  if (error instanceof CommandError)
+    return 'The remote output above says why. Fix the cause, then apply again: finished steps are not repeated.';
+  if (error instanceof RemoteError) return error.hint;
+  return undefined;
+}
+
+export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+  const undecided = plan.actions
+    .filter((a) => a.drift && !opts.driftDecisions?.[a.drift.path])
+    .map((a) => a.drift!.path);
+  if (undecided.length > 0) throw new UndecidedDriftError(undecided);
+
+  const signal = opts.signal ?? new AbortController().signal;
+  const emit = (e: ApplyEvent) => opts.onEvent?.(e);
+  const journal = new RunJournal(opts.conn, plan.facts.chasquidState?.managed ?? {}, signal);
+  const restartReasons: string[] = [];
+  let currentId = '';
+  const ctx: ApplyContext = {
+    conn: opts.conn,
+    host: opts.host,
+    facts: plan.facts,
+    chasquidPath: chasquidPathOf(plan.facts),
+    signal,
+    log: (line) => emit({ type: 'output', id: currentId, line }),
+    run: (command, runOpts = {}) => {
+      let pending = '';
+      const stream = (text: string) => {
+        pending += text;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) ctx.log(line);
+      };
+      return opts.conn
+        .exec(command, { ...runOpts, sudo: true, signal, onStdout: stream, onStderr: stream })
+        .finally(() => pending && ctx.log(pending));
+    },
+    files: journal,
+    secrets: opts.secrets,
+    askSecret: opts.askSecret,
+    requestRestart: (reason) => restartReasons.push(reason),
+    restartReasons,
+    now: opts.now ?? new Date(),
+  };
+
+  const result: ApplyResult = { ok: true, cancelled: false, applied: [], changedFiles: [] };
+  let started = opts.startAt === undefined;
+  const total = plan.actions.length;
+  for (const [index, action] of plan.actions.entries()) {
+    if (!started && action.id !== opts.startAt) continue;
+    started = true;
+    currentId = action.id;
+    if (action.drift && opts.driftDecisions?.[action.drift.path] === 'keep') {
+      emit({ type: 'action-skipped', id: action.id, reason: `keeping the server's ${action.drift.path}` });
+      continue;
+    }
+    if (signal.aborted) {
+      emit({ type: 'run-cancelled', atAction: action.id });
+      return { ...result, ok: false, cancelled: true };
+    }
+    emit({ type: 'action-start', id: action.id, title: action.title, index, total });
+    journal.beginAction();
+    try {
+      await action.apply(ctx);
+      await action.verify(ctx);
+    } catch (e) {
+      const error = e as Error;
+      const cancelled = signal.aborted || error instanceof CancelledError;
+      let restored: string[] = [];
+      try {
+        restored = await journal.restore('action');
+      } catch (restoreError) {
+        ctx.log(`Could not put back every file: ${(restoreError as Error).message}`);
+      }
+      await journal.saveManagedState().catch(() => undefined);
+      if (cancelled) {
+        emit({ type: 'action-failed', id: action.id, message: 'Cancelled.', restored });
+        emit({ type: 'run-cancelled', atAction: action.id });
+        return { ...result, ok: false, cancelled: true };
+      }
+      const failed = { id: action.id, message: error.message, hint: hintFor(error) };
+      emit({ type: 'action-failed', ...failed, restored });
+      emit({ type: 'run-failed', failedAction: action.id, message: error.message });
+      return { ...result, ok: false, failed };
+    }
+    const changed = [...journal.changedByAction];
+    if (changed.length > 0) await journal.saveManagedState();
+    result.applied.push(action.id);
+    result.changedFiles.push(...changed.filter((f) => !result.changedFiles.includes(f)));
+    emit({ type: 'action-done', id: action.id, changedFiles: changed });
+    if (action.refreshesFacts) {
+      ctx.facts = await opts.regather();
+      ctx.chasquidPath = chasquidPathOf(ctx.facts);
+    }
+  }
+  emit({ type: 'run-done', applied: result.applied, changedFiles: result.changedFiles });
+  return result;
+}
+
+/** For the service action: undo every file of the run (used when chasquid will not start with them). */
+export function journalOf(ctx: ApplyContext): RunJournal {
+  return ctx.files as RunJournal;
+}

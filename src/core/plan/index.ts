@@ -1,0 +1,5 @@
+export * from './engine';
+export * from './journal';
+export * from './managed-file';
+export * from './planner';
+export * from './types';

@@ -1,0 +1,101 @@
+// Every file an apply run writes goes through here, so a failed action (or a failed
+// restart at the end of the run) can be undone exactly, and Mailwright remembers the
+// hash of what it wrote so a later hand edit shows up as drift.
+import { createHash } from 'node:crypto';
+import {
+  readRemoteFileIfExists,
+  removeRemoteFile,
+  shellCommand,
+  writeRemoteFileAtomic,
+  type RemoteConnection,
+  type WriteOptions,
+} from '../remote';
+import type { FileJournal } from './types';
+
+export const MANAGED_STATE_DIR = '/var/lib/mailwright';
+export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
+
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export class RunJournal implements FileJournal {
+  /** Content before the run touched each file (null: did not exist). */
+  private readonly beforeRun = new Map<string, Buffer | null>();
+  /** Content before the current action touched each file. */
+  private beforeAction = new Map<string, Buffer | null>();
+  private readonly lastWritten = new Map<string, Buffer>();
+  private readonly firstWrittenInAction = new Set<string>();
+  /** path -> sha256 of what Mailwright wrote; starts from the server's state file. */
+  readonly managed: Record<string, string>;
+  private readonly managedBefore: Record<string, string>;
+
+  constructor(
+    private readonly conn: RemoteConnection,
+    managed: Record<string, string>,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.managed = { ...managed };
+    this.managedBefore = { ...managed };
+  }
+
+  get changedByAction(): readonly string[] {
+    return [...this.beforeAction.keys()];
+  }
+  get changedByRun(): readonly string[] {
+    return [...this.beforeRun.keys()];
+  }
+
+  beginAction(): void {
+    this.beforeAction = new Map();
+    this.firstWrittenInAction.clear();
+  }
+
+  async write(path: string, content: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    if (!this.beforeRun.has(path)) {
+      this.beforeRun.set(path, await readRemoteFileIfExists(this.conn, path));
+      this.firstWrittenInAction.add(path);
+    }
+    if (!this.beforeAction.has(path)) {
+      this.beforeAction.set(path, this.lastWritten.get(path) ?? this.beforeRun.get(path) ?? null);
+    }
+    await writeRemoteFileAtomic(this.conn, path, bytes, { ...opts, signal: opts.signal ?? this.signal });
+    this.lastWritten.set(path, bytes);
+    this.managed[path] = sha256(bytes);
+  }
+
+  /** Puts back, newest first, what the current action (or the whole run) changed. Returns the paths. */
+  async restore(scope: 'action' | 'run'): Promise<string[]> {
+    const snapshot = scope === 'action' ? this.beforeAction : this.beforeRun;
+    const restored: string[] = [];
+    for (const [path, before] of [...snapshot].reverse()) {
+      if (before === null) await removeRemoteFile(this.conn, path);
+      else await writeRemoteFileAtomic(this.conn, path, before);
+      restored.push(path);
+      const backToRunStart = scope === 'run' || this.firstWrittenInAction.has(path);
+      if (backToRunStart) {
+        if (path in this.managedBefore) this.managed[path] = this.managedBefore[path]!;
+        else delete this.managed[path];
+        this.lastWritten.delete(path);
+        this.beforeRun.delete(path);
+      } else {
+        // An earlier action of this run wrote it: back to that version, which stays recorded.
+        this.lastWritten.set(path, before!);
+        this.managed[path] = sha256(before!);
+      }
+    }
+    this.beforeAction = new Map();
+    this.firstWrittenInAction.clear();
+    return restored;
+  }
+
+  /** Records the hashes of what Mailwright wrote, so the next plan can tell hand edits apart. */
+  async saveManagedState(): Promise<void> {
+    await this.conn.exec(shellCommand(['mkdir', '-p', '-m', '0700', MANAGED_STATE_DIR]), { sudo: true });
+    await writeRemoteFileAtomic(this.conn, MANAGED_STATE_PATH, JSON.stringify(this.managed, null, 2) + '\n', {
+      mode: '0600',
+      owner: 'root:root',
+    });
+  }
+}

@@ -1,0 +1,56 @@
+// Desired state + facts -> the ordered actions of the recipe (SEED-RECIPE.md steps 4, 7, 8,
+// 11, 13, 16). An empty list means the server is already right.
+import { decideChasquidPath, type ChasquidPath } from '../chasquid';
+import type { HostConfig } from '../config';
+import type { Facts } from '../facts';
+import { planCertificate } from './actions/certificate';
+import { planConf } from './actions/conf';
+import { planDkim } from './actions/dkim';
+import { planDomains } from './actions/domains';
+import { planInstall } from './actions/install';
+import { planIpv6 } from './actions/ipv6';
+import { planService } from './actions/service';
+import type { ActionPlanner, Plan, PlanContext } from './types';
+
+/** Recipe order: the network first, then the package, its configuration, and last the service. */
+const PLANNERS: ActionPlanner[] = [
+  planIpv6,
+  planInstall,
+  planConf,
+  planDomains,
+  planDkim,
+  planCertificate,
+  planService,
+];
+
+export class UnplannableError extends Error {
+  override name = 'UnplannableError';
+}
+
+export function chasquidPathOf(facts: Facts): ChasquidPath | undefined {
+  return facts.chasquid.version ? decideChasquidPath(facts.chasquid.version).path : undefined;
+}
+
+export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan {
+  if (facts.system.state !== 'ready') {
+    throw new UnplannableError(facts.system.reason ?? `The server is not ready (${facts.system.state}).`);
+  }
+  if (facts.sudo === 'none') {
+    throw new UnplannableError(
+      `${facts.login.user} cannot become root on ${host.name}: log in as root or a sudo user.`,
+    );
+  }
+  if (!facts.confFiles && facts.sudo === 'password') {
+    throw new UnplannableError(
+      `${facts.login.user} needs a sudo password on ${host.name} to read chasquid's configuration: store it first (the CLI reads MAILWRIGHT_SUDO_PASSWORD).`,
+    );
+  }
+  const ctx: PlanContext = { host, facts, chasquidPath: chasquidPathOf(facts), now };
+  const notes: string[] = [];
+  if (ctx.chasquidPath) {
+    const decision = decideChasquidPath(facts.chasquid.version!);
+    if (decision.path === 'unsupported') throw new UnplannableError(decision.explanation);
+    notes.push(decision.explanation, ...decision.warnings);
+  }
+  return { host: host.name, facts, actions: PLANNERS.flatMap((p) => p(ctx)), notes };
+}
