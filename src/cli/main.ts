@@ -4,11 +4,18 @@ import { gatherFacts } from '../core/facts';
 import { CancelledError, RemoteError } from '../core/remote';
 import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
 import { printJson, UsageError } from './output';
+import { applyCommand, planCommand } from './provision';
 
 const USAGE = `Usage: mailwright <command> [options]
 
 Commands:
   facts --host <name|user@host[:port]>   Gather a server's facts in one SSH round trip and print them as JSON
+  plan  [--host <name>]                  Show what apply would change on a host of mailwright.yaml, and why
+        [--detailed-exitcode]            exit 2 when there are changes
+  apply [--host <name>] [--yes]          Make the changes, verify each, commit the conf directory to git
+        [--overwrite-drift|--keep-drift] what to do with files edited on the server by hand
+        [--from <action id>]             start at this action (after a failure)
+        [--no-commit]                    do not snapshot the conf directory into git
 
 Connection options:
   --host <name|user@host[:port]>  a host from mailwright.yaml, or an SSH target
@@ -25,6 +32,8 @@ MAILWRIGHT_SUDO_PASSWORD (each may be suffixed with _<HOST NAME> for one host).
 type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 
 const commands: Record<string, Command> = {
+  plan: planCommand,
+  apply: applyCommand,
   async facts(args, signal) {
     const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
     const conn = await connectFromFlags(values as ConnectFlags);

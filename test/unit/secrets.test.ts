@@ -12,6 +12,11 @@ describe('CLI secrets from the environment', () => {
     assert.equal(await store.get(secretKeys.sudoPassword('other')), 'generic');
     assert.equal(await store.get(secretKeys.sshPassword('other')), undefined);
   });
+  it('never shares one mail-user password variable between users', () => {
+    assert.deepEqual(envNamesFor(secretKeys.userPassword('alice@example.test')), [
+      'MAILWRIGHT_USER_PASSWORD_ALICE_EXAMPLE_TEST',
+    ]);
+  });
   it('names the variables a user can set', () => {
     assert.deepEqual(envNamesFor(secretKeys.keyPassphrase('sandbox')), [
       'MAILWRIGHT_KEY_PASSPHRASE_SANDBOX',

@@ -3,3 +3,4 @@ export * from './journal';
 export * from './managed-file';
 export * from './planner';
 export * from './types';
+export * from './wait';

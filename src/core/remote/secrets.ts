@@ -12,13 +12,19 @@ export const secretKeys = {
   sshPassword: (hostName: string) => `ssh-password:${hostName}`,
   keyPassphrase: (hostName: string) => `key-passphrase:${hostName}`,
   sudoPassword: (hostName: string) => `sudo-password:${hostName}`,
+  /** A mail user's password, needed once when the user is created on the server. */
+  userPassword: (address: string) => `user-password:${address}`,
 };
 
 const envNames: Record<string, string> = {
   'ssh-password': 'MAILWRIGHT_SSH_PASSWORD',
   'key-passphrase': 'MAILWRIGHT_KEY_PASSPHRASE',
   'sudo-password': 'MAILWRIGHT_SUDO_PASSWORD',
+  'user-password': 'MAILWRIGHT_USER_PASSWORD',
 };
+
+/** Secrets that must never fall back to a variable shared by every host or user. */
+const PER_NAME_ONLY = new Set(['user-password']);
 
 /** Env var for a secret key: the per-host variable (e.g. MAILWRIGHT_SUDO_PASSWORD_SANDBOX) wins over the generic one. */
 export function envNamesFor(key: string): string[] {
@@ -26,6 +32,7 @@ export function envNamesFor(key: string): string[] {
   const base = envNames[kind ?? ''];
   if (!base) return [];
   const suffix = host.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  if (PER_NAME_ONLY.has(kind ?? '')) return suffix ? [`${base}_${suffix}`] : [];
   return suffix ? [`${base}_${suffix}`, base] : [base];
 }
 
