@@ -1,0 +1,4 @@
+export * from './fetch-conf';
+export * from './git-command';
+export * from './secret-paths';
+export * from './snapshot';
