@@ -4,10 +4,17 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatIssue, loadConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { applyPlan, gatherWhenReady, planHost, type DriftDecision, type Plan } from '../core/plan';
-import { EnvSecretStore, type RemoteConnection } from '../core/remote';
+import {
+  applyPlan,
+  eventPrinter,
+  formatPlan,
+  gatherWhenReady,
+  planHost,
+  type DriftDecision,
+  type Plan,
+} from '../core/plan';
+import { describeTarget, EnvSecretStore, type RemoteConnection } from '../core/remote';
 import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
-import { eventPrinter, formatPlan } from './print-plan';
 import { info, UsageError } from './output';
 import { isInteractive, promptHidden, promptYesNo } from './prompt';
 
@@ -66,7 +73,7 @@ export async function planCommand(args: string[], signal: AbortSignal): Promise<
   const t = await targetFromFlags(values as ConnectFlags);
   try {
     const plan = await makePlan(t, signal);
-    process.stdout.write(formatPlan(plan, t.conn) + '\n');
+    process.stdout.write(formatPlan(plan, describeTarget(t.conn.target)) + '\n');
     if (plan.actions.length)
       info(`\n${plan.actions.length} action(s). Run \`mailwright apply\` to make these changes.`);
     return values['detailed-exitcode'] && plan.actions.length > 0 ? 2 : 0;
@@ -82,7 +89,7 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
   const t = await targetFromFlags(values as ConnectFlags);
   try {
     const plan = await makePlan(t, signal);
-    process.stdout.write(formatPlan(plan, t.conn) + '\n');
+    process.stdout.write(formatPlan(plan, describeTarget(t.conn.target)) + '\n');
     if (plan.actions.length === 0) return 0;
 
     const drifted = plan.actions.filter((a) => a.drift).map((a) => a.drift!.path);

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { Connections } from './connections';
 import { FactsService } from './facts-service';
 import { addServer } from './commands/add-server';
+import { provision } from './commands/provision';
 import { showFacts } from './commands/show-facts';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
@@ -50,11 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     run('mailwright.showFacts', (arg) => showFacts(config, facts, arg)),
     run('mailwright.addServer', () => addServer(config, connections, facts)),
-    run('mailwright.provision', async () => {
-      await vscode.window.showInformationMessage(
-        'Provisioning is not yet available in this version of Mailwright: for now it connects to your server and shows its facts.',
-      );
-    }),
+    run('mailwright.provision', (arg) => provision(config, connections, facts, context.secrets, log, arg)),
     run('mailwright.openConfig', async () => {
       const uri = config.uri;
       if (uri) await vscode.window.showTextDocument(uri);

@@ -4,3 +4,4 @@ export * from './managed-file';
 export * from './planner';
 export * from './types';
 export * from './wait';
+export * from './format';

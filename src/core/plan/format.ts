@@ -1,6 +1,5 @@
-// How plans and apply progress look in a terminal.
-import type { ApplyEvent, Plan } from '../core/plan';
-import { describeTarget, type RemoteConnection } from '../core/remote';
+// A plan as plain text: the same words in the CLI, the extension's output and the tests.
+import type { ApplyEvent, Plan } from './types';
 
 const indent = (text: string, by: string) =>
   text
@@ -8,9 +7,9 @@ const indent = (text: string, by: string) =>
     .map((l) => by + l)
     .join('\n');
 
-export function formatPlan(plan: Plan, conn: RemoteConnection): string {
+export function formatPlan(plan: Plan, target: string): string {
   const f = plan.facts;
-  const out: string[] = [`Plan for ${plan.host} (${describeTarget(conn.target)}, ${f.os.prettyName}):`];
+  const out: string[] = [`Plan for ${plan.host} (${target}, ${f.os.prettyName}):`];
   if (plan.actions.length === 0) out.push('  Nothing to do: the server already matches mailwright.yaml.');
   plan.actions.forEach((a, i) => {
     out.push(`  ${i + 1}. ${a.title}`, `     why: ${a.reason}`);
@@ -23,7 +22,7 @@ export function formatPlan(plan: Plan, conn: RemoteConnection): string {
   return out.join('\n');
 }
 
-/** Prints apply events as they come; returns a function to call per event. */
+/** Apply progress as lines of text: a function to call per event. */
 export function eventPrinter(write: (line: string) => void): (e: ApplyEvent) => void {
   return (e) => {
     switch (e.type) {
