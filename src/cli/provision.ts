@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatIssue, loadConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
+import { snapshotConf } from '../core/git';
 import {
   applyPlan,
   eventPrinter,
@@ -32,6 +33,8 @@ export interface Target {
   host: HostConfig;
   conn: RemoteConnection;
   configPath: string;
+  /** mailwright.yaml git.remote: push after committing only when set. */
+  gitRemote?: string;
 }
 
 /** The host to work on: --host NAME, or the only host of mailwright.yaml. */
@@ -56,7 +59,7 @@ export async function targetFromFlags(flags: ConnectFlags): Promise<Target> {
       `No host named "${name}" in ${configPath} (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'}).`,
     );
   const conn = await connectFromFlags({ ...flags, host: host.name, config: configPath });
-  return { host, conn, configPath };
+  return { host, conn, configPath, gitRemote: loaded.config.git.remote };
 }
 
 async function makePlan(t: Target, signal: AbortSignal): Promise<Plan> {
@@ -132,7 +135,17 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
 
 /** The conf directory goes into the workspace's git after every apply that changed it. */
 async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise<void> {
-  const titles = plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title);
-  void titles;
-  void dirname;
+  const snapshot = await snapshotConf(t.conn, {
+    workspaceRoot: dirname(t.configPath),
+    hostName: t.host.name,
+    actions: plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title),
+    remote: t.gitRemote,
+  });
+  if (snapshot.committed) {
+    info(
+      `Committed conf/${t.host.name}/ (${snapshot.changed.length} file(s)) as ${snapshot.commit?.slice(0, 10)}.`,
+    );
+  }
+  if (snapshot.push && !snapshot.push.ok)
+    info(`Push to ${snapshot.push.remote} failed: ${snapshot.push.error}`);
 }

@@ -2,6 +2,7 @@
 // progress and live output, cancellable. The webview dashboard will replace the plan document.
 import * as vscode from 'vscode';
 import { gatherFacts } from '../../core/facts';
+import { snapshotConf } from '../../core/git';
 import {
   applyPlan,
   eventPrinter,
@@ -100,6 +101,23 @@ export async function provision(
     },
   );
   void facts.gather(host).catch(() => undefined);
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (result.changedFiles.length > 0 && root) {
+    // The conf directory's new state goes into the workspace repository (Source Control shows it).
+    const loaded = await config.get();
+    const snapshot = await snapshotConf(conn, {
+      workspaceRoot: root,
+      hostName: host.name,
+      actions: plan.actions.filter((a) => result.applied.includes(a.id)).map((a) => a.title),
+      remote: loaded?.git.remote,
+    }).catch((e: Error) => {
+      log.error(`Could not commit the configuration snapshot: ${e.message}`);
+      return undefined;
+    });
+    if (snapshot?.committed) log.info(`Committed conf/${host.name}/ as ${snapshot.commit?.slice(0, 10)}`);
+    if (snapshot?.push && !snapshot.push.ok)
+      log.warn(`Push to ${snapshot.push.remote} failed: ${snapshot.push.error}`);
+  }
   if (result.ok) {
     void vscode.window.showInformationMessage(
       `${host.name} is provisioned (${result.applied.length} step(s)).`,
