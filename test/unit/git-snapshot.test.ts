@@ -101,7 +101,8 @@ describe('snapshotConf', () => {
     assert.deepEqual(again.changed, []);
     assert.equal(gitIn(ws, 'rev-parse', 'HEAD').trim(), first.commit);
 
-    const { ['domains/example.test/aliases']: _removed, ...rest } = BASE;
+    const rest: Record<string, string> = { ...BASE };
+    delete rest['domains/example.test/aliases'];
     const third = await snapshotConfFrom(fetchOf(rest), {
       workspaceRoot: ws,
       hostName: 'sandbox',
