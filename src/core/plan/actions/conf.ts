@@ -1,4 +1,142 @@
-import type { ActionPlanner } from '../types';
+// Recipe step 11: chasquid.conf's hostname is the mail host (the name PTR points at), and
+// chasquid listens on 25, 587 and 465. Only those fields are touched; the rest of the file
+// stays as the user (or Debian) wrote it.
+import { ChasquidConf, type ConfValue } from '../../chasquid';
+import { readRemoteFileIfExists, shellCommand } from '../../remote';
+import { managedFileAction } from '../managed-file';
+import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
 
-/** Placeholder until this action kind is written. */
-export const planConf: ActionPlanner = () => [];
+export const CHASQUID_DIR = '/etc/chasquid';
+export const CHASQUID_CONF_PATH = `${CHASQUID_DIR}/chasquid.conf`;
+
+/** The listen-address fields and the port each must serve. */
+export const MAIL_PORTS = {
+  smtp_address: 25,
+  submission_address: 587,
+  submission_over_tls_address: 465,
+} as const;
+type ListenField = keyof typeof MAIL_PORTS;
+
+/** Whether the server has Debian's socket units, which "systemd" addresses rely on. */
+export function hasSocketUnits(units: Record<string, string>): boolean {
+  return Object.keys(units).some((u) => /^chasquid-.*\.socket$/.test(u));
+}
+
+function describe(values: readonly ConfValue[]): string {
+  return values.length === 0
+    ? 'not set (default "systemd")'
+    : values.map((v) => JSON.stringify(v)).join(', ');
+}
+
+/** A listen field is fine when it lets chasquid serve its port: through systemd sockets or explicitly. */
+function listenFieldProblem(
+  field: ListenField,
+  values: readonly ConfValue[],
+  socketUnits: boolean,
+): string | undefined {
+  const port = MAIL_PORTS[field];
+  const ok = (v: ConfValue) =>
+    (v === 'systemd' && socketUnits) || (typeof v === 'string' && v.endsWith(`:${port}`));
+  if (values.length === 0 ? socketUnits : values.some(ok)) return undefined;
+  return `${field} is ${describe(values)}, must serve port ${port}`;
+}
+
+export interface DesiredConf {
+  content: string;
+  /** Found vs wanted, one phrase per changed field; empty when nothing changes. */
+  changes: string[];
+}
+
+/** chasquid.conf with the hostname and listen addresses Mailwright needs, everything else kept. */
+export function desiredConf(current: string, mailHost: string, socketUnits: boolean): DesiredConf {
+  const conf = ChasquidConf.parse(current);
+  const changes: string[] = [];
+  const hostname = conf.get('hostname');
+  if (hostname !== mailHost) {
+    changes.push(
+      hostname === undefined
+        ? `chasquid.conf has no hostname, must be "${mailHost}"`
+        : `chasquid.conf hostname is "${String(hostname)}", must be "${mailHost}"`,
+    );
+    conf.set('hostname', mailHost);
+  }
+  for (const field of Object.keys(MAIL_PORTS) as ListenField[]) {
+    const problem = listenFieldProblem(field, conf.getAll(field), socketUnits);
+    if (!problem) continue;
+    changes.push(problem);
+    conf.setAll(field, [socketUnits ? 'systemd' : `:${MAIL_PORTS[field]}`]);
+  }
+  return { content: conf.print(), changes };
+}
+
+/** Throws when chasquid would not accept the file (our parser, then chasquid-util's own reading). */
+async function verifyConf(ctx: ApplyContext, content: string): Promise<void> {
+  const errors = ChasquidConf.parse(content)
+    .validate({ version: ctx.facts.chasquid.version })
+    .filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    throw new Error(
+      `chasquid.conf would not load: ${errors.map((d) => `line ${d.line}: ${d.message}`).join('; ')}`,
+    );
+  }
+  const r = await ctx.run(shellCommand(['chasquid-util', '-C', CHASQUID_DIR, 'print-config']), {
+    check: false,
+    timeoutMs: 30_000,
+  });
+  if (r.exitCode !== 0) {
+    throw new Error(`chasquid-util cannot read chasquid.conf: ${(r.stderr || r.stdout).trim()}`);
+  }
+}
+
+function confAction(ctx: PlanContext, current: string): Action | undefined {
+  const wanted = desiredConf(current, ctx.host.mailHost, hasSocketUnits(ctx.facts.chasquidUnits));
+  return managedFileAction(
+    ctx,
+    {
+      id: 'conf:chasquid.conf',
+      kind: 'conf',
+      path: CHASQUID_CONF_PATH,
+      title: `Set chasquid's hostname to ${ctx.host.mailHost}`,
+      desired: wanted.content,
+      reason:
+        wanted.changes.length > 0
+          ? wanted.changes.join('; ')
+          : 'chasquid.conf differs from what Mailwright wrote',
+      needsRestart: true,
+      verify: (actx) => verifyConf(actx, wanted.content),
+    },
+    current,
+  );
+}
+
+export const planConf: ActionPlanner = (ctx) => {
+  const current = ctx.facts.chasquidState?.conf;
+  if (ctx.facts.chasquid.installed && current !== undefined) {
+    const action = confAction(ctx, current);
+    return action ? [action] : [];
+  }
+  // Not installed yet: the package brings the stock file, which is edited once it exists.
+  let planned: Action | undefined;
+  return [
+    {
+      id: 'conf:chasquid.conf',
+      kind: 'conf',
+      title: `Set chasquid's hostname to ${ctx.host.mailHost}`,
+      reason: `chasquid.conf will be set to hostname "${ctx.host.mailHost}" after install`,
+      async apply(actx) {
+        const bytes = await readRemoteFileIfExists(actx.conn, CHASQUID_CONF_PATH);
+        const fresh: PlanContext = {
+          host: actx.host,
+          facts: actx.facts,
+          chasquidPath: actx.chasquidPath,
+          now: actx.now,
+        };
+        planned = confAction(fresh, bytes?.toString('utf8') ?? '');
+        await planned?.apply(actx);
+      },
+      async verify(actx) {
+        await planned?.verify(actx);
+      },
+    },
+  ];
+};

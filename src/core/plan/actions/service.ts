@@ -1,4 +1,141 @@
-import type { ActionPlanner } from '../types';
+// Always last: chasquid enabled, (re)started when a change needs it, and checked from the
+// outside. A restart that fails puts back every file of the run and starts chasquid again
+// with the previous configuration, so a bad change never leaves the server without mail.
+import { isIP } from 'node:net';
+import { shellCommand, shellScript } from '../../remote';
+import { journalOf } from '../engine';
+import type { Action, ActionPlanner, ApplyContext } from '../types';
+import { planCertificate } from './certificate';
+import { hasSocketUnits, planConf } from './conf';
+import { planDkim } from './dkim';
+import { planDomains } from './domains';
+import { planInstall } from './install';
+import { probeMailPorts } from './service-probe';
 
-/** Placeholder until this action kind is written. */
-export const planService: ActionPlanner = () => [];
+const MAIL_PORTS = [25, 465, 587];
+/** chasquid exits within a second on a bad configuration; systemd then restarts it (Restart=always). */
+const SETTLE_MS = 3_000;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+function socketUnitsOf(ctx: ApplyContext): string[] {
+  return Object.keys(ctx.facts.chasquidUnits).filter((u) => /^chasquid-.*\.socket$/.test(u));
+}
+
+// Active, and still the same process after a pause (a crash loop shows up as a new MainPID).
+const RUNNING_SCRIPT = `set -u
+pid1=$(systemctl show -p MainPID --value chasquid)
+sleep "$1"
+pid2=$(systemctl show -p MainPID --value chasquid)
+state=$(systemctl is-active chasquid)
+echo "$state $pid1 $pid2"
+[ "$state" = active ] && [ "$pid1" = "$pid2" ] && [ "$pid1" != 0 ]
+`;
+
+async function isRunning(ctx: ApplyContext): Promise<boolean> {
+  const r = await ctx.run(shellScript(RUNNING_SCRIPT, ['2']), { check: false, timeoutMs: 30_000 });
+  return r.exitCode === 0;
+}
+
+async function restart(ctx: ApplyContext): Promise<boolean> {
+  await ctx.run(shellCommand(['systemctl', 'reset-failed', 'chasquid', ...socketUnitsOf(ctx)]), {
+    check: false,
+  });
+  await ctx.run(shellCommand(['systemctl', 'restart', 'chasquid']), { check: false, timeoutMs: 60_000 });
+  await sleep(SETTLE_MS - 2_000, ctx.signal);
+  return isRunning(ctx);
+}
+
+async function recentLog(ctx: ApplyContext): Promise<string> {
+  const r = await ctx.conn.exec(shellCommand(['journalctl', '-u', 'chasquid', '-n', '30', '--no-pager']), {
+    sudo: true,
+    check: false,
+  });
+  return r.stdout.trim();
+}
+
+async function applyService(ctx: ApplyContext): Promise<void> {
+  await ctx.run(shellCommand(['systemctl', 'enable', 'chasquid', ...socketUnitsOf(ctx)]));
+  const active = ctx.facts.chasquid.active === 'active';
+  if (ctx.restartReasons.length === 0 && active) {
+    await ctx.run(shellCommand(['systemctl', 'start', 'chasquid']));
+    return;
+  }
+  if (ctx.restartReasons.length > 0) ctx.log(`Restarting chasquid: ${ctx.restartReasons.join(', ')}`);
+  if (await restart(ctx)) return;
+
+  const log = await recentLog(ctx);
+  const restored = await journalOf(ctx).restore('run');
+  const recovered = restored.length > 0 && (await restart(ctx));
+  throw new Error(
+    `chasquid does not start with the new configuration. ` +
+      (restored.length > 0
+        ? `Put back ${restored.join(', ')}; chasquid ${recovered ? 'runs again with the previous configuration' : 'does not start with the previous configuration either'}.`
+        : 'No file of this run to put back.') +
+      `\nchasquid's log:\n${log}`,
+  );
+}
+
+/** Where to reach the server from here: the SSH address when it is an IP, else its first IPv4. */
+export function probeAddress(ctx: ApplyContext): string {
+  const ssh = ctx.host.ssh.host;
+  if (isIP(ssh) || ctx.facts.addresses.ipv4.length === 0) return ssh;
+  return ctx.facts.addresses.ipv4[0]!;
+}
+
+async function verifyService(ctx: ApplyContext): Promise<void> {
+  const r = await ctx.run(shellCommand(['systemctl', 'is-active', 'chasquid']), { check: false });
+  if (r.stdout.trim() !== 'active') {
+    throw new Error(`chasquid is ${r.stdout.trim() || 'not running'}.\n${await recentLog(ctx)}`);
+  }
+  // Sockets answer at once; a few tries cover a slow first TLS handshake under load.
+  let last: Error | undefined;
+  for (let attempt = 0; attempt < 3 && !ctx.signal.aborted; attempt++) {
+    try {
+      return await probeMailPorts(probeAddress(ctx), ctx.host.mailHost);
+    } catch (e) {
+      last = e as Error;
+      await sleep(2_000, ctx.signal);
+    }
+  }
+  throw last ?? new Error('cancelled');
+}
+
+/** The service action itself, also for plans built by hand (tests). */
+export function serviceAction(reason: string): Action {
+  return {
+    id: 'service:chasquid',
+    kind: 'service',
+    title: 'Enable and (re)start chasquid, then check 25, 587 and 465 from here',
+    reason,
+    apply: applyService,
+    verify: verifyService,
+  };
+}
+
+export const planService: ActionPlanner = (ctx) => {
+  const { chasquid, listening } = ctx.facts;
+  const reasons: string[] = [];
+  const earlier = [planInstall, planConf, planDomains, planDkim, planCertificate].some(
+    (p) => p(ctx).length > 0,
+  );
+  if (earlier) reasons.push('the changes above need chasquid (re)started');
+  if (chasquid.installed && chasquid.active !== 'active')
+    reasons.push(`chasquid is ${chasquid.active ?? 'not running'}, must be active`);
+  if (chasquid.installed && chasquid.enabled !== 'enabled')
+    reasons.push(`chasquid is ${chasquid.enabled ?? 'not enabled'} at boot, must be enabled`);
+  const closed = MAIL_PORTS.filter((p) => !listening.some((l) => l.port === p));
+  if (chasquid.installed && closed.length > 0) reasons.push(`nothing listens on port ${closed.join(', ')}`);
+  if (chasquid.installed && hasSocketUnits(ctx.facts.chasquidUnits)) {
+    const disabled = Object.entries(ctx.facts.chasquidUnits).filter(
+      ([u, state]) => u.endsWith('.socket') && state !== 'enabled' && state !== 'static',
+    );
+    if (disabled.length > 0 && reasons.length > 0)
+      reasons.push(`socket units ${disabled.map(([u]) => u).join(', ')} are not enabled`);
+  }
+  return reasons.length > 0 ? [serviceAction(reasons.join('; '))] : [];
+};
