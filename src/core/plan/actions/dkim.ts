@@ -1,4 +1,160 @@
-import type { ActionPlanner } from '../types';
+// SEED-RECIPE step 8: every domain gets its DKIM keys, made here in Node and uploaded only
+// through files.write (SFTP, atomic). Keys that exist are kept: no rotation on a later run.
+// When chasquid is not installed at planning time, the path (native or legacy) is decided at
+// apply time, after the install action refreshed the facts.
+import type { ChasquidPath } from '../../chasquid';
+import type { DomainConfig } from '../../config';
+import {
+  DKIM_KEY_MODE,
+  DKIM_KEY_OWNER,
+  LEGACY_HOOK_PATH,
+  decideLegacyDkim,
+  decideNativeDkim,
+  generateDkimKey,
+  isEmptyDecision,
+  legacyKeyDir,
+  domainDir,
+  type DkimDecision,
+  type NewDkimKey,
+} from '../../dkim';
+import type { Facts } from '../../facts';
+import { shellScript } from '../../remote';
+import type { Action, ActionPlanner, ApplyContext } from '../types';
 
-/** Placeholder until this action kind is written. */
-export const planDkim: ActionPlanner = () => [];
+const ALGORITHM_LABEL = { rsa2048: 'RSA-2048', rsa3072: 'RSA-3072', rsa4096: 'RSA-4096', ed25519: 'Ed25519' };
+
+export function decideDkim(path: ChasquidPath, domain: DomainConfig, facts: Facts, now: Date): DkimDecision {
+  return path === 'legacy' ? decideLegacyDkim(domain, facts, now) : decideNativeDkim(domain, facts, now);
+}
+
+function describeKeys(keys: readonly NewDkimKey[]): string {
+  return keys.map((k) => `${k.selector} ${ALGORITHM_LABEL[k.algorithm]}`).join(', ');
+}
+
+function titleOf(decision: DkimDecision): string {
+  if (decision.create.length > 0)
+    return `Create DKIM keys for ${decision.domain} (${describeKeys(decision.create)})`;
+  return `Set the DKIM selector of ${decision.domain} to ${decision.selectorFile?.content.trim() ?? ''}`;
+}
+
+function reasonOf(decision: DkimDecision, path: ChasquidPath): string {
+  const parts: string[] = [];
+  if (decision.create.length > 0) {
+    parts.push(
+      decision.reused.length > 0
+        ? `${decision.domain} has DKIM keys (${decision.reused.join(', ')}) but none for ${describeKeys(decision.create)}`
+        : `${decision.domain} has no DKIM key, so receivers cannot verify its mail`,
+    );
+  } else {
+    parts.push(`the DKIM selector file of ${decision.domain} does not name the configured selector`);
+  }
+  parts.push(
+    path === 'legacy'
+      ? 'chasquid before 1.14 signs through the post-data hook (dkimsign from python3-dkim)'
+      : 'chasquid signs with every domains/<domain>/dkim:<selector>.pem it loads at start',
+  );
+  return [parts.join('; '), ...decision.notes].join('. ');
+}
+
+/** The plan for one domain when the chasquid path is known. */
+function domainAction(path: ChasquidPath, decision: DkimDecision): Action {
+  return {
+    id: `dkim:${decision.domain}`,
+    kind: 'dkim',
+    title: titleOf(decision),
+    reason: reasonOf(decision, path),
+    apply: (ctx) => applyDecision(ctx, path, decision),
+    verify: (ctx) => verifyDecision(ctx, path, decision),
+  };
+}
+
+/** chasquid is not installed yet: which files to write depends on the version installed. */
+function deferredAction(domain: DomainConfig, now: Date): Action {
+  let decided: { path: ChasquidPath; decision: DkimDecision } | undefined;
+  const decide = (ctx: ApplyContext) => {
+    const path = ctx.chasquidPath;
+    if (!path || path === 'unsupported') {
+      throw new Error(`chasquid is not installed (or too old) on ${ctx.host.name}: cannot set up DKIM.`);
+    }
+    decided ??= { path, decision: decideDkim(path, domain, ctx.facts, now) };
+    return decided;
+  };
+  return {
+    id: `dkim:${domain.name}`,
+    kind: 'dkim',
+    title: `Create DKIM keys for ${domain.name} (${domain.dkim.algorithms.map((a) => ALGORITHM_LABEL[a]).join(', ')})`,
+    reason: `${domain.name} has no DKIM key; where it goes depends on the chasquid version installed first (1.14+: chasquid signs itself, older: the post-data hook)`,
+    async apply(ctx) {
+      const { path, decision } = decide(ctx);
+      if (isEmptyDecision(decision)) return ctx.log(`DKIM keys of ${domain.name} already exist.`);
+      await applyDecision(ctx, path, decision);
+    },
+    async verify(ctx) {
+      const { path, decision } = decide(ctx);
+      await verifyDecision(ctx, path, decision);
+    },
+  };
+}
+
+async function applyDecision(ctx: ApplyContext, path: ChasquidPath, decision: DkimDecision): Promise<void> {
+  // files.write needs the directory; the domains action normally made domains/<d> already.
+  const dirs = [domainDir(decision.domain), ...(path === 'legacy' ? [legacyKeyDir(decision.domain)] : [])];
+  await ctx.run(shellScript('for d in "$@"; do [ -d "$d" ] || install -d -m 0755 -- "$d"; done', dirs));
+  for (const key of decision.create) {
+    const pair = generateDkimKey(key.algorithm);
+    const pem = key.format === 'pkcs1' ? pair.privateKeyPkcs1 : pair.privateKeyPkcs8;
+    if (!pem) throw new Error(`${ALGORITHM_LABEL[key.algorithm]} keys cannot be written as PKCS#1.`);
+    await ctx.files.write(key.file, pem, { mode: DKIM_KEY_MODE, owner: DKIM_KEY_OWNER });
+    ctx.log(`Wrote ${ALGORITHM_LABEL[key.algorithm]} key for selector ${key.selector} to ${key.file}`);
+  }
+  if (decision.selectorFile) {
+    await ctx.files.write(decision.selectorFile.path, decision.selectorFile.content, { mode: '0644' });
+    ctx.log(`DKIM selector of ${decision.domain}: ${decision.selectorFile.content.trim()}`);
+  }
+  // chasquid loads dkim:*.pem when it starts; the legacy hook reads its files for every message.
+  if (path !== 'legacy' && decision.create.length > 0) {
+    ctx.requestRestart(`new DKIM keys for ${decision.domain}`);
+  }
+}
+
+// $1 expected owner:group, $2 expected mode, then the key files: each must exist as expected.
+const CHECK_KEY_FILES = `set -eu
+owner=$1 mode=$2; shift 2
+for f in "$@"; do
+  got=$(stat -c '%U:%G 0%a' -- "$f")
+  [ "$got" = "$owner $mode" ] || { echo "$f is $got, expected $owner $mode" >&2; exit 1; }
+done`;
+
+// $1 the hook: it must exist, be executable and call dkimsign, which must be installed.
+const CHECK_LEGACY_HOOK = `set -eu
+[ -x "$1" ] || { echo "$1 is missing or not executable: chasquid will not sign" >&2; exit 1; }
+grep -q dkimsign -- "$1" || { echo "$1 does not call dkimsign: chasquid will not sign" >&2; exit 1; }
+command -v dkimsign >/dev/null || { echo "dkimsign is not installed (package python3-dkim)" >&2; exit 1; }`;
+
+async function verifyDecision(ctx: ApplyContext, path: ChasquidPath, decision: DkimDecision): Promise<void> {
+  const files = decision.create.map((k) => k.file);
+  if (files.length > 0) {
+    const r = await ctx.run(shellScript(CHECK_KEY_FILES, [DKIM_KEY_OWNER, DKIM_KEY_MODE, ...files]), {
+      check: false,
+    });
+    if (r.exitCode !== 0) throw new Error(`DKIM key files are not right: ${r.stderr.trim()}`);
+  }
+  if (path === 'legacy') {
+    const r = await ctx.run(shellScript(CHECK_LEGACY_HOOK, [LEGACY_HOOK_PATH]), { check: false });
+    if (r.exitCode !== 0) throw new Error(r.stderr.trim());
+  }
+}
+
+export const planDkim: ActionPlanner = (ctx) => {
+  const actions: Action[] = [];
+  for (const domain of ctx.host.domains) {
+    if (!ctx.chasquidPath) {
+      actions.push(deferredAction(domain, ctx.now));
+      continue;
+    }
+    if (ctx.chasquidPath === 'unsupported') continue;
+    const decision = decideDkim(ctx.chasquidPath, domain, ctx.facts, ctx.now);
+    if (!isEmptyDecision(decision)) actions.push(domainAction(ctx.chasquidPath, decision));
+  }
+  return actions;
+};
