@@ -18,6 +18,7 @@ export interface SandboxInstance {
   ipv4: string;
   ipv6: string;
   hostIpv4: string;
+  hostIpv6: string;
   port: number;
   hostname: string;
   rootKey: string;
@@ -28,6 +29,8 @@ export interface SandboxInstance {
   sudoPasswordFile: string;
   hostKeys: string[];
   knownHostsFile: string;
+  netns: string;
+  leaderPid: number;
 }
 
 const VARIABLES = { trixie: 'MAILWRIGHT_SANDBOX_13', bookworm: 'MAILWRIGHT_SANDBOX_12' } as const;

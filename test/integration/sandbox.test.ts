@@ -5,31 +5,12 @@
 // takes it down afterwards. Needs root, like the sandbox.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'ssh2';
+import type { SandboxInstance } from './sandbox-instances';
 
-interface Instance {
-  name: string;
-  suite: string;
-  ipv4: string;
-  ipv6: string;
-  hostIpv4: string;
-  hostIpv6: string;
-  port: number;
-  hostname: string;
-  rootKey: string;
-  user: string;
-  userKey: string;
-  sudoPasswordUser: string;
-  sudoPasswordUserKey: string;
-  sudoPasswordFile: string;
-  hostKeys: string[];
-  knownHostsFile: string;
-  netns: string;
-  leaderPid: number;
-}
+type Instance = SandboxInstance;
 
 const sandbox = path.resolve(__dirname, '../../scripts/sandbox');
 const isRoot = process.getuid?.() === 0;
@@ -40,7 +21,10 @@ interface Result {
   stderr: string;
 }
 
-/** Runs one command over a fresh SSH connection, verifying the host key against instance.json. */
+/**
+ * Runs one command with OpenSSH's own client, strictly checking the host key against the
+ * instance's known_hosts: the test bed is checked independently of Mailwright's SSH layer.
+ */
 function sshRun(
   inst: Instance,
   user: string,
@@ -48,37 +32,31 @@ function sshRun(
   command: string,
   stdin?: string,
 ): Promise<Result> {
-  const allowed = new Set(inst.hostKeys.map((k) => k.split(' ')[1]));
-  return new Promise((resolve, reject) => {
-    const conn = new Client();
-    conn
-      .on('ready', () => {
-        conn.exec(command, (err, stream) => {
-          if (err) {
-            conn.end();
-            reject(err);
-            return;
-          }
-          let stdout = '';
-          let stderr = '';
-          stream.on('data', (d: Buffer) => (stdout += d.toString()));
-          stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          stream.on('close', (code: number | null) => {
-            conn.end();
-            resolve({ code, stdout, stderr });
-          });
-          stream.end(stdin ?? '');
-        });
-      })
-      .on('error', reject)
-      .connect({
-        host: inst.ipv4,
-        port: inst.port,
-        username: user,
-        privateKey: readFileSync(keyFile),
-        hostVerifier: (key: Buffer) => allowed.has(key.toString('base64')),
-        readyTimeout: 15000,
-      });
+  return new Promise((resolve) => {
+    const child = execFile(
+      'ssh',
+      [
+        '-i',
+        keyFile,
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${inst.knownHostsFile}`,
+        '-o',
+        'ConnectTimeout=15',
+        '-p',
+        String(inst.port),
+        `${user}@${inst.ipv4}`,
+        command,
+      ],
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(stdin ?? '');
   });
 }
 
