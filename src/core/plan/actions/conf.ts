@@ -17,9 +17,14 @@ export const MAIL_PORTS = {
 } as const;
 type ListenField = keyof typeof MAIL_PORTS;
 
-/** Whether the server has Debian's socket units, which "systemd" addresses rely on. */
+/**
+ * Whether chasquid gets its sockets from systemd ("systemd" addresses). Debian's and Ubuntu's
+ * packages ship the socket units, and chasquid runs unprivileged there, so it cannot bind
+ * :25 itself: without unit facts, socket activation is assumed.
+ */
 export function hasSocketUnits(units: Record<string, string>): boolean {
-  return Object.keys(units).some((u) => /^chasquid-.*\.socket$/.test(u));
+  const names = Object.keys(units);
+  return names.length === 0 || names.some((u) => /^chasquid-.*\.socket$/.test(u));
 }
 
 function describe(values: readonly ConfValue[]): string {
@@ -79,7 +84,7 @@ async function verifyConf(ctx: ApplyContext, content: string): Promise<void> {
       `chasquid.conf would not load: ${errors.map((d) => `line ${d.line}: ${d.message}`).join('; ')}`,
     );
   }
-  const r = await ctx.run(shellCommand(['chasquid-util', '-C', CHASQUID_DIR, 'print-config']), {
+  const r = await ctx.run(shellCommand(['chasquid-util', `-C=${CHASQUID_DIR}`, 'print-config']), {
     check: false,
     timeoutMs: 30_000,
   });
