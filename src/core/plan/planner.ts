@@ -8,7 +8,7 @@ import { planConf } from './actions/conf';
 import { planDkim } from './actions/dkim';
 import { planDomains } from './actions/domains';
 import { planInstall } from './actions/install';
-import { planIpv6 } from './actions/ipv6';
+import { ipv6Notes, planIpv6 } from './actions/ipv6';
 import { planService } from './actions/service';
 import type { ActionPlanner, Plan, PlanContext } from './types';
 
@@ -46,7 +46,7 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
     );
   }
   const ctx: PlanContext = { host, facts, chasquidPath: chasquidPathOf(facts), now };
-  const notes: string[] = [];
+  const notes: string[] = [...ipv6Notes(facts)];
   if (ctx.chasquidPath) {
     const decision = decideChasquidPath(facts.chasquid.version!);
     if (decision.path === 'unsupported') throw new UnplannableError(decision.explanation);
