@@ -5,6 +5,7 @@ import { CancelledError, RemoteError } from '../core/remote';
 import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
 import { printJson, UsageError } from './output';
 import { applyCommand, planCommand } from './provision';
+import { userCommand } from './users';
 
 const USAGE = `Usage: mailwright <command> [options]
 
@@ -16,6 +17,8 @@ Commands:
         [--overwrite-drift|--keep-drift] what to do with files edited on the server by hand
         [--from <action id>]             start at this action (after a failure)
         [--no-commit]                    do not snapshot the conf directory into git
+  user add|remove|passwd <user@domain>   Manage a mail user; the password is asked on the terminal
+                                         (or read from stdin), never taken from an argument
 
 Connection options:
   --host <name|user@host[:port]>  a host from mailwright.yaml, or an SSH target
@@ -34,6 +37,7 @@ type Command = (args: string[], signal: AbortSignal) => Promise<number>;
 const commands: Record<string, Command> = {
   plan: planCommand,
   apply: applyCommand,
+  user: userCommand,
   async facts(args, signal) {
     const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
     const conn = await connectFromFlags(values as ConnectFlags);

@@ -1,0 +1,72 @@
+// mailwright user add|remove|passwd <user@domain>: passwords from a TTY prompt or stdin only.
+import { parseArgs } from 'node:util';
+import {
+  addUser,
+  loadConfig,
+  normalizeEmailAddress,
+  removeUser as removeUserFromConfig,
+  saveConfig,
+} from '../core/config';
+import { removeMailUser, setMailUserPassword } from '../core/plan/actions/domains';
+import { PROVISION_OPTIONS, targetFromFlags } from './provision';
+import type { ConnectFlags } from './connect';
+import { info, UsageError } from './output';
+import { readNewPassword } from './prompt';
+
+const USER_OPTIONS = { ...PROVISION_OPTIONS } as const;
+
+function splitAddress(text: string | undefined): { user: string; domain: string } {
+  const checked = text ? normalizeEmailAddress(text) : undefined;
+  if (!checked?.ok) {
+    throw new UsageError(
+      `Give the user as user@domain, e.g. alice@example.com${checked && !checked.ok ? ` (${checked.reason})` : ''}.`,
+    );
+  }
+  const [user, domain] = checked.value.split('@') as [string, string];
+  return { user, domain };
+}
+
+export async function userCommand(args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  if (verb !== 'add' && verb !== 'remove' && verb !== 'passwd') {
+    throw new UsageError('Usage: mailwright user add|remove|passwd <user@domain> [--host <name>]');
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: USER_OPTIONS,
+    strict: true,
+    allowPositionals: true,
+  });
+  const { user, domain } = splitAddress(positionals[0]);
+  const t = await targetFromFlags(values as ConnectFlags);
+  try {
+    if (!t.host.domains.some((d) => d.name === domain)) {
+      throw new UsageError(
+        `${domain} is not a domain of ${t.host.name} in ${t.configPath}. Add it there first.`,
+      );
+    }
+    const address = `${user}@${domain}`;
+    if (verb === 'remove') {
+      await removeMailUser(t.conn, domain, user);
+    } else {
+      const password = await readNewPassword(address);
+      if (password.length < 8) throw new UsageError('Use a password of at least 8 characters.');
+      await setMailUserPassword(t.conn, domain, user, password);
+    }
+    // mailwright.yaml follows, so the next plan agrees with the server.
+    const loaded = await loadConfig(t.configPath);
+    const listed = t.host.domains.find((d) => d.name === domain)!.users.includes(user);
+    if (verb === 'add' && !listed) addUser(loaded.document, t.host.name, domain, user);
+    if (verb === 'remove' && listed) removeUserFromConfig(loaded.document, t.host.name, domain, user);
+    if ((verb === 'add' && !listed) || (verb === 'remove' && listed))
+      await saveConfig(t.configPath, loaded.document);
+    info(
+      verb === 'remove'
+        ? `Removed ${address} from ${t.host.name}.`
+        : `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}.`,
+    );
+    return 0;
+  } finally {
+    t.conn.close();
+  }
+}
