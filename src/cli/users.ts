@@ -7,7 +7,10 @@ import {
   removeUser as removeUserFromConfig,
   saveConfig,
 } from '../core/config';
-import { removeMailUser, setMailUserPassword } from '../core/plan/actions/domains';
+import {
+  removeUser as removeMailUser,
+  setUserPassword as setMailUserPassword,
+} from '../core/plan/actions/domains';
 import { PROVISION_OPTIONS, targetFromFlags } from './provision';
 import type { ConnectFlags } from './connect';
 import { info, UsageError } from './output';
@@ -63,7 +66,7 @@ export async function userCommand(args: string[]): Promise<number> {
     info(
       verb === 'remove'
         ? `Removed ${address} from ${t.host.name}.`
-        : `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}.`,
+        : `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; chasquid reads it within 30 seconds.`,
     );
     return 0;
   } finally {

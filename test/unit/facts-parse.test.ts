@@ -52,6 +52,14 @@ describe('facts parser', () => {
     assert.deepEqual(parseAddresses(text), { ipv4: ['198.51.100.2'], ipv6: ['fd00:5eed::2'] });
   });
 
+  it("lists chasquid's systemd units (socket activation decides the listen addresses)", () => {
+    const f = parseFacts(
+      '@@mw:chasquid-units\nchasquid-smtp.socket disabled enabled\nchasquid.service enabled enabled\n\n@@mw:end\n',
+      1,
+    );
+    assert.deepEqual(f.chasquidUnits, { 'chasquid-smtp.socket': 'disabled', 'chasquid.service': 'enabled' });
+  });
+
   it('treats a machine without os-release as not installed yet', () => {
     const f = parseFacts('@@mw:id\n0\nroot\nroot\n@@mw:end\n', 1);
     assert.equal(f.system.state, 'installing');

@@ -35,6 +35,10 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
     '[ -d /run/systemd/system ] && { systemctl is-active chasquid; systemctl is-enabled chasquid; }',
   ],
   [
+    'chasquid-units',
+    "[ -d /run/systemd/system ] && systemctl list-unit-files --no-legend --no-pager 'chasquid*'",
+  ],
+  [
     'sudo',
     // A password read from stdin validates sudo once; the later \`sudo -n\` in the same shell then succeeds.
     // Root-only facts follow in the same section for that reason.

@@ -3,7 +3,9 @@
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
 import type { DomainConfig } from '../../config';
 import {
+  envNamesFor,
   readRemoteFileIfExists,
+  secretKeys,
   shellCommand,
   shellScript,
   writeRemoteFileAtomic,
@@ -22,10 +24,10 @@ export const usersPath = (domain: string) => `${domainDir(domain)}/users`;
 export const aliasesPath = (domain: string) => `${domainDir(domain)}/aliases`;
 
 /** Where a new mail user's password is looked up (the CLI maps it to MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>). */
-export const userPasswordKey = (user: string, domain: string) => `user-password:${user}@${domain}`;
+export const userPasswordKey = (user: string, domain: string) => secretKeys.userPassword(`${user}@${domain}`);
 
 export function userPasswordEnvName(user: string, domain: string): string {
-  return `MAILWRIGHT_USER_PASSWORD_${`${user}@${domain}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+  return envNamesFor(userPasswordKey(user, domain))[0]!;
 }
 
 function assertDomainName(domain: string): void {
@@ -223,7 +225,3 @@ export const planDomains: ActionPlanner = (ctx) =>
       aliasesAction(ctx, domain),
     ].filter((a): a is Action => a !== undefined);
   });
-
-/** Names the CLI (`mailwright user add|passwd|remove`) uses. */
-export const setMailUserPassword = setUserPassword;
-export const removeMailUser = removeUser;
