@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { gatherFacts } from '../../src/core/facts';
-import { MemorySecretStore, secretKeys, type RemoteConnection } from '../../src/core/remote';
+import { MemorySecretStore, secretKeys, shellCommand, type RemoteConnection } from '../../src/core/remote';
 import { connect, hostKeyFingerprints, sandboxes, skipReason, sudoPassword } from './sandbox-instances';
 
 const instances = sandboxes();
@@ -53,7 +53,12 @@ describe('facts (sandbox VPS)', { skip: instances.length === 0 && skipReason }, 
           facts.listening.some((l) => l.port === 22),
           'sshd listens on 22',
         );
-        assert.equal(facts.chasquid.installed, false);
+        // Other tests install chasquid on the same VPS: compare with what dpkg says right now.
+        const dpkg = await conn.exec(shellCommand(['dpkg-query', '-W', '-f', '${Version}', 'chasquid']), {
+          check: false,
+        });
+        assert.equal(facts.chasquid.installed, dpkg.exitCode === 0 && dpkg.stdout !== '');
+        if (facts.chasquid.installed) assert.equal(facts.chasquid.version, dpkg.stdout);
         assert.equal(facts.hasApt, true);
         assert.equal(facts.sudo, 'root');
         assert.ok(facts.resources.memTotalBytes > 0 && facts.resources.diskFreeBytes > 0);
@@ -73,7 +78,13 @@ describe('facts (sandbox VPS)', { skip: instances.length === 0 && skipReason }, 
         await secrets.set(secretKeys.sudoPassword(instance.name), sudoPassword(instance));
         const known = await gatherFacts(withPassword);
         assert.equal(known.sudo, 'password');
-        assert.deepEqual(known.confFiles, {}, 'root-only facts were read with the password from stdin');
+        const asRoot = connect(instance);
+        opened.push(asRoot);
+        assert.deepEqual(
+          known.confFiles,
+          (await gatherFacts(asRoot)).confFiles,
+          'root-only facts were read with the password from stdin, as root sees them',
+        );
       });
 
       it('the CLI refuses an unknown host key unless told to accept it', async () => {
