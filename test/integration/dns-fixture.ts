@@ -1,0 +1,160 @@
+// The test "internet" a sandbox VPS sees: a real authoritative knot (scripts/testdns) on the
+// host side of the sandbox's veth, where the guest's /etc/resolv.conf points. It serves
+//   receiver.test  MX 10 mx.receiver.test, mx = the host side (the stand-in for gmail.com)
+//   example.test   smtp.example.test = the guest, MX, and TXT records the test publishes
+// Records change through TSIG-signed RFC 2136 updates (knsupdate), like a real provider API.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { SandboxInstance } from './sandbox-instances';
+
+const run = promisify(execFile);
+const SCRIPT = resolve(__dirname, '../../scripts/testdns');
+
+export const RECEIVER_ZONE = 'receiver.test';
+export const SENDER_ZONE = 'example.test';
+const TTL = 5; // short: a record the test replaces must not linger in any cache
+
+export interface TestDnsOptions {
+  /** Name of the mail host in example.test (A/AAAA = the guest). */
+  mailHost?: string;
+  /** TXT records of example.test at start: name -> character-strings of ONE record. */
+  txt?: Record<string, string[]>;
+}
+
+export interface TestDns {
+  /** The testdns instance name (scripts/testdns stop NAME). */
+  name: string;
+  stateDir: string;
+  /** Where the guest's resolver (and our Node resolver) asks: host-side addresses, port 53. */
+  servers: string[];
+  /** A resolver that asks only the test DNS. */
+  resolver(): Resolver;
+  /** Replaces every TXT record at `fqdn` with one record made of these character-strings. */
+  setTxt(fqdn: string, strings: string[]): Promise<void>;
+  /** Removes every TXT record at `fqdn`. */
+  deleteTxt(fqdn: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The testdns name for a sandbox (scripts/test-integration stops it by this name too). */
+export function testDnsName(instance: SandboxInstance): string {
+  return `mw-${instance.name}`;
+}
+
+/** Zone-file character-strings: quoted, with " and \ escaped. */
+function quoteTxt(strings: readonly string[]): string {
+  return strings.map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(' ');
+}
+
+function absolute(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
+}
+
+function soa(zone: string): string[] {
+  return [
+    `$ORIGIN ${zone}.`,
+    `$TTL ${TTL}`,
+    `@ SOA ns.${zone}. hostmaster.${zone}. 1 60 60 600 ${TTL}`,
+    `@ NS ns.${zone}.`,
+  ];
+}
+
+export function receiverZone(instance: SandboxInstance): string {
+  return [
+    ...soa(RECEIVER_ZONE),
+    `ns A ${instance.hostIpv4}`,
+    `ns AAAA ${instance.hostIpv6}`,
+    `@ MX 10 mx.${RECEIVER_ZONE}.`,
+    `mx A ${instance.hostIpv4}`,
+    `mx AAAA ${instance.hostIpv6}`,
+    '',
+  ].join('\n');
+}
+
+export function senderZone(instance: SandboxInstance, opts: TestDnsOptions = {}): string {
+  const mailHost = absolute(opts.mailHost ?? `smtp.${SENDER_ZONE}`);
+  return [
+    ...soa(SENDER_ZONE),
+    `ns A ${instance.hostIpv4}`,
+    `ns AAAA ${instance.hostIpv6}`,
+    `@ MX 10 ${mailHost}`,
+    `${mailHost} A ${instance.ipv4}`,
+    `${mailHost} AAAA ${instance.ipv6}`,
+    ...Object.entries(opts.txt ?? {}).map(([name, strings]) => `${absolute(name)} TXT ${quoteTxt(strings)}`),
+    '',
+  ].join('\n');
+}
+
+/** Starts knot for `instance` on hostIpv4:53 and [hostIpv6]:53; stop() leaves nothing behind. */
+export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptions = {}): Promise<TestDns> {
+  const name = testDnsName(instance);
+  const zoneDir = mkdtempSync(join(tmpdir(), 'mw-zones-'));
+  try {
+    writeFileSync(join(zoneDir, `${RECEIVER_ZONE}.zone`), receiverZone(instance));
+    writeFileSync(join(zoneDir, `${SENDER_ZONE}.zone`), senderZone(instance, opts));
+    // A leftover from a killed run would hold port 53: stop is idempotent.
+    await run('bash', [SCRIPT, 'stop', name]);
+    const { stdout } = await run(
+      'bash',
+      [
+        SCRIPT,
+        'start',
+        name,
+        '--listen',
+        `${instance.hostIpv4},${instance.hostIpv6}`,
+        '--port',
+        '53',
+        '--zone-dir',
+        zoneDir,
+      ],
+      { timeout: 180_000 }, // may apt-get install knot first
+    );
+    const stateDir = stdout.trim().split('\n').at(-1) ?? '';
+    const primary = instance.hostIpv4;
+    const servers = [instance.hostIpv4, instance.hostIpv6];
+
+    // knsupdate reads the key from the 0600 file and the commands from stdin: no secret in argv.
+    const update = (lines: string[]) =>
+      new Promise<void>((resolveUpdate, reject) => {
+        const child = spawn('knsupdate', ['-t', '5', '-k', join(stateDir, 'tsig.key')], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) =>
+          code === 0 ? resolveUpdate() : reject(new Error(`knsupdate failed (${code}): ${output.trim()}`)),
+        );
+        child.stdin.end(
+          [`server ${primary} 53`, `zone ${SENDER_ZONE}.`, ...lines, 'send', 'answer', ''].join('\n'),
+        );
+      });
+
+    return {
+      name,
+      stateDir,
+      servers,
+      resolver() {
+        const r = new Resolver({ timeout: 2000, tries: 2 });
+        r.setServers([primary]);
+        return r;
+      },
+      setTxt: (fqdn, strings) =>
+        update([
+          `update delete ${absolute(fqdn)} TXT`,
+          `update add ${absolute(fqdn)} ${TTL} TXT ${quoteTxt(strings)}`,
+        ]),
+      deleteTxt: (fqdn) => update([`update delete ${absolute(fqdn)} TXT`]),
+      stop: async () => {
+        await run('bash', [SCRIPT, 'stop', name]);
+      },
+    };
+  } finally {
+    rmSync(zoneDir, { recursive: true, force: true });
+  }
+}
