@@ -88,7 +88,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     files: journal,
     secrets: opts.secrets,
     askSecret: opts.askSecret,
-    requestRestart: (reason) => restartReasons.push(reason),
+    requestRestart: (reason) => {
+      restartReasons.push(reason);
+      journal.markRestartPending(reason);
+    },
     restartReasons,
     now: opts.now ?? new Date(),
   };
@@ -122,7 +125,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       } catch (restoreError) {
         ctx.log(`Could not put back every file: ${(restoreError as Error).message}`);
       }
-      await journal.saveManagedState().catch(() => undefined);
+      if (journal.dirty) await journal.saveManagedState().catch(() => undefined);
       if (cancelled) {
         emit({ type: 'action-failed', id: action.id, message: 'Cancelled.', restored });
         emit({ type: 'run-cancelled', atAction: action.id });
@@ -134,7 +137,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       return { ...result, ok: false, failed };
     }
     const changed = [...journal.changedByAction];
-    if (changed.length > 0) await journal.saveManagedState();
+    if (journal.dirty) await journal.saveManagedState();
     result.applied.push(action.id);
     result.changedFiles.push(...changed.filter((f) => !result.changedFiles.includes(f)));
     emit({ type: 'action-done', id: action.id, changedFiles: changed });

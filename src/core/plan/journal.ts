@@ -14,6 +14,11 @@ import type { FileJournal } from './types';
 
 export const MANAGED_STATE_DIR = '/var/lib/mailwright';
 export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
+/**
+ * Kept in the managed state while changes wait for a chasquid restart, so a run cut off
+ * before its restart still restarts next time (the files alone would look finished).
+ */
+export const RESTART_PENDING = '#restart-pending';
 
 export function sha256(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
@@ -29,6 +34,8 @@ export class RunJournal implements FileJournal {
   /** path -> sha256 of what Mailwright wrote; starts from the server's state file. */
   readonly managed: Record<string, string>;
   private readonly managedBefore: Record<string, string>;
+  /** The managed state changed since it was last saved. */
+  dirty = false;
 
   constructor(
     private readonly conn: RemoteConnection,
@@ -63,6 +70,19 @@ export class RunJournal implements FileJournal {
     await writeRemoteFileAtomic(this.conn, path, bytes, { ...opts, signal: opts.signal ?? this.signal });
     this.lastWritten.set(path, bytes);
     this.managed[path] = sha256(bytes);
+    this.dirty = true;
+  }
+
+  markRestartPending(reason: string): void {
+    const earlier = this.managed[RESTART_PENDING];
+    this.managed[RESTART_PENDING] = earlier ? `${earlier}, ${reason}` : reason;
+    this.dirty = true;
+  }
+
+  clearRestartPending(): void {
+    if (!(RESTART_PENDING in this.managed)) return;
+    delete this.managed[RESTART_PENDING];
+    this.dirty = true;
   }
 
   /** Puts back, newest first, what the current action (or the whole run) changed. Returns the paths. */
@@ -87,6 +107,7 @@ export class RunJournal implements FileJournal {
     }
     this.beforeAction = new Map();
     this.firstWrittenInAction.clear();
+    this.dirty = true;
     return restored;
   }
 
@@ -97,5 +118,6 @@ export class RunJournal implements FileJournal {
       mode: '0600',
       owner: 'root:root',
     });
+    this.dirty = false;
   }
 }

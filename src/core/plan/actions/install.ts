@@ -19,8 +19,22 @@ export function packagesFor(path: 'native-dkim' | 'legacy'): string[] {
   return ['chasquid', 'openssl', ...(path === 'legacy' ? ['python3-dkim'] : [])];
 }
 
+/**
+ * A fresh VPS often runs unattended-upgrades or cloud-init's apt at first boot: wait for
+ * apt's locks (bounded) instead of failing on "Could not get lock".
+ */
+const APT_WAITING = `try=0
+until "$@"; do
+  rc=$?; try=$((try + 1))
+  [ "$rc" -eq 100 ] && [ "$try" -lt 60 ] || exit "$rc"
+  echo "apt is busy or failed (exit 100); trying again in 5 s ($try/60)"
+  sleep 5
+done`;
+
 async function installChasquid(ctx: ApplyContext): Promise<void> {
-  await ctx.run(shellCommand(['apt-get', 'update']), { timeoutMs: APT_TIMEOUT_MS });
+  await ctx.run(shellScript(APT_WAITING, ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update']), {
+    timeoutMs: APT_TIMEOUT_MS,
+  });
   const policy = await ctx.run(shellScript('LC_ALL=C exec apt-cache policy chasquid'), {
     timeoutMs: APT_TIMEOUT_MS,
   });
@@ -35,7 +49,13 @@ async function installChasquid(ctx: ApplyContext): Promise<void> {
   if (decision.path === 'unsupported') throw new Error(decision.explanation);
   ctx.log(`chasquid ${candidate} is available: ${decision.explanation}`);
   await ctx.run(
-    shellScript('DEBIAN_FRONTEND=noninteractive exec apt-get install -y --no-install-recommends "$@"', [
+    shellScript(`export DEBIAN_FRONTEND=noninteractive\n${APT_WAITING}`, [
+      'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=300',
+      'install',
+      '-y',
+      '--no-install-recommends',
       ...packagesFor(decision.path),
     ]),
     { timeoutMs: APT_TIMEOUT_MS },

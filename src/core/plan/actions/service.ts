@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { shellCommand, shellScript } from '../../remote';
 import { journalOf } from '../engine';
+import { RESTART_PENDING } from '../journal';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 import { planCertificate } from './certificate';
 import { hasSocketUnits, planConf } from './conf';
@@ -61,12 +62,20 @@ async function recentLog(ctx: ApplyContext): Promise<string> {
 async function applyService(ctx: ApplyContext): Promise<void> {
   await ctx.run(shellCommand(['systemctl', 'enable', 'chasquid', ...socketUnitsOf(ctx)]));
   const active = ctx.facts.chasquid.active === 'active';
-  if (ctx.restartReasons.length === 0 && active) {
+  const leftOver = ctx.facts.chasquidState?.managed[RESTART_PENDING];
+  const reasons = [
+    ...ctx.restartReasons,
+    ...(leftOver ? [`from an earlier run that stopped before restarting: ${leftOver}`] : []),
+  ];
+  if (reasons.length === 0 && active) {
     await ctx.run(shellCommand(['systemctl', 'start', 'chasquid']));
     return;
   }
-  if (ctx.restartReasons.length > 0) ctx.log(`Restarting chasquid: ${ctx.restartReasons.join(', ')}`);
-  if (await restart(ctx)) return;
+  if (reasons.length > 0) ctx.log(`Restarting chasquid: ${reasons.join(', ')}`);
+  if (await restart(ctx)) {
+    journalOf(ctx).clearRestartPending();
+    return;
+  }
 
   const log = await recentLog(ctx);
   const restored = await journalOf(ctx).restore('run');
@@ -128,6 +137,8 @@ export const planService: ActionPlanner = (ctx) => {
     reasons.push(`chasquid is ${chasquid.active ?? 'not running'}, must be active`);
   if (chasquid.installed && chasquid.enabled !== 'enabled')
     reasons.push(`chasquid is ${chasquid.enabled ?? 'not enabled'} at boot, must be enabled`);
+  const pending = ctx.facts.chasquidState?.managed[RESTART_PENDING];
+  if (pending) reasons.push(`an earlier apply stopped before restarting chasquid for: ${pending}`);
   const closed = MAIL_PORTS.filter((p) => !listening.some((l) => l.port === p));
   if (chasquid.installed && closed.length > 0) reasons.push(`nothing listens on port ${closed.join(', ')}`);
   if (chasquid.installed && hasSocketUnits(ctx.facts.chasquidUnits)) {

@@ -1,0 +1,124 @@
+// A connection killed in the middle of apply (and staying down) stops the run; once the
+// network is back, apply again converges: the plan empties and the new user can log in.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import nodemailer from 'nodemailer';
+import type { HostConfig } from '../../src/core/config';
+import { gatherFacts } from '../../src/core/facts';
+import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
+import { userPasswordKey } from '../../src/core/plan/actions/domains';
+import { MemorySecretStore, shellScript, type RemoteConnection } from '../../src/core/remote';
+import { connect, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+
+const instances = sandboxes();
+const opened: RemoteConnection[] = [];
+after(() => opened.forEach((c) => c.close()));
+
+// A domain of its own, so other tests' domains on the same VPS are not touched.
+const DOMAIN = 'interrupt.test';
+const USER = 'carol';
+const PASSWORD = 'interrupted but not broken';
+
+function hostFor(instance: SandboxInstance): HostConfig {
+  return {
+    name: instance.name,
+    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
+    auth: 'key',
+    identityFile: instance.rootKey,
+    mailHost: 'smtp.example.test',
+    domains: [
+      {
+        name: DOMAIN,
+        users: [USER],
+        aliases: { '*': [USER] },
+        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
+        spf: { include: [] },
+      },
+    ],
+  };
+}
+
+describe(
+  'apply interrupted by a dropped connection (sandbox VPS)',
+  { skip: instances.length === 0 && skipReason },
+  () => {
+    for (const instance of instances) {
+      it(`${instance.suite}: re-running converges`, { timeout: 15 * 60_000 }, async () => {
+        const host = hostFor(instance);
+        const secrets = new MemorySecretStore();
+        await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
+        const conn = connect(instance);
+        opened.push(conn);
+        const target = conn.options.target as { port: number };
+        const plan = planHost(host, await gatherFacts(conn));
+        const dkim = plan.actions.find((a) => a.kind === 'dkim');
+        assert.ok(dkim, `a DKIM action is planned: ${plan.actions.map((a) => a.id).join(', ')}`);
+
+        const events: ApplyEvent[] = [];
+        const first = await applyPlan(plan, {
+          conn,
+          host,
+          secrets,
+          regather: () => gatherFacts(conn),
+          onEvent: (e) => {
+            events.push(e);
+            if (e.type === 'action-start' && e.id === dkim.id) {
+              // The network goes away while the DKIM key is being written, and stays away.
+              setTimeout(() => {
+                target.port = 9;
+                conn.destroy();
+              }, 20);
+            }
+          },
+        });
+        assert.equal(first.ok, false, 'the run stops when the server cannot be reached');
+        assert.ok(events.some((e) => e.type === 'run-failed'));
+        assert.ok(!first.applied.includes(dkim.id), 'the interrupted action did not count as done');
+
+        // The network is back: apply again, then nothing is left to do.
+        target.port = instance.port;
+        const again = planHost(host, await gatherFacts(conn));
+        assert.ok(
+          again.actions.some((a) => a.kind === 'dkim'),
+          'the unfinished DKIM step is planned again',
+        );
+        const second = await applyPlan(again, { conn, host, secrets, regather: () => gatherFacts(conn) });
+        assert.ok(second.ok, `second apply: ${second.failed?.message}`);
+        const final = planHost(host, await gatherFacts(conn));
+        assert.deepEqual(
+          final.actions.map((a) => `${a.id}: ${a.reason}`),
+          [],
+          'converged: the plan is empty',
+        );
+
+        const leftovers = await conn.exec(
+          shellScript('ls -a /etc/chasquid/domains/"$1" | grep -c "^\\.mailwright" || true', [DOMAIN]),
+          { sudo: true },
+        );
+        assert.equal(leftovers.stdout.trim(), '0', 'no temporary files left next to the config');
+
+        const transport = nodemailer.createTransport({
+          host: instance.ipv4,
+          port: 587,
+          requireTLS: true,
+          tls: { rejectUnauthorized: false, servername: 'smtp.example.test' },
+          auth: { user: `${USER}@${DOMAIN}`, pass: PASSWORD },
+        });
+        // chasquid re-reads users files within about 30 s; try for a while.
+        let sent: unknown;
+        for (let i = 0; i < 12 && !sent; i++) {
+          sent = await transport
+            .sendMail({
+              from: `${USER}@${DOMAIN}`,
+              to: `${USER}@${DOMAIN}`,
+              subject: 'after the interruption',
+              text: 'hi',
+            })
+            .catch(async () => void (await new Promise((r) => setTimeout(r, 5000))));
+        }
+        transport.close();
+        assert.ok(sent, `${USER}@${DOMAIN} can authenticate and send after the second apply`);
+      });
+    }
+  },
+);
