@@ -29,11 +29,13 @@ export interface TestDns {
   /** The testdns instance name (scripts/testdns stop NAME). */
   name: string;
   stateDir: string;
+  /** knsupdate -k file (`hmac-sha256:NAME:SECRET`, mode 0600) for RFC 2136 updates, e.g. ACME DNS-01. */
+  tsigKeyFile: string;
   /** Where the guest's resolver (and our Node resolver) asks: host-side addresses, port 53. */
   servers: string[];
   /** A resolver that asks only the test DNS. */
   resolver(): Resolver;
-  /** Replaces every TXT record at `fqdn` with one record made of these character-strings. */
+  /** Replaces every TXT record at `fqdn` (in either zone) with one record made of these character-strings. */
   setTxt(fqdn: string, strings: string[]): Promise<void>;
   /** Removes every TXT record at `fqdn`. */
   deleteTxt(fqdn: string): Promise<void>;
@@ -117,10 +119,17 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
     const primary = instance.hostIpv4;
     const servers = [instance.hostIpv4, instance.hostIpv6];
 
+    const zoneOf = (fqdn: string) => {
+      const name = fqdn.replace(/\.$/, '').toLowerCase();
+      const zone = [SENDER_ZONE, RECEIVER_ZONE].find((z) => name === z || name.endsWith(`.${z}`));
+      if (!zone) throw new RangeError(`${fqdn} is in neither ${SENDER_ZONE} nor ${RECEIVER_ZONE}`);
+      return zone;
+    };
+    const tsigKeyFile = join(stateDir, 'tsig.key');
     // knsupdate reads the key from the 0600 file and the commands from stdin: no secret in argv.
-    const update = (lines: string[]) =>
+    const update = (zone: string, lines: string[]) =>
       new Promise<void>((resolveUpdate, reject) => {
-        const child = spawn('knsupdate', ['-t', '5', '-k', join(stateDir, 'tsig.key')], {
+        const child = spawn('knsupdate', ['-t', '5', '-k', tsigKeyFile], {
           stdio: ['pipe', 'pipe', 'pipe'],
         });
         let output = '';
@@ -130,14 +139,13 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
         child.on('close', (code) =>
           code === 0 ? resolveUpdate() : reject(new Error(`knsupdate failed (${code}): ${output.trim()}`)),
         );
-        child.stdin.end(
-          [`server ${primary} 53`, `zone ${SENDER_ZONE}.`, ...lines, 'send', 'answer', ''].join('\n'),
-        );
+        child.stdin.end([`server ${primary} 53`, `zone ${zone}.`, ...lines, 'send', 'answer', ''].join('\n'));
       });
 
     return {
       name,
       stateDir,
+      tsigKeyFile,
       servers,
       resolver() {
         const r = new Resolver({ timeout: 2000, tries: 2 });
@@ -145,11 +153,11 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
         return r;
       },
       setTxt: (fqdn, strings) =>
-        update([
+        update(zoneOf(fqdn), [
           `update delete ${absolute(fqdn)} TXT`,
           `update add ${absolute(fqdn)} ${TTL} TXT ${quoteTxt(strings)}`,
         ]),
-      deleteTxt: (fqdn) => update([`update delete ${absolute(fqdn)} TXT`]),
+      deleteTxt: (fqdn) => update(zoneOf(fqdn), [`update delete ${absolute(fqdn)} TXT`]),
       stop: async () => {
         await run('bash', [SCRIPT, 'stop', name]);
       },
