@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { dkimSign } from 'mailauth/lib/dkim/sign';
+import { splitTxt } from '../../src/core/dkim';
 import { sendTestMail, verifyDkim } from '../../src/core/smtp';
 import { startTestReceiver } from '../../src/core/smtp/test-receiver';
 
@@ -51,6 +52,13 @@ describe('verifyDkim', () => {
     assert.equal(sig?.pass, true);
     assert.equal(sig?.reason, undefined);
     assert.match(r.headers, /dkim=pass/);
+  });
+
+  it('passes when the record is published split into <=255-byte strings, as DNS carries it', async () => {
+    const strings = splitTxt(key.txt);
+    assert.ok(strings.length > 1, 'an RSA-2048 record needs more than one string');
+    const r = await verifyDkim(await signed(key.pem), { resolver: { [RECORD_NAME]: strings } });
+    assert.equal(r.signatures[0]?.result, 'pass');
   });
 
   it('fails with a reason when the published key is another one', async () => {

@@ -78,6 +78,6 @@ function toResolver(r: VerifyMailOptions['resolver']): DNSResolver {
     const value = records[name.toLowerCase().replace(/\.$/, '')];
     if (type !== 'TXT' || value === undefined) throw notFound(name);
     // A TXT record is a list of <=255-byte strings; mailauth joins them like DNS answers.
-    return (Array.isArray(value) ? value : [value]).map((v) => [v]);
+    return [Array.isArray(value) ? value : [value]];
   };
 }
