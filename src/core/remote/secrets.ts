@@ -14,6 +14,10 @@ export const secretKeys = {
   sudoPassword: (hostName: string) => `sudo-password:${hostName}`,
   /** A mail user's password, needed once when the user is created on the server. */
   userPassword: (address: string) => `user-password:${address}`,
+  /** A DNS provider's credential for a domain: TSIG secret, API token, or "AccessKeyId:AccessKeySecret". */
+  dnsSecret: (domain: string) => `dns-secret:${domain}`,
+  /** The ACME account key (PEM) for one CA directory URL, reused across orders. */
+  acmeAccountKey: (directoryUrl: string) => `acme-account:${directoryUrl}`,
 };
 
 const envNames: Record<string, string> = {
@@ -21,10 +25,12 @@ const envNames: Record<string, string> = {
   'key-passphrase': 'MAILWRIGHT_KEY_PASSPHRASE',
   'sudo-password': 'MAILWRIGHT_SUDO_PASSWORD',
   'user-password': 'MAILWRIGHT_USER_PASSWORD',
+  'dns-secret': 'MAILWRIGHT_DNS_SECRET',
+  'acme-account': 'MAILWRIGHT_ACME_ACCOUNT_KEY',
 };
 
 /** Secrets that must never fall back to a variable shared by every host or user. */
-const PER_NAME_ONLY = new Set(['user-password']);
+const PER_NAME_ONLY = new Set(['user-password', 'dns-secret']);
 
 /** Env var for a secret key: the per-host variable (e.g. MAILWRIGHT_SUDO_PASSWORD_SANDBOX) wins over the generic one. */
 export function envNamesFor(key: string): string[] {
