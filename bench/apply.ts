@@ -9,27 +9,12 @@ import { gatherFacts } from '../src/core/facts';
 import { applyPlan, planHost } from '../src/core/plan';
 import { userPasswordKey } from '../src/core/plan/actions/domains';
 import { MemorySecretStore } from '../src/core/remote';
-import { connect, type SandboxInstance } from '../test/integration/sandbox-instances';
+import { connect, desiredHost, type SandboxInstance } from '../test/integration/sandbox-instances';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return {
-    name: instance.name,
-    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
-    auth: 'key',
-    identityFile: instance.rootKey,
-    mailHost: 'smtp.example.test',
-    domains: [
-      {
-        name: 'example.test',
-        users: ['alice'],
-        aliases: { '*': ['alice'] },
-        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-        spf: { include: [] },
-      },
-    ],
-  };
+  return desiredHost(instance, { name: 'example.test', users: ['alice'], aliases: { '*': ['alice'] } });
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@ import { applyPlan, chasquidPathOf, type ApplyEvent, type Plan } from '../../src
 import { planDkim } from '../../src/core/plan/actions/dkim';
 import { planIpv6 } from '../../src/core/plan/actions/ipv6';
 import { MemorySecretStore, shellCommand, shellScript, type RemoteConnection } from '../../src/core/remote';
-import { connect, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
 const instances = sandboxes();
 const opened: RemoteConnection[] = [];
@@ -21,22 +21,11 @@ const DOMAIN = 'dkim-it.test';
 const FIRST_RUN = new Date('2026-11-28T10:00:00Z');
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return {
-    name: instance.name,
-    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
-    auth: 'key',
-    identityFile: instance.rootKey,
-    mailHost: 'smtp.dkim-it.test',
-    domains: [
-      {
-        name: DOMAIN,
-        users: [],
-        aliases: {},
-        dkim: { algorithms: ['rsa2048', 'ed25519'], selector: 'auto' },
-        spf: { include: [] },
-      },
-    ],
-  };
+  return desiredHost(
+    instance,
+    { name: DOMAIN, dkim: { algorithms: ['rsa2048', 'ed25519'], selector: 'auto' } },
+    'smtp.dkim-it.test',
+  );
 }
 
 async function planAndApply(conn: RemoteConnection, host: HostConfig, now: Date) {

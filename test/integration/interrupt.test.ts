@@ -8,7 +8,7 @@ import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
 import { userPasswordKey } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, shellScript, type RemoteConnection } from '../../src/core/remote';
-import { connect, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
 const instances = sandboxes();
 const opened: RemoteConnection[] = [];
@@ -20,22 +20,7 @@ const USER = 'carol';
 const PASSWORD = 'interrupted but not broken';
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return {
-    name: instance.name,
-    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
-    auth: 'key',
-    identityFile: instance.rootKey,
-    mailHost: 'smtp.example.test',
-    domains: [
-      {
-        name: DOMAIN,
-        users: [USER],
-        aliases: { '*': [USER] },
-        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-        spf: { include: [] },
-      },
-    ],
-  };
+  return desiredHost(instance, { name: DOMAIN, users: [USER], aliases: { '*': [USER] } });
 }
 
 describe(

@@ -26,7 +26,7 @@ import {
   type TestReceiver,
 } from '../../src/core/smtp/test-receiver';
 import { startTestDns, type TestDns } from './dns-fixture';
-import { connect, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
 const DOMAIN = 'example.test';
 const MAIL_HOST = 'smtp.example.test';
@@ -52,22 +52,7 @@ function instancesForThisTest(): SandboxInstance[] {
 const instances = instancesForThisTest();
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return {
-    name: instance.name,
-    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
-    auth: 'key',
-    identityFile: instance.rootKey,
-    mailHost: MAIL_HOST,
-    domains: [
-      {
-        name: DOMAIN,
-        users: [USER],
-        aliases: { '*': [INBOX] },
-        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-        spf: { include: [] },
-      },
-    ],
-  };
+  return desiredHost(instance, { name: DOMAIN, users: [USER], aliases: { '*': [INBOX] } }, MAIL_HOST);
 }
 
 /** Submission as alice; port 465 is TLS from the first byte, 587 must upgrade with STARTTLS. */

@@ -16,7 +16,7 @@ import {
   writeRemoteFileAtomic,
   type RemoteConnection,
 } from '../../src/core/remote';
-import { connect, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
 const instances = sandboxes();
 const opened: RemoteConnection[] = [];
@@ -28,22 +28,11 @@ const USER = 'alice';
 const PASSWORD = 'correct horse battery staple';
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return {
-    name: instance.name,
-    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
-    auth: 'key',
-    identityFile: instance.rootKey,
-    mailHost: MAIL_HOST,
-    domains: [
-      {
-        name: DOMAIN,
-        users: [USER],
-        aliases: { '*': ['postmaster@elsewhere.test'] },
-        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-        spf: { include: [] },
-      },
-    ],
-  };
+  return desiredHost(
+    instance,
+    { name: DOMAIN, users: [USER], aliases: { '*': ['postmaster@elsewhere.test'] } },
+    MAIL_HOST,
+  );
 }
 
 /** One real message through the server with AUTH; resolves to the SMTP error code, or 'sent'. */

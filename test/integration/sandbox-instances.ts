@@ -1,5 +1,6 @@
 // The sandbox VPSes the integration tests run against, brought up by scripts/test-integration
 // (scripts/sandbox up …) and named by environment variables pointing at their instance.json.
+import type { DomainConfig, HostConfig } from '../../src/core/config';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,4 +95,28 @@ export function connect(
 
 export function sudoPassword(instance: SandboxInstance): string {
   return readFileSync(instance.sudoPasswordFile, 'utf8').trim();
+}
+
+/** The desired state the tests provision: root login with the instance's key, one domain. */
+export function desiredHost(
+  instance: SandboxInstance,
+  domain: Pick<DomainConfig, 'name'> & Partial<DomainConfig>,
+  mailHost = 'smtp.example.test',
+): HostConfig {
+  return {
+    name: instance.name,
+    ssh: { user: 'root', host: instance.ipv4, port: instance.port },
+    auth: 'key',
+    identityFile: instance.rootKey,
+    mailHost,
+    domains: [
+      {
+        users: [],
+        aliases: {},
+        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
+        spf: { include: [] },
+        ...domain,
+      },
+    ],
+  };
 }
