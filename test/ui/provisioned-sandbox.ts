@@ -1,0 +1,118 @@
+// Provisions the UI tests' sandbox with the core engine directly (no UI), so the tree,
+// config editing and log tests start from a running chasquid. Safe to run again: an
+// already provisioned server gives an empty plan.
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HostConfig } from '../../src/core/config';
+import { gatherFacts } from '../../src/core/facts';
+import { applyPlan, planHost } from '../../src/core/plan';
+import { userPasswordKey } from '../../src/core/plan/actions/domains';
+import { KnownHosts, MemorySecretStore, RemoteConnection } from '../../src/core/remote';
+
+export const UI_DOMAIN = 'example.test';
+export const UI_MAIL_HOST = 'smtp.example.test';
+export const UI_USER = 'alice';
+export const UI_PASSWORD = 'correct horse battery staple';
+
+export interface SandboxJson {
+  name: string;
+  ipv4: string;
+  port: number;
+  rootKey: string;
+  knownHostsFile: string;
+}
+
+export function readSandbox(path: string): SandboxJson {
+  return JSON.parse(readFileSync(path, 'utf8')) as SandboxJson;
+}
+
+export function uiHost(vps: SandboxJson, name = 'sandbox'): HostConfig {
+  return {
+    name,
+    ssh: { user: 'root', host: vps.ipv4, port: vps.port },
+    auth: 'key',
+    identityFile: vps.rootKey,
+    mailHost: UI_MAIL_HOST,
+    domains: [
+      {
+        name: UI_DOMAIN,
+        users: [UI_USER],
+        aliases: { postmaster: [UI_USER], [UI_USER]: ['alice@elsewhere.test'] },
+        dkim: { algorithms: ['rsa2048'], selector: 'auto' },
+        spf: { include: [] },
+      },
+    ],
+  } as HostConfig;
+}
+
+/** The mailwright.yaml matching uiHost(). */
+export function uiYaml(vps: SandboxJson, name = 'sandbox'): string {
+  return [
+    'version: 1',
+    'hosts:',
+    `  - name: ${name}`,
+    `    ssh: root@${vps.ipv4}:${vps.port}`,
+    `    identityFile: ${vps.rootKey}`,
+    `    mailHost: ${UI_MAIL_HOST}`,
+    '    domains:',
+    `      - name: ${UI_DOMAIN}`,
+    `        users: [${UI_USER}]`,
+    '        aliases:',
+    `          postmaster: ${UI_USER}`,
+    `          ${UI_USER}: alice@elsewhere.test`,
+    '',
+  ].join('\n');
+}
+
+export function rootConnection(vps: SandboxJson): RemoteConnection {
+  return new RemoteConnection({
+    name: vps.name,
+    target: { user: 'root', host: vps.ipv4, port: vps.port },
+    auth: 'key',
+    identityFile: vps.rootKey,
+    knownHosts: new KnownHosts(
+      [vps.knownHostsFile],
+      join(mkdtempSync(join(tmpdir(), 'mw-kh-')), 'known_hosts'),
+    ),
+    secrets: new MemorySecretStore(),
+    confirmUnknownHostKey: async () => false,
+  });
+}
+
+/** Plans and applies until the server matches uiHost(); throws with the failing step. */
+export async function provisionSandbox(
+  vps: SandboxJson,
+  log: (line: string) => void = () => {},
+): Promise<void> {
+  const conn = rootConnection(vps);
+  try {
+    const host = uiHost(vps);
+    const secrets = new MemorySecretStore();
+    await secrets.set(userPasswordKey(UI_USER, UI_DOMAIN), UI_PASSWORD);
+    const plan = planHost(host, await gatherFacts(conn));
+    if (plan.actions.length === 0) return;
+    const result = await applyPlan(plan, {
+      conn,
+      host,
+      secrets,
+      regather: () => gatherFacts(conn),
+      onEvent: (e) => log(JSON.stringify(e).slice(0, 200)),
+    });
+    if (!result.ok) throw new Error(`provisioning the sandbox failed: ${JSON.stringify(result.failed)}`);
+  } finally {
+    conn.close();
+  }
+}
+
+// `node --import tsx test/ui/provisioned-sandbox.ts <instance.json>`: provision by hand.
+if (process.argv[1]?.endsWith('provisioned-sandbox.ts') && process.argv[2]) {
+  provisionSandbox(readSandbox(process.argv[2]), console.log).then(
+    () => console.log('provisioned'),
+    (e: Error) => {
+      console.error(e.message);
+      process.exit(1);
+    },
+  );
+}
