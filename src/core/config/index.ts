@@ -30,3 +30,12 @@ export {
   type NewHost,
 } from './edit';
 export { defaultConfigText, type StarterOptions } from './default-config';
+export { setDomainDns, setHostAcme, type NewAcme, type NewDnsProvider } from './edit-certificates';
+export {
+  acmeDirectoryUrl,
+  acmeSettings,
+  defaultChallenge,
+  domainOfName,
+  DEFAULT_RENEW_BEFORE_DAYS,
+} from './validate-acme';
+export { DEFAULT_DNS_TTL, dnsSecretEnvName, parseDnsServer } from './validate-dns-provider';

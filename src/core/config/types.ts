@@ -13,6 +13,22 @@ export type DkimAlgorithm = (typeof DKIM_ALGORITHMS)[number];
 export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;
 export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
 
+export const DNS_PROVIDERS = ['rfc2136', 'cloudflare', 'alidns', 'manual'] as const;
+export type DnsProviderName = (typeof DNS_PROVIDERS)[number];
+
+export const TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha512'] as const;
+export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
+
+export const ACME_CHALLENGES = ['dns-01', 'http-01'] as const;
+export type AcmeChallenge = (typeof ACME_CHALLENGES)[number];
+
+/** Named CA directories; any other `https://` URL is a CA directory too (pebble in tests). */
+export const ACME_CA_DIRECTORIES = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
+export type AcmeCaName = keyof typeof ACME_CA_DIRECTORIES;
+
 /** Where to reach a server over SSH. `host` has no brackets, even for IPv6. */
 export interface SshTarget {
   user: string;
@@ -37,6 +53,37 @@ export interface HostConfig {
   /** FQDN the server announces (chasquid hostname, PTR, MX target). */
   mailHost: string;
   domains: DomainConfig[];
+  /** Only when written in the file; `acmeSettings(host)` gives the values with defaults. */
+  acme?: AcmeConfig;
+}
+
+export interface AcmeConfig {
+  /** `letsencrypt`, `letsencrypt-staging` or a directory URL (https). */
+  ca: AcmeCaName | string;
+  /** Contact for the CA's expiry notices. */
+  email?: string;
+  challenge: AcmeChallenge;
+  renewBeforeDays: number;
+  /** PEM file of a private CA's root (e.g. pebble's), as written; `~` expanded at use time. */
+  caCertificate?: string;
+}
+
+/**
+ * How Mailwright writes this domain's DNS records. Credentials never live here: they come
+ * from secret storage, or MAILWRIGHT_DNS_SECRET_<DOMAIN> for the CLI.
+ */
+export interface DnsProviderConfig {
+  provider: DnsProviderName;
+  /** rfc2136 only: the primary's `host:port`. */
+  server?: string;
+  /** rfc2136 only: TSIG key name. */
+  keyName?: string;
+  /** rfc2136 only; defaults to hmac-sha256. */
+  algorithm: TsigAlgorithm;
+  /** Defaults to the domain itself. */
+  zone: string;
+  /** Seconds; defaults to 300. */
+  ttl: number;
 }
 
 export interface DomainConfig {
@@ -51,6 +98,8 @@ export interface DomainConfig {
   dkim: DkimConfig;
   dmarc?: DmarcConfig;
   spf: SpfConfig;
+  /** Absent: Mailwright shows the records for the user to publish. */
+  dns?: DnsProviderConfig;
 }
 
 export interface DkimConfig {

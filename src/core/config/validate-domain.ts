@@ -2,6 +2,7 @@
 import type { Node } from 'yaml';
 import { DOMAIN_EXAMPLE, normalizeDomainName } from './domain-name';
 import { readDkim, readDmarc, readSpf, DEFAULT_DKIM } from './validate-dns-policy';
+import { readDnsProvider } from './validate-dns-provider';
 import {
   CATCH_ALL,
   LOCAL_PART_EXAMPLE,
@@ -13,7 +14,7 @@ import { acceptName, DuplicateTracker } from './name-issues';
 import type { DomainConfig } from './types';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
-export const DOMAIN_KEYS = ['name', 'users', 'aliases', 'dkim', 'dmarc', 'spf'] as const;
+export const DOMAIN_KEYS = ['name', 'users', 'aliases', 'dkim', 'dmarc', 'spf', 'dns'] as const;
 const DOMAIN_EXAMPLE_ENTRY = `{ name: ${DOMAIN_EXAMPLE}, users: [${LOCAL_PART_EXAMPLE}] }`;
 const ALIAS_TARGET_EXAMPLE = `${LOCAL_PART_EXAMPLE} or you@${DOMAIN_EXAMPLE}`;
 
@@ -35,8 +36,12 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
   const spfNode = fields.get('spf')?.value;
   const spf = spfNode ? readSpf(reader, spfNode, childPath(path, 'spf')) : { include: [] };
 
-  if (!name || !users || !aliases || !dkim || (dmarcNode && !dmarc) || !spf) return undefined;
-  return { name, users, aliases, dkim, ...(dmarc && { dmarc }), spf };
+  const dnsNode = fields.get('dns')?.value;
+  const dns = dnsNode ? readDnsProvider(reader, dnsNode, childPath(path, 'dns'), name) : undefined;
+
+  if (!name || !users || !aliases || !dkim || (dmarcNode && !dmarc) || !spf || (dnsNode && !dns))
+    return undefined;
+  return { name, users, aliases, dkim, ...(dmarc && { dmarc }), spf, ...(dns && { dns }) };
 }
 
 export function readDomainName(reader: ConfigReader, node: Node, path: string): string | undefined {

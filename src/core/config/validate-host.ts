@@ -4,10 +4,11 @@ import { normalizeDomainName } from './domain-name';
 import { acceptName, DuplicateTracker } from './name-issues';
 import { checkSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import { AUTH_METHODS, type AuthMethod, type DomainConfig, type HostConfig, type SshTarget } from './types';
+import { readAcme } from './validate-acme';
 import { readDomain } from './validate-domain';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
-export const HOST_KEYS = ['name', 'ssh', 'identityFile', 'auth', 'mailHost', 'domains'] as const;
+export const HOST_KEYS = ['name', 'ssh', 'identityFile', 'auth', 'mailHost', 'domains', 'acme'] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
 const IDENTITY_FILE_EXAMPLE = '~/.ssh/id_ed25519';
@@ -54,6 +55,8 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
   const mailHost = mailHostNode && readMailHost(reader, mailHostNode, childPath(path, 'mailHost'));
   const domainsNode = fields.get('domains')?.value;
   const domains = domainsNode ? readDomains(reader, domainsNode, childPath(path, 'domains')) : [];
+  const acmeNode = fields.get('acme')?.value;
+  const acme = acmeNode && readAcme(reader, acmeNode, childPath(path, 'acme'), mailHost, domains);
 
   const authValid = checkAuth(reader, path, auth, authNode, identityFile, identityNode);
   if (
@@ -63,6 +66,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     (authNode && !auth) ||
     !mailHost ||
     !domains ||
+    (acmeNode && !acme) ||
     !authValid
   )
     return undefined;
@@ -73,6 +77,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     auth: auth ?? (identityFile ? 'key' : 'agent'),
     mailHost,
     domains,
+    ...(acme && { acme }),
   };
 }
 

@@ -61,14 +61,24 @@ export class ConfigReader {
     return entries;
   }
 
-  /** The fields of a mapping with a fixed set of keys. Unknown keys are reported (with a suggestion) and skipped. */
-  fields(node: Node, path: string, allowedKeys: readonly string[], example: string): Fields | undefined {
+  /**
+   * The fields of a mapping with a fixed set of keys. Unknown keys are reported (with a suggestion)
+   * and skipped; `reportOwn` may report an unknown key more precisely itself (returns true when it did).
+   */
+  fields(
+    node: Node,
+    path: string,
+    allowedKeys: readonly string[],
+    example: string,
+    reportOwn?: (entry: Field) => boolean,
+  ): Fields | undefined {
     const entries = this.entries(node, path, example);
     if (entries === undefined) return undefined;
     const fields = new Fields();
     for (const entry of entries) {
       if (allowedKeys.includes(entry.name)) fields.set(entry.name, entry);
-      else this.reportUnknownKey(entry.key, path, entry.name, allowedKeys, fields);
+      else if (reportOwn?.(entry) !== true)
+        this.reportUnknownKey(entry.key, path, entry.name, allowedKeys, fields);
     }
     return fields;
   }
