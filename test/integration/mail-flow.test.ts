@@ -4,7 +4,6 @@
 // signature of the delivered message verified by mailauth against the published record.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { HostConfig } from '../../src/core/config';
 import {
@@ -42,14 +41,7 @@ const PASSWORD = 'mail-flow test: purple monkey dishwasher';
  * gives it its own VPSes (MAILWRIGHT_MAILFLOW_SANDBOX_13/12) so it never races provision.test.ts
  * on a shared server; run alone, it falls back to the shared variables.
  */
-function instancesForThisTest(): SandboxInstance[] {
-  const own = [process.env.MAILWRIGHT_MAILFLOW_SANDBOX_13, process.env.MAILWRIGHT_MAILFLOW_SANDBOX_12]
-    .filter((p): p is string => Boolean(p))
-    .map((p) => JSON.parse(readFileSync(p, 'utf8')) as SandboxInstance);
-  return own.length > 0 ? own : sandboxes();
-}
-
-const instances = instancesForThisTest();
+const instances = sandboxes('mailflow');
 
 function hostFor(instance: SandboxInstance): HostConfig {
   return desiredHost(instance, { name: DOMAIN, users: [USER], aliases: { '*': [INBOX] } }, MAIL_HOST);

@@ -18,7 +18,8 @@ import {
 } from '../../src/core/remote';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
-const instances = sandboxes();
+// Fresh VPSes of its own: it starts from a server without chasquid.
+const instances = sandboxes('provision');
 const opened: RemoteConnection[] = [];
 after(() => opened.forEach((c) => c.close()));
 

@@ -34,18 +34,22 @@ export interface SandboxInstance {
   leaderPid: number;
 }
 
-const VARIABLES = { trixie: 'MAILWRIGHT_SANDBOX_13', bookworm: 'MAILWRIGHT_SANDBOX_12' } as const;
-
-/** Instances configured for this run; the test script always sets both. */
-export function sandboxes(): SandboxInstance[] {
-  const found: SandboxInstance[] = [];
-  for (const variable of Object.values(VARIABLES)) {
-    const path = process.env[variable];
-    if (path) found.push(JSON.parse(readFileSync(path, 'utf8')) as SandboxInstance);
-  }
+/**
+ * Instances configured for this run; the test script always sets them. A purpose ("provision",
+ * "mailflow") names VPSes of their own (MAILWRIGHT_PROVISION_SANDBOX_13 …) for tests that need a
+ * server nobody else touches; without them the shared pair is used.
+ */
+export function sandboxes(purpose?: string): SandboxInstance[] {
+  const load = (prefix: string) =>
+    [`${prefix}SANDBOX_13`, `${prefix}SANDBOX_12`]
+      .map((variable) => process.env[variable])
+      .filter((path): path is string => Boolean(path))
+      .map((path) => JSON.parse(readFileSync(path, 'utf8')) as SandboxInstance);
+  const own = purpose ? load(`MAILWRIGHT_${purpose.toUpperCase()}_`) : [];
+  const found = own.length > 0 ? own : load('MAILWRIGHT_');
   if (found.length === 0 && process.env.CI) {
     throw new Error(
-      `No sandbox configured: set ${Object.values(VARIABLES).join(' / ')} (scripts/test-integration does).`,
+      'No sandbox configured: set MAILWRIGHT_SANDBOX_13 / MAILWRIGHT_SANDBOX_12 (scripts/test-integration does).',
     );
   }
   return found;
