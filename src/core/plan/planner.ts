@@ -3,14 +3,15 @@
 import { decideChasquidPath, type ChasquidPath } from '../chasquid';
 import type { HostConfig } from '../config';
 import type { Facts } from '../facts';
+import { planAcmeCertificate } from './actions/acme-certificate';
 import { planCertificate } from './actions/certificate';
 import { planConf } from './actions/conf';
 import { planDkim } from './actions/dkim';
 import { planDomains } from './actions/domains';
 import { planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
-import { planService } from './actions/service';
-import type { ActionPlanner, Plan, PlanContext } from './types';
+import { planService, serviceAction } from './actions/service';
+import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
 /** Recipe order: the network first, then the package, its configuration, and last the service. */
 const PLANNERS: ActionPlanner[] = [
@@ -52,5 +53,16 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
     if (decision.path === 'unsupported') throw new UnplannableError(decision.explanation);
     notes.push(decision.explanation, ...decision.warnings);
   }
-  return { host: host.name, facts, actions: PLANNERS.flatMap((p) => p(ctx)), notes };
+  const actions = PLANNERS.flatMap((p) => p(ctx));
+  return { host: host.name, facts, actions: withAcme(actions, planAcmeCertificate(ctx)), notes };
+}
+
+/** ACME after the bootstrap certificate: issue before the service (re)start, check what it serves after. */
+export function withAcme(actions: Action[], acme: Action[]): Action[] {
+  if (acme.length === 0) return actions;
+  const [issue, ...checks] = acme;
+  const at = actions.findIndex((a) => a.kind === 'service');
+  const before = at < 0 ? actions : actions.slice(0, at);
+  const service = at < 0 ? serviceAction('the new certificate needs chasquid restarted') : actions[at]!;
+  return [...before, issue!, service, ...checks, ...(at < 0 ? [] : actions.slice(at + 1))];
 }

@@ -1,0 +1,214 @@
+// A certificate from an ACME CA for the mail host, installed where chasquid reads it (real
+// files: chasquid 1.11 skips symlinked folders), key root:chasquid 0640. Three actions:
+// issue + install (files through the journal, so a failure later puts the old pair back),
+// the service action restarts chasquid, then a check that 465 and 587 serve the new serial.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { HostConfig } from '../../config';
+import type { DnsProvider } from '../../dns/providers/types';
+import {
+  dns01Responder,
+  http01Responder,
+  issueCertificate,
+  renewalReason,
+  type ChallengeResponder,
+  type IssuedCertificate,
+  type WaitForTxt,
+} from '../../acme';
+import { shellCommand, shellScript } from '../../remote';
+import { probeSmtp } from '../../smtp';
+import type { Facts } from '../../facts';
+import type { Action, ApplyContext, Plan, PlanContext } from '../types';
+import { verifyCertificate, certDir } from './certificate';
+import { probeAddress, serviceAction } from './service';
+
+/** host.acme as the config engineer defines it; read defensively (older configs lack it). */
+export interface AcmeSettings {
+  directoryUrl: string;
+  email?: string;
+  challenge: 'dns-01' | 'http-01';
+  renewBeforeDays: number;
+  caCertificatePem?: string;
+}
+
+const NAMED_CAS: Record<string, string> = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+};
+
+export function acmeSettingsOf(host: HostConfig): AcmeSettings | undefined {
+  const raw = (host as { acme?: Record<string, unknown> }).acme;
+  if (!raw || typeof raw.ca !== 'string') return undefined;
+  const caFile =
+    typeof raw.caCertificate === 'string' ? raw.caCertificate.replace(/^~(?=\/)/, homedir()) : undefined;
+  return {
+    directoryUrl: NAMED_CAS[raw.ca] ?? raw.ca,
+    email: typeof raw.email === 'string' ? raw.email : undefined,
+    challenge: raw.challenge === 'http-01' ? 'http-01' : 'dns-01',
+    renewBeforeDays: typeof raw.renewBeforeDays === 'number' ? raw.renewBeforeDays : 30,
+    caCertificatePem: caFile ? readFileSync(caFile, 'utf8') : undefined,
+  };
+}
+
+/** What the ACME action needs from outside the plan: DNS access for dns-01, and trust for the probe. */
+export interface AcmeDeps {
+  dnsProviderFor?(name: string, ctx: ApplyContext): Promise<DnsProvider> | DnsProvider;
+  waitForTxt?: WaitForTxt;
+  /** Roots that issued certificates chain to, for the served-certificate check (pebble's). */
+  issuerRootPem?: string;
+  /** Overrides (tests): names on the certificate, default the mail host. */
+  names?: string[];
+}
+
+let defaultDeps: AcmeDeps = {};
+/** The DNS providers module registers how to reach a domain's provider (once it lands). */
+export function setDefaultAcmeDeps(deps: AcmeDeps): void {
+  defaultDeps = deps;
+}
+
+function responderFor(settings: AcmeSettings, ctx: ApplyContext, deps: AcmeDeps): ChallengeResponder {
+  if (settings.challenge === 'http-01') {
+    return http01Responder({
+      conn: ctx.conn,
+      listeningPorts: ctx.facts.listening.map((l) => l.port),
+      log: ctx.log,
+    });
+  }
+  const { dnsProviderFor, waitForTxt } = deps;
+  if (!dnsProviderFor || !waitForTxt) {
+    throw new Error(
+      'dns-01 needs a DNS provider for the domain (dns: in mailwright.yaml), or use acme.challenge: http-01.',
+    );
+  }
+  return dns01Responder({ dnsProviderFor: (n) => dnsProviderFor(n, ctx), waitForTxt, log: ctx.log });
+}
+
+async function installCertificate(ctx: ApplyContext, host: string, cert: IssuedCertificate): Promise<void> {
+  const dir = certDir(host);
+  // A real folder, never a symlink (chasquid 1.11); the key goes over SFTP only.
+  await ctx.run(shellLineMkdir(dir));
+  await ctx.files.write(`${dir}/privkey.pem`, cert.privateKeyPem, { owner: 'root:chasquid', mode: '0640' });
+  await ctx.files.write(`${dir}/fullchain.pem`, cert.fullchainPem, { owner: 'root:root', mode: '0644' });
+  // An existing file keeps its owner and mode unless set: set them again to be sure.
+  await ctx.run(shellCommand(['chown', 'root:chasquid', `${dir}/privkey.pem`]));
+  await ctx.run(shellCommand(['chmod', '0640', `${dir}/privkey.pem`]));
+}
+
+const shellLineMkdir = (dir: string) =>
+  shellScript('set -eu; if [ -L "$1" ]; then rm -f -- "$1"; fi; mkdir -p -m 0755 -- "$1"', [dir]);
+
+async function checkServed(ctx: ApplyContext, serial: string, deps: AcmeDeps): Promise<void> {
+  const host = ctx.host.mailHost;
+  const want = serial.toUpperCase();
+  for (const [port, mode] of [
+    [465, 'tls'],
+    [587, 'starttls'],
+  ] as const) {
+    let served = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const r = await probeSmtp({
+          host: probeAddress(ctx),
+          port,
+          mode,
+          servername: host,
+          ca: deps.issuerRootPem,
+          timeoutMs: 10_000,
+        });
+        served = (r.tls.certificate?.serialNumber ?? '').toUpperCase();
+        if (served === want) break;
+      } catch (e) {
+        served = `error: ${(e as Error).message}`;
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    if (served !== want)
+      throw new Error(`Port ${port} serves certificate ${served || 'none'}, not the new ${want}.`);
+    ctx.log(`Port ${port} serves the new certificate (serial ${want})`);
+  }
+}
+
+/** The actions for one host: [] when no acme config or the certificate is fine. */
+export function planAcmeCertificate(
+  ctx: PlanContext,
+  deps: AcmeDeps = defaultDeps,
+  force?: string,
+): Action[] {
+  const settings = acmeSettingsOf(ctx.host);
+  if (!settings) return [];
+  const host = ctx.host.mailHost;
+  const path = `${certDir(host)}/fullchain.pem`;
+  const reason =
+    force ??
+    renewalReason({
+      mailHost: host,
+      cert: ctx.facts.chasquidState?.certs[host],
+      currentHash: ctx.facts.confFiles?.[path],
+      managedHash: ctx.facts.chasquidState?.managed[path],
+      renewBeforeDays: settings.renewBeforeDays,
+      now: ctx.now,
+    });
+  if (!reason) return [];
+  const names = deps.names ?? [host];
+  let issued: IssuedCertificate | undefined;
+  return [
+    {
+      id: `acme-certificate:${host}`,
+      kind: 'acme-certificate',
+      title: `Get a certificate for ${names.join(', ')} from ${settings.directoryUrl} (${settings.challenge})`,
+      reason,
+      async apply(actx) {
+        issued = await issueCertificate({
+          directoryUrl: settings.directoryUrl,
+          caCertificatePem: settings.caCertificatePem,
+          secrets: actx.secrets,
+          email: settings.email,
+          names,
+          responder: responderFor(settings, actx, deps),
+          signal: actx.signal,
+          onProgress: actx.log,
+        });
+        await installCertificate(actx, host, issued);
+        actx.requestRestart(`new certificate for ${host} (serial ${issued.serial})`);
+      },
+      verify: (actx) => verifyCertificate(actx, host),
+    },
+    {
+      id: `acme-certificate-served:${host}`,
+      kind: 'acme-certificate',
+      title: `Check that ports 465 and 587 serve the new certificate for ${host}`,
+      reason: 'chasquid must present the new certificate after its restart',
+      async apply() {},
+      async verify(actx) {
+        if (!issued) throw new Error('No certificate was issued in this run.');
+        await checkServed(actx, issued.serial, deps);
+      },
+    },
+  ];
+}
+
+/**
+ * For `mailwright renew`: the ACME actions (issue, service restart, served check) when the
+ * certificate is under `days` (default: the host's renewBeforeDays), nothing else of the plan.
+ */
+export function planRenewal(
+  host: HostConfig,
+  facts: Facts,
+  opts: { days?: number; now?: Date } = {},
+  deps: AcmeDeps = defaultDeps,
+): Plan {
+  const withDays =
+    opts.days === undefined
+      ? host
+      : ({
+          ...host,
+          acme: { ...(host as { acme?: object }).acme, renewBeforeDays: opts.days },
+        } as HostConfig);
+  const ctx: PlanContext = { host: withDays, facts, now: opts.now ?? new Date() };
+  const acme = planAcmeCertificate(ctx, deps);
+  const [issue, ...checks] = acme;
+  const actions = issue
+    ? [issue, serviceAction('the new certificate needs chasquid restarted'), ...checks]
+    : [];
+  return { host: host.name, facts, actions, notes: [] };
+}
