@@ -5,6 +5,7 @@ import { Connections } from './connections';
 import { FactsService } from './facts-service';
 import { addServer } from './commands/add-server';
 import { provision } from './commands/provision';
+import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
@@ -15,6 +16,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const connections = new Connections(context.secrets, log);
   const facts = new FactsService(connections, log);
   const tree = new ServersTreeProvider(config, facts);
+  const dashboard: DashboardDeps = {
+    extensionUri: context.extensionUri,
+    config,
+    connections,
+    facts,
+    secrets: context.secrets,
+    log,
+  };
 
   const run = (name: string, fn: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(name, async (...args: unknown[]) => {
@@ -51,7 +60,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     run('mailwright.showFacts', (arg) => showFacts(config, facts, arg)),
     run('mailwright.addServer', () => addServer(config, connections, facts)),
-    run('mailwright.provision', (arg) => provision(config, connections, facts, context.secrets, log, arg)),
+    run('mailwright.provision', (arg) => provision(config, dashboard, arg)),
+    // A dashboard left open comes back after a reload with its last state.
+    registerDashboardSerializer(dashboard),
     run('mailwright.openConfig', async () => {
       const uri = config.uri;
       if (uri) await vscode.window.showTextDocument(uri);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
 import type { WorkspaceConfig } from '../workspace-config';
-import { HostNode } from '../tree/nodes';
+import { MailNode } from '../tree/base';
 
 /** The host a command acts on: the tree row it was run from, the only host, or the user's pick. */
 export async function pickHost(
@@ -9,7 +9,7 @@ export async function pickHost(
   arg: unknown,
   purpose: string,
 ): Promise<HostConfig | undefined> {
-  if (arg instanceof HostNode) return arg.host;
+  if (arg instanceof MailNode && arg.host) return arg.host;
   const loaded = await config.get();
   const hosts = loaded?.hosts ?? [];
   if (hosts.length === 0) {

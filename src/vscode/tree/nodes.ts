@@ -1,14 +1,12 @@
 // One class per kind of row in the "Mail Servers" tree. contextValue drives the menus in package.json.
 import * as vscode from 'vscode';
-import type { DomainConfig, HostConfig } from '../../core/config';
+import type { HostConfig } from '../../core/config';
 import { listeningPorts, type Facts } from '../../core/facts';
 import type { FactsState } from '../facts-service';
-
-export abstract class MailNode extends vscode.TreeItem {
-  children(): MailNode[] {
-    return [];
-  }
-}
+import { FactNode, MailNode, MessageNode } from './base';
+export { FactNode, MailNode, MessageNode };
+import { ConfigFilesNode, LogsNode } from './file-nodes';
+import { DomainNode } from './domain-nodes';
 
 const MAIL_PORTS = [25, 465, 587];
 
@@ -19,7 +17,7 @@ function formatBytes(n: number): string {
 
 export class HostNode extends MailNode {
   constructor(
-    readonly host: HostConfig,
+    override readonly host: HostConfig,
     readonly factsState: FactsState | undefined,
   ) {
     super(host.name, vscode.TreeItemCollapsibleState.Expanded);
@@ -53,9 +51,9 @@ export class HostNode extends MailNode {
 
   override children(): MailNode[] {
     const nodes: MailNode[] = [];
-    if (this.factsState?.kind === 'ok') nodes.push(new StatusNode(this.factsState.facts));
+    if (this.factsState?.kind === 'ok') nodes.push(new StatusNode(this.factsState.facts, this.host));
     if (this.factsState?.kind === 'error') nodes.push(new MessageNode(this.factsState.message, 'error'));
-    nodes.push(new DomainsNode(this.host));
+    nodes.push(new DomainsNode(this.host), new ConfigFilesNode(this.host), new LogsNode(this.host));
     return nodes;
   }
 }
@@ -71,29 +69,23 @@ function hostTooltip(host: HostConfig, target: string, facts: Facts): vscode.Mar
   return md;
 }
 
-export class FactNode extends MailNode {
-  constructor(label: string, description: string, icon: string, tooltip?: string, color?: string) {
-    super(label, vscode.TreeItemCollapsibleState.None);
-    this.description = description;
-    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    this.tooltip = tooltip ?? `${label}: ${description}`;
-    this.contextValue = 'fact';
-  }
-}
-
-export class MessageNode extends MailNode {
-  constructor(message: string, icon: string) {
-    super(message.split('\n')[0] ?? message, vscode.TreeItemCollapsibleState.None);
-    this.iconPath = new vscode.ThemeIcon(icon);
-    this.tooltip = message;
-    this.contextValue = 'message';
-  }
-}
-
 export class StatusNode extends MailNode {
-  constructor(private readonly facts: Facts) {
+  constructor(
+    private readonly facts: Facts,
+    override readonly host: HostConfig,
+  ) {
     super('Status', vscode.TreeItemCollapsibleState.Collapsed);
-    this.iconPath = new vscode.ThemeIcon('pulse');
+    this.id = `status:${host.name}`;
+    const active = facts.chasquid.active === 'active';
+    this.iconPath = new vscode.ThemeIcon(
+      active ? 'pulse' : 'warning',
+      new vscode.ThemeColor(active ? 'charts.green' : 'charts.yellow'),
+    );
+    this.tooltip = active
+      ? 'chasquid is running.'
+      : facts.chasquid.installed
+        ? `chasquid is ${facts.chasquid.active ?? 'not running'}. Tail the logs to see why, fix the configuration, then provision again.`
+        : 'chasquid is not installed yet: run Mail: Provision Server.';
     this.contextValue = 'status';
     const c = facts.chasquid;
     this.description = c.installed
@@ -128,8 +120,12 @@ export class StatusNode extends MailNode {
         f.chasquid.installed
           ? `${f.chasquid.version ?? 'unknown version'} (${f.chasquid.active ?? 'state unknown'})`
           : 'not installed',
-        'mail',
+        f.chasquid.active === 'active' ? 'mail' : 'warning',
+        f.chasquid.installed
+          ? `${f.chasquid.binary ?? 'chasquid'}: ${f.chasquid.active ?? 'state unknown'}, ${f.chasquid.enabled ?? ''}`
+          : 'Not installed: run Mail: Provision Server.',
       ),
+      ...certificateNodes(f),
       new FactNode(
         'Mail ports',
         mailPorts,
@@ -148,7 +144,7 @@ export class StatusNode extends MailNode {
 }
 
 export class DomainsNode extends MailNode {
-  constructor(private readonly host: HostConfig) {
+  constructor(override readonly host: HostConfig) {
     super('Domains', vscode.TreeItemCollapsibleState.Expanded);
     this.iconPath = new vscode.ThemeIcon('globe');
     this.contextValue = 'domains';
@@ -160,29 +156,38 @@ export class DomainsNode extends MailNode {
   }
 }
 
-export class DomainNode extends MailNode {
-  constructor(
-    readonly host: HostConfig,
-    readonly domain: DomainConfig,
-  ) {
-    super(domain.name, vscode.TreeItemCollapsibleState.Collapsed);
-    this.id = `domain:${host.name}:${domain.name}`;
-    this.iconPath = new vscode.ThemeIcon('mail');
-    this.contextValue = 'domain';
-    this.description = `${domain.users.length} user${domain.users.length === 1 ? '' : 's'}`;
-  }
-  override children(): MailNode[] {
-    const users = this.domain.users.map((u) => {
-      const n = new FactNode(`${u}@${this.domain.name}`, '', 'account');
-      n.contextValue = 'user';
-      return n;
-    });
-    const aliases = Object.entries(this.domain.aliases).map(([from, to]) => {
-      const label = from === '*' ? `*@${this.domain.name} (catch-all)` : `${from}@${this.domain.name}`;
-      const n = new FactNode(label, `→ ${to.join(', ')}`, 'arrow-right');
-      n.contextValue = 'alias';
-      return n;
-    });
-    return [...users, ...aliases];
-  }
+const DAY_MS = 86_400_000;
+
+/** One row per certificate chasquid serves, coloured by how soon it expires. */
+function certificateNodes(f: Facts): MailNode[] {
+  const certs = Object.entries(f.chasquidState?.certs ?? {});
+  if (certs.length === 0)
+    return [
+      new FactNode(
+        'Certificates',
+        'none',
+        'warning',
+        'chasquid has no certificate and will not start without one: run Mail: Provision Server.',
+        'charts.yellow',
+      ),
+    ];
+  return certs.map(([name, cert]) => {
+    const days = cert.notAfter ? Math.floor((Date.parse(cert.notAfter) - Date.now()) / DAY_MS) : undefined;
+    const bad = days === undefined || days < 14;
+    const tip =
+      days === undefined
+        ? `certs/${name}: the expiry date could not be read.`
+        : days < 0
+          ? `certs/${name} expired on ${cert.notAfter}: clients refuse TLS. Provision again to renew it.`
+          : days < 14
+            ? `certs/${name} expires in ${days} days (${cert.notAfter}): provision again to renew it.`
+            : `certs/${name} is valid until ${cert.notAfter}.`;
+    return new FactNode(
+      `Certificate ${name}`,
+      days === undefined ? 'unknown expiry' : days < 0 ? 'expired' : `${days} days left`,
+      bad ? 'warning' : 'lock',
+      tip,
+      bad ? 'charts.red' : 'charts.green',
+    );
+  });
 }

@@ -1,0 +1,109 @@
+// mailwright://<host>/etc/chasquid/…: chasquid's configuration opened in normal editors, over
+// the host's SSH connection (as root through sudo). Saving runs the checked pipeline in save.ts.
+import * as vscode from 'vscode';
+import type { HostConfig } from '../../core/config';
+import { readRemoteFile, shellScript } from '../../core/remote';
+import type { Connections } from '../connections';
+import type { FactsService } from '../facts-service';
+import type { WorkspaceConfig } from '../workspace-config';
+import { checkConfPath, SCHEME } from './remote-paths';
+import { saveConfFile } from './save';
+
+// One line "type size mtime" for the path, or "missing"; -L follows symlinked cert folders.
+const STAT_SCRIPT = `if [ -e "$1" ]; then stat -L -c '%F|%s|%Y' -- "$1"; else echo missing; fi`;
+const LIST_SCRIPT = `find -L "$1" -mindepth 1 -maxdepth 1 -printf '%y %f\\n' 2>/dev/null | grep -v '^. \\.git$' || true`;
+
+export function confUri(hostName: string, path: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: SCHEME, authority: hostName, path });
+}
+
+export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changed.event;
+  readonly diagnostics = vscode.languages.createDiagnosticCollection('chasquid');
+
+  constructor(
+    private readonly config: WorkspaceConfig,
+    private readonly connections: Connections,
+    private readonly facts: FactsService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  private async target(uri: vscode.Uri): Promise<{ host: HostConfig; path: string }> {
+    const problem = checkConfPath(uri.path);
+    if (problem) throw vscode.FileSystemError.NoPermissions(`${uri.toString()}: ${problem}`);
+    const host = (await this.config.get())?.hosts.find((h) => h.name === uri.authority);
+    if (!host) throw vscode.FileSystemError.Unavailable(`No host "${uri.authority}" in mailwright.yaml`);
+    return { host, path: uri.path.replace(/\/+$/, '') || '/' };
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    const { host, path } = await this.target(uri);
+    const r = await this.connections.for(host).exec(shellScript(STAT_SCRIPT, [path]), { sudo: true });
+    const line = r.stdout.trim();
+    if (line === 'missing') throw vscode.FileSystemError.FileNotFound(uri);
+    const [kind = '', size = '0', mtime = '0'] = line.split('|');
+    return {
+      type: kind === 'directory' ? vscode.FileType.Directory : vscode.FileType.File,
+      size: Number(size),
+      ctime: Number(mtime) * 1000,
+      mtime: Number(mtime) * 1000,
+    };
+  }
+
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    const { host, path } = await this.target(uri);
+    const r = await this.connections.for(host).exec(shellScript(LIST_SCRIPT, [path]), { sudo: true });
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.length > 2)
+      .map((l) => [l.slice(2), l[0] === 'd' ? vscode.FileType.Directory : vscode.FileType.File]);
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const { host, path } = await this.target(uri);
+    try {
+      return await readRemoteFile(this.connections.for(host), path);
+    } catch (e) {
+      throw vscode.FileSystemError.FileNotFound(`${uri.toString()}: ${(e as Error).message}`);
+    }
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
+    const { host, path } = await this.target(uri);
+    const facts = this.facts.state(host.name);
+    await saveConfFile({
+      uri,
+      host,
+      path,
+      content,
+      conn: this.connections.for(host),
+      chasquidVersion: facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined,
+      diagnostics: this.diagnostics,
+      log: this.log,
+    });
+    this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
+  watch(): vscode.Disposable {
+    // Remote changes are not pushed; saves through this provider fire onDidChangeFile.
+    return new vscode.Disposable(() => undefined);
+  }
+
+  createDirectory(): void {
+    throw vscode.FileSystemError.NoPermissions('Create folders on the server through provisioning.');
+  }
+
+  delete(): void {
+    throw vscode.FileSystemError.NoPermissions('Mailwright does not delete server files from the editor.');
+  }
+
+  rename(): void {
+    throw vscode.FileSystemError.NoPermissions('Mailwright does not rename server files from the editor.');
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.diagnostics.dispose();
+  }
+}

@@ -1,0 +1,32 @@
+// What the mailwright:// file system may touch and what a save of each file needs.
+// No vscode import: the rules are plain functions.
+import { posix } from 'node:path';
+import { ChasquidAliases, ChasquidConf, type ChasquidDiagnostic } from '../../core/chasquid';
+
+export const CONF_ROOT = '/etc/chasquid';
+export const SCHEME = 'mailwright';
+
+/** Only chasquid's configuration is served: a typo in a URI must never reach /etc/shadow. */
+export function checkConfPath(path: string): string | undefined {
+  const normal = posix.normalize(path);
+  if (normal !== path.replace(/\/+$/, '') && normal !== path) return `not a normalized path: ${path}`;
+  if (normal !== CONF_ROOT && !normal.startsWith(CONF_ROOT + '/')) return `only ${CONF_ROOT} is available`;
+  if (normal.split('/').includes('.git')) return 'the conf repository is not editable';
+  return undefined;
+}
+
+/** chasquid re-reads users and aliases within ~30 s and runs hooks per message: no restart for those. */
+export function needsRestart(path: string): boolean {
+  const rel = posix.relative(CONF_ROOT, path);
+  if (/^domains\/[^/]+\/(users|aliases)$/.test(rel)) return false;
+  if (rel.startsWith('hooks/')) return false;
+  return true;
+}
+
+/** Problems our parsers find in a file about to be saved; unknown kinds of file are not checked. */
+export function validateConfFile(path: string, text: string, version?: string): ChasquidDiagnostic[] {
+  const name = posix.basename(path);
+  if (path === `${CONF_ROOT}/chasquid.conf`) return ChasquidConf.parse(text).validate({ version });
+  if (name === 'aliases') return ChasquidAliases.parse(text).validate({ version });
+  return [];
+}
