@@ -4,9 +4,11 @@
 // real services cannot be reached from here.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PropagationTimeoutError, waitForTxt } from '../../src/core/dns/propagation';
+import { ManualProvider } from '../../src/core/dns/providers/manual';
 import { Rfc2136Provider } from '../../src/core/dns/providers/rfc2136';
 import { DnsProviderError } from '../../src/core/dns/providers/types';
-import { startKnot, type LocalKnot } from '../fixtures-servers/knot';
+import { freePort, startKnot, type LocalKnot } from '../fixtures-servers/knot';
 
 const sorted = (values: string[]) => [...values].sort();
 
@@ -120,3 +122,80 @@ function knotOptions(knot: LocalKnot) {
     secret: knot.secret,
   };
 }
+
+describe('manual provider and propagation against knot', () => {
+  let knot: LocalKnot;
+  let rfc: Rfc2136Provider;
+  let servers: string[];
+  before(async () => {
+    knot = await startKnot(`mw-dnsman-${process.pid}`);
+    rfc = new Rfc2136Provider({ ...knotOptions(knot), ttl: 5 });
+    servers = [`${knot.host}:${knot.port}`];
+  });
+  after(async () => knot?.stop());
+
+  it('shows the record, then waits until the test (as the user) publishes it', async () => {
+    const record = { name: '_acme-challenge.example.test', type: 'TXT' as const, value: 'manual-token' };
+    const shown: string[] = [];
+    const manual = new ManualProvider({
+      onInstruction: (text) => {
+        shown.push(text);
+        if (shown.length === 1) setTimeout(() => void rfc.create(record), 300); // the "user" adds it later
+      },
+      servers,
+      intervalMs: 100,
+      timeoutMs: 10_000,
+    });
+    await manual.create(record);
+    assert.match(shown[0] ?? '', /_acme-challenge\.example\.test\. 300 IN TXT "manual-token"/);
+    assert.deepEqual(
+      (await manual.list(record.name, 'TXT')).map((r) => r.value),
+      ['manual-token'],
+    );
+    await waitForTxt(record.name, 'manual-token', { servers, timeoutMs: 2000, intervalMs: 100 });
+    const removal = manual.delete(record);
+    setTimeout(() => void rfc.delete(record), 200);
+    await removal;
+    assert.deepEqual(await manual.list(record.name, 'TXT'), []);
+  });
+
+  it('gives up after its timeout with a clear error, and stops when cancelled', async () => {
+    const manual = new ManualProvider({ onInstruction: () => {}, servers, intervalMs: 100, timeoutMs: 500 });
+    const record = { name: 'never.example.test', type: 'TXT' as const, value: 'x' };
+    await assert.rejects(manual.create(record), (error) => {
+      assert.ok(error instanceof DnsProviderError);
+      assert.match(error.message, /not visible yet on 127\.0\.0\.1/);
+      return true;
+    });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error('cancelled by the user')), 200);
+    await assert.rejects(
+      waitForTxt('never.example.test', 'x', {
+        servers,
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        signal: controller.signal,
+      }),
+      /cancelled by the user/,
+    );
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  it('waitForTxt waits for every server: one lagging server keeps it waiting', async () => {
+    await rfc.create({ name: 'two.example.test', type: 'TXT', value: 'v' });
+    const lagging = `127.0.0.1:${await freePort()}`; // nobody answers there
+    await assert.rejects(
+      waitForTxt('two.example.test', 'v', {
+        servers: [...servers, lagging],
+        timeoutMs: 3000,
+        intervalMs: 200,
+      }),
+      (error) => {
+        assert.ok(error instanceof PropagationTimeoutError);
+        assert.deepEqual(error.lagging, [lagging]);
+        return true;
+      },
+    );
+  });
+});

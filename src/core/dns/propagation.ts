@@ -1,0 +1,128 @@
+// Waiting until a record is visible on EVERY authoritative server of its zone: the ACME CA
+// may ask any of them, so one server having it is not enough.
+import { Resolver } from 'node:dns/promises';
+import type { DnsRecord, RecordType } from './providers/types';
+
+export interface WaitOptions {
+  /** Authoritative servers as `ip` or `ip:port`; found through the zone's NS records when absent. */
+  servers?: string[];
+  timeoutMs?: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export class PropagationTimeoutError extends Error {
+  override name = 'PropagationTimeoutError';
+  constructor(
+    readonly record: string,
+    /** Servers that still did not answer as expected. */
+    readonly lagging: string[],
+  ) {
+    super(`${record} is not visible yet on ${lagging.join(', ')}.`);
+  }
+}
+
+/** Resolves once every authoritative server serves `value` (joined strings) in a TXT record of `name`. */
+export function waitForTxt(name: string, value: string, options: WaitOptions = {}): Promise<void> {
+  return waitForRecord({ name, type: 'TXT', value }, true, options);
+}
+
+/** Waits until `record` is present (or, with present=false, gone) on every authoritative server. */
+export async function waitForRecord(record: DnsRecord, present: boolean, options: WaitOptions = {}) {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const intervalMs = options.intervalMs ?? 2_000;
+  const deadline = Date.now() + timeoutMs;
+  const servers = options.servers ?? (await authoritativeServers(record.name));
+  let lagging = servers;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const checks = await Promise.all(
+      lagging.map(async (server) => {
+        const values = await lookupValues(resolverFor(server), record.name, record.type).catch(
+          (): string[] => [],
+        );
+        return values.includes(normalizeValue(record)) === present;
+      }),
+    );
+    lagging = lagging.filter((_, index) => !checks[index]);
+    if (lagging.length === 0) return;
+    const what = `${record.type} ${record.name} "${record.value}"${present ? '' : ' (removal)'}`;
+    if (Date.now() + intervalMs > deadline) throw new PropagationTimeoutError(what, lagging);
+    await sleep(intervalMs, options.signal);
+  }
+}
+
+function resolverFor(server: string): Resolver {
+  const resolver = new Resolver({ timeout: 2000, tries: 1 });
+  resolver.setServers([server]);
+  return resolver;
+}
+
+/** The zone's name servers' addresses, found through the system resolver (NS of the closest enclosing zone). */
+export async function authoritativeServers(name: string): Promise<string[]> {
+  const system = new Resolver();
+  const labels = name.replace(/\.$/, '').split('.');
+  for (let i = 0; i < labels.length - 1; i++) {
+    const candidate = labels.slice(i).join('.');
+    const hosts = await system.resolveNs(candidate).catch(() => []);
+    if (hosts.length === 0) continue;
+    const addresses = await Promise.all(
+      hosts.map(async (host) => [
+        ...(await system.resolve4(host).catch(() => [])),
+        ...(await system.resolve6(host).catch(() => [])),
+      ]),
+    );
+    const all = addresses.flat();
+    if (all.length > 0) return all;
+  }
+  throw new Error(`cannot find the authoritative name servers of ${name}.`);
+}
+
+/** Values of one type at `name`, in DnsRecord's one-string form. */
+export async function lookupValues(resolver: Resolver, name: string, type: RecordType): Promise<string[]> {
+  try {
+    switch (type) {
+      case 'TXT':
+        return (await resolver.resolveTxt(name)).map((parts) => parts.join(''));
+      case 'MX':
+        return (await resolver.resolveMx(name)).map((mx) => `${mx.priority} ${mx.exchange}`);
+      case 'CAA':
+        return (await resolver.resolveCaa(name)).map((caa) => {
+          const [tag, value] = Object.entries(caa).find(([key]) => key !== 'critical') ?? ['', ''];
+          return `${caa.critical} ${tag} "${String(value)}"`;
+        });
+      case 'A':
+        return await resolver.resolve4(name);
+      case 'AAAA':
+        return await resolver.resolve6(name);
+      case 'CNAME':
+        return await resolver.resolveCname(name);
+      case 'NS':
+        return await resolver.resolveNs(name);
+      case 'PTR':
+        return await resolver.resolvePtr(name);
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
+    throw error;
+  }
+}
+
+function normalizeValue(record: DnsRecord): string {
+  return record.type === 'TXT' ? record.value : record.value.replace(/\.$/, '').toLowerCase();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
