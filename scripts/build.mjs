@@ -26,6 +26,19 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
+// Webview front ends: browser code with its style sheet, served from dist/webview only.
+builds.push({
+  bundle: true,
+  sourcemap: production ? false : 'inline',
+  minify: production,
+  logLevel: 'info',
+  target: 'chrome120',
+  platform: 'browser',
+  format: 'iife',
+  entryPoints: { dashboard: 'webview/dashboard/main.ts', 'dashboard-style': 'webview/dashboard/style.css' },
+  outdir: 'dist/webview',
+  entryNames: '[name]',
+});
 // Tests that run inside VS Code's extension host (test/ui starts them); never packaged.
 if (existsSync('test/vscode/index.ts')) {
   builds.push({

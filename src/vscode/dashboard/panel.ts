@@ -1,0 +1,295 @@
+// The provisioning dashboard's host side: owns the plan, the run (and its AbortController)
+// and the state; the webview only shows that state and sends the user's commands.
+import * as vscode from 'vscode';
+import type { HostConfig } from '../../core/config';
+import { gatherFacts } from '../../core/facts';
+import { snapshotConf } from '../../core/git';
+import { applyPlan, eventPrinter, gatherWhenReady, planHost, type Plan } from '../../core/plan';
+import { describeTarget } from '../../core/remote';
+import type { Connections } from '../connections';
+import type { FactsService } from '../facts-service';
+import { VscodeSecretStore } from '../secrets';
+import type { WorkspaceConfig } from '../workspace-config';
+import { dashboardHtml, webviewOptions } from './html';
+import {
+  VIEW_TYPE,
+  isSavedWebviewState,
+  isWebviewMessage,
+  type DashboardState,
+  type DriftDecision,
+  type HostMessage,
+  type WebviewMessage,
+} from './messages';
+import { applyingState, gatheringState, nextSteps, plannedState, reduceEvent, restoredState } from './state';
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  config: WorkspaceConfig;
+  connections: Connections;
+  facts: FactsService;
+  secrets: vscode.SecretStorage;
+  log: vscode.LogOutputChannel;
+}
+
+/** Live output arrives line by line: the webview gets at most one state per this many ms. */
+const POST_INTERVAL_MS = 100;
+
+export class DashboardPanel {
+  private static readonly open = new Map<string, DashboardPanel>();
+
+  /** Opens (or brings forward) the dashboard of a host and plans it. */
+  static show(deps: DashboardDeps, host: HostConfig): void {
+    const existing = DashboardPanel.open.get(host.name);
+    if (existing) {
+      existing.panel.reveal();
+      if (!existing.busy) void existing.plan(host);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      `Provision ${host.name}`,
+      vscode.ViewColumn.Active,
+      webviewOptions(deps.extensionUri),
+    );
+    const target = describeTarget(deps.connections.for(host).target);
+    const dashboard = new DashboardPanel(deps, panel, gatheringState(host.name, target));
+    void dashboard.plan(host);
+  }
+
+  /** After VS Code reloaded: show the last known state; a run did not survive, offer to plan again. */
+  static restore(deps: DashboardDeps, panel: vscode.WebviewPanel, saved: unknown): void {
+    const state = isSavedWebviewState(saved) ? restoredState(saved.state) : undefined;
+    if (!state) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    DashboardPanel.open.get(state.hostName)?.panel.dispose();
+    new DashboardPanel(deps, panel, state);
+  }
+
+  private planned?: Plan;
+  private host?: HostConfig;
+  private abort?: AbortController;
+  private decisions: Record<string, DriftDecision> = {};
+  private postTimer?: ReturnType<typeof setTimeout>;
+  private disposed = false;
+
+  private constructor(
+    private readonly deps: DashboardDeps,
+    private readonly panel: vscode.WebviewPanel,
+    private state: DashboardState,
+  ) {
+    DashboardPanel.open.set(state.hostName, this);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
+    panel.webview.html = dashboardHtml(panel.webview, deps.extensionUri);
+    panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
+    panel.onDidDispose(() => {
+      this.disposed = true;
+      this.abort?.abort(); // closing the panel stops the run; the engine puts the step's files back
+      clearTimeout(this.postTimer);
+      if (DashboardPanel.open.get(state.hostName) === this) DashboardPanel.open.delete(state.hostName);
+    });
+  }
+
+  private get busy(): boolean {
+    return this.state.phase === 'gathering' || this.state.phase === 'applying';
+  }
+
+  // ------------------------------------------------------------ messages
+
+  private receive(message: unknown): void {
+    if (!isWebviewMessage(message)) {
+      this.deps.log.warn(`Dashboard: ignored an unexpected message from the webview`);
+      return;
+    }
+    if (message.type === 'ready') return this.post(true);
+    void this.handle(message).then(
+      () => this.reply(message.requestId, true),
+      (e: Error) => this.reply(message.requestId, false, e.message),
+    );
+  }
+
+  private async handle(m: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
+    switch (m.type) {
+      case 'cancel':
+        if (this.abort) this.abort.abort();
+        else if (this.state.phase === 'planned')
+          this.setState(
+            { ...this.state, phase: 'cancelled', progress: 'Not applied: nothing was changed.' },
+            true,
+          );
+        else throw new Error('Nothing is running.');
+        return;
+      case 'replan': {
+        if (this.busy) throw new Error('Wait for the current run to finish or cancel it.');
+        const host = (await this.deps.config.get())?.hosts.find((h) => h.name === this.state.hostName);
+        if (!host) throw new Error(`${this.state.hostName} is no longer in mailwright.yaml.`);
+        void this.plan(host);
+        return;
+      }
+      case 'apply':
+        if (this.state.phase !== 'planned' || !this.planned) throw new Error('There is no plan to apply.');
+        this.startRun(m.decisions);
+        return;
+      case 'rerun':
+        if (!['failed', 'cancelled'].includes(this.state.phase) || !this.planned)
+          throw new Error('Plan again: this run cannot be resumed.');
+        this.startRun(m.decisions, m.from);
+        return;
+    }
+  }
+
+  private reply(requestId: number, ok: boolean, error?: string): void {
+    const message: HostMessage = { type: 'reply', requestId, ok, error };
+    if (!this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private setState(state: DashboardState, now = false): void {
+    this.state = state;
+    this.post(now);
+  }
+
+  /** Sends the state now, or coalesces bursts of output into one message per interval. */
+  private post(now = false): void {
+    if (this.disposed) return;
+    const send = () => {
+      this.postTimer = undefined;
+      const message: HostMessage = { type: 'state', state: this.state };
+      void this.panel.webview.postMessage(message);
+    };
+    if (now) {
+      clearTimeout(this.postTimer);
+      send();
+    } else if (!this.postTimer) {
+      this.postTimer = setTimeout(send, POST_INTERVAL_MS);
+    }
+  }
+
+  // ------------------------------------------------------------ plan and apply
+
+  private async plan(host: HostConfig): Promise<void> {
+    this.host = host;
+    this.planned = undefined;
+    const conn = this.deps.connections.for(host);
+    this.setState(gatheringState(host.name, describeTarget(conn.target)), true);
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      const facts = await gatherWhenReady(() => gatherFacts(conn, { signal: abort.signal }), {
+        signal: abort.signal,
+        onWaiting: (reason, ms) =>
+          this.setState({ ...this.state, progress: `${reason} Retrying in ${Math.round(ms / 1000)} s.` }),
+      });
+      this.setState({ ...this.state, progress: 'Planning…' });
+      this.planned = planHost(host, facts);
+      this.setState(plannedState(this.state, this.planned), true);
+    } catch (e) {
+      const message = abort.signal.aborted ? 'Cancelled.' : (e as Error).message;
+      this.setState({ ...this.state, phase: 'error', progress: undefined, error: message }, true);
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
+    }
+  }
+
+  private startRun(decisions: Record<string, DriftDecision>, startAt?: string): void {
+    const undecided = this.planned!.actions.filter((a) => a.drift && !decisions[a.drift.path]);
+    if (undecided.length > 0)
+      throw new Error(`Choose Keep or Overwrite for ${undecided.map((a) => a.drift!.path).join(', ')}.`);
+    this.decisions = decisions;
+    void this.run(startAt);
+  }
+
+  private async run(startAt?: string): Promise<void> {
+    const plan = this.planned!;
+    const host = this.host!;
+    const { log, connections, secrets } = this.deps;
+    const conn = connections.for(host);
+    const abort = new AbortController();
+    this.abort = abort;
+    this.setState(applyingState(this.state, startAt), true);
+    const print = eventPrinter((line) => log.info(`${host.name}: ${line}`));
+    try {
+      const result = await applyPlan(plan, {
+        conn,
+        host,
+        secrets: new VscodeSecretStore(secrets),
+        // Native input, not a webview form; the answer goes to the server and nowhere else.
+        askSecret: (_key, prompt) =>
+          Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
+        signal: abort.signal,
+        driftDecisions: this.decisions,
+        startAt,
+        regather: () => gatherFacts(conn, { signal: abort.signal }),
+        onEvent: (e) => {
+          print(e);
+          const ends = e.type === 'run-done' || e.type === 'run-failed' || e.type === 'run-cancelled';
+          // The summary comes after the snapshot: "done" is shown only with it.
+          if (e.type !== 'run-done') this.setState(reduceEvent(this.state, e), ends);
+        },
+      });
+      void this.deps.facts.gather(host).catch(() => undefined); // the tree shows the new state
+      if (!result.ok) return;
+      this.setState({ ...this.state, progress: 'Committing the configuration snapshot…' }, true);
+      const commit = await this.snapshot(host, plan, result.applied, result.changedFiles);
+      const done = reduceEvent(this.state, {
+        type: 'run-done',
+        applied: result.applied,
+        changedFiles: result.changedFiles,
+      });
+      const domains = host.domains.map((d) => d.name);
+      this.setState(
+        {
+          ...done,
+          summary: {
+            applied: result.applied.length,
+            changedFiles: result.changedFiles,
+            ...commit,
+            ...nextSteps(host.mailHost, domains, plan.facts.addresses),
+          },
+        },
+        true,
+      );
+    } catch (e) {
+      this.setState(
+        { ...this.state, phase: 'failed', progress: undefined, error: (e as Error).message },
+        true,
+      );
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
+    }
+  }
+
+  /** The conf directory's new state, committed to the workspace repository (Source Control shows it). */
+  private async snapshot(
+    host: HostConfig,
+    plan: Plan,
+    applied: string[],
+    changedFiles: string[],
+  ): Promise<{ commit?: string; commitNote?: string }> {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (changedFiles.length === 0) return { commitNote: 'No file changed: nothing to commit.' };
+    if (!root) return { commitNote: 'No workspace folder: the configuration was not committed.' };
+    try {
+      const loaded = await this.deps.config.get();
+      const snapshot = await snapshotConf(this.deps.connections.for(host), {
+        workspaceRoot: root,
+        hostName: host.name,
+        actions: plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title),
+        remote: loaded?.git.remote,
+      });
+      const pushNote =
+        snapshot.push && !snapshot.push.ok
+          ? ` Push to ${snapshot.push.remote} failed: ${snapshot.push.error}`
+          : '';
+      if (!snapshot.committed) return { commitNote: `conf/${host.name}/ was already up to date.${pushNote}` };
+      return {
+        commit: snapshot.commit,
+        commitNote: `conf/${host.name}/ in the workspace repository.${pushNote}`,
+      };
+    } catch (e) {
+      this.deps.log.error(`Could not commit the configuration snapshot: ${(e as Error).message}`);
+      return { commitNote: `Could not commit the configuration snapshot: ${(e as Error).message}` };
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// The dashboard's state as pure functions: a plan becomes a view, apply events fold into it.
+// The host keeps this state and sends it whole; no vscode import, so it is unit-tested.
+import type { ApplyEvent, Plan } from '../../core/plan/types';
+import type { ActionView, DashboardState, DnsRecordView, SummaryView } from './messages';
+
+/** Output kept per action: a chatty apt run must not grow the panel (or its saved state) without end. */
+export const MAX_OUTPUT_LINES = 200;
+/** One line longer than this is cut: a minified blob in the output is not worth keeping. */
+export const MAX_LINE_LENGTH = 500;
+
+export function gatheringState(hostName: string, target: string): DashboardState {
+  return {
+    version: 1,
+    hostName,
+    target,
+    phase: 'gathering',
+    progress: 'Connecting…',
+    actions: [],
+    notes: [],
+  };
+}
+
+export function plannedState(base: DashboardState, plan: Plan): DashboardState {
+  return {
+    ...base,
+    phase: 'planned',
+    os: plan.facts.os.prettyName,
+    progress: plan.actions.length ? `${plan.actions.length} step(s) to apply` : 'Nothing to do',
+    fraction: undefined,
+    error: undefined,
+    summary: undefined,
+    notes: [...plan.notes],
+    actions: plan.actions.map((a): ActionView => ({
+      id: a.id,
+      title: a.title,
+      reason: a.reason,
+      drift: a.drift ? { path: a.drift.path, diff: a.drift.diff } : undefined,
+      status: 'pending',
+      output: [],
+      dropped: 0,
+    })),
+  };
+}
+
+/** Before a (re)run from `from`: that action and the later ones are pending again. */
+export function applyingState(state: DashboardState, from?: string): DashboardState {
+  const start = from
+    ? Math.max(
+        0,
+        state.actions.findIndex((a) => a.id === from),
+      )
+    : 0;
+  return {
+    ...state,
+    phase: 'applying',
+    progress: 'Starting…',
+    fraction: 0,
+    error: undefined,
+    summary: undefined,
+    actions: state.actions.map((a, i) =>
+      i < start
+        ? a
+        : { ...a, status: 'pending', output: [], dropped: 0, error: undefined, skippedReason: undefined },
+    ),
+  };
+}
+
+function appendLine(a: ActionView, line: string): ActionView {
+  const cut = line.length > MAX_LINE_LENGTH ? line.slice(0, MAX_LINE_LENGTH) + '…' : line;
+  const output = [...a.output, cut];
+  const over = output.length - MAX_OUTPUT_LINES;
+  return over > 0 ? { ...a, output: output.slice(over), dropped: a.dropped + over } : { ...a, output };
+}
+
+export function reduceEvent(state: DashboardState, e: ApplyEvent): DashboardState {
+  const update = (id: string, f: (a: ActionView) => ActionView): DashboardState => ({
+    ...state,
+    actions: state.actions.map((a) => (a.id === id ? f(a) : a)),
+  });
+  switch (e.type) {
+    case 'action-start':
+      return {
+        ...update(e.id, (a) => ({ ...a, status: 'running' })),
+        progress: `Step ${e.index + 1} of ${e.total}: ${e.title}`,
+        fraction: e.index / e.total,
+      };
+    case 'output':
+      return update(e.id, (a) => appendLine(a, e.line));
+    case 'action-done':
+      return update(e.id, (a) => ({ ...a, status: 'done' }));
+    case 'action-skipped':
+      return update(e.id, (a) => ({ ...a, status: 'skipped', skippedReason: e.reason }));
+    case 'action-failed':
+      return update(e.id, (a) => ({
+        ...a,
+        status: 'failed',
+        error: { message: e.message, hint: e.hint, restored: e.restored },
+      }));
+    case 'run-done':
+      return { ...state, phase: 'done', progress: `Applied ${e.applied.length} step(s)`, fraction: 1 };
+    case 'run-failed':
+      return { ...state, phase: 'failed', progress: 'Stopped at a failed step', fraction: undefined };
+    case 'run-cancelled':
+      return {
+        ...state,
+        phase: 'cancelled',
+        progress: 'Cancelled: the files of the interrupted step were put back',
+        fraction: undefined,
+      };
+  }
+}
+
+/**
+ * A state saved before VS Code reloaded. A run lives in the extension host, which is gone:
+ * whatever was running is marked as interrupted, and the user is offered a new plan.
+ */
+export function restoredState(saved: DashboardState): DashboardState {
+  const busy = saved.phase === 'gathering' || saved.phase === 'applying' || saved.phase === 'planned';
+  if (!busy) return saved;
+  return {
+    ...saved,
+    phase: 'interrupted',
+    progress:
+      saved.phase === 'applying'
+        ? 'VS Code reloaded during the run: it stopped there. Plan again to see what is left.'
+        : 'VS Code reloaded: plan again before applying.',
+    fraction: undefined,
+    actions: saved.actions.map((a) => (a.status === 'running' ? { ...a, status: 'pending' } : a)),
+  };
+}
+
+/** What to do after a run: DNS records to publish and the reverse DNS to ask the provider for. */
+export function nextSteps(
+  mailHost: string,
+  domains: readonly string[],
+  addresses: { ipv4: readonly string[]; ipv6: readonly string[] },
+): Pick<SummaryView, 'dns' | 'reverseDns'> {
+  const later = 'coming with the DNS check';
+  const dns = domains.flatMap((d): DnsRecordView[] => [
+    { type: 'MX', name: d, value: `10 ${mailHost}.` },
+    { type: 'TXT', name: d, note: `SPF: ${later}` },
+    { type: 'TXT', name: `<selector>._domainkey.${d}`, note: `DKIM: ${later}` },
+    { type: 'TXT', name: `_dmarc.${d}`, note: `DMARC: ${later}` },
+  ]);
+  const reverseDns = [...addresses.ipv4, ...addresses.ipv6].map((address) => ({ address, name: mailHost }));
+  return { dns, reverseDns };
+}
