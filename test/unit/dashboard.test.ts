@@ -1,0 +1,125 @@
+// The dashboard's pure parts: folding apply events into the view, bounded output, the
+// state after a reload, and the validation of messages from either side.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  isHostMessage,
+  isSavedWebviewState,
+  isWebviewMessage,
+  type DashboardState,
+} from '../../src/vscode/dashboard/messages';
+import {
+  MAX_OUTPUT_LINES,
+  applyingState,
+  nextSteps,
+  reduceEvent,
+  restoredState,
+} from '../../src/vscode/dashboard/state';
+
+function planned(): DashboardState {
+  const action = (id: string) => ({
+    id,
+    title: id,
+    reason: 'why',
+    status: 'pending' as const,
+    output: [],
+    dropped: 0,
+  });
+  return {
+    version: 1,
+    hostName: 'sandbox',
+    target: 'root@198.51.100.2:22',
+    phase: 'planned',
+    actions: [action('install'), action('conf'), action('service')],
+    notes: [],
+  };
+}
+
+describe('dashboard state', () => {
+  it('follows a run: running, output, done, failed with hint, then a rerun from the failed step', () => {
+    let s = applyingState(planned());
+    s = reduceEvent(s, { type: 'action-start', id: 'install', title: 'install', index: 0, total: 3 });
+    s = reduceEvent(s, { type: 'output', id: 'install', line: 'Setting up chasquid' });
+    s = reduceEvent(s, { type: 'action-done', id: 'install', changedFiles: [] });
+    s = reduceEvent(s, { type: 'action-start', id: 'conf', title: 'conf', index: 1, total: 3 });
+    s = reduceEvent(s, {
+      type: 'action-failed',
+      id: 'conf',
+      message: 'boom',
+      hint: 'fix it',
+      restored: ['/a'],
+    });
+    s = reduceEvent(s, { type: 'run-failed', failedAction: 'conf', message: 'boom' });
+    assert.equal(s.phase, 'failed');
+    assert.deepEqual(
+      s.actions.map((a) => a.status),
+      ['done', 'failed', 'pending'],
+    );
+    assert.deepEqual(s.actions[1]?.error, { message: 'boom', hint: 'fix it', restored: ['/a'] });
+    assert.deepEqual(s.actions[0]?.output, ['Setting up chasquid']);
+
+    const rerun = applyingState(s, 'conf');
+    assert.equal(rerun.phase, 'applying');
+    assert.deepEqual(
+      rerun.actions.map((a) => a.status),
+      ['done', 'pending', 'pending'],
+    );
+    assert.equal(rerun.actions[1]?.error, undefined);
+  });
+
+  it('keeps only the last lines of a chatty action and counts the rest', () => {
+    let s = applyingState(planned());
+    for (let i = 0; i < MAX_OUTPUT_LINES + 50; i++)
+      s = reduceEvent(s, { type: 'output', id: 'install', line: `l${i}` });
+    const a = s.actions[0]!;
+    assert.equal(a.output.length, MAX_OUTPUT_LINES);
+    assert.equal(a.dropped, 50);
+    assert.equal(a.output.at(-1), `l${MAX_OUTPUT_LINES + 49}`);
+  });
+
+  it('after a reload a run is marked interrupted, and a finished one is kept as it was', () => {
+    let s = applyingState(planned());
+    s = reduceEvent(s, { type: 'action-start', id: 'install', title: 'install', index: 0, total: 3 });
+    const restored = restoredState(s);
+    assert.equal(restored.phase, 'interrupted');
+    assert.match(restored.progress ?? '', /reloaded/);
+    assert.equal(restored.actions[0]?.status, 'pending');
+    const done = { ...s, phase: 'done' as const };
+    assert.equal(restoredState(done), done);
+  });
+
+  it('next steps: MX to the mail host and reverse DNS for every address', () => {
+    const next = nextSteps('smtp.example.test', ['example.test'], {
+      ipv4: ['198.51.100.2'],
+      ipv6: ['fd00::2'],
+    });
+    assert.deepEqual(next.dns[0], { type: 'MX', name: 'example.test', value: '10 smtp.example.test.' });
+    assert.deepEqual(next.reverseDns, [
+      { address: '198.51.100.2', name: 'smtp.example.test' },
+      { address: 'fd00::2', name: 'smtp.example.test' },
+    ]);
+  });
+});
+
+describe('dashboard messages', () => {
+  it('accepts the webview commands and refuses malformed ones', () => {
+    assert.ok(isWebviewMessage({ type: 'ready' }));
+    assert.ok(isWebviewMessage({ type: 'apply', requestId: 1, decisions: { '/etc/x': 'keep' } }));
+    assert.ok(isWebviewMessage({ type: 'rerun', requestId: 2, from: 'conf', decisions: {} }));
+    assert.ok(!isWebviewMessage({ type: 'apply', requestId: 1, decisions: { '/etc/x': 'delete' } }));
+    assert.ok(!isWebviewMessage({ type: 'rerun', requestId: 2, decisions: {} }));
+    assert.ok(!isWebviewMessage({ type: 'cancel', requestId: '1' }));
+    assert.ok(!isWebviewMessage({ type: 'exec', command: 'rm -rf /' }));
+    assert.ok(!isWebviewMessage(null));
+  });
+
+  it('accepts a state or a reply from the host, and a saved state only when it is whole', () => {
+    const state = planned();
+    assert.ok(isHostMessage({ type: 'state', state }));
+    assert.ok(isHostMessage({ type: 'reply', requestId: 3, ok: false, error: 'no' }));
+    assert.ok(!isHostMessage({ type: 'state', state: { ...state, phase: 'exploded' } }));
+    assert.ok(isSavedWebviewState({ state, decisions: {} }));
+    assert.ok(!isSavedWebviewState({ state: { ...state, version: 2 }, decisions: {} }));
+    assert.ok(!isSavedWebviewState(undefined));
+  });
+});
