@@ -5,6 +5,7 @@ import { CancelledError, RemoteError } from '../core/remote';
 import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
 import { printJson, UsageError } from './output';
 import { applyCommand, planCommand } from './provision';
+import { renewCommand } from './renew';
 import { userCommand } from './users';
 
 const USAGE = `Usage: mailwright <command> [options]
@@ -17,6 +18,9 @@ Commands:
         [--overwrite-drift|--keep-drift] what to do with files edited on the server by hand
         [--from <action id>]             start at this action (after a failure)
         [--no-commit]                    do not snapshot the conf directory into git
+  renew [--host <name>] [--days N]       Renew the ACME certificate when it expires within N days
+                                         (default: acme.renewBeforeDays, 30); safe from cron:
+                                         exit 0 done or not due, 1 failed, 3 another run holds the lock
   user add|remove|passwd <user@domain>   Manage a mail user; the password is asked on the terminal
                                          (or read from stdin), never taken from an argument
 
@@ -38,6 +42,7 @@ const commands: Record<string, Command> = {
   plan: planCommand,
   apply: applyCommand,
   user: userCommand,
+  renew: renewCommand,
   async facts(args, signal) {
     const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
     const conn = await connectFromFlags(values as ConnectFlags);

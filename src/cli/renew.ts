@@ -1,0 +1,86 @@
+// mailwright renew: renews ACME certificates that expire within the threshold. Meant for
+// cron: never asks anything, one run at a time (a lock), and says what it did in its exit code.
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gatherFacts } from '../core/facts';
+import { applyPlan, eventPrinter } from '../core/plan';
+import { planRenewal } from '../core/plan/actions/acme-certificate';
+import { EnvSecretStore } from '../core/remote';
+import { CONNECT_OPTIONS, type ConnectFlags } from './connect';
+import { info, UsageError } from './output';
+import { targetFromFlags } from './provision';
+
+export const RENEW_EXIT = { ok: 0, failed: 1, usage: 2, locked: 3 } as const;
+
+/** A lock file holding our pid; a lock left by a dead process is taken over. */
+export function takeLock(path: string): (() => void) | undefined {
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(readFileSync(path, 'utf8').trim());
+      try {
+        if (holder > 0) process.kill(holder, 0);
+        return undefined; // alive: another renew is running
+      } catch {
+        rmSync(path, { force: true }); // stale
+      }
+    }
+  }
+  return undefined;
+}
+
+export async function renewCommand(args: string[], signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...CONNECT_OPTIONS, days: { type: 'string' } },
+    strict: true,
+  });
+  const days = values.days === undefined ? undefined : Number(values.days);
+  if (days !== undefined && !(Number.isInteger(days) && days >= 0 && days <= 90)) {
+    throw new UsageError(
+      `--days must be a whole number of days between 0 and 90, e.g. --days 30 (got "${values.days}").`,
+    );
+  }
+  const lockPath = join(process.env.XDG_RUNTIME_DIR || join(homedir(), '.cache'), 'mailwright', 'renew.lock');
+  const release = takeLock(lockPath);
+  if (!release) {
+    info(`Another mailwright renew is running (lock ${lockPath}); nothing done.`);
+    return RENEW_EXIT.locked;
+  }
+  try {
+    const t = await targetFromFlags(values as ConnectFlags);
+    try {
+      if (!t.host.acme) {
+        info(`${t.host.name} has no acme settings in mailwright.yaml: it uses no ACME certificate to renew.`);
+        return RENEW_EXIT.ok;
+      }
+      const plan = planRenewal(t.host, await gatherFacts(t.conn, { signal }), { days });
+      if (plan.actions.length === 0) {
+        info(`${t.host.name}: the certificate of ${t.host.mailHost} is not due for renewal.`);
+        return RENEW_EXIT.ok;
+      }
+      info(`${t.host.name}: ${plan.actions[0]!.reason}`);
+      const result = await applyPlan(plan, {
+        conn: t.conn,
+        host: t.host,
+        secrets: new EnvSecretStore(),
+        signal,
+        regather: () => gatherFacts(t.conn, { signal }),
+        onEvent: eventPrinter((line) => process.stdout.write(line + '\n')),
+      });
+      return result.ok ? RENEW_EXIT.ok : RENEW_EXIT.failed;
+    } finally {
+      t.conn.close();
+    }
+  } finally {
+    release();
+  }
+}
