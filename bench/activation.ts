@@ -38,6 +38,7 @@ const load = (Module as unknown as { _load: (r: string, ...a: unknown[]) => unkn
 (Module as unknown as { _load: unknown })._load = (request: string, ...rest: unknown[]) =>
   request === 'vscode' ? stub : load(request, ...rest);
 const start = performance.now();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the bundle as VS Code does
 require(bundle);
 const ms = performance.now() - start;
 console.log(
