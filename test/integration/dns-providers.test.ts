@@ -8,6 +8,11 @@ import { PropagationTimeoutError, waitForTxt } from '../../src/core/dns/propagat
 import { ManualProvider } from '../../src/core/dns/providers/manual';
 import { Rfc2136Provider } from '../../src/core/dns/providers/rfc2136';
 import { DnsProviderError } from '../../src/core/dns/providers/types';
+import { AlidnsProvider } from '../../src/core/dns/providers/alidns';
+import { CloudflareProvider } from '../../src/core/dns/providers/cloudflare';
+import type { DnsProvider } from '../../src/core/dns/providers/types';
+import { startAlidns } from '../fixtures-servers/alidns';
+import { startCloudflare } from '../fixtures-servers/cloudflare';
 import { freePort, startKnot, type LocalKnot } from '../fixtures-servers/knot';
 
 const sorted = (values: string[]) => [...values].sort();
@@ -197,5 +202,120 @@ describe('manual provider and propagation against knot', () => {
         return true;
       },
     );
+  });
+});
+
+/** The same contract for every HTTP provider: one value at a time, never the whole set. */
+async function exerciseProvider(provider: DnsProvider): Promise<void> {
+  const name = '_acme-challenge.example.test';
+  await provider.create({ name, type: 'TXT', value: 'token-a' });
+  await provider.create({ name, type: 'TXT', value: 'token-b' });
+  assert.deepEqual(sorted((await provider.list(name, 'TXT')).map((r) => r.value)), ['token-a', 'token-b']);
+  await provider.update({ name, type: 'TXT', value: 'token-a' }, { name, type: 'TXT', value: 'token-c' });
+  await provider.delete({ name, type: 'TXT', value: 'token-b' });
+  assert.deepEqual(
+    (await provider.list(name, 'TXT')).map((r) => r.value),
+    ['token-c'],
+  );
+  await provider.delete({ name, type: 'TXT', value: 'token-c' });
+  assert.deepEqual(await provider.list(name), []);
+}
+
+function rejectsWithKind(promise: Promise<unknown>, kind: string, message: RegExp) {
+  return assert.rejects(promise, (error) => {
+    assert.ok(error instanceof DnsProviderError, String(error));
+    assert.equal(error.kind, kind);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('cloudflare provider (CONTRACT test against a local server, not the real API)', () => {
+  it('creates, updates and deletes single values by id', async () => {
+    const server = await startCloudflare('good-token', 'example.test');
+    try {
+      await exerciseProvider(
+        new CloudflareProvider({ token: 'good-token', zone: 'example.test', baseUrl: server.baseUrl }),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('maps invalid token, unknown zone and 429 to auth, zone-not-found and rate-limit', async () => {
+    const server = await startCloudflare('good-token', 'example.test');
+    try {
+      const record = { name: 'x.example.test', type: 'TXT' as const, value: 'x' };
+      const bad = new CloudflareProvider({
+        token: 'bad-token',
+        zone: 'example.test',
+        baseUrl: server.baseUrl,
+      });
+      await rejectsWithKind(bad.create(record), 'auth', /Invalid access token \(9109\)/);
+      const other = new CloudflareProvider({
+        token: 'good-token',
+        zone: 'other.test',
+        baseUrl: server.baseUrl,
+      });
+      await rejectsWithKind(other.create(record), 'zone-not-found', /other\.test/);
+      const good = new CloudflareProvider({
+        token: 'good-token',
+        zone: 'example.test',
+        baseUrl: server.baseUrl,
+      });
+      server.throttleNext(1);
+      await rejectsWithKind(good.create(record), 'rate-limit', /971/);
+      const down = new CloudflareProvider({
+        token: 'good-token',
+        zone: 'example.test',
+        baseUrl: `http://127.0.0.1:${await freePort()}`,
+      });
+      await rejectsWithKind(down.list('x.example.test'), 'network', /cannot reach/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('alidns provider (CONTRACT test against a local server, not the real API)', () => {
+  it('signs every call; creates, updates and deletes single values by RecordId', async () => {
+    const server = await startAlidns('LTAIid', 'the-secret', 'example.test');
+    try {
+      await exerciseProvider(
+        new AlidnsProvider({
+          accessKeyId: 'LTAIid',
+          accessKeySecret: 'the-secret',
+          zone: 'example.test',
+          baseUrl: server.baseUrl,
+        }),
+      );
+      assert.equal(server.records.length, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('maps unknown key, bad signature, unknown domain and throttling to clear kinds', async () => {
+    const server = await startAlidns('LTAIid', 'the-secret', 'example.test');
+    try {
+      const record = { name: 'x.example.test', type: 'TXT' as const, value: 'x' };
+      const make = (id: string, secret: string, zone = 'example.test') =>
+        new AlidnsProvider({ accessKeyId: id, accessKeySecret: secret, zone, baseUrl: server.baseUrl });
+      await rejectsWithKind(
+        make('nobody', 'the-secret').create(record),
+        'auth',
+        /InvalidAccessKeyId\.NotFound/,
+      );
+      await rejectsWithKind(make('LTAIid', 'wrong').create(record), 'auth', /SignatureDoesNotMatch/);
+      await rejectsWithKind(
+        make('LTAIid', 'the-secret', 'other.test').create({ ...record, name: 'x.other.test' }),
+        'zone-not-found',
+        /InvalidDomainName\.NoExist/,
+      );
+      server.throttleNext(1);
+      await rejectsWithKind(make('LTAIid', 'the-secret').create(record), 'rate-limit', /Throttling\.User/);
+    } finally {
+      await server.close();
+    }
   });
 });

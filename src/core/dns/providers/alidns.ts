@@ -1,0 +1,164 @@
+// Alibaba Cloud DNS (RPC API 2015-01-09, signature HMAC-SHA1 v1.0). Contract-tested against a
+// local server that follows the published API (test/fixtures-servers/alidns.ts), not the real service.
+import { createHmac, randomUUID } from 'node:crypto';
+import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
+
+export interface AlidnsOptions {
+  accessKeyId: string;
+  accessKeySecret: string;
+  zone: string;
+  ttl?: number;
+  /** Default https://alidns.aliyuncs.com/ */
+  baseUrl?: string;
+}
+
+interface AliRecord {
+  RecordId: string;
+  RR: string;
+  Type: RecordType;
+  Value: string;
+  TTL: number;
+}
+
+/** RFC 3986 encoding as the signature wants it (also ! ' ( ) *). */
+export function percentEncode(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** Signature v1.0: HMAC-SHA1 with "secret&" over "METHOD&%2F&" + encoded canonical query. */
+export function signParams(method: string, params: Record<string, string>, secret: string): string {
+  const canonical = Object.keys(params)
+    .sort()
+    .map((key) => `${percentEncode(key)}=${percentEncode(params[key] ?? '')}`)
+    .join('&');
+  const toSign = `${method}&${percentEncode('/')}&${percentEncode(canonical)}`;
+  return createHmac('sha1', `${secret}&`).update(toSign).digest('base64');
+}
+
+export class AlidnsProvider implements DnsProvider {
+  readonly kind = 'alidns';
+  private readonly base: string;
+  constructor(private readonly options: AlidnsOptions) {
+    this.base = options.baseUrl ?? 'https://alidns.aliyuncs.com/';
+  }
+
+  async list(name: string, type?: RecordType, signal?: AbortSignal): Promise<DnsRecord[]> {
+    return (await this.find(name, type, signal)).map((r) => ({
+      name,
+      type: r.Type,
+      value: r.Value,
+      ttl: r.TTL,
+    }));
+  }
+
+  async create(record: DnsRecord, signal?: AbortSignal): Promise<void> {
+    await this.call('AddDomainRecord', { DomainName: this.options.zone, ...this.fields(record) }, signal);
+  }
+
+  async update(previous: DnsRecord, next: DnsRecord, signal?: AbortSignal): Promise<void> {
+    const id = await this.idOf(previous, signal);
+    await this.call('UpdateDomainRecord', { RecordId: id, ...this.fields(next) }, signal);
+  }
+
+  async delete(record: DnsRecord, signal?: AbortSignal): Promise<void> {
+    await this.call('DeleteDomainRecord', { RecordId: await this.idOf(record, signal) }, signal);
+  }
+
+  private fields(record: DnsRecord): Record<string, string> {
+    return {
+      RR: this.rr(record.name),
+      Type: record.type,
+      Value: record.value,
+      TTL: String(record.ttl ?? this.options.ttl ?? 600),
+    };
+  }
+
+  /** Alibaba names records relative to the domain; "@" is the apex. */
+  private rr(name: string): string {
+    const zone = this.options.zone;
+    if (name === zone) return '@';
+    if (!name.endsWith(`.${zone}`))
+      throw new DnsProviderError(this.kind, 'zone-not-found', `${name} is not in ${zone}.`);
+    return name.slice(0, -(zone.length + 1));
+  }
+
+  private async find(name: string, type: RecordType | undefined, signal?: AbortSignal): Promise<AliRecord[]> {
+    const rr = this.rr(name);
+    const body = await this.call<{ DomainRecords?: { Record?: AliRecord[] } }>(
+      'DescribeDomainRecords',
+      { DomainName: this.options.zone, RRKeyWord: rr, PageSize: '500', ...(type && { Type: type }) },
+      signal,
+    );
+    // RRKeyWord matches by substring: keep exact names only.
+    return (body.DomainRecords?.Record ?? []).filter((r) => r.RR === rr && (!type || r.Type === type));
+  }
+
+  private async idOf(record: DnsRecord, signal?: AbortSignal): Promise<string> {
+    const match = (await this.find(record.name, record.type, signal)).find((r) => r.Value === record.value);
+    if (!match)
+      throw new DnsProviderError(
+        this.kind,
+        'other',
+        `no ${record.type} ${record.name} "${record.value}" to change.`,
+      );
+    return match.RecordId;
+  }
+
+  private async call<T>(action: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
+    const all: Record<string, string> = {
+      Action: action,
+      Format: 'JSON',
+      Version: '2015-01-09',
+      AccessKeyId: this.options.accessKeyId,
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      SignatureNonce: randomUUID(),
+      Timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...params,
+    };
+    all.Signature = signParams('GET', all, this.options.accessKeySecret);
+    const url = `${this.base}?${Object.entries(all)
+      .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
+      .join('&')}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new DnsProviderError(
+        this.kind,
+        'network',
+        `cannot reach ${this.base}: ${(error as Error).message}`,
+      );
+    }
+    const body = (await response.json().catch(() => ({}))) as T & { Code?: string; Message?: string };
+    if (response.ok && !body.Code) return body;
+    const code = body.Code ?? `HTTP ${response.status}`;
+    const message = `${code}: ${body.Message ?? response.statusText}`;
+    if (/^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|IncompleteSignature)/.test(code))
+      throw new DnsProviderError(
+        this.kind,
+        'auth',
+        message,
+        'Check the AccessKey (secret storage or MAILWRIGHT_DNS_SECRET_<DOMAIN> as "AccessKeyId:AccessKeySecret").',
+      );
+    if (/^Throttling/.test(code) || response.status === 429)
+      throw new DnsProviderError(
+        this.kind,
+        'rate-limit',
+        message,
+        'Alibaba Cloud throttles API calls; wait and retry.',
+      );
+    if (/^(InvalidDomainName|DomainRecordNotBelongToUser|IncorrectDomainUser)/.test(code))
+      throw new DnsProviderError(
+        this.kind,
+        'zone-not-found',
+        message,
+        `Check "zone": ${this.options.zone} must be in this Alibaba Cloud account.`,
+      );
+    throw new DnsProviderError(this.kind, 'other', message);
+  }
+}

@@ -1,0 +1,155 @@
+// Cloudflare API v4 with an API token (Bearer). Contract-tested against a local server that
+// follows the published API (test/fixtures-servers/cloudflare.ts), not the real service.
+import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
+
+export interface CloudflareOptions {
+  token: string;
+  zone: string;
+  ttl?: number;
+  /** Default https://api.cloudflare.com/client/v4 */
+  baseUrl?: string;
+}
+
+interface CfRecord {
+  id: string;
+  name: string;
+  type: RecordType;
+  content: string;
+  ttl: number;
+}
+interface CfBody<T> {
+  success: boolean;
+  errors?: Array<{ code: number; message: string }>;
+  result: T;
+}
+
+export class CloudflareProvider implements DnsProvider {
+  readonly kind = 'cloudflare';
+  private zoneId?: Promise<string>;
+  private readonly base: string;
+  constructor(private readonly options: CloudflareOptions) {
+    this.base = (options.baseUrl ?? 'https://api.cloudflare.com/client/v4').replace(/\/$/, '');
+  }
+
+  async list(name: string, type?: RecordType, signal?: AbortSignal): Promise<DnsRecord[]> {
+    return (await this.find(name, type, signal)).map((r) => ({
+      name: r.name,
+      type: r.type,
+      value: unquoteTxt(r),
+      ttl: r.ttl,
+    }));
+  }
+
+  async create(record: DnsRecord, signal?: AbortSignal): Promise<void> {
+    const zone = await this.zone(signal);
+    await this.call('POST', `/zones/${zone}/dns_records`, this.body(record), signal);
+  }
+
+  async update(previous: DnsRecord, next: DnsRecord, signal?: AbortSignal): Promise<void> {
+    const id = await this.idOf(previous, signal);
+    const zone = await this.zone(signal);
+    await this.call('PATCH', `/zones/${zone}/dns_records/${id}`, this.body(next), signal);
+  }
+
+  async delete(record: DnsRecord, signal?: AbortSignal): Promise<void> {
+    const id = await this.idOf(record, signal);
+    const zone = await this.zone(signal);
+    await this.call('DELETE', `/zones/${zone}/dns_records/${id}`, undefined, signal);
+  }
+
+  private body(record: DnsRecord) {
+    return {
+      type: record.type,
+      name: record.name,
+      content: record.value,
+      ttl: record.ttl ?? this.options.ttl ?? 300,
+    };
+  }
+
+  private async idOf(record: DnsRecord, signal?: AbortSignal): Promise<string> {
+    const match = (await this.find(record.name, record.type, signal)).find(
+      (r) => unquoteTxt(r) === record.value,
+    );
+    if (!match)
+      throw new DnsProviderError(
+        this.kind,
+        'other',
+        `no ${record.type} ${record.name} "${record.value}" to change.`,
+      );
+    return match.id;
+  }
+
+  private async find(name: string, type: RecordType | undefined, signal?: AbortSignal): Promise<CfRecord[]> {
+    const zone = await this.zone(signal);
+    const query = new URLSearchParams({ name, per_page: '100', ...(type && { type }) });
+    return this.call<CfRecord[]>('GET', `/zones/${zone}/dns_records?${query}`, undefined, signal);
+  }
+
+  private zone(signal?: AbortSignal): Promise<string> {
+    this.zoneId ??= this.call<Array<{ id: string }>>(
+      'GET',
+      `/zones?name=${encodeURIComponent(this.options.zone)}`,
+      undefined,
+      signal,
+    ).then((zones) => {
+      const id = zones[0]?.id;
+      if (!id)
+        throw new DnsProviderError(
+          this.kind,
+          'zone-not-found',
+          `zone ${this.options.zone} is not in this account.`,
+          'Check "zone" and that the token may read it (Zone:Read, DNS:Edit).',
+        );
+      return id;
+    });
+    this.zoneId.catch(() => (this.zoneId = undefined));
+    return this.zoneId;
+  }
+
+  private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${this.options.token}`, 'Content-Type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new DnsProviderError(
+        this.kind,
+        'network',
+        `cannot reach ${this.base}: ${(error as Error).message}`,
+      );
+    }
+    const parsed = (await response.json().catch(() => undefined)) as CfBody<T> | undefined;
+    if (response.ok && parsed?.success) return parsed.result;
+    const errors = parsed?.errors ?? [];
+    const message = errors.map((e) => `${e.message} (${e.code})`).join('; ') || `HTTP ${response.status}`;
+    const codes = errors.map((e) => e.code);
+    if (response.status === 429 || codes.includes(971))
+      throw new DnsProviderError(
+        this.kind,
+        'rate-limit',
+        message,
+        'Cloudflare limits API calls per 5 minutes; wait and retry.',
+      );
+    if (response.status === 401 || response.status === 403 || codes.includes(9109) || codes.includes(10000))
+      throw new DnsProviderError(
+        this.kind,
+        'auth',
+        message,
+        'Check the API token (secret storage or MAILWRIGHT_DNS_SECRET_<DOMAIN>) and its DNS:Edit permission.',
+      );
+    if (codes.includes(7003) || codes.includes(1001))
+      throw new DnsProviderError(this.kind, 'zone-not-found', message);
+    throw new DnsProviderError(this.kind, 'other', message);
+  }
+}
+
+/** Cloudflare may show TXT content quoted; compare the bare value. */
+function unquoteTxt(record: CfRecord): string {
+  if (record.type !== 'TXT' || !/^".*"$/s.test(record.content)) return record.content;
+  return record.content.slice(1, -1).split(/"\s+"/).join('');
+}
