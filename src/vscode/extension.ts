@@ -7,6 +7,7 @@ import { addServer } from './commands/add-server';
 import { provision } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
+import { registerMailFeatures } from './commands/register-mail-features';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
 
@@ -25,6 +26,10 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
   };
 
+  const treeView = vscode.window.createTreeView('mailwright.servers', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+  });
   const run = (name: string, fn: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(name, async (...args: unknown[]) => {
       try {
@@ -45,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
     connections,
     facts,
     tree,
-    vscode.window.createTreeView('mailwright.servers', { treeDataProvider: tree, showCollapseAll: true }),
+    treeView,
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (
         e.affectsConfiguration('mailwright.knownHostsFile') ||
@@ -68,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (uri) await vscode.window.showTextDocument(uri);
     }),
   );
+  context.subscriptions.push(...registerMailFeatures({ config, connections, facts, log, treeView, run }));
 }
 
 export function deactivate(): void {
