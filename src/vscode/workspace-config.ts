@@ -8,7 +8,7 @@ export class WorkspaceConfig implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('mailwright');
   private readonly disposables: vscode.Disposable[] = [this.changed, this.diagnostics];
   private current?: MailwrightConfig;
-  private loaded = false;
+  private loading?: Promise<void>;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/mailwright.yaml');
@@ -35,22 +35,29 @@ export class WorkspaceConfig implements vscode.Disposable {
     return vscode.Uri.joinPath(folder.uri, relative);
   }
 
+  /** The loaded desired state; waits for a load in flight so nobody sees a half-loaded file. */
   async get(): Promise<MailwrightConfig | undefined> {
-    if (!this.loaded) await this.reload();
+    await (this.loading ?? this.reload());
     return this.current;
   }
 
-  async reload(): Promise<void> {
+  /** Loads again (after an edit); loads run one after another, the newest wins. */
+  reload(): Promise<void> {
+    const next = (this.loading ?? Promise.resolve()).then(() => this.load());
+    this.loading = next;
+    return next;
+  }
+
+  private async load(): Promise<void> {
     const uri = this.uri;
-    this.loaded = true;
-    this.current = undefined;
-    this.diagnostics.clear();
+    let loaded: MailwrightConfig | undefined;
+    let issues: ConfigIssue[] = [];
     if (uri) {
       try {
         await vscode.workspace.fs.stat(uri);
         const result = await loadConfig(uri.fsPath);
-        this.current = result.config;
-        this.diagnostics.set(uri, result.issues.map(toDiagnostic));
+        loaded = result.config;
+        issues = result.issues;
         const errors = result.issues.filter((i) => i.severity === 'error').length;
         if (errors > 0) this.log.warn(`${uri.fsPath}: ${errors} error(s); see the Problems panel.`);
       } catch (e) {
@@ -58,6 +65,9 @@ export class WorkspaceConfig implements vscode.Disposable {
           this.log.error(`Cannot load ${uri.fsPath}: ${(e as Error).message}`);
       }
     }
+    this.current = loaded;
+    this.diagnostics.clear();
+    if (uri) this.diagnostics.set(uri, issues.map(toDiagnostic));
     this.changed.fire();
   }
 

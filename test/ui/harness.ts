@@ -14,6 +14,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  cpSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -378,6 +379,14 @@ export async function withWorkbench<T>(
     }
     return result;
   } catch (e) {
+    // VS Code's own logs (extension host, the Mailwright output channel) say what the page cannot.
+    try {
+      cpSync(join(server.userDataDir, 'logs'), join(RESULTS_DIR, `${safeName(name)}-vscode-logs`), {
+        recursive: true,
+      });
+    } catch {
+      // no logs yet
+    }
     if (page) {
       try {
         const file = await screenshot(`${name}-failure`);

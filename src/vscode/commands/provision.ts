@@ -5,7 +5,9 @@ import type { WorkspaceConfig } from '../workspace-config';
 import { pickHost } from './pick-host';
 
 export async function provision(config: WorkspaceConfig, deps: DashboardDeps, arg: unknown): Promise<void> {
+  deps.log.info('Provision Server: choosing the host');
   const host = await pickHost(config, arg, 'to provision');
   if (!host) return;
+  deps.log.info(`Provision Server: opening the dashboard for ${host.name}`);
   DashboardPanel.show(deps, host);
 }
