@@ -105,6 +105,12 @@ export class RunJournal implements FileJournal {
         this.managed[path] = sha256(before!);
       }
     }
+    if (scope === 'run') {
+      // Every change of the run is undone: so is the restart it was waiting for.
+      if (RESTART_PENDING in this.managedBefore)
+        this.managed[RESTART_PENDING] = this.managedBefore[RESTART_PENDING]!;
+      else delete this.managed[RESTART_PENDING];
+    }
     this.beforeAction = new Map();
     this.firstWrittenInAction.clear();
     this.dirty = true;
