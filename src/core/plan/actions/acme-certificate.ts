@@ -4,7 +4,9 @@
 // the service action restarts chasquid, then a check that 465 and 587 serve the new serial.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import type { HostConfig } from '../../config';
+import { domainOfName, type HostConfig } from '../../config';
+import { waitForTxt } from '../../dns/propagation';
+import { providerFor } from '../../dns/providers';
 import type { DnsProvider } from '../../dns/providers/types';
 import {
   dns01Responder,
@@ -60,8 +62,28 @@ export interface AcmeDeps {
   names?: string[];
 }
 
-let defaultDeps: AcmeDeps = {};
-/** The DNS providers module registers how to reach a domain's provider (once it lands). */
+/**
+ * The DNS side for real servers: the provider configured (dns: in mailwright.yaml) for the
+ * domain a name belongs to, with its credential from the secret store, and propagation to
+ * every authoritative server of the zone before the CA is asked to look.
+ */
+export const configuredDnsDeps: Required<Pick<AcmeDeps, 'dnsProviderFor' | 'waitForTxt'>> = {
+  dnsProviderFor: async (name, ctx) => {
+    const domain = domainOfName(name.replace(/^\*\./, ''), ctx.host.domains);
+    if (!domain?.dns) {
+      throw new Error(
+        `No DNS provider is configured for ${name}: add dns: to its domain in mailwright.yaml, or use acme.challenge: http-01.`,
+      );
+    }
+    return providerFor({ name: domain.name, dns: domain.dns }, ctx.secrets, {
+      onInstruction: (text) => ctx.log(text),
+    });
+  },
+  waitForTxt: (name, value, signal) => waitForTxt(name, value, { signal }),
+};
+
+let defaultDeps: AcmeDeps = configuredDnsDeps;
+/** Replaces the DNS side (tests point it at their own DNS server). */
 export function setDefaultAcmeDeps(deps: AcmeDeps): void {
   defaultDeps = deps;
 }
