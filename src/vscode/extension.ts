@@ -10,6 +10,7 @@ import { showFacts } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
+import { watchCertificates } from './certificate-watch';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mailwright', { log: true });
@@ -68,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     run('mailwright.provision', (arg) => provision(config, dashboard, arg)),
     // A dashboard left open comes back after a reload with its last state.
     registerDashboardSerializer(dashboard),
+    watchCertificates(config, facts),
     run('mailwright.openConfig', async () => {
       const uri = config.uri;
       if (uri) await vscode.window.showTextDocument(uri);

@@ -12,6 +12,9 @@ export async function pickHost(
   if (arg instanceof MailNode && arg.host) return arg.host;
   const loaded = await config.get();
   const hosts = loaded?.hosts ?? [];
+  // A host name passed by another command (e.g. the certificate renewal offer).
+  const named = typeof arg === 'string' ? hosts.find((h) => h.name === arg) : undefined;
+  if (named) return named;
   if (hosts.length === 0) {
     const add = 'Add Server';
     const answer = await vscode.window.showInformationMessage(
