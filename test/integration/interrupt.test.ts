@@ -15,7 +15,9 @@ const opened: RemoteConnection[] = [];
 after(() => opened.forEach((c) => c.close()));
 
 // A domain of its own, so other tests' domains on the same VPS are not touched.
-const DOMAIN = 'interrupt.test';
+// Unique per run, so the tests also hold when run again on the same VPS.
+const DOMAIN = `interrupt${Date.now() % 1_000_000}.test`;
+const CANCEL_DOMAIN = `cancel${Date.now() % 1_000_000}.test`;
 const USER = 'carol';
 const PASSWORD = 'interrupted but not broken';
 
@@ -104,6 +106,62 @@ describe(
         transport.close();
         assert.ok(sent, `${USER}@${DOMAIN} can authenticate and send after the second apply`);
       });
+    }
+
+    for (const instance of instances) {
+      it(
+        `${instance.suite}: cancel inside an action stops the run, undoes that step, and a rerun converges`,
+        { timeout: 15 * 60_000 },
+        async () => {
+          const host = desiredHost(instance, {
+            name: CANCEL_DOMAIN,
+            users: ['dave'],
+            aliases: { '*': ['dave'] },
+          });
+          const secrets = new MemorySecretStore();
+          await secrets.set(userPasswordKey('dave', CANCEL_DOMAIN), 'cancelled once, fine after');
+          const conn = connect(instance);
+          opened.push(conn);
+          const plan = planHost(host, await gatherFacts(conn));
+          const aliases = plan.actions.find((a) => a.id === `aliases:${CANCEL_DOMAIN}`);
+          assert.ok(aliases, `the aliases step is planned: ${plan.actions.map((a) => a.id).join(', ')}`);
+          const abort = new AbortController();
+          const events: ApplyEvent[] = [];
+          const result = await applyPlan(plan, {
+            conn,
+            host,
+            secrets,
+            signal: abort.signal,
+            regather: () => gatherFacts(conn),
+            onEvent: (e) => {
+              events.push(e);
+              if (e.type === 'action-start' && e.id === aliases.id) abort.abort();
+            },
+          });
+          assert.equal(result.cancelled, true);
+          assert.ok(
+            events.some((e) => e.type === 'run-cancelled'),
+            'a run-cancelled event was sent',
+          );
+          assert.ok(!result.applied.includes(aliases.id));
+          const exists = await conn.exec(
+            shellScript('test -e /etc/chasquid/domains/"$1"/aliases', [CANCEL_DOMAIN]),
+            {
+              sudo: true,
+              check: false,
+            },
+          );
+          assert.notEqual(exists.exitCode, 0, 'the cancelled step left no aliases file');
+
+          const again = planHost(host, await gatherFacts(conn));
+          assert.ok((await applyPlan(again, { conn, host, secrets, regather: () => gatherFacts(conn) })).ok);
+          assert.deepEqual(
+            planHost(host, await gatherFacts(conn)).actions.map((a) => a.id),
+            [],
+            'converged',
+          );
+        },
+      );
     }
   },
 );
