@@ -3,19 +3,27 @@
 // a wildcard order, HTTP-01 answered by the server itself, renewal, and failures that must
 // leave the served certificate alone and chasquid running.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { AcmeError, issueCertificate, dns01Responder } from '../../src/core/acme';
 import type { HostConfig } from '../../src/core/config';
-import type { DnsProvider, DnsRecord } from '../../src/core/dns/providers/types';
+import { waitForTxt } from '../../src/core/dns/propagation';
+import { providerFor } from '../../src/core/dns/providers';
 import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost, type Plan } from '../../src/core/plan';
-import { planRenewal, setDefaultAcmeDeps, type AcmeDeps } from '../../src/core/plan/actions/acme-certificate';
+import {
+  configuredDnsDeps,
+  planRenewal,
+  setDefaultAcmeDeps,
+  type AcmeDeps,
+} from '../../src/core/plan/actions/acme-certificate';
 import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
+import { secretKeys } from '../../src/core/remote/secrets';
 import { probeSmtp } from '../../src/core/smtp';
+import { knotProvider, tsigKey, waitForTxtIn } from './acme-fixture';
 import { startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
 
@@ -26,54 +34,6 @@ const instancePath = process.env.MAILWRIGHT_ACME_SANDBOX ?? process.env.MAILWRIG
 const instance = instancePath
   ? (JSON.parse(readFileSync(instancePath, 'utf8')) as SandboxInstance)
   : undefined;
-
-/** Test-only RFC 2136 provider: knsupdate with the fixture's TSIG key file (no secret in argv). */
-function knotProvider(
-  dns: TestDns,
-  server: string,
-  keyFile = dns.tsigKeyFile,
-): DnsProvider & { log: string[] } {
-  const update = (line: string) =>
-    new Promise<void>((ok, fail) => {
-      const child = spawn('knsupdate', ['-t', '3', '-k', keyFile]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d));
-      child.stderr.on('data', (d: Buffer) => (out += d));
-      child.on('close', (code) =>
-        code === 0 ? ok() : fail(new Error(`RFC 2136 update refused: ${out.trim()}`)),
-      );
-      child.stdin.end(`server ${server} 53\nzone example.test.\n${line}\nsend\nanswer\n`);
-    });
-  const log: string[] = [];
-  return {
-    kind: 'rfc2136-test',
-    log,
-    list: async () => [],
-    create: async (r: DnsRecord) => (
-      log.push(`+${r.name} ${r.value}`),
-      update(`update add ${r.name}. ${r.ttl ?? 5} TXT "${r.value}"`)
-    ),
-    update: async () => undefined,
-    delete: async (r: DnsRecord) => (
-      log.push(`-${r.name} ${r.value}`),
-      update(`update delete ${r.name}. TXT "${r.value}"`)
-    ),
-  };
-}
-
-function waitForTxtIn(dns: TestDns) {
-  return async (name: string, value: string, signal: AbortSignal) => {
-    for (let i = 0; i < 50 && !signal.aborted; i++) {
-      const found = await dns
-        .resolver()
-        .resolveTxt(name)
-        .catch(() => [] as string[][]);
-      if (found.some((s) => s.join('') === value)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`TXT ${name} not visible`);
-  };
-}
 
 describe(
   'ACME certificates',
@@ -216,6 +176,103 @@ describe(
       assert.notEqual(await served(465), before465);
       const port80 = await conn.exec(shellCommand(['ss', '-Htln', 'sport = :80']), { sudo: true });
       assert.equal(port80.stdout.trim(), '');
+    });
+
+    it("DNS-01 through the real Rfc2136Provider built from the domain's dns: config and the stored TSIG secret", async () => {
+      const key = tsigKey(dns);
+      const host = hostWith('dns-01');
+      host.domains[0]!.dns = {
+        provider: 'rfc2136',
+        server: `${inst.hostIpv4}:53`,
+        keyName: key.keyName,
+        algorithm: 'hmac-sha256',
+        zone: 'example.test',
+        ttl: 5,
+      };
+      await secrets.set(secretKeys.dnsSecret('example.test'), key.secret);
+      // The production provider; only the propagation wait is told where the authoritative
+      // server is (the system resolver does not know example.test).
+      const d: AcmeDeps = {
+        dnsProviderFor: configuredDnsDeps.dnsProviderFor,
+        waitForTxt: (name, value, signal) =>
+          waitForTxt(name, value, { signal, servers: [inst.hostIpv4], intervalMs: 200, timeoutMs: 20_000 }),
+        issuerRootPem: issuerRoot,
+      };
+      const before465 = await served(465);
+      const logs: string[] = [];
+      const plan = planRenewal(host, await gatherFacts(conn), { days: 4000 }, d);
+      const r = await applyPlan(plan, {
+        conn,
+        host,
+        secrets,
+        regather: () => gatherFacts(conn),
+        onEvent: (e) => logs.push(JSON.stringify(e)),
+      });
+      assert.ok(r.ok, JSON.stringify(r.failed));
+      const s465 = await served(465);
+      assert.notEqual(s465, before465);
+      assert.equal(s465, await served(587));
+      const facts = await gatherFacts(conn);
+      assert.equal(facts.chasquidState?.certs[MAIL_HOST]?.serial?.toUpperCase(), s465?.toUpperCase());
+      assert.ok(!logs.join('\n').includes(key.secret), 'the TSIG secret never appears in the run events');
+      assert.deepEqual(
+        await dns
+          .resolver()
+          .resolveTxt(`_acme-challenge.${MAIL_HOST}`)
+          .catch(() => []),
+        [],
+        'the challenge record is removed afterwards',
+      );
+    });
+
+    it('DNS-01 through the manual provider: the test adds the TXT record it is shown, and removes it when asked', async () => {
+      const host = hostWith('dns-01');
+      host.domains[0]!.dns = { provider: 'manual', algorithm: 'hmac-sha256', zone: 'example.test', ttl: 5 };
+      const operator = knotProvider(dns, inst.hostIpv4);
+      const instructions: string[] = [];
+      const pending: Promise<void>[] = [];
+      // The "user": reads the zone line of the instruction and changes knot accordingly.
+      const onInstruction = (text: string) => {
+        instructions.push(text);
+        const m = /^\s*(\S+)\.\s+(\d+)\s+IN\s+TXT\s+(.+)$/m.exec(text);
+        assert.ok(m, `no zone line in: ${text}`);
+        const value = [...m[3]!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((q) => q[1]!).join('');
+        const record = { name: m[1]!, type: 'TXT' as const, value, ttl: Number(m[2]) };
+        if (/^Add /.test(text)) pending.push(operator.create(record));
+        else if (/^Remove /.test(text)) pending.push(operator.delete(record));
+        else assert.fail(`unexpected instruction: ${text}`);
+      };
+      const d: AcmeDeps = {
+        dnsProviderFor: (name, ctx) =>
+          providerFor({ name: 'example.test', dns: host.domains[0]!.dns! }, ctx.secrets, {
+            onInstruction,
+            servers: [inst.hostIpv4],
+            timeoutMs: 30_000,
+          }),
+        waitForTxt: waitForTxtIn(dns),
+        issuerRootPem: issuerRoot,
+      };
+      const before465 = await served(465);
+      const r = await apply(planRenewal(host, await gatherFacts(conn), { days: 4000 }, d), host);
+      await Promise.all(pending);
+      assert.ok(r.ok, JSON.stringify(r.failed));
+      assert.equal(instructions.length, 2, instructions.join('\n---\n'));
+      assert.match(instructions[0]!, /^Add this record/);
+      assert.match(instructions[1]!, /^Remove this record/);
+      assert.deepEqual(
+        operator.log.map((l) => l.split(' ')[0]),
+        [`+_acme-challenge.${MAIL_HOST}`, `-_acme-challenge.${MAIL_HOST}`],
+      );
+      const s465 = await served(465);
+      assert.notEqual(s465, before465);
+      assert.equal(s465, await served(587));
+      assert.deepEqual(
+        await dns
+          .resolver()
+          .resolveTxt(`_acme-challenge.${MAIL_HOST}`)
+          .catch(() => []),
+        [],
+      );
     });
 
     for (const [what, tweak, pattern] of [

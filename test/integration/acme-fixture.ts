@@ -1,0 +1,112 @@
+// Shared by the ACME integration tests: pebble (scripts/testacme) started against the test
+// knot, a test-only RFC 2136 provider (knsupdate), a propagation wait pointed at the test
+// knot, the TSIG key of the fixture, and the serial a sandbox serves on 465/587.
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { DnsProvider, DnsRecord } from '../../src/core/dns/providers/types';
+import { probeSmtp } from '../../src/core/smtp';
+import type { TestDns } from './dns-fixture';
+import type { SandboxInstance } from './sandbox-instances';
+
+const run = promisify(execFile);
+export const TESTACME = resolve(__dirname, '../../scripts/testacme');
+export const MAIL_HOST = 'smtp.example.test';
+
+/** Test-only RFC 2136 provider: knsupdate with the fixture's TSIG key file (no secret in argv). */
+export function knotProvider(
+  dns: TestDns,
+  server: string,
+  keyFile = dns.tsigKeyFile,
+): DnsProvider & { log: string[] } {
+  const update = (line: string) =>
+    new Promise<void>((ok, fail) => {
+      const child = spawn('knsupdate', ['-t', '3', '-k', keyFile]);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      child.on('close', (code) =>
+        code === 0 ? ok() : fail(new Error(`RFC 2136 update refused: ${out.trim()}`)),
+      );
+      child.stdin.end(`server ${server} 53\nzone example.test.\n${line}\nsend\nanswer\n`);
+    });
+  const log: string[] = [];
+  return {
+    kind: 'rfc2136-test',
+    log,
+    list: async () => [],
+    create: async (r: DnsRecord) => (
+      log.push(`+${r.name} ${r.value}`),
+      update(`update add ${r.name}. ${r.ttl ?? 5} TXT "${r.value}"`)
+    ),
+    update: async () => undefined,
+    delete: async (r: DnsRecord) => (
+      log.push(`-${r.name} ${r.value}`),
+      update(`update delete ${r.name}. TXT "${r.value}"`)
+    ),
+  };
+}
+
+/** A propagation wait that asks only the test knot (polls every 100 ms, 5 s at most). */
+export function waitForTxtIn(dns: TestDns) {
+  return async (name: string, value: string, signal: AbortSignal) => {
+    for (let i = 0; i < 50 && !signal.aborted; i++) {
+      const found = await dns
+        .resolver()
+        .resolveTxt(name)
+        .catch(() => [] as string[][]);
+      if (found.some((s) => s.join('') === value)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`TXT ${name} not visible`);
+  };
+}
+
+/** The fixture's TSIG key (`hmac-sha256:NAME:SECRET` in a 0600 file). */
+export function tsigKey(dns: TestDns): { algorithm: string; keyName: string; secret: string } {
+  const [algorithm = '', keyName = '', secret = ''] = readFileSync(dns.tsigKeyFile, 'utf8').trim().split(':');
+  return { algorithm, keyName, secret };
+}
+
+export interface TestAcme {
+  dir: string;
+  directoryUrl: string;
+  /** Root of the certificates pebble issues (changes at every start). */
+  issuerRoot: string;
+  /** PEM file to trust for pebble's own HTTPS. */
+  tlsCaFile: string;
+  stop(): Promise<void>;
+}
+
+/** Starts pebble (named `name`) validating DNS-01 through `dnsServer` (HOST:PORT). */
+export async function startTestAcme(name: string, dnsServer: string): Promise<TestAcme> {
+  await run('bash', [TESTACME, 'stop', name]);
+  const { stdout } = await run('bash', [TESTACME, 'start', name, '--dns', dnsServer], { timeout: 180_000 });
+  const dir = stdout.trim().split('\n').at(-1)!;
+  return {
+    dir,
+    directoryUrl: readFileSync(`${dir}/directory-url`, 'utf8').trim(),
+    issuerRoot: readFileSync(`${dir}/issuer-root.pem`, 'utf8'),
+    tlsCaFile: `${dir}/tls-ca.pem`,
+    stop: async () => {
+      await run('bash', [TESTACME, 'stop', name]);
+    },
+  };
+}
+
+/** Serial of the certificate the sandbox serves for the mail host on 465 (TLS) or 587 (STARTTLS). */
+export async function servedSerial(
+  inst: SandboxInstance,
+  port: 465 | 587,
+  issuerRoot: string,
+): Promise<string | undefined> {
+  const r = await probeSmtp({
+    host: inst.ipv4,
+    port,
+    mode: port === 465 ? 'tls' : 'starttls',
+    servername: MAIL_HOST,
+    ca: issuerRoot,
+  });
+  return r.tls.certificate?.serialNumber?.toUpperCase();
+}
