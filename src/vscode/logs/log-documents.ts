@@ -19,6 +19,9 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   readonly onDidChange = this.changed.event;
   private readonly sessions = new Map<string, TailSession>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly closing = new Set<NodeJS.Timeout>();
+  private readonly followers = new Map<string, vscode.TextEditor[]>();
+  private readonly revealed = new WeakMap<vscode.TextEditor, number>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
@@ -26,7 +29,21 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
-      vscode.workspace.onDidCloseTextDocument((d) => d.uri.scheme === LOG_SCHEME && this.stop(d.uri)),
+      // Setting the document's language (in open()) closes and reopens it at once: stop only
+      // when, a moment later, the document is still gone and no tab shows it.
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d.uri.scheme !== LOG_SCHEME) return;
+        const t = setTimeout(() => {
+          this.closing.delete(t);
+          const key = d.uri.toString();
+          const reopened = vscode.workspace.textDocuments.some((x) => x.uri.toString() === key);
+          if (!reopened && !this.isOpen(d.uri)) this.stop(d.uri);
+        }, 1_000);
+        this.closing.add(t);
+      }),
+      vscode.workspace.onDidChangeTextDocument(
+        (e) => e.document.uri.scheme === LOG_SCHEME && this.follow(e.document),
+      ),
       // A closed tab stops the tail at once (the document itself may linger in memory).
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         for (const tab of e.closed) {
@@ -48,7 +65,10 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     if (!this.sessions.has(uri.toString())) this.startSession(uri, host);
     const doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== LOG_LANGUAGE) await vscode.languages.setTextDocumentLanguage(doc, LOG_LANGUAGE);
-    return vscode.window.showTextDocument(doc, { preview: false });
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    // Start at the end: the newest lines are what a tail is for.
+    this.reveal(editor);
+    return editor;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -79,19 +99,44 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
       key,
       setTimeout(() => {
         this.pending.delete(key);
+        // Decide who follows before the update: a burst longer than a screen (the first 200
+        // lines) would otherwise leave every editor "scrolled up" and never follow again.
+        const followers = this.editorsAtEnd(uri);
+        if (followers.length) this.followers.set(key, followers);
         this.changed.fire(uri);
-        setTimeout(() => this.follow(uri), 30);
       }, REFRESH_MS),
     );
   }
 
-  private follow(uri: vscode.Uri): void {
-    for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.uri.toString() !== uri.toString()) continue;
-      const last = editor.document.lineCount - 1;
-      // Follow only when the user has not scrolled up to read something.
-      const atEnd = editor.visibleRanges.some((r) => r.end.line >= last - 40);
-      if (atEnd) editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
+  /**
+   * Editors of the log that show its end: new ones (their visible ranges may not be known
+   * yet), and those still showing the last line we revealed (the user has not scrolled up).
+   */
+  private editorsAtEnd(uri: vscode.Uri): vscode.TextEditor[] {
+    return vscode.window.visibleTextEditors.filter((editor) => {
+      if (editor.document.uri.toString() !== uri.toString()) return false;
+      const revealed = this.revealed.get(editor);
+      if (revealed === undefined || editor.visibleRanges.length === 0) return true;
+      // Compared with what we revealed, not with the current length: lines may have arrived
+      // before this editor showed them (a burst while it opened).
+      return editor.visibleRanges.some((r) => r.end.line >= revealed - 40);
+    });
+  }
+
+  private reveal(editor: vscode.TextEditor): void {
+    const last = editor.document.lineCount - 1;
+    this.revealed.set(editor, last);
+    editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
+  }
+
+  /** After the document took the new lines: scroll the editors that were at the end. */
+  private follow(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    const followers = this.followers.get(key);
+    if (!followers) return;
+    this.followers.delete(key);
+    for (const editor of followers) {
+      if (vscode.window.visibleTextEditors.includes(editor)) this.reveal(editor);
     }
   }
 
@@ -113,6 +158,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   dispose(): void {
     for (const s of this.sessions.values()) s.stop();
     for (const t of this.pending.values()) clearTimeout(t);
+    for (const t of this.closing) clearTimeout(t);
     for (const d of this.disposables) d.dispose();
   }
 }

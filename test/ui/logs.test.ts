@@ -1,0 +1,101 @@
+// "Mail: Tail Logs" in a real VS Code on a provisioned sandbox: the read-only log document
+// opens and a message sent over SMTP by the test shows up in it while it streams.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { createTransport } from 'nodemailer';
+import { eventually, missingPrerequisite, runCommand, sandboxInstance, withWorkbench } from './harness';
+import { provisionSandbox, readSandbox, UI_DOMAIN, uiYaml, type SandboxJson } from './provisioned-sandbox';
+
+const instance = sandboxInstance();
+const skip = !instance
+  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
+  : missingPrerequisite({ vsix: true });
+if (skip) console.warn(`\n*** SKIPPING the log tail UI test: ${skip} ***\n`);
+
+/** A real message over SMTP (port 25, no auth); resolves when chasquid accepted it. */
+async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
+  const transport = createTransport({
+    host: vps.ipv4,
+    port: 25,
+    secure: false,
+    name: 'client.elsewhere.test',
+    tls: { rejectUnauthorized: false },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    const info = await transport.sendMail({
+      envelope: { from, to: [rcpt] },
+      from,
+      to: rcpt,
+      subject,
+      text: 'hi\n',
+    });
+    assert.deepEqual(info.accepted, [rcpt], `chasquid did not accept ${rcpt}: ${JSON.stringify(info)}`);
+  } finally {
+    transport.close();
+  }
+}
+
+test(
+  'Mail: Tail Logs streams a message sent over SMTP into a read-only document',
+  { skip, timeout: 20 * 60_000 },
+  async () => {
+    const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
+    await provisionSandbox(vps, (l) => console.log(`[provision] ${l}`));
+
+    await withWorkbench(
+      'logs',
+      { installVsix: true, workspaceFiles: { 'mailwright.yaml': uiYaml(vps) } },
+      async ({ page, screenshot, step }) => {
+        await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
+        const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
+        await dialog.waitFor({ timeout: 45_000 });
+        await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
+        await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+        step('host key trusted');
+
+        await eventually(async () => {
+          await page.keyboard.press('Escape');
+          await runCommand(page, 'Mail: Tail Logs');
+        }, 30_000);
+        // With one host there may be no question; with a quick pick, choose the sandbox.
+        const pick = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'sandbox' });
+        const tab = page.locator('.tabs-container .tab').filter({ hasText: 'chasquid.log' });
+        const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+        const text = async () => ((await lines.textContent()) ?? '').replace(/\u00a0/g, ' ');
+        await eventually(async () => {
+          if (await pick.first().isVisible()) await pick.first().click();
+          assert.ok(await tab.isVisible(), 'the chasquid.log tab is open');
+          const t = await text();
+          assert.ok(t.length > 0 && !/Waiting for chasquid/.test(t), `the log has lines: ${t.slice(0, 200)}`);
+        }, 45_000);
+        step('log document open and streaming');
+        // Regression: setting the document's language closed it for a moment, which stopped the tail.
+        await page.waitForTimeout(2_000);
+        assert.doesNotMatch(await text(), /not tailing/, 'the tail must survive opening the document');
+
+        // Read-only: typing changes nothing (and the tab never turns dirty).
+        const beforeTyping = await text();
+        await lines.click();
+        await page.keyboard.type('xyzzy-typed');
+        assert.doesNotMatch(await text(), /xyzzy-typed/);
+        assert.equal(await tab.first().evaluate((e) => e.classList.contains('dirty')), false);
+        assert.ok(beforeTyping.length > 0);
+
+        // A message with a sender nobody else uses: its line must appear while the tail runs.
+        const sender = `tail-${randomBytes(4).toString('hex')}@elsewhere.test`;
+        await sendMail(vps, sender, `postmaster@${UI_DOMAIN}`, 'tail logs test');
+        step(`sent a message from ${sender}`);
+        await eventually(async () => {
+          const t = await text();
+          assert.ok(t.includes(sender), `${sender} is not in the log document yet:\n${t.slice(-800)}`);
+        }, 30_000);
+        step('its line appeared in the log document');
+        await screenshot('log-document');
+      },
+    );
+  },
+);
