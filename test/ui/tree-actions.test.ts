@@ -1,0 +1,194 @@
+// Editing chasquid's files on the server from the "Mail Servers" tree, in a real VS Code on a
+// provisioned sandbox: a new alias saved from the editor is used by chasquid (a real message
+// to it is accepted) and committed to the workspace git; an invalid chasquid.conf gets a
+// diagnostic and never reaches the server.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { createTransport } from 'nodemailer';
+import type { Page } from 'playwright-core';
+import { readRemoteFile, writeRemoteFileAtomic } from '../../src/core/remote';
+import { eventually, missingPrerequisite, sandboxInstance, withWorkbench } from './harness';
+import {
+  provisionSandbox,
+  readSandbox,
+  rootConnection,
+  UI_DOMAIN,
+  uiYaml,
+  type SandboxJson,
+} from './provisioned-sandbox';
+
+const instance = sandboxInstance();
+const skip = !instance
+  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
+  : missingPrerequisite({ vsix: true });
+if (skip) console.warn(`\n*** SKIPPING the tree actions UI test: ${skip} ***\n`);
+
+/** A real message over SMTP (port 25, no auth) to rcpt; resolves when chasquid accepted it. */
+export async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
+  const transport = createTransport({
+    host: vps.ipv4,
+    port: 25,
+    secure: false,
+    name: 'client.elsewhere.test',
+    tls: { rejectUnauthorized: false },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    const info = await transport.sendMail({
+      envelope: { from, to: [rcpt] },
+      from,
+      to: rcpt,
+      subject,
+      text: `${subject}\n`,
+    });
+    assert.deepEqual(info.accepted, [rcpt], `chasquid did not accept ${rcpt}: ${JSON.stringify(info)}`);
+  } finally {
+    transport.close();
+  }
+}
+
+function treeRow(page: Page, label: string) {
+  return page
+    .getByRole('tree', { name: 'Mail Servers' })
+    .getByRole('treeitem')
+    .filter({ has: page.locator('.label-name', { hasText: label }) })
+    .first();
+}
+
+/** The visible text of the active editor (Monaco renders non-breaking spaces). */
+async function editorText(page: Page): Promise<string> {
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+  return ((await lines.textContent()) ?? '').replace(/\u00a0/g, ' ');
+}
+
+test(
+  'aliases and chasquid.conf edited from the tree: checked, uploaded, used and committed',
+  { skip, timeout: 20 * 60_000 },
+  async () => {
+    const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
+    await provisionSandbox(vps, (l) => console.log(`[provision] ${l}`));
+    await assert.rejects(
+      sendMail(vps, 'before@elsewhere.test', `newalias@${UI_DOMAIN}`, 'before the alias'),
+      /550|not accepted|did not accept|Recipient/i,
+      `newalias@${UI_DOMAIN} must not exist before the test adds it`,
+    );
+
+    // The test changes the aliases on the server: put them back afterwards, so that the next
+    // test's provisioning finds the server as Mailwright left it (no drift to decide on).
+    const aliasesPath = `/etc/chasquid/domains/${UI_DOMAIN}/aliases`;
+    const restoreConn = rootConnection(vps);
+    const originalAliases = await readRemoteFile(restoreConn, aliasesPath);
+    try {
+      await editInWorkbench(vps);
+    } finally {
+      await writeRemoteFileAtomic(restoreConn, aliasesPath, originalAliases).catch((e: Error) =>
+        console.warn(`could not restore ${aliasesPath}: ${e.message}`),
+      );
+      restoreConn.close();
+    }
+  },
+);
+
+async function editInWorkbench(vps: SandboxJson): Promise<void> {
+  const alias = `newalias@${UI_DOMAIN}`;
+  await withWorkbench(
+    'tree-actions',
+    { installVsix: true, workspaceFiles: { 'mailwright.yaml': uiYaml(vps) } },
+    async ({ page, server, screenshot, step }) => {
+      await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
+      await page.getByRole('tree', { name: 'Mail Servers' }).waitFor({ timeout: 30_000 });
+      const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
+      await dialog.waitFor({ timeout: 45_000 });
+      await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
+      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+      step('host key trusted');
+
+      await treeRow(page, UI_DOMAIN).waitFor({ timeout: 30_000 });
+      const configFiles = treeRow(page, 'Config files');
+      await configFiles.waitFor({ timeout: 30_000 });
+      if ((await configFiles.getAttribute('aria-expanded')) !== 'true') await configFiles.click();
+      const aliasesRow = treeRow(page, `domains/${UI_DOMAIN}/aliases`);
+      await aliasesRow.waitFor({ timeout: 15_000 });
+      await screenshot('tree-domain');
+
+      // Open the aliases file from the tree and add a line at the end.
+      await aliasesRow.click();
+      await eventually(async () => {
+        assert.match(await editorText(page), /postmaster\s*:\s*alice/);
+      }, 45_000);
+      step('aliases open in an editor');
+      await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('\nnewalias: alice\n');
+      await page.keyboard.press('Control+s');
+      step('saved the aliases with newalias: alice');
+
+      // chasquid re-reads aliases within about 30 s: a real message to the new alias is accepted.
+      await eventually(async () => {
+        await sendMail(vps, 'sender@elsewhere.test', alias, 'to the new alias');
+      }, 60_000);
+      step(`a message to ${alias} was accepted`);
+
+      // The save was committed to the workspace repository (conf/<host>/).
+      await eventually(async () => {
+        const log = execFileSync(
+          'git',
+          ['-C', server.workspace, 'log', '--format=%H %s', '--name-only', '--', 'conf/sandbox'],
+          { encoding: 'utf8' },
+        );
+        assert.match(log, new RegExp(`edit domains/${UI_DOMAIN}/aliases on sandbox`), log);
+        assert.match(log, new RegExp(`conf/sandbox/domains/${UI_DOMAIN.replace('.', '\\.')}/aliases`), log);
+      }, 30_000);
+      const committed = execFileSync(
+        'git',
+        ['-C', server.workspace, 'show', 'HEAD:conf/sandbox/domains/example.test/aliases'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.match(committed, /^newalias: alice$/m);
+      step('the workspace repository has the commit');
+      await screenshot('aliases-saved');
+
+      // An invalid chasquid.conf: a diagnostic, and the server keeps its file.
+      const conn = rootConnection(vps);
+      try {
+        const before = (await readRemoteFile(conn, '/etc/chasquid/chasquid.conf')).toString('utf8');
+        await treeRow(page, 'chasquid.conf').click();
+        await eventually(async () => {
+          assert.match(await editorText(page), /hostname/);
+        }, 45_000);
+        step('chasquid.conf open');
+        await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+        await page.keyboard.press('Control+End');
+        await page.keyboard.type('\nthis line is not valid\n');
+        await page.keyboard.press('Control+s');
+        step('saved chasquid.conf with an invalid line');
+
+        // The squiggle in the editor, and the entry in the Problems panel.
+        await page
+          .locator('.editor-group-container.active .monaco-editor .squiggly-error')
+          .first()
+          .waitFor({ timeout: 30_000 });
+        await page.keyboard.press('Control+Shift+M');
+        const problems = page.locator('.markers-panel');
+        await eventually(async () => {
+          const text = ((await problems.textContent()) ?? '').replace(/\u00a0/g, ' ');
+          assert.match(text, /chasquid\.conf/, `Problems panel: ${text}`);
+          assert.match(text, /chasquid/, `Problems panel: ${text}`);
+        }, 20_000);
+        step('a diagnostic is shown');
+        await screenshot('conf-invalid');
+
+        const after = (await readRemoteFile(conn, '/etc/chasquid/chasquid.conf')).toString('utf8');
+        assert.equal(after, before, 'the invalid chasquid.conf must not reach the server');
+        assert.doesNotMatch(after, /this line is not valid/);
+      } finally {
+        conn.close();
+      }
+    },
+  );
+}
