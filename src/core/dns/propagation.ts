@@ -2,6 +2,7 @@
 // may ask any of them, so one server having it is not enough.
 import { Resolver } from 'node:dns/promises';
 import type { DnsRecord, RecordType } from './providers/types';
+import { sleep } from '../sleep';
 
 export interface WaitOptions {
   /** Authoritative servers as `ip` or `ip:port`; found through the zone's NS records when absent. */
@@ -111,18 +112,4 @@ export async function lookupValues(resolver: Resolver, name: string, type: Recor
 
 function normalizeValue(record: DnsRecord): string {
   return record.type === 'TXT' ? record.value : record.value.replace(/\.$/, '').toLowerCase();
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,6 +1,6 @@
 // Seed step 2: a fresh VPS may still answer SSH from its installer ("Welcome to TinyCore").
 // Gather facts until the real OS is there, backing off, within a bound, cancellable.
-import { CancelledError } from '../remote';
+import { sleep as cancellableSleep } from '../sleep';
 import type { Facts } from '../facts';
 
 export interface WaitOptions {
@@ -18,24 +18,9 @@ export class NotReadyError extends Error {
   override name = 'NotReadyError';
 }
 
-function sleepCancellable(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new CancelledError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export async function gatherWhenReady(gather: () => Promise<Facts>, opts: WaitOptions = {}): Promise<Facts> {
   const { maxWaitMs = 20 * 60_000, initialDelayMs = 10_000, maxDelayMs = 60_000 } = opts;
-  const sleep = opts.sleep ?? sleepCancellable;
+  const sleep = opts.sleep ?? cancellableSleep;
   const started = Date.now();
   let delay = initialDelayMs;
   for (let attempt = 1; ; attempt++) {

@@ -3,6 +3,7 @@
 // No vscode import, so bench/log-tail.ts drives it with a fast local producer.
 import { LineRing, LineSplitter } from '../../core/logs';
 import { shellScript, type ShellLine } from '../../core/remote';
+import { sleep } from '../../core/sleep';
 
 export interface StreamRunner {
   /** Runs the command until it ends or the signal aborts; streams stdout through onStdout. */
@@ -100,16 +101,12 @@ export class TailSession {
       this.push(splitter.flush());
       if (this.stopped) break;
       lostAt ??= now();
-      await sleep(backoff[Math.min(attempt++, backoff.length - 1)] ?? 30_000, this.abort.signal);
+      // Stopping ends the wait at once; the loop then sees it.
+      await sleep(backoff[Math.min(attempt++, backoff.length - 1)] ?? 30_000, this.abort.signal).catch(
+        () => undefined,
+      );
     }
   }
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-}

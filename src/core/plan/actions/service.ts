@@ -3,6 +3,7 @@
 // with the previous configuration, so a bad change never leaves the server without mail.
 import { isIP } from 'node:net';
 import { shellCommand, shellScript } from '../../remote';
+import { sleep } from '../../sleep';
 import { journalOf } from '../engine';
 import { RESTART_PENDING } from '../journal';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
@@ -16,12 +17,6 @@ import { probeMailPorts } from './service-probe';
 const MAIL_PORTS = [25, 465, 587];
 /** chasquid exits within a second on a bad configuration; systemd then restarts it (Restart=always). */
 const SETTLE_MS = 3_000;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 function socketUnitsOf(ctx: ApplyContext): string[] {
   return Object.keys(ctx.facts.chasquidUnits).filter((u) => /^chasquid-.*\.socket$/.test(u));
