@@ -75,7 +75,7 @@ export async function saveConfFile(req: SaveRequest): Promise<void> {
       });
       const running = restart ? await restartChasquid(conn) : await isChasquidActive(conn);
       if (!running) {
-        const journal = await chasquidLog(conn);
+        const journal = await chasquidLog(conn, 20);
         await restoreRemoteFile(conn, path);
         const recovered = await restartChasquid(conn);
         log.error(`chasquid did not run with the new ${path}; restored the previous file.\n${journal}`);

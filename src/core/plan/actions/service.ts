@@ -2,7 +2,7 @@
 // outside. A restart that fails puts back every file of the run and starts chasquid again
 // with the previous configuration, so a bad change never leaves the server without mail.
 import { isIP } from 'node:net';
-import { shellCommand, shellScript } from '../../remote';
+import { shellCommand, shellScript, type RemoteConnection } from '../../remote';
 import { sleep } from '../../sleep';
 import { journalOf } from '../engine';
 import { RESTART_PENDING } from '../journal';
@@ -22,8 +22,11 @@ function socketUnitsOf(ctx: ApplyContext): string[] {
   return Object.keys(ctx.facts.chasquidUnits).filter((u) => /^chasquid-.*\.socket$/.test(u));
 }
 
-// Active, and still the same process after a pause (a crash loop shows up as a new MainPID).
-const RUNNING_SCRIPT = `set -u
+/**
+ * Active, and still the same process after a pause of "$1" seconds (a crash loop shows up as a
+ * new MainPID). Exit 0 when running. Also used after saving a file from the editor.
+ */
+export const CHASQUID_RUNNING_SCRIPT = `set -u
 pid1=$(systemctl show -p MainPID --value chasquid)
 sleep "$1"
 pid2=$(systemctl show -p MainPID --value chasquid)
@@ -33,7 +36,7 @@ echo "$state $pid1 $pid2"
 `;
 
 async function isRunning(ctx: ApplyContext): Promise<boolean> {
-  const r = await ctx.run(shellScript(RUNNING_SCRIPT, ['2']), { check: false, timeoutMs: 30_000 });
+  const r = await ctx.run(shellScript(CHASQUID_RUNNING_SCRIPT, ['2']), { check: false, timeoutMs: 30_000 });
   return r.exitCode === 0;
 }
 
@@ -46,13 +49,16 @@ async function restart(ctx: ApplyContext): Promise<boolean> {
   return isRunning(ctx);
 }
 
-async function recentLog(ctx: ApplyContext): Promise<string> {
-  const r = await ctx.conn.exec(shellCommand(['journalctl', '-u', 'chasquid', '-n', '30', '--no-pager']), {
-    sudo: true,
-    check: false,
-  });
+/** The last lines of chasquid's journal, for error messages. */
+export async function chasquidLog(conn: RemoteConnection, lines = 30): Promise<string> {
+  const r = await conn.exec(
+    shellCommand(['journalctl', '-u', 'chasquid', '-n', String(lines), '--no-pager', '-o', 'short-iso']),
+    { sudo: true, check: false },
+  );
   return r.stdout.trim();
 }
+
+const recentLog = (ctx: ApplyContext) => chasquidLog(ctx.conn);
 
 async function applyService(ctx: ApplyContext): Promise<void> {
   await ctx.run(shellCommand(['systemctl', 'enable', 'chasquid', ...socketUnitsOf(ctx)]));
