@@ -13,8 +13,10 @@ host=$1 dir=$2
 umask 077
 tmp=$(mktemp -d "${CHASQUID_DIR}/.mailwright-cert.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
-openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=$host" \\
-  -addext "subjectAltName=DNS:$host" -keyout "$tmp/privkey.pem" -out "$tmp/fullchain.pem" 2>&1
+# genpkey -quiet: no key-generation progress dots in the step's live output.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -quiet -out "$tmp/privkey.pem" 2>&1
+openssl req -x509 -new -key "$tmp/privkey.pem" -days 90 -subj "/CN=$host" \\
+  -addext "subjectAltName=DNS:$host" -out "$tmp/fullchain.pem" 2>&1
 chown root:chasquid "$tmp/privkey.pem"
 chmod 0640 "$tmp/privkey.pem"
 chmod 0644 "$tmp/fullchain.pem"
