@@ -13,6 +13,14 @@ export type DkimAlgorithm = (typeof DKIM_ALGORITHMS)[number];
 export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;
 export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
 
+/** DMARC identifier alignment: relaxed (same organizational domain) or strict (exact match). */
+export const DMARC_ALIGNMENTS = ['r', 's'] as const;
+export type DmarcAlignment = (typeof DMARC_ALIGNMENTS)[number];
+
+/** `split`: the seed's `include:_spf.<domain>` pair of records; `simple`: one record naming the mail host. */
+export const SPF_FORMS = ['split', 'simple'] as const;
+export type SpfForm = (typeof SPF_FORMS)[number];
+
 export const DNS_PROVIDERS = ['rfc2136', 'cloudflare', 'alidns', 'manual'] as const;
 export type DnsProviderName = (typeof DNS_PROVIDERS)[number];
 
@@ -116,11 +124,18 @@ export interface DmarcConfig {
   ruf: string[];
   /** e.g. `1` or `0:d`. */
   fo?: string;
+  /** DKIM and SPF alignment; absent means the DMARC default, relaxed. */
+  adkim?: DmarcAlignment;
+  aspf?: DmarcAlignment;
+  /** Percentage of failing mail the policy applies to (0-100); absent means 100. */
+  pct?: number;
 }
 
 export interface SpfConfig {
   /** Extra `include:` domains. */
   include: string[];
+  /** Only when written in the file; absent means `split`. */
+  form?: SpfForm;
 }
 
 export interface GitConfig {

@@ -5,17 +5,20 @@ import { normalizeEmailAddress } from './mailbox';
 import { acceptName, DuplicateTracker } from './name-issues';
 import {
   DKIM_ALGORITHMS,
+  DMARC_ALIGNMENTS,
   DMARC_POLICIES,
+  SPF_FORMS,
   type DkimAlgorithm,
   type DkimConfig,
   type DmarcConfig,
   type SpfConfig,
 } from './types';
+import { readInteger } from './validate-dns-provider';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
 export const DKIM_KEYS = ['algorithms', 'selector'] as const;
-export const DMARC_KEYS = ['p', 'rua', 'ruf', 'fo'] as const;
-export const SPF_KEYS = ['include'] as const;
+export const DMARC_KEYS = ['p', 'rua', 'ruf', 'fo', 'adkim', 'aspf', 'pct'] as const;
+export const SPF_KEYS = ['include', 'form'] as const;
 export const DEFAULT_DKIM: Readonly<DkimConfig> = { algorithms: ['rsa2048'], selector: 'auto' };
 
 export function readDkim(reader: ConfigReader, node: Node, path: string): DkimConfig | undefined {
@@ -74,8 +77,35 @@ export function readDmarc(reader: ConfigReader, node: Node, path: string): Dmarc
   const ruf = rufNode ? readReportUris(reader, rufNode, childPath(path, 'ruf')) : [];
   const foNode = fields.get('fo')?.value;
   const fo = foNode ? readFailureOptions(reader, foNode, childPath(path, 'fo')) : undefined;
-  if (!p || !rua || !ruf || (foNode && !fo)) return undefined;
-  return { p, rua, ruf, ...(fo && { fo }) };
+  const adkimNode = fields.get('adkim')?.value;
+  const adkim = adkimNode && reader.choice(adkimNode, childPath(path, 'adkim'), DMARC_ALIGNMENTS);
+  const aspfNode = fields.get('aspf')?.value;
+  const aspf = aspfNode && reader.choice(aspfNode, childPath(path, 'aspf'), DMARC_ALIGNMENTS);
+  const pctNode = fields.get('pct')?.value;
+  const pct =
+    pctNode &&
+    readInteger(reader, pctNode, childPath(path, 'pct'), {
+      min: 0,
+      max: 100,
+      what: 'percentage of failing mail the policy applies to',
+      example: 'pct: 100',
+    });
+  const unreadable = [
+    [foNode, fo],
+    [adkimNode, adkim],
+    [aspfNode, aspf],
+    [pctNode, pct],
+  ].some(([node, value]) => node !== undefined && value === undefined);
+  if (!p || !rua || !ruf || unreadable) return undefined;
+  return {
+    p,
+    rua,
+    ruf,
+    ...(fo && { fo }),
+    ...(adkim && { adkim }),
+    ...(aspf && { aspf }),
+    ...(typeof pct === 'number' && { pct }),
+  };
 }
 
 /** `mailto:` URIs, comma-separated or listed; DMARC allows a size limit suffix like `!10m`. */
@@ -119,11 +149,21 @@ function readFailureOptions(reader: ConfigReader, node: Node, path: string): str
 }
 
 export function readSpf(reader: ConfigReader, node: Node, path: string): SpfConfig | undefined {
-  const fields = reader.fields(node, path, SPF_KEYS, '{ include: [_spf.google.com] }');
+  const fields = reader.fields(node, path, SPF_KEYS, '{ include: [_spf.google.com], form: split }');
   if (fields === undefined) return undefined;
-  const includeNode = fields.get('include')?.value;
-  if (includeNode === undefined) return { include: [] };
-  const includePath = childPath(path, 'include');
+  const formNode = fields.get('form')?.value;
+  const form = formNode && reader.choice(formNode, childPath(path, 'form'), SPF_FORMS);
+  const include = readSpfIncludes(reader, fields.get('include')?.value, childPath(path, 'include'));
+  if (!include || (formNode && !form)) return undefined;
+  return { include, ...(form && { form }) };
+}
+
+function readSpfIncludes(
+  reader: ConfigReader,
+  includeNode: Node | undefined,
+  includePath: string,
+): string[] | undefined {
+  if (includeNode === undefined) return [];
   const items = reader.texts(includeNode, includePath, '[_spf.google.com]', true);
   if (items === undefined) return undefined;
   const include: string[] = [];
@@ -143,5 +183,5 @@ export function readSpf(reader: ConfigReader, node: Node, path: string): SpfConf
     if (domain === undefined) valid = false;
     else include.push(domain);
   });
-  return valid ? { include } : undefined;
+  return valid ? include : undefined;
 }
