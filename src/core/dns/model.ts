@@ -76,6 +76,8 @@ export interface LookupAnswer {
   server?: string;
   /** The resolver's error text, when status is not ok/nxdomain/nodata. */
   error?: string;
+  /** Set when several servers were asked and they disagree: each server's own answer. */
+  byServer?: LookupAnswer[];
 }
 
 export type QueryType = RecordType | 'SOA';

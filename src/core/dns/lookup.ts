@@ -1,0 +1,240 @@
+// Real DNS questions through node's c-ares Resolver, answered in the shared LookupAnswer form:
+// one resolver (recursive or authoritative), the operating system's resolvers, and every
+// authoritative server of a zone at once (found by walking up the name asking NS).
+import { getServers, Resolver } from 'node:dns/promises';
+import { isIPv6 } from 'node:net';
+import { canonicalIp } from './address';
+import type { DnsLookup, LookupAnswer, LookupStatus, QueryType } from './model';
+
+export interface LookupOptions {
+  /** Per try, in milliseconds (default 2000). */
+  timeoutMs?: number;
+  /** Tries per server (default 2). */
+  tries?: number;
+}
+
+/** A lookup that also tells which servers it asks. */
+export interface ServerLookup extends DnsLookup {
+  readonly servers: readonly string[];
+}
+
+/** The authoritative servers of one zone, asked all at once. */
+export interface AuthoritativeLookup extends ServerLookup {
+  readonly zone: string;
+  /** Every server's own answer (server set on each), in the order of `servers`. */
+  queryEach(name: string, type: QueryType, signal?: AbortSignal): Promise<LookupAnswer[]>;
+}
+
+const STATUS_OF_CODE: Record<string, LookupStatus> = {
+  ENOTFOUND: 'nxdomain',
+  ENODATA: 'nodata',
+  ETIMEOUT: 'timeout',
+  EREFUSED: 'refused',
+  ESERVFAIL: 'servfail',
+};
+
+/** Lowercase, without the trailing dot: the form every name in LookupAnswer has. */
+export function normalizeName(name: string): string {
+  return name.replace(/\.$/, '').toLowerCase();
+}
+
+/** Same address, whatever the spelling (IPv6 "fd00::2" = "fd00:0:0::2"). */
+export function sameAddress(a: string, b: string): boolean {
+  return canonicalIp(a) === canonicalIp(b);
+}
+
+/** One resolver per query, so that cancelling one query (Resolver.cancel) leaves the others alone. */
+async function ask(
+  servers: readonly string[],
+  name: string,
+  type: QueryType,
+  opts: LookupOptions,
+  signal?: AbortSignal,
+): Promise<LookupAnswer> {
+  signal?.throwIfAborted();
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const tries = opts.tries ?? 2;
+  const resolver = new Resolver({ timeout: timeoutMs, tries });
+  resolver.setServers([...servers]);
+  const server = servers.join(', ');
+  const cancel = () => resolver.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  // c-ares doubles its timeout on each retry round: a hard stop keeps the promise of "each with a timeout".
+  let timedOut = false;
+  const hardStop = setTimeout(
+    () => {
+      timedOut = true;
+      resolver.cancel();
+    },
+    timeoutMs * tries * Math.max(1, servers.length) * 2,
+  );
+  try {
+    return { status: 'ok', server, ...(await answerOf(resolver, normalizeName(name), type)) };
+  } catch (error) {
+    signal?.throwIfAborted();
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const status = timedOut ? 'timeout' : (STATUS_OF_CODE[code] ?? 'error');
+    const answer: LookupAnswer = { status, values: [], server };
+    if (status !== 'nxdomain' && status !== 'nodata') {
+      answer.error = timedOut
+        ? `no answer from ${server}`
+        : `${code || 'error'}: ${(error as Error).message}`;
+    }
+    return answer;
+  } finally {
+    clearTimeout(hardStop);
+    signal?.removeEventListener('abort', cancel);
+  }
+}
+
+async function answerOf(
+  resolver: Resolver,
+  name: string,
+  type: QueryType,
+): Promise<Pick<LookupAnswer, 'values' | 'txtStrings'>> {
+  switch (type) {
+    case 'A':
+      return { values: await resolver.resolve4(name) };
+    case 'AAAA':
+      return { values: await resolver.resolve6(name) };
+    case 'TXT': {
+      const txtStrings = await resolver.resolveTxt(name);
+      return { values: txtStrings.map((strings) => strings.join('')), txtStrings };
+    }
+    case 'MX':
+      return {
+        values: (await resolver.resolveMx(name)).map((mx) => `${mx.priority} ${normalizeName(mx.exchange)}`),
+      };
+    case 'CAA':
+      return {
+        values: (await resolver.resolveCaa(name)).map((caa) => {
+          const [tag, value] = Object.entries(caa).find(([key]) => key !== 'critical') ?? ['', ''];
+          return `${caa.critical} ${tag.toLowerCase()} "${String(value)}"`;
+        }),
+      };
+    case 'CNAME':
+      return { values: (await resolver.resolveCname(name)).map(normalizeName) };
+    case 'NS':
+      return { values: (await resolver.resolveNs(name)).map(normalizeName) };
+    case 'PTR':
+      return { values: (await resolver.resolvePtr(name)).map(normalizeName) };
+    case 'SOA': {
+      const soa = await resolver.resolveSoa(name);
+      return { values: [`${normalizeName(soa.nsname)} ${normalizeName(soa.hostmaster)} ${soa.serial}`] };
+    }
+  }
+}
+
+/** Asks these servers (ip, ip:port or [v6]:port; c-ares tries them in order). Never throws for DNS errors. */
+export function resolverLookup(servers: string[], opts: LookupOptions = {}): ServerLookup {
+  if (servers.length === 0)
+    throw new RangeError('resolverLookup: servers is empty; give at least one ip or ip:port.');
+  const list = [...servers];
+  return {
+    servers: list,
+    query: (name, type, signal) => ask(list, name, type, opts, signal),
+  };
+}
+
+/** The operating system's resolvers (/etc/resolv.conf). */
+export function systemLookup(opts: LookupOptions = {}): ServerLookup {
+  return resolverLookup(getServers(), opts);
+}
+
+/** Definite: the servers answered, with or without records. */
+export function isDefinite(answer: LookupAnswer): boolean {
+  return answer.status === 'ok' || answer.status === 'nxdomain' || answer.status === 'nodata';
+}
+
+/** Same status and the same values in any order. */
+export function sameAnswer(a: LookupAnswer, b: LookupAnswer): boolean {
+  const sorted = (answer: LookupAnswer) => [...answer.values].sort().join('\n');
+  const status = (answer: LookupAnswer) => (answer.status === 'nodata' ? 'nxdomain' : answer.status);
+  return status(a) === status(b) && sorted(a) === sorted(b);
+}
+
+export class ZoneNotFoundError extends Error {
+  override name = 'ZoneNotFoundError';
+}
+
+export interface AuthoritativeOptions extends LookupOptions {
+  signal?: AbortSignal;
+  /** Port of the authoritative servers (53; tests use another). */
+  port?: number;
+}
+
+function withPort(address: string, port: number | undefined): string {
+  if (port === undefined || port === 53) return address;
+  return isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * Finds the zone `name` belongs to (the closest enclosing name with NS records, asked through
+ * `recursive`), the addresses of its name servers, and returns a lookup that asks every one of
+ * them in parallel. When they disagree, the answer is the first definite one with `byServer`
+ * holding each server's answer.
+ */
+export async function authoritativeLookup(
+  name: string,
+  recursive: DnsLookup,
+  opts: AuthoritativeOptions = {},
+): Promise<{ lookup: AuthoritativeLookup; zone: string; servers: string[] }> {
+  const labels = normalizeName(name).split('.');
+  // Every candidate from the name itself up to the top-level domain, asked at once.
+  const candidates = labels.slice(0, -1).map((_, index) => labels.slice(index).join('.'));
+  const answers = await Promise.all(candidates.map((c) => recursive.query(c, 'NS', opts.signal)));
+  let zone: string | undefined;
+  let nsNames: string[] = [];
+  for (const [index, answer] of answers.entries()) {
+    if (answer.status === 'ok' && answer.values.length > 0) {
+      zone = candidates[index];
+      nsNames = answer.values;
+      break;
+    }
+    if (!isDefinite(answer)) {
+      // The cut may be right here: guessing a parent zone would ask the wrong servers.
+      throw new ZoneNotFoundError(
+        `cannot find the name servers of ${name}: asking NS of ${candidates[index]} ended in ${answer.status}${answer.error ? ` (${answer.error})` : ''}.`,
+      );
+    }
+  }
+  if (!zone)
+    throw new ZoneNotFoundError(`cannot find the name servers of ${name}: no enclosing name has NS records.`);
+
+  const addressAnswers = await Promise.all(
+    nsNames.flatMap((ns) => [
+      recursive.query(ns, 'A', opts.signal),
+      recursive.query(ns, 'AAAA', opts.signal),
+    ]),
+  );
+  const servers = [...new Set(addressAnswers.flatMap((a) => a.values))].map((ip) => withPort(ip, opts.port));
+  if (servers.length === 0) {
+    throw new ZoneNotFoundError(
+      `the name servers of ${zone} (${nsNames.join(', ')}) have no A or AAAA records: nothing to ask.`,
+    );
+  }
+  const lookup = serversLookup(zone, servers, opts);
+  return { lookup, zone, servers };
+}
+
+/** Every server of `servers` asked in parallel, as one lookup (see authoritativeLookup). */
+export function serversLookup(
+  zone: string,
+  servers: string[],
+  opts: LookupOptions = {},
+): AuthoritativeLookup {
+  const single = servers.map((server) => resolverLookup([server], opts));
+  const queryEach = (name: string, type: QueryType, signal?: AbortSignal) =>
+    Promise.all(single.map((lookup) => lookup.query(name, type, signal)));
+  return {
+    zone,
+    servers,
+    queryEach,
+    async query(name, type, signal) {
+      const each = await queryEach(name, type, signal);
+      const first = each.find(isDefinite) ?? each[0]!;
+      const agree = each.every((answer) => sameAnswer(answer, first));
+      return agree ? first : { ...first, byServer: each };
+    },
+  };
+}
