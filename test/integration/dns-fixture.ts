@@ -23,6 +23,11 @@ export interface TestDnsOptions {
   mailHost?: string;
   /** TXT records of example.test at start: name -> character-strings of ONE record. */
   txt?: Record<string, string[]>;
+  /**
+   * Also serve the reverse zones of the guest's networks (its IPv4 /24 and IPv6 /64), with a
+   * PTR of each guest address naming the mail host, as a VPS provider's rDNS page would set.
+   */
+  reverseZones?: boolean;
 }
 
 export interface TestDns {
@@ -39,6 +44,10 @@ export interface TestDns {
   setTxt(fqdn: string, strings: string[]): Promise<void>;
   /** Removes every TXT record at `fqdn`. */
   deleteTxt(fqdn: string): Promise<void>;
+  /** Zones served (forward and, with reverseZones, reverse). */
+  zones: string[];
+  /** One signed RFC 2136 update of `zone`: knsupdate lines such as `update add NAME TTL TYPE VALUE`. */
+  update(zone: string, lines: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +100,31 @@ export function senderZone(instance: SandboxInstance, opts: TestDnsOptions = {})
   ].join('\n');
 }
 
+/** The reverse zone of an address's network: the /24 of IPv4, the /64 of IPv6. */
+export function reverseZoneOf(ip: string): string {
+  const labels = reverseName(ip).split('.');
+  return labels.slice(ip.includes(':') ? 16 : 1).join('.');
+}
+
+/** The PTR owner name of an address: 6.100.51.198.in-addr.arpa, or 32 nibbles under ip6.arpa. */
+export function reverseName(ip: string): string {
+  if (!ip.includes(':')) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  const nibbles = [...left, ...zeros, ...right].map((g) => g.padStart(4, '0')).join('');
+  return `${[...nibbles].reverse().join('.')}.ip6.arpa`;
+}
+
+export function reverseZone(instance: SandboxInstance, zone: string, opts: TestDnsOptions = {}): string {
+  const mailHost = absolute(opts.mailHost ?? `smtp.${SENDER_ZONE}`);
+  const ptrs = [instance.ipv4, instance.ipv6]
+    .filter((ip) => reverseZoneOf(ip) === zone)
+    .map((ip) => `${reverseName(ip)}. PTR ${mailHost}`);
+  return [...soa(zone), ...ptrs, ''].join('\n').replace(`@ NS ns.${zone}.`, `@ NS ns.${SENDER_ZONE}.`);
+}
+
 /** Starts knot for `instance` on hostIpv4:53 and [hostIpv6]:53; stop() leaves nothing behind. */
 export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptions = {}): Promise<TestDns> {
   const name = testDnsName(instance);
@@ -98,6 +132,9 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
   try {
     writeFileSync(join(zoneDir, `${RECEIVER_ZONE}.zone`), receiverZone(instance));
     writeFileSync(join(zoneDir, `${SENDER_ZONE}.zone`), senderZone(instance, opts));
+    const reverseZones = opts.reverseZones ? [instance.ipv4, instance.ipv6].map(reverseZoneOf) : [];
+    for (const zone of reverseZones)
+      writeFileSync(join(zoneDir, `${zone}.zone`), reverseZone(instance, zone, opts));
     // A leftover from a killed run would hold port 53: stop is idempotent.
     await run('bash', [SCRIPT, 'stop', name]);
     const { stdout } = await run(
@@ -121,7 +158,9 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
 
     const zoneOf = (fqdn: string) => {
       const name = fqdn.replace(/\.$/, '').toLowerCase();
-      const zone = [SENDER_ZONE, RECEIVER_ZONE].find((z) => name === z || name.endsWith(`.${z}`));
+      const zone = [SENDER_ZONE, RECEIVER_ZONE, ...reverseZones].find(
+        (z) => name === z || name.endsWith(`.${z}`),
+      );
       if (!zone) throw new RangeError(`${fqdn} is in neither ${SENDER_ZONE} nor ${RECEIVER_ZONE}`);
       return zone;
     };
@@ -158,6 +197,8 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
           `update add ${absolute(fqdn)} ${TTL} TXT ${quoteTxt(strings)}`,
         ]),
       deleteTxt: (fqdn) => update(zoneOf(fqdn), [`update delete ${absolute(fqdn)} TXT`]),
+      zones: [SENDER_ZONE, RECEIVER_ZONE, ...reverseZones],
+      update,
       stop: async () => {
         await run('bash', [SCRIPT, 'stop', name]);
       },
