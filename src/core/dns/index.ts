@@ -1,0 +1,15 @@
+// A mail domain's DNS: the records it needs, their linters, export and publishing.
+export * from './model';
+export * from './address';
+export {
+  caaIssuerFor,
+  expectedRecords,
+  mtaStsPolicy,
+  MTA_STS_MAX_AGE_SECONDS,
+  publishableAddresses,
+  spfIncludeName,
+  type CaaIssuer,
+  type ExpectedInput,
+  type MtaStsPolicy,
+} from './expected';
+export * from './dmarc';
