@@ -1,5 +1,13 @@
 // Bundles the extension, the CLI and the webview front ends with esbuild.
-import { existsSync } from 'node:fs';
+//
+// The extension is several CommonJS bundles: dist/extension.js (what activation loads: config,
+// tree, command registration) and one dist/features/<name>.js per src/vscode/features/<name>.ts,
+// loaded on first use by src/vscode/lazy.ts. Code shared by two features is copied into both,
+// except src/core/remote (ssh2, the connection pool): every bundle requires it from
+// dist/features/remote.js, so one pool exists and ssh2 is loaded once; and the big packages
+// (dist/features/vendor/*.js), so each is on disk and in memory once.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -17,8 +25,92 @@ const common = {
   external: ['vscode', 'cpu-features', '*.node'],
 };
 
+const FEATURES_DIR = 'src/vscode/features';
+const features = readdirSync(FEATURES_DIR)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => basename(f, '.ts'));
+// lazy.ts types each bundle from its source: a feature it does not know could never be loaded.
+const lazySource = readFileSync('src/vscode/lazy.ts', 'utf8');
+for (const name of features) {
+  if (!lazySource.includes(`${name}: typeof import('./features/${name}')`)) {
+    throw new Error(`${FEATURES_DIR}/${name}.ts has no entry in src/vscode/lazy.ts Features: add it there`);
+  }
+}
+
+const REMOTE_INDEX = resolve('src/core/remote/index.ts');
+/**
+ * Imports of src/core/remote become require('./remote.js'): the remote bundle owns SSH state.
+ * (In dist/extension.js such a require would load SSH at activation: checkExtensionBundles fails then.)
+ */
+function remoteFromItsBundle() {
+  return {
+    name: 'remote-from-its-bundle',
+    setup(build) {
+      build.onResolve({ filter: /(^|\/)remote(\/index)?$/ }, (args) => {
+        if (args.kind !== 'import-statement' && args.kind !== 'require-call') return undefined;
+        const target = resolve(args.resolveDir, args.path);
+        if (
+          target + '.ts' !== REMOTE_INDEX &&
+          target + '/index.ts' !== REMOTE_INDEX &&
+          target !== REMOTE_INDEX
+        )
+          return undefined;
+        return { path: './remote.js', external: true };
+      });
+    },
+  };
+}
+
+// Big packages that several features use get one bundle each, dist/features/vendor/<name>.js, that
+// every feature requires, instead of a copy per feature.
+const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet', 'smtp-server'];
+function vendorFromItsBundle() {
+  const names = new RegExp(`^(${VENDOR.map((v) => v.replace(/[-/]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'vendor-from-its-bundle',
+    setup(build) {
+      build.onResolve({ filter: names }, (args) => ({ path: `./vendor/${args.path}.js`, external: true }));
+    },
+  };
+}
+
+// Packages that must never be part of what activation loads.
+const NOT_AT_ACTIVATION = [
+  'ssh2',
+  'acme-client',
+  'mailauth',
+  'nodemailer',
+  'execa',
+  'node-forge',
+  'dns-packet',
+];
+
+const extensionBuilds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/vscode/extension.ts' },
+    outdir: 'dist',
+    metafile: true,
+    plugins: [remoteFromItsBundle(), vendorFromItsBundle()],
+  },
+  ...features.map((name) => ({
+    ...common,
+    entryPoints: { [name]: join(FEATURES_DIR, `${name}.ts`) },
+    outdir: 'dist/features',
+    metafile: true,
+    plugins: name === 'remote' ? [vendorFromItsBundle()] : [remoteFromItsBundle(), vendorFromItsBundle()],
+  })),
+  ...VENDOR.map((name) => ({
+    ...common,
+    // The package as it is: consumers' imports work as if it were bundled with them.
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: '.', loader: 'js' },
+    outfile: `dist/features/vendor/${name}.js`,
+    metafile: true,
+  })),
+];
+
 const builds = [
-  { ...common, entryPoints: { extension: 'src/vscode/extension.ts' }, outdir: 'dist' },
+  ...extensionBuilds,
   {
     ...common,
     entryPoints: { cli: 'src/cli/main.ts' },
@@ -49,8 +141,50 @@ if (existsSync('test/vscode/index.ts')) {
   });
 }
 
+/** Fails the build when activation would load a heavy package; prints each bundle's size. */
+function checkExtensionBundles(results) {
+  const rows = [];
+  for (const result of results) {
+    for (const [file, output] of Object.entries(result.metafile?.outputs ?? {})) {
+      if (!file.endsWith('.js')) continue;
+      const packages = new Set(
+        Object.keys(output.inputs)
+          .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1])
+          .filter(Boolean),
+      );
+      if (file === 'dist/extension.js') {
+        const eager = output.imports.filter((i) => i.external && /\.js$/.test(i.path));
+        if (eager.length) {
+          throw new Error(
+            `dist/extension.js requires ${eager.map((i) => i.path).join(', ')} when it loads: some module it imports pulls in src/core/remote (see "// src/..." above that require in the unminified bundle). Import types only, or load() it.`,
+          );
+        }
+        const heavy = NOT_AT_ACTIVATION.filter((p) => packages.has(p));
+        if (heavy.length) {
+          throw new Error(
+            `dist/extension.js contains ${heavy.join(', ')}: activation must not load them. Move the import behind load() (src/vscode/lazy.ts).`,
+          );
+        }
+      }
+      if (file !== 'dist/features/remote.js' && packages.has('ssh2')) {
+        throw new Error(`${file} contains its own ssh2: import src/core/remote (its index), not its files`);
+      }
+      rows.push(`${file.padEnd(36)} ${(output.bytes / 1024).toFixed(0).padStart(6)} KB`);
+    }
+  }
+  console.log(`extension bundles${production ? ' (minified)' : ''}:\n  ${rows.join('\n  ')}`);
+}
+
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.allSettled(builds.map((b) => esbuild.build(b)));
+  // esbuild has printed its errors; the extension's own checks still run on what was built.
+  const failed = results.filter((r) => r.status === 'rejected').length;
+  const extension = results.slice(0, extensionBuilds.length);
+  if (extension.every((r) => r.status === 'fulfilled')) checkExtensionBundles(extension.map((r) => r.value));
+  if (failed) {
+    console.error(`build: ${failed} of ${builds.length} bundles failed`);
+    process.exit(1);
+  }
 }

@@ -1,8 +1,8 @@
 // Seed step 6 done right: when a host's facts arrive (the tree gathers them after activation),
 // a certificate that ACME should renew is pointed out once per session, with a Renew button.
 import * as vscode from 'vscode';
-import { planRenewal } from '../core/plan/actions/acme-certificate';
 import type { FactsService } from './facts-service';
+import { load } from './lazy';
 import type { WorkspaceConfig } from './workspace-config';
 
 export function watchCertificates(config: WorkspaceConfig, facts: FactsService): vscode.Disposable {
@@ -12,6 +12,8 @@ export function watchCertificates(config: WorkspaceConfig, facts: FactsService):
     if (state?.kind !== 'ok' || offered.has(hostName)) return;
     const host = (await config.get())?.hosts.find((h) => h.name === hostName);
     if (!host?.acme) return;
+    // ACME code loads only for hosts that use ACME.
+    const { planRenewal } = await load('acme');
     const plan = planRenewal(host, state.facts);
     if (plan.actions.length === 0) return;
     offered.add(hostName);

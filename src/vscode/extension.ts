@@ -1,13 +1,14 @@
-// Entry point: wires the tree, commands and services. Heavy work (provisioning,
-// ACME, DNS checks) is loaded on first use, never at activation.
+// Entry point: wires the tree, commands and services. Activation loads this bundle only
+// (config, tree, command registration); SSH, provisioning, ACME, files and logs are separate
+// bundles loaded on first use through src/vscode/lazy.ts.
 import * as vscode from 'vscode';
-import { Connections } from './connections';
 import { FactsService } from './facts-service';
-import { addServer } from './commands/add-server';
 import { provision } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
+import { load } from './lazy';
+import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
 import { watchCertificates } from './certificate-watch';
@@ -15,17 +16,17 @@ import { watchCertificates } from './certificate-watch';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mailwright', { log: true });
   const config = new WorkspaceConfig(log);
-  const connections = new Connections(context.secrets, log);
-  const facts = new FactsService(connections, log);
+  const remote = new RemoteAccess(context.secrets, log);
+  const facts = new FactsService(remote, log);
   const tree = new ServersTreeProvider(config, facts);
-  const dashboard: DashboardDeps = {
+  const dashboard = async (): Promise<DashboardDeps> => ({
     extensionUri: context.extensionUri,
     config,
-    connections,
+    connections: await remote.get(),
     facts,
     secrets: context.secrets,
     log,
-  };
+  });
 
   const treeView = vscode.window.createTreeView('mailwright.servers', {
     treeDataProvider: tree,
@@ -48,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     config,
-    connections,
+    remote,
     facts,
     tree,
     treeView,
@@ -57,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
         e.affectsConfiguration('mailwright.knownHostsFile') ||
         e.affectsConfiguration('mailwright.connectTimeoutSeconds')
       ) {
-        connections.reset();
+        remote.reset();
       }
     }),
     run('mailwright.refresh', async () => {
@@ -65,7 +66,9 @@ export function activate(context: vscode.ExtensionContext): void {
       await config.reload();
     }),
     run('mailwright.showFacts', (arg) => showFacts(config, facts, arg)),
-    run('mailwright.addServer', () => addServer(config, connections, facts)),
+    run('mailwright.addServer', async () =>
+      (await load('actions')).addServer(config, await remote.get(), facts),
+    ),
     run('mailwright.provision', (arg) => provision(config, dashboard, arg)),
     // A dashboard left open comes back after a reload with its last state.
     registerDashboardSerializer(dashboard),
@@ -75,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (uri) await vscode.window.showTextDocument(uri);
     }),
   );
-  context.subscriptions.push(...registerMailFeatures({ config, connections, facts, log, treeView, run }));
+  context.subscriptions.push(...registerMailFeatures({ config, remote, facts, log, treeView, run }));
 }
 
 export function deactivate(): void {

@@ -1,8 +1,9 @@
 // Facts per host, gathered on demand (one SSH round trip each) and cached until refreshed.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../core/config';
-import { gatherFacts, type Facts } from '../core/facts';
-import type { Connections } from './connections';
+import type { Facts } from '../core/facts';
+import { load } from './lazy';
+import type { RemoteAccess } from './remote-access';
 
 export type FactsState =
   { kind: 'loading' } | { kind: 'ok'; facts: Facts } | { kind: 'error'; message: string };
@@ -15,7 +16,7 @@ export class FactsService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor(
-    private readonly connections: Connections,
+    private readonly remote: RemoteAccess,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -35,7 +36,9 @@ export class FactsService implements vscode.Disposable {
     token?.onCancellationRequested(() => abort.abort());
     // Keep showing the facts we have while fresh ones are on their way.
     if (this.states.get(host.name)?.kind !== 'ok') this.set(host.name, { kind: 'loading' });
-    const work = gatherFacts(this.connections.for(host), { signal: abort.signal })
+    // ssh2 and the fact script load with the first host's facts, not at activation.
+    const work = Promise.all([load('remote'), this.remote.get()])
+      .then(([{ gatherFacts }, connections]) => gatherFacts(connections.for(host), { signal: abort.signal }))
       .then((facts) => {
         this.set(host.name, { kind: 'ok', facts });
         this.log.info(`Facts of ${host.name}: ${facts.os.prettyName}, gathered in ${facts.durationMs} ms`);

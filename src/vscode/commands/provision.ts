@@ -1,13 +1,19 @@
 // "Mail: Provision Server": opens the provisioning dashboard for the host, which gathers
-// facts, shows the plan and applies it (src/vscode/dashboard).
-import { DashboardPanel, type DashboardDeps } from '../dashboard';
+// facts, shows the plan and applies it (src/vscode/dashboard, loaded on first use).
+import type { DashboardDeps } from '../dashboard';
+import { load } from '../lazy';
 import type { WorkspaceConfig } from '../workspace-config';
 import { pickHost } from './pick-host';
 
-export async function provision(config: WorkspaceConfig, deps: DashboardDeps, arg: unknown): Promise<void> {
-  deps.log.info('Provision Server: choosing the host');
+export async function provision(
+  config: WorkspaceConfig,
+  deps: () => Promise<DashboardDeps>,
+  arg: unknown,
+): Promise<void> {
+  // The host is picked here, in the main bundle: tree rows are its classes.
   const host = await pickHost(config, arg, 'to provision');
   if (!host) return;
-  deps.log.info(`Provision Server: opening the dashboard for ${host.name}`);
-  DashboardPanel.show(deps, host);
+  const [{ DashboardPanel }, resolved] = await Promise.all([load('dashboard'), deps()]);
+  resolved.log.info(`Provision Server: opening the dashboard for ${host.name}`);
+  DashboardPanel.show(resolved, host);
 }

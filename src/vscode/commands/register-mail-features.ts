@@ -1,30 +1,25 @@
 // The tree's actions, the mailwright:// file system, the log tail and the status bar,
-// registered at activation. The heavy parts (git snapshots, SSH writes) run on first use only.
+// registered at activation. Their code loads on first use (src/vscode/lazy.ts): activation
+// registers commands and stand-in providers only.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
-import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
-import { MailFileSystem } from '../fs/provider';
-import { SCHEME } from '../fs/remote-paths';
-import { LOG_SCHEME, LogDocuments } from '../logs/log-documents';
-import { showRecentMessages } from '../logs/recent-messages';
-import { MailNode } from '../tree/base';
+import { load } from '../lazy';
+import { LazyContentProvider, LazyFileSystem } from '../lazy-providers';
+import type { RemoteAccess } from '../remote-access';
+import type { MailNode } from '../tree/base';
 import { HealthStatus } from '../tree/health-status';
 import type { WorkspaceConfig } from '../workspace-config';
 import { pickHost } from './pick-host';
-import {
-  addAliasAction,
-  addUserAction,
-  commitConfAction,
-  openConfigFileAction,
-  removeHostAction,
-  removeUserAction,
-  resetPasswordAction,
-} from './tree-actions';
+
+// Kept in step with fs/remote-paths.ts SCHEME and logs/log-documents.ts LOG_SCHEME, which
+// live in the lazily loaded bundles (importing them here would load their dependencies).
+export const CONF_SCHEME = 'mailwright';
+export const LOG_DOCUMENT_SCHEME = 'mailwright-log';
 
 export interface MailFeatureDeps {
   config: WorkspaceConfig;
-  connections: Connections;
+  remote: RemoteAccess;
   facts: FactsService;
   log: vscode.LogOutputChannel;
   treeView: vscode.TreeView<MailNode>;
@@ -32,41 +27,57 @@ export interface MailFeatureDeps {
 }
 
 export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[] {
-  const { config, connections, facts, log, run, treeView } = deps;
-  const files = new MailFileSystem(config, connections, facts, log);
-  const logs = new LogDocuments(connections, log);
+  const { config, remote, facts, log, run, treeView } = deps;
+  const files = new LazyFileSystem(async () => {
+    const [{ MailFileSystem }, connections] = await Promise.all([load('files'), remote.get()]);
+    return new MailFileSystem(config, connections, facts, log);
+  });
+  const logs = new LazyContentProvider(
+    async () => {
+      const [{ LogDocuments }, connections] = await Promise.all([load('logs'), remote.get()]);
+      return new LogDocuments(connections, log);
+    },
+    () => vscode.l10n.t('(not tailing: run "Mail: Tail Logs" again)') + '\n',
+  );
   const health = new HealthStatus(config, facts);
   const host = async (arg: unknown, purpose: string): Promise<HostConfig | undefined> =>
     pickHost(config, arg, purpose);
+  const actions = () => load('actions');
 
   return [
     files,
     logs,
     health,
-    vscode.workspace.registerFileSystemProvider(SCHEME, files, { isCaseSensitive: true }),
-    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
+    vscode.workspace.registerFileSystemProvider(CONF_SCHEME, files, { isCaseSensitive: true }),
+    vscode.workspace.registerTextDocumentContentProvider(LOG_DOCUMENT_SCHEME, logs),
     treeView.onDidChangeSelection((e) => health.select(e.selection[0]?.host)),
-    run('mailwright.addUser', (arg) => addUserAction(config, connections, arg)),
-    run('mailwright.removeUser', (arg) => removeUserAction(config, connections, arg)),
-    run('mailwright.resetPassword', (arg) => resetPasswordAction(connections, arg)),
-    run('mailwright.addAlias', (arg) => addAliasAction(config, arg)),
-    run('mailwright.addCatchAll', (arg) => addAliasAction(config, arg, true)),
-    run('mailwright.openConfigFile', (arg) => openConfigFileAction(arg)),
+    run('mailwright.addUser', async (arg) =>
+      (await actions()).addUserAction(config, await remote.get(), arg),
+    ),
+    run('mailwright.removeUser', async (arg) =>
+      (await actions()).removeUserAction(config, await remote.get(), arg),
+    ),
+    run('mailwright.resetPassword', async (arg) =>
+      (await actions()).resetPasswordAction(await remote.get(), arg),
+    ),
+    run('mailwright.addAlias', async (arg) => (await actions()).addAliasAction(config, arg)),
+    run('mailwright.addCatchAll', async (arg) => (await actions()).addAliasAction(config, arg, true)),
+    run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(arg)),
     run('mailwright.tailLogs', async (arg) => {
       const h = await host(arg, vscode.l10n.t('to tail the logs of'));
-      if (h) await logs.open(h);
+      if (h) await (await logs.get()).open(h);
     }),
     run('mailwright.showRecentMessages', async (arg) => {
       const h = await host(arg, vscode.l10n.t('to list the messages of'));
-      if (h) await showRecentMessages(connections, h);
+      if (h) await (await load('logs')).showRecentMessages(await remote.get(), h);
     }),
     run('mailwright.commitConf', async (arg) => {
       const h = await host(arg, vscode.l10n.t('to commit the configuration of'));
-      if (h) await commitConfAction(connections, h);
+      if (h) await (await actions()).commitConfAction(await remote.get(), h);
     }),
     run('mailwright.removeHost', async (arg) => {
       const h = await host(arg, vscode.l10n.t('to remove'));
-      if (h) await removeHostAction(config, h);
+      if (h) await (await actions()).removeHostAction(config, h);
     }),
   ];
 }

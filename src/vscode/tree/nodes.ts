@@ -1,7 +1,9 @@
 // One class per kind of row in the "Mail Servers" tree. contextValue drives the menus in package.json.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
-import { listeningPorts, type Facts } from '../../core/facts';
+import type { Facts } from '../../core/facts';
+// parse.ts, not the index: the index also brings the SSH fact gathering into activation.
+import { listeningPorts } from '../../core/facts/parse';
 import type { FactsState } from '../facts-service';
 import { FactNode, MailNode, MessageNode } from './base';
 export { FactNode, MailNode, MessageNode };

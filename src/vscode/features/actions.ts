@@ -1,0 +1,11 @@
+// Bundle "actions": Add Server and the tree's actions (users, aliases, commits, hosts).
+export { addServer } from '../commands/add-server';
+export {
+  addAliasAction,
+  addUserAction,
+  commitConfAction,
+  openConfigFileAction,
+  removeHostAction,
+  removeUserAction,
+  resetPasswordAction,
+} from '../commands/tree-actions';

@@ -1,0 +1,2 @@
+// Bundle "dashboard": the provisioning dashboard (plan, apply, live output) and its engine.
+export { DashboardPanel, type DashboardDeps } from '../dashboard/panel';

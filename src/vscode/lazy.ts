@@ -1,0 +1,48 @@
+// Loads a feature bundle on first use, so activation stays small: scripts/build.mjs makes one
+// CommonJS file per src/vscode/features/<name>.ts (dist/features/<name>.js); only dist/extension.js is
+// loaded when VS Code activates us. Everything behind `load` is typed from its source module.
+import { join } from 'node:path';
+
+/** The features bundled apart from the extension, by bundle name. */
+export interface Features {
+  /** ssh2, the connection pool and fact gathering: the only owner of SSH state. */
+  remote: typeof import('./features/remote');
+  /** The provisioning dashboard (plan and apply). */
+  dashboard: typeof import('./features/dashboard');
+  /** ACME renewal planning (acme-client, DNS providers). */
+  acme: typeof import('./features/acme');
+  /** Add Server and the tree's actions on users, aliases, files and hosts. */
+  actions: typeof import('./features/actions');
+  /** The mailwright:// file system: open, validate, upload and commit server files. */
+  files: typeof import('./features/files');
+  /** The log tail documents and the recent messages list. */
+  logs: typeof import('./features/logs');
+}
+
+export type FeatureName = keyof Features;
+
+/** Names of every feature bundle (the build and the lazy-loading test use this list). */
+export const FEATURE_NAMES: readonly FeatureName[] = [
+  'remote',
+  'dashboard',
+  'acme',
+  'actions',
+  'files',
+  'logs',
+];
+
+/** Path of a feature's bundle next to this file; from the sources (tsx), its module. */
+export function featurePath(name: FeatureName): string {
+  return join(__dirname, 'features', __filename.endsWith('.ts') ? name : `${name}.js`);
+}
+
+/**
+ * The feature's module, loaded on the first call (Node caches it: later calls cost nothing).
+ * Async so that a missing or broken bundle rejects like any other failing command.
+ */
+export function load<K extends FeatureName>(name: K): Promise<Features[K]> {
+  return new Promise((resolve) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- runtime loading is the point
+    resolve(require(featurePath(name)) as Features[K]);
+  });
+}
