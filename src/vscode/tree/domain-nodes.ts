@@ -1,7 +1,10 @@
 // A domain's rows: its users, its aliases (with the catch-all) and its DNS records.
 import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
-import { MailNode } from './base';
+import { DnsService } from '../dns/service';
+import type { DnsRowView } from '../dns/messages';
+import { iconFor, needsFix, rowLabel, STATUS_LABEL, summarize, tooltipLines } from '../dns/rows';
+import { MailNode, MessageNode } from './base';
 
 /** Rows under a domain carry both, so commands know where they act. */
 export interface DomainRow {
@@ -110,7 +113,10 @@ export class AliasNode extends MailNode implements DomainRow {
   }
 }
 
-/** Placeholder rows until the DNS checks land: the records the domain needs, unchecked. */
+/**
+ * The records the domain needs: unchecked (expected values) until "Check DNS" runs, then the
+ * findings of the last check with a status icon each. State lives in the DnsService.
+ */
 export class DnsRecordsNode extends MailNode implements DomainRow {
   constructor(
     override readonly host: HostConfig,
@@ -118,37 +124,79 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
   ) {
     super('DNS Records', vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `dns:${host.name}:${domain.name}`;
-    this.iconPath = new vscode.ThemeIcon('symbol-namespace');
-    this.contextValue = 'dnsRecords';
-    this.description = 'check DNS';
-    this.tooltip =
-      'Not checked yet: live DNS checks (MX, SPF, DKIM, DMARC, A/AAAA, reverse DNS) come with the DNS work in progress. The rows list what the domain needs.';
+    const dns = DnsService.active;
+    const entry = dns?.entry(host.name, domain.name);
+    const rows = dns?.rows(host.name, domain.name) ?? [];
+    this.contextValue = entry?.report ? 'dnsRecords.checked' : 'dnsRecords';
+    if (entry?.checking) {
+      this.iconPath = new vscode.ThemeIcon('loading~spin');
+      this.description = vscode.l10n.t('checking…');
+    } else if (entry?.report) {
+      const worst = rows.find((r) => needsFix(r) === 'error') ?? rows.find((r) => needsFix(r) === 'warning');
+      const icon = iconFor(worst ?? { status: 'ok', severity: 'info' });
+      this.iconPath = new vscode.ThemeIcon(
+        icon.icon,
+        icon.color ? new vscode.ThemeColor(icon.color) : undefined,
+      );
+      this.description = summarize(rows);
+    } else {
+      this.iconPath = new vscode.ThemeIcon('symbol-namespace');
+      this.description = vscode.l10n.t('not checked');
+    }
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**DNS records of ${domain.name}**\n\n`);
+    if (entry?.report)
+      tip.appendText(
+        `${summarize(rows)} — checked ${entry.report.checkedAt} in ${entry.report.durationMs} ms.`,
+      );
+    else
+      tip.appendText(vscode.l10n.t('Not checked yet: run "Check DNS" to compare them with what DNS says.'));
+    if (entry?.checkError) tip.appendMarkdown('\n\n$(error) ').appendText(entry.checkError);
+    this.tooltip = tip;
   }
+
   override children(): MailNode[] {
-    const d = this.domain.name;
-    const rows: [string, string][] = [
-      ['MX', `${d} → ${this.host.mailHost}`],
-      ['A / AAAA', this.host.mailHost],
-      ['SPF (TXT)', d],
-      ['DKIM (TXT)', `<selector>._domainkey.${d}`],
-      ['DMARC (TXT)', `_dmarc.${d}`],
-      ['Reverse DNS (PTR)', `server address → ${this.host.mailHost}`],
+    const dns = DnsService.active;
+    if (!dns) return [];
+    const entry = dns.entry(this.host.name, this.domain.name);
+    const rows = dns.rows(this.host.name, this.domain.name);
+    if (rows.length > 0) return rows.map((r) => new DnsRecordNode(this.host, this.domain, r));
+    if (entry?.expectedError) return [new MessageNode(entry.expectedError, 'error')];
+    dns.ensureExpected(this.host, this.domain);
+    return [
+      new MessageNode(vscode.l10n.t('Reading the records {0} needs…', this.domain.name), 'loading~spin'),
     ];
-    return rows.map(([kind, name]) => new DnsRecordNode(this.host, this.domain, kind, name));
   }
 }
 
+/** One expected record or finding; the tooltip says what was found, what is expected and how to fix it. */
 export class DnsRecordNode extends MailNode implements DomainRow {
   constructor(
     override readonly host: HostConfig,
     readonly domain: DomainConfig,
-    kind: string,
-    name: string,
+    readonly row: DnsRowView,
   ) {
-    super(kind, vscode.TreeItemCollapsibleState.None);
-    this.description = `${name} · check DNS`;
-    this.iconPath = new vscode.ThemeIcon('circle-large-outline');
-    this.contextValue = 'dnsRecord';
-    this.tooltip = `${kind} for ${name}: not checked yet. Checking DNS records arrives with the DNS issue; until then publish the records the provisioning summary lists.`;
+    super(rowLabel(row), vscode.TreeItemCollapsibleState.None);
+    this.id = `dnsrec:${host.name}:${domain.name}:${row.id}`;
+    const icon = iconFor(row);
+    this.iconPath = new vscode.ThemeIcon(
+      icon.icon,
+      icon.color ? new vscode.ThemeColor(icon.color) : undefined,
+    );
+    this.contextValue = row.status === 'unchecked' ? 'dnsRecord.unchecked' : 'dnsRecord';
+    this.description =
+      row.status === 'unchecked'
+        ? `${row.name} · ${vscode.l10n.t('not checked')}`
+        : `${row.name} · ${STATUS_LABEL[row.status]}`;
+    const [head, ...rest] = tooltipLines(row);
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`$(${icon.icon}) `).appendText(head ?? '');
+    for (const line of rest) tip.appendMarkdown('\n\n').appendText(line);
+    this.tooltip = tip;
+    this.command = {
+      command: 'mailwright.showDnsRecords',
+      title: vscode.l10n.t('Show DNS Records'),
+      arguments: [this],
+    };
   }
 }

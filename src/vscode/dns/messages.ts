@@ -1,0 +1,187 @@
+// The one protocol between the DNS Records panel (extension host) and its webview. Both sides
+// import this file and both validate what they receive: a webview is another process, and a
+// restored panel hands back whatever state an older version saved. No vscode or node imports.
+
+/** A finding's status, or "unchecked" for an expected record before the first check. */
+export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'unchecked';
+export type RowSeverity = 'error' | 'warning' | 'info';
+
+/** One row of the expected-vs-found table. */
+export interface DnsRowView {
+  id: string;
+  /** What the record is for: "spf", "dkim", "reachability", … */
+  kind: string;
+  type?: string;
+  name: string;
+  status: RowStatus;
+  severity: RowSeverity;
+  expected?: string;
+  found: string[];
+  fix?: string;
+  /** Explanations: DMARC tags, SPF linter messages, which server said what. */
+  notes: string[];
+  /** Where it is set: the domain's zone, or the VPS provider's reverse-DNS page. */
+  publishedAt?: 'zone' | 'reverse';
+}
+
+/** One exact change Publish would make at the DNS provider. */
+export interface PublishChangeView {
+  /** "create", "update", "delete" (of a value Mailwright manages), "keep". */
+  op: string;
+  type: string;
+  name: string;
+  /** Values before and after (TXT joined). */
+  from: string[];
+  to: string[];
+}
+
+export type DnsPhase =
+  | 'loading' // reading the expected records
+  | 'unchecked' // expected records shown, no check yet
+  | 'checking'
+  | 'checked'
+  | 'error' // the check itself failed
+  | 'planning' // computing the publish dry run
+  | 'planned' // dry run shown, waiting for confirmation
+  | 'publishing'
+  | 'published';
+
+export interface DnsPanelState {
+  version: 1;
+  hostName: string;
+  domain: string;
+  mailHost: string;
+  /** The domain's `dns:` provider name; absent: no provider, the table is the manual instructions. */
+  provider?: string;
+  phase: DnsPhase;
+  /** "7 ok, 2 to fix". */
+  summary: string;
+  checkedAt?: string;
+  durationMs?: number;
+  rows: DnsRowView[];
+  error?: string;
+  /** The dry run of Publish, while planned (and what was applied, once published). */
+  publish?: { changes: PublishChangeView[]; notes: string[] };
+  /** A one-line result: "Published 3 changes", "Zone file snippet opened". */
+  message?: string;
+}
+
+/** Webview → extension. Commands carry a requestId; the extension answers with a reply. */
+export type DnsWebviewMessage =
+  | { type: 'ready' }
+  | { type: 'check'; requestId: number }
+  | { type: 'copy'; requestId: number; text: string; what: string }
+  | { type: 'exportZone'; requestId: number }
+  | { type: 'planPublish'; requestId: number }
+  | { type: 'applyPublish'; requestId: number }
+  | { type: 'cancelPublish'; requestId: number };
+
+export type DnsHostMessage =
+  { type: 'state'; state: DnsPanelState } | { type: 'reply'; requestId: number; ok: boolean; error?: string };
+
+export const DNS_VIEW_TYPE = 'mailwright.dnsRecords';
+
+/** How a domain without `dns:` gets one: Publish shows it, and the table is the manual instructions. */
+export function noProviderHelp(domain: string): string {
+  return (
+    `${domain} has no dns: provider in mailwright.yaml, so Mailwright cannot publish for you: ` +
+    'publish the records of this table at your DNS host by hand (copy buttons, or Export zone file). ' +
+    'To let Mailwright publish, add under the domain: dns: { provider: cloudflare } (or alidns, rfc2136 ' +
+    'with server and keyName, or manual); the credential is asked for once and kept in VS Code secret storage.'
+  );
+}
+
+// ---------------------------------------------------------------- validation
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isOptStr = (v: unknown) => v === undefined || isStr(v);
+const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+
+const PHASES: readonly DnsPhase[] = [
+  'loading',
+  'unchecked',
+  'checking',
+  'checked',
+  'error',
+  'planning',
+  'planned',
+  'publishing',
+  'published',
+];
+const STATUSES: readonly RowStatus[] = ['ok', 'missing', 'wrong', 'extra', 'not-checkable', 'unchecked'];
+const SEVERITIES: readonly RowSeverity[] = ['error', 'warning', 'info'];
+/** Copy requests carry one DNS name or value; anything longer is not what the table shows. */
+export const MAX_COPY_LENGTH = 8192;
+
+export function isDnsWebviewMessage(v: unknown): v is DnsWebviewMessage {
+  if (!isObj(v)) return false;
+  switch (v.type) {
+    case 'ready':
+      return true;
+    case 'check':
+    case 'exportZone':
+    case 'planPublish':
+    case 'applyPublish':
+    case 'cancelPublish':
+      return isInt(v.requestId);
+    case 'copy':
+      return isInt(v.requestId) && isStr(v.text) && v.text.length <= MAX_COPY_LENGTH && isStr(v.what);
+    default:
+      return false;
+  }
+}
+
+function isRow(v: unknown): v is DnsRowView {
+  return (
+    isObj(v) &&
+    isStr(v.id) &&
+    isStr(v.kind) &&
+    isOptStr(v.type) &&
+    isStr(v.name) &&
+    STATUSES.includes(v.status as RowStatus) &&
+    SEVERITIES.includes(v.severity as RowSeverity) &&
+    isOptStr(v.expected) &&
+    isStrArray(v.found) &&
+    isOptStr(v.fix) &&
+    isStrArray(v.notes) &&
+    (v.publishedAt === undefined || v.publishedAt === 'zone' || v.publishedAt === 'reverse')
+  );
+}
+
+function isChange(v: unknown): v is PublishChangeView {
+  return isObj(v) && isStr(v.op) && isStr(v.type) && isStr(v.name) && isStrArray(v.from) && isStrArray(v.to);
+}
+
+export function isDnsPanelState(v: unknown): v is DnsPanelState {
+  return (
+    isObj(v) &&
+    v.version === 1 &&
+    isStr(v.hostName) &&
+    isStr(v.domain) &&
+    isStr(v.mailHost) &&
+    isOptStr(v.provider) &&
+    PHASES.includes(v.phase as DnsPhase) &&
+    isStr(v.summary) &&
+    isOptStr(v.checkedAt) &&
+    (v.durationMs === undefined || typeof v.durationMs === 'number') &&
+    Array.isArray(v.rows) &&
+    v.rows.every(isRow) &&
+    isOptStr(v.error) &&
+    (v.publish === undefined ||
+      (isObj(v.publish) &&
+        Array.isArray(v.publish.changes) &&
+        v.publish.changes.every(isChange) &&
+        isStrArray(v.publish.notes))) &&
+    isOptStr(v.message)
+  );
+}
+
+export function isDnsHostMessage(v: unknown): v is DnsHostMessage {
+  if (!isObj(v)) return false;
+  if (v.type === 'state') return isDnsPanelState(v.state);
+  if (v.type === 'reply') return isInt(v.requestId) && typeof v.ok === 'boolean' && isOptStr(v.error);
+  return false;
+}

@@ -1,0 +1,257 @@
+// The DNS Records panel's host side: one panel per domain. It shows the DnsService's cached
+// state (expected records, last check) and owns the publish step: dry run shown in the panel,
+// a modal confirmation, then the domain's DNS provider (credential from SecretStorage).
+import * as vscode from 'vscode';
+import type { DomainConfig, HostConfig } from '../../core/config';
+import { secretKeys } from '../../core/remote/secrets';
+import { VscodeSecretStore } from '../secrets';
+import type { WorkspaceConfig } from '../workspace-config';
+import type { DnsCore, PublishDryRun } from './core';
+import { dnsHtml, dnsWebviewOptions } from './html';
+import {
+  DNS_VIEW_TYPE,
+  isDnsPanelState,
+  isDnsWebviewMessage,
+  noProviderHelp,
+  type DnsHostMessage,
+  type DnsWebviewMessage,
+} from './messages';
+import { panelState, writesOf, type PublishStep } from './panel-state';
+import { dnsKey, type DnsService } from './service';
+
+export interface DnsPanelDeps {
+  extensionUri: vscode.Uri;
+  config: WorkspaceConfig;
+  service: DnsService;
+  core: () => Promise<DnsCore>;
+  secrets: vscode.SecretStorage;
+  log: vscode.LogOutputChannel;
+}
+
+export class DnsPanel {
+  private static readonly open = new Map<string, DnsPanel>();
+
+  static show(deps: DnsPanelDeps, host: HostConfig, domain: DomainConfig): void {
+    const key = dnsKey(host.name, domain.name);
+    const existing = DnsPanel.open.get(key);
+    if (existing) {
+      existing.host = host;
+      existing.domain = domain;
+      existing.panel.reveal();
+      existing.post();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      DNS_VIEW_TYPE,
+      vscode.l10n.t('DNS Records: {0}', domain.name),
+      vscode.ViewColumn.Active,
+      dnsWebviewOptions(deps.extensionUri),
+    );
+    new DnsPanel(deps, panel, host, domain);
+  }
+
+  /** After VS Code reloaded: attach to the domain again, or close when it left mailwright.yaml. */
+  static async restore(deps: DnsPanelDeps, panel: vscode.WebviewPanel, saved: unknown): Promise<void> {
+    const state = isDnsPanelState(saved) ? saved : undefined;
+    const host = state && (await deps.config.get())?.hosts.find((h) => h.name === state.hostName);
+    const domain = host?.domains.find((d) => d.name === state?.domain);
+    if (!host || !domain) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = dnsWebviewOptions(deps.extensionUri);
+    DnsPanel.open.get(dnsKey(host.name, domain.name))?.panel.dispose();
+    new DnsPanel(deps, panel, host, domain);
+  }
+
+  private publish?: PublishStep;
+  private dryRun?: PublishDryRun;
+  private disposed = false;
+  private readonly key: string;
+
+  private constructor(
+    private readonly deps: DnsPanelDeps,
+    private readonly panel: vscode.WebviewPanel,
+    private host: HostConfig,
+    private domain: DomainConfig,
+  ) {
+    this.key = dnsKey(host.name, domain.name);
+    DnsPanel.open.set(this.key, this);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
+    panel.webview.html = dnsHtml(panel.webview, deps.extensionUri, panel.title);
+    const subscriptions = [
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      deps.service.onDidChange((key) => {
+        if (key === this.key || key === '') this.post();
+      }),
+    ];
+    panel.onDidDispose(() => {
+      this.disposed = true;
+      for (const s of subscriptions) s.dispose();
+      if (DnsPanel.open.get(this.key) === this) DnsPanel.open.delete(this.key);
+    });
+    deps.service.ensureExpected(host, domain);
+  }
+
+  private state() {
+    return panelState(
+      {
+        hostName: this.host.name,
+        domain: this.domain.name,
+        mailHost: this.host.mailHost,
+        provider: this.domain.dns?.provider,
+      },
+      this.deps.service.entry(this.host.name, this.domain.name),
+      this.publish,
+    );
+  }
+
+  private post(): void {
+    if (this.disposed) return;
+    const message: DnsHostMessage = { type: 'state', state: this.state() };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private receive(message: unknown): void {
+    if (!isDnsWebviewMessage(message)) {
+      this.deps.log.warn('DNS panel: ignored an unexpected message from the webview');
+      return;
+    }
+    if (message.type === 'ready') return this.post();
+    void this.handle(message).then(
+      () => this.reply(message.requestId, true),
+      (e: Error) => {
+        if (!(e instanceof vscode.CancellationError)) this.reply(message.requestId, false, e.message);
+      },
+    );
+  }
+
+  private reply(requestId: number, ok: boolean, error?: string): void {
+    const message: DnsHostMessage = { type: 'reply', requestId, ok, error };
+    if (!this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private async handle(m: Exclude<DnsWebviewMessage, { type: 'ready' }>): Promise<void> {
+    switch (m.type) {
+      case 'check':
+        this.setPublish(undefined);
+        await this.deps.service.check(this.host, this.domain);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', m.what), 3000);
+        return;
+      case 'exportZone':
+        return this.exportZone();
+      case 'planPublish':
+        return this.planPublish();
+      case 'applyPublish':
+        return this.applyPublish();
+      case 'cancelPublish':
+        this.dryRun = undefined;
+        this.setPublish(undefined);
+        return;
+    }
+  }
+
+  private setPublish(step: PublishStep | undefined): void {
+    this.publish = step;
+    this.post();
+  }
+
+  private async expected() {
+    return (
+      this.deps.service.entry(this.host.name, this.domain.name)?.expected ??
+      (await this.deps.service.expected(this.host, this.domain))
+    );
+  }
+
+  /** The BIND snippet in an untitled editor: for any DNS host Mailwright has no provider for. */
+  private async exportZone(): Promise<void> {
+    const core = await this.deps.core();
+    const text = core.zoneFileSnippet(this.domain.name, await this.expected());
+    const doc = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  }
+
+  private async planPublish(): Promise<void> {
+    const dns = this.domain.dns;
+    if (!dns) throw new Error(noProviderHelp(this.domain.name));
+    const secrets = new VscodeSecretStore(this.deps.secrets);
+    if (dns.provider !== 'manual' && !(await secrets.get(secretKeys.dnsSecret(this.domain.name)))) {
+      const value = await vscode.window.showInputBox({
+        prompt: vscode.l10n.t(
+          'Credential for {0} ({1}): kept in VS Code secret storage, never in mailwright.yaml',
+          this.domain.name,
+          dns.provider,
+        ),
+        placeHolder:
+          dns.provider === 'alidns'
+            ? 'AccessKeyId:AccessKeySecret'
+            : dns.provider === 'rfc2136'
+              ? vscode.l10n.t('TSIG secret (base64)')
+              : vscode.l10n.t('API token'),
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (!value) throw new Error(vscode.l10n.t('No credential given: nothing was published.'));
+      await secrets.set(secretKeys.dnsSecret(this.domain.name), value.trim());
+    }
+    this.setPublish({ phase: 'planning' });
+    try {
+      const core = await this.deps.core();
+      const dryRun = await core.planPublish(this.domain, await this.expected(), secrets);
+      this.dryRun = dryRun;
+      this.setPublish({ phase: 'planned', changes: dryRun.changes, notes: dryRun.notes });
+    } catch (e) {
+      this.setPublish(undefined);
+      throw e;
+    }
+  }
+
+  private async applyPublish(): Promise<void> {
+    const dryRun = this.dryRun;
+    if (this.publish?.phase !== 'planned' || !dryRun)
+      throw new Error(vscode.l10n.t('Show the changes first.'));
+    const writes = writesOf(dryRun.changes);
+    if (writes.length === 0) {
+      this.setPublish({ ...this.publish, phase: 'published', message: vscode.l10n.t('Nothing to change.') });
+      return;
+    }
+    const yes = vscode.l10n.t('Publish');
+    const answer = await vscode.window.showWarningMessage(
+      vscode.l10n.t(
+        'Make {0} change(s) to the DNS of {1} through {2}?',
+        writes.length,
+        this.domain.name,
+        this.domain.dns?.provider ?? '',
+      ),
+      {
+        modal: true,
+        detail: writes
+          .map((c) => `${c.op} ${c.type} ${c.name}: ${c.to.join(' | ') || '(removed)'}`)
+          .join('\n'),
+      },
+      yes,
+    );
+    if (answer !== yes) return;
+    this.setPublish({ ...this.publish, phase: 'publishing' });
+    try {
+      const { applied } = await dryRun.apply();
+      this.dryRun = undefined;
+      this.deps.log.info(`DNS of ${this.domain.name}: published ${applied} change(s)`);
+      this.setPublish({
+        phase: 'published',
+        changes: dryRun.changes,
+        notes: dryRun.notes,
+        message: vscode.l10n.t(
+          'Published {0} change(s). Resolvers may show the old values until their TTL runs out.',
+          applied,
+        ),
+      });
+    } catch (e) {
+      this.setPublish({ ...this.publish, phase: 'planned', error: (e as Error).message });
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// From the DNS core's vocabulary (expected records, findings) to what the tree and the panel
+// show: rows, a one-line summary, an icon per status. Pure, no vscode import: unit-tested.
+import type { DnsReport, ExpectedRecord, Finding } from '../../core/dns/model';
+import type { DnsRowView, RowStatus } from './messages';
+
+/** Expected records before any check: every row "unchecked". */
+export function uncheckedRows(expected: readonly ExpectedRecord[]): DnsRowView[] {
+  return expected.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    type: r.type,
+    name: r.name,
+    status: 'unchecked',
+    severity: r.required ? 'error' : 'warning',
+    expected: r.value,
+    found: [],
+    notes: [r.purpose],
+    publishedAt: r.publishedAt,
+  }));
+}
+
+/** The report's findings, with each expected record's purpose and where it is set added. */
+export function reportRows(report: DnsReport, expected: readonly ExpectedRecord[] = []): DnsRowView[] {
+  const byId = new Map(expected.map((r) => [r.id, r]));
+  return report.findings.map((f: Finding) => {
+    const e = byId.get(f.id);
+    return {
+      id: f.id,
+      kind: f.kind,
+      type: f.type,
+      name: f.name,
+      status: f.status,
+      severity: f.severity,
+      expected: f.expected,
+      found: [...f.found],
+      fix: f.fix,
+      notes: e && !f.notes.includes(e.purpose) ? [e.purpose, ...f.notes] : [...f.notes],
+      publishedAt: e?.publishedAt,
+    };
+  });
+}
+
+/** Is this row something the user must (error) or may (warning) act on? */
+export function needsFix(row: Pick<DnsRowView, 'status' | 'severity'>): 'error' | 'warning' | undefined {
+  if (row.status === 'ok' || row.status === 'unchecked' || row.status === 'not-checkable') return undefined;
+  return row.severity === 'error' ? 'error' : 'warning';
+}
+
+/** "7 ok, 2 to fix, 1 warning, 3 not checkable"; before a check: "6 records, not checked". */
+export function summarize(rows: readonly Pick<DnsRowView, 'status' | 'severity'>[]): string {
+  if (rows.length === 0) return 'no records';
+  if (rows.every((r) => r.status === 'unchecked'))
+    return `${rows.length} record${rows.length === 1 ? '' : 's'}, not checked`;
+  const ok = rows.filter((r) => r.status === 'ok').length;
+  const errors = rows.filter((r) => needsFix(r) === 'error').length;
+  const warnings = rows.filter((r) => needsFix(r) === 'warning').length;
+  const unknown = rows.filter((r) => r.status === 'not-checkable').length;
+  const parts = [`${ok} ok`];
+  if (errors) parts.push(`${errors} to fix`);
+  if (warnings) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
+  if (unknown) parts.push(`${unknown} not checkable`);
+  return parts.join(', ');
+}
+
+export interface RowIcon {
+  /** A codicon id. */
+  icon: string;
+  /** A theme color id, when the icon is coloured. */
+  color?: string;
+}
+
+/** ok → pass, a required record missing/wrong → error, recommended or extra → warning, unknown → question. */
+export function iconFor(row: Pick<DnsRowView, 'status' | 'severity'>): RowIcon {
+  if (row.status === 'unchecked') return { icon: 'circle-large-outline' };
+  if (row.status === 'ok') return { icon: 'pass', color: 'testing.iconPassed' };
+  if (row.status === 'not-checkable') return { icon: 'question', color: 'charts.blue' };
+  return needsFix(row) === 'error'
+    ? { icon: 'error', color: 'testing.iconFailed' }
+    : { icon: 'warning', color: 'charts.yellow' };
+}
+
+export const STATUS_LABEL: Record<RowStatus, string> = {
+  ok: 'ok',
+  missing: 'missing',
+  wrong: 'wrong',
+  extra: 'extra',
+  'not-checkable': 'not checkable',
+  unchecked: 'not checked',
+};
+
+/** The label of a row in the tree: "MX", "SPF (TXT)", "DKIM mw2025 (TXT)", "PTR 198.51.100.2". */
+export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>): string {
+  const kind = row.kind;
+  const type = row.type ?? '';
+  const suffix = row.id.includes(':') ? row.id.slice(row.id.indexOf(':') + 1) : '';
+  switch (kind) {
+    case 'a':
+    case 'aaaa':
+      return suffix ? `${type} ${suffix}` : type;
+    case 'mx':
+      return 'MX';
+    case 'spf':
+      return 'SPF (TXT)';
+    case 'spf-include':
+      return 'SPF include (TXT)';
+    case 'dkim':
+      return suffix ? `DKIM ${suffix} (TXT)` : 'DKIM (TXT)';
+    case 'dmarc':
+      return 'DMARC (TXT)';
+    case 'ptr':
+      return suffix ? `Reverse DNS ${suffix}` : 'Reverse DNS (PTR)';
+    case 'mta-sts':
+      return 'MTA-STS (TXT)';
+    case 'tls-rpt':
+      return 'TLS-RPT (TXT)';
+    case 'caa':
+      return 'CAA';
+    case 'reachability':
+      return `Reachability ${suffix || row.name}`.trim();
+    case 'dnsbl':
+      return `Blocklist ${suffix || row.name}`.trim();
+    default:
+      return type ? `${type} ${row.name}` : row.name;
+  }
+}
+
+/** Plain-text tooltip lines: found, expected, fix, explanations. */
+export function tooltipLines(row: DnsRowView): string[] {
+  const lines = [`${rowLabel(row)} — ${row.name}: ${STATUS_LABEL[row.status]}`];
+  if (row.status !== 'unchecked')
+    lines.push(`Found: ${row.found.length ? row.found.join(' | ') : 'nothing'}`);
+  if (row.expected !== undefined) lines.push(`Expected: ${row.expected}`);
+  if (row.fix) lines.push(`Fix: ${row.fix}`);
+  if (row.publishedAt === 'reverse')
+    lines.push("Set at the VPS provider's reverse-DNS page, not in the domain's zone.");
+  lines.push(...row.notes);
+  return lines;
+}

@@ -1,0 +1,157 @@
+// DNS state per domain for the tree and the panel: the expected records (read once) and the
+// last check's report (cached until the next check). The DNS core loads on first use.
+import * as vscode from 'vscode';
+import type { DomainConfig, HostConfig } from '../../core/config';
+import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
+import type { RemoteConnection } from '../../core/remote';
+import type { FactsService } from '../facts-service';
+import type { DnsCore } from './core';
+import type { DnsRowView } from './messages';
+import type { DnsEntryView } from './panel-state';
+import { reportRows, summarize, uncheckedRows } from './rows';
+
+export type DnsEntry = DnsEntryView;
+
+/** mailwright.dns.resolvers / .authoritative: where the check asks (empty: the system's resolver, NS). */
+export function dnsServerSettings(): { resolvers?: string[]; authoritative?: string[] } {
+  const settings = vscode.workspace.getConfiguration('mailwright');
+  const list = (key: string) => settings.get<string[]>(key, []).filter((s) => s.trim() !== '');
+  const resolvers = list('dns.resolvers');
+  const authoritative = list('dns.authoritative');
+  return {
+    ...(resolvers.length > 0 && { resolvers }),
+    ...(authoritative.length > 0 && { authoritative }),
+  };
+}
+
+export function dnsKey(host: string, domain: string): string {
+  return `${host}/${domain}`;
+}
+
+export class DnsService implements vscode.Disposable {
+  /** The running extension's service: tree rows are built deep inside the host's row and read it here. */
+  static active: DnsService | undefined;
+
+  private readonly entries = new Map<string, DnsEntry>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with dnsKey(host, domain) whose state changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    /** The host's connection (the SSH bundle loads on first use). */
+    private readonly connect: (host: HostConfig) => Promise<RemoteConnection>,
+    private readonly facts: FactsService,
+    private readonly log: vscode.LogOutputChannel,
+    /** The DNS core, a bundle of its own loaded on first use. */
+    private readonly loadCore: () => Promise<DnsCore>,
+  ) {
+    DnsService.active = this;
+  }
+
+  entry(host: string, domain: string): DnsEntry | undefined {
+    return this.entries.get(dnsKey(host, domain));
+  }
+
+  /** The rows to show: the findings once checked, the expected records before. */
+  rows(host: string, domain: string): DnsRowView[] {
+    const e = this.entry(host, domain);
+    if (e?.report) return reportRows(e.report, e.expected);
+    return e?.expected ? uncheckedRows(e.expected) : [];
+  }
+
+  summary(host: string, domain: string): string {
+    return summarize(this.rows(host, domain));
+  }
+
+  /** Reads the expected records in the background, once per domain (until forgotten). */
+  ensureExpected(host: HostConfig, domain: DomainConfig): void {
+    const e = this.entry(host.name, domain.name);
+    if (e?.expected || e?.expectedLoading || e?.expectedError) return;
+    void this.expected(host, domain).catch(() => undefined);
+  }
+
+  async expected(host: HostConfig, domain: DomainConfig): Promise<ExpectedRecord[]> {
+    const key = dnsKey(host.name, domain.name);
+    this.update(key, { expectedLoading: true, expectedError: undefined });
+    try {
+      const core = await this.loadCore();
+      const facts = this.currentFacts(host);
+      const expected = await core.expectedForHost(await this.connect(host), host, domain, facts);
+      this.update(key, { expected, expectedLoading: false });
+      return expected;
+    } catch (e) {
+      const message = (e as Error).message;
+      this.log.error(`Expected DNS records of ${domain.name}: ${message}`);
+      this.update(key, { expectedLoading: false, expectedError: message });
+      throw e;
+    }
+  }
+
+  /** Checks the domain's DNS under a cancellable progress notification; the report is cached. */
+  async check(host: HostConfig, domain: DomainConfig): Promise<DnsReport | undefined> {
+    const key = dnsKey(host.name, domain.name);
+    if (this.entry(host.name, domain.name)?.checking) return undefined;
+    this.update(key, { checking: true, checkError: undefined });
+    try {
+      const report = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Checking the DNS records of {0}…', domain.name),
+          cancellable: true,
+        },
+        async (_progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          const core = await this.loadCore();
+          const facts = this.currentFacts(host) ?? (await this.facts.gather(host, token));
+          const conn = await this.connect(host);
+          const expected =
+            this.entry(host.name, domain.name)?.expected ??
+            (await core.expectedForHost(conn, host, domain, facts));
+          this.update(key, { expected });
+          const result = await core.checkDomainDns(conn, host, domain, {
+            signal: abort.signal,
+            facts,
+            ...dnsServerSettings(),
+          });
+          if (abort.signal.aborted) throw new vscode.CancellationError();
+          return result;
+        },
+      );
+      this.update(key, { report, checking: false });
+      this.log.info(
+        `DNS of ${domain.name}: ${summarize(reportRows(report))} (checked in ${report.durationMs} ms)`,
+      );
+      return report;
+    } catch (e) {
+      const cancelled = e instanceof vscode.CancellationError;
+      const message = cancelled ? vscode.l10n.t('Check cancelled.') : (e as Error).message;
+      if (!cancelled) this.log.error(`DNS check of ${domain.name}: ${message}`);
+      this.update(key, { checking: false, checkError: message });
+      if (cancelled) return undefined;
+      throw e;
+    }
+  }
+
+  /** mailwright.yaml or the server changed: expected records are read again on next use. */
+  forget(host?: string): void {
+    for (const key of [...this.entries.keys()])
+      if (!host || key.startsWith(`${host}/`)) this.entries.delete(key);
+    this.changed.fire('');
+  }
+
+  private currentFacts(host: HostConfig) {
+    const state = this.facts.state(host.name);
+    return state?.kind === 'ok' ? state.facts : undefined;
+  }
+
+  private update(key: string, patch: Partial<DnsEntry>): void {
+    this.entries.set(key, { ...this.entries.get(key), ...patch });
+    this.changed.fire(key);
+  }
+
+  dispose(): void {
+    if (DnsService.active === this) DnsService.active = undefined;
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,264 @@
+// The DNS Records tree rows and panel, their pure parts: findings to rows, the summary line,
+// the icon of each status, the panel's phases and the validation of messages from either side.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DnsReport, ExpectedRecord, Finding } from '../../src/core/dns/model';
+import {
+  isDnsHostMessage,
+  isDnsPanelState,
+  isDnsWebviewMessage,
+  MAX_COPY_LENGTH,
+  noProviderHelp,
+} from '../../src/vscode/dns/messages';
+import { panelState, writesOf } from '../../src/vscode/dns/panel-state';
+import {
+  iconFor,
+  needsFix,
+  reportRows,
+  rowLabel,
+  summarize,
+  tooltipLines,
+  uncheckedRows,
+} from '../../src/vscode/dns/rows';
+
+const expected: ExpectedRecord[] = [
+  {
+    id: 'mx',
+    kind: 'mx',
+    name: 'example.test',
+    type: 'MX',
+    value: '10 smtp.example.test',
+    required: true,
+    publishedAt: 'zone',
+    purpose: 'Tells other servers where to deliver mail for example.test.',
+  },
+  {
+    id: 'dmarc',
+    kind: 'dmarc',
+    name: '_dmarc.example.test',
+    type: 'TXT',
+    value: 'v=DMARC1; p=quarantine; fo=1',
+    required: true,
+    publishedAt: 'zone',
+    purpose: 'Tells receivers what to do with mail that fails SPF and DKIM.',
+  },
+  {
+    id: 'ptr:198.51.100.2',
+    kind: 'ptr',
+    name: '2.100.51.198.in-addr.arpa',
+    type: 'PTR',
+    value: 'smtp.example.test',
+    required: true,
+    publishedAt: 'reverse',
+    purpose: 'Reverse DNS: receivers check that the address names the mail host.',
+  },
+  {
+    id: 'mta-sts',
+    kind: 'mta-sts',
+    name: '_mta-sts.example.test',
+    type: 'TXT',
+    value: 'v=STSv1; id=1',
+    required: false,
+    publishedAt: 'zone',
+    purpose: 'Asks senders to insist on TLS.',
+  },
+];
+
+function finding(f: Partial<Finding> & Pick<Finding, 'id' | 'status' | 'severity'>): Finding {
+  return { kind: 'mx', name: 'example.test', found: [], notes: [], ...f };
+}
+
+const report: DnsReport = {
+  domain: 'example.test',
+  host: 'sandbox',
+  mailHost: 'smtp.example.test',
+  checkedAt: '2026-06-01T10:00:00.000Z',
+  durationMs: 42,
+  findings: [
+    finding({ id: 'mx', type: 'MX', status: 'ok', severity: 'info', found: ['10 smtp.example.test'] }),
+    finding({
+      id: 'dmarc',
+      kind: 'dmarc',
+      name: '_dmarc.example.test',
+      type: 'TXT',
+      status: 'wrong',
+      severity: 'error',
+      expected: 'v=DMARC1; p=quarantine; fo=1',
+      found: ['v=DMARC1; p=nonsense'],
+      fix: 'Replace the TXT record at _dmarc.example.test.',
+      notes: ['p=nonsense: not a policy (none, quarantine or reject).'],
+    }),
+    finding({
+      id: 'ptr:198.51.100.2',
+      kind: 'ptr',
+      type: 'PTR',
+      name: '2.100.51.198.in-addr.arpa',
+      status: 'not-checkable',
+      severity: 'warning',
+      notes: ['No server answered.'],
+    }),
+    finding({ id: 'mta-sts', kind: 'mta-sts', type: 'TXT', status: 'missing', severity: 'warning' }),
+    finding({
+      id: 'extra:mx:old',
+      type: 'MX',
+      status: 'extra',
+      severity: 'warning',
+      found: ['20 old.example.test'],
+    }),
+  ],
+};
+
+describe('DNS rows', () => {
+  it('shows the expected records unchecked before a check, recommended ones as warnings', () => {
+    const rows = uncheckedRows(expected);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.status, r.severity, r.expected]),
+      [
+        ['mx', 'unchecked', 'error', '10 smtp.example.test'],
+        ['dmarc', 'unchecked', 'error', 'v=DMARC1; p=quarantine; fo=1'],
+        ['ptr:198.51.100.2', 'unchecked', 'error', 'smtp.example.test'],
+        ['mta-sts', 'unchecked', 'warning', 'v=STSv1; id=1'],
+      ],
+    );
+    assert.equal(summarize(rows), '4 records, not checked');
+    assert.deepEqual(iconFor(rows[0]!), { icon: 'circle-large-outline' });
+    assert.equal(
+      tooltipLines(rows[0]!).some((l) => l.startsWith('Found:')),
+      false,
+      'nothing found yet',
+    );
+  });
+
+  it("turns findings into rows with the expected record's purpose and where it is set", () => {
+    const rows = reportRows(report, expected);
+    assert.equal(rows.length, 5);
+    const dmarc = rows.find((r) => r.id === 'dmarc')!;
+    assert.deepEqual(dmarc.notes, [
+      'Tells receivers what to do with mail that fails SPF and DKIM.',
+      'p=nonsense: not a policy (none, quarantine or reject).',
+    ]);
+    assert.equal(rows.find((r) => r.id === 'ptr:198.51.100.2')!.publishedAt, 'reverse');
+    assert.equal(rows.find((r) => r.id === 'extra:mx:old')!.publishedAt, undefined);
+  });
+
+  it('summarizes as ok / to fix / warnings / not checkable', () => {
+    assert.equal(summarize(reportRows(report)), '1 ok, 1 to fix, 2 warnings, 1 not checkable');
+    const allOk = reportRows({ ...report, findings: [report.findings[0]!] });
+    assert.equal(summarize(allOk), '1 ok');
+    assert.equal(summarize([]), 'no records');
+  });
+
+  it('gives each status its icon: pass, error, warning, question', () => {
+    const icons = Object.fromEntries(reportRows(report).map((r) => [r.id, iconFor(r).icon]));
+    assert.deepEqual(icons, {
+      mx: 'pass',
+      dmarc: 'error',
+      'ptr:198.51.100.2': 'question',
+      'mta-sts': 'warning',
+      'extra:mx:old': 'warning',
+    });
+    assert.equal(needsFix({ status: 'missing', severity: 'error' }), 'error');
+    assert.equal(needsFix({ status: 'not-checkable', severity: 'error' }), undefined);
+  });
+
+  it('labels rows by kind, with the selector or address', () => {
+    assert.equal(rowLabel({ id: 'dkim:mw2026', kind: 'dkim', type: 'TXT', name: 'x' }), 'DKIM mw2026 (TXT)');
+    assert.equal(
+      rowLabel({ id: 'ptr:198.51.100.2', kind: 'ptr', type: 'PTR', name: 'x' }),
+      'Reverse DNS 198.51.100.2',
+    );
+    assert.equal(rowLabel({ id: 'a:198.51.100.2', kind: 'a', type: 'A', name: 'x' }), 'A 198.51.100.2');
+    assert.equal(rowLabel({ id: 'spf', kind: 'spf', type: 'TXT', name: 'x' }), 'SPF (TXT)');
+  });
+
+  it('puts found, expected, fix and explanations in the tooltip', () => {
+    const dmarc = reportRows(report, expected).find((r) => r.id === 'dmarc')!;
+    const lines = tooltipLines(dmarc);
+    assert.equal(lines[0], 'DMARC (TXT) — _dmarc.example.test: wrong');
+    assert.ok(lines.includes('Found: v=DMARC1; p=nonsense'));
+    assert.ok(lines.includes('Expected: v=DMARC1; p=quarantine; fo=1'));
+    assert.ok(lines.includes('Fix: Replace the TXT record at _dmarc.example.test.'));
+    assert.ok(lines.includes('p=nonsense: not a policy (none, quarantine or reject).'));
+    const ptr = reportRows(report, expected).find((r) => r.id === 'ptr:198.51.100.2')!;
+    assert.ok(tooltipLines(ptr).some((l) => /reverse-DNS page/.test(l)));
+  });
+});
+
+describe('DNS panel state', () => {
+  const id = { hostName: 'sandbox', domain: 'example.test', mailHost: 'smtp.example.test' };
+
+  it('moves from loading to unchecked to checking to checked', () => {
+    assert.equal(panelState(id, undefined).phase, 'loading');
+    assert.equal(panelState(id, { expected }).phase, 'unchecked');
+    assert.equal(panelState(id, { expected, checking: true }).phase, 'checking');
+    const checked = panelState(id, { expected, report });
+    assert.equal(checked.phase, 'checked');
+    assert.equal(checked.summary, '1 ok, 1 to fix, 2 warnings, 1 not checkable');
+    assert.equal(checked.durationMs, 42);
+    assert.ok(isDnsPanelState(checked), 'the state the host sends passes the webview’s validation');
+  });
+
+  it('shows a failed check as an error, and the publish step over the check', () => {
+    const failed = panelState(id, { expected, checkError: 'no route to the resolver' });
+    assert.equal(failed.phase, 'error');
+    assert.equal(failed.error, 'no route to the resolver');
+    assert.equal(failed.rows.length, 4, 'the expected records stay as instructions');
+    const change = {
+      op: 'create',
+      type: 'TXT',
+      name: '_dmarc.example.test',
+      from: [],
+      to: ['v=DMARC1; p=none'],
+    };
+    const keep = { op: 'keep', type: 'MX', name: 'example.test', from: ['10 smtp.example.test'], to: [] };
+    const planned = panelState(
+      { ...id, provider: 'rfc2136' },
+      { expected, report },
+      {
+        phase: 'planned',
+        changes: [change, keep],
+        notes: ['PTR records are set at the VPS provider.'],
+      },
+    );
+    assert.equal(planned.phase, 'planned');
+    assert.deepEqual(planned.publish?.changes, [change, keep]);
+    assert.deepEqual(writesOf(planned.publish!.changes), [change]);
+    assert.ok(isDnsPanelState(planned));
+  });
+
+  it('explains how to add a provider when there is none', () => {
+    assert.match(noProviderHelp('example.test'), /example\.test has no dns: provider/);
+    assert.match(noProviderHelp('example.test'), /dns: \{ provider: cloudflare \}/);
+  });
+});
+
+describe('DNS panel messages', () => {
+  it('accepts the commands the webview sends and nothing else', () => {
+    for (const type of ['check', 'exportZone', 'planPublish', 'applyPublish', 'cancelPublish'])
+      assert.ok(isDnsWebviewMessage({ type, requestId: 1 }), type);
+    assert.ok(isDnsWebviewMessage({ type: 'ready' }));
+    assert.ok(isDnsWebviewMessage({ type: 'copy', requestId: 2, text: 'v=spf1 mx ~all', what: 'value' }));
+    assert.equal(isDnsWebviewMessage({ type: 'check' }), false, 'no requestId');
+    assert.equal(isDnsWebviewMessage({ type: 'copy', requestId: 2, text: 7, what: 'value' }), false);
+    assert.equal(
+      isDnsWebviewMessage({ type: 'copy', requestId: 2, text: 'x'.repeat(MAX_COPY_LENGTH + 1), what: 'v' }),
+      false,
+      'a copy larger than any record is refused',
+    );
+    assert.equal(isDnsWebviewMessage({ type: 'publishEverything', requestId: 3 }), false);
+    assert.equal(isDnsWebviewMessage(null), false);
+  });
+
+  it('rejects a state with an unknown status or phase', () => {
+    const good = panelState(
+      { hostName: 'h', domain: 'example.test', mailHost: 'smtp.example.test' },
+      { expected, report },
+    );
+    assert.ok(isDnsHostMessage({ type: 'state', state: good }));
+    assert.equal(isDnsPanelState({ ...good, phase: 'exploded' }), false);
+    assert.equal(isDnsPanelState({ ...good, rows: [{ ...good.rows[0]!, status: 'fine' }] }), false);
+    assert.equal(isDnsPanelState({ ...good, version: 2 }), false);
+    assert.ok(isDnsHostMessage({ type: 'reply', requestId: 4, ok: false, error: 'no provider' }));
+    assert.equal(isDnsHostMessage({ type: 'reply', requestId: 'x', ok: true }), false);
+  });
+});
