@@ -13,3 +13,4 @@ export {
   type MtaStsPolicy,
 } from './expected';
 export * from './dmarc';
+export * from './spf';
