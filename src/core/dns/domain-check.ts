@@ -1,0 +1,263 @@
+// The one DNS check of a mail domain, as the CLI and the extension run it: what the server
+// has (addresses, chasquid's hostname, DKIM keys) becomes the expected records, which are
+// then compared with DNS, while reachability and blocklists are probed at the same time.
+import type { DomainConfig, HostConfig } from '../config';
+import { ChasquidConf, decideChasquidPath } from '../chasquid';
+import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
+import { gatherFacts, type Facts } from '../facts';
+import type { RemoteConnection } from '../remote';
+import { checkRecords } from './check';
+import { checkDnsbl } from './dnsbl';
+import { expectedRecords } from './expected';
+import {
+  authoritativeLookup,
+  resolverLookup,
+  serversLookup,
+  systemLookup,
+  ZoneNotFoundError,
+} from './lookup';
+import type { DnsLookup, DnsReport, ExpectedRecord, Finding } from './model';
+import { checkInbound, checkOutbound25 } from './reachability';
+
+export interface DomainCheckOptions {
+  /** Recursive resolvers (`ip` or `ip:port`); default: the system's. */
+  resolvers?: string[];
+  /** The zone's authoritative servers; default: found through NS (tests point them at knot). */
+  authoritative?: string[];
+  /** Whose MX the server connects to on port 25 to prove outbound mail works; default gmail.com. */
+  outboundProbeDomain?: string;
+  /** false: skip the blocklists; an object: blocklist zones to ask instead of Spamhaus's (tests). */
+  dnsbl?: false | { ip?: string; domain?: string };
+  /** Probe ports 25 outbound and 25/465/587 inbound (default true). */
+  reachability?: boolean;
+  signal?: AbortSignal;
+  /** Facts already gathered for this host, so the check does not gather them again. */
+  facts?: Facts;
+}
+
+/** What the server itself says the domain's DNS must contain. */
+export interface HostExpectation {
+  expected: ExpectedRecord[];
+  facts: Facts;
+  dkimKeys: InstalledDkimKey[];
+  /** chasquid.conf's `hostname`, when set: PTR must name it. */
+  chasquidHostname?: string;
+}
+
+export const DEFAULT_OUTBOUND_PROBE_DOMAIN = 'gmail.com';
+
+/** The records `domain` needs, from the config and the server's facts and DKIM keys; no DNS lookups. */
+export async function expectedForHost(
+  conn: RemoteConnection,
+  host: HostConfig,
+  domain: DomainConfig,
+  facts?: Facts,
+  signal?: AbortSignal,
+): Promise<ExpectedRecord[]> {
+  return (await hostExpectation(conn, host, domain, facts, signal)).expected;
+}
+
+/** The expected records with what they were made from: one facts round trip (skipped when given), then the DKIM keys. */
+export async function hostExpectation(
+  conn: RemoteConnection,
+  host: HostConfig,
+  domain: DomainConfig,
+  facts?: Facts,
+  signal?: AbortSignal,
+): Promise<HostExpectation> {
+  const known = facts ?? (await gatherFacts(conn, { signal }));
+  const version = known.chasquid.version;
+  const path = version ? decideChasquidPath(version).path : 'unsupported';
+  // Without a chasquid that signs, there is no key to publish: the DKIM rows are simply absent.
+  const dkimKeys = path === 'unsupported' ? [] : await installedDkimKeys(conn, path, domain.name);
+  const expected = expectedRecords({
+    host,
+    domain,
+    addresses: { ipv4: known.addresses.ipv4, ipv6: known.addresses.ipv6 },
+    dkimKeys,
+  });
+  return { expected, facts: known, dkimKeys, chasquidHostname: chasquidHostnameOf(known) };
+}
+
+function chasquidHostnameOf(facts: Facts): string | undefined {
+  const text = facts.chasquidState?.conf;
+  if (!text) return undefined;
+  const value = ChasquidConf.parse(text).get('hostname');
+  return typeof value === 'string' && value !== '' ? value.toLowerCase().replace(/\.$/, '') : undefined;
+}
+
+/** Every check of one domain; the findings follow the expected records, then reachability, then DNSBL. */
+export async function checkDomainDns(
+  conn: RemoteConnection,
+  host: HostConfig,
+  domain: DomainConfig,
+  options: DomainCheckOptions = {},
+): Promise<DnsReport> {
+  const started = performance.now();
+  const { signal } = options;
+  const { expected, facts, chasquidHostname } = await hostExpectation(
+    conn,
+    host,
+    domain,
+    options.facts,
+    signal,
+  );
+  const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
+  const authoritative = options.authoritative?.length
+    ? serversLookup(domain.name, options.authoritative)
+    : await zoneServers(domain.name, recursive, signal);
+  const addresses = { ipv4: facts.addresses.ipv4, ipv6: facts.addresses.ipv6 };
+
+  const records = checkRecords({
+    domain: domain.name,
+    mailHost: host.mailHost,
+    expected,
+    authoritative,
+    recursive,
+    addresses,
+    chasquidHostname,
+    signal,
+  });
+  const reachability =
+    options.reachability === false
+      ? Promise.resolve([] as Finding[])
+      : Promise.all([
+          checkOutbound25(conn, options.outboundProbeDomain ?? DEFAULT_OUTBOUND_PROBE_DOMAIN, {
+            lookup: recursive,
+            signal,
+          }),
+          // The server's own address, as senders reach it after the A/AAAA lookup (checked above).
+          checkInbound(addresses.ipv4[0] ?? addresses.ipv6[0] ?? host.mailHost, [25, 465, 587], {
+            servername: host.mailHost,
+            signal,
+          }),
+        ]).then(([outbound, inbound]) => [outbound, ...inbound]);
+  const blocklists =
+    options.dnsbl === false
+      ? Promise.resolve([] as Finding[])
+      : checkDnsbl({
+          ipv4: addresses.ipv4,
+          ipv6: addresses.ipv6,
+          domain: domain.name,
+          lookup: recursive,
+          ...(options.dnsbl && { zones: options.dnsbl }),
+          signal,
+        });
+  const [recordFindings, reachFindings, dnsblFindings] = await Promise.all([
+    records,
+    reachability,
+    blocklists,
+  ]);
+  return {
+    domain: domain.name,
+    host: host.name,
+    mailHost: host.mailHost,
+    checkedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    findings: [...orderLike(expected, recordFindings), ...reachFindings, ...dnsblFindings],
+  };
+}
+
+/**
+ * The zone's own servers; undefined when they cannot be found (an unregistered domain, a
+ * broken delegation): the records are then checked through the recursive resolvers alone.
+ */
+async function zoneServers(
+  domain: string,
+  recursive: DnsLookup,
+  signal?: AbortSignal,
+): Promise<DnsLookup | undefined> {
+  try {
+    return (await authoritativeLookup(domain, recursive, { signal })).lookup;
+  } catch (error) {
+    if (error instanceof ZoneNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Findings of expected records in the expected order; extras (not expected) after them. */
+function orderLike(expected: readonly ExpectedRecord[], findings: readonly Finding[]): Finding[] {
+  const rank = new Map(expected.map((record, index) => [record.id, index]));
+  return findings
+    .map((finding, index) => ({ finding, index }))
+    .sort(
+      (a, b) =>
+        (rank.get(a.finding.id) ?? expected.length) - (rank.get(b.finding.id) ?? expected.length) ||
+        a.index - b.index,
+    )
+    .map(({ finding }) => finding);
+}
+
+/** True when every required record is ok: what `mailwright dns check` exits 0 on. */
+export function requiredRecordsOk(report: DnsReport): boolean {
+  return !report.findings.some((f) => f.severity === 'error');
+}
+
+const STATUS_LABEL: Record<Finding['status'], string> = {
+  ok: 'ok',
+  missing: 'MISSING',
+  wrong: 'WRONG',
+  extra: 'extra',
+  'not-checkable': 'unknown',
+};
+
+const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+/** The report as a terminal table: status, type, name, found/expected, fix; notes indented under each row. */
+export function formatDnsReport(
+  report: DnsReport,
+  options: { color?: boolean; width?: number } = {},
+): string {
+  const paint = (code: string, text: string) => (options.color ? `${code}${text}${ANSI.reset}` : text);
+  const statusColor = (f: Finding) =>
+    f.status === 'ok' ? ANSI.green : f.severity === 'error' ? ANSI.red : ANSI.yellow;
+  const rows = report.findings.map((f) => ({
+    finding: f,
+    status: STATUS_LABEL[f.status],
+    type: f.type ?? (f.kind === 'reachability' ? 'PORT' : f.kind === 'dnsbl' ? 'DNSBL' : ''),
+    name: f.name,
+  }));
+  const widthOf = (pick: (r: (typeof rows)[number]) => string, title: string) =>
+    Math.max(title.length, ...rows.map((r) => pick(r).length));
+  const statusWidth = widthOf((r) => r.status, 'STATUS');
+  const typeWidth = widthOf((r) => r.type, 'TYPE');
+  const nameWidth = Math.min(
+    48,
+    widthOf((r) => r.name, 'NAME'),
+  );
+  const indent = ' '.repeat(statusWidth + typeWidth + 4);
+  const lines = [
+    `DNS of ${report.domain} (mail host ${report.mailHost}, server ${report.host}), checked in ${report.durationMs} ms`,
+    '',
+    paint(
+      ANSI.dim,
+      `${'STATUS'.padEnd(statusWidth)}  ${'TYPE'.padEnd(typeWidth)}  ${'NAME'.padEnd(nameWidth)}  FOUND / EXPECTED`,
+    ),
+  ];
+  for (const row of rows) {
+    const f = row.finding;
+    const found = f.found.length > 0 ? f.found.map((value) => shorten(value)).join(' | ') : '(none)';
+    const comparison =
+      f.status === 'ok' || f.expected === undefined ? found : `${found}  ≠  expected ${shorten(f.expected)}`;
+    lines.push(
+      `${paint(statusColor(f), row.status.padEnd(statusWidth))}  ${row.type.padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  ${comparison}`,
+    );
+    if (f.fix) lines.push(`${indent}${paint(ANSI.yellow, 'fix:')} ${f.fix}`);
+    for (const note of f.notes) lines.push(`${indent}${paint(ANSI.dim, '-')} ${note}`);
+  }
+  const count = (pick: (f: Finding) => boolean) => report.findings.filter(pick).length;
+  const errors = count((f) => f.severity === 'error');
+  const warnings = count((f) => f.severity === 'warning');
+  lines.push(
+    '',
+    errors === 0
+      ? paint(ANSI.green, `Every required record is right${warnings ? ` (${warnings} warning(s))` : ''}.`)
+      : paint(ANSI.red, `${errors} problem(s) to fix${warnings ? `, ${warnings} warning(s)` : ''}.`),
+  );
+  return lines.join('\n');
+}
+
+/** Long values (DKIM keys) are cut in the middle: the table stays readable, the JSON has them whole. */
+function shorten(value: string, max = 90): string {
+  return value.length <= max ? value : `${value.slice(0, 60)}…${value.slice(-20)}`;
+}
