@@ -1,10 +1,22 @@
 // "Mail: Tail Logs" in a real VS Code on a provisioned sandbox: the read-only log document
-// opens and a message sent over SMTP by the test shows up in it while it streams.
+// opens and a message sent over SMTP by the test shows up in it while it streams; when the
+// SSH connection drops, the document marks the gap and streams again; closing it stops the
+// remote tail.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { createTransport } from 'nodemailer';
-import { eventually, missingPrerequisite, runCommand, sandboxInstance, withWorkbench } from './harness';
+import {
+  eventually,
+  missingPrerequisite,
+  PROJECT_DIR,
+  runCommand,
+  sandboxInstance,
+  withWorkbench,
+} from './harness';
 import { provisionSandbox, readSandbox, UI_DOMAIN, uiYaml, type SandboxJson } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
@@ -12,6 +24,29 @@ const skip = !instance
   ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
   : missingPrerequisite({ vsix: true });
 if (skip) console.warn(`\n*** SKIPPING the log tail UI test: ${skip} ***\n`);
+
+const run = promisify(execFile);
+
+/** Runs a command as root inside the sandbox VPS (no SSH: the test must not need the link it breaks). */
+async function onGuest(vps: SandboxJson, argv: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run('bash', [
+      join(PROJECT_DIR, 'scripts', 'sandbox'),
+      'exec',
+      vps.name,
+      '--',
+      ...argv,
+    ]);
+    return { code: 0, stdout };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string };
+    if (typeof err.code === 'number') return { code: err.code, stdout: err.stdout ?? '' };
+    throw e;
+  }
+}
+
+/** The remote tail's processes (journalctl or tail -F), as pgrep lists them. */
+const TAIL_PATTERN = 'journalctl -u chasquid -f|tail -n [0-9]+ -F';
 
 /** A real message over SMTP (port 25, no auth); resolves when chasquid accepted it. */
 async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
@@ -95,6 +130,33 @@ test(
         }, 30_000);
         step('its line appeared in the log document');
         await screenshot('log-document');
+
+        // The connection drops: the sshd session serving the extension dies (OpenSSH 10 names
+        // it sshd-session, older ones sshd). The tail reconnects and marks the gap.
+        const killed = await onGuest(vps, ['pkill', '-KILL', '-e', '-f', '^sshd(-session)?: [^ ]+@notty']);
+        assert.equal(killed.code, 0, 'an sshd session of the extension was running and was killed');
+        step(`connection dropped: ${killed.stdout.trim()}`);
+        const after = `tail-${randomBytes(4).toString('hex')}@elsewhere.test`;
+        await eventually(async () => {
+          // journalctl -n 0 after a reconnect: only lines logged from now on, so keep mailing.
+          if (!(await text()).includes(after))
+            await sendMail(vps, after, `postmaster@${UI_DOMAIN}`, 'after drop');
+          const t = await text();
+          const gap = t.search(/connection lost at \S+, reconnected at \S+/);
+          assert.ok(gap >= 0, `no gap marker yet:\n${t.slice(-800)}`);
+          assert.ok(t.indexOf(after) > gap, `${after} is not after the gap marker:\n${t.slice(-800)}`);
+        }, 60_000);
+        step('the gap is marked and the tail streams again');
+        await screenshot('log-document-reconnected');
+
+        // Closing the document stops the remote command.
+        assert.equal((await onGuest(vps, ['pgrep', '-f', TAIL_PATTERN])).code, 0, 'the tail runs remotely');
+        await runCommand(page, 'View: Close All Editors');
+        await eventually(async () => {
+          const left = await onGuest(vps, ['pgrep', '-a', '-f', TAIL_PATTERN]);
+          assert.equal(left.code, 1, `the remote tail still runs after closing: ${left.stdout}`);
+        }, 30_000);
+        step('closing the document stopped the remote tail');
       },
     );
   },
