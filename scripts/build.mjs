@@ -127,7 +127,12 @@ builds.push({
   target: 'chrome120',
   platform: 'browser',
   format: 'iife',
-  entryPoints: { dashboard: 'webview/dashboard/main.ts', 'dashboard-style': 'webview/dashboard/style.css' },
+  entryPoints: {
+    dashboard: 'webview/dashboard/main.ts',
+    'dashboard-style': 'webview/dashboard/style.css',
+    dns: 'webview/dns/main.ts',
+    'dns-style': 'webview/dns/style.css',
+  },
   outdir: 'dist/webview',
   entryNames: '[name]',
 });

@@ -7,6 +7,7 @@ import { provision } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
+import { registerDnsFeatures } from './dns/register';
 import { load } from './lazy';
 import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
@@ -79,6 +80,18 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   context.subscriptions.push(...registerMailFeatures({ config, remote, facts, log, treeView, run }));
+  context.subscriptions.push(
+    ...registerDnsFeatures({
+      config,
+      remote,
+      facts,
+      log,
+      refreshTree: () => tree.refresh(),
+      extensionUri: context.extensionUri,
+      secrets: context.secrets,
+      run,
+    }),
+  );
 }
 
 export function deactivate(): void {

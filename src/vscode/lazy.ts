@@ -17,6 +17,8 @@ export interface Features {
   files: typeof import('./features/files');
   /** The log tail documents and the recent messages list. */
   logs: typeof import('./features/logs');
+  /** The DNS checks, zone export, publishing and the DNS Records panel. */
+  dns: typeof import('./features/dns');
 }
 
 export type FeatureName = keyof Features;
@@ -29,6 +31,7 @@ export const FEATURE_NAMES: readonly FeatureName[] = [
   'actions',
   'files',
   'logs',
+  'dns',
 ];
 
 /** Path of a feature's bundle next to this file; from the sources (tsx), its module. */
