@@ -41,11 +41,11 @@ export function featurePath(name: FeatureName): string {
 
 /**
  * The feature's module, loaded on the first call (Node caches it: later calls cost nothing).
- * Async so that a missing or broken bundle rejects like any other failing command.
+ * Never synchronous: whoever asks (a tree row starting its facts) returns first, and a
+ * missing or broken bundle rejects like any other failing command.
  */
-export function load<K extends FeatureName>(name: K): Promise<Features[K]> {
-  return new Promise((resolve) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- runtime loading is the point
-    resolve(require(featurePath(name)) as Features[K]);
-  });
+export async function load<K extends FeatureName>(name: K): Promise<Features[K]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- runtime loading is the point
+  return require(featurePath(name)) as Features[K];
 }

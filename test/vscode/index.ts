@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
 import { registerExtensionTests } from './extension.test';
+import { registerLazyLoadingTests } from './lazy-loading.test';
 
 interface TestResult {
   title: string;
@@ -19,6 +20,7 @@ export async function run(): Promise<void> {
   // (describe, it, ...) the way mocha's own loader does, then let them register.
   mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
   registerExtensionTests();
+  registerLazyLoadingTests();
 
   const tests: TestResult[] = [];
   const failures = await new Promise<number>((resolve) => {
