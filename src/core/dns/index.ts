@@ -14,3 +14,9 @@ export {
 } from './expected';
 export * from './dmarc';
 export * from './spf';
+export * from './lookup';
+export * from './check';
+export * from './dnsbl';
+export * from './reachability';
+export * from './zone-export';
+export * from './publish';
