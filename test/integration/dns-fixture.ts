@@ -28,6 +28,37 @@ export interface TestDnsOptions {
    * PTR of each guest address naming the mail host, as a VPS provider's rDNS page would set.
    */
   reverseZones?: boolean;
+  /**
+   * Also serve a stand-in for Spamhaus (zone dnsbl.test): the IP list at DNSBL_IP_ZONE and the
+   * domain list at DNSBL_DOMAIN_ZONE, with the fixed answers in DNSBL_TEST_ENTRIES. The guest's
+   * own addresses are not listed (list them with update() to stage a listing).
+   */
+  dnsbl?: boolean;
+}
+
+export const DNSBL_ZONE = 'dnsbl.test';
+export const DNSBL_IP_ZONE = `zen.${DNSBL_ZONE}`;
+export const DNSBL_DOMAIN_ZONE = `dbl.${DNSBL_ZONE}`;
+/** What the DNSBL stand-in answers, by what is looked up (an IP on the IP list, a domain on the domain list). */
+export const DNSBL_TEST_ENTRIES = {
+  /** Listed on SBL and PBL, like Spamhaus's own test address. */
+  listedIp: { subject: '127.0.0.2', answers: ['127.0.0.2', '127.0.0.10'] },
+  /** The "query came through a public resolver" refusal code. */
+  refusedIp: { subject: '127.0.0.3', answers: ['127.255.255.254'] },
+  /** A spam domain on the domain list. */
+  listedDomain: { subject: 'dbltest.com', answers: ['127.0.1.2'] },
+} as const;
+
+export function dnsblZone(): string {
+  const { listedIp, refusedIp, listedDomain } = DNSBL_TEST_ENTRIES;
+  const ipName = (ip: string) => `${ip.split('.').reverse().join('.')}.zen`;
+  return [
+    ...soa(DNSBL_ZONE).map((line) => line.replace(`@ NS ns.${DNSBL_ZONE}.`, `@ NS ns.${SENDER_ZONE}.`)),
+    ...listedIp.answers.map((a) => `${ipName(listedIp.subject)} A ${a}`),
+    ...refusedIp.answers.map((a) => `${ipName(refusedIp.subject)} A ${a}`),
+    ...listedDomain.answers.map((a) => `${listedDomain.subject}.dbl A ${a}`),
+    '',
+  ].join('\n');
 }
 
 export interface TestDns {
@@ -135,6 +166,8 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
     const reverseZones = opts.reverseZones ? [instance.ipv4, instance.ipv6].map(reverseZoneOf) : [];
     for (const zone of reverseZones)
       writeFileSync(join(zoneDir, `${zone}.zone`), reverseZone(instance, zone, opts));
+    const extraZones = [...reverseZones, ...(opts.dnsbl ? [DNSBL_ZONE] : [])];
+    if (opts.dnsbl) writeFileSync(join(zoneDir, `${DNSBL_ZONE}.zone`), dnsblZone());
     // A leftover from a killed run would hold port 53: stop is idempotent.
     await run('bash', [SCRIPT, 'stop', name]);
     const { stdout } = await run(
@@ -158,7 +191,7 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
 
     const zoneOf = (fqdn: string) => {
       const name = fqdn.replace(/\.$/, '').toLowerCase();
-      const zone = [SENDER_ZONE, RECEIVER_ZONE, ...reverseZones].find(
+      const zone = [SENDER_ZONE, RECEIVER_ZONE, ...extraZones].find(
         (z) => name === z || name.endsWith(`.${z}`),
       );
       if (!zone) throw new RangeError(`${fqdn} is in neither ${SENDER_ZONE} nor ${RECEIVER_ZONE}`);
@@ -197,7 +230,7 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
           `update add ${absolute(fqdn)} ${TTL} TXT ${quoteTxt(strings)}`,
         ]),
       deleteTxt: (fqdn) => update(zoneOf(fqdn), [`update delete ${absolute(fqdn)} TXT`]),
-      zones: [SENDER_ZONE, RECEIVER_ZONE, ...reverseZones],
+      zones: [SENDER_ZONE, RECEIVER_ZONE, ...extraZones],
       update,
       stop: async () => {
         await run('bash', [SCRIPT, 'stop', name]);

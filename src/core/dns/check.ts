@@ -1,0 +1,567 @@
+// The record checker: for each expected record, what the zone's authoritative servers and the
+// recursive resolvers say, compared with what the record should be — one Finding per record (plus
+// extra MX rows), each with a one-line fix. All questions go out in parallel.
+import { canonicalIp, fromReverseName, ipFamily } from './address';
+import { parseDmarc } from './dmarc';
+import {
+  authoritativeLookup,
+  isDefinite,
+  normalizeName,
+  sameAddress,
+  sameAnswer,
+  ZoneNotFoundError,
+} from './lookup';
+import type { DnsLookup, ExpectedRecord, Finding, FindingStatus, LookupAnswer, QueryType } from './model';
+import { lintSpf } from './spf';
+
+export interface CheckInput {
+  domain: string;
+  mailHost: string;
+  expected: ExpectedRecord[];
+  /** The zone's authoritative servers; found via NS (through `recursive`) when absent. */
+  authoritative?: DnsLookup;
+  recursive: DnsLookup;
+  /** The server's addresses: SPF must authorize each of them. */
+  addresses: { ipv4: string[]; ipv6: string[] };
+  /** chasquid.conf's hostname: PTR must name it too. */
+  chasquidHostname?: string;
+  signal?: AbortSignal;
+}
+
+/** What was seen for one name and type. */
+interface Observation {
+  /** The answer the verdict is based on: the authoritative one when asked there. */
+  primary: LookupAnswer;
+  /** Other authoritative servers' answers that differ from primary (a lagging secondary). */
+  disagreeing: LookupAnswer[];
+  notes: string[];
+}
+
+interface Context {
+  domain: string;
+  mailHost: string;
+  input: CheckInput;
+  authoritative?: DnsLookup;
+  /** Authoritative for names in the domain, recursive for the rest: what SPF includes go through. */
+  zoneAware: DnsLookup;
+  observe(name: string, type: QueryType, reverse?: boolean): Promise<Observation>;
+}
+
+/** One finding per expected record (MX may add "extra" rows); never throws for DNS errors. */
+export async function checkRecords(input: CheckInput): Promise<Finding[]> {
+  const domain = normalizeName(input.domain);
+  const mailHost = normalizeName(input.mailHost);
+  const setupNotes: string[] = [];
+  let authoritative = input.authoritative;
+  if (!authoritative) {
+    try {
+      authoritative = (await authoritativeLookup(domain, input.recursive, { signal: input.signal })).lookup;
+    } catch (error) {
+      if (!(error instanceof ZoneNotFoundError)) throw error;
+      setupNotes.push(`${error.message} Only the recursive resolver was asked.`);
+    }
+  }
+  const inDomain = (name: string) => {
+    const n = normalizeName(name);
+    return n === domain || n.endsWith(`.${domain}`);
+  };
+  const zoneAware: DnsLookup = {
+    query: (name, type, signal) =>
+      (authoritative && inDomain(name) ? authoritative : input.recursive).query(name, type, signal),
+  };
+  // The reverse zones' servers, looked up once per zone name asked.
+  const reverseServers = new Map<string, Promise<DnsLookup | string>>();
+  const reverseAuthoritative = (name: string) => {
+    let found = reverseServers.get(name);
+    if (!found) {
+      found = authoritativeLookup(name, input.recursive, { signal: input.signal }).then(
+        (result) => result.lookup,
+        (error: Error) => {
+          if (error instanceof ZoneNotFoundError) return error.message;
+          throw error;
+        },
+      );
+      reverseServers.set(name, found);
+    }
+    return found;
+  };
+
+  const ctx: Context = {
+    domain,
+    mailHost,
+    input,
+    authoritative,
+    zoneAware,
+    async observe(name, type, reverse = false) {
+      const authority: Promise<DnsLookup | string | undefined> = reverse
+        ? reverseAuthoritative(name)
+        : Promise.resolve(authoritative && inDomain(name) ? authoritative : undefined);
+      const [auth, recursive] = await Promise.all([
+        authority.then((lookup): Promise<LookupAnswer | string | undefined> | string | undefined =>
+          typeof lookup === 'object' ? lookup.query(name, type, input.signal) : lookup,
+        ),
+        input.recursive.query(name, type, input.signal),
+      ]);
+      return typeof auth === 'string'
+        ? observation(name, type, undefined, recursive, auth)
+        : observation(name, type, auth, recursive);
+    },
+  };
+
+  const groups = await Promise.all(input.expected.map((record) => checkOne(ctx, record)));
+  const findings = groups.flat();
+  if (setupNotes.length > 0) for (const finding of findings) finding.notes.push(...setupNotes);
+  return findings;
+}
+
+function describeAnswer(answer: LookupAnswer): string {
+  if (answer.status === 'ok') return answer.values.map((v) => `"${v}"`).join(', ');
+  if (answer.status === 'nxdomain' || answer.status === 'nodata') return 'nothing';
+  return `no answer (${answer.status}${answer.error ? `: ${answer.error}` : ''})`;
+}
+
+function observation(
+  name: string,
+  type: QueryType,
+  auth: LookupAnswer | undefined,
+  recursive: LookupAnswer,
+  noAuthorityReason?: string,
+): Observation {
+  const notes: string[] = [];
+  if (noAuthorityReason) notes.push(`${noAuthorityReason} Only your resolver was asked.`);
+  if (!auth) {
+    if (!isDefinite(recursive))
+      notes.push(`your resolver ${recursive.server ?? ''} gave ${describeAnswer(recursive)}`);
+    return { primary: recursive, disagreeing: [], notes };
+  }
+  const disagreeing = (auth.byServer ?? []).filter((other) => !sameAnswer(other, auth));
+  if (auth.byServer) {
+    notes.push(
+      `the name servers disagree on ${type} ${name}: ${auth.byServer
+        .map((a) => `${a.server ?? '?'} has ${describeAnswer(a)}`)
+        .join('; ')} — a secondary that has not caught up yet, or a server that is down`,
+    );
+  }
+  if (isDefinite(auth) && isDefinite(recursive) && !sameAnswer(auth, recursive)) {
+    notes.push(
+      `the authoritative servers have ${describeAnswer(auth)}, your resolver ${recursive.server ?? ''} still has ${describeAnswer(recursive)} (it keeps a cached answer until its TTL runs out)`,
+    );
+  } else if (!isDefinite(recursive)) {
+    notes.push(`your resolver ${recursive.server ?? ''} gave ${describeAnswer(recursive)}`);
+  }
+  return { primary: auth, disagreeing: disagreeing.filter(isDefinite), notes };
+}
+
+const STATUS_RANK: Record<FindingStatus, number> = {
+  ok: 0,
+  extra: 1,
+  'not-checkable': 2,
+  wrong: 3,
+  missing: 4,
+};
+
+async function checkOne(ctx: Context, record: ExpectedRecord): Promise<Finding[]> {
+  const name = normalizeName(record.name);
+  const observed = await ctx.observe(name, record.type, record.kind === 'ptr');
+  if (!isDefinite(observed.primary)) {
+    return [
+      finding(record, 'not-checkable', [], {
+        fix: `try again later; if it persists, the name servers of ${name} are not answering`,
+        notes: [`asking ${record.type} ${name} gave ${describeAnswer(observed.primary)}`, ...observed.notes],
+      }),
+    ];
+  }
+  const findings = await evaluate(ctx, record, observed.primary);
+  const own = findings[0];
+  if (own) {
+    // A server that lags behind makes the record not (yet) right everywhere: the worse verdict wins.
+    for (const other of observed.disagreeing) {
+      const verdict = (await evaluate(ctx, record, other))[0];
+      if (verdict && STATUS_RANK[verdict.status] > STATUS_RANK[own.status]) {
+        findings[0] = {
+          ...verdict,
+          notes: [`as served by ${other.server ?? 'one name server'}:`, ...verdict.notes],
+        };
+      }
+    }
+    findings[0]!.notes.push(...observed.notes);
+  }
+  return findings;
+}
+
+function evaluate(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Promise<Finding[]> {
+  switch (record.kind) {
+    case 'mx':
+      return Promise.resolve(checkMx(ctx, record, answer));
+    case 'spf':
+      return checkSpf(ctx, record, answer).then((f) => [f]);
+    case 'dkim':
+      return Promise.resolve([checkDkim(record, answer)]);
+    case 'dmarc':
+      return Promise.resolve([checkDmarc(ctx, record, answer)]);
+    case 'ptr':
+      return checkPtr(ctx, record, answer).then((f) => [f]);
+    case 'caa':
+      return Promise.resolve([checkCaa(record, answer)]);
+    default:
+      return Promise.resolve([checkValue(record, answer)]);
+  }
+}
+
+// ---------- building findings
+
+function severityOf(record: ExpectedRecord, status: FindingStatus): Finding['severity'] {
+  if (status === 'ok') return 'info';
+  if (status === 'not-checkable' || status === 'extra') return 'warning';
+  return record.required ? 'error' : 'warning';
+}
+
+function finding(
+  record: ExpectedRecord,
+  status: FindingStatus,
+  found: string[],
+  more: { fix?: string; notes?: string[]; severity?: Finding['severity'] } = {},
+): Finding {
+  return {
+    id: record.id,
+    kind: record.kind,
+    name: normalizeName(record.name),
+    type: record.type,
+    status,
+    severity: more.severity ?? severityOf(record, status),
+    expected: record.value,
+    found,
+    ...(status === 'ok' || !more.fix ? {} : { fix: more.fix }),
+    notes: [...(more.notes ?? [])],
+  };
+}
+
+function addFix(record: ExpectedRecord): string {
+  const where = record.publishedAt === 'reverse' ? 'at your VPS provider' : 'in your DNS zone';
+  return `add ${record.type} ${normalizeName(record.name)} ${quoteIfTxt(record)} ${where}`;
+}
+
+function changeFix(record: ExpectedRecord, found: string[]): string {
+  return `change ${record.type} ${normalizeName(record.name)} from ${found.map((v) => quoteValue(record, v)).join(', ')} to ${quoteIfTxt(record)}`;
+}
+
+function quoteValue(record: ExpectedRecord, value: string): string {
+  return record.type === 'TXT' ? `"${value}"` : value;
+}
+
+function quoteIfTxt(record: ExpectedRecord): string {
+  return quoteValue(record, record.value);
+}
+
+const collapse = (text: string) => text.trim().replace(/\s+/g, ' ');
+
+// ---------- generic values: A, AAAA, TXT (MTA-STS, TLS-RPT, the _spf include)
+
+/** TXT records at a shared name that belong to this record's protocol. */
+const TXT_PREFIX: Partial<Record<ExpectedRecord['kind'], RegExp>> = {
+  spf: /^v=spf1(\s|$)/i,
+  'spf-include': /^v=spf1(\s|$)/i,
+  'mta-sts': /^v=STSv1\s*(;|$)/i,
+  'tls-rpt': /^v=TLSRPTv1\s*(;|$)/i,
+  dmarc: /^v=DMARC1\s*(;|$)/i,
+  dkim: /(^|;)\s*p=/i,
+};
+
+function normalizeValue(record: ExpectedRecord, value: string): string {
+  if (record.type === 'A' || record.type === 'AAAA') return ipFamily(value) ? canonicalIp(value) : value;
+  if (record.type === 'TXT') return collapse(value);
+  return collapse(value).toLowerCase().replace(/\.$/, '');
+}
+
+function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
+  const prefix = TXT_PREFIX[record.kind];
+  const relevant = prefix ? answer.values.filter((v) => prefix.test(v.trim())) : answer.values;
+  if (relevant.length === 0) {
+    const others =
+      answer.values.length > 0 ? [`other ${record.type} records there: ${answer.values.join(', ')}`] : [];
+    return finding(record, 'missing', answer.values, {
+      fix: addFix(record),
+      notes: [record.purpose, ...others],
+    });
+  }
+  if (prefix && relevant.length > 1 && record.type === 'TXT') {
+    return finding(record, 'wrong', relevant, {
+      fix: `${relevant.length} such records at ${normalizeName(record.name)}: receivers treat this as an error; keep only ${quoteIfTxt(record)}`,
+    });
+  }
+  const want = normalizeValue(record, record.value);
+  const match = relevant.some((v) => normalizeValue(record, v) === want);
+  const others = relevant.filter((v) => normalizeValue(record, v) !== want);
+  if (match) {
+    const notes = others.length > 0 ? [`also present: ${others.join(', ')}`] : [];
+    return finding(record, 'ok', relevant, { notes });
+  }
+  if (record.kind === 'mta-sts' && relevant.some((v) => /(^|;)\s*id=[A-Za-z0-9]{1,32}\s*(;|$)/.test(v))) {
+    // The id only has to change when the policy changes: another id is not an error.
+    return finding(record, 'ok', relevant, {
+      notes: ['the policy id differs from the suggested one; change it whenever the policy changes'],
+    });
+  }
+  return finding(record, 'wrong', relevant, { fix: changeFix(record, relevant), notes: [record.purpose] });
+}
+
+// ---------- MX
+
+function mxHost(value: string): { priority: number; host: string } {
+  const [priority = '0', host = ''] = collapse(value).split(' ');
+  return { priority: Number(priority), host: host.toLowerCase().replace(/\.$/, '') };
+}
+
+function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Finding[] {
+  const want = mxHost(record.value);
+  const found = answer.values.map(mxHost);
+  if (found.length === 0)
+    return [finding(record, 'missing', [], { fix: addFix(record), notes: [record.purpose] })];
+  const ours = found.find((mx) => mx.host === want.host);
+  const others = found.filter((mx) => mx.host !== want.host);
+  if (!ours) {
+    return [
+      finding(record, 'wrong', answer.values, {
+        fix: `MX points to ${others.map((mx) => mx.host).join(', ')}, not ${want.host}: ${changeFix(record, answer.values)}`,
+      }),
+    ];
+  }
+  const notes =
+    ours.priority === want.priority
+      ? []
+      : [`priority ${ours.priority} instead of the suggested ${want.priority}`];
+  const extras = others.map((mx): Finding => ({
+    id: `extra:mx:${mx.host}`,
+    kind: 'mx',
+    name: normalizeName(record.name),
+    type: 'MX',
+    status: 'extra',
+    severity: 'warning',
+    found: [`${mx.priority} ${mx.host}`],
+    fix: `remove MX ${mx.priority} ${mx.host} unless that server also accepts mail for ${ctx.domain}: senders may deliver there instead of ${want.host}`,
+    notes: [
+      mx.priority <= ours.priority
+        ? `${mx.host} is preferred over (or equal to) ${want.host}`
+        : `${mx.host} is a backup MX (lower preference)`,
+    ],
+  }));
+  return [finding(record, 'ok', answer.values, { notes }), ...extras];
+}
+
+// ---------- SPF
+
+/** `lookup`, except that it answers TXT of `name` with `answer` (the one server's view being judged). */
+function withAnswer(lookup: DnsLookup, name: string, answer: LookupAnswer): DnsLookup {
+  return {
+    query: (n, type, signal) =>
+      normalizeName(n) === normalizeName(name) && type === 'TXT'
+        ? Promise.resolve(answer)
+        : lookup.query(n, type, signal),
+  };
+}
+
+async function checkSpf(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Promise<Finding> {
+  const name = normalizeName(record.name);
+  const spfs = answer.values.filter((v) => TXT_PREFIX.spf!.test(v.trim()));
+  if (spfs.length === 0)
+    return finding(record, 'missing', [], { fix: addFix(record), notes: [record.purpose] });
+  if (spfs.length > 1) {
+    return finding(record, 'wrong', spfs, {
+      fix: `${spfs.length} SPF records: receivers treat this as a permanent error (permerror); keep one`,
+    });
+  }
+  const { ipv4, ipv6 } = ctx.input.addresses;
+  const lint = await lintSpf(name, withAnswer(ctx.zoneAware, name, answer), {
+    ipv4,
+    ipv6,
+    signal: ctx.input.signal,
+  });
+  const problems = lint.problems;
+  const notes = [...problems, ...lint.notes];
+  const unauthorized = [...ipv4, ...ipv6].filter((ip) => lint.results[ip] !== 'pass');
+  const resultNotes = [...ipv4, ...ipv6].map((ip) => `${ip}: ${lint.results[ip] ?? 'not evaluated'}`);
+  notes.push(`${lint.lookups} DNS lookup(s) of the 10 allowed`, ...resultNotes);
+  if (collapse(spfs[0]!) !== collapse(record.value))
+    notes.push(`differs from the suggested ${quoteIfTxt(record)}`);
+  let fix: string | undefined;
+  if (problems.length > 0) fix = `fix the SPF record: ${problems[0]}`;
+  else if (lint.lookups > 10) {
+    fix = `the SPF record needs ${lint.lookups} DNS lookups, receivers stop at 10 (permerror): drop includes you do not use, or use ip4:/ip6: terms`;
+  } else if (unauthorized.length > 0) {
+    const first = unauthorized[0]!;
+    fix = `SPF does not authorize ${unauthorized.join(', ')} (${first}: ${lint.results[first] ?? 'none'}): publish ${quoteIfTxt(record)}`;
+  }
+  return finding(record, fix ? 'wrong' : 'ok', spfs, { fix, notes });
+}
+
+// ---------- DKIM
+
+/** tag=value pairs of a DKIM record (RFC 6376 3.2), keys lowercase, in order. */
+export function parseDkimTags(text: string): Array<[string, string]> {
+  return text
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return eq < 0
+        ? [part.toLowerCase(), '']
+        : [part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim()];
+    });
+}
+
+/** Syntax problems of a DKIM key record, in plain words. */
+export function dkimProblems(tags: Array<[string, string]>): string[] {
+  const problems: string[] = [];
+  const get = (key: string) => tags.find(([k]) => k === key)?.[1];
+  const v = get('v');
+  if (v !== undefined && v !== 'DKIM1') problems.push(`v=${v}: must be v=DKIM1`);
+  if (v !== undefined && tags[0]?.[0] !== 'v') problems.push('v=DKIM1 must be the first tag');
+  const k = get('k');
+  if (k !== undefined && k !== 'rsa' && k !== 'ed25519')
+    problems.push(`k=${k}: not a key type receivers know (rsa or ed25519)`);
+  const p = get('p');
+  if (p === undefined) problems.push('no p= tag: the record carries no public key');
+  else if (p.replace(/\s+/g, '') === '') problems.push('p= is empty: this means the key is revoked');
+  else if (!/^[A-Za-z0-9+/]+={0,2}$/.test(p.replace(/\s+/g, ''))) {
+    problems.push('p= is not valid base64 (a stray quote or character pasted into the key?)');
+  }
+  return problems;
+}
+
+function checkDkim(record: ExpectedRecord, answer: LookupAnswer): Finding {
+  const records = answer.values;
+  if (records.length === 0)
+    return finding(record, 'missing', [], { fix: addFix(record), notes: [record.purpose] });
+  if (records.length > 1) {
+    return finding(record, 'wrong', records, {
+      fix: `${records.length} TXT records at ${normalizeName(record.name)}: receivers may pick any of them; keep only the server's key`,
+    });
+  }
+  const tags = parseDkimTags(records[0]!);
+  const problems = dkimProblems(tags);
+  if (problems.length > 0)
+    return finding(record, 'wrong', records, { fix: `fix the DKIM record: ${problems[0]}`, notes: problems });
+  const wanted = parseDkimTags(record.value);
+  const keyOf = (t: Array<[string, string]>) => (t.find(([k]) => k === 'p')?.[1] ?? '').replace(/\s+/g, '');
+  const typeOf = (t: Array<[string, string]>) => t.find(([k]) => k === 'k')?.[1] ?? 'rsa';
+  if (typeOf(tags) !== typeOf(wanted)) {
+    return finding(record, 'wrong', records, {
+      fix: `the published key type is k=${typeOf(tags)}, the server's key is k=${typeOf(wanted)}: ${changeFix(record, records)}`,
+    });
+  }
+  if (keyOf(tags) !== keyOf(wanted)) {
+    return finding(record, 'wrong', records, {
+      fix: `the published key is not the key on the server: ${changeFix(record, records)}`,
+      notes: ['receivers will find every signature of this server invalid until the record matches'],
+    });
+  }
+  return finding(record, 'ok', records);
+}
+
+// ---------- DMARC
+
+function checkDmarc(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Finding {
+  const records = answer.values.filter((v) => TXT_PREFIX.dmarc!.test(v.trim()));
+  if (records.length === 0) {
+    const others =
+      answer.values.length > 0
+        ? [
+            `TXT records there that are not DMARC (they must start with v=DMARC1): ${answer.values.join(', ')}`,
+          ]
+        : [];
+    return finding(record, 'missing', answer.values, {
+      fix: addFix(record),
+      notes: [record.purpose, ...others],
+    });
+  }
+  if (records.length > 1) {
+    return finding(record, 'wrong', records, {
+      fix: `${records.length} DMARC records: receivers then ignore DMARC altogether; keep one`,
+    });
+  }
+  const parsed = parseDmarc(records[0]!, ctx.domain);
+  const notes = [...parsed.explanations.map((e) => `${e.tag}=${e.value}: ${e.meaning}`), ...parsed.notes];
+  if (!parsed.ok || parsed.problems.length > 0) {
+    const problems = parsed.problems;
+    return finding(record, 'wrong', records, {
+      fix: `fix the DMARC record: ${problems[0] ?? 'it does not parse'}`,
+      notes: [...problems, ...notes],
+    });
+  }
+  const want = parseDmarc(record.value);
+  const found = parsed.tags.p;
+  const expected = want.tags.p;
+  if (expected !== undefined && found !== expected) {
+    return finding(record, 'wrong', records, {
+      fix: `policy is p=${found ?? '(none)'}, expected p=${expected}: ${changeFix(record, records)}`,
+      notes,
+    });
+  }
+  if (collapse(records[0]!) !== collapse(record.value))
+    notes.push(`differs from the suggested ${quoteIfTxt(record)}`);
+  return finding(record, 'ok', records, { notes });
+}
+
+// ---------- PTR
+
+async function checkPtr(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Promise<Finding> {
+  const ip = fromReverseName(record.name) ?? record.id.replace(/^ptr:/, '');
+  const want = normalizeName(record.value);
+  const names = answer.values;
+  const setIt = `set reverse DNS of ${ip} to ${want} at your VPS provider`;
+  if (names.length === 0) return finding(record, 'missing', [], { fix: setIt, notes: [record.purpose] });
+  if (!names.includes(want)) {
+    return finding(record, 'wrong', names, {
+      fix: `reverse DNS of ${ip} is ${names.join(', ')}, not ${want}: ${setIt}`,
+    });
+  }
+  const notes =
+    names.length > 1 ? [`${names.length} PTR records: receivers may pick any; keep only ${want}`] : [];
+  const type = ipFamily(ip) === 6 ? 'AAAA' : 'A';
+  const forward = await ctx.observe(want, type);
+  if (!isDefinite(forward.primary)) {
+    return finding(record, 'not-checkable', names, {
+      fix: `try again later: ${type} ${want} could not be looked up to confirm the reverse name`,
+      notes: [...notes, ...forward.notes],
+    });
+  }
+  if (!forward.primary.values.some((address) => sameAddress(address, ip))) {
+    return finding(record, 'wrong', names, {
+      fix: `${want} does not resolve back to ${ip}: add ${type} ${want} ${ip} in your DNS zone`,
+      notes: [...notes, `${type} ${want}: ${describeAnswer(forward.primary)}`],
+    });
+  }
+  const chasquid = ctx.input.chasquidHostname ? normalizeName(ctx.input.chasquidHostname) : undefined;
+  if (chasquid && chasquid !== want) {
+    return finding(record, 'wrong', names, {
+      fix: `chasquid calls itself ${chasquid} but reverse DNS of ${ip} names ${want}: set hostname: "${want}" in chasquid.conf (or change the reverse DNS)`,
+      notes,
+    });
+  }
+  notes.push(`${want} resolves back to ${ip} (forward-confirmed)`);
+  return finding(record, 'ok', names, { notes });
+}
+
+// ---------- CAA
+
+function checkCaa(record: ExpectedRecord, answer: LookupAnswer): Finding {
+  if (answer.values.length === 0) {
+    return finding(record, 'missing', [], {
+      fix: addFix(record),
+      notes: [record.purpose, 'without CAA records any CA may issue certificates for the domain'],
+    });
+  }
+  const want = normalizeValue(record, record.value);
+  if (answer.values.some((v) => normalizeValue(record, v) === want))
+    return finding(record, 'ok', answer.values);
+  const issuers = answer.values.filter((v) => /\sissue(wild)?\s/i.test(` ${v} `));
+  if (issuers.length > 0) {
+    // CAA that names other CAs forbids ours: certificate renewals will fail.
+    return finding(record, 'wrong', answer.values, {
+      fix: `CAA allows only ${issuers.join(', ')}: your certificate authority cannot issue for ${normalizeName(record.name)}; add ${quoteIfTxt(record)}`,
+      severity: 'error',
+    });
+  }
+  return finding(record, 'wrong', answer.values, { fix: addFix(record) });
+}
