@@ -4,6 +4,11 @@ import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { Facts } from '../../core/facts';
 import type { RemoteConnection, SecretStore } from '../../core/remote';
+import { checkDomainDns, expectedForHost } from '../../core/dns/domain-check';
+import { providerFor } from '../../core/dns/providers';
+import { applyPublish, planPublish, type PublishChange } from '../../core/dns/publish';
+import { zoneFileSnippet } from '../../core/dns/zone-export';
+import type { PublishChangeView } from './messages';
 
 export interface CheckOptions {
   signal?: AbortSignal;
@@ -14,17 +19,8 @@ export interface CheckOptions {
   authoritative?: string[];
 }
 
-/** One change Publish makes at the provider, as the panel shows it. */
-export interface PublishChange {
-  op: string;
-  type: string;
-  name: string;
-  from: string[];
-  to: string[];
-}
-
 export interface PublishDryRun {
-  changes: PublishChange[];
+  changes: PublishChangeView[];
   notes: string[];
   /** Applies exactly these changes. */
   apply(signal?: AbortSignal): Promise<{ applied: number }>;
@@ -51,18 +47,47 @@ export interface DnsCore {
     domain: DomainConfig,
     records: readonly ExpectedRecord[],
     secrets: SecretStore,
-    signal?: AbortSignal,
+    options?: { signal?: AbortSignal; onInstruction?: (text: string) => void },
   ): Promise<PublishDryRun>;
 }
 
-const NOT_YET = 'The DNS checks are not part of this build yet: update Mailwright.';
+function changeView(c: PublishChange): PublishChangeView {
+  return {
+    op: c.action,
+    type: c.record.type,
+    name: c.record.name,
+    from: c.previous ? [c.previous.value] : [],
+    to: c.action === 'create' || c.action === 'update' ? [c.record.value] : [],
+  };
+}
 
 /** The DNS core as the editor uses it (this module is in the "dns" bundle, loaded on first use). */
 export const dnsCore: DnsCore = {
-  expectedForHost: () => Promise.reject(new Error(NOT_YET)),
-  checkDomainDns: () => Promise.reject(new Error(NOT_YET)),
-  zoneFileSnippet: () => {
-    throw new Error(NOT_YET);
+  expectedForHost: (conn, host, domain, facts, signal) => expectedForHost(conn, host, domain, facts, signal),
+  checkDomainDns: (conn, host, domain, options) => checkDomainDns(conn, host, domain, options),
+  zoneFileSnippet: (domain, records) => zoneFileSnippet([...records], { origin: domain }),
+  async planPublish(domain, records, secrets, options = {}) {
+    const dns = domain.dns;
+    if (!dns) throw new Error(`${domain.name} has no dns: provider in mailwright.yaml.`);
+    const provider = await providerFor({ name: domain.name, dns }, secrets, {
+      onInstruction: options.onInstruction,
+    });
+    const changes = await planPublish([...records], provider, options.signal);
+    const notes = [
+      ...new Set(
+        changes.flatMap((c) => [
+          ...(c.notes ?? []),
+          ...(c.action === 'skip' ? [`${c.record.name}: ${c.reason}`] : []),
+        ]),
+      ),
+    ];
+    return {
+      changes: changes.filter((c) => c.action !== 'skip').map(changeView),
+      notes,
+      async apply(signal) {
+        const result = await applyPublish(changes, provider, { signal });
+        return { applied: result.applied.length };
+      },
+    };
   },
-  planPublish: () => Promise.reject(new Error(NOT_YET)),
 };

@@ -200,7 +200,10 @@ export class DnsPanel {
     this.setPublish({ phase: 'planning' });
     try {
       const core = await this.deps.core();
-      const dryRun = await core.planPublish(this.domain, await this.expected(), secrets);
+      const dryRun = await core.planPublish(this.domain, await this.expected(), secrets, {
+        // The manual provider says what to set by hand, then waits until DNS serves it.
+        onInstruction: (text) => void vscode.window.showInformationMessage(text, { modal: false }),
+      });
       this.dryRun = dryRun;
       this.setPublish({ phase: 'planned', changes: dryRun.changes, notes: dryRun.notes });
     } catch (e) {
