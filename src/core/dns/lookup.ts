@@ -69,7 +69,7 @@ async function ask(
     timeoutMs * tries * Math.max(1, servers.length) * 2,
   );
   try {
-    return { status: 'ok', server, ...(await answerOf(resolver, normalizeName(name), type)) };
+    return { status: 'ok', server, ...(await resolveValues(resolver, normalizeName(name), type)) };
   } catch (error) {
     signal?.throwIfAborted();
     const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -87,7 +87,8 @@ async function ask(
   }
 }
 
-async function answerOf(
+/** Values of one type at `name` from this resolver, normalized; throws the resolver's errors. */
+export async function resolveValues(
   resolver: Resolver,
   name: string,
   type: QueryType,

@@ -3,6 +3,7 @@
 import { Resolver } from 'node:dns/promises';
 import type { DnsRecord, RecordType } from './providers/types';
 import { sleep } from '../sleep';
+import { authoritativeLookup, resolveValues, systemLookup } from './lookup';
 
 export interface WaitOptions {
   /** Authoritative servers as `ip` or `ip:port`; found through the zone's NS records when absent. */
@@ -61,48 +62,13 @@ function resolverFor(server: string): Resolver {
 
 /** The zone's name servers' addresses, found through the system resolver (NS of the closest enclosing zone). */
 export async function authoritativeServers(name: string): Promise<string[]> {
-  const system = new Resolver();
-  const labels = name.replace(/\.$/, '').split('.');
-  for (let i = 0; i < labels.length - 1; i++) {
-    const candidate = labels.slice(i).join('.');
-    const hosts = await system.resolveNs(candidate).catch(() => []);
-    if (hosts.length === 0) continue;
-    const addresses = await Promise.all(
-      hosts.map(async (host) => [
-        ...(await system.resolve4(host).catch(() => [])),
-        ...(await system.resolve6(host).catch(() => [])),
-      ]),
-    );
-    const all = addresses.flat();
-    if (all.length > 0) return all;
-  }
-  throw new Error(`cannot find the authoritative name servers of ${name}.`);
+  return (await authoritativeLookup(name, systemLookup())).servers;
 }
 
-/** Values of one type at `name`, in DnsRecord's one-string form. */
+/** Values of one type at `name`, in DnsRecord's one-string form; none when the name or type is absent. */
 export async function lookupValues(resolver: Resolver, name: string, type: RecordType): Promise<string[]> {
   try {
-    switch (type) {
-      case 'TXT':
-        return (await resolver.resolveTxt(name)).map((parts) => parts.join(''));
-      case 'MX':
-        return (await resolver.resolveMx(name)).map((mx) => `${mx.priority} ${mx.exchange}`);
-      case 'CAA':
-        return (await resolver.resolveCaa(name)).map((caa) => {
-          const [tag, value] = Object.entries(caa).find(([key]) => key !== 'critical') ?? ['', ''];
-          return `${caa.critical} ${tag} "${String(value)}"`;
-        });
-      case 'A':
-        return await resolver.resolve4(name);
-      case 'AAAA':
-        return await resolver.resolve6(name);
-      case 'CNAME':
-        return await resolver.resolveCname(name);
-      case 'NS':
-        return await resolver.resolveNs(name);
-      case 'PTR':
-        return await resolver.resolvePtr(name);
-    }
+    return (await resolveValues(resolver, name.replace(/\.$/, ''), type)).values;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
