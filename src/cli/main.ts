@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { gatherFacts } from '../core/facts';
 import { CancelledError, RemoteError } from '../core/remote';
 import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
+import { dnsCommand } from './dns';
 import { printJson, UsageError } from './output';
 import { applyCommand, planCommand } from './provision';
 import { renewCommand } from './renew';
@@ -23,6 +24,8 @@ Commands:
                                          exit 0 done or not due, 1 failed, 3 another run holds the lock
   user add|remove|passwd <user@domain>   Manage a mail user; the password is asked on the terminal
                                          (or read from stdin), never taken from an argument
+  dns check|plan|publish|export          The domain's DNS records: compare, publish, or print as a
+                                         zone-file snippet (mailwright dns --help)
 
 Connection options:
   --host <name|user@host[:port]>  a host from mailwright.yaml, or an SSH target
@@ -43,6 +46,7 @@ const commands: Record<string, Command> = {
   apply: applyCommand,
   user: userCommand,
   renew: renewCommand,
+  dns: dnsCommand,
   async facts(args, signal) {
     const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
     const conn = await connectFromFlags(values as ConnectFlags);

@@ -214,7 +214,8 @@ export function formatDnsReport(
   const rows = report.findings.map((f) => ({
     finding: f,
     status: STATUS_LABEL[f.status],
-    type: f.type ?? (f.kind === 'reachability' ? 'PORT' : f.kind === 'dnsbl' ? 'DNSBL' : ''),
+    // A blocklist answer is an A lookup, but the row is about the listing, not a record.
+    type: f.kind === 'reachability' ? 'PORT' : f.kind === 'dnsbl' ? 'DNSBL' : (f.type ?? ''),
     name: f.name,
   }));
   const widthOf = (pick: (r: (typeof rows)[number]) => string, title: string) =>

@@ -1,0 +1,218 @@
+// mailwright dns check|plan|publish|export: the records a mail domain needs, compared with
+// DNS, published through the domain's provider, or printed for any other provider.
+import { parseArgs } from 'node:util';
+import type { DomainConfig } from '../core/config';
+import {
+  checkDomainDns,
+  expectedForHost,
+  formatDnsReport,
+  requiredRecordsOk,
+  type DomainCheckOptions,
+} from '../core/dns/domain-check';
+import type { DnsReport, ExpectedRecord } from '../core/dns/model';
+import { waitForRecord } from '../core/dns/propagation';
+import { providerFor } from '../core/dns/providers';
+import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
+import { zoneFileSnippet } from '../core/dns/zone-export';
+import { EnvSecretStore } from '../core/remote';
+import { CONNECT_OPTIONS, type ConnectFlags } from './connect';
+import { info, printJson, UsageError } from './output';
+import { isInteractive, promptYesNo } from './prompt';
+import { targetFromFlags, type Target } from './provision';
+
+export const DNS_USAGE = `Usage: mailwright dns <check|plan|publish|export> [options]
+
+  check    Compare every record the domain needs with what DNS answers (authoritative
+           servers and recursive resolvers), probe port 25 and the blocklists.
+           Exit 0: every required record is right; 1: something is wrong or missing; 2: usage.
+  plan     Show the exact changes publish would make through the domain's dns: provider (nothing written).
+  publish  Make those changes (asks first unless --yes), wait until the authoritative servers
+           serve them, then check again. Never deletes a record Mailwright does not manage.
+  export   Print the records as a BIND zone-file snippet, for any other DNS provider.
+
+Options:
+  --host <name>             a host of mailwright.yaml (default: the only one)
+  --domain <domain>         one of the host's domains (default: the only one)
+  --resolver <ip[:port]>    recursive resolver to ask (repeatable; default: the system's)
+  --authoritative <ip[:port]>  the zone's authoritative servers (repeatable; default: found through NS)
+  --outbound-probe <domain> whose MX the server connects to on port 25 (default: gmail.com)
+  --no-dnsbl                skip the blocklist lookups
+  --no-reachability         skip the port 25/465/587 probes
+  --json                    check: print the report as JSON
+  -y, --yes                 publish: do not ask
+  --config <file>           mailwright.yaml to read (default: ./mailwright.yaml)
+  (and the connection options of \`mailwright --help\`)
+DNS provider credentials come from MAILWRIGHT_DNS_SECRET_<DOMAIN> (e.g. the TSIG secret).
+`;
+
+const DNS_OPTIONS = {
+  ...CONNECT_OPTIONS,
+  domain: { type: 'string' },
+  resolver: { type: 'string', multiple: true },
+  authoritative: { type: 'string', multiple: true },
+  'outbound-probe': { type: 'string' },
+  'no-dnsbl': { type: 'boolean' },
+  'no-reachability': { type: 'boolean' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type DnsFlags = ConnectFlags & {
+  domain?: string;
+  resolver?: string[];
+  authoritative?: string[];
+  'outbound-probe'?: string;
+  'no-dnsbl'?: boolean;
+  'no-reachability'?: boolean;
+  json?: boolean;
+  yes?: boolean;
+};
+
+export const DNS_EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+const SUBCOMMANDS = ['check', 'plan', 'publish', 'export'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+export async function dnsCommand(args: string[], signal: AbortSignal): Promise<number> {
+  const [sub, ...rest] = args;
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(DNS_USAGE);
+    return sub ? DNS_EXIT.ok : DNS_EXIT.usage;
+  }
+  if (!(SUBCOMMANDS as readonly string[]).includes(sub))
+    throw new UsageError(`unknown dns command "${sub}": use one of ${SUBCOMMANDS.join(', ')}.`);
+  const { values } = parseArgs({ args: rest, options: DNS_OPTIONS, strict: true });
+  if (values.help) {
+    process.stdout.write(DNS_USAGE);
+    return DNS_EXIT.ok;
+  }
+  const flags = values as DnsFlags;
+  for (const server of [...(flags.resolver ?? []), ...(flags.authoritative ?? [])]) checkServer(server);
+  const target = await targetFromFlags(flags);
+  try {
+    const domain = domainFrom(target, flags.domain);
+    return await run(sub as Subcommand, target, domain, flags, signal);
+  } finally {
+    target.conn.close();
+  }
+}
+
+function run(sub: Subcommand, t: Target, domain: DomainConfig, flags: DnsFlags, signal: AbortSignal) {
+  switch (sub) {
+    case 'check':
+      return checkCommand(t, domain, flags, signal);
+    case 'plan':
+      return publishCommand(t, domain, flags, signal, false);
+    case 'publish':
+      return publishCommand(t, domain, flags, signal, true);
+    case 'export':
+      return exportCommand(t, domain, signal);
+  }
+}
+
+function checkServer(server: string): void {
+  const plain = server.replace(/^\[(.*)\](:\d+)?$/, '$1');
+  const ipv4 = /^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(plain);
+  const ipv6 = plain.includes(':') && /^[0-9a-fA-F:.]+$/.test(plain) && !ipv4;
+  if (!ipv4 && !ipv6)
+    throw new UsageError(
+      `--resolver/--authoritative "${server}" is not an IP address: give one like 1.1.1.1, 9.9.9.9:53 or [2606:4700::1111]:53.`,
+    );
+}
+
+function domainFrom(t: Target, name: string | undefined): DomainConfig {
+  const domains = t.host.domains;
+  const list = domains.map((d) => d.name).join(', ') || 'none';
+  if (!name) {
+    if (domains.length === 1) return domains[0]!;
+    throw new UsageError(`${t.host.name} has ${domains.length} domains: choose one with --domain (${list}).`);
+  }
+  const domain = domains.find((d) => d.name === name.toLowerCase().replace(/\.$/, ''));
+  if (!domain)
+    throw new UsageError(`--domain "${name}" is not a domain of ${t.host.name} (domains: ${list}).`);
+  return domain;
+}
+
+function checkOptions(flags: DnsFlags, signal: AbortSignal): DomainCheckOptions {
+  return {
+    ...(flags.resolver && { resolvers: flags.resolver }),
+    ...(flags.authoritative && { authoritative: flags.authoritative }),
+    ...(flags['outbound-probe'] && { outboundProbeDomain: flags['outbound-probe'] }),
+    ...(flags['no-dnsbl'] && { dnsbl: false as const }),
+    ...(flags['no-reachability'] && { reachability: false }),
+    signal,
+  };
+}
+
+async function checkCommand(t: Target, domain: DomainConfig, flags: DnsFlags, signal: AbortSignal) {
+  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(flags, signal));
+  printReport(report, flags);
+  return requiredRecordsOk(report) ? DNS_EXIT.ok : DNS_EXIT.problems;
+}
+
+function printReport(report: DnsReport, flags: DnsFlags): void {
+  if (flags.json) printJson(report);
+  else process.stdout.write(formatDnsReport(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+}
+
+/** plan (dry run) and publish: the changes the domain's provider needs, applied only by publish. */
+async function publishCommand(
+  t: Target,
+  domain: DomainConfig,
+  flags: DnsFlags,
+  signal: AbortSignal,
+  publish: boolean,
+): Promise<number> {
+  if (!domain.dns)
+    throw new UsageError(
+      `${domain.name} has no dns: provider in mailwright.yaml (e.g. dns: { provider: cloudflare }). ` +
+        'Add one to publish, or print the records with `mailwright dns export`.',
+    );
+  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal);
+  const provider = await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
+    onInstruction: (text: string) => info(text),
+    ...(flags.authoritative && { servers: flags.authoritative }),
+  });
+  const changes = await planPublish(expected, provider, signal);
+  process.stdout.write(formatPublishPlan(changes) + '\n');
+  const writes = changes.filter((c) => c.action === 'create' || c.action === 'update');
+  if (!publish) {
+    if (writes.length > 0) info(`\n${writes.length} change(s). Run \`mailwright dns publish\` to make them.`);
+    return DNS_EXIT.ok;
+  }
+  if (writes.length > 0) {
+    if (!flags.yes) {
+      if (!isInteractive()) throw new UsageError('Not a terminal: pass --yes to publish without asking.');
+      if (!(await promptYesNo(`Make ${writes.length} change(s) to the DNS of ${domain.name}?`))) {
+        info('Nothing changed.');
+        return DNS_EXIT.problems;
+      }
+    }
+    await applyPublish(changes, provider, { signal });
+    info(`Published; waiting until every authoritative server of ${domain.name} serves the records…`);
+    await Promise.all(
+      writes.map((c) =>
+        waitForRecord(c.record, true, {
+          signal,
+          ...(flags.authoritative && { servers: flags.authoritative }),
+        }),
+      ),
+    );
+  }
+  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(flags, signal));
+  printReport(report, flags);
+  // PTR records are set at the VPS provider, not in the zone: publish cannot fix those.
+  return zoneRecordsOk(report, expected) ? DNS_EXIT.ok : DNS_EXIT.problems;
+}
+
+function zoneRecordsOk(report: DnsReport, expected: readonly ExpectedRecord[]): boolean {
+  const inZone = new Set(expected.filter((r) => r.publishedAt === 'zone').map((r) => r.id));
+  return !report.findings.some((f) => inZone.has(f.id) && f.severity === 'error');
+}
+
+async function exportCommand(t: Target, domain: DomainConfig, signal: AbortSignal): Promise<number> {
+  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal);
+  process.stdout.write(zoneFileSnippet(expected, { origin: domain.name }) + '\n');
+  return DNS_EXIT.ok;
+}
