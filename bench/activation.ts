@@ -8,9 +8,9 @@
 // with a real workspace folder; it is not the extension host itself (no API proxies, no IPC),
 // so absolute times are Node's. Run `npm run package` first for the shipped (minified) figures.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const ROOT = join(__dirname, '..');
@@ -115,7 +115,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Everything the split build has, in one bundle, built with the same options as dist/. */
 async function buildSingleBundle(dir: string, minify: boolean): Promise<string> {
-  const features = ['remote', 'dashboard', 'acme', 'actions', 'files', 'logs'];
+  const features = readdirSync(join(ROOT, 'src/vscode/features')).map((f) => basename(f, '.ts'));
   const entry = join(dir, 'single.ts');
   writeFileSync(
     entry,

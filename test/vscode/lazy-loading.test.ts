@@ -74,7 +74,15 @@ export function registerLazyLoadingTests(): void {
       await vscode.commands.executeCommand('mailwright.showFacts', HOST);
       const loaded = loadedBundles(extensionPath);
       assert.ok(loaded.includes(join('dist', 'features', 'remote.js')), `remote.js not loaded: ${loaded}`);
-      for (const heavy of ['dashboard', 'acme', 'actions', 'files', 'logs', join('vendor', 'acme-client')]) {
+      for (const heavy of [
+        'dashboard',
+        'acme',
+        'actions',
+        'dns',
+        'files',
+        'logs',
+        join('vendor', 'acme-client'),
+      ]) {
         const file = join('dist', 'features', `${heavy}.js`);
         assert.ok(!loaded.includes(file), `${file} loaded by Show Server Facts`);
       }
