@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkDnsbl, dnsblQueryName } from '../../src/core/dns/dnsbl';
+import type { DnsLookup, LookupAnswer } from '../../src/core/dns/model';
+import { classifyProbe, judgeOutbound, type OutboundResult } from '../../src/core/dns/reachability';
+
+/** Answers A queries from a table; names not in it do not exist. */
+function table(answers: Record<string, string[] | LookupAnswer['status']>): DnsLookup {
+  return {
+    query: async (name) => {
+      const entry = answers[name];
+      if (entry === undefined) return { status: 'nxdomain', values: [] };
+      if (typeof entry === 'string') return { status: entry, values: [], error: entry };
+      return { status: 'ok', values: entry };
+    },
+  };
+}
+
+describe('DNSBL', () => {
+  it('asks reversed IPv4 octets and reversed IPv6 nibbles under the list zone', () => {
+    assert.equal(dnsblQueryName('198.51.100.7', 'zen.spamhaus.org'), '7.100.51.198.zen.spamhaus.org');
+    assert.equal(
+      dnsblQueryName('2001:db8::1', 'zen.spamhaus.org'),
+      '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.zen.spamhaus.org',
+    );
+    assert.throws(() => dnsblQueryName('not-an-ip', 'zen.spamhaus.org'), /not an IPv4 or IPv6 address/);
+  });
+
+  it('reads the return codes: listed, not listed, refused via a public resolver, unexpected, timeout', async () => {
+    const findings = await checkDnsbl({
+      ipv4: ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5'],
+      domain: 'example.com',
+      lookup: table({
+        '1.2.0.192.zen.spamhaus.org': ['127.0.0.3'],
+        '2.2.0.192.zen.spamhaus.org': ['127.255.255.254'],
+        '3.2.0.192.zen.spamhaus.org': ['192.0.2.80'],
+        '4.2.0.192.zen.spamhaus.org': 'timeout',
+        'example.com.dbl.spamhaus.org': ['127.0.1.4'],
+      }),
+    });
+    assert.deepEqual(
+      findings.map((f) => `${f.name} ${f.status} ${f.severity}`),
+      [
+        '192.0.2.1 wrong error',
+        '192.0.2.2 not-checkable warning',
+        '192.0.2.3 not-checkable warning',
+        '192.0.2.4 not-checkable warning',
+        '192.0.2.5 ok info',
+        'example.com wrong error',
+      ],
+    );
+    assert.ok(findings[0]?.notes[0]?.includes('CSS'));
+    assert.match(findings[0]?.fix ?? '', /https:\/\/check\.spamhaus\.org\//);
+    assert.match(findings[1]?.fix ?? '', /^use your own resolver, not a public one/);
+    assert.ok(findings[1]?.notes[0]?.startsWith('unknown, not listed'));
+    assert.ok(findings[5]?.notes[0]?.includes('phishing'));
+  });
+});
+
+describe('outbound port 25', () => {
+  it('classifies the probe: greeting, timeout before and after connecting, refused, name not resolved', () => {
+    assert.deepEqual(classifyProbe(0, 'connected greeting 220 mx.example.net ESMTP'), {
+      outcome: 'connected',
+      detail: '220 mx.example.net ESMTP',
+    });
+    assert.equal(classifyProbe(0, 'connected greeting 554 go away').outcome, 'no-greeting');
+    assert.equal(classifyProbe(124, '').outcome, 'timeout');
+    assert.equal(classifyProbe(124, 'connected').outcome, 'no-greeting');
+    assert.equal(
+      classifyProbe(
+        1,
+        'probe: line 1: connect: Connection refused probe: line 1: /dev/tcp/x/25: Connection refused',
+      ).outcome,
+      'refused',
+    );
+    assert.equal(
+      classifyProbe(1, 'probe: line 1: mx.nowhere: Name or service not known').outcome,
+      'no-address',
+    );
+  });
+
+  it('one greeting is enough; silence on every MX says the provider blocks port 25', () => {
+    const base = { id: 'reach:outbound-25', kind: 'reachability' as const, name: 'outbound' };
+    const result = (host: string, outcome: OutboundResult['outcome']): OutboundResult => ({
+      host,
+      port: 25,
+      outcome,
+      detail: outcome,
+    });
+    assert.equal(judgeOutbound(base, [result('a', 'timeout'), result('b', 'connected')]).status, 'ok');
+    const blocked = judgeOutbound(base, [result('a', 'timeout'), result('b', 'timeout')]);
+    assert.equal(blocked.status, 'wrong');
+    assert.equal(
+      blocked.fix,
+      'outbound port 25 looks blocked by your VPS provider — most providers block it by default; ask them to open it (Contabo, Hetzner …) or choose another provider',
+    );
+    const refused = judgeOutbound(base, [result('a', 'refused'), result('b', 'timeout')]);
+    assert.equal(refused.status, 'wrong');
+    assert.doesNotMatch(refused.fix ?? '', /VPS provider — most/);
+  });
+});
