@@ -63,7 +63,7 @@ function remoteFromItsBundle() {
 
 // Big packages that several features use get one bundle each, dist/features/vendor/<name>.js, that
 // every feature requires, instead of a copy per feature.
-const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet', 'smtp-server'];
+const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet'];
 function vendorFromItsBundle() {
   const names = new RegExp(`^(${VENDOR.map((v) => v.replace(/[-/]/g, '\\$&')).join('|')})$`);
   return {
