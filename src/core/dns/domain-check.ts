@@ -1,6 +1,7 @@
 // The one DNS check of a mail domain, as the CLI and the extension run it: what the server
 // has (addresses, chasquid's hostname, DKIM keys) becomes the expected records, which are
 // then compared with DNS, while reachability and blocklists are probed at the same time.
+import { setMaxListeners } from 'node:events';
 import type { DomainConfig, HostConfig } from '../config';
 import { ChasquidConf, decideChasquidPath } from '../chasquid';
 import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
@@ -95,6 +96,8 @@ export async function checkDomainDns(
 ): Promise<DnsReport> {
   const started = performance.now();
   const { signal } = options;
+  // Every parallel query listens for the cancel: dozens at once are expected, not a leak.
+  if (signal) setMaxListeners(0, signal);
   const { expected, facts, chasquidHostname } = await hostExpectation(
     conn,
     host,
