@@ -394,6 +394,7 @@ describe(
             `    mailHost: ${MAIL_HOST}`,
             '    domains:',
             `      - name: ${DOMAIN}`,
+            `        dns: { provider: rfc2136, server: '${inst.hostIpv4}:53', keyName: ${tsigKey(dns).keyName}, ttl: 5 }`,
             '',
           ].join('\n'),
         );
@@ -406,7 +407,16 @@ describe(
             process.execPath,
             ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'dns', ...args],
             // From the repository, where tsx resolves; the workspace file is named by --config.
-            { cwd: ROOT, env: { PATH: process.env.PATH, HOME: work }, stdio: ['ignore', 'pipe', 'pipe'] },
+            {
+              cwd: ROOT,
+              // The TSIG secret reaches the CLI the way the README says: the environment, never argv.
+              env: {
+                PATH: process.env.PATH,
+                HOME: work,
+                MAILWRIGHT_DNS_SECRET_EXAMPLE_TEST: tsigKey(dns).secret,
+              },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
           );
           let stdout = '';
           let stderr = '';
@@ -414,8 +424,8 @@ describe(
           child.stderr.on('data', (d: Buffer) => (stderr += d));
           child.on('close', (code) => ok({ code, stdout, stderr }));
         });
-      const checkArgs = () => [
-        'check',
+      const checkArgs = () => ['check', ...commonArgs(), '--json'];
+      const commonArgs = () => [
         '--config',
         join(work, 'mailwright.yaml'),
         '--known-hosts',
@@ -426,7 +436,6 @@ describe(
         inst.hostIpv4,
         '--no-dnsbl',
         '--no-reachability',
-        '--json',
       ];
 
       it('exit 0 and a JSON report when every required record is right', async () => {
@@ -449,6 +458,43 @@ describe(
         } finally {
           await dns.setTxt(dmarc.name, dmarc.strings!);
         }
+      });
+
+      it('dns plan shows the missing record and writes nothing; dns publish --yes puts it back; dns export prints it', async () => {
+        const dmarc = expected.find((r) => r.id === 'dmarc')!;
+        const served = async () =>
+          (
+            await dns
+              .resolver()
+              .resolveTxt(dmarc.name)
+              .catch(() => [] as string[][])
+          ).map((t) => t.join(''));
+        await dns.deleteTxt(dmarc.name);
+        const plan = await cli(['plan', ...commonArgs()]);
+        assert.equal(plan.code, 0, plan.stderr);
+        assert.match(plan.stdout, new RegExp(`create\\s+TXT\\s+${escape(dmarc.name)}`));
+        assert.match(plan.stderr, /1 change\(s\)/);
+        assert.deepEqual(await served(), [], 'plan wrote nothing');
+
+        const publish = await cli(['publish', '--yes', ...commonArgs()]);
+        assert.equal(publish.code, 0, publish.stderr + publish.stdout);
+        assert.deepEqual(await served(), [dmarc.value]);
+        assert.match(publish.stdout, /Every required record is right/);
+        assert.ok(
+          !(publish.stdout + publish.stderr).includes(tsigKey(dns).secret),
+          'the TSIG secret is never printed',
+        );
+
+        const exported = await cli(['export', ...commonArgs()]);
+        assert.equal(exported.code, 0, exported.stderr);
+        assert.match(
+          exported.stdout,
+          new RegExp(`^${escape(dmarc.name)}\\.\\s+5\\s+IN\\s+TXT\\s+"v=DMARC1;`, 'm'),
+        );
+        assert.match(
+          exported.stdout,
+          new RegExp(`^${escape(DOMAIN)}\\.\\s+5\\s+IN\\s+MX\\s+10 ${escape(MAIL_HOST)}\\.`, 'm'),
+        );
       });
 
       it('exit 2 with the field named for a bad option or an unknown domain', async () => {
