@@ -8,14 +8,14 @@ import { load } from '../lazy';
 import { LazyContentProvider, LazyFileSystem } from '../lazy-providers';
 import type { RemoteAccess } from '../remote-access';
 import type { MailNode } from '../tree/base';
+import { SCHEME as CONF_SCHEME } from '../fs/remote-paths';
 import { HealthStatus } from '../tree/health-status';
 import type { WorkspaceConfig } from '../workspace-config';
 import { pickHost } from './pick-host';
 
-// Kept in step with fs/remote-paths.ts SCHEME and logs/log-documents.ts LOG_SCHEME, which
-// live in the lazily loaded bundles (importing them here would load their dependencies).
-export const CONF_SCHEME = 'mailwright';
-export const LOG_DOCUMENT_SCHEME = 'mailwright-log';
+// logs/log-documents.ts LOG_SCHEME, which cannot be imported here: that module brings the tail
+// session and SSH with it. A mismatch shows at once (Tail Logs opens nothing; test/ui/logs).
+const LOG_DOCUMENT_SCHEME = 'mailwright-log';
 
 export interface MailFeatureDeps {
   config: WorkspaceConfig;
