@@ -160,8 +160,8 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
     body.push(
       h(
         'tr',
-        { class: `record ${statusClass(r)}`, 'data-id': r.id, 'data-status': r.status },
-        h('td', {}, h('vscode-tag', { class: `status ${statusClass(r)}` }, STATUS_LABEL[r.status])),
+        { class: `record st-${statusClass(r)}`, 'data-id': r.id, 'data-status': r.status },
+        h('td', {}, h('vscode-tag', { class: `status st-${statusClass(r)}` }, STATUS_LABEL[r.status])),
         h('td', {}, r.type ?? r.kind),
         h('td', { class: 'name' }, copyable(r.name, `name ${r.name}`, 'copy-name', cmd)),
         h(
