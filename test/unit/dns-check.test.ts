@@ -171,6 +171,14 @@ describe('checkRecords', () => {
     const policy = byId(await check(zone), 'dmarc');
     assert.equal(policy.status, 'wrong');
     assert.match(policy.fix ?? '', /^policy is p=none, expected p=quarantine/);
+
+    zone.delete(key(name, 'TXT'));
+    const missing = byId(await check(zone), 'dmarc');
+    assert.equal(missing.status, 'missing');
+    assert.ok(
+      missing.notes.some((n) => n.startsWith('p=quarantine: ')),
+      `the record to publish is explained tag by tag: ${missing.notes.join(' | ')}`,
+    );
   });
 
   it('PTR: missing, not forward-confirmed, another name, and chasquid calling itself something else', async () => {

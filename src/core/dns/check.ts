@@ -470,9 +470,13 @@ function checkDmarc(ctx: Context, record: ExpectedRecord, answer: LookupAnswer):
             `TXT records there that are not DMARC (they must start with v=DMARC1): ${answer.values.join(', ')}`,
           ]
         : [];
+    // What each tag of the record to publish will do, before the user publishes it.
+    const suggested = parseDmarc(record.value, ctx.domain).explanations.map(
+      (e) => `${e.tag}=${e.value}: ${e.meaning}`,
+    );
     return finding(record, 'missing', answer.values, {
       fix: addFix(record),
-      notes: [record.purpose, ...others],
+      notes: [record.purpose, ...others, ...suggested],
     });
   }
   if (records.length > 1) {
