@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DomainConfig, HostConfig } from '../../src/core/config';
-import { dkimTxtRecord, generateDkimKey, splitTxt } from '../../src/core/dkim';
-import { checkDomainDns, expectedForHost } from '../../src/core/dns/domain-check';
+import { dkimTxtRecord, generateDkimKey, installedDkimKeys, splitTxt } from '../../src/core/dkim';
+import { checkDomainDns, expectedForHost, readDkimKeys } from '../../src/core/dns/domain-check';
 import type { DnsReport, ExpectedRecord, Finding } from '../../src/core/dns/model';
 import { providerFor, type DnsProvider } from '../../src/core/dns/providers';
 import { applyPublish, planPublish } from '../../src/core/dns/publish';
@@ -158,6 +158,16 @@ describe(
       const dkim = expected.find((r) => r.kind === 'dkim')!;
       assert.ok(dkim.strings!.every((s) => Buffer.byteLength(s) <= 255));
       assert.equal(dkim.strings!.join(''), dkim.value);
+    });
+
+    it('reads the DKIM keys in one round trip, the same keys installedDkimKeys finds', async () => {
+      const path = chasquidPathOf(facts);
+      assert.ok(path && path !== 'unsupported', String(path));
+      const channels = conn.stats.execChannels;
+      const oneTrip = await readDkimKeys(conn, path, DOMAIN);
+      assert.equal(conn.stats.execChannels - channels, 1);
+      assert.ok(oneTrip.length > 0);
+      assert.deepEqual(oneTrip, await installedDkimKeys(conn, path, DOMAIN));
     });
 
     it('publishes through RFC 2136 without deleting a foreign TXT at the apex; then every required record is ok', async () => {

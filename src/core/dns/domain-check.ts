@@ -3,10 +3,19 @@
 // then compared with DNS, while reachability and blocklists are probed at the same time.
 import { setMaxListeners } from 'node:events';
 import type { DomainConfig, HostConfig } from '../config';
-import { ChasquidConf, decideChasquidPath } from '../chasquid';
-import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
+import { ChasquidConf, decideChasquidPath, type ChasquidPath } from '../chasquid';
+import {
+  domainDir,
+  legacyKeyPath,
+  legacySelectorPath,
+  nativeKeyFileName,
+  nativeKeyPath,
+  nativeSelectorsIn,
+  publicKeyOfPem,
+  type InstalledDkimKey,
+} from '../dkim';
 import { gatherFacts, type Facts } from '../facts';
-import type { RemoteConnection } from '../remote';
+import { shellScript, type RemoteConnection } from '../remote';
 import { checkRecords } from './check';
 import { checkDnsbl } from './dnsbl';
 import { expectedRecords } from './expected';
@@ -70,7 +79,7 @@ export async function hostExpectation(
   const version = known.chasquid.version;
   const path = version ? decideChasquidPath(version).path : 'unsupported';
   // Without a chasquid that signs, there is no key to publish: the DKIM rows are simply absent.
-  const dkimKeys = path === 'unsupported' ? [] : await installedDkimKeys(conn, path, domain.name);
+  const dkimKeys = path === 'unsupported' ? [] : await readDkimKeys(conn, path, domain.name, signal);
   const expected = expectedRecords({
     host,
     domain,
@@ -78,6 +87,59 @@ export async function hostExpectation(
     dkimKeys,
   });
   return { expected, facts: known, dkimKeys, chasquidHostname: chasquidHostnameOf(known) };
+}
+
+// Prints `<file name> <base64>` for each key file chasquid signs with (native: every
+// domains/<d>/dkim:<selector>.pem; legacy: the selector file and certs/<d>/dkim_privkey.pem).
+const READ_DKIM_KEYS = `
+if [ "$1" = legacy ]; then
+  [ -f "$3" ] && [ -f "$4" ] && printf 'selector %s\\n' "$(tr -d ' \\n' <"$3" | base64 -w0)" && printf 'legacy %s\\n' "$(base64 -w0 -- "$4")"
+else
+  for f in "$2"/dkim:*.pem; do [ -f "$f" ] && printf '%s %s\\n' "\${f##*/}" "$(base64 -w0 -- "$f")"; done
+fi
+exit 0
+`;
+
+/**
+ * The same keys as installedDkimKeys (src/core/dkim), read in ONE round trip instead of one
+ * listing plus one read per key: the check runs often and the round trips were most of its time.
+ */
+export async function readDkimKeys(
+  conn: RemoteConnection,
+  path: Exclude<ChasquidPath, 'unsupported'>,
+  domain: string,
+  signal?: AbortSignal,
+): Promise<InstalledDkimKey[]> {
+  const r = await conn.exec(
+    shellScript(READ_DKIM_KEYS, [
+      path === 'legacy' ? 'legacy' : 'native',
+      domainDir(domain),
+      legacySelectorPath(domain),
+      legacyKeyPath(domain),
+    ]),
+    { sudo: true, signal },
+  );
+  const files = new Map(
+    r.stdout
+      .split('\n')
+      .filter((line) => line.includes(' '))
+      .map((line) => {
+        const space = line.indexOf(' ');
+        return [line.slice(0, space), Buffer.from(line.slice(space + 1), 'base64')] as const;
+      }),
+  );
+  if (path === 'legacy') {
+    const selector = files.get('selector')?.toString().trim();
+    const pem = files.get('legacy');
+    if (!selector || !pem) return [];
+    return [{ domain, selector, file: legacyKeyPath(domain), ...publicKeyOfPem(pem) }];
+  }
+  return nativeSelectorsIn([...files.keys()]).map((selector) => ({
+    domain,
+    selector,
+    file: nativeKeyPath(domain, selector),
+    ...publicKeyOfPem(files.get(nativeKeyFileName(selector))!),
+  }));
 }
 
 function chasquidHostnameOf(facts: Facts): string | undefined {
@@ -98,29 +160,11 @@ export async function checkDomainDns(
   const { signal } = options;
   // Every parallel query listens for the cancel: dozens at once are expected, not a leak.
   if (signal) setMaxListeners(0, signal);
-  const { expected, facts, chasquidHostname } = await hostExpectation(
-    conn,
-    host,
-    domain,
-    options.facts,
-    signal,
-  );
-  const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
-  const authoritative = options.authoritative?.length
-    ? serversLookup(domain.name, options.authoritative)
-    : await zoneServers(domain.name, recursive, signal);
+  const facts = options.facts ?? (await gatherFacts(conn, { signal }));
   const addresses = { ipv4: facts.addresses.ipv4, ipv6: facts.addresses.ipv6 };
+  const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
 
-  const records = checkRecords({
-    domain: domain.name,
-    mailHost: host.mailHost,
-    expected,
-    authoritative,
-    recursive,
-    addresses,
-    chasquidHostname,
-    signal,
-  });
+  // Reachability and blocklists need only the addresses: they start now, beside the DKIM read.
   const reachability =
     options.reachability === false
       ? Promise.resolve([] as Finding[])
@@ -146,6 +190,26 @@ export async function checkDomainDns(
           ...(options.dnsbl && { zones: options.dnsbl }),
           signal,
         });
+  const records = (async () => {
+    const [{ expected, chasquidHostname }, authoritative] = await Promise.all([
+      hostExpectation(conn, host, domain, facts, signal),
+      options.authoritative?.length
+        ? serversLookup(domain.name, options.authoritative)
+        : zoneServers(domain.name, recursive, signal),
+    ]);
+    const findings = await checkRecords({
+      domain: domain.name,
+      mailHost: host.mailHost,
+      expected,
+      authoritative,
+      recursive,
+      addresses,
+      chasquidHostname,
+      signal,
+    });
+    return orderLike(expected, findings);
+  })();
+  // Settled together: a failure of one part must not leave the others running unobserved.
   const [recordFindings, reachFindings, dnsblFindings] = await Promise.all([
     records,
     reachability,
@@ -157,7 +221,7 @@ export async function checkDomainDns(
     mailHost: host.mailHost,
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
-    findings: [...orderLike(expected, recordFindings), ...reachFindings, ...dnsblFindings],
+    findings: [...recordFindings, ...reachFindings, ...dnsblFindings],
   };
 }
 
