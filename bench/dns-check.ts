@@ -73,6 +73,26 @@ async function sequentialCheck(
   return [...records, outbound, ...inbound, ...dnsbl].length;
 }
 
+/** The DNS questions alone (records and blocklists, expectation already known): no SSH, no ports. */
+async function dnsOnly(
+  input: Omit<Parameters<typeof checkRecords>[0], 'recursive' | 'authoritative'>,
+  servers: string[],
+  serial: boolean,
+): Promise<void> {
+  const wrap = (lookup: DnsLookup) => (serial ? oneAtATime(lookup) : lookup);
+  const recursive = wrap(resolverLookup(servers));
+  const authoritative = wrap(serversLookup(input.domain, servers));
+  const records = checkRecords({ ...input, recursive, authoritative });
+  if (serial) await records;
+  const dnsbl = checkDnsbl({
+    ...input.addresses,
+    domain: input.domain,
+    lookup: recursive,
+    zones: DNSBL_ZONES,
+  });
+  await Promise.all([records, dnsbl]);
+}
+
 function median(ms: number[]): number {
   return [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
 }
@@ -127,6 +147,14 @@ async function main(): Promise<void> {
     const servers = [instance.hostIpv4];
     const parallel: number[] = [];
     const sequential: number[] = [];
+    const dnsParallel: number[] = [];
+    const dnsSequential: number[] = [];
+    const dnsInput = {
+      domain: SENDER_ZONE,
+      mailHost: MAIL_HOST,
+      expected,
+      addresses: facts.addresses,
+    };
     let findings = 0;
     let problems: string[] = [];
     // Interleaved so both see the same machine load; facts are reused, as the extension does.
@@ -145,6 +173,12 @@ async function main(): Promise<void> {
       t = performance.now();
       await sequentialCheck(conn, host, facts, servers);
       sequential.push(performance.now() - t);
+      t = performance.now();
+      await dnsOnly(dnsInput, servers, false);
+      dnsParallel.push(performance.now() - t);
+      t = performance.now();
+      await dnsOnly(dnsInput, servers, true);
+      dnsSequential.push(performance.now() - t);
     }
     console.log(
       `DNS check of ${SENDER_ZONE} (${expected.length} expected records, ${findings} findings) against local knot, facts reused, ${ROUNDS} rounds each:`,
@@ -152,6 +186,10 @@ async function main(): Promise<void> {
     console.log(`  checkDomainDns (parallel):  ${stats(parallel)}   goal <= 150 ms`);
     console.log(`  same checks one by one:     ${stats(sequential)}`);
     console.log(`  ratio one-by-one / parallel: ${(median(sequential) / median(parallel)).toFixed(2)}x`);
+    console.log('  of which the DNS questions alone (records + blocklists, no SSH, no ports):');
+    console.log(`    parallel:    ${stats(dnsParallel)}`);
+    console.log(`    one by one:  ${stats(dnsSequential)}`);
+    console.log(`    ratio: ${(median(dnsSequential) / median(dnsParallel)).toFixed(2)}x`);
     if (problems.length > 0) console.log(`  (not ok in this test bed: ${problems.join(', ')})`);
   } finally {
     conn.close();
