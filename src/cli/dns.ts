@@ -1,5 +1,6 @@
 // mailwright dns check|plan|publish|export: the records a mail domain needs, compared with
 // DNS, published through the domain's provider, or printed for any other provider.
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { DomainConfig } from '../core/config';
 import {
@@ -10,8 +11,8 @@ import {
   type DomainCheckOptions,
 } from '../core/dns/domain-check';
 import type { DnsReport, ExpectedRecord } from '../core/dns/model';
-import { waitForRecord } from '../core/dns/propagation';
-import { providerFor } from '../core/dns/providers';
+import { PropagationTimeoutError, waitForRecord } from '../core/dns/propagation';
+import { DnsProviderError, providerFor } from '../core/dns/providers';
 import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
 import { zoneFileSnippet } from '../core/dns/zone-export';
 import { EnvSecretStore } from '../core/remote';
@@ -88,11 +89,20 @@ export async function dnsCommand(args: string[], signal: AbortSignal): Promise<n
     return DNS_EXIT.ok;
   }
   const flags = values as DnsFlags;
+  // Lookups and provider calls run in parallel, each listening for Ctrl-C: many listeners are expected.
+  setMaxListeners(0, signal);
   for (const server of [...(flags.resolver ?? []), ...(flags.authoritative ?? [])]) checkServer(server);
   const target = await targetFromFlags(flags);
   try {
     const domain = domainFrom(target, flags.domain);
     return await run(sub as Subcommand, target, domain, flags, signal);
+  } catch (error) {
+    // The provider's and the wait's own messages say what happened and what to do: no stack.
+    if (error instanceof DnsProviderError || error instanceof PropagationTimeoutError) {
+      info(`mailwright: ${error.message}`);
+      return DNS_EXIT.problems;
+    }
+    throw error;
   } finally {
     target.conn.close();
   }
@@ -173,6 +183,9 @@ async function publishCommand(
   const provider = await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
     onInstruction: (text: string) => info(text),
     ...(flags.authoritative && { servers: flags.authoritative }),
+  }).catch((error: unknown) => {
+    // No credential or an incomplete dns: section is a setup problem, told like bad usage.
+    throw error instanceof DnsProviderError ? new UsageError(error.message) : error;
   });
   const changes = await planPublish(expected, provider, signal);
   process.stdout.write(formatPublishPlan(changes) + '\n');

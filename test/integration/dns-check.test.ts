@@ -411,7 +411,7 @@ describe(
       });
       after(() => rmSync(work, { recursive: true, force: true }));
 
-      const cli = (args: string[]) =>
+      const cli = (args: string[], secret: string | null = tsigKey(dns).secret) =>
         new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) => {
           const child = spawn(
             process.execPath,
@@ -423,7 +423,7 @@ describe(
               env: {
                 PATH: process.env.PATH,
                 HOME: work,
-                MAILWRIGHT_DNS_SECRET_EXAMPLE_TEST: tsigKey(dns).secret,
+                ...(secret && { MAILWRIGHT_DNS_SECRET_EXAMPLE_TEST: secret }),
               },
               stdio: ['ignore', 'pipe', 'pipe'],
             },
@@ -507,13 +507,19 @@ describe(
         );
       });
 
-      it('exit 2 with the field named for a bad option or an unknown domain', async () => {
+      it('exit 2 with the field named for a bad option, an unknown domain or a missing DNS credential', async () => {
         const bad = await cli([...checkArgs(), '--resolver', 'not-an-ip']);
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /--resolver.*not-an-ip/);
         const unknown = await cli([...checkArgs(), '--domain', 'nope.test']);
         assert.equal(unknown.code, 2);
         assert.match(unknown.stderr, /--domain "nope\.test"/);
+        const noSecret = await cli(['plan', ...commonArgs()], null);
+        assert.equal(noSecret.code, 2, noSecret.stderr);
+        assert.match(
+          noSecret.stderr,
+          /no credential for example\.test.*\n.*MAILWRIGHT_DNS_SECRET_EXAMPLE_TEST/,
+        );
       });
     });
   },
