@@ -275,18 +275,21 @@ describe(
       );
     });
 
-    it('DKIM record of a different key', async () => {
+    it('DKIM record of a different (4096-bit) key, written split through the RFC 2136 provider', async () => {
       const dkim = expected.find((r) => r.kind === 'dkim')!;
-      const other = generateDkimKey('rsa2048');
-      const otherStrings = splitTxt(dkimTxtRecord(other.publicKey, other.keyType));
+      const other = generateDkimKey('rsa4096');
+      const otherValue = dkimTxtRecord(other.publicKey, other.keyType);
+      assert.ok(splitTxt(otherValue).length >= 3, 'a 4096-bit key needs at least three strings');
+      const ours = { name: dkim.name, type: 'TXT' as const, value: dkim.value, ttl: 5 };
+      const theirs = { ...ours, value: otherValue };
       await withBroken(
-        () => dns.setTxt(dkim.name, otherStrings),
-        () => dns.setTxt(dkim.name, dkim.strings!),
+        () => provider.update(ours, theirs),
+        () => provider.update(theirs, ours),
         (report) => {
           const f = finding(report, dkim.id);
           assert.equal(f.status, 'wrong');
           assert.equal(f.severity, 'error');
-          assert.deepEqual(f.found, [otherStrings.join('')]);
+          assert.deepEqual(f.found, [otherValue], 'the split strings come back joined');
           assert.match(f.fix ?? '', /^the published key is not the key on the server/);
         },
       );
@@ -524,3 +527,65 @@ describe(
     });
   },
 );
+
+// chasquid 1.11 (Debian 12) keeps one key in another place (the post-data hook's layout):
+// the one-round-trip reader must find the same key there too.
+for (const legacy of sandboxes().filter((i) => i.suite === 'bookworm')) {
+  describe(`DKIM keys in one round trip, legacy layout (${legacy.suite})`, { timeout: 10 * 60_000 }, () => {
+    const legacyDomain = 'dns-check-legacy.test';
+    const legacyHost = desiredHost(legacy, { name: legacyDomain }, `smtp.${legacyDomain}`);
+    let legacyConn: RemoteConnection;
+
+    before(async () => {
+      legacyConn = connect(legacy);
+      await legacyConn.connect();
+      await legacyConn.exec(
+        shellScript(
+          'command -v chasquid >/dev/null && command -v dkimsign >/dev/null && exit 0; apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 chasquid python3-dkim >/dev/null',
+        ),
+        { sudo: true, timeoutMs: 600_000 },
+      );
+      const facts = await gatherFacts(legacyConn);
+      const actions = planDkim({
+        host: legacyHost,
+        facts,
+        chasquidPath: chasquidPathOf(facts),
+        now: new Date(),
+      });
+      const result = await applyPlan(
+        { host: legacyHost.name, facts, actions, notes: [] },
+        {
+          conn: legacyConn,
+          host: legacyHost,
+          secrets: new MemorySecretStore(),
+          regather: () => gatherFacts(legacyConn),
+        },
+      );
+      assert.ok(result.ok, JSON.stringify(result.failed));
+    });
+
+    after(async () => {
+      await legacyConn
+        ?.exec(
+          shellCommand([
+            'rm',
+            '-rf',
+            '--',
+            `/etc/chasquid/domains/${legacyDomain}`,
+            `/etc/chasquid/certs/${legacyDomain}`,
+          ]),
+          { sudo: true },
+        )
+        .catch(() => undefined);
+      legacyConn?.close();
+    });
+
+    it('finds the same key as installedDkimKeys, in one exec channel', async () => {
+      const channels = legacyConn.stats.execChannels;
+      const oneTrip = await readDkimKeys(legacyConn, 'legacy', legacyDomain);
+      assert.equal(legacyConn.stats.execChannels - channels, 1);
+      assert.equal(oneTrip.length, 1);
+      assert.deepEqual(oneTrip, await installedDkimKeys(legacyConn, 'legacy', legacyDomain));
+    });
+  });
+}
