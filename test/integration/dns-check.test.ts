@@ -525,6 +525,25 @@ describe(
         );
       });
     });
+
+    // Last: it removes the keys the other tests need.
+    it('no DKIM key on the server: one DKIM row that says how to get a key', async () => {
+      await conn.exec(shellScript('rm -f -- /etc/chasquid/domains/"$1"/dkim:*.pem', [DOMAIN]), {
+        sudo: true,
+      });
+      const report = await check({ facts: await gatherFacts(conn) });
+      const f = finding(report, 'dkim');
+      assert.equal(f.status, 'not-checkable');
+      assert.equal(f.severity, 'error');
+      assert.match(f.fix ?? '', /^the server has no DKIM key for example\.test: run `mailwright apply`/);
+      assert.ok(!report.findings.some((x) => x.id.startsWith('dkim:')), 'no row for a key that is gone');
+      const ids = report.findings.map((x) => x.id);
+      assert.equal(
+        ids.indexOf('dkim') + 1,
+        ids.indexOf('dmarc'),
+        `DKIM right before DMARC: ${ids.join(', ')}`,
+      );
+    });
   },
 );
 

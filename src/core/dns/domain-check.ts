@@ -78,7 +78,7 @@ export async function hostExpectation(
   const known = facts ?? (await gatherFacts(conn, { signal }));
   const version = known.chasquid.version;
   const path = version ? decideChasquidPath(version).path : 'unsupported';
-  // Without a chasquid that signs, there is no key to publish: the DKIM rows are simply absent.
+  // Without a chasquid that signs, there is no key to publish: the check says so (noDkimKeyFinding).
   const dkimKeys = path === 'unsupported' ? [] : await readDkimKeys(conn, path, domain.name, signal);
   const expected = expectedRecords({
     host,
@@ -191,7 +191,7 @@ export async function checkDomainDns(
           signal,
         });
   const records = (async () => {
-    const [{ expected, chasquidHostname }, authoritative] = await Promise.all([
+    const [{ expected, chasquidHostname, dkimKeys, facts: known }, authoritative] = await Promise.all([
       hostExpectation(conn, host, domain, facts, signal),
       options.authoritative?.length
         ? serversLookup(domain.name, options.authoritative)
@@ -207,7 +207,12 @@ export async function checkDomainDns(
       chasquidHostname,
       signal,
     });
-    return orderLike(expected, findings);
+    const ordered = orderLike(expected, findings);
+    if (dkimKeys.length > 0) return ordered;
+    // Where the DKIM rows would be: right before DMARC.
+    const at = ordered.findIndex((f) => f.kind === 'dmarc');
+    ordered.splice(at < 0 ? ordered.length : at, 0, noDkimKeyFinding(domain.name, known));
+    return ordered;
   })();
   // Settled together: a failure of one part must not leave the others running unobserved.
   const [recordFindings, reachFindings, dnsblFindings] = await Promise.all([
@@ -222,6 +227,28 @@ export async function checkDomainDns(
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
     findings: [...recordFindings, ...reachFindings, ...dnsblFindings],
+  };
+}
+
+/** No DKIM record can be expected while the server has no key: an error with the way to get one. */
+export function noDkimKeyFinding(domain: string, facts: Facts): Finding {
+  const version = facts.chasquid.version;
+  const path = version ? decideChasquidPath(version).path : 'unsupported';
+  const why = !facts.chasquid.installed
+    ? 'chasquid is not installed on the server'
+    : path === 'unsupported'
+      ? `chasquid ${version ?? '(unknown version)'} on the server cannot sign with DKIM`
+      : `the server has no DKIM key for ${domain}`;
+  return {
+    id: 'dkim',
+    kind: 'dkim',
+    name: `*._domainkey.${domain}`,
+    type: 'TXT',
+    status: 'not-checkable',
+    severity: 'error',
+    found: [],
+    fix: `${why}: run \`mailwright apply\` (or Mail: Provision Server) to create the key, then publish its record`,
+    notes: ['Without a DKIM signature, receivers such as Gmail rate the mail as unauthenticated.'],
   };
 }
 
