@@ -188,7 +188,9 @@ async function publishCommand(
     throw error instanceof DnsProviderError ? new UsageError(error.message) : error;
   });
   const changes = await planPublish(expected, provider, signal);
-  process.stdout.write(formatPublishPlan(changes) + '\n');
+  // With --json, stdout carries only the report; the plan is for the person, on stderr.
+  if (flags.json) info(formatPublishPlan(changes));
+  else process.stdout.write(formatPublishPlan(changes) + '\n');
   const writes = changes.filter((c) => c.action === 'create' || c.action === 'update');
   if (!publish) {
     if (writes.length > 0) info(`\n${writes.length} change(s). Run \`mailwright dns publish\` to make them.`);
