@@ -39,7 +39,7 @@ Options:
   --outbound-probe <domain> whose MX the server connects to on port 25 (default: gmail.com)
   --no-dnsbl                skip the blocklist lookups
   --no-reachability         skip the port 25/465/587 probes
-  --json                    check: print the report as JSON
+  --json                    check, publish: print the report as JSON (stdout holds only it)
   -y, --yes                 publish: do not ask
   --config <file>           mailwright.yaml to read (default: ./mailwright.yaml)
   (and the connection options of \`mailwright --help\`)
