@@ -5,7 +5,7 @@
 // in the tree, and a user added from the tree.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { parse } from 'yaml';
@@ -162,6 +162,15 @@ test(
           ['Private key file', 'SSH agent', 'Password'],
         );
         await screenshot('add-server-2-auth');
+        // Back returns to 1/6 with the target kept; Enter goes on.
+        // VS Code labels it "Back (<its keybinding>)".
+        await quickInput(page)
+          .locator('.quick-input-left-action-bar .action-label[aria-label^="Back"]')
+          .click();
+        input = await addServerStep(page, 1);
+        assert.equal(await input.inputValue(), target, 'Back keeps the target typed before');
+        await input.press('Enter');
+        await addServerStep(page, 2);
         await keyItem.click();
         step('chose key auth');
 
@@ -171,9 +180,14 @@ test(
         await eventually(async () => {
           assert.match(await quickInputMessage(page), /No such file/);
         }, 10_000);
+        const keyFolder = dirname(vps.rootKey);
+        await typeInto(input, keyFolder);
+        await eventually(async () => {
+          assert.match(await quickInputMessage(page), /is not a file/);
+        }, 10_000);
         await typeInto(input, vps.rootKey);
         await eventually(async () => {
-          assert.doesNotMatch(await quickInputMessage(page), /No such file/);
+          assert.doesNotMatch(await quickInputMessage(page), /No such file|is not a file/);
         }, 10_000);
         await screenshot('add-server-3-key-file');
         await input.press('Enter');

@@ -1,6 +1,6 @@
 // "Mail: Add Server": SSH target → auth → host key confirmed by a real connection →
 // mail host name → first domain, then the host is written into mailwright.yaml.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import {
@@ -40,6 +40,16 @@ const TOTAL = 6;
 function domainProblem(v: string): string | undefined {
   const check = normalizeDomainName(v.trim());
   return check.ok ? undefined : `${check.reason}${check.hint ? `. ${check.hint}` : ''}`;
+}
+
+function keyFileProblem(v: string): string | undefined {
+  const path = v.trim().replace(/^~(?=\/|$)/, homedir());
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return `No such file: ${v}. Give the path of your private key, e.g. ~/.ssh/id_ed25519`;
+  // A folder passes a plain existence check and fails only later, at the SSH login.
+  if (!stat.isFile())
+    return `${v} is not a file. Give the private key file in it, e.g. ${v.replace(/\/+$/, '')}/id_ed25519`;
+  return undefined;
 }
 
 function suggestedName(mailHost: string, taken: string[]): string {
@@ -117,8 +127,7 @@ export async function addServer(
         r = a.identityFile = (await inputStep(pos, {
           prompt: 'Private key file',
           value: a.identityFile ?? '~/.ssh/id_ed25519',
-          validate: (v) =>
-            existsSync(v.replace(/^~(?=\/|$)/, homedir())) ? undefined : `No such file: ${v}`,
+          validate: keyFileProblem,
         })) as string | undefined;
         break;
       case 4: {
@@ -129,7 +138,7 @@ export async function addServer(
           name: `new-${target.target.host}`,
           ssh: target.target,
           auth: a.auth!,
-          identityFile: a.identityFile,
+          identityFile: a.identityFile?.trim(),
           mailHost: 'unknown.invalid',
           domains: [],
         };
@@ -197,7 +206,7 @@ export async function addServer(
     name,
     ssh: a.ssh!.trim(),
     auth: a.auth,
-    identityFile: a.identityFile,
+    identityFile: a.identityFile?.trim(),
     mailHost: mailHost.value,
     domains: [{ name: domain.value }],
   });
