@@ -128,7 +128,10 @@ function changeRow(c: PublishChangeView): HTMLElement {
       'td',
       {},
       c.from.length > 0 && h('div', { class: 'del' }, ...c.from.map((v) => h('code', {}, `− ${v}`))),
-      c.to.length > 0 && h('div', { class: 'add' }, ...c.to.map((v) => h('code', {}, `+ ${v}`))),
+      c.to.length > 0 &&
+        (c.op === 'keep'
+          ? h('div', { class: 'same' }, ...c.to.map((v) => h('code', {}, v)))
+          : h('div', { class: 'add' }, ...c.to.map((v) => h('code', {}, `+ ${v}`)))),
     ),
   );
 }

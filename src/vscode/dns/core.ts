@@ -56,8 +56,9 @@ function changeView(c: PublishChange): PublishChangeView {
     op: c.action,
     type: c.record.type,
     name: c.record.name,
-    from: c.previous ? [c.previous.value] : [],
-    to: c.action === 'create' || c.action === 'update' ? [c.record.value] : [],
+    // Only an update replaces a value; a kept record is shown as it stays.
+    from: c.action === 'update' && c.previous ? [c.previous.value] : [],
+    to: c.action === 'skip' ? [] : [c.record.value],
   };
 }
 

@@ -26,7 +26,7 @@ export interface DnsRowView {
 
 /** One exact change Publish would make at the DNS provider. */
 export interface PublishChangeView {
-  /** "create", "update", "delete" (of a value Mailwright manages), "keep". */
+  /** "create", "update", "keep" or "skip" (PTR: set at the VPS provider); publishing never deletes. */
   op: string;
   type: string;
   name: string;

@@ -231,9 +231,7 @@ export class DnsPanel {
       ),
       {
         modal: true,
-        detail: writes
-          .map((c) => `${c.op} ${c.type} ${c.name}: ${c.to.join(' | ') || '(removed)'}`)
-          .join('\n'),
+        detail: writes.map((c) => `${c.op} ${c.type} ${c.name}: ${c.to.join(' | ')}`).join('\n'),
       },
       yes,
     );
