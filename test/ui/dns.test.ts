@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
+import { tsigKey } from '../integration/acme-fixture';
 import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import { eventually, missingPrerequisite, runCommand, sandboxInstance, withWorkbench } from './harness';
@@ -162,6 +163,108 @@ test(
           }, 20_000);
           await screenshot('dns-zone-export');
           step(`zone file exported for ${UI_DOMAIN}`);
+        },
+      );
+    } finally {
+      await dns.stop();
+    }
+  },
+);
+
+test(
+  'DNS Records: Publish through RFC 2136 from the panel (dry run, confirm), then the records check ok',
+  { skip, timeout: 15 * 60_000 },
+  async () => {
+    const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
+    await provisionSandbox(vps, (l) => console.log(`[provision] ${l}`));
+    const dns = await startTestDns(vps as unknown as SandboxInstance, { reverseZones: true });
+    // A foreign record at the apex: publishing must leave it alone.
+    const foreign = 'google-site-verification=ui-test-keep-me';
+    await dns.setTxt(UI_DOMAIN, [foreign]);
+    const key = tsigKey(dns);
+    const host = (vps as unknown as SandboxInstance).hostIpv4;
+    const yaml =
+      uiYaml(vps) +
+      `        dns: { provider: rfc2136, server: '${host}:53', keyName: ${key.keyName}, ttl: 5 }\n`;
+    try {
+      await withWorkbench(
+        'dns-publish',
+        {
+          installVsix: true,
+          workspaceFiles: { 'mailwright.yaml': yaml },
+          settings: { 'mailwright.dns.resolvers': dns.servers, 'mailwright.dns.authoritative': dns.servers },
+        },
+        async ({ page, screenshot, step }) => {
+          await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
+          const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
+          await dialog.waitFor({ timeout: 60_000 });
+          await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
+          await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+          step('host key trusted');
+
+          await eventually(async () => {
+            await page.keyboard.press('Escape');
+            await runCommand(page, 'Mail: Check DNS');
+          }, 30_000);
+          const view = panelFrame(page);
+          const status = (id: string) =>
+            view.locator(`tr.record[data-id="${id}"]`).getAttribute('data-status');
+          await eventually(async () => {
+            assert.equal(await status('spf'), 'missing');
+          }, 120_000);
+          step('checked: SPF missing before publishing');
+
+          // Publish…: the credential is asked once (password box), then the dry run is shown.
+          await view.locator('vscode-button#publish').click();
+          const input = page.locator('.quick-input-widget input');
+          await input.waitFor({ timeout: 20_000 });
+          await input.fill(key.secret);
+          await page.keyboard.press('Enter');
+          const plan = view.locator('#publish-plan');
+          await eventually(async () => {
+            assert.equal(await plan.getAttribute('data-phase'), 'planned');
+          }, 60_000);
+          const planText = await plan.innerText();
+          assert.match(planText, /_dmarc\.example\.test/, `the dry run lists DMARC: ${planText}`);
+          assert.match(planText, /\._domainkey\.example\.test/, 'and the DKIM key');
+          assert.equal(
+            await view.locator('#publish-plan tr[data-op="delete"]').count(),
+            0,
+            'nothing deleted',
+          );
+          await screenshot('dns-publish-dry-run');
+          step('dry run shown');
+
+          // Nothing is written before the modal confirmation.
+          assert.deepEqual(
+            await dns
+              .resolver()
+              .resolveTxt(`_dmarc.${UI_DOMAIN}`)
+              .catch(() => []),
+            [],
+          );
+          await view.locator('vscode-button#apply-publish').click();
+          const confirm = page
+            .getByRole('dialog')
+            .filter({ hasText: /change\(s\) to the DNS of example\.test/ });
+          await confirm.waitFor({ timeout: 20_000 });
+          await confirm.getByRole('button', { name: 'Publish', exact: true }).click();
+          await eventually(async () => {
+            assert.equal(await plan.getAttribute('data-phase'), 'published');
+          }, 60_000);
+          step('published');
+
+          // Check again: what was published is now found, and the foreign TXT is still there.
+          await view.locator('vscode-button#check').click();
+          await eventually(async () => {
+            for (const id of ['spf', 'spf-include', 'dmarc']) assert.equal(await status(id), 'ok', id);
+            const dkim = view.locator('tr.record[data-id^="dkim:"]').first();
+            assert.equal(await dkim.getAttribute('data-status'), 'ok', 'DKIM');
+          }, 90_000);
+          const apex = (await dns.resolver().resolveTxt(UI_DOMAIN)).map((r) => r.join(''));
+          assert.ok(apex.includes(foreign), `the foreign TXT survived: ${apex.join(' | ')}`);
+          await screenshot('dns-published-checked');
+          step('records check ok after publishing');
         },
       );
     } finally {
