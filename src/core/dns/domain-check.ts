@@ -3,19 +3,10 @@
 // then compared with DNS, while reachability and blocklists are probed at the same time.
 import { setMaxListeners } from 'node:events';
 import type { DomainConfig, HostConfig } from '../config';
-import { ChasquidConf, decideChasquidPath, type ChasquidPath } from '../chasquid';
-import {
-  domainDir,
-  legacyKeyPath,
-  legacySelectorPath,
-  nativeKeyFileName,
-  nativeKeyPath,
-  nativeSelectorsIn,
-  publicKeyOfPem,
-  type InstalledDkimKey,
-} from '../dkim';
+import { ChasquidConf, decideChasquidPath } from '../chasquid';
+import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
 import { gatherFacts, type Facts } from '../facts';
-import { shellScript, type RemoteConnection } from '../remote';
+import type { RemoteConnection } from '../remote';
 import { checkRecords } from './check';
 import { checkDnsbl } from './dnsbl';
 import { expectedRecords } from './expected';
@@ -79,7 +70,7 @@ export async function hostExpectation(
   const version = known.chasquid.version;
   const path = version ? decideChasquidPath(version).path : 'unsupported';
   // Without a chasquid that signs, there is no key to publish: the check says so (noDkimKeyFinding).
-  const dkimKeys = path === 'unsupported' ? [] : await readDkimKeys(conn, path, domain.name, signal);
+  const dkimKeys = path === 'unsupported' ? [] : await installedDkimKeys(conn, path, domain.name, signal);
   const expected = expectedRecords({
     host,
     domain,
@@ -87,59 +78,6 @@ export async function hostExpectation(
     dkimKeys,
   });
   return { expected, facts: known, dkimKeys, chasquidHostname: chasquidHostnameOf(known) };
-}
-
-// Prints `<file name> <base64>` for each key file chasquid signs with (native: every
-// domains/<d>/dkim:<selector>.pem; legacy: the selector file and certs/<d>/dkim_privkey.pem).
-const READ_DKIM_KEYS = `
-if [ "$1" = legacy ]; then
-  [ -f "$3" ] && [ -f "$4" ] && printf 'selector %s\\n' "$(tr -d ' \\n' <"$3" | base64 -w0)" && printf 'legacy %s\\n' "$(base64 -w0 -- "$4")"
-else
-  for f in "$2"/dkim:*.pem; do [ -f "$f" ] && printf '%s %s\\n' "\${f##*/}" "$(base64 -w0 -- "$f")"; done
-fi
-exit 0
-`;
-
-/**
- * The same keys as installedDkimKeys (src/core/dkim), read in ONE round trip instead of one
- * listing plus one read per key: the check runs often and the round trips were most of its time.
- */
-export async function readDkimKeys(
-  conn: RemoteConnection,
-  path: Exclude<ChasquidPath, 'unsupported'>,
-  domain: string,
-  signal?: AbortSignal,
-): Promise<InstalledDkimKey[]> {
-  const r = await conn.exec(
-    shellScript(READ_DKIM_KEYS, [
-      path === 'legacy' ? 'legacy' : 'native',
-      domainDir(domain),
-      legacySelectorPath(domain),
-      legacyKeyPath(domain),
-    ]),
-    { sudo: true, signal },
-  );
-  const files = new Map(
-    r.stdout
-      .split('\n')
-      .filter((line) => line.includes(' '))
-      .map((line) => {
-        const space = line.indexOf(' ');
-        return [line.slice(0, space), Buffer.from(line.slice(space + 1), 'base64')] as const;
-      }),
-  );
-  if (path === 'legacy') {
-    const selector = files.get('selector')?.toString().trim();
-    const pem = files.get('legacy');
-    if (!selector || !pem) return [];
-    return [{ domain, selector, file: legacyKeyPath(domain), ...publicKeyOfPem(pem) }];
-  }
-  return nativeSelectorsIn([...files.keys()]).map((selector) => ({
-    domain,
-    selector,
-    file: nativeKeyPath(domain, selector),
-    ...publicKeyOfPem(files.get(nativeKeyFileName(selector))!),
-  }));
 }
 
 function chasquidHostnameOf(facts: Facts): string | undefined {
