@@ -6,7 +6,7 @@ import type {
   SavedWebviewState,
   SummaryView,
 } from '../../src/vscode/dashboard/messages.js';
-import { button, h, present } from './dom.js';
+import { button, h, present } from '../common/dom.js';
 
 export interface Commands {
   apply(): void;

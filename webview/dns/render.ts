@@ -7,7 +7,7 @@ import {
   type PublishChangeView,
 } from '../../src/vscode/dns/messages.js';
 import { needsFix, STATUS_LABEL } from '../../src/vscode/dns/rows.js';
-import { button, h, present } from '../dashboard/dom.js';
+import { button, h, present } from '../common/dom.js';
 
 export interface DnsCommands {
   check(): void;

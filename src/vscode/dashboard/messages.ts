@@ -1,6 +1,7 @@
 // The one protocol between the dashboard panel (extension host) and its webview. Both sides
 // import this file, and both validate what they receive: a webview is another process, and a
 // restored panel hands back whatever state an older version saved. No vscode or node imports.
+import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
 
 export type DriftDecision = 'keep' | 'overwrite';
 
@@ -78,13 +79,6 @@ export type HostMessage =
 export const VIEW_TYPE = 'mailwright.dashboard';
 
 // ---------------------------------------------------------------- validation
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isOptStr = (v: unknown) => v === undefined || isStr(v);
-const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 
 const PHASES: readonly Phase[] = [
   'gathering',

@@ -10,7 +10,7 @@ import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
-import { dashboardHtml, webviewOptions } from './html';
+import { webviewOptions, webviewPage } from '../webview-page';
 import {
   VIEW_TYPE,
   isSavedWebviewState,
@@ -82,7 +82,10 @@ export class DashboardPanel {
   ) {
     DashboardPanel.open.set(state.hostName, this);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
-    panel.webview.html = dashboardHtml(panel.webview, deps.extensionUri);
+    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, {
+      bundle: 'dashboard',
+      title: 'Provision',
+    });
     panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
     panel.onDidDispose(() => {
       this.disposed = true;

@@ -1,6 +1,7 @@
 // The one protocol between the DNS Records panel (extension host) and its webview. Both sides
 // import this file and both validate what they receive: a webview is another process, and a
 // restored panel hands back whatever state an older version saved. No vscode or node imports.
+import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
 
 /** A finding's status, or "unchecked" for an expected record before the first check. */
 export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'unchecked';
@@ -92,13 +93,6 @@ export function noProviderHelp(domain: string): string {
 }
 
 // ---------------------------------------------------------------- validation
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isOptStr = (v: unknown) => v === undefined || isStr(v);
-const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 
 const PHASES: readonly DnsPhase[] = [
   'loading',

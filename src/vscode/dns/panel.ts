@@ -7,7 +7,7 @@ import { secretKeys } from '../../core/remote/secrets';
 import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
-import { dnsHtml, dnsWebviewOptions } from './html';
+import { webviewOptions, webviewPage } from '../webview-page';
 import {
   DNS_VIEW_TYPE,
   isDnsPanelState,
@@ -45,7 +45,7 @@ export class DnsPanel {
       DNS_VIEW_TYPE,
       vscode.l10n.t('DNS Records: {0}', domain.name),
       vscode.ViewColumn.Active,
-      dnsWebviewOptions(deps.extensionUri),
+      webviewOptions(deps.extensionUri),
     );
     new DnsPanel(deps, panel, host, domain);
   }
@@ -59,7 +59,7 @@ export class DnsPanel {
       panel.dispose();
       return;
     }
-    panel.webview.options = dnsWebviewOptions(deps.extensionUri);
+    panel.webview.options = webviewOptions(deps.extensionUri);
     DnsPanel.open.get(dnsKey(host.name, domain.name))?.panel.dispose();
     new DnsPanel(deps, panel, host, domain);
   }
@@ -78,7 +78,7 @@ export class DnsPanel {
     this.key = dnsKey(host.name, domain.name);
     DnsPanel.open.set(this.key, this);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
-    panel.webview.html = dnsHtml(panel.webview, deps.extensionUri, panel.title);
+    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, { bundle: 'dns', title: panel.title });
     const subscriptions = [
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       deps.service.onDidChange((key) => {

@@ -1,9 +1,9 @@
-// The dashboard page: one script and one style sheet from dist/webview, a nonce-locked
-// Content Security Policy, nothing remote.
+// The page shell of every webview panel: one script and one style sheet from dist/webview,
+// a nonce-locked Content Security Policy, nothing remote.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
+function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
 }
 
@@ -16,11 +16,16 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function dashboardHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/** The page of the front end `bundle` (dist/webview/<bundle>.js and <bundle>-style.css). */
+export function webviewPage(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: { bundle: string; title: string },
+): string {
   const nonce = randomBytes(16).toString('base64');
   const root = webviewRoot(extensionUri);
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dashboard.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'dashboard-style.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, `${page.bundle}.js`));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, `${page.bundle}-style.css`));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -28,14 +33,15 @@ export function dashboardHtml(webview: vscode.Webview, extensionUri: vscode.Uri)
     `img-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
+  const title = page.title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${vscode.env.language.startsWith('zh') ? 'zh-CN' : 'en'}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}">
-<title>Provision</title>
+<title>${title}</title>
 </head>
 <body>
 <main id="app" aria-live="polite"></main>
