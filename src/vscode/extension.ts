@@ -27,6 +27,9 @@ export function activate(context: vscode.ExtensionContext): void {
     facts,
     secrets: context.secrets,
     log,
+    // The DNS core is its own bundle: the dashboard asks for it only when a run is done.
+    expectedRecords: async (conn, host, domain, facts) =>
+      (await load('dns')).dnsCore.expectedForHost(conn, host, domain, facts),
   });
 
   const treeView = vscode.window.createTreeView('mailwright.servers', {

@@ -2,6 +2,8 @@
 // state after a reload, and the validation of messages from either side.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { DomainConfig, HostConfig } from '../../src/core/config';
+import { expectedRecords } from '../../src/core/dns/expected';
 import {
   isHostMessage,
   isSavedWebviewState,
@@ -88,12 +90,35 @@ describe('dashboard state', () => {
     assert.equal(restoredState(done), done);
   });
 
-  it('next steps: MX to the mail host and reverse DNS for every address', () => {
-    const next = nextSteps('smtp.example.test', ['example.test'], {
-      ipv4: ['198.51.100.2'],
-      ipv6: ['fd00::2'],
+  it('next steps: the zone records with their values, and reverse DNS once per address', () => {
+    const host = {
+      name: 'sandbox',
+      ssh: { user: 'root', host: '198.51.100.2', port: 22 },
+      auth: 'agent',
+      mailHost: 'smtp.example.test',
+      domains: [],
+    } as HostConfig;
+    const domain = (name: string): DomainConfig => ({
+      name,
+      users: [],
+      aliases: {},
+      dkim: { algorithms: ['rsa2048'], selector: 'auto' },
+      spf: { include: [] },
     });
-    assert.deepEqual(next.dns[0], { type: 'MX', name: 'example.test', value: '10 smtp.example.test.' });
+    const addresses = { ipv4: ['198.51.100.2'], ipv6: ['fd00::2'] };
+    // Two domains on one server: their PTRs are the same two, listed once.
+    const records = ['example.test', 'example.org'].flatMap((d) =>
+      expectedRecords({ host, domain: domain(d), addresses, dkimKeys: [] }),
+    );
+    const next = nextSteps(records);
+    assert.deepEqual(
+      next.dns.find((r) => r.type === 'MX' && r.name === 'example.org'),
+      { type: 'MX', name: 'example.org', value: '10 smtp.example.test' },
+    );
+    const dmarc = next.dns.find((r) => r.name === '_dmarc.example.test');
+    assert.match(dmarc?.value ?? '', /^v=DMARC1; p=quarantine/);
+    assert.equal(next.dns.find((r) => r.name === '_mta-sts.example.test')?.note, 'recommended');
+    assert.ok(!next.dns.some((r) => r.type === 'PTR'), 'PTR is not a zone record');
     assert.deepEqual(next.reverseDns, [
       { address: '198.51.100.2', name: 'smtp.example.test' },
       { address: 'fd00::2', name: 'smtp.example.test' },

@@ -173,6 +173,12 @@ function summary(s: SummaryView): HTMLElement {
     ),
     h('h2', {}, 'Next: DNS records to publish'),
     h(
+      'p',
+      { class: 'hint' },
+      'Check them against DNS, copy them or publish them through your DNS provider from DNS Records ' +
+        'under each domain in the Mail Servers view (Mail: Show DNS Records).',
+    ),
+    h(
       'table',
       { class: 'dns' },
       h('tr', {}, h('th', {}, 'Type'), h('th', {}, 'Name'), h('th', {}, 'Value')),
@@ -182,7 +188,12 @@ function summary(s: SummaryView): HTMLElement {
           {},
           h('td', {}, r.type),
           h('td', {}, h('code', {}, r.name)),
-          h('td', {}, r.value ? h('code', {}, r.value) : (r.note ?? '')),
+          h(
+            'td',
+            {},
+            r.value ? h('code', {}, r.value) : '',
+            r.note ? h('span', { class: 'hint' }, r.value ? ` (${r.note})` : r.note) : '',
+          ),
         ),
       ),
     ),

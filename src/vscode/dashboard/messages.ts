@@ -31,10 +31,12 @@ export interface ActionView {
 }
 
 export interface DnsRecordView {
-  type: 'MX' | 'TXT';
+  /** A, AAAA, MX, TXT, CAA. */
+  type: string;
   name: string;
+  /** Absent when it could not be worked out (the note says why). */
   value?: string;
-  /** Why there is no value yet, e.g. "coming with the DNS check". */
+  /** "recommended" for the optional extras, or why there is no value. */
   note?: string;
 }
 
@@ -140,14 +142,7 @@ function isSummary(v: unknown): v is SummaryView {
     isOptStr(v.commit) &&
     isOptStr(v.commitNote) &&
     Array.isArray(v.dns) &&
-    v.dns.every(
-      (r) =>
-        isObj(r) &&
-        (r.type === 'MX' || r.type === 'TXT') &&
-        isStr(r.name) &&
-        isOptStr(r.value) &&
-        isOptStr(r.note),
-    ) &&
+    v.dns.every((r) => isObj(r) && isStr(r.type) && isStr(r.name) && isOptStr(r.value) && isOptStr(r.note)) &&
     Array.isArray(v.reverseDns) &&
     v.reverseDns.every((r) => isObj(r) && isStr(r.address) && isStr(r.name))
   );

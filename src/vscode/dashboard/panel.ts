@@ -1,11 +1,12 @@
 // The provisioning dashboard's host side: owns the plan, the run (and its AbortController)
 // and the state; the webview only shows that state and sends the user's commands.
 import * as vscode from 'vscode';
-import type { HostConfig } from '../../core/config';
-import { gatherFacts } from '../../core/facts';
+import type { DomainConfig, HostConfig } from '../../core/config';
+import type { ExpectedRecord } from '../../core/dns/model';
+import { gatherFacts, type Facts } from '../../core/facts';
 import { snapshotConf } from '../../core/git';
 import { applyPlan, eventPrinter, gatherWhenReady, planHost, type Plan } from '../../core/plan';
-import { describeTarget } from '../../core/remote';
+import { describeTarget, type RemoteConnection } from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
@@ -18,6 +19,7 @@ import {
   type DashboardState,
   type DriftDecision,
   type HostMessage,
+  type SummaryView,
   type WebviewMessage,
 } from './messages';
 import { applyingState, gatheringState, nextSteps, plannedState, reduceEvent, restoredState } from './state';
@@ -29,6 +31,13 @@ export interface DashboardDeps {
   facts: FactsService;
   secrets: vscode.SecretStorage;
   log: vscode.LogOutputChannel;
+  /** The DNS records a domain needs (the DNS bundle's expectedForHost), for the run's summary. */
+  expectedRecords(
+    conn: RemoteConnection,
+    host: HostConfig,
+    domain: DomainConfig,
+    facts: Facts,
+  ): Promise<ExpectedRecord[]>;
 }
 
 /** Live output arrives line by line: the webview gets at most one state per this many ms. */
@@ -203,6 +212,24 @@ export class DashboardPanel {
     void this.run(startAt);
   }
 
+  /** The records every domain now needs, from the server as it is after the run (its DKIM keys). */
+  private async recordsToPublish(
+    host: HostConfig,
+    plan: Plan,
+  ): Promise<Pick<SummaryView, 'dns' | 'reverseDns'>> {
+    const conn = this.deps.connections.for(host);
+    try {
+      const records = [];
+      for (const domain of host.domains)
+        records.push(...(await this.deps.expectedRecords(conn, host, domain, plan.facts)));
+      return nextSteps(records);
+    } catch (e) {
+      this.deps.log.warn(`${host.name}: cannot work out the DNS records: ${(e as Error).message}`);
+      const note = 'see DNS Records in the Mail Servers view';
+      return { dns: host.domains.map((d) => ({ type: 'TXT', name: d.name, note })), reverseDns: [] };
+    }
+  }
+
   private async run(startAt?: string): Promise<void> {
     const plan = this.planned!;
     const host = this.host!;
@@ -240,7 +267,6 @@ export class DashboardPanel {
         applied: result.applied,
         changedFiles: result.changedFiles,
       });
-      const domains = host.domains.map((d) => d.name);
       this.setState(
         {
           ...done,
@@ -248,7 +274,7 @@ export class DashboardPanel {
             applied: result.applied.length,
             changedFiles: result.changedFiles,
             ...commit,
-            ...nextSteps(host.mailHost, domains, plan.facts.addresses),
+            ...(await this.recordsToPublish(host, plan)),
           },
         },
         true,

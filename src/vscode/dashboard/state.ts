@@ -1,6 +1,7 @@
 // The dashboard's state as pure functions: a plan becomes a view, apply events fold into it.
 // The host keeps this state and sends it whole; no vscode import, so it is unit-tested.
 import type { ApplyEvent, Plan } from '../../core/plan/types';
+import type { ExpectedRecord } from '../../core/dns/model';
 import type { ActionView, DashboardState, DnsRecordView, SummaryView } from './messages';
 
 /** Output kept per action: a chatty apt run must not grow the panel (or its saved state) without end. */
@@ -129,19 +130,20 @@ export function restoredState(saved: DashboardState): DashboardState {
   };
 }
 
-/** What to do after a run: DNS records to publish and the reverse DNS to ask the provider for. */
-export function nextSteps(
-  mailHost: string,
-  domains: readonly string[],
-  addresses: { ipv4: readonly string[]; ipv6: readonly string[] },
-): Pick<SummaryView, 'dns' | 'reverseDns'> {
-  const later = 'coming with the DNS check';
-  const dns = domains.flatMap((d): DnsRecordView[] => [
-    { type: 'MX', name: d, value: `10 ${mailHost}.` },
-    { type: 'TXT', name: d, note: `SPF: ${later}` },
-    { type: 'TXT', name: `<selector>._domainkey.${d}`, note: `DKIM: ${later}` },
-    { type: 'TXT', name: `_dmarc.${d}`, note: `DMARC: ${later}` },
-  ]);
-  const reverseDns = [...addresses.ipv4, ...addresses.ipv6].map((address) => ({ address, name: mailHost }));
-  return { dns, reverseDns };
+/**
+ * What to do after a run: the DNS records to publish (the zone's, with their values) and the
+ * reverse DNS to ask the VPS provider for (one per address, whatever the number of domains).
+ */
+export function nextSteps(records: readonly ExpectedRecord[]): Pick<SummaryView, 'dns' | 'reverseDns'> {
+  const dns = records
+    .filter((r) => r.publishedAt === 'zone')
+    .map((r): DnsRecordView => ({
+      type: r.type,
+      name: r.name,
+      value: r.value,
+      ...(!r.required && { note: 'recommended' }),
+    }));
+  const reverseDns = new Map<string, string>();
+  for (const r of records) if (r.kind === 'ptr') reverseDns.set(r.id.replace(/^ptr:/, ''), r.value);
+  return { dns, reverseDns: [...reverseDns].map(([address, name]) => ({ address, name })) };
 }
