@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { createTransport } from 'nodemailer';
 import {
   eventually,
   missingPrerequisite,
@@ -17,7 +16,14 @@ import {
   sandboxInstance,
   withWorkbench,
 } from './harness';
-import { provisionSandbox, readSandbox, UI_DOMAIN, uiYaml, type SandboxJson } from './provisioned-sandbox';
+import {
+  provisionSandbox,
+  readSandbox,
+  sendMail,
+  UI_DOMAIN,
+  uiYaml,
+  type SandboxJson,
+} from './provisioned-sandbox';
 
 const instance = sandboxInstance();
 const skip = !instance
@@ -47,32 +53,6 @@ async function onGuest(vps: SandboxJson, argv: string[]): Promise<{ code: number
 
 /** The remote tail's processes (journalctl or tail -F), as pgrep lists them. */
 const TAIL_PATTERN = 'journalctl -u chasquid -f|tail -n [0-9]+ -F';
-
-/** A real message over SMTP (port 25, no auth); resolves when chasquid accepted it. */
-async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
-  const transport = createTransport({
-    host: vps.ipv4,
-    port: 25,
-    secure: false,
-    name: 'client.elsewhere.test',
-    tls: { rejectUnauthorized: false },
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
-  try {
-    const info = await transport.sendMail({
-      envelope: { from, to: [rcpt] },
-      from,
-      to: rcpt,
-      subject,
-      text: 'hi\n',
-    });
-    assert.deepEqual(info.accepted, [rcpt], `chasquid did not accept ${rcpt}: ${JSON.stringify(info)}`);
-  } finally {
-    transport.close();
-  }
-}
 
 test(
   'Mail: Tail Logs streams a message sent over SMTP into a read-only document',

@@ -1,10 +1,12 @@
 // Provisions the UI tests' sandbox with the core engine directly (no UI), so the tree,
 // config editing and log tests start from a running chasquid. Safe to run again: an
 // already provisioned server gives an empty plan.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
 import type { HostConfig } from '../../src/core/config';
 import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost } from '../../src/core/plan';
@@ -115,4 +117,30 @@ if (process.argv[1]?.endsWith('provisioned-sandbox.ts') && process.argv[2]) {
       process.exit(1);
     },
   );
+}
+
+/** A real message over SMTP (port 25, no auth) to rcpt; resolves when chasquid accepted it. */
+export async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
+  const transport = createTransport({
+    host: vps.ipv4,
+    port: 25,
+    secure: false,
+    name: 'client.elsewhere.test',
+    tls: { rejectUnauthorized: false },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    const info = await transport.sendMail({
+      envelope: { from, to: [rcpt] },
+      from,
+      to: rcpt,
+      subject,
+      text: `${subject}\n`,
+    });
+    assert.deepEqual(info.accepted, [rcpt], `chasquid did not accept ${rcpt}: ${JSON.stringify(info)}`);
+  } finally {
+    transport.close();
+  }
 }

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { createTransport } from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { readRemoteFile, writeRemoteFileAtomic } from '../../src/core/remote';
 import { eventually, missingPrerequisite, sandboxInstance, withWorkbench } from './harness';
@@ -13,6 +12,7 @@ import {
   provisionSandbox,
   readSandbox,
   rootConnection,
+  sendMail,
   UI_DOMAIN,
   uiYaml,
   type SandboxJson,
@@ -23,32 +23,6 @@ const skip = !instance
   ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
   : missingPrerequisite({ vsix: true });
 if (skip) console.warn(`\n*** SKIPPING the tree actions UI test: ${skip} ***\n`);
-
-/** A real message over SMTP (port 25, no auth) to rcpt; resolves when chasquid accepted it. */
-export async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
-  const transport = createTransport({
-    host: vps.ipv4,
-    port: 25,
-    secure: false,
-    name: 'client.elsewhere.test',
-    tls: { rejectUnauthorized: false },
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
-  try {
-    const info = await transport.sendMail({
-      envelope: { from, to: [rcpt] },
-      from,
-      to: rcpt,
-      subject,
-      text: `${subject}\n`,
-    });
-    assert.deepEqual(info.accepted, [rcpt], `chasquid did not accept ${rcpt}: ${JSON.stringify(info)}`);
-  } finally {
-    transport.close();
-  }
-}
 
 function treeRow(page: Page, label: string) {
   return page
