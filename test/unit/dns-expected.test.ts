@@ -163,6 +163,18 @@ describe('expectedRecords', () => {
     assert.equal(mtaStsPolicy('example.com', 'smtp.example.com').id, policy.id);
     assert.notEqual(mtaStsPolicy('example.com', 'mx2.example.com').id, policy.id);
   });
+
+  it("the _mta-sts record's details: the exact policy, its URL and certificate, and the A/AAAA it needs", () => {
+    const record = expectedRecords(input()).find((r) => r.kind === 'mta-sts');
+    assert.deepEqual(record?.details, [
+      'serve this policy at https://mta-sts.example.com/.well-known/mta-sts.txt over HTTPS with a valid certificate for mta-sts.example.com, as text/plain:',
+      'version: STSv1',
+      'mode: testing',
+      'mx: smtp.example.com',
+      'max_age: 604800',
+      'mta-sts.example.com needs an A/AAAA record pointing at the web server that serves it',
+    ]);
+  });
 });
 
 describe('reverse names', () => {

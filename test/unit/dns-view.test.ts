@@ -121,6 +121,9 @@ describe('DNS rows', () => {
       ],
     );
     assert.equal(summarize(rows), '4 records, not checked');
+    // A record's details (the MTA-STS policy to serve) are shown before any check too.
+    const withDetails = uncheckedRows([{ ...expected[3]!, details: ['version: STSv1', 'mode: testing'] }]);
+    assert.deepEqual(withDetails[0]!.notes, [expected[3]!.purpose, 'version: STSv1', 'mode: testing']);
     assert.deepEqual(iconFor(rows[0]!), { icon: 'circle-large-outline' });
     assert.equal(
       tooltipLines(rows[0]!).some((l) => l.startsWith('Found:')),

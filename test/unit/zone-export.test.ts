@@ -62,6 +62,26 @@ describe('zoneFileSnippet', () => {
     );
   });
 
+  it("a record's details (the MTA-STS policy) follow its line as a commented block", () => {
+    const text = zoneFileSnippet([
+      record({
+        id: 'mta-sts',
+        kind: 'mta-sts',
+        name: '_mta-sts.example.com',
+        type: 'TXT',
+        value: 'v=STSv1; id=1',
+        required: false,
+        details: ['serve this policy:', 'version: STSv1'],
+      }),
+      record({ id: 'mx', kind: 'mx', name: 'example.com', type: 'MX', value: '10 smtp.example.com' }),
+    ]);
+    const lines = text.split('\n');
+    const at = lines.indexOf('_mta-sts.example.com.\t3600\tIN\tTXT\t"v=STSv1; id=1"');
+    assert.ok(at > 0, text);
+    assert.deepEqual(lines.slice(at + 1, at + 3), [';   serve this policy:', ';   version: STSv1']);
+    assert.equal(lines[at + 3], '', 'the next record starts after a blank line, without details');
+  });
+
   it('quotes TXT as <=255-byte strings with quotes, backslashes and non-ASCII escaped', () => {
     const long = 'v=DKIM1; k=rsa; p=' + 'B'.repeat(600);
     const text = zoneFileSnippet([

@@ -12,6 +12,13 @@ import {
   ZoneNotFoundError,
 } from './lookup';
 import type { DnsLookup, ExpectedRecord, Finding, FindingStatus, LookupAnswer, QueryType } from './model';
+import {
+  fetchMtaStsPolicy,
+  judgeMtaStsPolicy,
+  MTA_STS_POLICY_PATH,
+  type MtaStsFetch,
+  type MtaStsFetchOptions,
+} from './mta-sts';
 import { lintSpf } from './spf';
 
 export interface CheckInput {
@@ -25,6 +32,8 @@ export interface CheckInput {
   addresses: { ipv4: string[]; ipv6: string[] };
   /** chasquid.conf's hostname: PTR must name it too. */
   chasquidHostname?: string;
+  /** How the MTA-STS policy is fetched when the `_mta-sts` TXT is published (tests: port, extra CA). */
+  mtaSts?: Omit<MtaStsFetchOptions, 'signal'>;
   signal?: AbortSignal;
 }
 
@@ -45,6 +54,8 @@ interface Context {
   /** Authoritative for names in the domain, recursive for the rest: what SPF includes go through. */
   zoneAware: DnsLookup;
   observe(name: string, type: QueryType, reverse?: boolean): Promise<Observation>;
+  /** The MTA-STS policy as a sender fetches it; fetched once, on first ask. */
+  mtaStsPolicy(): Promise<MtaStsFetch>;
 }
 
 /** One finding per expected record (MX may add "extra" rows); never throws for DNS errors. */
@@ -86,12 +97,15 @@ export async function checkRecords(input: CheckInput): Promise<Finding[]> {
     return found;
   };
 
+  let policyFetch: Promise<MtaStsFetch> | undefined;
   const ctx: Context = {
     domain,
     mailHost,
     input,
     authoritative,
     zoneAware,
+    mtaStsPolicy: () =>
+      (policyFetch ??= fetchMtaStsPolicy(domain, zoneAware, { ...input.mtaSts, signal: input.signal })),
     async observe(name, type, reverse = false) {
       const authority: Promise<DnsLookup | string | undefined> = reverse
         ? reverseAuthoritative(name)
@@ -203,6 +217,8 @@ function evaluate(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): P
       return checkPtr(ctx, record, answer).then((f) => [f]);
     case 'caa':
       return Promise.resolve([checkCaa(record, answer)]);
+    case 'mta-sts':
+      return checkMtaSts(ctx, record, answer).then((f) => [f]);
     default:
       return Promise.resolve([checkValue(record, answer)]);
   }
@@ -303,6 +319,26 @@ function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
     });
   }
   return finding(record, 'wrong', relevant, { fix: changeFix(record, relevant), notes: [record.purpose] });
+}
+
+// ---------- MTA-STS: the TXT, then the policy it announces
+
+async function checkMtaSts(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Promise<Finding> {
+  const txt = checkValue(record, answer);
+  const details = record.details ?? [];
+  // Without the TXT, senders never fetch a policy: only say what publishing it takes.
+  if (txt.status === 'missing') return { ...txt, notes: [...txt.notes, ...details] };
+  const url = `https://mta-sts.${ctx.domain}${MTA_STS_POLICY_PATH}`;
+  const verdict = judgeMtaStsPolicy(await ctx.mtaStsPolicy(), ctx.mailHost, url);
+  if (txt.status !== 'ok')
+    return { ...txt, notes: [...txt.notes, ...verdict.notes, ...(verdict.ok ? [] : details)] };
+  if (verdict.ok) return { ...txt, notes: [...txt.notes, ...verdict.notes] };
+  // A broken policy in enforce mode makes senders refuse mail: as bad as a missing required record.
+  return finding(record, 'wrong', txt.found, {
+    fix: verdict.fix,
+    notes: [...txt.notes, ...verdict.notes, ...details],
+    ...(verdict.mode === 'enforce' && { severity: 'error' as const }),
+  });
 }
 
 // ---------- MX

@@ -111,6 +111,7 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
     value: `v=STSv1; id=${policy.id}`,
     required: false,
     purpose: `MTA-STS: tells senders to insist on TLS to ${mailHost}; needs the policy file at ${policy.url}.`,
+    details: mtaStsInstructions(policy),
   });
   add({
     id: 'tls-rpt',
@@ -229,6 +230,15 @@ export function mtaStsPolicy(domain: string, mailHost: string): MtaStsPolicy {
   const id = createHash('sha256').update(text).digest('hex').slice(0, 20);
   const policyHost = `mta-sts.${domain}`;
   return { text, url: `https://${policyHost}/.well-known/mta-sts.txt`, policyHost, id };
+}
+
+/** What the `_mta-sts` TXT needs besides itself: the policy file's exact text, where and how to serve it. */
+export function mtaStsInstructions(policy: MtaStsPolicy): string[] {
+  return [
+    `serve this policy at ${policy.url} over HTTPS with a valid certificate for ${policy.policyHost}, as text/plain:`,
+    ...policy.text.split('\r\n').filter((line) => line !== ''),
+    `${policy.policyHost} needs an A/AAAA record pointing at the web server that serves it`,
+  ];
 }
 
 /** The CA domain a CAA `issue` record must name, or why Mailwright cannot say. */

@@ -4,6 +4,7 @@ export * from './address';
 export {
   caaIssuerFor,
   expectedRecords,
+  mtaStsInstructions,
   mtaStsPolicy,
   MTA_STS_MAX_AGE_SECONDS,
   publishableAddresses,
@@ -18,5 +19,6 @@ export * from './lookup';
 export * from './check';
 export * from './dnsbl';
 export * from './reachability';
+export * from './mta-sts';
 export * from './zone-export';
 export * from './publish';

@@ -27,6 +27,8 @@ export interface ExpectedRecord {
   publishedAt: 'zone' | 'reverse';
   /** One line in plain words: what this record does for mail. */
   purpose: string;
+  /** What else the record needs outside DNS records of its own, line by line (MTA-STS: the policy file to serve). */
+  details?: string[];
 }
 
 export type FindingStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable';

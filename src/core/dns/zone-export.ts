@@ -30,6 +30,8 @@ export function zoneFileSnippet(records: ExpectedRecord[], opts: ZoneExportOptio
       lines.push('', `; ${record.required ? '' : 'recommended: '}${record.purpose}`);
       const line = zoneLine(record, ttlOf(record));
       lines.push(commentedOut ? `; ${line}` : line);
+      // What the record needs besides the zone (MTA-STS: the policy file), kept as comments.
+      for (const detail of record.details ?? []) lines.push(`;   ${detail}`);
     }
   };
   section(zoneRecords, false);

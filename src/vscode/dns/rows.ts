@@ -14,7 +14,7 @@ export function uncheckedRows(expected: readonly ExpectedRecord[]): DnsRowView[]
     severity: r.required ? 'error' : 'warning',
     expected: r.value,
     found: [],
-    notes: [r.purpose],
+    notes: [r.purpose, ...(r.details ?? [])],
     publishedAt: r.publishedAt,
   }));
 }
