@@ -11,6 +11,7 @@ import {
   noProviderHelp,
 } from '../../src/vscode/dns/messages';
 import { panelState, writesOf } from '../../src/vscode/dns/panel-state';
+import { dnsCheckSettings, DnsSettingError } from '../../src/vscode/dns/settings';
 import {
   iconFor,
   needsFix,
@@ -263,5 +264,63 @@ describe('DNS panel messages', () => {
     assert.equal(isDnsPanelState({ ...good, version: 2 }), false);
     assert.ok(isDnsHostMessage({ type: 'reply', requestId: 4, ok: false, error: 'no provider' }));
     assert.equal(isDnsHostMessage({ type: 'reply', requestId: 'x', ok: true }), false);
+  });
+});
+
+describe('dnsCheckSettings', () => {
+  const reader =
+    (values: Record<string, unknown>) =>
+    (key: string): unknown =>
+      values[key];
+
+  it('nothing set (or the defaults): no options, so the core uses its own defaults', () => {
+    assert.deepEqual(dnsCheckSettings(reader({})), {});
+    assert.deepEqual(
+      dnsCheckSettings(
+        reader({
+          'dns.resolvers': [],
+          'dns.authoritative': [' '],
+          'dns.outboundProbeDomain': '',
+          'dns.blocklists': true,
+        }),
+      ),
+      {},
+    );
+  });
+
+  it('every setting becomes its check option: servers trimmed, probe domain normalized, blocklists off', () => {
+    assert.deepEqual(
+      dnsCheckSettings(
+        reader({
+          'dns.resolvers': [' 9.9.9.9 ', '', '1.1.1.1:53'],
+          'dns.authoritative': ['192.0.2.53:5300'],
+          'dns.outboundProbeDomain': ' Outlook.COM. ',
+          'dns.blocklists': false,
+        }),
+      ),
+      {
+        resolvers: ['9.9.9.9', '1.1.1.1:53'],
+        authoritative: ['192.0.2.53:5300'],
+        outboundProbeDomain: 'outlook.com',
+        dnsbl: false,
+      },
+    );
+  });
+
+  it('a probe domain that is not a domain name is refused, naming the setting and the fix', () => {
+    assert.throws(
+      () => dnsCheckSettings(reader({ 'dns.outboundProbeDomain': 'gmail com' })),
+      (error: unknown) =>
+        error instanceof DnsSettingError &&
+        error.setting === 'mailwright.dns.outboundProbeDomain' &&
+        error.value === 'gmail com' &&
+        /is not a domain name: set a domain .* such as gmail\.com, or clear it for the default\.$/.test(
+          error.message,
+        ),
+    );
+    assert.throws(
+      () => dnsCheckSettings(reader({ 'dns.outboundProbeDomain': 'https://gmail.com' })),
+      DnsSettingError,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { ChasquidConf, decideChasquidPath } from '../chasquid';
 import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
 import { gatherFacts, type Facts } from '../facts';
 import type { RemoteConnection } from '../remote';
-import { checkRecords } from './check';
+import { checkRecords, type CheckInput } from './check';
 import { checkDnsbl } from './dnsbl';
 import { expectedRecords } from './expected';
 import {
@@ -31,6 +31,8 @@ export interface DomainCheckOptions {
   dnsbl?: false | { ip?: string; domain?: string };
   /** Probe ports 25 outbound and 25/465/587 inbound (default true). */
   reachability?: boolean;
+  /** How the MTA-STS policy is fetched (tests: its port and an extra CA). */
+  mtaSts?: CheckInput['mtaSts'];
   signal?: AbortSignal;
   /** Facts already gathered for this host, so the check does not gather them again. */
   facts?: Facts;
@@ -143,6 +145,7 @@ export async function checkDomainDns(
       recursive,
       addresses,
       chasquidHostname,
+      ...(options.mtaSts && { mtaSts: options.mtaSts }),
       signal,
     });
     const ordered = orderLike(expected, findings);

@@ -9,19 +9,25 @@ import type { DnsCore } from './core';
 import type { DnsRowView } from './messages';
 import type { DnsEntryView } from './panel-state';
 import { reportRows, summarize, uncheckedRows } from './rows';
+import { dnsCheckSettings, DnsSettingError, type DnsCheckSettings } from './settings';
 
 export type DnsEntry = DnsEntryView;
 
-/** mailwright.dns.resolvers / .authoritative: where the check asks (empty: the system's resolver, NS). */
-export function dnsServerSettings(): { resolvers?: string[]; authoritative?: string[] } {
+/** The mailwright.dns.* settings as check options: where to ask, what to probe, whether to ask blocklists. */
+export function dnsSettings(): DnsCheckSettings {
   const settings = vscode.workspace.getConfiguration('mailwright');
-  const list = (key: string) => settings.get<string[]>(key, []).filter((s) => s.trim() !== '');
-  const resolvers = list('dns.resolvers');
-  const authoritative = list('dns.authoritative');
-  return {
-    ...(resolvers.length > 0 && { resolvers }),
-    ...(authoritative.length > 0 && { authoritative }),
-  };
+  try {
+    return dnsCheckSettings((key) => settings.get(key));
+  } catch (e) {
+    if (!(e instanceof DnsSettingError)) throw e;
+    throw new Error(
+      vscode.l10n.t(
+        'Setting {0} "{1}" is not a domain name: set a domain whose mail servers accept connections on port 25, such as gmail.com, or clear it for the default.',
+        e.setting,
+        e.value,
+      ),
+    );
+  }
 }
 
 export function dnsKey(host: string, domain: string): string {
@@ -93,6 +99,8 @@ export class DnsService implements vscode.Disposable {
     if (this.entry(host.name, domain.name)?.checking) return undefined;
     this.update(key, { checking: true, checkError: undefined });
     try {
+      // A bad setting stops the check before it connects anywhere.
+      const settings = dnsSettings();
       const report = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
@@ -112,7 +120,7 @@ export class DnsService implements vscode.Disposable {
           const result = await core.checkDomainDns(conn, host, domain, {
             signal: abort.signal,
             facts,
-            ...dnsServerSettings(),
+            ...settings,
           });
           if (abort.signal.aborted) throw new vscode.CancellationError();
           return result;
