@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { HostConfig, DomainConfig } from '../../src/core/config';
 import { checkRecords } from '../../src/core/dns/check';
+import { formatDnsReport } from '../../src/core/dns/domain-check';
 import { expectedRecords, mtaStsPolicy } from '../../src/core/dns/expected';
 import type { DnsLookup, QueryType } from '../../src/core/dns/model';
 import {
@@ -251,6 +252,26 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
     assert.equal(closed.outcome, 'unreachable', JSON.stringify(closed));
   });
 
+  it('a server that accepts but never answers ends as a timeout', async () => {
+    const held: Socket[] = [];
+    const silent = createNetServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const silentPort = (silent.address() as AddressInfo).port;
+      const started = Date.now();
+      const fetched = await fetchMtaStsPolicy(DOMAIN, lookup, {
+        port: silentPort,
+        extraCa: cert,
+        timeoutMs: 300,
+      });
+      assert.equal(fetched.outcome, 'timeout', JSON.stringify(fetched));
+      assert.ok(Date.now() - started < 3000, 'ended near the timeout');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+
   it('cancelling rejects instead of reporting a finding', async () => {
     const abort = new AbortController();
     abort.abort(new Error('cancelled by the test'));
@@ -330,5 +351,19 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
     assert.equal(missing.severity, 'warning');
     assert.deepEqual(seen, [], 'no fetch without the TXT');
     assert.deepEqual(missing.notes.slice(-6), txt.details);
+    // The CLI table shows them under the row, in order.
+    const table = formatDnsReport({
+      domain: DOMAIN,
+      host: 'vps',
+      mailHost: MAIL_HOST,
+      checkedAt: '',
+      durationMs: 1,
+      findings: [missing],
+    });
+    const policyLines = table.split('\n').filter((l) => /^\s+- (version|mode|mx|max_age): /.test(l));
+    assert.deepEqual(
+      policyLines.map((l) => l.trim()),
+      ['- version: STSv1', '- mode: testing', `- mx: ${MAIL_HOST}`, '- max_age: 604800'],
+    );
   });
 });
