@@ -15,7 +15,8 @@ export function watchCertificates(config: WorkspaceConfig, facts: FactsService):
     // ACME code loads only for hosts that use ACME.
     const { planRenewal } = await load('acme');
     const plan = planRenewal(host, state.facts);
-    if (plan.actions.length === 0) return;
+    // Asked again after the awaits: facts that arrived meanwhile may have made the offer already.
+    if (plan.actions.length === 0 || offered.has(hostName)) return;
     offered.add(hostName);
     const renew = vscode.l10n.t('Renew');
     const answer = await vscode.window.showWarningMessage(
