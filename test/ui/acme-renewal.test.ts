@@ -19,7 +19,14 @@ import { servedSerial, startTestAcme, type TestAcme } from '../integration/acme-
 import { startTestDns, type TestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import { applyUntilDone, waitForPlan } from './dashboard-steps';
-import { eventually, missingPrerequisite, runCommand, sandboxInstance, withWorkbench } from './harness';
+import {
+  eventually,
+  missingPrerequisite,
+  runCommand,
+  sandboxInstance,
+  trustHostKey,
+  withWorkbench,
+} from './harness';
 import {
   provisionSandbox,
   readSandbox,
@@ -140,10 +147,7 @@ test(
         { installVsix: true, workspaceFiles: { 'mailwright.yaml': acmeYaml(vps, acme) } },
         async ({ page, screenshot, step, server }) => {
           await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
-          const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
-          await dialog.waitFor({ timeout: 60_000 });
-          await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
-          await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+          await trustHostKey(page);
           step('host key trusted');
 
           // The tree's facts arrive: the offer names the host and says why.

@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
-import { eventually, missingPrerequisite, runCommand, sandboxInstance, withWorkbench } from './harness';
+import {
+  eventually,
+  missingPrerequisite,
+  runCommand,
+  sandboxInstance,
+  trustHostKey,
+  withWorkbench,
+} from './harness';
 
 const instance = sandboxInstance();
 const skip = !instance
@@ -44,10 +51,7 @@ test(
           await runCommand(page, 'Mail: Provision Server');
         }, 30_000);
         step('ran Mail: Provision Server');
-        const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
-        await dialog.waitFor({ timeout: 60_000 });
-        await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
-        await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+        await trustHostKey(page);
         step('host key trusted');
 
         const view = dashboardFrame(page);

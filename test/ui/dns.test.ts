@@ -8,7 +8,14 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { tsigKey } from '../integration/acme-fixture';
 import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
-import { eventually, missingPrerequisite, runCommand, sandboxInstance, withWorkbench } from './harness';
+import {
+  eventually,
+  missingPrerequisite,
+  runCommand,
+  sandboxInstance,
+  trustHostKey,
+  withWorkbench,
+} from './harness';
 import { provisionSandbox, readSandbox, UI_DOMAIN, uiYaml } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
@@ -56,10 +63,7 @@ test(
         },
         async ({ page, screenshot, step }) => {
           await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
-          const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
-          await dialog.waitFor({ timeout: 60_000 });
-          await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
-          await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+          await trustHostKey(page);
           step('host key trusted');
 
           // Before any check: the records the domain needs, unchecked, with a Check DNS action.
@@ -196,10 +200,7 @@ test(
         },
         async ({ page, screenshot, step }) => {
           await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
-          const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
-          await dialog.waitFor({ timeout: 60_000 });
-          await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
-          await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+          await trustHostKey(page);
           step('host key trusted');
 
           await eventually(async () => {

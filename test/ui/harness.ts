@@ -413,6 +413,14 @@ function isLoopback(hostname: string): boolean {
 // ---------------------------------------------------------------- workbench helpers
 
 /** Runs a command from the palette: F1, type its title, Enter on the matching entry. */
+/** Answers the first connection's unknown-host-key dialog with "Trust and Connect". */
+export async function trustHostKey(page: Page, timeoutMs = 60_000): Promise<void> {
+  const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
+  await dialog.waitFor({ timeout: timeoutMs });
+  await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');

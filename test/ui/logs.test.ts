@@ -14,6 +14,7 @@ import {
   PROJECT_DIR,
   runCommand,
   sandboxInstance,
+  trustHostKey,
   withWorkbench,
 } from './harness';
 import {
@@ -66,10 +67,7 @@ test(
       { installVsix: true, workspaceFiles: { 'mailwright.yaml': uiYaml(vps) } },
       async ({ page, screenshot, step }) => {
         await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
-        const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
-        await dialog.waitFor({ timeout: 45_000 });
-        await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
-        await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+        await trustHostKey(page, 45_000);
         step('host key trusted');
 
         await eventually(async () => {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readRemoteFile, writeRemoteFileAtomic } from '../../src/core/remote';
-import { eventually, missingPrerequisite, sandboxInstance, withWorkbench } from './harness';
+import { eventually, missingPrerequisite, sandboxInstance, trustHostKey, withWorkbench } from './harness';
 import {
   provisionSandbox,
   readSandbox,
@@ -74,10 +74,7 @@ async function editInWorkbench(vps: SandboxJson): Promise<void> {
     async ({ page, server, screenshot, step }) => {
       await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
       await page.getByRole('tree', { name: 'Mail Servers' }).waitFor({ timeout: 30_000 });
-      const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
-      await dialog.waitFor({ timeout: 45_000 });
-      await dialog.getByRole('button', { name: 'Trust and Connect' }).click();
-      await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+      await trustHostKey(page, 45_000);
       step('host key trusted');
 
       await treeRow(page, UI_DOMAIN).waitFor({ timeout: 30_000 });
