@@ -262,6 +262,11 @@ test(
             const dkim = view.locator('tr.record[data-id^="dkim:"]').first();
             assert.equal(await dkim.getAttribute('data-status'), 'ok', 'DKIM');
           }, 90_000);
+          // The DKIM key found exactly as expected is not printed a second time.
+          assert.match(
+            await view.locator('tr.record[data-id^="dkim:"] td.found').first().innerText(),
+            /^same as expected \(\d+ characters\)$/,
+          );
           const apex = (await dns.resolver().resolveTxt(UI_DOMAIN)).map((r) => r.join(''));
           assert.ok(apex.includes(foreign), `the foreign TXT survived: ${apex.join(' | ')}`);
           await screenshot('dns-published-checked');

@@ -136,6 +136,13 @@ function changeRow(c: PublishChangeView): HTMLElement {
   );
 }
 
+/** A long value (a DKIM key) found exactly as expected: printing it twice only adds noise. */
+function sameLongValue(r: DnsRowView): boolean {
+  return (
+    r.expected !== undefined && r.expected.length > 80 && r.found.length === 1 && r.found[0] === r.expected
+  );
+}
+
 function statusClass(r: DnsRowView): string {
   if (r.status === 'ok') return 'ok';
   if (r.status === 'unchecked') return 'unchecked';
@@ -177,9 +184,11 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
           { class: 'found' },
           r.status === 'unchecked'
             ? ''
-            : r.found.length
-              ? h('div', {}, ...r.found.map((v) => h('code', {}, v)))
-              : '(none)',
+            : sameLongValue(r)
+              ? h('span', { class: 'hint' }, `same as expected (${r.expected!.length} characters)`)
+              : r.found.length
+                ? h('div', {}, ...r.found.map((v) => h('code', {}, v)))
+                : '(none)',
         ),
         h(
           'td',
