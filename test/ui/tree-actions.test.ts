@@ -80,9 +80,14 @@ async function editInWorkbench(vps: SandboxJson): Promise<void> {
       await treeRow(page, UI_DOMAIN).waitFor({ timeout: 30_000 });
       const configFiles = treeRow(page, 'Config files');
       await configFiles.waitFor({ timeout: 30_000 });
-      if ((await configFiles.getAttribute('aria-expanded')) !== 'true') await configFiles.click();
       const aliasesRow = treeRow(page, `domains/${UI_DOMAIN}/aliases`);
-      await aliasesRow.waitFor({ timeout: 15_000 });
+      // A row's tooltip may cover "Config files", and a refresh of the tree may land between the
+      // click and the expansion: move the mouse away and try again until the files are listed.
+      await eventually(async () => {
+        await page.mouse.move(0, 0);
+        if ((await configFiles.getAttribute('aria-expanded')) !== 'true') await configFiles.click();
+        await aliasesRow.waitFor({ timeout: 3_000 });
+      }, 30_000);
       await screenshot('tree-domain');
 
       // Open the aliases file from the tree and add a line at the end.
