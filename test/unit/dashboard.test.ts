@@ -2,7 +2,7 @@
 // state after a reload, and the validation of messages from either side.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DomainConfig, HostConfig } from '../../src/core/config';
+import { testDomain, testHost } from './config-fixture';
 import { expectedRecords } from '../../src/core/dns/expected';
 import {
   isHostMessage,
@@ -91,20 +91,11 @@ describe('dashboard state', () => {
   });
 
   it('next steps: the zone records with their values, and reverse DNS once per address', () => {
-    const host = {
-      name: 'sandbox',
+    const host = testHost({
       ssh: { user: 'root', host: '198.51.100.2', port: 22 },
-      auth: 'agent',
       mailHost: 'smtp.example.test',
-      domains: [],
-    } as HostConfig;
-    const domain = (name: string): DomainConfig => ({
-      name,
-      users: [],
-      aliases: {},
-      dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-      spf: { include: [] },
     });
+    const domain = (name: string) => testDomain({ name, users: [] });
     const addresses = { ipv4: ['198.51.100.2'], ipv6: ['fd00::2'] };
     // Two domains on one server: their PTRs are the same two, listed once.
     const records = ['example.test', 'example.org'].flatMap((d) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { DomainConfig, HostConfig } from '../../src/core/config';
+import { testDomain, testHost } from './config-fixture';
 import { publicKeyOfPem } from '../../src/core/dkim';
 import { checkRecords, dkimProblems, parseDkimTags } from '../../src/core/dns/check';
 import { expectedRecords, reverseName } from '../../src/core/dns/expected';
@@ -12,20 +12,8 @@ const IPV6 = 'fd00:5eed::7';
 const MAIL_HOST = 'smtp.example.com';
 const DOMAIN = 'example.com';
 
-const host: HostConfig = {
-  name: 'vps',
-  ssh: { user: 'root', host: MAIL_HOST, port: 22 },
-  auth: 'agent',
-  mailHost: MAIL_HOST,
-  domains: [],
-};
-const domain: DomainConfig = {
-  name: DOMAIN,
-  users: ['alice'],
-  aliases: {},
-  dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-  spf: { include: [] },
-};
+const host = testHost({ name: 'vps', ssh: { user: 'root', host: MAIL_HOST, port: 22 }, mailHost: MAIL_HOST });
+const domain = testDomain({ name: DOMAIN });
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const serverKey = publicKeyOfPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 const expected = expectedRecords({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { DomainConfig, HostConfig } from '../../src/core/config';
+import { testDomain, testHost } from './config-fixture';
 import { publicKeyOfPem } from '../../src/core/dkim';
 import {
   caaIssuerFor,
@@ -12,20 +12,8 @@ import {
   type ExpectedInput,
 } from '../../src/core/dns/expected';
 
-const host: HostConfig = {
-  name: 'sandbox',
-  ssh: { user: 'root', host: 'mail.example.com', port: 22 },
-  auth: 'agent',
-  mailHost: 'smtp.example.com',
-  domains: [],
-};
-const domain: DomainConfig = {
-  name: 'example.com',
-  users: ['alice'],
-  aliases: {},
-  dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-  spf: { include: ['_spf.google.com'] },
-};
+const host = testHost();
+const domain = testDomain({ spf: { include: ['_spf.google.com'] } });
 
 function input(overrides: Partial<ExpectedInput> = {}): ExpectedInput {
   return {

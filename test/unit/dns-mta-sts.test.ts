@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import type { HostConfig, DomainConfig } from '../../src/core/config';
+import { testDomain, testHost } from './config-fixture';
 import { checkRecords } from '../../src/core/dns/check';
 import { formatDnsReport } from '../../src/core/dns/domain-check';
 import { expectedRecords, mtaStsPolicy } from '../../src/core/dns/expected';
@@ -279,20 +279,12 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
   });
 
   // The whole check: the TXT published, then the policy it points to.
-  const host: HostConfig = {
+  const host = testHost({
     name: 'vps',
     ssh: { user: 'root', host: MAIL_HOST, port: 22 },
-    auth: 'agent',
     mailHost: MAIL_HOST,
-    domains: [],
-  };
-  const domain: DomainConfig = {
-    name: DOMAIN,
-    users: ['alice'],
-    aliases: {},
-    dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-    spf: { include: [] },
-  };
+  });
+  const domain = testDomain({ name: DOMAIN });
   const expected = expectedRecords({ host, domain, addresses: { ipv4: [], ipv6: [] }, dkimKeys: [] }).filter(
     (r) => r.kind === 'mta-sts',
   );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DomainConfig, HostConfig } from '../../src/core/config';
+import { testDomain, testHost } from './config-fixture';
 import { expectedRecords } from '../../src/core/dns/expected';
 import type { ExpectedRecord } from '../../src/core/dns/model';
 import type { DnsProvider, DnsRecord, RecordType } from '../../src/core/dns/providers/types';
@@ -36,21 +36,10 @@ class MemoryProvider implements DnsProvider {
   }
 }
 
-const host: HostConfig = {
-  name: 'sandbox',
-  ssh: { user: 'root', host: 'mail.example.com', port: 22 },
-  auth: 'agent',
-  mailHost: 'smtp.example.com',
-  domains: [],
-};
-const domain: DomainConfig = {
-  name: 'example.com',
-  users: ['alice'],
-  aliases: {},
-  dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-  spf: { include: [] },
+const host = testHost();
+const domain = testDomain({
   dns: { provider: 'manual', algorithm: 'hmac-sha256', zone: 'example.com', ttl: 300 },
-};
+});
 const expected = expectedRecords({
   host,
   domain,
