@@ -213,6 +213,26 @@ describe(
         assert.equal(finding(report, record.id).status, 'ok', record.id);
     });
 
+    it('hands over the expected records it checked, reading the server once (the DKIM keys)', async () => {
+      const channels = conn.stats.execChannels;
+      const handed: ExpectedRecord[][] = [];
+      const report = await checkDomainDns(conn, host, domain, {
+        resolvers: [inst.hostIpv4],
+        authoritative: [inst.hostIpv4, inst.hostIpv6],
+        dnsbl: false,
+        reachability: false,
+        facts,
+        onExpected: (records) => handed.push(records),
+      });
+      assert.equal(conn.stats.execChannels - channels, 1, 'one exec channel: the DKIM key read');
+      assert.equal(handed.length, 1);
+      assert.deepEqual(handed[0], expected);
+      assert.deepEqual(
+        report.findings.filter((f) => expected.some((r) => r.id === f.id)).map((f) => f.id),
+        expected.map((r) => r.id),
+      );
+    });
+
     it('a second publish is a no-op: every zone record is "keep", PTR "skip" (set at the VPS provider)', async () => {
       const changes = await planPublish(expected, provider);
       assert.deepEqual(

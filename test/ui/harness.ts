@@ -388,6 +388,12 @@ export async function withWorkbench<T>(
       // no logs yet
     }
     if (page) {
+      // Notifications often say why (an error from a command); CI keeps only this output.
+      const toasts = await page
+        .locator('.notifications-toasts .notification-list-item-message')
+        .allInnerTexts()
+        .catch(() => [] as string[]);
+      if (toasts.length) (e as Error).message += `\n(notifications: ${toasts.join(' | ')})`;
       try {
         const file = await screenshot(`${name}-failure`);
         (e as Error).message += `\n(screenshot: ${file}; code-server log: ${server.logFile})`;
@@ -412,7 +418,6 @@ function isLoopback(hostname: string): boolean {
 
 // ---------------------------------------------------------------- workbench helpers
 
-/** Runs a command from the palette: F1, type its title, Enter on the matching entry. */
 /** Answers the first connection's unknown-host-key dialog with "Trust and Connect". */
 export async function trustHostKey(page: Page, timeoutMs = 60_000): Promise<void> {
   const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });
@@ -421,6 +426,7 @@ export async function trustHostKey(page: Page, timeoutMs = 60_000): Promise<void
   await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
+/** Runs a command from the palette: F1, type its title, Enter on the matching entry. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');

@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkDnsbl, dnsblQueryName } from '../../src/core/dns/dnsbl';
-import type { DnsLookup, LookupAnswer } from '../../src/core/dns/model';
+import { MemoryDns } from './memory-dns';
 import { classifyProbe, judgeOutbound, type OutboundResult } from '../../src/core/dns/reachability';
-
-/** Answers A queries from a table; names not in it do not exist. */
-function table(answers: Record<string, string[] | LookupAnswer['status']>): DnsLookup {
-  return {
-    query: async (name) => {
-      const entry = answers[name];
-      if (entry === undefined) return { status: 'nxdomain', values: [] };
-      if (typeof entry === 'string') return { status: entry, values: [], error: entry };
-      return { status: 'ok', values: entry };
-    },
-  };
-}
 
 describe('DNSBL', () => {
   it('asks reversed IPv4 octets and reversed IPv6 nibbles under the list zone', () => {
@@ -30,12 +18,12 @@ describe('DNSBL', () => {
     const findings = await checkDnsbl({
       ipv4: ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5'],
       domain: 'example.com',
-      lookup: table({
-        '1.2.0.192.zen.spamhaus.org': ['127.0.0.3'],
-        '2.2.0.192.zen.spamhaus.org': ['127.255.255.254'],
-        '3.2.0.192.zen.spamhaus.org': ['192.0.2.80'],
-        '4.2.0.192.zen.spamhaus.org': 'timeout',
-        'example.com.dbl.spamhaus.org': ['127.0.1.4'],
+      lookup: new MemoryDns({
+        '1.2.0.192.zen.spamhaus.org': { A: ['127.0.0.3'] },
+        '2.2.0.192.zen.spamhaus.org': { A: ['127.255.255.254'] },
+        '3.2.0.192.zen.spamhaus.org': { A: ['192.0.2.80'] },
+        '4.2.0.192.zen.spamhaus.org': { A: 'timeout' },
+        'example.com.dbl.spamhaus.org': { A: ['127.0.1.4'] },
       }),
     });
     assert.deepEqual(

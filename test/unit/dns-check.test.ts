@@ -5,7 +5,8 @@ import { testDomain, testHost } from './config-fixture';
 import { publicKeyOfPem } from '../../src/core/dkim';
 import { checkRecords, dkimProblems, parseDkimTags } from '../../src/core/dns/check';
 import { expectedRecords, reverseName } from '../../src/core/dns/expected';
-import type { DnsLookup, Finding, LookupAnswer, QueryType } from '../../src/core/dns/model';
+import type { DnsLookup, Finding } from '../../src/core/dns/model';
+import { MemoryDns } from './memory-dns';
 
 const IPV4 = '198.51.100.7';
 const IPV6 = 'fd00:5eed::7';
@@ -23,44 +24,20 @@ const expected = expectedRecords({
   dkimKeys: [{ selector: 'mw1', ...serverKey }],
 });
 
-type Zone = Map<string, string[]>;
-const key = (name: string, type: QueryType) => `${name.toLowerCase().replace(/\.$/, '')} ${type}`;
-
 /** The zone exactly as expected: every record published with its value. */
-function goodZone(): Zone {
-  const zone: Zone = new Map();
-  for (const r of expected)
-    zone.set(key(r.name, r.type), [...(zone.get(key(r.name, r.type)) ?? []), r.value]);
+function goodZone(server = 'memory'): MemoryDns {
+  const zone = new MemoryDns({}, server);
+  for (const r of expected) zone.add(r.name, r.type, r.value);
   return zone;
 }
 
-/** An in-memory DNS: nxdomain for unknown names, nodata for known names without the type. */
-function memoryLookup(
-  zone: Zone,
-  failing: Record<string, LookupAnswer['status']> = {},
-  server = 'memory',
-): DnsLookup {
-  return {
-    query: async (name, type) => {
-      const k = key(name, type);
-      const status = failing[k];
-      if (status) return { status, values: [], server, error: `${status} from ${server}` };
-      const values = zone.get(k);
-      if (values) return { status: 'ok', values, server };
-      const exists = [...zone.keys()].some((known) => known.startsWith(`${key(name, 'A').slice(0, -2)} `));
-      return { status: exists ? 'nodata' : 'nxdomain', values: [], server };
-    },
-  };
-}
-
-function check(zone: Zone, more: Partial<Parameters<typeof checkRecords>[0]> = {}): Promise<Finding[]> {
-  const lookup = memoryLookup(zone);
+function check(zone: MemoryDns, more: Partial<Parameters<typeof checkRecords>[0]> = {}): Promise<Finding[]> {
   return checkRecords({
     domain: DOMAIN,
     mailHost: MAIL_HOST,
     expected,
-    authoritative: lookup,
-    recursive: lookup,
+    authoritative: zone,
+    recursive: zone,
     addresses: { ipv4: [IPV4], ipv6: [IPV6] },
     ...more,
   });
@@ -97,13 +74,13 @@ describe('checkRecords', () => {
 
   it('MX to another host only is wrong; another MX besides ours is an extra warning', async () => {
     const zone = goodZone();
-    zone.set(key(DOMAIN, 'MX'), ['10 mx.other.net']);
+    zone.set(DOMAIN, 'MX', ['10 mx.other.net']);
     const wrong = byId(await check(zone), 'mx');
     assert.equal(wrong.status, 'wrong');
     assert.equal(wrong.severity, 'error');
     assert.match(wrong.fix ?? '', /^MX points to mx\.other\.net, not smtp\.example\.com/);
 
-    zone.set(key(DOMAIN, 'MX'), [`10 ${MAIL_HOST}`, '20 backup.other.net']);
+    zone.set(DOMAIN, 'MX', [`10 ${MAIL_HOST}`, '20 backup.other.net']);
     const findings = await check(zone);
     assert.equal(byId(findings, 'mx').status, 'ok');
     const extra = byId(findings, 'extra:mx:backup.other.net');
@@ -113,22 +90,22 @@ describe('checkRecords', () => {
 
   it('SPF: two records, an address not authorized, more than 10 lookups', async () => {
     const zone = goodZone();
-    zone.set(key(DOMAIN, 'TXT'), [recordOf('spf').value, 'v=spf1 mx -all', 'google-site-verification=x']);
+    zone.set(DOMAIN, 'TXT', [recordOf('spf').value, 'v=spf1 mx -all', 'google-site-verification=x']);
     const two = byId(await check(zone), 'spf');
     assert.equal(two.status, 'wrong');
     assert.equal(two.fix, '2 SPF records: receivers treat this as a permanent error (permerror); keep one');
 
-    zone.set(key(DOMAIN, 'TXT'), [`v=spf1 ip4:${IPV4} -all`]);
+    zone.set(DOMAIN, 'TXT', [`v=spf1 ip4:${IPV4} -all`]);
     const v4only = byId(await check(zone), 'spf');
     assert.equal(v4only.status, 'wrong');
     assert.match(v4only.fix ?? '', new RegExp(`does not authorize ${IPV6}`));
     assert.ok(v4only.notes.includes(`${IPV4}: pass`));
 
     const includes = Array.from({ length: 11 }, (_, i) => `i${i}.example.net`);
-    zone.set(key(DOMAIN, 'TXT'), [
+    zone.set(DOMAIN, 'TXT', [
       `v=spf1 ip4:${IPV4} ip6:${IPV6} ${includes.map((d) => `include:${d}`).join(' ')} -all`,
     ]);
-    for (const d of includes) zone.set(key(d, 'TXT'), ['v=spf1 -all']);
+    for (const d of includes) zone.set(d, 'TXT', ['v=spf1 -all']);
     const eleven = byId(await check(zone), 'spf');
     assert.equal(eleven.status, 'wrong');
     assert.match(eleven.fix ?? '', /10/);
@@ -139,33 +116,33 @@ describe('checkRecords', () => {
     const dkim = recordOf(dkimId);
     const { privateKey: other } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const otherKey = publicKeyOfPem(other.export({ type: 'pkcs8', format: 'pem' }).toString());
-    zone.set(key(dkim.name, 'TXT'), [`v=DKIM1; k=rsa; p=${otherKey.publicKey}`]);
+    zone.set(dkim.name, 'TXT', [`v=DKIM1; k=rsa; p=${otherKey.publicKey}`]);
     const wrong = byId(await check(zone), dkimId);
     assert.equal(wrong.status, 'wrong');
     assert.match(wrong.fix ?? '', /^the published key is not the key on the server/);
 
-    zone.set(key(dkim.name, 'TXT'), [`v=DKIM2; k=rsa; p=${serverKey.publicKey}`]);
+    zone.set(dkim.name, 'TXT', [`v=DKIM2; k=rsa; p=${serverKey.publicKey}`]);
     assert.match(byId(await check(zone), dkimId).fix ?? '', /v=DKIM2: must be v=DKIM1/);
 
     const spaced = serverKey.publicKey.replace(/(.{60})/g, '$1 ');
-    zone.set(key(dkim.name, 'TXT'), [`v=DKIM1; k=rsa; p=${spaced}`]);
+    zone.set(dkim.name, 'TXT', [`v=DKIM1; k=rsa; p=${spaced}`]);
     assert.equal(byId(await check(zone), dkimId).status, 'ok');
   });
 
   it('DMARC: a syntax error and another policy are wrong', async () => {
     const zone = goodZone();
     const name = recordOf('dmarc').name;
-    zone.set(key(name, 'TXT'), ['v=DMARC1; p=maybe']);
+    zone.set(name, 'TXT', ['v=DMARC1; p=maybe']);
     const syntax = byId(await check(zone), 'dmarc');
     assert.equal(syntax.status, 'wrong');
     assert.match(syntax.fix ?? '', /^fix the DMARC record: .*p/);
 
-    zone.set(key(name, 'TXT'), ['v=DMARC1; p=none; rua=mailto:postmaster@example.com']);
+    zone.set(name, 'TXT', ['v=DMARC1; p=none; rua=mailto:postmaster@example.com']);
     const policy = byId(await check(zone), 'dmarc');
     assert.equal(policy.status, 'wrong');
     assert.match(policy.fix ?? '', /^policy is p=none, expected p=quarantine/);
 
-    zone.delete(key(name, 'TXT'));
+    zone.delete(name, 'TXT');
     const missing = byId(await check(zone), 'dmarc');
     assert.equal(missing.status, 'missing');
     assert.ok(
@@ -177,13 +154,13 @@ describe('checkRecords', () => {
   it('PTR: missing, not forward-confirmed, another name, and chasquid calling itself something else', async () => {
     const zone = goodZone();
     const ptr4 = reverseName(IPV4);
-    zone.delete(key(ptr4, 'PTR'));
+    zone.delete(ptr4, 'PTR');
     const missing = byId(await check(zone), `ptr:${IPV4}`);
     assert.equal(missing.status, 'missing');
     assert.equal(missing.fix, `set reverse DNS of ${IPV4} to ${MAIL_HOST} at your VPS provider`);
 
-    zone.set(key(ptr4, 'PTR'), [MAIL_HOST]);
-    zone.set(key(MAIL_HOST, 'A'), ['198.51.100.99']);
+    zone.set(ptr4, 'PTR', [MAIL_HOST]);
+    zone.set(MAIL_HOST, 'A', ['198.51.100.99']);
     const unconfirmed = await check(zone);
     assert.equal(byId(unconfirmed, `ptr:${IPV4}`).status, 'wrong');
     assert.match(
@@ -193,7 +170,7 @@ describe('checkRecords', () => {
     assert.equal(byId(unconfirmed, `ptr:${IPV6}`).status, 'ok');
 
     const other = goodZone();
-    other.set(key(ptr4, 'PTR'), ['vps123.provider.net']);
+    other.set(ptr4, 'PTR', ['vps123.provider.net']);
     assert.match(
       byId(await check(other), `ptr:${IPV4}`).fix ?? '',
       /^reverse DNS of 198\.51\.100\.7 is vps123\.provider\.net, not smtp\.example\.com/,
@@ -205,8 +182,8 @@ describe('checkRecords', () => {
 
   it('recommended extras: missing is a warning; CAA naming only another CA is an error', async () => {
     const zone = goodZone();
-    zone.delete(key(recordOf('tls-rpt').name, 'TXT'));
-    zone.set(key(DOMAIN, 'CAA'), ['0 issue "pki.goog"']);
+    zone.delete(recordOf('tls-rpt').name, 'TXT');
+    zone.set(DOMAIN, 'CAA', ['0 issue "pki.goog"']);
     const findings = await check(zone);
     assert.deepEqual(
       [byId(findings, 'tls-rpt').status, byId(findings, 'tls-rpt').severity],
@@ -216,20 +193,8 @@ describe('checkRecords', () => {
   });
 
   it('a timeout or servfail is not-checkable, never ok or missing', async () => {
-    const zone = goodZone();
-    const failing = {
-      [key(DOMAIN, 'MX')]: 'timeout',
-      [key(recordOf('dmarc').name, 'TXT')]: 'servfail',
-    } as const;
-    const lookup = memoryLookup(zone, failing);
-    const findings = await checkRecords({
-      domain: DOMAIN,
-      mailHost: MAIL_HOST,
-      expected,
-      authoritative: lookup,
-      recursive: lookup,
-      addresses: { ipv4: [IPV4], ipv6: [IPV6] },
-    });
+    const zone = goodZone().set(DOMAIN, 'MX', 'timeout').set(recordOf('dmarc').name, 'TXT', 'servfail');
+    const findings = await check(zone);
     for (const id of ['mx', 'dmarc']) {
       const f = byId(findings, id);
       assert.equal(f.status, 'not-checkable');
@@ -241,14 +206,13 @@ describe('checkRecords', () => {
   });
 
   it('notes when the resolver still has an old value, and a lagging name server makes the verdict worse', async () => {
-    const old = goodZone();
-    old.set(key(recordOf('dmarc').name, 'TXT'), ['v=DMARC1; p=none']);
+    const old = (server: string) => goodZone(server).set(recordOf('dmarc').name, 'TXT', ['v=DMARC1; p=none']);
     const findings = await checkRecords({
       domain: DOMAIN,
       mailHost: MAIL_HOST,
       expected: [recordOf('dmarc')],
-      authoritative: memoryLookup(goodZone(), {}, 'ns1'),
-      recursive: memoryLookup(old, {}, '1.1.1.1'),
+      authoritative: goodZone('ns1'),
+      recursive: old('1.1.1.1'),
       addresses: { ipv4: [IPV4], ipv6: [IPV6] },
     });
     assert.equal(findings[0]?.status, 'ok');
@@ -256,8 +220,8 @@ describe('checkRecords', () => {
       findings[0]?.notes.some((n) => n.includes('your resolver 1.1.1.1 still has "v=DMARC1; p=none"')),
     );
 
-    const good = memoryLookup(goodZone(), {}, 'ns1');
-    const lagging = memoryLookup(old, {}, 'ns2');
+    const good = goodZone('ns1');
+    const lagging = old('ns2');
     const both: DnsLookup = {
       async query(name, type) {
         const answers = [await good.query(name, type), await lagging.query(name, type)];

@@ -13,7 +13,7 @@ import { testDomain, testHost } from './config-fixture';
 import { checkRecords } from '../../src/core/dns/check';
 import { formatDnsReport } from '../../src/core/dns/domain-check';
 import { expectedRecords, mtaStsPolicy } from '../../src/core/dns/expected';
-import type { DnsLookup, QueryType } from '../../src/core/dns/model';
+import { MemoryDns } from './memory-dns';
 import {
   fetchMtaStsPolicy,
   judgeMtaStsPolicy,
@@ -145,20 +145,6 @@ describe('judgeMtaStsPolicy', () => {
 
 const run = promisify(execFile);
 
-/** A lookup that knows only the given names (A records); nxdomain for the rest. */
-function memoryLookup(records: Record<string, Partial<Record<QueryType, string[]>>>): DnsLookup {
-  return {
-    query: async (name, type) => {
-      const known = records[name.toLowerCase().replace(/\.$/, '')];
-      if (!known) return { status: 'nxdomain', values: [], server: 'memory' };
-      const values = known[type];
-      return values
-        ? { status: 'ok', values, server: 'memory' }
-        : { status: 'nodata', values: [], server: 'memory' };
-    },
-  };
-}
-
 describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
   let dir: string;
   let cert: string;
@@ -207,7 +193,7 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const lookup = memoryLookup({ [POLICY_HOST]: { A: ['127.0.0.1'] } });
+  const lookup = new MemoryDns({ [POLICY_HOST]: { A: ['127.0.0.1'] } });
   const good = mtaStsPolicy(DOMAIN, MAIL_HOST).text;
 
   it('fetches the policy from the address DNS gives, with SNI and Host of the policy host', async () => {
@@ -234,7 +220,7 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
   });
 
   it('a certificate for another name is refused', async () => {
-    const other = memoryLookup({ 'mta-sts.other.test': { A: ['127.0.0.1'] } });
+    const other = new MemoryDns({ 'mta-sts.other.test': { A: ['127.0.0.1'] } });
     const fetched = await fetchMtaStsPolicy('other.test', other, { port, extraCa: cert });
     assert.equal(fetched.outcome, 'certificate', JSON.stringify(fetched));
   });
@@ -246,7 +232,7 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
     assert.match('detail' in notFound ? notFound.detail : '', /answered HTTP 404$/);
     respond = { status: 301, type: 'text/plain', body: '' };
     assert.equal((await fetchMtaStsPolicy(DOMAIN, lookup, { port, extraCa: cert })).outcome, 'redirect');
-    const nowhere = await fetchMtaStsPolicy(DOMAIN, memoryLookup({}), { port, extraCa: cert });
+    const nowhere = await fetchMtaStsPolicy(DOMAIN, new MemoryDns({}), { port, extraCa: cert });
     assert.deepEqual(nowhere, { outcome: 'no-address', detail: `${POLICY_HOST} has no A or AAAA record` });
     const closed = await fetchMtaStsPolicy(DOMAIN, lookup, { port: 1, extraCa: cert });
     assert.equal(closed.outcome, 'unreachable', JSON.stringify(closed));
@@ -290,7 +276,7 @@ describe('fetchMtaStsPolicy and the check, against a real HTTPS server', () => {
   );
   const txt = expected[0]!;
   const checkWith = async (txtValues: string[] | undefined) => {
-    const zone = memoryLookup({
+    const zone = new MemoryDns({
       [POLICY_HOST]: { A: ['127.0.0.1'] },
       ...(txtValues && { [`_mta-sts.${DOMAIN}`]: { TXT: txtValues } }),
     });

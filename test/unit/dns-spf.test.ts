@@ -1,22 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DnsLookup, LookupAnswer, QueryType } from '../../src/core/dns/model';
 import { lintSpf, parseSpf } from '../../src/core/dns/spf';
-
-/** An in-memory zone: name -> type -> values; names without an entry are NXDOMAIN. */
-class ZoneLookup implements DnsLookup {
-  readonly asked: string[] = [];
-  constructor(private readonly zone: Record<string, Partial<Record<QueryType, string[]>>>) {}
-  query(name: string, type: QueryType): Promise<LookupAnswer> {
-    this.asked.push(`${name} ${type}`);
-    const records = this.zone[name];
-    if (records === undefined) return Promise.resolve({ status: 'nxdomain', values: [] });
-    const values = records[type] ?? [];
-    if (values.includes('TIMEOUT'))
-      return Promise.resolve({ status: 'timeout', values: [], error: 'timed out' });
-    return Promise.resolve({ status: values.length > 0 ? 'ok' : 'nodata', values });
-  }
-}
+import { MemoryDns, type MemoryZone } from './memory-dns';
 
 const V4 = '198.51.100.7';
 const V6 = 'fd00:5eed::7';
@@ -77,12 +62,12 @@ describe('lintSpf', () => {
   };
 
   it("the seed's split form authorizes both the IPv4 and the IPv6 of the mail host in 4 lookups", async () => {
-    const lint = await lintSpf('example.com', new ZoneLookup(seedZone), { ipv4: [V4], ipv6: [V6] });
+    const lint = await lintSpf('example.com', new MemoryDns(seedZone), { ipv4: [V4], ipv6: [V6] });
     assert.deepEqual(lint.records, ['v=spf1 a mx include:_spf.example.com ~all']);
     assert.equal(lint.lookups, 4);
     assert.deepEqual(lint.problems, []);
     assert.deepEqual(lint.results, { [V4]: 'pass', [V6]: 'pass' });
-    const other = await lintSpf('example.com', new ZoneLookup(seedZone), {
+    const other = await lintSpf('example.com', new MemoryDns(seedZone), {
       ipv4: ['198.51.100.8'],
       ipv6: ['fd00:5eed::8'],
     });
@@ -106,7 +91,7 @@ describe('lintSpf', () => {
       ipv4: ['198.51.100.9', '198.51.100.14', '198.51.100.16', '192.0.2.200', '203.0.113.5', '203.0.113.6'],
       ipv6: ['fd00:5eed::ff', 'fd00:5eed::1:0', '2001:db8:1:2:ffff::1', '2001:db8:1:3::1', '2001:db8:9::5'],
     };
-    const lint = await lintSpf('example.com', new ZoneLookup(zone), ips);
+    const lint = await lintSpf('example.com', new MemoryDns(zone), ips);
     assert.deepEqual(lint.results, {
       '198.51.100.9': 'fail', // the first matching term wins
       '198.51.100.14': 'pass',
@@ -124,7 +109,7 @@ describe('lintSpf', () => {
   });
 
   it('11 lookups across nested includes is a permerror that names what each include costs', async () => {
-    const zone: Record<string, Partial<Record<QueryType, string[]>>> = {
+    const zone: MemoryZone = {
       'example.com': {
         TXT: ['v=spf1 a mx include:big.example.net ip4:198.51.100.7 ~all'],
         A: [V4],
@@ -141,11 +126,11 @@ describe('lintSpf', () => {
       'l4.example.net': { TXT: ['v=spf1 ip4:192.0.2.4 ~all'] },
       'l5.example.net': { TXT: ['v=spf1 ip4:192.0.2.5 ~all'] },
     };
-    const ten = await lintSpf('example.com', new ZoneLookup(zone), { ipv4: [], ipv6: [] });
+    const ten = await lintSpf('example.com', new MemoryDns(zone), { ipv4: [], ipv6: [] });
     assert.equal(ten.lookups, 9);
     assert.deepEqual(ten.problems, []);
     zone['l5.example.net'] = { TXT: ['v=spf1 a:x.example.net mx:x.example.net ~all'] };
-    const eleven = await lintSpf('example.com', new ZoneLookup(zone), { ipv4: [V4, '192.0.2.99'], ipv6: [] });
+    const eleven = await lintSpf('example.com', new MemoryDns(zone), { ipv4: [V4, '192.0.2.99'], ipv6: [] });
     assert.equal(eleven.lookups, 11);
     const problem = eleven.problems.find((p) => /DNS lookups/.test(p));
     assert.ok(problem, eleven.problems.join('\n'));
@@ -159,11 +144,11 @@ describe('lintSpf', () => {
 
   it('two SPF records are a permerror for every address; none is result none', async () => {
     const zone = { 'example.com': { TXT: ['v=spf1 a -all', 'v=spf1 mx -all'], A: [V4] } };
-    const two = await lintSpf('example.com', new ZoneLookup(zone), { ipv4: [V4], ipv6: [] });
+    const two = await lintSpf('example.com', new MemoryDns(zone), { ipv4: [V4], ipv6: [] });
     assert.equal(two.records.length, 2);
     assert.match(two.problems.join('\n'), /example\.com has 2 SPF records; receivers then return permerror/);
     assert.deepEqual(two.results, { [V4]: 'permerror' });
-    const none = await lintSpf('example.com', new ZoneLookup({ 'example.com': { TXT: ['hello'] } }), {
+    const none = await lintSpf('example.com', new MemoryDns({ 'example.com': { TXT: ['hello'] } }), {
       ipv4: [V4],
       ipv6: [],
     });
@@ -175,7 +160,7 @@ describe('lintSpf', () => {
   it('a syntax error, an include of a domain without SPF, and a timeout each give the right result', async () => {
     const syntax = await lintSpf(
       'example.com',
-      new ZoneLookup({ 'example.com': { TXT: ['v=spf1 ip4:1.2.3 -all'] } }),
+      new MemoryDns({ 'example.com': { TXT: ['v=spf1 ip4:1.2.3 -all'] } }),
       {
         ipv4: [V4],
         ipv6: [],
@@ -187,17 +172,17 @@ describe('lintSpf', () => {
       'example.com': { TXT: ['v=spf1 include:nothing.example.net -all'] },
       'nothing.example.net': { A: ['192.0.2.1'] },
     };
-    const include = await lintSpf('example.com', new ZoneLookup(zone), { ipv4: [V4], ipv6: [] });
+    const include = await lintSpf('example.com', new MemoryDns(zone), { ipv4: [V4], ipv6: [] });
     assert.deepEqual(include.results, { [V4]: 'permerror' });
     assert.match(
       include.problems.join('\n'),
       /include:nothing\.example\.net: nothing\.example\.net has no SPF record/,
     );
-    const slow = {
+    const slow: MemoryZone = {
       'example.com': { TXT: ['v=spf1 a:slow.example.net -all'] },
-      'slow.example.net': { A: ['TIMEOUT'] },
+      'slow.example.net': { A: 'timeout' },
     };
-    assert.deepEqual((await lintSpf('example.com', new ZoneLookup(slow), { ipv4: [V4], ipv6: [] })).results, {
+    assert.deepEqual((await lintSpf('example.com', new MemoryDns(slow), { ipv4: [V4], ipv6: [] })).results, {
       [V4]: 'temperror',
     });
   });
@@ -207,7 +192,7 @@ describe('lintSpf', () => {
       'example.com': { TXT: ['v=spf1 ptr exists:%{i}.x.example.com redirect=_spf.example.net'] },
       '_spf.example.net': { TXT: ['v=spf1 ip6:fd00:5eed::/64 -all'] },
     };
-    const lint = await lintSpf('example.com', new ZoneLookup(zone), { ipv4: [V4], ipv6: [V6] });
+    const lint = await lintSpf('example.com', new MemoryDns(zone), { ipv4: [V4], ipv6: [V6] });
     assert.equal(lint.lookups, 3);
     assert.deepEqual(lint.results, { [V4]: 'fail', [V6]: 'pass' });
     assert.match(lint.notes.join('\n'), /ptr is slow and discouraged/);
@@ -217,7 +202,7 @@ describe('lintSpf', () => {
   it('more than two void lookups, include loops and +all are problems', async () => {
     const voids = await lintSpf(
       'example.com',
-      new ZoneLookup({
+      new MemoryDns({
         'example.com': { TXT: ['v=spf1 a:gone1.example.com a:gone2.example.com mx:gone3.example.com ~all'] },
       }),
       { ipv4: [], ipv6: [] },
@@ -225,7 +210,7 @@ describe('lintSpf', () => {
     assert.match(voids.problems.join('\n'), /3 terms look up names that do not exist.*a:gone1\.example\.com/);
     const loop = await lintSpf(
       'example.com',
-      new ZoneLookup({
+      new MemoryDns({
         'example.com': { TXT: ['v=spf1 include:a.example.com -all'] },
         'a.example.com': { TXT: ['v=spf1 include:example.com -all'] },
       }),
@@ -233,7 +218,7 @@ describe('lintSpf', () => {
     );
     assert.match(loop.problems.join('\n'), /example\.com → a\.example\.com → example\.com/);
     assert.deepEqual(loop.results, { [V4]: 'permerror' });
-    const open = await lintSpf('example.com', new ZoneLookup({ 'example.com': { TXT: ['v=spf1 +all'] } }), {
+    const open = await lintSpf('example.com', new MemoryDns({ 'example.com': { TXT: ['v=spf1 +all'] } }), {
       ipv4: [V4],
       ipv6: [],
     });

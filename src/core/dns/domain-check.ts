@@ -36,6 +36,11 @@ export interface DomainCheckOptions {
   signal?: AbortSignal;
   /** Facts already gathered for this host, so the check does not gather them again. */
   facts?: Facts;
+  /**
+   * Called with the expected records as soon as they are known (before the lookups finish), so
+   * a caller that shows them needs no second read of the server's DKIM keys.
+   */
+  onExpected?: (expected: ExpectedRecord[]) => void;
 }
 
 /** What the server itself says the domain's DNS must contain. */
@@ -137,6 +142,7 @@ export async function checkDomainDns(
         ? serversLookup(domain.name, options.authoritative)
         : zoneServers(domain.name, recursive, signal),
     ]);
+    options.onExpected?.(expected);
     const findings = await checkRecords({
       domain: domain.name,
       mailHost: host.mailHost,

@@ -17,6 +17,8 @@ export interface CheckOptions {
   resolvers?: string[];
   /** The zone's authoritative servers (ip:port); default: found through NS. */
   authoritative?: string[];
+  /** The expected records, as soon as the check has read them from the server. */
+  onExpected?: (expected: ExpectedRecord[]) => void;
 }
 
 export interface PublishDryRun {

@@ -112,14 +112,12 @@ export class DnsService implements vscode.Disposable {
           token.onCancellationRequested(() => abort.abort());
           const core = await this.loadCore();
           const facts = this.currentFacts(host) ?? (await this.facts.gather(host, token));
-          const conn = await this.connect(host);
-          const expected =
-            this.entry(host.name, domain.name)?.expected ??
-            (await core.expectedForHost(conn, host, domain, facts));
-          this.update(key, { expected });
-          const result = await core.checkDomainDns(conn, host, domain, {
+          // The check reads the DKIM keys itself: the expected records it hands over are fresh,
+          // and the server is asked once.
+          const result = await core.checkDomainDns(await this.connect(host), host, domain, {
             signal: abort.signal,
             facts,
+            onExpected: (expected) => this.update(key, { expected, expectedError: undefined }),
             ...settings,
           });
           if (abort.signal.aborted) throw new vscode.CancellationError();
