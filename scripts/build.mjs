@@ -5,7 +5,8 @@
 // loaded on first use by src/vscode/lazy.ts. Code shared by two features is copied into both,
 // except src/core/remote (ssh2, the connection pool): every bundle requires it from
 // dist/features/remote.js, so one pool exists and ssh2 is loaded once; and the big packages
-// (dist/features/vendor/*.js), so each is on disk and in memory once.
+// (dist/features/vendor/*.js), so each is on disk and in memory once (yaml is among them, and
+// dist/extension.js requires it too: reading mailwright.yaml is part of activation).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -61,15 +62,19 @@ function remoteFromItsBundle() {
   };
 }
 
-// Big packages that several features use get one bundle each, dist/features/vendor/<name>.js, that
-// every feature requires, instead of a copy per feature.
-const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet'];
-function vendorFromItsBundle() {
+// Big packages that several bundles use get one bundle each, dist/features/vendor/<name>.js, that
+// every bundle requires, instead of a copy per bundle (yaml alone was ~80 KB minified in each).
+const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet', 'yaml', 'execa'];
+// Of those, what activation needs anyway (mailwright.yaml is read to draw the tree).
+const ACTIVATION_VENDOR = ['yaml'];
+/** Imports of a VENDOR package become a require of its bundle, relative to the importer's outdir. */
+function vendorFromItsBundle(outdir) {
   const names = new RegExp(`^(${VENDOR.map((v) => v.replace(/[-/]/g, '\\$&')).join('|')})$`);
+  const prefix = outdir === 'dist' ? './features/vendor' : './vendor';
   return {
     name: 'vendor-from-its-bundle',
     setup(build) {
-      build.onResolve({ filter: names }, (args) => ({ path: `./vendor/${args.path}.js`, external: true }));
+      build.onResolve({ filter: names }, (args) => ({ path: `${prefix}/${args.path}.js`, external: true }));
     },
   };
 }
@@ -91,14 +96,17 @@ const extensionBuilds = [
     entryPoints: { extension: 'src/vscode/extension.ts' },
     outdir: 'dist',
     metafile: true,
-    plugins: [remoteFromItsBundle(), vendorFromItsBundle()],
+    plugins: [remoteFromItsBundle(), vendorFromItsBundle('dist')],
   },
   ...features.map((name) => ({
     ...common,
     entryPoints: { [name]: join(FEATURES_DIR, `${name}.ts`) },
     outdir: 'dist/features',
     metafile: true,
-    plugins: name === 'remote' ? [vendorFromItsBundle()] : [remoteFromItsBundle(), vendorFromItsBundle()],
+    plugins:
+      name === 'remote'
+        ? [vendorFromItsBundle('dist/features')]
+        : [remoteFromItsBundle(), vendorFromItsBundle('dist/features')],
   })),
   ...VENDOR.map((name) => ({
     ...common,
@@ -158,7 +166,8 @@ function checkExtensionBundles(results) {
           .filter(Boolean),
       );
       if (file === 'dist/extension.js') {
-        const eager = output.imports.filter((i) => i.external && /\.js$/.test(i.path));
+        const needed = new Set(ACTIVATION_VENDOR.map((name) => `./features/vendor/${name}.js`));
+        const eager = output.imports.filter((i) => i.external && /\.js$/.test(i.path) && !needed.has(i.path));
         if (eager.length) {
           throw new Error(
             `dist/extension.js requires ${eager.map((i) => i.path).join(', ')} when it loads: some module it imports pulls in src/core/remote (see "// src/..." above that require in the unminified bundle). Import types only, or load() it.`,
