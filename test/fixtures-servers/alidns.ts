@@ -6,7 +6,14 @@ import { createServer, type ServerResponse } from 'node:http';
 
 export interface FakeAlidns {
   baseUrl: string;
-  records: Array<{ RecordId: string; RR: string; Type: string; Value: string; TTL: number }>;
+  records: Array<{
+    RecordId: string;
+    RR: string;
+    Type: string;
+    Value: string;
+    TTL: number;
+    Priority?: number;
+  }>;
   throttleNext(count: number): void;
   close(): Promise<void>;
 }
@@ -67,6 +74,17 @@ export async function startAlidns(accessKeyId: string, secret: string, domain: s
         'InvalidDomainName.NoExist',
         'The specified domain name does not exist. Refresh the page and try again.',
       );
+    // As documented: an MX's host goes in Value and its priority (required, 1-50) in Priority.
+    if (
+      (params.Action === 'AddDomainRecord' || params.Action === 'UpdateDomainRecord') &&
+      params.Type === 'MX'
+    ) {
+      const priority = Number(params.Priority);
+      if (!Number.isInteger(priority) || priority < 1 || priority > 50)
+        return fail(res, 400, 'InvalidPriority', 'The MX priority must be an integer from 1 to 50.');
+      if (!/^[a-z0-9_.-]+$/i.test(params.Value ?? ''))
+        return fail(res, 400, 'InvalidValue', 'The MX record value must be a host name.');
+    }
     switch (params.Action) {
       case 'DescribeDomainRecords': {
         const found = records.filter(
@@ -98,6 +116,7 @@ export async function startAlidns(accessKeyId: string, secret: string, domain: s
           Type: params.Type ?? '',
           Value: params.Value ?? '',
           TTL: Number(params.TTL ?? 600),
+          ...(params.Type === 'MX' && { Priority: Number(params.Priority) }),
         };
         records.push(record);
         return send(res, 200, { RecordId: record.RecordId });
@@ -114,6 +133,7 @@ export async function startAlidns(accessKeyId: string, secret: string, domain: s
             Type: params.Type,
             Value: params.Value,
             TTL: Number(params.TTL ?? 600),
+            Priority: params.Type === 'MX' ? Number(params.Priority) : undefined,
           });
         return send(res, 200, { RecordId: params.RecordId });
       }

@@ -6,10 +6,47 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 export interface FakeCloudflare {
   baseUrl: string;
-  records: Array<{ id: string; name: string; type: string; content: string; ttl: number }>;
+  records: CfStored[];
   /** Answer the next N requests with 429. */
   throttleNext(count: number): void;
   close(): Promise<void>;
+}
+
+export interface CfStored {
+  id: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  priority?: number;
+  data?: { flags: number; tag: string; value: string };
+}
+
+/**
+ * The record a create or update body describes, or why the API refuses it. As documented: an MX
+ * takes the host in `content` and its `priority` apart; a CAA takes `data` { flags, tag, value }
+ * and Cloudflare derives `content` (written here without quotes, so a client that reads CAA
+ * values from `content` instead of `data` gets them wrong, as it would from the real API).
+ */
+function recordFrom(body: Record<string, unknown>): Omit<CfStored, 'id'> | string {
+  const type = String(body.type);
+  const base = { name: String(body.name), type, ttl: Number(body.ttl ?? 1) };
+  if (type === 'MX') {
+    const priority = body.priority;
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 65535)
+      return 'priority is required for MX records (0-65535)';
+    const content = String(body.content ?? '');
+    if (!/^[a-z0-9_.-]+$/i.test(content)) return `content for MX must be a host name, not "${content}"`;
+    return { ...base, content, priority };
+  }
+  if (type === 'CAA') {
+    const data = body.data as { flags?: unknown; tag?: unknown; value?: unknown } | undefined;
+    if (typeof data?.flags !== 'number' || typeof data.tag !== 'string' || typeof data.value !== 'string')
+      return 'data { flags, tag, value } is required for CAA records';
+    const parts = { flags: data.flags, tag: data.tag, value: data.value };
+    return { ...base, content: `${parts.flags} ${parts.tag} ${parts.value}`, data: parts };
+  }
+  return { ...base, content: String(body.content) };
 }
 
 export async function startCloudflare(token: string, zone: string): Promise<FakeCloudflare> {
@@ -68,13 +105,9 @@ export async function startCloudflare(token: string, zone: string): Promise<Fake
       );
     }
     if (req.method === 'POST' && !id) {
-      const record = {
-        id: randomUUID().replace(/-/g, ''),
-        name: String(body.name),
-        type: String(body.type),
-        content: String(body.content),
-        ttl: Number(body.ttl ?? 1),
-      };
+      const described = recordFrom(body);
+      if (typeof described === 'string') return send(res, 400, null, [[9005, described]]);
+      const record = { id: randomUUID().replace(/-/g, ''), ...described };
       if (
         records.some((r) => r.name === record.name && r.type === record.type && r.content === record.content)
       )
@@ -86,13 +119,10 @@ export async function startCloudflare(token: string, zone: string): Promise<Fake
     if (index < 0) return send(res, 404, null, [[81044, 'Record does not exist.']]);
     if (req.method === 'PATCH' || req.method === 'PUT') {
       const record = records[index]!;
-      Object.assign(record, {
-        ...(body.name !== undefined && { name: String(body.name) }),
-        ...(body.type !== undefined && { type: String(body.type) }),
-        ...(body.content !== undefined && { content: String(body.content) }),
-        ...(body.ttl !== undefined && { ttl: Number(body.ttl) }),
-      });
-      return send(res, 200, record);
+      const described = recordFrom({ ...record, ...body });
+      if (typeof described === 'string') return send(res, 400, null, [[9005, described]]);
+      records[index] = { id: record.id, ...described };
+      return send(res, 200, records[index]);
     }
     if (req.method === 'DELETE') {
       records.splice(index, 1);

@@ -3,7 +3,11 @@
 // local HTTP servers (test/fixtures-servers) that follow the providers' published APIs; the
 // real services cannot be reached from here.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { publicKeyOfPem } from '../../src/core/dkim';
+import { expectedRecords } from '../../src/core/dns/expected';
+import { applyPublish, planPublish } from '../../src/core/dns/publish';
 import { PropagationTimeoutError, waitForTxt } from '../../src/core/dns/propagation';
 import { ManualProvider } from '../../src/core/dns/providers/manual';
 import { Rfc2136Provider } from '../../src/core/dns/providers/rfc2136';
@@ -14,6 +18,7 @@ import type { DnsProvider } from '../../src/core/dns/providers/types';
 import { startAlidns } from '../fixtures-servers/alidns';
 import { startCloudflare } from '../fixtures-servers/cloudflare';
 import { freePort, startKnot, type LocalKnot } from '../fixtures-servers/knot';
+import { testDomain, testHost } from '../unit/config-fixture';
 
 const sorted = (values: string[]) => [...values].sort();
 
@@ -230,6 +235,70 @@ function rejectsWithKind(promise: Promise<unknown>, kind: string, message: RegEx
   });
 }
 
+/**
+ * Every zone record a mail domain needs goes through `provider`: the MX with its preference, the
+ * CAA, a DKIM TXT longer than 255 bytes. The user's backup MX stays, a stale A is updated; a
+ * second plan finds nothing to change, which proves each value reads back as it was written.
+ */
+async function publishesMailDomain(provider: DnsProvider): Promise<void> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = publicKeyOfPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const records = expectedRecords({
+    host: testHost({ mailHost: 'smtp.example.test' }),
+    domain: testDomain({ name: 'example.test' }),
+    addresses: { ipv4: ['198.51.100.7'], ipv6: ['2001:db8::7'] },
+    dkimKeys: [{ selector: 'mw1', ...key }],
+  });
+  for (const type of ['MX', 'CAA', 'TXT'])
+    assert.ok(
+      records.some((r) => r.type === type && r.publishedAt === 'zone'),
+      `${type} among ${records.map((r) => r.id).join(', ')}`,
+    );
+  assert.ok(
+    records.some((r) => r.kind === 'dkim' && r.value.length > 255),
+    'a DKIM value longer than 255 bytes',
+  );
+  // A backup MX of the user's stays (Mailwright never deletes); a stale address is replaced.
+  await provider.create({ name: 'example.test', type: 'MX', value: '20 backup.example.test' });
+  await provider.create({ name: 'smtp.example.test', type: 'A', value: '198.51.100.99' });
+
+  const first = await planPublish(records, provider);
+  const action = (type: string) => first.find((c) => c.record.type === type)?.action;
+  assert.equal(action('MX'), 'create');
+  assert.equal(action('A'), 'update');
+  await applyPublish(first, provider);
+
+  const again = await planPublish(records, provider);
+  assert.deepEqual(
+    again
+      .filter((c) => c.action === 'create' || c.action === 'update')
+      .map((c) => `${c.action} ${c.record.id}`),
+    [],
+    'a second plan has nothing to write',
+  );
+  assert.deepEqual(sorted((await provider.list('example.test', 'MX')).map((r) => r.value)), [
+    '10 smtp.example.test',
+    '20 backup.example.test',
+  ]);
+  assert.deepEqual(
+    (await provider.list('smtp.example.test', 'A')).map((r) => r.value),
+    ['198.51.100.7'],
+  );
+  assert.deepEqual(
+    (await provider.list('example.test', 'CAA')).map((r) => r.value),
+    [records.find((r) => r.type === 'CAA')!.value],
+  );
+  // An MX's preference changes through update too.
+  await provider.update(
+    { name: 'example.test', type: 'MX', value: '20 backup.example.test' },
+    { name: 'example.test', type: 'MX', value: '30 backup.example.test' },
+  );
+  assert.deepEqual(sorted((await provider.list('example.test', 'MX')).map((r) => r.value)), [
+    '10 smtp.example.test',
+    '30 backup.example.test',
+  ]);
+}
+
 describe('cloudflare provider (CONTRACT test against a local server, not the real API)', () => {
   it('creates, updates and deletes single values by id', async () => {
     const server = await startCloudflare('good-token', 'example.test');
@@ -237,6 +306,23 @@ describe('cloudflare provider (CONTRACT test against a local server, not the rea
       await exerciseProvider(
         new CloudflareProvider({ token: 'good-token', zone: 'example.test', baseUrl: server.baseUrl }),
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('publishes a mail domain: MX priority and CAA data as the API wants them, nothing left on a second plan', async () => {
+    const server = await startCloudflare('good-token', 'example.test');
+    try {
+      await publishesMailDomain(
+        new CloudflareProvider({ token: 'good-token', zone: 'example.test', baseUrl: server.baseUrl }),
+      );
+      const mx = server.records.filter((r) => r.type === 'MX');
+      assert.deepEqual(sorted(mx.map((r) => `${r.content} ${r.priority}`)), [
+        'backup.example.test 30',
+        'smtp.example.test 10',
+      ]);
+      assert.equal(server.records.find((r) => r.type === 'CAA')?.data?.tag, 'issue');
     } finally {
       await server.close();
     }
@@ -290,6 +376,31 @@ describe('alidns provider (CONTRACT test against a local server, not the real AP
         }),
       );
       assert.equal(server.records.length, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('publishes a mail domain: MX priority apart from its host, nothing left on a second plan', async () => {
+    const server = await startAlidns('LTAIid', 'the-secret', 'example.test');
+    try {
+      const provider = new AlidnsProvider({
+        accessKeyId: 'LTAIid',
+        accessKeySecret: 'the-secret',
+        zone: 'example.test',
+        baseUrl: server.baseUrl,
+      });
+      await publishesMailDomain(provider);
+      assert.deepEqual(
+        sorted(server.records.filter((r) => r.Type === 'MX').map((r) => `${r.RR} ${r.Value} ${r.Priority}`)),
+        ['@ backup.example.test 30', '@ smtp.example.test 10'],
+      );
+      // Alibaba takes MX priorities 1-50 only: said before any call, naming the record.
+      await rejectsWithKind(
+        provider.create({ name: 'example.test', type: 'MX', value: '100 backup.example.test' }),
+        'other',
+        /1 to 50/,
+      );
     } finally {
       await server.close();
     }

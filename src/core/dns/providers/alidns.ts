@@ -1,6 +1,7 @@
 // Alibaba Cloud DNS (RPC API 2015-01-09, signature HMAC-SHA1 v1.0). Contract-tested against a
 // local server that follows the published API (test/fixtures-servers/alidns.ts), not the real service.
 import { createHmac, randomUUID } from 'node:crypto';
+import { formatMx, parseMx } from './record-value';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
 
 export interface AlidnsOptions {
@@ -18,6 +19,8 @@ interface AliRecord {
   Type: RecordType;
   Value: string;
   TTL: number;
+  /** MX only: the preference, apart from the host in Value. */
+  Priority?: number;
 }
 
 /** RFC 3986 encoding as the signature wants it (also ! ' ( ) *). */
@@ -49,7 +52,7 @@ export class AlidnsProvider implements DnsProvider {
     return (await this.find(name, type, signal)).map((r) => ({
       name,
       type: r.Type,
-      value: r.Value,
+      value: valueOf(r),
       ttl: r.TTL,
     }));
   }
@@ -67,13 +70,23 @@ export class AlidnsProvider implements DnsProvider {
     await this.call('DeleteDomainRecord', { RecordId: await this.idOf(record, signal) }, signal);
   }
 
+  /** An MX's preference goes in Priority (required for MX, 1-50), its host in Value. */
   private fields(record: DnsRecord): Record<string, string> {
-    return {
+    const common = {
       RR: this.rr(record.name),
       Type: record.type,
-      Value: record.value,
       TTL: String(record.ttl ?? this.options.ttl ?? 600),
     };
+    if (record.type !== 'MX') return { ...common, Value: record.value };
+    const mx = parseMx(record.value);
+    if (mx.preference < 1 || mx.preference > 50)
+      throw new DnsProviderError(
+        this.kind,
+        'other',
+        `MX ${record.name} "${record.value}": Alibaba Cloud DNS takes MX priorities 1 to 50 only.`,
+        'Use a preference between 1 and 50 for this domain.',
+      );
+    return { ...common, Value: mx.exchange, Priority: String(mx.preference) };
   }
 
   /** Alibaba names records relative to the domain; "@" is the apex. */
@@ -97,7 +110,9 @@ export class AlidnsProvider implements DnsProvider {
   }
 
   private async idOf(record: DnsRecord, signal?: AbortSignal): Promise<string> {
-    const match = (await this.find(record.name, record.type, signal)).find((r) => r.Value === record.value);
+    const match = (await this.find(record.name, record.type, signal)).find(
+      (r) => valueOf(r) === record.value,
+    );
     if (!match)
       throw new DnsProviderError(
         this.kind,
@@ -161,4 +176,11 @@ export class AlidnsProvider implements DnsProvider {
       );
     throw new DnsProviderError(this.kind, 'other', message);
   }
+}
+
+/** A record as one value string: an MX's Priority joined to its host. */
+function valueOf(record: AliRecord): string {
+  if (record.Type === 'MX' && record.Priority !== undefined)
+    return formatMx({ preference: record.Priority, exchange: record.Value });
+  return record.Value;
 }

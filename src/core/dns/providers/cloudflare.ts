@@ -1,5 +1,6 @@
 // Cloudflare API v4 with an API token (Bearer). Contract-tested against a local server that
 // follows the published API (test/fixtures-servers/cloudflare.ts), not the real service.
+import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts } from './record-value';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
 
 export interface CloudflareOptions {
@@ -16,6 +17,10 @@ interface CfRecord {
   type: RecordType;
   content: string;
   ttl: number;
+  /** MX only: the preference, apart from the host in `content`. */
+  priority?: number;
+  /** CAA (and other structured types): the parts, from which Cloudflare derives `content`. */
+  data?: Partial<CaaParts>;
 }
 interface CfBody<T> {
   success: boolean;
@@ -35,7 +40,7 @@ export class CloudflareProvider implements DnsProvider {
     return (await this.find(name, type, signal)).map((r) => ({
       name: r.name,
       type: r.type,
-      value: unquoteTxt(r),
+      value: valueOf(r),
       ttl: r.ttl,
     }));
   }
@@ -57,18 +62,20 @@ export class CloudflareProvider implements DnsProvider {
     await this.call('DELETE', `/zones/${zone}/dns_records/${id}`, undefined, signal);
   }
 
+  /** The API wants an MX's priority and a CAA's parts as fields of their own. */
   private body(record: DnsRecord) {
-    return {
-      type: record.type,
-      name: record.name,
-      content: record.value,
-      ttl: record.ttl ?? this.options.ttl ?? 300,
-    };
+    const common = { type: record.type, name: record.name, ttl: record.ttl ?? this.options.ttl ?? 300 };
+    if (record.type === 'MX') {
+      const mx = parseMx(record.value);
+      return { ...common, content: mx.exchange, priority: mx.preference };
+    }
+    if (record.type === 'CAA') return { ...common, data: parseCaa(record.value) };
+    return { ...common, content: record.value };
   }
 
   private async idOf(record: DnsRecord, signal?: AbortSignal): Promise<string> {
     const match = (await this.find(record.name, record.type, signal)).find(
-      (r) => unquoteTxt(r) === record.value,
+      (r) => valueOf(r) === record.value,
     );
     if (!match)
       throw new DnsProviderError(
@@ -148,8 +155,13 @@ export class CloudflareProvider implements DnsProvider {
   }
 }
 
-/** Cloudflare may show TXT content quoted; compare the bare value. */
-function unquoteTxt(record: CfRecord): string {
+/** A record as one value string: TXT unquoted (Cloudflare may show it quoted), MX and CAA from their fields. */
+function valueOf(record: CfRecord): string {
+  if (record.type === 'MX' && record.priority !== undefined)
+    return formatMx({ preference: record.priority, exchange: record.content });
+  const caa = record.data;
+  if (record.type === 'CAA' && caa?.tag !== undefined && caa.value !== undefined)
+    return formatCaa({ flags: caa.flags ?? 0, tag: caa.tag, value: caa.value });
   if (record.type !== 'TXT' || !/^".*"$/s.test(record.content)) return record.content;
   return record.content.slice(1, -1).split(/"\s+"/).join('');
 }

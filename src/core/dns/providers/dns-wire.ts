@@ -3,6 +3,7 @@
 import * as packet from 'dns-packet';
 import { connect } from 'node:net';
 import { splitTxt } from '../../dkim/record';
+import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts, type MxParts } from './record-value';
 import type { DnsRecord, RecordType } from './types';
 
 /** dns-packet's per-part codecs, which its type definitions leave out. */
@@ -89,16 +90,10 @@ function toPacketData(record: DnsRecord): unknown {
   switch (record.type) {
     case 'TXT':
       return splitTxt(value).map((s) => Buffer.from(s, 'utf8'));
-    case 'MX': {
-      const match = /^(\d+)\s+(\S+)$/.exec(value.trim());
-      if (!match) throw new RangeError(`MX value must be "PREFERENCE HOST", not "${value}"`);
-      return { preference: Number(match[1]), exchange: stripDot(match[2] ?? '') };
-    }
-    case 'CAA': {
-      const match = /^(\d+)\s+(\S+)\s+"?(.*?)"?$/.exec(value.trim());
-      if (!match) throw new RangeError(`CAA value must be 'FLAGS TAG "VALUE"', not "${value}"`);
-      return { flags: Number(match[1]), tag: match[2], value: match[3] };
-    }
+    case 'MX':
+      return parseMx(value);
+    case 'CAA':
+      return parseCaa(value);
     default:
       return stripDot(value.trim());
   }
@@ -114,14 +109,10 @@ export function fromAnswer(answer: packet.Answer): DnsRecord | undefined {
       const value = parts.map((p: unknown) => (Buffer.isBuffer(p) ? p.toString('utf8') : String(p))).join('');
       return { ...base, type: 'TXT', value };
     }
-    case 'MX': {
-      const mx = data as { preference: number; exchange: string };
-      return { ...base, type: 'MX', value: `${mx.preference} ${stripDot(mx.exchange)}` };
-    }
-    case 'CAA': {
-      const caa = data as { flags: number; tag: string; value: string };
-      return { ...base, type: 'CAA', value: `${caa.flags} ${caa.tag} "${caa.value}"` };
-    }
+    case 'MX':
+      return { ...base, type: 'MX', value: formatMx(data as MxParts) };
+    case 'CAA':
+      return { ...base, type: 'CAA', value: formatCaa(data as CaaParts) };
     case 'A':
     case 'AAAA':
     case 'CNAME':
