@@ -1,7 +1,8 @@
 // The page shell of every webview panel: one script and one style sheet from dist/webview,
-// a nonce-locked Content Security Policy, nothing remote.
+// a nonce-locked Content Security Policy, nothing remote, and the active translation bundle.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { bundleJson } from './localize';
 
 function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
@@ -34,6 +35,11 @@ export function webviewPage(
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   const title = page.title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  // The webview's t() (webview/common/l10n.ts) reads it. A JSON data block is never executed, so
+  // the CSP needs no nonce for it.
+  const bundle = vscode.l10n.bundle
+    ? `<script type="application/json" id="l10n">${bundleJson(vscode.l10n.bundle)}</script>\n`
+    : '';
   return `<!DOCTYPE html>
 <html lang="${vscode.env.language.startsWith('zh') ? 'zh-CN' : 'en'}">
 <head>
@@ -45,7 +51,7 @@ export function webviewPage(
 </head>
 <body>
 <main id="app" aria-live="polite"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
+${bundle}<script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
 }

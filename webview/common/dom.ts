@@ -25,3 +25,17 @@ export function button(label: string, onClick: () => void, attrs: Record<string,
 export function present(...children: Child[]): (Node | string)[] {
   return children.filter((c): c is Node | string => c !== undefined && c !== false);
 }
+
+/**
+ * A translated text with elements in it: each `{n}` of `text` becomes parts[n]. The text comes from
+ * t() called without arguments, so a translation can move the element where its language needs it.
+ */
+export function fill(text: string, ...parts: (Node | string)[]): (Node | string)[] {
+  return text
+    .split(/(\{\d+\})/)
+    .map((piece) => {
+      const index = /^\{(\d+)\}$/.exec(piece)?.[1];
+      return index === undefined ? piece : (parts[Number(index)] ?? piece);
+    })
+    .filter((piece) => piece !== '');
+}
