@@ -11,6 +11,7 @@ import {
   noProviderHelp,
 } from '../../src/vscode/dns/messages';
 import { panelState, writesOf } from '../../src/vscode/dns/panel-state';
+import { ENGLISH } from '../../src/vscode/localize';
 import { dnsCheckSettings, DnsSettingError } from '../../src/vscode/dns/settings';
 import {
   iconFor,
@@ -121,13 +122,13 @@ describe('DNS rows', () => {
         ['mta-sts', 'unchecked', 'warning', 'v=STSv1; id=1'],
       ],
     );
-    assert.equal(summarize(rows), '4 records, not checked');
+    assert.equal(summarize(rows, ENGLISH), '4 records, not checked');
     // A record's details (the MTA-STS policy to serve) are shown before any check too.
     const withDetails = uncheckedRows([{ ...expected[3]!, details: ['version: STSv1', 'mode: testing'] }]);
     assert.deepEqual(withDetails[0]!.notes, [expected[3]!.purpose, 'version: STSv1', 'mode: testing']);
     assert.deepEqual(iconFor(rows[0]!), { icon: 'circle-large-outline' });
     assert.equal(
-      tooltipLines(rows[0]!).some((l) => l.startsWith('Found:')),
+      tooltipLines(rows[0]!, ENGLISH).some((l) => l.startsWith('Found:')),
       false,
       'nothing found yet',
     );
@@ -146,10 +147,10 @@ describe('DNS rows', () => {
   });
 
   it('summarizes as ok / to fix / warnings / not checkable', () => {
-    assert.equal(summarize(reportRows(report)), '1 ok, 1 to fix, 2 warnings, 1 not checkable');
+    assert.equal(summarize(reportRows(report), ENGLISH), '1 ok, 1 to fix, 2 warnings, 1 not checkable');
     const allOk = reportRows({ ...report, findings: [report.findings[0]!] });
-    assert.equal(summarize(allOk), '1 ok');
-    assert.equal(summarize([]), 'no records');
+    assert.equal(summarize(allOk, ENGLISH), '1 ok');
+    assert.equal(summarize([], ENGLISH), 'no records');
   });
 
   it('gives each status its icon: pass, error, warning, question', () => {
@@ -166,25 +167,31 @@ describe('DNS rows', () => {
   });
 
   it('labels rows by kind, with the selector or address', () => {
-    assert.equal(rowLabel({ id: 'dkim:mw2026', kind: 'dkim', type: 'TXT', name: 'x' }), 'DKIM mw2026 (TXT)');
     assert.equal(
-      rowLabel({ id: 'ptr:198.51.100.2', kind: 'ptr', type: 'PTR', name: 'x' }),
+      rowLabel({ id: 'dkim:mw2026', kind: 'dkim', type: 'TXT', name: 'x' }, ENGLISH),
+      'DKIM mw2026 (TXT)',
+    );
+    assert.equal(
+      rowLabel({ id: 'ptr:198.51.100.2', kind: 'ptr', type: 'PTR', name: 'x' }, ENGLISH),
       'Reverse DNS 198.51.100.2',
     );
-    assert.equal(rowLabel({ id: 'a:198.51.100.2', kind: 'a', type: 'A', name: 'x' }), 'A 198.51.100.2');
-    assert.equal(rowLabel({ id: 'spf', kind: 'spf', type: 'TXT', name: 'x' }), 'SPF (TXT)');
+    assert.equal(
+      rowLabel({ id: 'a:198.51.100.2', kind: 'a', type: 'A', name: 'x' }, ENGLISH),
+      'A 198.51.100.2',
+    );
+    assert.equal(rowLabel({ id: 'spf', kind: 'spf', type: 'TXT', name: 'x' }, ENGLISH), 'SPF (TXT)');
   });
 
   it('puts found, expected, fix and explanations in the tooltip', () => {
     const dmarc = reportRows(report, expected).find((r) => r.id === 'dmarc')!;
-    const lines = tooltipLines(dmarc);
+    const lines = tooltipLines(dmarc, ENGLISH);
     assert.equal(lines[0], 'DMARC (TXT) — _dmarc.example.test: wrong');
     assert.ok(lines.includes('Found: v=DMARC1; p=nonsense'));
     assert.ok(lines.includes('Expected: v=DMARC1; p=quarantine; fo=1'));
     assert.ok(lines.includes('Fix: Replace the TXT record at _dmarc.example.test.'));
     assert.ok(lines.includes('p=nonsense: not a policy (none, quarantine or reject).'));
     const ptr = reportRows(report, expected).find((r) => r.id === 'ptr:198.51.100.2')!;
-    assert.ok(tooltipLines(ptr).some((l) => /reverse-DNS page/.test(l)));
+    assert.ok(tooltipLines(ptr, ENGLISH).some((l) => /reverse-DNS page/.test(l)));
   });
 });
 
@@ -192,10 +199,10 @@ describe('DNS panel state', () => {
   const id = { hostName: 'sandbox', domain: 'example.test', mailHost: 'smtp.example.test' };
 
   it('moves from loading to unchecked to checking to checked', () => {
-    assert.equal(panelState(id, undefined).phase, 'loading');
-    assert.equal(panelState(id, { expected }).phase, 'unchecked');
-    assert.equal(panelState(id, { expected, checking: true }).phase, 'checking');
-    const checked = panelState(id, { expected, report });
+    assert.equal(panelState(id, undefined, ENGLISH).phase, 'loading');
+    assert.equal(panelState(id, { expected }, ENGLISH).phase, 'unchecked');
+    assert.equal(panelState(id, { expected, checking: true }, ENGLISH).phase, 'checking');
+    const checked = panelState(id, { expected, report }, ENGLISH);
     assert.equal(checked.phase, 'checked');
     assert.equal(checked.summary, '1 ok, 1 to fix, 2 warnings, 1 not checkable');
     assert.equal(checked.durationMs, 42);
@@ -203,7 +210,7 @@ describe('DNS panel state', () => {
   });
 
   it('shows a failed check as an error, and the publish step over the check', () => {
-    const failed = panelState(id, { expected, checkError: 'no route to the resolver' });
+    const failed = panelState(id, { expected, checkError: 'no route to the resolver' }, ENGLISH);
     assert.equal(failed.phase, 'error');
     assert.equal(failed.error, 'no route to the resolver');
     assert.equal(failed.rows.length, 4, 'the expected records stay as instructions');
@@ -215,15 +222,11 @@ describe('DNS panel state', () => {
       to: ['v=DMARC1; p=none'],
     };
     const keep = { op: 'keep', type: 'MX', name: 'example.test', from: ['10 smtp.example.test'], to: [] };
-    const planned = panelState(
-      { ...id, provider: 'rfc2136' },
-      { expected, report },
-      {
-        phase: 'planned',
-        changes: [change, keep],
-        notes: ['PTR records are set at the VPS provider.'],
-      },
-    );
+    const planned = panelState({ ...id, provider: 'rfc2136' }, { expected, report }, ENGLISH, {
+      phase: 'planned',
+      changes: [change, keep],
+      notes: ['PTR records are set at the VPS provider.'],
+    });
     assert.equal(planned.phase, 'planned');
     assert.deepEqual(planned.publish?.changes, [change, keep]);
     assert.deepEqual(writesOf(planned.publish!.changes), [change]);
@@ -231,8 +234,8 @@ describe('DNS panel state', () => {
   });
 
   it('explains how to add a provider when there is none', () => {
-    assert.match(noProviderHelp('example.test'), /example\.test has no dns: provider/);
-    assert.match(noProviderHelp('example.test'), /dns: \{ provider: cloudflare \}/);
+    assert.match(noProviderHelp('example.test', ENGLISH), /example\.test has no dns: provider/);
+    assert.match(noProviderHelp('example.test', ENGLISH), /dns: \{ provider: cloudflare \}/);
   });
 });
 
@@ -257,6 +260,7 @@ describe('DNS panel messages', () => {
     const good = panelState(
       { hostName: 'h', domain: 'example.test', mailHost: 'smtp.example.test' },
       { expected, report },
+      ENGLISH,
     );
     assert.ok(isDnsHostMessage({ type: 'state', state: good }));
     assert.equal(isDnsPanelState({ ...good, phase: 'exploded' }), false);

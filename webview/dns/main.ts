@@ -12,6 +12,7 @@ import {
   type DnsPanelState,
   type DnsWebviewMessage,
 } from '../../src/vscode/dns/messages.js';
+import { t } from '../common/l10n.js';
 import { render, type DnsCommands } from './render.js';
 
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing(), vsCodeTag());
@@ -47,7 +48,7 @@ const commands: DnsCommands = {
 
 function show(): void {
   if (!state) {
-    app.replaceChildren('Loading…');
+    app.replaceChildren(t('Loading…'));
     return;
   }
   render(app, state, lastError, commands);
@@ -58,7 +59,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isDnsHostMessage(message)) return; // validated: anything else is ignored
   if (message.type === 'reply') {
     if (message.ok) return;
-    lastError = message.error ?? 'The command failed.';
+    lastError = message.error ?? t('The command failed.');
   } else {
     state = message.state;
     vscode.setState(state);

@@ -1,13 +1,15 @@
 // Draws the DNS Records panel from the state: the expected-vs-found table with copy buttons
 // and explanations, Check / Export zone file / Publish, and the publish dry run.
 import {
+  changeLabel,
   noProviderHelp,
   type DnsPanelState,
   type DnsRowView,
   type PublishChangeView,
 } from '../../src/vscode/dns/messages.js';
-import { needsFix, STATUS_LABEL } from '../../src/vscode/dns/rows.js';
-import { button, h, present } from '../common/dom.js';
+import { needsFix, statusLabel } from '../../src/vscode/dns/rows.js';
+import { button, fill, h, present } from '../common/dom.js';
+import { l10n, t } from '../common/l10n.js';
 
 export interface DnsCommands {
   check(): void;
@@ -29,46 +31,57 @@ export function render(
   const busy = BUSY.includes(s.phase);
   app.replaceChildren(
     ...present(
-      h('h1', {}, `DNS Records: ${s.domain}`),
+      h('h1', {}, t('DNS Records: {0}', s.domain)),
       h(
         'p',
         { class: 'target' },
-        `Mail host ${s.mailHost} · server ${s.hostName} · `,
-        s.provider ? `published through ${s.provider}` : 'no DNS provider: publish by hand',
+        s.provider
+          ? t('Mail host {0} · server {1} · published through {2}', s.mailHost, s.hostName, s.provider)
+          : t('Mail host {0} · server {1} · no DNS provider: publish by hand', s.mailHost, s.hostName),
       ),
       h(
         'p',
         { id: 'status', 'data-phase': s.phase },
         busy && h('vscode-progress-ring', { class: 'ring' }),
-        h('strong', { id: 'summary' }, s.summary),
-        s.checkedAt
-          ? ` — checked ${new Date(s.checkedAt).toLocaleString()} in ${s.durationMs ?? '?'} ms`
-          : s.phase === 'unchecked'
-            ? ' — not checked yet: these are the records the domain needs'
-            : '',
+        ...statusLine(s),
       ),
       s.error && h('p', { class: 'error', id: 'error' }, s.error),
       error && h('p', { class: 'error', id: 'request-error' }, error),
       s.message && h('p', { class: 'message', id: 'message' }, s.message),
       buttons(s, busy, cmd),
-      !s.provider && h('p', { class: 'banner', id: 'manual' }, noProviderHelp(s.domain)),
+      !s.provider && h('p', { class: 'banner', id: 'manual' }, noProviderHelp(s.domain, l10n)),
       s.publish && publishPlan(s, cmd),
       s.rows.length > 0 && table(s.rows, cmd),
     ),
   );
 }
 
+/** The summary (in bold), then when it was checked or that it was not. */
+function statusLine(s: DnsPanelState): (Node | string)[] {
+  const summary = h('strong', { id: 'summary' }, s.summary);
+  if (s.checkedAt)
+    return fill(
+      t('{0} — checked {1} in {2} ms'),
+      summary,
+      new Date(s.checkedAt).toLocaleString(),
+      String(s.durationMs ?? '?'),
+    );
+  if (s.phase === 'unchecked')
+    return fill(t('{0} — not checked yet: these are the records the domain needs'), summary);
+  return [summary];
+}
+
 function buttons(s: DnsPanelState, busy: boolean, cmd: DnsCommands): HTMLElement {
   return h(
     'div',
     { class: 'buttons' },
-    button(s.checkedAt ? 'Check again' : 'Check DNS', cmd.check, { id: 'check', disabled: busy }),
-    button('Export zone file', cmd.exportZone, {
+    button(s.checkedAt ? t('Check again') : t('Check DNS'), cmd.check, { id: 'check', disabled: busy }),
+    button(t('Export zone file'), cmd.exportZone, {
       id: 'export-zone',
       appearance: 'secondary',
       disabled: s.rows.length === 0,
     }),
-    button('Publish…', cmd.planPublish, {
+    button(t('Publish…'), cmd.planPublish, {
       id: 'publish',
       appearance: 'secondary',
       disabled: busy || s.phase === 'planned' || s.rows.length === 0,
@@ -86,15 +99,24 @@ function publishPlan(s: DnsPanelState, cmd: DnsCommands): HTMLElement {
       'h2',
       {},
       s.phase === 'published'
-        ? 'Published'
-        : `Publish through ${s.provider ?? 'the provider'}: ${writes.length} change(s)`,
+        ? t('Published')
+        : s.provider
+          ? t('Publish through {0}: {1} change(s)', s.provider, writes.length)
+          : t('Publish through the provider: {0} change(s)', writes.length),
     ),
     writes.length === 0
-      ? h('p', {}, 'The provider already serves every record: nothing to change.')
+      ? h('p', {}, t('The provider already serves every record: nothing to change.'))
       : h(
           'table',
           { class: 'changes' },
-          h('tr', {}, h('th', {}, 'Change'), h('th', {}, 'Type'), h('th', {}, 'Name'), h('th', {}, 'Values')),
+          h(
+            'tr',
+            {},
+            h('th', {}, t('Change')),
+            h('th', {}, t('Type')),
+            h('th', {}, t('Name')),
+            h('th', {}, t('Values')),
+          ),
           ...changes.map(changeRow),
         ),
     s.publish!.notes.length > 0 &&
@@ -103,15 +125,15 @@ function publishPlan(s: DnsPanelState, cmd: DnsCommands): HTMLElement {
       h(
         'div',
         { class: 'buttons' },
-        button(`Apply ${writes.length} change(s)…`, cmd.applyPublish, {
+        button(t('Apply {0} change(s)…', writes.length), cmd.applyPublish, {
           id: 'apply-publish',
           disabled: writes.length === 0,
         }),
-        button('Cancel', cmd.cancelPublish, { id: 'cancel-publish', appearance: 'secondary' }),
+        button(t('Cancel'), cmd.cancelPublish, { id: 'cancel-publish', appearance: 'secondary' }),
         h(
           'span',
           { class: 'hint' },
-          'Nothing is written until you confirm; records Mailwright does not manage are never deleted.',
+          t('Nothing is written until you confirm; records Mailwright does not manage are never deleted.'),
         ),
       ),
   );
@@ -121,7 +143,7 @@ function changeRow(c: PublishChangeView): HTMLElement {
   return h(
     'tr',
     { 'data-op': c.op },
-    h('td', {}, c.op),
+    h('td', {}, changeLabel(c.op, l10n)),
     h('td', {}, c.type),
     h('td', {}, h('code', {}, c.name)),
     h(
@@ -150,16 +172,20 @@ function statusClass(r: DnsRowView): string {
   return needsFix(r) === 'error' ? 'error' : 'warning';
 }
 
-function copyable(text: string, what: string, cls: string, cmd: DnsCommands): HTMLElement {
+/**
+ * A value with its Copy button. `what` names it in the host's "Copied {0}"; `tooltip` says what
+ * the button does.
+ */
+function copyable(text: string, what: string, tooltip: string, cls: string, cmd: DnsCommands): HTMLElement {
   return h(
     'div',
     { class: 'copyable' },
     h('code', {}, text),
-    button('Copy', () => cmd.copy(text, what), {
+    button(t('Copy'), () => cmd.copy(text, what), {
       class: `copy ${cls}`,
       appearance: 'secondary',
-      title: `Copy the ${what}`,
-      'aria-label': `Copy the ${what}`,
+      title: tooltip,
+      'aria-label': tooltip,
     }),
   );
 }
@@ -171,13 +197,25 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
       h(
         'tr',
         { class: `record st-${statusClass(r)}`, 'data-id': r.id, 'data-status': r.status },
-        h('td', {}, h('vscode-tag', { class: `status st-${statusClass(r)}` }, STATUS_LABEL[r.status])),
+        h('td', {}, h('vscode-tag', { class: `status st-${statusClass(r)}` }, statusLabel(r.status, l10n))),
         h('td', {}, r.type ?? r.kind),
-        h('td', { class: 'name' }, copyable(r.name, `name ${r.name}`, 'copy-name', cmd)),
+        h(
+          'td',
+          { class: 'name' },
+          copyable(r.name, t('name {0}', r.name), t('Copy the name {0}', r.name), 'copy-name', cmd),
+        ),
         h(
           'td',
           { class: 'expected' },
-          r.expected !== undefined ? copyable(r.expected, `value for ${r.name}`, 'copy-value', cmd) : '',
+          r.expected !== undefined
+            ? copyable(
+                r.expected,
+                t('value for {0}', r.name),
+                t('Copy the value for {0}', r.name),
+                'copy-value',
+                cmd,
+              )
+            : '',
         ),
         h(
           'td',
@@ -185,17 +223,17 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
           r.status === 'unchecked'
             ? ''
             : sameLongValue(r)
-              ? h('span', { class: 'hint' }, `same as expected (${r.expected!.length} characters)`)
+              ? h('span', { class: 'hint' }, t('same as expected ({0} characters)', r.expected!.length))
               : r.found.length
                 ? h('div', {}, ...r.found.map((v) => h('code', {}, v)))
-                : '(none)',
+                : t('(none)'),
         ),
         h(
           'td',
           { class: 'fix' },
           r.fix ?? '',
           r.publishedAt === 'reverse'
-            ? h('div', { class: 'hint' }, "Set at the VPS provider's reverse-DNS page.")
+            ? h('div', { class: 'hint' }, t("Set at the VPS provider's reverse-DNS page."))
             : '',
         ),
       ),
@@ -211,7 +249,7 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
             h(
               'details',
               { open: needsFix(r) !== undefined },
-              h('summary', {}, 'Explanation'),
+              h('summary', {}, t('Explanation')),
               h('ul', {}, ...r.notes.map((n) => h('li', {}, n))),
             ),
           ),
@@ -224,7 +262,13 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
     h(
       'thead',
       {},
-      h('tr', {}, ...['Status', 'Type', 'Name', 'Expected', 'Found', 'Fix'].map((t) => h('th', {}, t))),
+      h(
+        'tr',
+        {},
+        ...[t('Status'), t('Type'), t('Name'), t('Expected'), t('Found'), t('Fix')].map((text) =>
+          h('th', {}, text),
+        ),
+      ),
     ),
     h('tbody', {}, ...body),
   );

@@ -1,5 +1,6 @@
 // The part of the DNS core the editor uses. Part of the "dns" bundle, loaded on first use only:
 // activation must not pay for the resolvers, linters and providers (issue 6, lazy loading).
+import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { Facts } from '../../core/facts';
@@ -71,7 +72,7 @@ export const dnsCore: DnsCore = {
   zoneFileSnippet: (domain, records) => zoneFileSnippet([...records], { origin: domain }),
   async planPublish(domain, records, secrets, options = {}) {
     const dns = domain.dns;
-    if (!dns) throw new Error(`${domain.name} has no dns: provider in mailwright.yaml.`);
+    if (!dns) throw new Error(vscode.l10n.t('{0} has no dns: provider in mailwright.yaml.', domain.name));
     const provider = await providerFor({ name: domain.name, dns }, secrets, {
       onInstruction: options.onInstruction,
     });
@@ -80,7 +81,7 @@ export const dnsCore: DnsCore = {
       ...new Set(
         changes.flatMap((c) => [
           ...(c.notes ?? []),
-          ...(c.action === 'skip' ? [`${c.record.name}: ${c.reason}`] : []),
+          ...(c.action === 'skip' ? [vscode.l10n.t('{0}: {1}', c.record.name, c.reason)] : []),
         ]),
       ),
     ];

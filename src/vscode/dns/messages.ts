@@ -1,6 +1,7 @@
 // The one protocol between the DNS Records panel (extension host) and its webview. Both sides
 // import this file and both validate what they receive: a webview is another process, and a
 // restored panel hands back whatever state an older version saved. No vscode or node imports.
+import type { L10n } from '../localize';
 import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
 
 /** A finding's status, or "unchecked" for an expected record before the first check. */
@@ -83,13 +84,25 @@ export type DnsHostMessage =
 export const DNS_VIEW_TYPE = 'mailwright.dnsRecords';
 
 /** How a domain without `dns:` gets one: Publish shows it, and the table is the manual instructions. */
-export function noProviderHelp(domain: string): string {
-  return (
-    `${domain} has no dns: provider in mailwright.yaml, so Mailwright cannot publish for you: ` +
-    'publish the records of this table at your DNS host by hand (copy buttons, or Export zone file). ' +
-    'To let Mailwright publish, add under the domain: dns: { provider: cloudflare } (or alidns, rfc2136 ' +
-    'with server and keyName, or manual); the credential is asked for once and kept in VS Code secret storage.'
+export function noProviderHelp(domain: string, l10n: L10n): string {
+  return l10n.t(
+    '{0} has no dns: provider in mailwright.yaml, so Mailwright cannot publish for you: publish the records of this table at your DNS host by hand (copy buttons, or Export zone file). To let Mailwright publish, add under the domain: dns: { provider: cloudflare } (or alidns, rfc2136 with server and keyName, or manual); the credential is asked for once and kept in VS Code secret storage.',
+    domain,
   );
+}
+
+/** A publish change's operation as the table and the confirmation show it. */
+export function changeLabel(op: string, l10n: L10n): string {
+  switch (op) {
+    case 'create':
+      return l10n.t('create');
+    case 'update':
+      return l10n.t('update');
+    case 'keep':
+      return l10n.t('keep');
+    default:
+      return op;
+  }
 }
 
 // ---------------------------------------------------------------- validation

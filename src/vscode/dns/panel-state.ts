@@ -1,6 +1,7 @@
 // The DNS panel's state as a pure function of the cached DNS entry and the panel's own
 // publish step; no vscode import, so it is unit-tested.
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
+import type { L10n } from '../localize';
 import type { DnsPanelState, DnsPhase, DnsRowView, PublishChangeView } from './messages';
 import { reportRows, summarize, uncheckedRows } from './rows';
 
@@ -32,6 +33,7 @@ export interface PanelIdentity {
 export function panelState(
   id: PanelIdentity,
   entry: DnsEntryView | undefined,
+  l10n: L10n,
   publish?: PublishStep,
 ): DnsPanelState {
   const rows: DnsRowView[] = entry?.report
@@ -50,7 +52,7 @@ export function panelState(
     version: 1,
     ...id,
     phase,
-    summary: summarize(rows),
+    summary: summarize(rows, l10n),
     checkedAt: entry?.report?.checkedAt,
     durationMs: entry?.report?.durationMs,
     rows,

@@ -9,6 +9,7 @@ import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
 import { webviewOptions, webviewPage } from '../webview-page';
 import {
+  changeLabel,
   DNS_VIEW_TYPE,
   isDnsPanelState,
   isDnsWebviewMessage,
@@ -102,6 +103,7 @@ export class DnsPanel {
         provider: this.domain.dns?.provider,
       },
       this.deps.service.entry(this.host.name, this.domain.name),
+      vscode.l10n,
       this.publish,
     );
   }
@@ -176,7 +178,7 @@ export class DnsPanel {
 
   private async planPublish(): Promise<void> {
     const dns = this.domain.dns;
-    if (!dns) throw new Error(noProviderHelp(this.domain.name));
+    if (!dns) throw new Error(noProviderHelp(this.domain.name, vscode.l10n));
     const secrets = new VscodeSecretStore(this.deps.secrets);
     if (dns.provider !== 'manual' && !(await secrets.get(secretKeys.dnsSecret(this.domain.name)))) {
       const value = await vscode.window.showInputBox({
@@ -231,7 +233,9 @@ export class DnsPanel {
       ),
       {
         modal: true,
-        detail: writes.map((c) => `${c.op} ${c.type} ${c.name}: ${c.to.join(' | ')}`).join('\n'),
+        detail: writes
+          .map((c) => `${changeLabel(c.op, vscode.l10n)} ${c.type} ${c.name}: ${c.to.join(' | ')}`)
+          .join('\n'),
       },
       yes,
     );

@@ -1,6 +1,8 @@
 // From the DNS core's vocabulary (expected records, findings) to what the tree and the panel
-// show: rows, a one-line summary, an icon per status. Pure, no vscode import: unit-tested.
+// show: rows, a one-line summary, an icon per status. Pure, no vscode import: unit-tested, and the
+// DNS panel's webview uses it too (hence the L10n parameter instead of vscode.l10n).
 import type { DnsReport, ExpectedRecord, Finding } from '../../core/dns/model';
+import type { L10n } from '../localize';
 import type { DnsRowView, RowStatus } from './messages';
 
 /** Expected records before any check: every row "unchecked". */
@@ -47,19 +49,23 @@ export function needsFix(row: Pick<DnsRowView, 'status' | 'severity'>): 'error' 
 }
 
 /** "7 ok, 2 to fix, 1 warning, 3 not checkable"; before a check: "6 records, not checked". */
-export function summarize(rows: readonly Pick<DnsRowView, 'status' | 'severity'>[]): string {
-  if (rows.length === 0) return 'no records';
+export function summarize(rows: readonly Pick<DnsRowView, 'status' | 'severity'>[], l10n: L10n): string {
+  if (rows.length === 0) return l10n.t('no records');
   if (rows.every((r) => r.status === 'unchecked'))
-    return `${rows.length} record${rows.length === 1 ? '' : 's'}, not checked`;
+    return rows.length === 1
+      ? l10n.t('{0} record, not checked', rows.length)
+      : l10n.t('{0} records, not checked', rows.length);
   const ok = rows.filter((r) => r.status === 'ok').length;
   const errors = rows.filter((r) => needsFix(r) === 'error').length;
   const warnings = rows.filter((r) => needsFix(r) === 'warning').length;
   const unknown = rows.filter((r) => r.status === 'not-checkable').length;
-  const parts = [`${ok} ok`];
-  if (errors) parts.push(`${errors} to fix`);
-  if (warnings) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
-  if (unknown) parts.push(`${unknown} not checkable`);
-  return parts.join(', ');
+  const parts = [l10n.t('{0} ok', ok)];
+  if (errors) parts.push(l10n.t('{0} to fix', errors));
+  if (warnings)
+    parts.push(warnings === 1 ? l10n.t('{0} warning', warnings) : l10n.t('{0} warnings', warnings));
+  if (unknown) parts.push(l10n.t('{0} not checkable', unknown));
+  // The list separator is the translation's too.
+  return parts.reduce((list, part) => l10n.t('{0}, {1}', list, part));
 }
 
 export interface RowIcon {
@@ -79,17 +85,28 @@ export function iconFor(row: Pick<DnsRowView, 'status' | 'severity'>): RowIcon {
     : { icon: 'warning', color: 'charts.yellow' };
 }
 
-export const STATUS_LABEL: Record<RowStatus, string> = {
-  ok: 'ok',
-  missing: 'missing',
-  wrong: 'wrong',
-  extra: 'extra',
-  'not-checkable': 'not checkable',
-  unchecked: 'not checked',
-};
+export function statusLabel(status: RowStatus, l10n: L10n): string {
+  switch (status) {
+    case 'ok':
+      return l10n.t('ok');
+    case 'missing':
+      return l10n.t('missing');
+    case 'wrong':
+      return l10n.t('wrong');
+    case 'extra':
+      return l10n.t('extra');
+    case 'not-checkable':
+      return l10n.t('not checkable');
+    case 'unchecked':
+      return l10n.t('not checked');
+  }
+}
 
-/** The label of a row in the tree: "MX", "SPF (TXT)", "DKIM mw2025 (TXT)", "PTR 198.51.100.2". */
-export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>): string {
+/**
+ * The label of a row in the tree: "MX", "SPF (TXT)", "DKIM mw2025 (TXT)", "Reverse DNS 198.51.100.2".
+ * Record types and protocol names stay as they are in every language.
+ */
+export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>, l10n: L10n): string {
   const kind = row.kind;
   const type = row.type ?? '';
   const suffix = row.id.includes(':') ? row.id.slice(row.id.indexOf(':') + 1) : '';
@@ -102,13 +119,13 @@ export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>)
     case 'spf':
       return 'SPF (TXT)';
     case 'spf-include':
-      return 'SPF include (TXT)';
+      return l10n.t('SPF include (TXT)');
     case 'dkim':
       return suffix ? `DKIM ${suffix} (TXT)` : 'DKIM (TXT)';
     case 'dmarc':
       return 'DMARC (TXT)';
     case 'ptr':
-      return suffix ? `Reverse DNS ${suffix}` : 'Reverse DNS (PTR)';
+      return suffix ? l10n.t('Reverse DNS {0}', suffix) : l10n.t('Reverse DNS (PTR)');
     case 'mta-sts':
       return 'MTA-STS (TXT)';
     case 'tls-rpt':
@@ -116,23 +133,23 @@ export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>)
     case 'caa':
       return 'CAA';
     case 'reachability':
-      return `Reachability ${suffix || row.name}`.trim();
+      return l10n.t('Reachability {0}', suffix || row.name).trim();
     case 'dnsbl':
-      return `Blocklist ${suffix || row.name}`.trim();
+      return l10n.t('Blocklist {0}', suffix || row.name).trim();
     default:
       return type ? `${type} ${row.name}` : row.name;
   }
 }
 
 /** Plain-text tooltip lines: found, expected, fix, explanations. */
-export function tooltipLines(row: DnsRowView): string[] {
-  const lines = [`${rowLabel(row)} — ${row.name}: ${STATUS_LABEL[row.status]}`];
+export function tooltipLines(row: DnsRowView, l10n: L10n): string[] {
+  const lines = [l10n.t('{0} — {1}: {2}', rowLabel(row, l10n), row.name, statusLabel(row.status, l10n))];
   if (row.status !== 'unchecked')
-    lines.push(`Found: ${row.found.length ? row.found.join(' | ') : 'nothing'}`);
-  if (row.expected !== undefined) lines.push(`Expected: ${row.expected}`);
-  if (row.fix) lines.push(`Fix: ${row.fix}`);
+    lines.push(l10n.t('Found: {0}', row.found.length ? row.found.join(' | ') : l10n.t('nothing')));
+  if (row.expected !== undefined) lines.push(l10n.t('Expected: {0}', row.expected));
+  if (row.fix) lines.push(l10n.t('Fix: {0}', row.fix));
   if (row.publishedAt === 'reverse')
-    lines.push("Set at the VPS provider's reverse-DNS page, not in the domain's zone.");
+    lines.push(l10n.t("Set at the VPS provider's reverse-DNS page, not in the domain's zone."));
   lines.push(...row.notes);
   return lines;
 }

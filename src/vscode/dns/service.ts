@@ -5,6 +5,7 @@ import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { RemoteConnection } from '../../core/remote';
 import type { FactsService } from '../facts-service';
+import { ENGLISH } from '../localize';
 import type { DnsCore } from './core';
 import type { DnsRowView } from './messages';
 import type { DnsEntryView } from './panel-state';
@@ -66,7 +67,7 @@ export class DnsService implements vscode.Disposable {
   }
 
   summary(host: string, domain: string): string {
-    return summarize(this.rows(host, domain));
+    return summarize(this.rows(host, domain), vscode.l10n);
   }
 
   /** Reads the expected records in the background, once per domain (until forgotten). */
@@ -126,7 +127,7 @@ export class DnsService implements vscode.Disposable {
       );
       this.update(key, { report, checking: false });
       this.log.info(
-        `DNS of ${domain.name}: ${summarize(reportRows(report))} (checked in ${report.durationMs} ms)`,
+        `DNS of ${domain.name}: ${summarize(reportRows(report), ENGLISH)} (checked in ${report.durationMs} ms)`,
       );
       return report;
     } catch (e) {

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import { DnsService } from '../dns/service';
 import type { DnsRowView } from '../dns/messages';
-import { iconFor, needsFix, rowLabel, STATUS_LABEL, summarize, tooltipLines } from '../dns/rows';
+import { iconFor, needsFix, rowLabel, statusLabel, summarize, tooltipLines } from '../dns/rows';
 import { MailNode, MessageNode } from './base';
 
 /** Rows under a domain carry both, so commands know where they act. */
@@ -22,8 +22,8 @@ export class DomainNode extends MailNode implements DomainRow {
     this.iconPath = new vscode.ThemeIcon('mail');
     this.contextValue = 'domain';
     const n = domain.users.length;
-    this.description = `${n} user${n === 1 ? '' : 's'}`;
-    this.tooltip = `${domain.name} on ${host.name} (${host.mailHost})`;
+    this.description = n === 1 ? vscode.l10n.t('{0} user', n) : vscode.l10n.t('{0} users', n);
+    this.tooltip = vscode.l10n.t('{0} on {1} ({2})', domain.name, host.name, host.mailHost);
   }
   override children(): MailNode[] {
     return [
@@ -39,7 +39,7 @@ export class UsersNode extends MailNode implements DomainRow {
     override readonly host: HostConfig,
     readonly domain: DomainConfig,
   ) {
-    super('Users', vscode.TreeItemCollapsibleState.Expanded);
+    super(vscode.l10n.t('Users'), vscode.TreeItemCollapsibleState.Expanded);
     this.id = `users:${host.name}:${domain.name}`;
     this.iconPath = new vscode.ThemeIcon('organization');
     this.contextValue = 'users';
@@ -66,8 +66,16 @@ export class UserNode extends MailNode implements DomainRow {
       covered ? undefined : new vscode.ThemeColor('charts.yellow'),
     );
     this.tooltip = covered
-      ? `${user}@${domain.name} can send with SMTP AUTH; mail to it is forwarded by an alias.`
-      : `${user}@${domain.name} can send, but no alias forwards mail sent to it and chasquid has no local delivery agent: add an alias for ${user} (or a catch-all) that forwards to a real mailbox.`;
+      ? vscode.l10n.t(
+          '{0}@{1} can send with SMTP AUTH; mail to it is forwarded by an alias.',
+          user,
+          domain.name,
+        )
+      : vscode.l10n.t(
+          '{0}@{1} can send, but no alias forwards mail sent to it and chasquid has no local delivery agent: add an alias for {0} (or a catch-all) that forwards to a real mailbox.',
+          user,
+          domain.name,
+        );
   }
 }
 
@@ -76,13 +84,14 @@ export class AliasesNode extends MailNode implements DomainRow {
     override readonly host: HostConfig,
     readonly domain: DomainConfig,
   ) {
-    super('Aliases', vscode.TreeItemCollapsibleState.Expanded);
+    super(vscode.l10n.t('Aliases'), vscode.TreeItemCollapsibleState.Expanded);
     this.id = `aliases:${host.name}:${domain.name}`;
     this.iconPath = new vscode.ThemeIcon('references');
     this.contextValue = 'aliases';
     this.description = String(Object.keys(domain.aliases).length);
-    this.tooltip =
-      'Aliases forward mail: from mailwright.yaml; provision to apply them, or edit the aliases file on the server directly.';
+    this.tooltip = vscode.l10n.t(
+      'Aliases forward mail: from mailwright.yaml; provision to apply them, or edit the aliases file on the server directly.',
+    );
   }
   override children(): MailNode[] {
     return Object.entries(this.domain.aliases).map(
@@ -100,7 +109,7 @@ export class AliasNode extends MailNode implements DomainRow {
   ) {
     const catchAll = alias === '*';
     super(
-      catchAll ? `*@${domain.name} (catch-all)` : `${alias}@${domain.name}`,
+      catchAll ? vscode.l10n.t('*@{0} (catch-all)', domain.name) : `${alias}@${domain.name}`,
       vscode.TreeItemCollapsibleState.None,
     );
     this.id = `alias:${host.name}:${domain.name}:${alias}`;
@@ -108,8 +117,12 @@ export class AliasNode extends MailNode implements DomainRow {
     this.iconPath = new vscode.ThemeIcon(catchAll ? 'asterisk' : 'arrow-right');
     this.contextValue = catchAll ? 'alias.catchAll' : 'alias';
     this.tooltip = catchAll
-      ? `Every address of ${domain.name} without its own user or alias goes to ${targets.join(', ')}.`
-      : `${alias}@${domain.name} forwards to ${targets.join(', ')}.`;
+      ? vscode.l10n.t(
+          'Every address of {0} without its own user or alias goes to {1}.',
+          domain.name,
+          targets.join(', '),
+        )
+      : vscode.l10n.t('{0}@{1} forwards to {2}.', alias, domain.name, targets.join(', '));
   }
 }
 
@@ -122,7 +135,7 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
     override readonly host: HostConfig,
     readonly domain: DomainConfig,
   ) {
-    super('DNS Records', vscode.TreeItemCollapsibleState.Collapsed);
+    super(vscode.l10n.t('DNS Records'), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `dns:${host.name}:${domain.name}`;
     const dns = DnsService.active;
     const entry = dns?.entry(host.name, domain.name);
@@ -138,16 +151,21 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
         icon.icon,
         icon.color ? new vscode.ThemeColor(icon.color) : undefined,
       );
-      this.description = summarize(rows);
+      this.description = summarize(rows, vscode.l10n);
     } else {
       this.iconPath = new vscode.ThemeIcon('symbol-namespace');
       this.description = vscode.l10n.t('not checked');
     }
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**DNS records of ${domain.name}**\n\n`);
+    tip.appendMarkdown(`**${vscode.l10n.t('DNS records of {0}', domain.name)}**\n\n`);
     if (entry?.report)
       tip.appendText(
-        `${summarize(rows)} — checked ${entry.report.checkedAt} in ${entry.report.durationMs} ms.`,
+        vscode.l10n.t(
+          '{0} — checked {1} in {2} ms.',
+          summarize(rows, vscode.l10n),
+          entry.report.checkedAt,
+          entry.report.durationMs,
+        ),
       );
     else
       tip.appendText(vscode.l10n.t('Not checked yet: run "Check DNS" to compare them with what DNS says.'));
@@ -176,7 +194,7 @@ export class DnsRecordNode extends MailNode implements DomainRow {
     readonly domain: DomainConfig,
     readonly row: DnsRowView,
   ) {
-    super(rowLabel(row), vscode.TreeItemCollapsibleState.None);
+    super(rowLabel(row, vscode.l10n), vscode.TreeItemCollapsibleState.None);
     this.id = `dnsrec:${host.name}:${domain.name}:${row.id}`;
     const icon = iconFor(row);
     this.iconPath = new vscode.ThemeIcon(
@@ -184,11 +202,8 @@ export class DnsRecordNode extends MailNode implements DomainRow {
       icon.color ? new vscode.ThemeColor(icon.color) : undefined,
     );
     this.contextValue = row.status === 'unchecked' ? 'dnsRecord.unchecked' : 'dnsRecord';
-    this.description =
-      row.status === 'unchecked'
-        ? `${row.name} · ${vscode.l10n.t('not checked')}`
-        : `${row.name} · ${STATUS_LABEL[row.status]}`;
-    const [head, ...rest] = tooltipLines(row);
+    this.description = `${row.name} · ${statusLabel(row.status, vscode.l10n)}`;
+    const [head, ...rest] = tooltipLines(row, vscode.l10n);
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`$(${icon.icon}) `).appendText(head ?? '');
     for (const line of rest) tip.appendMarkdown('\n\n').appendText(line);
