@@ -17,6 +17,7 @@ import {
   reduceEvent,
   restoredState,
 } from '../../src/vscode/dashboard/state';
+import { ENGLISH } from '../../src/vscode/localize';
 
 function planned(): DashboardState {
   const action = (id: string) => ({
@@ -39,20 +40,29 @@ function planned(): DashboardState {
 
 describe('dashboard state', () => {
   it('follows a run: running, output, done, failed with hint, then a rerun from the failed step', () => {
-    let s = applyingState(planned());
-    s = reduceEvent(s, { type: 'action-start', id: 'install', title: 'install', index: 0, total: 3 });
-    s = reduceEvent(s, { type: 'output', id: 'install', line: 'Setting up chasquid' });
-    s = reduceEvent(s, { type: 'action-done', id: 'install', changedFiles: [] });
-    s = reduceEvent(s, { type: 'action-start', id: 'conf', title: 'conf', index: 1, total: 3 });
-    s = reduceEvent(s, {
-      type: 'action-failed',
-      id: 'conf',
-      message: 'boom',
-      hint: 'fix it',
-      restored: ['/a'],
-    });
-    s = reduceEvent(s, { type: 'run-failed', failedAction: 'conf', message: 'boom' });
+    let s = applyingState(planned(), ENGLISH);
+    s = reduceEvent(
+      s,
+      { type: 'action-start', id: 'install', title: 'install', index: 0, total: 3 },
+      ENGLISH,
+    );
+    s = reduceEvent(s, { type: 'output', id: 'install', line: 'Setting up chasquid' }, ENGLISH);
+    s = reduceEvent(s, { type: 'action-done', id: 'install', changedFiles: [] }, ENGLISH);
+    s = reduceEvent(s, { type: 'action-start', id: 'conf', title: 'conf', index: 1, total: 3 }, ENGLISH);
+    s = reduceEvent(
+      s,
+      {
+        type: 'action-failed',
+        id: 'conf',
+        message: 'boom',
+        hint: 'fix it',
+        restored: ['/a'],
+      },
+      ENGLISH,
+    );
+    s = reduceEvent(s, { type: 'run-failed', failedAction: 'conf', message: 'boom' }, ENGLISH);
     assert.equal(s.phase, 'failed');
+    assert.equal(s.progress, 'Stopped at a failed step');
     assert.deepEqual(
       s.actions.map((a) => a.status),
       ['done', 'failed', 'pending'],
@@ -60,7 +70,7 @@ describe('dashboard state', () => {
     assert.deepEqual(s.actions[1]?.error, { message: 'boom', hint: 'fix it', restored: ['/a'] });
     assert.deepEqual(s.actions[0]?.output, ['Setting up chasquid']);
 
-    const rerun = applyingState(s, 'conf');
+    const rerun = applyingState(s, ENGLISH, 'conf');
     assert.equal(rerun.phase, 'applying');
     assert.deepEqual(
       rerun.actions.map((a) => a.status),
@@ -70,9 +80,9 @@ describe('dashboard state', () => {
   });
 
   it('keeps only the last lines of a chatty action and counts the rest', () => {
-    let s = applyingState(planned());
+    let s = applyingState(planned(), ENGLISH);
     for (let i = 0; i < MAX_OUTPUT_LINES + 50; i++)
-      s = reduceEvent(s, { type: 'output', id: 'install', line: `l${i}` });
+      s = reduceEvent(s, { type: 'output', id: 'install', line: `l${i}` }, ENGLISH);
     const a = s.actions[0]!;
     assert.equal(a.output.length, MAX_OUTPUT_LINES);
     assert.equal(a.dropped, 50);
@@ -80,14 +90,18 @@ describe('dashboard state', () => {
   });
 
   it('after a reload a run is marked interrupted, and a finished one is kept as it was', () => {
-    let s = applyingState(planned());
-    s = reduceEvent(s, { type: 'action-start', id: 'install', title: 'install', index: 0, total: 3 });
-    const restored = restoredState(s);
+    let s = applyingState(planned(), ENGLISH);
+    s = reduceEvent(
+      s,
+      { type: 'action-start', id: 'install', title: 'install', index: 0, total: 3 },
+      ENGLISH,
+    );
+    const restored = restoredState(s, ENGLISH);
     assert.equal(restored.phase, 'interrupted');
     assert.match(restored.progress ?? '', /reloaded/);
     assert.equal(restored.actions[0]?.status, 'pending');
     const done = { ...s, phase: 'done' as const };
-    assert.equal(restoredState(done), done);
+    assert.equal(restoredState(done, ENGLISH), done);
   });
 
   it('next steps: the zone records with their values, and reverse DNS once per address', () => {
@@ -101,7 +115,7 @@ describe('dashboard state', () => {
     const records = ['example.test', 'example.org'].flatMap((d) =>
       expectedRecords({ host, domain: domain(d), addresses, dkimKeys: [] }),
     );
-    const next = nextSteps(records);
+    const next = nextSteps(records, ENGLISH);
     assert.deepEqual(
       next.dns.find((r) => r.type === 'MX' && r.name === 'example.org'),
       { type: 'MX', name: 'example.org', value: '10 smtp.example.test' },

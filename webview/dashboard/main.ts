@@ -16,6 +16,7 @@ import {
   type SavedWebviewState,
   type WebviewMessage,
 } from '../../src/vscode/dashboard/messages.js';
+import { t } from '../common/l10n.js';
 import { render, type Commands } from './render.js';
 
 provideVSCodeDesignSystem().register(
@@ -63,7 +64,7 @@ const commands: Commands = {
 
 function show(): void {
   if (!view) {
-    app.replaceChildren('Loading…');
+    app.replaceChildren(t('Loading…'));
     return;
   }
   render(app, view, lastError, commands);
@@ -74,7 +75,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isHostMessage(message)) return; // validated: anything else is ignored
   if (message.type === 'reply') {
     if (message.ok) return;
-    lastError = message.error ?? 'The command failed.';
+    lastError = message.error ?? t('The command failed.');
   } else {
     // A new plan resets the choices about drifted files.
     const decisions = message.state.phase === 'gathering' ? {} : (view?.decisions ?? {});

@@ -6,7 +6,8 @@ import type {
   SavedWebviewState,
   SummaryView,
 } from '../../src/vscode/dashboard/messages.js';
-import { button, h, present } from '../common/dom.js';
+import { button, fill, h, present } from '../common/dom.js';
+import { t } from '../common/l10n.js';
 
 export interface Commands {
   apply(): void;
@@ -16,13 +17,20 @@ export interface Commands {
   decide(path: string, decision: DriftDecision): void;
 }
 
-const STATUS_LABEL: Record<ActionView['status'], string> = {
-  pending: 'pending',
-  running: 'running',
-  done: 'done',
-  failed: 'failed',
-  skipped: 'skipped',
-};
+function statusLabel(status: ActionView['status']): string {
+  switch (status) {
+    case 'pending':
+      return t('pending');
+    case 'running':
+      return t('running');
+    case 'done':
+      return t('done');
+    case 'failed':
+      return t('failed');
+    case 'skipped':
+      return t('skipped');
+  }
+}
 
 export function render(
   app: HTMLElement,
@@ -34,7 +42,7 @@ export function render(
   const busy = s.phase === 'gathering' || s.phase === 'applying';
   app.replaceChildren(
     ...present(
-      h('h1', {}, `Provision ${s.hostName}`),
+      h('h1', {}, t('Provision {0}', s.hostName)),
       h('p', { class: 'target' }, s.target, s.os ? ` · ${s.os}` : ''),
       h(
         'p',
@@ -47,20 +55,21 @@ export function render(
         h(
           'p',
           { class: 'banner' },
-          'VS Code was reloaded. This is the last state the dashboard saw; a run cannot survive a reload, ' +
-            'so nothing is running now. Plan again to see what is left to do.',
+          t(
+            'VS Code was reloaded. This is the last state the dashboard saw; a run cannot survive a reload, so nothing is running now. Plan again to see what is left to do.',
+          ),
         ),
       s.error && h('p', { class: 'error', id: 'error' }, s.error),
       error && h('p', { class: 'error', id: 'request-error' }, error),
       s.actions.length > 0 && h('ol', { id: 'actions' }, ...s.actions.map((a) => actionItem(a, view, cmd))),
       s.phase === 'planned' &&
         s.actions.length === 0 &&
-        h('p', {}, 'The server already matches mailwright.yaml: nothing to do.'),
+        h('p', {}, t('The server already matches mailwright.yaml: nothing to do.')),
       s.notes.length > 0 &&
         h(
           'section',
           { id: 'notes' },
-          h('h2', {}, 'Notes'),
+          h('h2', {}, t('Notes')),
           h('ul', {}, ...s.notes.map((n) => h('li', {}, n))),
         ),
       buttons(view, cmd),
@@ -75,15 +84,15 @@ function buttons(view: SavedWebviewState, cmd: Commands): HTMLElement {
   const undecided = s.actions.some((a) => a.drift && !view.decisions[a.drift.path]);
   const row = h('div', { class: 'buttons' });
   if (s.phase === 'planned' && s.actions.length > 0) {
-    row.append(button('Apply', cmd.apply, { id: 'apply', disabled: undecided }));
-    row.append(button('Cancel', cmd.cancel, { id: 'cancel', appearance: 'secondary' }));
+    row.append(button(t('Apply'), cmd.apply, { id: 'apply', disabled: undecided }));
+    row.append(button(t('Cancel'), cmd.cancel, { id: 'cancel', appearance: 'secondary' }));
     if (undecided)
-      row.append(h('span', { class: 'hint' }, 'Choose Keep or Overwrite for each edited file first.'));
+      row.append(h('span', { class: 'hint' }, t('Choose Keep or Overwrite for each edited file first.')));
   } else if (s.phase === 'gathering' || s.phase === 'applying') {
-    row.append(button('Cancel', cmd.cancel, { id: 'cancel', appearance: 'secondary' }));
+    row.append(button(t('Cancel'), cmd.cancel, { id: 'cancel', appearance: 'secondary' }));
   } else {
     row.append(
-      button('Plan again', cmd.replan, {
+      button(t('Plan again'), cmd.replan, {
         id: 'replan',
         appearance: s.phase === 'done' ? 'secondary' : 'primary',
       }),
@@ -101,17 +110,17 @@ function actionItem(a: ActionView, view: SavedWebviewState, cmd: Commands): HTML
     h(
       'div',
       { class: 'head' },
-      h('vscode-tag', { class: 'status' }, STATUS_LABEL[a.status]),
+      h('vscode-tag', { class: 'status' }, statusLabel(a.status)),
       h('strong', {}, a.title),
     ),
-    h('div', { class: 'reason' }, `Why: ${a.reason}`),
+    h('div', { class: 'reason' }, t('Why: {0}', a.reason)),
     a.drift && drift(a.drift, view, cmd),
-    a.skippedReason && h('div', { class: 'reason' }, `Skipped: ${a.skippedReason}`),
+    a.skippedReason && h('div', { class: 'reason' }, t('Skipped: {0}', a.skippedReason)),
     a.output.length > 0 &&
       h(
         'pre',
         { class: 'output' },
-        a.dropped ? `… ${a.dropped} earlier line(s) not kept\n` : '',
+        a.dropped ? t('… {0} earlier line(s) not kept', a.dropped) + '\n' : '',
         a.output.join('\n'),
       ),
     a.error &&
@@ -119,9 +128,10 @@ function actionItem(a: ActionView, view: SavedWebviewState, cmd: Commands): HTML
         'div',
         { class: 'failure' },
         h('p', { class: 'error' }, a.error.message),
-        a.error.hint && h('p', {}, `What to do: ${a.error.hint}`),
-        a.error.restored.length > 0 && h('p', {}, `Put back as they were: ${a.error.restored.join(', ')}`),
-        canRerun && button('Rerun from here', () => cmd.rerun(a.id), { class: 'rerun' }),
+        a.error.hint && h('p', {}, t('What to do: {0}', a.error.hint)),
+        a.error.restored.length > 0 &&
+          h('p', {}, t('Put back as they were: {0}', a.error.restored.join(', '))),
+        canRerun && button(t('Rerun from here'), () => cmd.rerun(a.id), { class: 'rerun' }),
       ),
   );
 }
@@ -140,9 +150,9 @@ function drift(d: { path: string; diff: string }, view: SavedWebviewState, cmd: 
   const group = h(
     'vscode-radio-group',
     { class: 'decision', 'data-path': d.path, disabled: !editable },
-    h('label', { slot: 'label' }, `${d.path} was edited on the server since Mailwright wrote it:`),
-    h('vscode-radio', { value: 'keep', checked: chosen === 'keep' }, 'Keep server version'),
-    h('vscode-radio', { value: 'overwrite', checked: chosen === 'overwrite' }, 'Overwrite'),
+    h('label', { slot: 'label' }, t('{0} was edited on the server since Mailwright wrote it:', d.path)),
+    h('vscode-radio', { value: 'keep', checked: chosen === 'keep' }, t('Keep server version')),
+    h('vscode-radio', { value: 'overwrite', checked: chosen === 'overwrite' }, t('Overwrite')),
   );
   group.addEventListener('change', (e) => {
     const value = (e.target as HTMLElement & { value?: string }).value;
@@ -156,32 +166,34 @@ function summary(s: SummaryView): HTMLElement {
     'section',
     { id: 'summary' },
     h('vscode-divider', {}),
-    h('h2', {}, 'Summary'),
-    h('p', {}, `${s.applied} step(s) applied.`),
+    h('h2', {}, t('Summary')),
+    h('p', {}, t('{0} step(s) applied.', s.applied)),
     s.changedFiles.length > 0 &&
       h(
         'details',
         { open: true },
-        h('summary', {}, `Changed files (${s.changedFiles.length})`),
+        h('summary', {}, t('Changed files ({0})', s.changedFiles.length)),
         h('ul', {}, ...s.changedFiles.map((f) => h('li', {}, h('code', {}, f)))),
       ),
     h(
       'p',
       { id: 'commit' },
-      s.commit ? h('span', {}, 'Committed ', h('code', {}, s.commit.slice(0, 10)), ': ') : '',
-      s.commitNote ?? '',
+      ...(s.commit
+        ? fill(t('Committed {0}: {1}'), h('code', {}, s.commit.slice(0, 10)), s.commitNote ?? '')
+        : [s.commitNote ?? '']),
     ),
-    h('h2', {}, 'Next: DNS records to publish'),
+    h('h2', {}, t('Next: DNS records to publish')),
     h(
       'p',
       { class: 'hint' },
-      'Check them against DNS, copy them or publish them through your DNS provider from DNS Records ' +
-        'under each domain in the Mail Servers view (Mail: Show DNS Records).',
+      t(
+        'Check them against DNS, copy them or publish them through your DNS provider from DNS Records under each domain in the Mail Servers view (Mail: Show DNS Records).',
+      ),
     ),
     h(
       'table',
       { class: 'dns' },
-      h('tr', {}, h('th', {}, 'Type'), h('th', {}, 'Name'), h('th', {}, 'Value')),
+      h('tr', {}, h('th', {}, t('Type')), h('th', {}, t('Name')), h('th', {}, t('Value'))),
       ...s.dns.map((r) =>
         h(
           'tr',
@@ -192,18 +204,18 @@ function summary(s: SummaryView): HTMLElement {
             'td',
             {},
             r.value ? h('code', {}, r.value) : '',
-            r.note ? h('span', { class: 'hint' }, r.value ? ` (${r.note})` : r.note) : '',
+            r.note ? h('span', { class: 'hint' }, r.value ? ' ' + t('({0})', r.note) : r.note) : '',
           ),
         ),
       ),
     ),
-    h('h2', {}, 'Next: reverse DNS to set at your provider'),
+    h('h2', {}, t('Next: reverse DNS to set at your provider')),
     s.reverseDns.length
       ? h(
           'ul',
           {},
           ...s.reverseDns.map((r) => h('li', {}, h('code', {}, r.address), ' → ', h('code', {}, r.name))),
         )
-      : h('p', {}, 'The server reported no public address.'),
+      : h('p', {}, t('The server reported no public address.')),
   );
 }

@@ -56,18 +56,18 @@ export class DashboardPanel {
     }
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
-      `Provision ${host.name}`,
+      vscode.l10n.t('Provision {0}', host.name),
       vscode.ViewColumn.Active,
       webviewOptions(deps.extensionUri),
     );
     const target = describeTarget(deps.connections.for(host).target);
-    const dashboard = new DashboardPanel(deps, panel, gatheringState(host.name, target));
+    const dashboard = new DashboardPanel(deps, panel, gatheringState(host.name, target, vscode.l10n));
     void dashboard.plan(host);
   }
 
   /** After VS Code reloaded: show the last known state; a run did not survive, offer to plan again. */
   static restore(deps: DashboardDeps, panel: vscode.WebviewPanel, saved: unknown): void {
-    const state = isSavedWebviewState(saved) ? restoredState(saved.state) : undefined;
+    const state = isSavedWebviewState(saved) ? restoredState(saved.state, vscode.l10n) : undefined;
     if (!state) {
       panel.dispose();
       return;
@@ -93,7 +93,7 @@ export class DashboardPanel {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
     panel.webview.html = webviewPage(panel.webview, deps.extensionUri, {
       bundle: 'dashboard',
-      title: 'Provision',
+      title: vscode.l10n.t('Provision'),
     });
     panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
     panel.onDidDispose(() => {
@@ -128,25 +128,31 @@ export class DashboardPanel {
         if (this.abort) this.abort.abort();
         else if (this.state.phase === 'planned')
           this.setState(
-            { ...this.state, phase: 'cancelled', progress: 'Not applied: nothing was changed.' },
+            {
+              ...this.state,
+              phase: 'cancelled',
+              progress: vscode.l10n.t('Not applied: nothing was changed.'),
+            },
             true,
           );
-        else throw new Error('Nothing is running.');
+        else throw new Error(vscode.l10n.t('Nothing is running.'));
         return;
       case 'replan': {
-        if (this.busy) throw new Error('Wait for the current run to finish or cancel it.');
+        if (this.busy) throw new Error(vscode.l10n.t('Wait for the current run to finish or cancel it.'));
         const host = (await this.deps.config.get())?.hosts.find((h) => h.name === this.state.hostName);
-        if (!host) throw new Error(`${this.state.hostName} is no longer in mailwright.yaml.`);
+        if (!host)
+          throw new Error(vscode.l10n.t('{0} is no longer in mailwright.yaml.', this.state.hostName));
         void this.plan(host);
         return;
       }
       case 'apply':
-        if (this.state.phase !== 'planned' || !this.planned) throw new Error('There is no plan to apply.');
+        if (this.state.phase !== 'planned' || !this.planned)
+          throw new Error(vscode.l10n.t('There is no plan to apply.'));
         this.startRun(m.decisions);
         return;
       case 'rerun':
         if (!['failed', 'cancelled'].includes(this.state.phase) || !this.planned)
-          throw new Error('Plan again: this run cannot be resumed.');
+          throw new Error(vscode.l10n.t('Plan again: this run cannot be resumed.'));
         this.startRun(m.decisions, m.from);
         return;
     }
@@ -184,20 +190,24 @@ export class DashboardPanel {
     this.host = host;
     this.planned = undefined;
     const conn = this.deps.connections.for(host);
-    this.setState(gatheringState(host.name, describeTarget(conn.target)), true);
+    this.setState(gatheringState(host.name, describeTarget(conn.target), vscode.l10n), true);
     const abort = new AbortController();
     this.abort = abort;
     try {
       const facts = await gatherWhenReady(() => gatherFacts(conn, { signal: abort.signal }), {
         signal: abort.signal,
+        // The reason comes from src/core, in English.
         onWaiting: (reason, ms) =>
-          this.setState({ ...this.state, progress: `${reason} Retrying in ${Math.round(ms / 1000)} s.` }),
+          this.setState({
+            ...this.state,
+            progress: vscode.l10n.t('{0} Retrying in {1} s.', reason, Math.round(ms / 1000)),
+          }),
       });
-      this.setState({ ...this.state, progress: 'Planning…' });
+      this.setState({ ...this.state, progress: vscode.l10n.t('Planning…') });
       this.planned = planHost(host, facts);
-      this.setState(plannedState(this.state, this.planned), true);
+      this.setState(plannedState(this.state, this.planned, vscode.l10n), true);
     } catch (e) {
-      const message = abort.signal.aborted ? 'Cancelled.' : (e as Error).message;
+      const message = abort.signal.aborted ? vscode.l10n.t('Cancelled.') : (e as Error).message;
       this.setState({ ...this.state, phase: 'error', progress: undefined, error: message }, true);
     } finally {
       if (this.abort === abort) this.abort = undefined;
@@ -207,7 +217,9 @@ export class DashboardPanel {
   private startRun(decisions: Record<string, DriftDecision>, startAt?: string): void {
     const undecided = this.planned!.actions.filter((a) => a.drift && !decisions[a.drift.path]);
     if (undecided.length > 0)
-      throw new Error(`Choose Keep or Overwrite for ${undecided.map((a) => a.drift!.path).join(', ')}.`);
+      throw new Error(
+        vscode.l10n.t('Choose Keep or Overwrite for {0}.', undecided.map((a) => a.drift!.path).join(', ')),
+      );
     this.decisions = decisions;
     void this.run(startAt);
   }
@@ -222,10 +234,10 @@ export class DashboardPanel {
       const records = [];
       for (const domain of host.domains)
         records.push(...(await this.deps.expectedRecords(conn, host, domain, plan.facts)));
-      return nextSteps(records);
+      return nextSteps(records, vscode.l10n);
     } catch (e) {
       this.deps.log.warn(`${host.name}: cannot work out the DNS records: ${(e as Error).message}`);
-      const note = 'see DNS Records in the Mail Servers view';
+      const note = vscode.l10n.t('see DNS Records in the Mail Servers view');
       return { dns: host.domains.map((d) => ({ type: 'TXT', name: d.name, note })), reverseDns: [] };
     }
   }
@@ -237,14 +249,15 @@ export class DashboardPanel {
     const conn = connections.for(host);
     const abort = new AbortController();
     this.abort = abort;
-    this.setState(applyingState(this.state, startAt), true);
+    this.setState(applyingState(this.state, vscode.l10n, startAt), true);
     const print = eventPrinter((line) => log.info(`${host.name}: ${line}`));
     try {
       const result = await applyPlan(plan, {
         conn,
         host,
         secrets: new VscodeSecretStore(secrets),
-        // Native input, not a webview form; the answer goes to the server and nowhere else.
+        // Native input, not a webview form; the answer goes to the server and nowhere else. The
+        // prompt comes from src/core, in English.
         askSecret: (_key, prompt) =>
           Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
         signal: abort.signal,
@@ -255,18 +268,21 @@ export class DashboardPanel {
           print(e);
           const ends = e.type === 'run-done' || e.type === 'run-failed' || e.type === 'run-cancelled';
           // The summary comes after the snapshot: "done" is shown only with it.
-          if (e.type !== 'run-done') this.setState(reduceEvent(this.state, e), ends);
+          if (e.type !== 'run-done') this.setState(reduceEvent(this.state, e, vscode.l10n), ends);
         },
       });
       void this.deps.facts.gather(host).catch(() => undefined); // the tree shows the new state
       if (!result.ok) return;
-      this.setState({ ...this.state, progress: 'Committing the configuration snapshot…' }, true);
+      this.setState(
+        { ...this.state, progress: vscode.l10n.t('Committing the configuration snapshot…') },
+        true,
+      );
       const commit = await this.snapshot(host, plan, result.applied, result.changedFiles);
-      const done = reduceEvent(this.state, {
-        type: 'run-done',
-        applied: result.applied,
-        changedFiles: result.changedFiles,
-      });
+      const done = reduceEvent(
+        this.state,
+        { type: 'run-done', applied: result.applied, changedFiles: result.changedFiles },
+        vscode.l10n,
+      );
       this.setState(
         {
           ...done,
@@ -297,8 +313,10 @@ export class DashboardPanel {
     changedFiles: string[],
   ): Promise<{ commit?: string; commitNote?: string }> {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (changedFiles.length === 0) return { commitNote: 'No file changed: nothing to commit.' };
-    if (!root) return { commitNote: 'No workspace folder: the configuration was not committed.' };
+    if (changedFiles.length === 0)
+      return { commitNote: vscode.l10n.t('No file changed: nothing to commit.') };
+    if (!root)
+      return { commitNote: vscode.l10n.t('No workspace folder: the configuration was not committed.') };
     try {
       const loaded = await this.deps.config.get();
       const snapshot = await snapshotConf(this.deps.connections.for(host), {
@@ -307,18 +325,20 @@ export class DashboardPanel {
         actions: plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title),
         remote: loaded?.git.remote,
       });
-      const pushNote =
-        snapshot.push && !snapshot.push.ok
-          ? ` Push to ${snapshot.push.remote} failed: ${snapshot.push.error}`
-          : '';
-      if (!snapshot.committed) return { commitNote: `conf/${host.name}/ was already up to date.${pushNote}` };
-      return {
-        commit: snapshot.commit,
-        commitNote: `conf/${host.name}/ in the workspace repository.${pushNote}`,
-      };
+      const note = snapshot.committed
+        ? vscode.l10n.t('conf/{0}/ in the workspace repository.', host.name)
+        : vscode.l10n.t('conf/{0}/ was already up to date.', host.name);
+      const push = snapshot.push;
+      const commitNote =
+        push && !push.ok
+          ? vscode.l10n.t('{0} Push to {1} failed: {2}', note, push.remote, push.error ?? '')
+          : note;
+      return snapshot.committed ? { commit: snapshot.commit, commitNote } : { commitNote };
     } catch (e) {
       this.deps.log.error(`Could not commit the configuration snapshot: ${(e as Error).message}`);
-      return { commitNote: `Could not commit the configuration snapshot: ${(e as Error).message}` };
+      return {
+        commitNote: vscode.l10n.t('Could not commit the configuration snapshot: {0}', (e as Error).message),
+      };
     }
   }
 }

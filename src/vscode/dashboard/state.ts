@@ -1,7 +1,10 @@
 // The dashboard's state as pure functions: a plan becomes a view, apply events fold into it.
-// The host keeps this state and sends it whole; no vscode import, so it is unit-tested.
+// The host keeps this state and sends it whole; no vscode import, so it is unit-tested. Its
+// texts come translated (the panel passes vscode.l10n); plan titles, reasons and errors come
+// from src/core, in English.
 import type { ApplyEvent, Plan } from '../../core/plan/types';
 import type { ExpectedRecord } from '../../core/dns/model';
+import type { L10n } from '../localize';
 import type { ActionView, DashboardState, DnsRecordView, SummaryView } from './messages';
 
 /** Output kept per action: a chatty apt run must not grow the panel (or its saved state) without end. */
@@ -9,24 +12,26 @@ export const MAX_OUTPUT_LINES = 200;
 /** One line longer than this is cut: a minified blob in the output is not worth keeping. */
 export const MAX_LINE_LENGTH = 500;
 
-export function gatheringState(hostName: string, target: string): DashboardState {
+export function gatheringState(hostName: string, target: string, l10n: L10n): DashboardState {
   return {
     version: 1,
     hostName,
     target,
     phase: 'gathering',
-    progress: 'Connecting…',
+    progress: l10n.t('Connecting…'),
     actions: [],
     notes: [],
   };
 }
 
-export function plannedState(base: DashboardState, plan: Plan): DashboardState {
+export function plannedState(base: DashboardState, plan: Plan, l10n: L10n): DashboardState {
   return {
     ...base,
     phase: 'planned',
     os: plan.facts.os.prettyName,
-    progress: plan.actions.length ? `${plan.actions.length} step(s) to apply` : 'Nothing to do',
+    progress: plan.actions.length
+      ? l10n.t('{0} step(s) to apply', plan.actions.length)
+      : l10n.t('Nothing to do'),
     fraction: undefined,
     error: undefined,
     summary: undefined,
@@ -44,7 +49,7 @@ export function plannedState(base: DashboardState, plan: Plan): DashboardState {
 }
 
 /** Before a (re)run from `from`: that action and the later ones are pending again. */
-export function applyingState(state: DashboardState, from?: string): DashboardState {
+export function applyingState(state: DashboardState, l10n: L10n, from?: string): DashboardState {
   const start = from
     ? Math.max(
         0,
@@ -54,7 +59,7 @@ export function applyingState(state: DashboardState, from?: string): DashboardSt
   return {
     ...state,
     phase: 'applying',
-    progress: 'Starting…',
+    progress: l10n.t('Starting…'),
     fraction: 0,
     error: undefined,
     summary: undefined,
@@ -73,7 +78,7 @@ function appendLine(a: ActionView, line: string): ActionView {
   return over > 0 ? { ...a, output: output.slice(over), dropped: a.dropped + over } : { ...a, output };
 }
 
-export function reduceEvent(state: DashboardState, e: ApplyEvent): DashboardState {
+export function reduceEvent(state: DashboardState, e: ApplyEvent, l10n: L10n): DashboardState {
   const update = (id: string, f: (a: ActionView) => ActionView): DashboardState => ({
     ...state,
     actions: state.actions.map((a) => (a.id === id ? f(a) : a)),
@@ -82,7 +87,7 @@ export function reduceEvent(state: DashboardState, e: ApplyEvent): DashboardStat
     case 'action-start':
       return {
         ...update(e.id, (a) => ({ ...a, status: 'running' })),
-        progress: `Step ${e.index + 1} of ${e.total}: ${e.title}`,
+        progress: l10n.t('Step {0} of {1}: {2}', e.index + 1, e.total, e.title),
         fraction: e.index / e.total,
       };
     case 'output':
@@ -98,14 +103,24 @@ export function reduceEvent(state: DashboardState, e: ApplyEvent): DashboardStat
         error: { message: e.message, hint: e.hint, restored: e.restored },
       }));
     case 'run-done':
-      return { ...state, phase: 'done', progress: `Applied ${e.applied.length} step(s)`, fraction: 1 };
+      return {
+        ...state,
+        phase: 'done',
+        progress: l10n.t('Applied {0} step(s)', e.applied.length),
+        fraction: 1,
+      };
     case 'run-failed':
-      return { ...state, phase: 'failed', progress: 'Stopped at a failed step', fraction: undefined };
+      return {
+        ...state,
+        phase: 'failed',
+        progress: l10n.t('Stopped at a failed step'),
+        fraction: undefined,
+      };
     case 'run-cancelled':
       return {
         ...state,
         phase: 'cancelled',
-        progress: 'Cancelled: the files of the interrupted step were put back',
+        progress: l10n.t('Cancelled: the files of the interrupted step were put back'),
         fraction: undefined,
       };
   }
@@ -115,7 +130,7 @@ export function reduceEvent(state: DashboardState, e: ApplyEvent): DashboardStat
  * A state saved before VS Code reloaded. A run lives in the extension host, which is gone:
  * whatever was running is marked as interrupted, and the user is offered a new plan.
  */
-export function restoredState(saved: DashboardState): DashboardState {
+export function restoredState(saved: DashboardState, l10n: L10n): DashboardState {
   const busy = saved.phase === 'gathering' || saved.phase === 'applying' || saved.phase === 'planned';
   if (!busy) return saved;
   return {
@@ -123,8 +138,8 @@ export function restoredState(saved: DashboardState): DashboardState {
     phase: 'interrupted',
     progress:
       saved.phase === 'applying'
-        ? 'VS Code reloaded during the run: it stopped there. Plan again to see what is left.'
-        : 'VS Code reloaded: plan again before applying.',
+        ? l10n.t('VS Code reloaded during the run: it stopped there. Plan again to see what is left.')
+        : l10n.t('VS Code reloaded: plan again before applying.'),
     fraction: undefined,
     actions: saved.actions.map((a) => (a.status === 'running' ? { ...a, status: 'pending' } : a)),
   };
@@ -134,14 +149,17 @@ export function restoredState(saved: DashboardState): DashboardState {
  * What to do after a run: the DNS records to publish (the zone's, with their values) and the
  * reverse DNS to ask the VPS provider for (one per address, whatever the number of domains).
  */
-export function nextSteps(records: readonly ExpectedRecord[]): Pick<SummaryView, 'dns' | 'reverseDns'> {
+export function nextSteps(
+  records: readonly ExpectedRecord[],
+  l10n: L10n,
+): Pick<SummaryView, 'dns' | 'reverseDns'> {
   const dns = records
     .filter((r) => r.publishedAt === 'zone')
     .map((r): DnsRecordView => ({
       type: r.type,
       name: r.name,
       value: r.value,
-      ...(!r.required && { note: 'recommended' }),
+      ...(!r.required && { note: l10n.t('recommended') }),
     }));
   const reverseDns = new Map<string, string>();
   for (const r of records) if (r.kind === 'ptr') reverseDns.set(r.id.replace(/^ptr:/, ''), r.value);
