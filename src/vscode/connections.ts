@@ -27,14 +27,16 @@ export class Connections implements vscode.Disposable {
       readyTimeoutMs: settings.get<number>('connectTimeoutSeconds', 20) * 1000,
       log: (line) => this.log.info(line),
       confirmUnknownHostKey: async (key) => {
-        const trust = 'Trust and Connect';
+        const trust = vscode.l10n.t('Trust and Connect');
         const answer = await vscode.window.showWarningMessage(
-          `Mailwright: unknown host key for ${key.host}:${key.port}`,
+          vscode.l10n.t('Mailwright: unknown host key for {0}:{1}', key.host, key.port),
           {
             modal: true,
-            detail:
-              `The server presents this ${key.keyType} key:\n${key.fingerprint}\n\n` +
-              'Compare it with the fingerprint your provider shows (or run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server console). Trust it only if they match.',
+            detail: vscode.l10n.t(
+              'The server presents this {0} key:\n{1}\n\nCompare it with the fingerprint your provider shows (or run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server console). Trust it only if they match.',
+              key.keyType,
+              key.fingerprint,
+            ),
           },
           trust,
         );
@@ -43,6 +45,7 @@ export class Connections implements vscode.Disposable {
         );
         return answer === trust;
       },
+      // The prompt comes from src/core, in English.
       promptSecret: (_key, prompt) =>
         Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
     });

@@ -30,7 +30,6 @@ interface Answers {
   name?: string;
 }
 
-const TITLE = 'Add Mail Server';
 const NEW_FILE_HEADER = `# Mailwright desired state: the mail servers and domains this workspace manages.
 # Passwords, passphrases and API tokens never go here: they live in VS Code's secret storage.
 version: 1
@@ -39,16 +38,22 @@ const TOTAL = 6;
 
 function domainProblem(v: string): string | undefined {
   const check = normalizeDomainName(v.trim());
+  // The reason and hint come from src/core, in English.
   return check.ok ? undefined : `${check.reason}${check.hint ? `. ${check.hint}` : ''}`;
 }
 
 function keyFileProblem(v: string): string | undefined {
   const path = v.trim().replace(/^~(?=\/|$)/, homedir());
   const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return `No such file: ${v}. Give the path of your private key, e.g. ~/.ssh/id_ed25519`;
+  if (!stat)
+    return vscode.l10n.t('No such file: {0}. Give the path of your private key, e.g. ~/.ssh/id_ed25519', v);
   // A folder passes a plain existence check and fails only later, at the SSH login.
   if (!stat.isFile())
-    return `${v} is not a file. Give the private key file in it, e.g. ${v.replace(/\/+$/, '')}/id_ed25519`;
+    return vscode.l10n.t(
+      '{0} is not a file. Give the private key file in it, e.g. {1}/id_ed25519',
+      v,
+      v.replace(/\/+$/, ''),
+    );
   return undefined;
 }
 
@@ -67,32 +72,35 @@ export async function addServer(
   const uri = config.uri;
   if (!uri) {
     void vscode.window.showWarningMessage(
-      'Open a folder first: Mailwright keeps your servers in its mailwright.yaml.',
+      vscode.l10n.t('Open a folder first: Mailwright keeps your servers in its mailwright.yaml.'),
     );
     return;
   }
   const existing = existsSync(uri.fsPath) ? await loadConfig(uri.fsPath) : undefined;
   if (existing && existing.issues.some((i) => i.severity === 'error')) {
     await vscode.window.showTextDocument(uri);
-    throw new Error(`${uri.fsPath} has errors (see the Problems panel); fix them before adding a server.`);
+    throw new Error(
+      vscode.l10n.t('{0} has errors (see the Problems panel); fix them before adding a server.', uri.fsPath),
+    );
   }
   const taken = existing?.config?.hosts.map((h) => h.name) ?? [];
   const a: Answers = {};
+  const title = vscode.l10n.t('Add Mail Server');
   let step = 1;
   while (step <= TOTAL) {
-    const pos = { title: TITLE, step, totalSteps: TOTAL };
+    const pos = { title, step, totalSteps: TOTAL };
     let r: unknown;
     switch (step) {
       case 1:
         r = a.ssh = (await inputStep(pos, {
-          prompt: 'SSH login of the VPS: [user@]host[:port]',
-          placeholder: 'root@203.0.113.10 or root@vps.example.com:22',
+          prompt: vscode.l10n.t('SSH login of the VPS: [user@]host[:port]'),
+          placeholder: vscode.l10n.t('root@203.0.113.10 or root@vps.example.com:22'),
           value: a.ssh,
           validate: (v) => {
             const c = checkSshTarget(v.trim());
             return c.ok
               ? undefined
-              : `Not a valid SSH target: ${c.reason}. Example: root@mail.example.com:22`;
+              : vscode.l10n.t('Not a valid SSH target: {0}. Example: root@mail.example.com:22', c.reason);
           },
         })) as string | undefined;
         break;
@@ -100,19 +108,25 @@ export async function addServer(
         const picked = await pickStep(
           pos,
           [
-            { label: 'Private key file', description: 'e.g. ~/.ssh/id_ed25519', auth: 'key' as AuthMethod },
             {
-              label: 'SSH agent',
-              description: process.env.SSH_AUTH_SOCK ? 'running' : 'not running here',
+              label: vscode.l10n.t('Private key file'),
+              description: vscode.l10n.t('e.g. ~/.ssh/id_ed25519'),
+              auth: 'key' as AuthMethod,
+            },
+            {
+              label: vscode.l10n.t('SSH agent'),
+              description: process.env.SSH_AUTH_SOCK
+                ? vscode.l10n.t('running')
+                : vscode.l10n.t('not running here'),
               auth: 'agent' as AuthMethod,
             },
             {
-              label: 'Password',
-              description: 'kept in VS Code secret storage',
+              label: vscode.l10n.t('Password'),
+              description: vscode.l10n.t('kept in VS Code secret storage'),
               auth: 'password' as AuthMethod,
             },
           ],
-          'How do you log in?',
+          vscode.l10n.t('How do you log in?'),
         );
         r = picked;
         if (picked && picked !== BACK) a.auth = picked.auth;
@@ -125,7 +139,7 @@ export async function addServer(
           break;
         }
         r = a.identityFile = (await inputStep(pos, {
-          prompt: 'Private key file',
+          prompt: vscode.l10n.t('Private key file'),
           value: a.identityFile ?? '~/.ssh/id_ed25519',
           validate: keyFileProblem,
         })) as string | undefined;
@@ -146,16 +160,16 @@ export async function addServer(
           a.facts = await vscode.window.withProgress(
             {
               location: vscode.ProgressLocation.Notification,
-              title: `Connecting to ${a.ssh}…`,
+              title: vscode.l10n.t('Connecting to {0}…', a.ssh!),
               cancellable: true,
             },
             (_p, token) => facts.gather(probe, token),
           );
           r = 'ok';
         } catch (e) {
-          const retry = 'Change Login';
+          const retry = vscode.l10n.t('Change Login');
           const answer = await vscode.window.showErrorMessage(
-            `Cannot use ${a.ssh}: ${(e as Error).message}`,
+            vscode.l10n.t('Cannot use {0}: {1}', a.ssh!, (e as Error).message),
             retry,
           );
           r = answer === retry ? BACK : undefined;
@@ -164,14 +178,18 @@ export async function addServer(
           connections.for(probe).close();
         }
         if (a.facts && a.facts.system.state !== 'ready') {
-          void vscode.window.showWarningMessage(a.facts.system.reason ?? 'The server is not ready yet.');
+          void vscode.window.showWarningMessage(
+            a.facts.system.reason ?? vscode.l10n.t('The server is not ready yet.'),
+          );
         }
         break;
       }
       case 5: {
         const fqdn = a.facts?.fqdn.includes('.') ? a.facts.fqdn : undefined;
         r = a.mailHost = (await inputStep(pos, {
-          prompt: 'Mail host name: the name the server announces; its reverse DNS (PTR) must point to it',
+          prompt: vscode.l10n.t(
+            'Mail host name: the name the server announces; its reverse DNS (PTR) must point to it',
+          ),
           placeholder: 'smtp.example.com',
           value: a.mailHost ?? fqdn,
           validate: domainProblem,
@@ -180,7 +198,7 @@ export async function addServer(
       }
       case 6:
         r = a.domain = (await inputStep(pos, {
-          prompt: 'First mail domain (the part after @ in your addresses)',
+          prompt: vscode.l10n.t('First mail domain (the part after @ in your addresses)'),
           value: a.domain ?? a.mailHost?.split('.').slice(1).join('.'),
           validate: domainProblem,
         })) as string | undefined;
@@ -199,7 +217,8 @@ export async function addServer(
   const domain = normalizeDomainName(a.domain!.trim());
   if (!mailHost.ok || !domain.ok) return;
   const name = suggestedName(mailHost.value, taken);
-  if (hostNameProblem(name)) throw new Error(`Cannot derive a host label from ${mailHost.value}.`);
+  if (hostNameProblem(name))
+    throw new Error(vscode.l10n.t('Cannot derive a host label from {0}.', mailHost.value));
 
   const loaded = existing ?? parseConfig(NEW_FILE_HEADER, uri.fsPath);
   addHost(loaded.document, {
@@ -213,6 +232,6 @@ export async function addServer(
   await saveConfig(uri.fsPath, loaded.document);
   await config.reload();
   void vscode.window.showInformationMessage(
-    `Added ${name} (${a.facts?.os.prettyName ?? a.ssh}) to mailwright.yaml.`,
+    vscode.l10n.t('Added {0} ({1}) to mailwright.yaml.', name, a.facts?.os.prettyName ?? a.ssh!),
   );
 }

@@ -3,11 +3,14 @@ import type { HostConfig } from '../../core/config';
 import type { WorkspaceConfig } from '../workspace-config';
 import { MailNode } from '../tree/base';
 
-/** The host a command acts on: the tree row it was run from, the only host, or the user's pick. */
+/**
+ * The host a command acts on: the tree row it was run from, the only host, or the user's pick.
+ * `question` is the whole translated question ("Which server to provision?"), not a piece of one.
+ */
 export async function pickHost(
   config: WorkspaceConfig,
   arg: unknown,
-  purpose: string,
+  question: string,
 ): Promise<HostConfig | undefined> {
   if (arg instanceof MailNode && arg.host) return arg.host;
   const loaded = await config.get();
@@ -16,9 +19,9 @@ export async function pickHost(
   const named = typeof arg === 'string' ? hosts.find((h) => h.name === arg) : undefined;
   if (named) return named;
   if (hosts.length === 0) {
-    const add = 'Add Server';
+    const add = vscode.l10n.t('Add Server');
     const answer = await vscode.window.showInformationMessage(
-      'There is no server in mailwright.yaml yet.',
+      vscode.l10n.t('There is no server in mailwright.yaml yet.'),
       add,
     );
     if (answer === add) await vscode.commands.executeCommand('mailwright.addServer');
@@ -32,7 +35,7 @@ export async function pickHost(
       detail: h.mailHost,
       host: h,
     })),
-    { placeHolder: `Which server ${purpose}?` },
+    { placeHolder: question },
   );
   return picked?.host;
 }

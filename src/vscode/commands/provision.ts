@@ -1,5 +1,6 @@
 // "Mail: Provision Server": opens the provisioning dashboard for the host, which gathers
 // facts, shows the plan and applies it (src/vscode/dashboard, loaded on first use).
+import * as vscode from 'vscode';
 import type { DashboardDeps } from '../dashboard';
 import { load } from '../lazy';
 import type { WorkspaceConfig } from '../workspace-config';
@@ -11,7 +12,7 @@ export async function provision(
   arg: unknown,
 ): Promise<void> {
   // The host is picked here, in the main bundle: tree rows are its classes.
-  const host = await pickHost(config, arg, 'to provision');
+  const host = await pickHost(config, arg, vscode.l10n.t('Which server to provision?'));
   if (!host) return;
   const [{ DashboardPanel }, resolved] = await Promise.all([load('dashboard'), deps()]);
   resolved.log.info(`Provision Server: opening the dashboard for ${host.name}`);

@@ -40,8 +40,8 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
     () => vscode.l10n.t('(not tailing: run "Mail: Tail Logs" again)') + '\n',
   );
   const health = new HealthStatus(config, facts);
-  const host = async (arg: unknown, purpose: string): Promise<HostConfig | undefined> =>
-    pickHost(config, arg, purpose);
+  const host = async (arg: unknown, question: string): Promise<HostConfig | undefined> =>
+    pickHost(config, arg, question);
   const actions = () => load('actions');
 
   return [
@@ -64,19 +64,19 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
     run('mailwright.addCatchAll', async (arg) => (await actions()).addAliasAction(config, arg, true)),
     run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(arg)),
     run('mailwright.tailLogs', async (arg) => {
-      const h = await host(arg, vscode.l10n.t('to tail the logs of'));
+      const h = await host(arg, vscode.l10n.t('Which server to tail the logs of?'));
       if (h) await (await logs.get()).open(h);
     }),
     run('mailwright.showRecentMessages', async (arg) => {
-      const h = await host(arg, vscode.l10n.t('to list the messages of'));
+      const h = await host(arg, vscode.l10n.t('Which server to list the messages of?'));
       if (h) await (await load('logs')).showRecentMessages(await remote.get(), h);
     }),
     run('mailwright.commitConf', async (arg) => {
-      const h = await host(arg, vscode.l10n.t('to commit the configuration of'));
+      const h = await host(arg, vscode.l10n.t('Which server to commit the configuration of?'));
       if (h) await (await actions()).commitConfAction(await remote.get(), h);
     }),
     run('mailwright.removeHost', async (arg) => {
-      const h = await host(arg, vscode.l10n.t('to remove'));
+      const h = await host(arg, vscode.l10n.t('Which server to remove?'));
       if (h) await (await actions()).removeHostAction(config, h);
     }),
   ];

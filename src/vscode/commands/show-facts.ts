@@ -4,12 +4,12 @@ import type { WorkspaceConfig } from '../workspace-config';
 import { pickHost } from './pick-host';
 
 export async function showFacts(config: WorkspaceConfig, facts: FactsService, arg: unknown): Promise<void> {
-  const host = await pickHost(config, arg, 'to show facts of');
+  const host = await pickHost(config, arg, vscode.l10n.t('Which server to show facts of?'));
   if (!host) return;
   const gathered = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `Gathering facts of ${host.name}…`,
+      title: vscode.l10n.t('Gathering facts of {0}…', host.name),
       cancellable: true,
     },
     (_progress, token) => facts.gather(host, token),

@@ -31,7 +31,7 @@ async function pickDomain(
 ): Promise<{ host: HostConfig; domain: DomainConfig } | undefined> {
   const row = arg instanceof MailNode ? (arg as MailNode & { domain?: DomainConfig }) : undefined;
   if (row?.host && row.domain) return { host: row.host, domain: row.domain };
-  const host = await pickHost(config, arg, vscode.l10n.t('to check the DNS of'));
+  const host = await pickHost(config, arg, vscode.l10n.t('Which server to check the DNS of?'));
   if (!host) return undefined;
   if (host.domains.length === 0) {
     void vscode.window.showInformationMessage(

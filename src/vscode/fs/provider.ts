@@ -30,10 +30,14 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   ) {}
 
   private async target(uri: vscode.Uri): Promise<{ host: HostConfig; path: string }> {
-    const problem = checkConfPath(uri.path);
-    if (problem) throw vscode.FileSystemError.NoPermissions(`${uri.toString()}: ${problem}`);
+    const problem = checkConfPath(uri.path, vscode.l10n);
+    if (problem)
+      throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('{0}: {1}', uri.toString(), problem));
     const host = (await this.config.get())?.hosts.find((h) => h.name === uri.authority);
-    if (!host) throw vscode.FileSystemError.Unavailable(`No host "${uri.authority}" in mailwright.yaml`);
+    if (!host)
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t('No host "{0}" in mailwright.yaml', uri.authority),
+      );
     return { host, path: uri.path.replace(/\/+$/, '') || '/' };
   }
 
@@ -91,15 +95,21 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   }
 
   createDirectory(): void {
-    throw vscode.FileSystemError.NoPermissions('Create folders on the server through provisioning.');
+    throw vscode.FileSystemError.NoPermissions(
+      vscode.l10n.t('Create folders on the server through provisioning.'),
+    );
   }
 
   delete(): void {
-    throw vscode.FileSystemError.NoPermissions('Mailwright does not delete server files from the editor.');
+    throw vscode.FileSystemError.NoPermissions(
+      vscode.l10n.t('Mailwright does not delete server files from the editor.'),
+    );
   }
 
   rename(): void {
-    throw vscode.FileSystemError.NoPermissions('Mailwright does not rename server files from the editor.');
+    throw vscode.FileSystemError.NoPermissions(
+      vscode.l10n.t('Mailwright does not rename server files from the editor.'),
+    );
   }
 
   dispose(): void {

@@ -2,16 +2,19 @@
 // No vscode import: the rules are plain functions.
 import { posix } from 'node:path';
 import { ChasquidAliases, ChasquidConf, type ChasquidDiagnostic } from '../../core/chasquid';
+import type { L10n } from '../localize';
 
 export const CONF_ROOT = '/etc/chasquid';
 export const SCHEME = 'mailwright';
 
 /** Only chasquid's configuration is served: a typo in a URI must never reach /etc/shadow. */
-export function checkConfPath(path: string): string | undefined {
+export function checkConfPath(path: string, l10n: L10n): string | undefined {
   const normal = posix.normalize(path);
-  if (normal !== path.replace(/\/+$/, '') && normal !== path) return `not a normalized path: ${path}`;
-  if (normal !== CONF_ROOT && !normal.startsWith(CONF_ROOT + '/')) return `only ${CONF_ROOT} is available`;
-  if (normal.split('/').includes('.git')) return 'the conf repository is not editable';
+  if (normal !== path.replace(/\/+$/, '') && normal !== path)
+    return l10n.t('not a normalized path: {0}', path);
+  if (normal !== CONF_ROOT && !normal.startsWith(CONF_ROOT + '/'))
+    return l10n.t('only {0} is available', CONF_ROOT);
+  if (normal.split('/').includes('.git')) return l10n.t('the conf repository is not editable');
   return undefined;
 }
 

@@ -18,6 +18,21 @@ const ICONS: Record<Outcome, string> = {
   rejected: '$(circle-slash)',
 };
 
+function outcomeLabel(outcome: Outcome): string {
+  switch (outcome) {
+    case 'sent':
+      return vscode.l10n.t('sent');
+    case 'queued':
+      return vscode.l10n.t('queued');
+    case 'temporary failure':
+      return vscode.l10n.t('temporary failure');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'rejected':
+      return vscode.l10n.t('rejected');
+  }
+}
+
 export async function showRecentMessages(connections: Connections, host: HostConfig): Promise<void> {
   const result = await vscode.window.withProgress(
     {
@@ -36,8 +51,13 @@ export async function showRecentMessages(connections: Connections, host: HostCon
   const picked = await vscode.window.showQuickPick(
     rows.map((r) => ({
       label: `${ICONS[r.result]} ${r.from || '<>'} → ${r.to.join(', ')}`,
-      description: `${r.result}${r.queueId ? ` · ${r.queueId}` : ''}`,
-      detail: [r.time, ...Object.entries(r.deliveries).map(([to, o]) => `${to}: ${o}`), r.detail]
+      description: `${outcomeLabel(r.result)}${r.queueId ? ` · ${r.queueId}` : ''}`,
+      // The time and the detail are chasquid's log, as it wrote them.
+      detail: [
+        r.time,
+        ...Object.entries(r.deliveries).map(([to, o]) => vscode.l10n.t('{0}: {1}', to, outcomeLabel(o))),
+        r.detail,
+      ]
         .filter(Boolean)
         .join(' · '),
       row: r,

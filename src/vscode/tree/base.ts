@@ -15,7 +15,7 @@ export class FactNode extends MailNode {
     super(label, vscode.TreeItemCollapsibleState.None);
     this.description = description;
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    this.tooltip = tooltip ?? `${label}: ${description}`;
+    this.tooltip = tooltip ?? vscode.l10n.t('{0}: {1}', label, description);
     this.contextValue = 'fact';
   }
 }

@@ -5,12 +5,13 @@ import { MailNode } from './base';
 
 export class ConfigFilesNode extends MailNode {
   constructor(override readonly host: HostConfig) {
-    super('Config files', vscode.TreeItemCollapsibleState.Collapsed);
+    super(vscode.l10n.t('Config files'), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `conf:${host.name}`;
     this.iconPath = new vscode.ThemeIcon('file-submodule');
     this.contextValue = 'configFiles';
-    this.tooltip =
-      '/etc/chasquid on the server. Saving checks the file, uploads it atomically, restarts chasquid when needed and commits a snapshot to this workspace.';
+    this.tooltip = vscode.l10n.t(
+      '/etc/chasquid on the server. Saving checks the file, uploads it atomically, restarts chasquid when needed and commits a snapshot to this workspace.',
+    );
   }
   override children(): MailNode[] {
     const files = ['chasquid.conf', ...this.host.domains.map((d) => `domains/${d.name}/aliases`)];
@@ -31,18 +32,20 @@ export class ConfigFileNode extends MailNode {
     this.iconPath = vscode.ThemeIcon.File;
     this.contextValue = 'configFile';
     this.tooltip = `${host.name}:${path}`;
-    this.command = { command: 'mailwright.openConfigFile', title: 'Open', arguments: [this] };
+    this.command = { command: 'mailwright.openConfigFile', title: vscode.l10n.t('Open'), arguments: [this] };
   }
 }
 
 export class LogsNode extends MailNode {
   constructor(override readonly host: HostConfig) {
-    super('Logs', vscode.TreeItemCollapsibleState.None);
+    super(vscode.l10n.t('Logs'), vscode.TreeItemCollapsibleState.None);
     this.id = `logs:${host.name}`;
     this.iconPath = new vscode.ThemeIcon('output');
     this.contextValue = 'logs';
-    this.description = 'tail';
-    this.tooltip = "Follow chasquid's log live (journalctl -u chasquid -f) in a read-only editor.";
-    this.command = { command: 'mailwright.tailLogs', title: 'Tail Logs', arguments: [this] };
+    this.description = vscode.l10n.t('tail');
+    this.tooltip = vscode.l10n.t(
+      "Follow chasquid's log live (journalctl -u chasquid -f) in a read-only editor.",
+    );
+    this.command = { command: 'mailwright.tailLogs', title: vscode.l10n.t('Tail Logs'), arguments: [this] };
   }
 }

@@ -37,15 +37,16 @@ export class HostNode extends MailNode {
       this.tooltip = hostTooltip(host, target, facts);
       this.contextValue = 'host';
     } else if (state.kind === 'loading') {
-      this.description = 'connecting…';
+      this.description = vscode.l10n.t('connecting…');
       this.iconPath = new vscode.ThemeIcon('loading~spin');
-      this.tooltip = `Connecting to ${target} and gathering facts`;
+      this.tooltip = vscode.l10n.t('Connecting to {0} and gathering facts', target);
       this.contextValue = 'host.loading';
     } else {
-      this.description = 'unreachable';
+      this.description = vscode.l10n.t('unreachable');
       this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('charts.red'));
       this.tooltip = new vscode.MarkdownString(
-        `**${host.name}** (${target})\n\n${state.message}\n\nFix the problem, then run *Mail: Refresh*.`,
+        `**${host.name}** (${target})\n\n${state.message}\n\n` +
+          vscode.l10n.t('Fix the problem, then run *Mail: Refresh*.'),
       );
       this.contextValue = 'host.error';
     }
@@ -63,11 +64,13 @@ export class HostNode extends MailNode {
 function hostTooltip(host: HostConfig, target: string, facts: Facts): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${host.name}** — ${target}\n\n`);
-  md.appendMarkdown(`${facts.os.prettyName}, mail host \`${host.mailHost}\`\n\n`);
+  md.appendMarkdown(vscode.l10n.t('{0}, mail host `{1}`', facts.os.prettyName, host.mailHost) + '\n\n');
   if (facts.system.reason) md.appendMarkdown(`$(warning) ${facts.system.reason}\n\n`);
   if (!facts.os.supported)
-    md.appendMarkdown('$(warning) Mailwright is made for Debian 12/13 and Ubuntu 22.04/24.04.\n\n');
-  md.appendMarkdown(`Facts gathered in ${facts.durationMs} ms`);
+    md.appendMarkdown(
+      `$(warning) ${vscode.l10n.t('Mailwright is made for Debian 12/13 and Ubuntu 22.04/24.04.')}\n\n`,
+    );
+  md.appendMarkdown(vscode.l10n.t('Facts gathered in {0} ms', facts.durationMs));
   return md;
 }
 
@@ -76,7 +79,7 @@ export class StatusNode extends MailNode {
     private readonly facts: Facts,
     override readonly host: HostConfig,
   ) {
-    super('Status', vscode.TreeItemCollapsibleState.Collapsed);
+    super(vscode.l10n.t('Status'), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `status:${host.name}`;
     const active = facts.chasquid.active === 'active';
     this.iconPath = new vscode.ThemeIcon(
@@ -84,15 +87,19 @@ export class StatusNode extends MailNode {
       new vscode.ThemeColor(active ? 'charts.green' : 'charts.yellow'),
     );
     this.tooltip = active
-      ? 'chasquid is running.'
+      ? vscode.l10n.t('chasquid is running.')
       : facts.chasquid.installed
-        ? `chasquid is ${facts.chasquid.active ?? 'not running'}. Tail the logs to see why, fix the configuration, then provision again.`
-        : 'chasquid is not installed yet: run Mail: Provision Server.';
+        ? vscode.l10n.t(
+            'chasquid is {0}. Tail the logs to see why, fix the configuration, then provision again.',
+            facts.chasquid.active ?? vscode.l10n.t('not running'),
+          )
+        : vscode.l10n.t('chasquid is not installed yet: run Mail: Provision Server.');
     this.contextValue = 'status';
     const c = facts.chasquid;
+    // The version and systemd's state word ("active", "failed") are the server's, as it says them.
     this.description = c.installed
       ? `chasquid ${c.version ?? ''} ${c.active ?? ''}`.trim()
-      : 'chasquid not installed';
+      : vscode.l10n.t('chasquid not installed');
   }
 
   override children(): MailNode[] {
@@ -100,58 +107,76 @@ export class StatusNode extends MailNode {
     const ports = listeningPorts(f);
     const mailPorts = MAIL_PORTS.map((p) => `${p} ${ports.includes(p) ? '✓' : '✗'}`).join('  ');
     const ready = f.system.state === 'ready';
+    const stateUnknown = vscode.l10n.t('state unknown');
     return [
       new FactNode(
-        'System',
+        vscode.l10n.t('System'),
         ready ? f.os.prettyName : f.system.state,
         ready ? 'vm' : 'warning',
         f.system.reason,
       ),
-      new FactNode('Hostname', f.fqdn, 'symbol-string'),
-      new FactNode('IPv4', f.addresses.ipv4.join(', ') || 'none', 'globe'),
+      new FactNode(vscode.l10n.t('Hostname'), f.fqdn, 'symbol-string'),
+      new FactNode('IPv4', f.addresses.ipv4.join(', ') || vscode.l10n.t('none'), 'globe'),
       new FactNode(
         'IPv6',
-        f.addresses.ipv6.join(', ') || 'none',
+        f.addresses.ipv6.join(', ') || vscode.l10n.t('none'),
         f.addresses.ipv6.length ? 'globe' : 'warning',
         f.addresses.ipv6.length
           ? undefined
-          : 'No global IPv6 address: provisioning will try to enable it (Gmail prefers mail over IPv6 with matching reverse DNS).',
+          : vscode.l10n.t(
+              'No global IPv6 address: provisioning will try to enable it (Gmail prefers mail over IPv6 with matching reverse DNS).',
+            ),
       ),
       new FactNode(
         'chasquid',
         f.chasquid.installed
-          ? `${f.chasquid.version ?? 'unknown version'} (${f.chasquid.active ?? 'state unknown'})`
-          : 'not installed',
+          ? vscode.l10n.t(
+              '{0} ({1})',
+              f.chasquid.version ?? vscode.l10n.t('unknown version'),
+              f.chasquid.active ?? stateUnknown,
+            )
+          : vscode.l10n.t('not installed'),
         f.chasquid.active === 'active' ? 'mail' : 'warning',
         f.chasquid.installed
-          ? `${f.chasquid.binary ?? 'chasquid'}: ${f.chasquid.active ?? 'state unknown'}, ${f.chasquid.enabled ?? ''}`
-          : 'Not installed: run Mail: Provision Server.',
+          ? vscode.l10n.t(
+              '{0}: {1}, {2}',
+              f.chasquid.binary ?? 'chasquid',
+              f.chasquid.active ?? stateUnknown,
+              f.chasquid.enabled ?? '',
+            )
+          : vscode.l10n.t('Not installed: run Mail: Provision Server.'),
       ),
       ...certificateNodes(f),
       new FactNode(
-        'Mail ports',
+        vscode.l10n.t('Mail ports'),
         mailPorts,
         'plug',
-        'Listening TCP ports on the server: 25 (SMTP), 465 (submission over TLS), 587 (submission).',
+        vscode.l10n.t(
+          'Listening TCP ports on the server: 25 (SMTP), 465 (submission over TLS), 587 (submission).',
+        ),
       ),
-      new FactNode('Disk free', formatBytes(f.resources.diskFreeBytes), 'database'),
+      new FactNode(vscode.l10n.t('Disk free'), formatBytes(f.resources.diskFreeBytes), 'database'),
       new FactNode(
-        'Memory',
-        `${formatBytes(f.resources.memAvailableBytes)} free of ${formatBytes(f.resources.memTotalBytes)}`,
+        vscode.l10n.t('Memory'),
+        vscode.l10n.t(
+          '{0} free of {1}',
+          formatBytes(f.resources.memAvailableBytes),
+          formatBytes(f.resources.memTotalBytes),
+        ),
         'circuit-board',
       ),
-      new FactNode('Login', `${f.login.user} (sudo: ${f.sudo})`, 'account'),
+      new FactNode(vscode.l10n.t('Login'), vscode.l10n.t('{0} (sudo: {1})', f.login.user, f.sudo), 'account'),
     ];
   }
 }
 
 export class DomainsNode extends MailNode {
   constructor(override readonly host: HostConfig) {
-    super('Domains', vscode.TreeItemCollapsibleState.Expanded);
+    super(vscode.l10n.t('Domains'), vscode.TreeItemCollapsibleState.Expanded);
     this.iconPath = new vscode.ThemeIcon('globe');
     this.contextValue = 'domains';
     this.id = `domains:${host.name}`;
-    if (host.domains.length === 0) this.description = 'none yet';
+    if (host.domains.length === 0) this.description = vscode.l10n.t('none yet');
   }
   override children(): MailNode[] {
     return this.host.domains.map((d) => new DomainNode(this.host, d));
@@ -166,10 +191,12 @@ function certificateNodes(f: Facts): MailNode[] {
   if (certs.length === 0)
     return [
       new FactNode(
-        'Certificates',
-        'none',
+        vscode.l10n.t('Certificates'),
+        vscode.l10n.t('none'),
         'warning',
-        'chasquid has no certificate and will not start without one: run Mail: Provision Server.',
+        vscode.l10n.t(
+          'chasquid has no certificate and will not start without one: run Mail: Provision Server.',
+        ),
         'charts.yellow',
       ),
     ];
@@ -178,15 +205,28 @@ function certificateNodes(f: Facts): MailNode[] {
     const bad = days === undefined || days < 14;
     const tip =
       days === undefined
-        ? `certs/${name}: the expiry date could not be read.`
+        ? vscode.l10n.t('certs/{0}: the expiry date could not be read.', name)
         : days < 0
-          ? `certs/${name} expired on ${cert.notAfter}: clients refuse TLS. Provision again to renew it.`
+          ? vscode.l10n.t(
+              'certs/{0} expired on {1}: clients refuse TLS. Provision again to renew it.',
+              name,
+              cert.notAfter!,
+            )
           : days < 14
-            ? `certs/${name} expires in ${days} days (${cert.notAfter}): provision again to renew it.`
-            : `certs/${name} is valid until ${cert.notAfter}.`;
+            ? vscode.l10n.t(
+                'certs/{0} expires in {1} days ({2}): provision again to renew it.',
+                name,
+                days,
+                cert.notAfter!,
+              )
+            : vscode.l10n.t('certs/{0} is valid until {1}.', name, cert.notAfter!);
     return new FactNode(
-      `Certificate ${name}`,
-      days === undefined ? 'unknown expiry' : days < 0 ? 'expired' : `${days} days left`,
+      vscode.l10n.t('Certificate {0}', name),
+      days === undefined
+        ? vscode.l10n.t('unknown expiry')
+        : days < 0
+          ? vscode.l10n.t('expired')
+          : vscode.l10n.t('{0} days left', days),
       bad ? 'warning' : 'lock',
       tip,
       bad ? 'charts.red' : 'charts.green',
