@@ -12,6 +12,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   cpSync,
@@ -72,6 +73,8 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings.json content. */
   settings?: Record<string, unknown>;
+  /** VS Code's display language, e.g. "zh-cn" (default English): see CodeServer.useLocale. */
+  locale?: string;
 }
 
 // code-server runs in its own process group (so that stop() reaches its children): if this
@@ -172,6 +175,70 @@ export class CodeServer {
     ];
   }
 
+  /**
+   * Runs VS Code in `locale`. VS Code switches its display language only when a language pack for
+   * it is installed; the real packs come from the marketplace, which the test machines cannot
+   * reach. So a pack is made here that declares the language and translates nothing of VS Code
+   * itself (the workbench stays English; extensions' own translations show), and the list of
+   * packs that VS Code keeps in its user data (languagepacks.json, written when a pack is
+   * installed from the UI and read by code-server at start) is written for it.
+   */
+  private useLocale(locale: string): void {
+    const id = `language-pack-${safeName(locale)}`;
+    const dir = join(this.root, id);
+    mkdirSync(join(dir, 'translations'), { recursive: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: id,
+        publisher: 'mailwright-test',
+        version: '0.0.1',
+        license: 'MIT',
+        description: `Declares ${locale} for the UI tests; translates nothing of VS Code.`,
+        engines: { vscode: '^1.100.0' },
+        categories: ['Language Packs'],
+        contributes: {
+          localizations: [
+            {
+              languageId: locale,
+              languageName: locale,
+              translations: [{ id: 'vscode', path: './translations/main.i18n.json' }],
+            },
+          ],
+        },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'translations', 'main.i18n.json'),
+      JSON.stringify({ version: '1.0.0', contents: {} }),
+    );
+    writeFileSync(join(dir, 'README.md'), `Test language pack for ${locale}.\n`);
+    writeFileSync(join(dir, 'LICENSE'), 'MIT\n');
+    const vsix = join(this.root, `${id}.vsix`);
+    const r = spawnSync(
+      join(PROJECT_DIR, 'node_modules', '.bin', 'vsce'),
+      ['package', '--allow-missing-repository', '--out', vsix],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
+    if (r.status !== 0)
+      throw new Error(`vsce package of the ${locale} test pack failed:\n${r.stdout}\n${r.stderr}`);
+    this.installExtension(vsix);
+    const installed = readdirSync(this.extensionsDir).find((d) => d.startsWith(`mailwright-test.${id}-`));
+    if (!installed)
+      throw new Error(`the ${locale} test pack is not in ${this.extensionsDir} after its install`);
+    writeFileSync(
+      join(this.userDataDir, 'languagepacks.json'),
+      JSON.stringify({
+        [locale]: {
+          hash: createHash('sha256').update(installed).digest('hex').slice(0, 16),
+          extensions: [{ extensionIdentifier: { id: `mailwright-test.${id}` }, version: '0.0.1' }],
+          translations: { vscode: join(this.extensionsDir, installed, 'translations', 'main.i18n.json') },
+          label: locale,
+        },
+      }),
+    );
+  }
+
   installExtension(vsix: string): void {
     const r = spawnSync(codeServerBin(), [...this.baseArgs(), '--install-extension', vsix], {
       env: this.env,
@@ -186,6 +253,7 @@ export class CodeServer {
   }
 
   async start(): Promise<void> {
+    if (this.opts.locale) this.useLocale(this.opts.locale);
     if (this.opts.installVsix) {
       const t = Date.now();
       this.installExtension(VSIX);
@@ -204,6 +272,7 @@ export class CodeServer {
           '--bind-addr',
           `127.0.0.1:${this.port}`,
           '--ignore-last-opened',
+          ...(this.opts.locale ? ['--locale', this.opts.locale] : []),
           this.workspace,
         ],
         // Own process group, so stop() ends code-server and every process it started.
