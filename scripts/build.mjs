@@ -64,7 +64,9 @@ function remoteFromItsBundle() {
 
 // Big packages that several bundles use get one bundle each, dist/features/vendor/<name>.js, that
 // every bundle requires, instead of a copy per bundle (yaml alone was ~80 KB minified in each).
-const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet', 'yaml', 'execa'];
+// Only packages imported statically: an external import() of a CommonJS bundle gets a namespace
+// without the named exports (execa, ESM-only and import()ed, stays inlined).
+const VENDOR = ['mailauth', 'nodemailer', 'acme-client', 'dns-packet', 'yaml'];
 // Of those, what activation needs anyway (mailwright.yaml is read to draw the tree).
 const ACTIVATION_VENDOR = ['yaml'];
 /** Imports of a VENDOR package become a require of its bundle, relative to the importer's outdir. */
@@ -74,7 +76,17 @@ function vendorFromItsBundle(outdir) {
   return {
     name: 'vendor-from-its-bundle',
     setup(build) {
-      build.onResolve({ filter: names }, (args) => ({ path: `${prefix}/${args.path}.js`, external: true }));
+      build.onResolve({ filter: names }, (args) =>
+        args.kind === 'dynamic-import'
+          ? {
+              errors: [
+                {
+                  text: `import('${args.path}') of a vendor bundle: its named exports would be missing; import it statically`,
+                },
+              ],
+            }
+          : { path: `${prefix}/${args.path}.js`, external: true },
+      );
     },
   };
 }

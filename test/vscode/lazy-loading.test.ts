@@ -84,7 +84,6 @@ export function registerLazyLoadingTests(): void {
         'files',
         'logs',
         join('vendor', 'acme-client'),
-        join('vendor', 'execa'),
       ]) {
         const file = join('dist', 'features', `${heavy}.js`);
         assert.ok(!loaded.includes(file), `${file} loaded by Show Server Facts`);
