@@ -225,15 +225,14 @@ export class DashboardPanel {
   }
 
   /** The records every domain now needs, from the server as it is after the run (its DKIM keys). */
-  private async recordsToPublish(
-    host: HostConfig,
-    plan: Plan,
-  ): Promise<Pick<SummaryView, 'dns' | 'reverseDns'>> {
+  private async recordsToPublish(host: HostConfig): Promise<Pick<SummaryView, 'dns' | 'reverseDns'>> {
     const conn = this.deps.connections.for(host);
     try {
+      // Not the plan's facts: on a fresh server they predate chasquid, so no DKIM key would be read.
+      const after = await gatherFacts(conn);
       const records = [];
       for (const domain of host.domains)
-        records.push(...(await this.deps.expectedRecords(conn, host, domain, plan.facts)));
+        records.push(...(await this.deps.expectedRecords(conn, host, domain, after)));
       return nextSteps(records, vscode.l10n);
     } catch (e) {
       this.deps.log.warn(`${host.name}: cannot work out the DNS records: ${(e as Error).message}`);
@@ -290,7 +289,7 @@ export class DashboardPanel {
             applied: result.applied.length,
             changedFiles: result.changedFiles,
             ...commit,
-            ...(await this.recordsToPublish(host, plan)),
+            ...(await this.recordsToPublish(host)),
           },
         },
         true,
