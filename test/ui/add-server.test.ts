@@ -18,6 +18,7 @@ import {
   missingPrerequisite,
   runCommand,
   sandboxInstance,
+  treeRow,
   withWorkbench,
   type SandboxInstance,
 } from './harness';
@@ -40,13 +41,9 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function treeRow(page: Page, label: string | RegExp): Locator {
-  const exact = typeof label === 'string' ? new RegExp(`^${escapeRegExp(label)}$`) : label;
-  return page
-    .getByRole('tree', { name: 'Mail Servers' })
-    .getByRole('treeitem')
-    .filter({ has: page.locator('.label-name', { hasText: exact }) })
-    .first();
+/** A tree row whose label is exactly `label` (a RegExp as given). */
+function exactRow(page: Page, label: string | RegExp): Locator {
+  return treeRow(page, typeof label === 'string' ? new RegExp(`^${escapeRegExp(label)}$`) : label);
 }
 
 /** The codicon of a tree row's icon (`pass`, `error`, `circle-large-outline`, …). */
@@ -241,7 +238,7 @@ test(
         step('mailwright.yaml has the new host');
 
         // The tree shows the host, described by its OS (it connects without asking again).
-        const hostRow = treeRow(page, HOST_LABEL);
+        const hostRow = exactRow(page, HOST_LABEL);
         await hostRow.waitFor({ timeout: 30_000 });
         await eventually(async () => {
           const d = (await hostRow.locator('.label-description').textContent()) ?? '';
@@ -290,15 +287,15 @@ test(
           await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
         }
         await expand(hostRow);
-        const domainRow = treeRow(page, UI_DOMAIN);
+        const domainRow = exactRow(page, UI_DOMAIN);
         await domainRow.waitFor({ timeout: 45_000 });
         await expand(domainRow);
-        const dnsNode = treeRow(page, 'DNS Records');
+        const dnsNode = exactRow(page, 'DNS Records');
         await dnsNode.waitFor({ timeout: 45_000 });
         await expand(dnsNode);
         const dnsLevel = Number(await dnsNode.getAttribute('aria-level'));
         for (const record of ['MX', `A ${vps.ipv4}`, 'SPF (TXT)', 'DMARC (TXT)']) {
-          const row = treeRow(page, record);
+          const row = exactRow(page, record);
           await row.waitFor({ timeout: 60_000 });
           assert.equal(
             Number(await row.getAttribute('aria-level')),
@@ -340,7 +337,7 @@ test(
           await pw.press('Enter');
         }
         addedUser = true;
-        const userRow = treeRow(page, `${NEW_USER}@${UI_DOMAIN}`);
+        const userRow = exactRow(page, `${NEW_USER}@${UI_DOMAIN}`);
         await eventually(async () => {
           const users = (
             parse(readFileSync(yamlPath, 'utf8')) as { hosts: { domains: { users?: string[] }[] }[] }

@@ -13,6 +13,7 @@ import {
   missingPrerequisite,
   runCommand,
   sandboxInstance,
+  treeRow,
   trustHostKey,
   withWorkbench,
 } from './harness';
@@ -23,14 +24,6 @@ const skip = !instance
   ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
   : missingPrerequisite({ vsix: true });
 if (skip) console.warn(`\n*** SKIPPING the DNS Records UI test: ${skip} ***\n`);
-
-function treeRow(page: Page, label: string | RegExp) {
-  return page
-    .getByRole('tree', { name: 'Mail Servers' })
-    .getByRole('treeitem')
-    .filter({ has: page.locator('.label-name', { hasText: label }) })
-    .first();
-}
 
 function panelFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');

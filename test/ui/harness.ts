@@ -22,7 +22,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const PROJECT_DIR = resolve(__dirname, '..', '..');
 export const RESULTS_DIR = join(PROJECT_DIR, 'test-results', 'ui');
@@ -486,6 +486,15 @@ function isLoopback(hostname: string): boolean {
 }
 
 // ---------------------------------------------------------------- workbench helpers
+
+/** A row of the "Mail Servers" tree (or the tree named `tree`) whose label contains `label`. */
+export function treeRow(page: Page, label: string | RegExp, tree = 'Mail Servers'): Locator {
+  return page
+    .getByRole('tree', { name: tree })
+    .getByRole('treeitem')
+    .filter({ has: page.locator('.label-name', { hasText: label }) })
+    .first();
+}
 
 /** Answers the first connection's unknown-host-key dialog with "Trust and Connect". */
 export async function trustHostKey(page: Page, timeoutMs = 60_000): Promise<void> {

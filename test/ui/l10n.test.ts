@@ -5,11 +5,13 @@
 // still draws its rows, and the DNS panel its frame.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { eventually, missingPrerequisite, withWorkbench } from './harness';
+import { eventually, missingPrerequisite, treeRow, withWorkbench } from './harness';
 
 const skip = missingPrerequisite({ vsix: true });
 if (skip) console.warn(`\n*** SKIPPING the Simplified Chinese UI test: ${skip} ***\n`);
+
+/** The tree's name in Chinese (package.nls.zh-cn.json). */
+const TREE = '邮件服务器';
 
 const YAML = [
   'version: 1',
@@ -23,14 +25,6 @@ const YAML = [
   '        users: [alice]',
   '',
 ].join('\n');
-
-function treeRow(page: Page, label: string) {
-  return page
-    .getByRole('tree', { name: '邮件服务器' })
-    .getByRole('treeitem')
-    .filter({ has: page.locator('.label-name', { hasText: label }) })
-    .first();
-}
 
 test(
   'in a Chinese VS Code the Mail view, its welcome text, the tree rows and the DNS panel are in Chinese',
@@ -59,18 +53,19 @@ test(
       async ({ page, screenshot, step }) => {
         await page.getByRole('tab', { name: '邮件', exact: true }).click({ timeout: 30_000 });
         // The rows come from vscode.l10n.t (l10n/bundle.l10n.zh-cn.json).
-        for (const label of ['域名', '配置文件']) await treeRow(page, label).waitFor({ timeout: 30_000 });
-        const domain = treeRow(page, 'far.test');
+        for (const label of ['域名', '配置文件'])
+          await treeRow(page, label, TREE).waitFor({ timeout: 30_000 });
+        const domain = treeRow(page, 'far.test', TREE);
         assert.match((await domain.locator('.label-description').textContent()) ?? '', /1 个用户/);
         if ((await domain.getAttribute('aria-expanded')) !== 'true') await domain.click();
         for (const label of ['用户', '别名', 'DNS 记录'])
-          await treeRow(page, label).waitFor({ timeout: 30_000 });
+          await treeRow(page, label, TREE).waitFor({ timeout: 30_000 });
         step('tree rows in Chinese');
         await screenshot('l10n-tree');
 
         // The DNS panel: its page gets the bundle and its own texts are translated there.
         // "Show DNS Records", inline on the row (its title from package.nls.zh-cn.json).
-        const dnsRow = treeRow(page, 'DNS 记录');
+        const dnsRow = treeRow(page, 'DNS 记录', TREE);
         await dnsRow.hover();
         await dnsRow.locator('.action-label[aria-label="显示 DNS 记录"]').click({ timeout: 10_000 });
         const frame = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');

@@ -7,7 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { readRemoteFile, writeRemoteFileAtomic } from '../../src/core/remote';
-import { eventually, missingPrerequisite, sandboxInstance, trustHostKey, withWorkbench } from './harness';
+import {
+  eventually,
+  missingPrerequisite,
+  sandboxInstance,
+  treeRow,
+  trustHostKey,
+  withWorkbench,
+} from './harness';
 import {
   provisionSandbox,
   readSandbox,
@@ -23,14 +30,6 @@ const skip = !instance
   ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
   : missingPrerequisite({ vsix: true });
 if (skip) console.warn(`\n*** SKIPPING the tree actions UI test: ${skip} ***\n`);
-
-function treeRow(page: Page, label: string) {
-  return page
-    .getByRole('tree', { name: 'Mail Servers' })
-    .getByRole('treeitem')
-    .filter({ has: page.locator('.label-name', { hasText: label }) })
-    .first();
-}
 
 /** The visible text of the active editor (Monaco renders non-breaking spaces); '' when none. */
 async function editorText(page: Page, timeoutMs = 2_000): Promise<string> {
