@@ -117,6 +117,7 @@ export function desiredHost(
       {
         users: [],
         aliases: {},
+        mailboxes: false,
         dkim: { algorithms: ['rsa2048'], selector: 'auto' },
         spf: { include: [] },
         ...domain,

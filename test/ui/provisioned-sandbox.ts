@@ -42,6 +42,7 @@ export function uiHost(vps: SandboxJson, name = 'sandbox'): HostConfig {
         name: UI_DOMAIN,
         users: [UI_USER],
         aliases: { postmaster: [UI_USER], [UI_USER]: ['alice@elsewhere.test'] },
+        mailboxes: false,
         dkim: { algorithms: ['rsa2048'], selector: 'auto' },
         spf: { include: [] },
       },

@@ -18,6 +18,7 @@ export function testDomain(overrides: Partial<DomainConfig> = {}): DomainConfig 
     name: 'example.com',
     users: ['alice'],
     aliases: {},
+    mailboxes: false,
     dkim: { algorithms: ['rsa2048'], selector: 'auto' },
     spf: { include: [] },
     ...overrides,

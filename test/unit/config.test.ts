@@ -69,6 +69,7 @@ describe('loading mailwright.yaml', () => {
       name: 'example.test',
       users: ['alice'],
       aliases: { '*': ['you@gmail.com'], postmaster: ['alice'] },
+      mailboxes: false,
       dkim: { algorithms: ['rsa2048'], selector: 'auto' },
       dmarc: { p: 'quarantine', rua: ['mailto:rua@example.test'], ruf: ['mailto:ruf@example.test'], fo: '1' },
       spf: { include: ['_spf.google.com'] },

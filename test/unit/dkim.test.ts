@@ -32,6 +32,7 @@ function domain(dkim: Partial<DomainConfig['dkim']> = {}): DomainConfig {
     name: 'example.test',
     users: [],
     aliases: {},
+    mailboxes: false,
     dkim: { algorithms: ['rsa2048'], selector: 'auto', ...dkim },
     spf: { include: [] },
   };

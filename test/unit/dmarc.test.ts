@@ -7,6 +7,7 @@ const domain: DomainConfig = {
   name: 'example.com',
   users: [],
   aliases: {},
+  mailboxes: false,
   dkim: { algorithms: ['rsa2048'], selector: 'auto' },
   spf: { include: [] },
 };

@@ -31,6 +31,7 @@ const host: HostConfig = {
       name: 'example.test',
       users: ['alice'],
       aliases: { '*': ['me@gmail.com'] },
+      mailboxes: false,
       dkim: { algorithms: ['rsa2048'], selector: 'auto' },
       spf: { include: [] },
     },

@@ -103,6 +103,12 @@ export interface DomainConfig {
    * this domain or a full email address.
    */
   aliases: Record<string, string[]>;
+  /**
+   * Mail for this domain's users is stored on the server (Dovecot, read over IMAP) when true;
+   * false (the default) makes a forward-only domain, where every address must end at an alias
+   * to an outside mailbox.
+   */
+  mailboxes: boolean;
   dkim: DkimConfig;
   dmarc?: DmarcConfig;
   spf: SpfConfig;

@@ -14,7 +14,7 @@ import { acceptName, DuplicateTracker } from './name-issues';
 import type { DomainConfig } from './types';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
-export const DOMAIN_KEYS = ['name', 'users', 'aliases', 'dkim', 'dmarc', 'spf', 'dns'] as const;
+export const DOMAIN_KEYS = ['name', 'users', 'aliases', 'mailboxes', 'dkim', 'dmarc', 'spf', 'dns'] as const;
 const DOMAIN_EXAMPLE_ENTRY = `{ name: ${DOMAIN_EXAMPLE}, users: [${LOCAL_PART_EXAMPLE}] }`;
 const ALIAS_TARGET_EXAMPLE = `${LOCAL_PART_EXAMPLE} or you@${DOMAIN_EXAMPLE}`;
 
@@ -29,6 +29,11 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
   const aliasesNode = fields.get('aliases')?.value;
   const aliases = aliasesNode ? readAliases(reader, aliasesNode, childPath(path, 'aliases'), users) : {};
 
+  const mailboxesNode = fields.get('mailboxes')?.value;
+  const mailboxes = mailboxesNode
+    ? reader.flag(mailboxesNode, childPath(path, 'mailboxes'), 'mailboxes: true')
+    : false;
+
   const dkimNode = fields.get('dkim')?.value;
   const dkim = dkimNode ? readDkim(reader, dkimNode, childPath(path, 'dkim')) : { ...DEFAULT_DKIM };
   const dmarcNode = fields.get('dmarc')?.value;
@@ -39,9 +44,9 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
   const dnsNode = fields.get('dns')?.value;
   const dns = dnsNode ? readDnsProvider(reader, dnsNode, childPath(path, 'dns'), name) : undefined;
 
-  if (!name || !users || !aliases || !dkim || (dmarcNode && !dmarc) || !spf || (dnsNode && !dns))
+  if (!name || !users || !aliases || mailboxes === undefined || !dkim || (dmarcNode && !dmarc) || !spf || (dnsNode && !dns))
     return undefined;
-  return { name, users, aliases, dkim, ...(dmarc && { dmarc }), spf, ...(dns && { dns }) };
+  return { name, users, aliases, mailboxes, dkim, ...(dmarc && { dmarc }), spf, ...(dns && { dns }) };
 }
 
 export function readDomainName(reader: ConfigReader, node: Node, path: string): string | undefined {

@@ -158,6 +158,13 @@ export class ConfigReader {
     return result;
   }
 
+  /** `true` or `false` (YAML's own booleans only: `yes`/`on` are text in YAML 1.2). */
+  flag(node: Node, path: string, example: string): boolean | undefined {
+    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    this.issues.error(node, path, `must be true or false, not ${describe(node)}.`, `For example: ${example}`);
+    return undefined;
+  }
+
   /** One of a fixed set of words, with a suggestion when misspelled. */
   choice<T extends string>(node: Node, path: string, choices: readonly T[]): T | undefined {
     const value = this.text(node, path, choices.join(' | '));
