@@ -12,6 +12,19 @@ export {
 export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
 export { CATCH_ALL, normalizeAliasName, normalizeEmailAddress, normalizeLocalPart } from './mailbox';
 export { hostNameProblem } from './validate-host';
+export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
+export {
+  ALIAS_DEPTH_LIMIT,
+  deliverableAddresses,
+  mailFlowProblems,
+  routeOf,
+  targetAddress,
+  type DeliverableAddress,
+  type MailFlowProblem,
+  type Route,
+  type RouteEnd,
+  type RoutingDomain,
+} from './mail-routes';
 export { formatIssue, formatIssues, hasErrors } from './issues';
 export { validateDocument, type ValidationResult } from './validate';
 export { ConfigFileError, configPath, loadConfig, parseConfig, type LoadedConfig } from './load';

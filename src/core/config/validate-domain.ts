@@ -10,6 +10,7 @@ import {
   normalizeEmailAddress,
   normalizeLocalPart,
 } from './mailbox';
+import { ALIAS_DEPTH_LIMIT, routeOf } from './mail-routes';
 import { acceptName, DuplicateTracker } from './name-issues';
 import type { DomainConfig } from './types';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
@@ -44,7 +45,16 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
   const dnsNode = fields.get('dns')?.value;
   const dns = dnsNode ? readDnsProvider(reader, dnsNode, childPath(path, 'dns'), name) : undefined;
 
-  if (!name || !users || !aliases || mailboxes === undefined || !dkim || (dmarcNode && !dmarc) || !spf || (dnsNode && !dns))
+  if (
+    !name ||
+    !users ||
+    !aliases ||
+    mailboxes === undefined ||
+    !dkim ||
+    (dmarcNode && !dmarc) ||
+    !spf ||
+    (dnsNode && !dns)
+  )
     return undefined;
   return { name, users, aliases, mailboxes, dkim, ...(dmarc && { dmarc }), spf, ...(dns && { dns }) };
 }
@@ -121,6 +131,7 @@ function readAliases(
   }
   // With a broken users list every local target would look unknown; that error is reported already.
   if (users === undefined || !checkLocalTargets(reader, aliases, users) || !valid) return undefined;
+  if (!checkLoops(reader, aliases, users, entries, path)) return undefined;
   return Object.fromEntries([...aliases].map(([name, targets]) => [name, targets.map((t) => t.target)]));
 }
 
@@ -149,6 +160,15 @@ function readAliasTargets(
       else targets.push({ target, node, path: targetPath });
     }
   });
+  if (valid && targets.length === 0) {
+    reader.issues.error(
+      value,
+      path,
+      `has no target: chasquid would accept mail for ${name === CATCH_ALL ? 'any unknown name' : name} and have nowhere to put it.`,
+      `Say where its mail goes, e.g. ${example}, or remove the alias`,
+    );
+    return undefined;
+  }
   return valid ? targets : undefined;
 }
 
@@ -168,6 +188,44 @@ function readAliasTarget(
   return acceptName(reader.issues, check, text, node, path, `alias target (${what})`, ALIAS_TARGET_EXAMPLE);
 }
 
+/** Aliases that lead back to themselves (a → b → a) fail at delivery time in chasquid: refuse them here. */
+function checkLoops(
+  reader: ConfigReader,
+  aliases: ReadonlyMap<string, AliasTarget[]>,
+  users: readonly string[],
+  entries: ReadonlyArray<{ name: string; key: Node }>,
+  path: string,
+): boolean {
+  // Only this domain's names matter here; a loop through another domain of the host is the plan's to refuse.
+  const self = 'domain.invalid';
+  const domain = {
+    name: self,
+    users: [...users],
+    aliases: Object.fromEntries([...aliases].map(([n, ts]) => [n, ts.map((t) => t.target)])),
+  };
+  const reported = new Set<string>();
+  let valid = true;
+  for (const [name] of aliases) {
+    if (name === CATCH_ALL || reported.has(name)) continue;
+    const route = routeOf([domain], `${name}@${self}`);
+    const circle = route.loop ?? route.tooDeep;
+    if (!circle) continue;
+    const names = circle.map((a) => a.slice(0, a.lastIndexOf('@')));
+    names.forEach((n) => reported.add(n));
+    const key = entries.find((e) => normalizeAliasName(e.name).ok && e.name.toLowerCase() === name)?.key;
+    reader.issues.error(
+      key,
+      childPath(path, name),
+      route.loop
+        ? `aliases go round in circles: ${names.join(' → ')}; chasquid would fail every message for them.`
+        : `alias "${name}" passes through more than ${ALIAS_DEPTH_LIMIT} aliases (${names.join(' → ')}); chasquid gives up.`,
+      `Point one of them at a user or an outside address, e.g. ${names[names.length - 2] ?? name}: you@example.net`,
+    );
+    valid = false;
+  }
+  return valid;
+}
+
 /** A target without "@" must be a user or another alias of the same domain, or its mail bounces. */
 function checkLocalTargets(
   reader: ConfigReader,
@@ -179,12 +237,16 @@ function checkLocalTargets(
     for (const { target, node, path } of targets) {
       if (target.includes('@')) continue;
       const isUser = users.includes(target);
-      if (target === name && !isUser) {
+      if (target === name) {
         reader.issues.error(
           node,
           path,
-          `alias "${name}" points to itself.`,
-          `Point it at a user or an address, e.g. ${ALIAS_TARGET_EXAMPLE}`,
+          isUser
+            ? `alias "${name}" points to itself: chasquid looks aliases up before users, so mail to ${name} would go round in circles and fail.`
+            : `alias "${name}" points to itself.`,
+          isUser
+            ? `Remove the alias to deliver to the user ${name}, or point it at another address, e.g. ${name}: you@example.net`
+            : `Point it at a user or an address, e.g. ${ALIAS_TARGET_EXAMPLE}`,
         );
         valid = false;
       } else if (!isUser && !aliases.has(target)) {

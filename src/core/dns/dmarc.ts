@@ -1,13 +1,8 @@
 // DMARC (RFC 7489): the record Mailwright publishes for a domain, and a parser that checks a
 // published record and explains every tag in plain words, as the seed recipe does.
-import type { DmarcConfig, DomainConfig } from '../config';
+import { defaultReportAddress, type DmarcConfig, type DomainConfig } from '../config';
 
-/** Where reports go when mailwright.yaml has no dmarc section. */
-export function defaultReportAddress(domain: string): string {
-  // postmaster@ exists at every mail domain (RFC 5321 4.5.1), so reports reach a person
-  // without asking the user for another address first.
-  return `mailto:postmaster@${domain}`;
-}
+export { defaultReportAddress };
 
 /**
  * The `_dmarc` TXT value for a domain. Without a dmarc section: the seed's record —

@@ -5,6 +5,7 @@ import {
   acmeDirectoryUrl,
   acmeSettings,
   ACME_CA_DIRECTORIES,
+  tlsReportAddress,
   type DomainConfig,
   type HostConfig,
 } from '../config';
@@ -192,12 +193,6 @@ function spfRecords(
       purpose: `SPF, included by the domain's record: authorizes ${mailHost}'s addresses to send.`,
     },
   ];
-}
-
-/** Where TLS-RPT reports go: the first DMARC aggregate address, else postmaster@ the domain. */
-function tlsReportAddress(domain: DomainConfig): string {
-  const rua = domain.dmarc?.rua[0]?.replace(/!.*$/, '');
-  return rua ?? `mailto:postmaster@${domain.name}`;
 }
 
 export interface MtaStsPolicy {

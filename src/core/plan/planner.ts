@@ -1,7 +1,7 @@
 // Desired state + facts -> the ordered actions of the recipe (SEED-RECIPE.md steps 4, 7, 8,
 // 11, 13, 16). An empty list means the server is already right.
 import { decideChasquidPath, type ChasquidPath } from '../chasquid';
-import type { HostConfig } from '../config';
+import { mailFlowProblems, type HostConfig } from '../config';
 import type { Facts } from '../facts';
 import { planAcmeCertificate } from './actions/acme-certificate';
 import { planCertificate } from './actions/certificate';
@@ -33,6 +33,14 @@ export function chasquidPathOf(facts: Facts): ChasquidPath | undefined {
 }
 
 export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan {
+  const flow = mailFlowProblems(host.domains);
+  const refused = flow.filter((p) => p.kind !== 'rejected');
+  if (refused.length > 0) {
+    throw new UnplannableError(
+      `${host.name}: mail would be lost or fail, so nothing is changed:\n` +
+        refused.map((p) => `  - ${p.message}.\n    Fix: ${p.fix}.`).join('\n'),
+    );
+  }
   if (facts.system.state !== 'ready') {
     throw new UnplannableError(facts.system.reason ?? `The server is not ready (${facts.system.state}).`);
   }
@@ -47,7 +55,10 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
     );
   }
   const ctx: PlanContext = { host, facts, chasquidPath: chasquidPathOf(facts), now };
-  const notes: string[] = [...ipv6Notes(facts)];
+  const notes: string[] = [
+    ...ipv6Notes(facts),
+    ...flow.map((p) => `${p.message[0]!.toUpperCase()}${p.message.slice(1)}. Fix: ${p.fix}.`),
+  ];
   if (ctx.chasquidPath) {
     const decision = decideChasquidPath(facts.chasquid.version!);
     if (decision.path === 'unsupported') throw new UnplannableError(decision.explanation);

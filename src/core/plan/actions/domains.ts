@@ -156,7 +156,7 @@ export function desiredAliases(domain: DomainConfig): string {
   return aliases.print();
 }
 
-/** What the user should know about this domain's mail flow (SRS/ARC, users nobody delivers for). */
+/** What the user should know about this domain's forwarding (SRS without ARC); lost mail is refused by the planner. */
 export function aliasWarnings(domain: DomainConfig): string[] {
   const warnings: string[] = [];
   const targets = Object.values(domain.aliases).flat();
@@ -164,14 +164,6 @@ export function aliasWarnings(domain: DomainConfig): string[] {
     warnings.push(
       'forwarding to an outside mailbox (e.g. Gmail) works through SRS, which chasquid does, but without ARC: some forwarded mail may be filed as spam',
     );
-  }
-  if (!domain.aliases['*']) {
-    const uncovered = domain.users.filter((u) => !domain.aliases[u]);
-    if (uncovered.length > 0) {
-      warnings.push(
-        `${uncovered.map((u) => `${u}@${domain.name}`).join(', ')} has no alias and there is no catch-all: chasquid's package has no local delivery agent, so mail to them is accepted and then bounces — add an alias or a catch-all ("*")`,
-      );
-    }
   }
   return warnings;
 }
