@@ -22,7 +22,11 @@ const USER = 'carol';
 const PASSWORD = 'interrupted but not broken';
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return desiredHost(instance, { name: DOMAIN, users: [USER], aliases: { '*': [USER] } });
+  return desiredHost(instance, {
+    name: DOMAIN,
+    users: [USER],
+    aliases: { [USER]: [`${USER}@elsewhere.test`], '*': [USER] },
+  });
 }
 
 describe(
@@ -116,7 +120,7 @@ describe(
           const host = desiredHost(instance, {
             name: CANCEL_DOMAIN,
             users: ['dave'],
-            aliases: { '*': ['dave'] },
+            aliases: { dave: ['dave@elsewhere.test'], '*': ['dave'] },
           });
           const secrets = new MemorySecretStore();
           await secrets.set(userPasswordKey('dave', CANCEL_DOMAIN), 'cancelled once, fine after');

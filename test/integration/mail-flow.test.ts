@@ -44,7 +44,11 @@ const PASSWORD = 'mail-flow test: purple monkey dishwasher';
 const instances = sandboxes('mailflow');
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return desiredHost(instance, { name: DOMAIN, users: [USER], aliases: { '*': [INBOX] } }, MAIL_HOST);
+  return desiredHost(
+    instance,
+    { name: DOMAIN, users: [USER], aliases: { [USER]: [INBOX], '*': [INBOX] } },
+    MAIL_HOST,
+  );
 }
 
 /** Submission as alice; port 465 is TLS from the first byte, 587 must upgrade with STARTTLS. */

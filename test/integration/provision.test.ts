@@ -31,7 +31,11 @@ const PASSWORD = 'correct horse battery staple';
 function hostFor(instance: SandboxInstance): HostConfig {
   return desiredHost(
     instance,
-    { name: DOMAIN, users: [USER], aliases: { '*': ['postmaster@elsewhere.test'] } },
+    {
+      name: DOMAIN,
+      users: [USER],
+      aliases: { [USER]: [`${USER}@elsewhere.test`], '*': ['postmaster@elsewhere.test'] },
+    },
     MAIL_HOST,
   );
 }

@@ -36,7 +36,7 @@ test(
       '    domains:',
       '      - name: example.test',
       '        users: [alice]',
-      "        aliases: { '*': [postmaster@elsewhere.test] }",
+      "        aliases: { alice: [alice@elsewhere.test], '*': [postmaster@elsewhere.test] }",
       '',
     ].join('\n');
 
