@@ -121,13 +121,14 @@ function run(sub: Subcommand, t: Target, domain: DomainConfig, flags: DnsFlags, 
   }
 }
 
-function checkServer(server: string): void {
+/** A DNS server given on the command line: ip, ip:port or [v6]:port. */
+export function checkServer(server: string, flag = '--resolver/--authoritative'): void {
   const plain = server.replace(/^\[(.*)\](:\d+)?$/, '$1');
   const ipv4 = /^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(plain);
   const ipv6 = plain.includes(':') && /^[0-9a-fA-F:.]+$/.test(plain) && !ipv4;
   if (!ipv4 && !ipv6)
     throw new UsageError(
-      `--resolver/--authoritative "${server}" is not an IP address: give one like 1.1.1.1, 9.9.9.9:53 or [2606:4700::1111]:53.`,
+      `${flag} "${server}" is not an IP address: give one like 1.1.1.1, 9.9.9.9:53 or [2606:4700::1111]:53.`,
     );
 }
 

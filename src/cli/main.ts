@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { gatherFacts } from '../core/facts';
 import { CancelledError, RemoteError } from '../core/remote';
 import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
+import { analyzeCommand } from './analyze';
 import { dnsCommand } from './dns';
 import { printJson, UsageError } from './output';
 import { applyCommand, planCommand } from './provision';
@@ -26,6 +27,8 @@ Commands:
                                          (or read from stdin), never taken from an argument
   dns check|plan|publish|export          The domain's DNS records: compare, publish, or print as a
                                          zone-file snippet (mailwright dns --help)
+  analyze <FILE|->                       Judge a received message: SPF, each DKIM signature, DMARC,
+                                         ARC and each hop's TLS (mailwright analyze --help)
 
 Connection options:
   --host <name|user@host[:port]>  a host from mailwright.yaml, or an SSH target
@@ -47,6 +50,7 @@ const commands: Record<string, Command> = {
   user: userCommand,
   renew: renewCommand,
   dns: dnsCommand,
+  analyze: analyzeCommand,
   async facts(args, signal) {
     const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
     const conn = await connectFromFlags(values as ConnectFlags);

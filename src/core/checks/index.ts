@@ -17,12 +17,21 @@ export interface Check {
   fix?: string;
 }
 
-
 const ORDER: Record<CheckStatus, number> = { fail: 3, warn: 2, pass: 1, skip: 0 };
 
 /** The worst status of a list (`skip` when the list is empty or every check was skipped). */
 export function worstStatus(checks: readonly Pick<Check, 'status'>[]): CheckStatus {
-  return checks.reduce<CheckStatus>((worst, c) => (ORDER[c.status] > ORDER[worst] ? c.status : worst), 'skip');
+  return checks.reduce<CheckStatus>(
+    (worst, c) => (ORDER[c.status] > ORDER[worst] ? c.status : worst),
+    'skip',
+  );
+}
+
+/** How many checks have each status. */
+export function countStatuses(checks: readonly Pick<Check, 'status'>[]): Record<CheckStatus, number> {
+  const counts: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const c of checks) counts[c.status]++;
+  return counts;
 }
 
 const LABEL: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' };
