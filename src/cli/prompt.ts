@@ -52,6 +52,11 @@ export async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
+/** An existing password: asked once on a TTY, else read from stdin. */
+export async function readPassword(what: string): Promise<string> {
+  return isInteractive() ? promptHidden(`Password of ${what}: `) : readStdin();
+}
+
 /** A new password: asked twice on a TTY, else read from stdin. */
 export async function readNewPassword(what: string): Promise<string> {
   if (isInteractive()) {

@@ -38,7 +38,10 @@ export interface Target {
 }
 
 /** The host to work on: --host NAME, or the only host of mailwright.yaml. */
-export async function targetFromFlags(flags: ConnectFlags): Promise<Target> {
+/** The host of mailwright.yaml the flags name, without connecting (for work that needs no SSH). */
+export async function hostFromFlags(
+  flags: ConnectFlags,
+): Promise<Pick<Target, 'host' | 'configPath' | 'gitRemote'>> {
   const configPath = resolve(flags.config ?? 'mailwright.yaml');
   if (!existsSync(configPath)) {
     throw new UsageError(`${configPath} does not exist. Create it (see README) or pass --config.`);
@@ -58,8 +61,13 @@ export async function targetFromFlags(flags: ConnectFlags): Promise<Target> {
     throw new UsageError(
       `No host named "${name}" in ${configPath} (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'}).`,
     );
-  const conn = await connectFromFlags({ ...flags, host: host.name, config: configPath });
-  return { host, conn, configPath, gitRemote: loaded.config.git.remote };
+  return { host, configPath, gitRemote: loaded.config.git.remote };
+}
+
+export async function targetFromFlags(flags: ConnectFlags): Promise<Target> {
+  const found = await hostFromFlags(flags);
+  const conn = await connectFromFlags({ ...flags, host: found.host.name, config: found.configPath });
+  return { ...found, conn };
 }
 
 async function makePlan(t: Target, signal: AbortSignal): Promise<Plan> {

@@ -11,10 +11,11 @@ import {
   removeUser as removeMailUser,
   setUserPassword as setMailUserPassword,
 } from '../core/plan/actions/domains';
-import { PROVISION_OPTIONS, targetFromFlags } from './provision';
+import { hostFromFlags, PROVISION_OPTIONS, targetFromFlags } from './provision';
 import type { ConnectFlags } from './connect';
 import { info, UsageError } from './output';
-import { readNewPassword } from './prompt';
+import { readNewPassword, readPassword } from './prompt';
+import { verifyUserPassword } from '../core/smtp';
 
 const USER_OPTIONS = { ...PROVISION_OPTIONS } as const;
 
@@ -31,8 +32,9 @@ function splitAddress(text: string | undefined): { user: string; domain: string 
 
 export async function userCommand(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
+  if (verb === 'verify') return verifyCommand(rest);
   if (verb !== 'add' && verb !== 'remove' && verb !== 'passwd') {
-    throw new UsageError('Usage: mailwright user add|remove|passwd <user@domain> [--host <name>]');
+    throw new UsageError('Usage: mailwright user add|remove|passwd|verify <user@domain> [--host <name>]');
   }
   const { values, positionals } = parseArgs({
     args: rest,
@@ -72,4 +74,28 @@ export async function userCommand(args: string[]): Promise<number> {
   } finally {
     t.conn.close();
   }
+}
+
+/**
+ * `user verify <user@domain> [--port 465|587]`: checks a password the way a mail program would,
+ * with SMTP AUTH over TLS on the server's submission port. Nothing on the server changes.
+ */
+async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...USER_OPTIONS, port: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const { user, domain } = splitAddress(positionals[0]);
+  const port = values.port === undefined ? 465 : Number(values.port);
+  if (port !== 465 && port !== 587) throw new UsageError('--port is 465 (TLS) or 587 (STARTTLS).');
+  const { host } = await hostFromFlags(values as ConnectFlags);
+  if (!host.domains.some((d) => d.name === domain))
+    throw new UsageError(`${domain} is not a domain of ${host.name} in mailwright.yaml.`);
+  const address = `${user}@${domain}`;
+  const password = await readPassword(address);
+  const result = await verifyUserPassword({ host, address, password, port });
+  info(result.message);
+  return result.accepted ? 0 : 1;
 }

@@ -18,7 +18,13 @@ import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
 import { userPasswordKey } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, shellScript, type RemoteConnection } from '../../src/core/remote';
-import { SmtpSendError, sendTestMail, verifyDkim, type SendTestMailResult } from '../../src/core/smtp';
+import {
+  SmtpSendError,
+  sendTestMail,
+  verifyDkim,
+  verifyUserPassword,
+  type SendTestMailResult,
+} from '../../src/core/smtp';
 import {
   startTestReceiver,
   type ReceivedMessage,
@@ -210,6 +216,29 @@ describe(
               `port ${port}: a wrong password must be refused with 535`,
             );
           }
+        });
+
+        it('user verify checks a password on 465 and 587 and changes nothing on the server', async () => {
+          const usersFile = () =>
+            conn!.exec(shellScript('sha256sum /etc/chasquid/domains/"$1"/users', [DOMAIN]));
+          const before = (await usersFile()).stdout;
+          for (const port of [465, 587] as const) {
+            const right = await verifyUserPassword({ host, address: ADDRESS, password: PASSWORD, port });
+            assert.equal(right.accepted, true, right.message);
+            assert.match(right.reply ?? '', /^235\b/);
+            const wrong = await verifyUserPassword({
+              host,
+              address: ADDRESS,
+              password: `${PASSWORD}!`,
+              port,
+            });
+            assert.equal(wrong.accepted, false);
+            assert.match(wrong.message, /refused the password of alice@example\.test: the password is wrong/);
+            assert.doesNotMatch(wrong.message, /purple monkey/, 'the password is never in a message');
+          }
+          const nobody = await verifyUserPassword({ host, address: `nobody@${DOMAIN}`, password: PASSWORD });
+          assert.equal(nobody.accepted, false, 'verify never creates a user');
+          assert.equal((await usersFile()).stdout, before, 'the users file is unchanged');
         });
 
         it(

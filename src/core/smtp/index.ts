@@ -3,3 +3,4 @@ export * from './dkim-verify';
 export * from './probe';
 export * from './reply-reader';
 export * from './send';
+export * from './verify-login';

@@ -17,6 +17,11 @@ export interface ProbeOptions {
   timeoutMs?: number;
   /** Name announced in EHLO. */
   ehloName?: string;
+  /**
+   * Also try AUTH PLAIN over TLS with these credentials (a password check that changes
+   * nothing). The password goes only into the TLS connection, never into errors or results.
+   */
+  login?: { user: string; password: string };
 }
 
 export interface CertificateInfo {
@@ -45,6 +50,8 @@ export interface ProbeResult {
     authorizationError?: string;
     certificate?: CertificateInfo;
   };
+  /** Set when `login` was given: the server's answer to AUTH PLAIN (235 accepted, 535 refused). */
+  login?: { accepted: boolean; reply: string };
 }
 
 export type ProbeErrorKind =
@@ -125,6 +132,15 @@ export async function probeSmtp(opts: ProbeOptions): Promise<ProbeResult> {
     const capabilities = keywords(
       await expect(reader, 250, 'no-greeting', `EHLO over TLS refused by ${where}`),
     );
+    let login: ProbeResult['login'];
+    if (opts.login) {
+      const token = Buffer.from(`\0${opts.login.user}\0${opts.login.password}`, 'utf8').toString('base64');
+      tlsSocket.write(`AUTH PLAIN ${token}\r\n`);
+      const reply = await reader.next().catch(() => {
+        throw new SmtpProbeError('closed', `${where} closed the connection after AUTH.`);
+      });
+      login = { accepted: reply.code === 235, reply: `${reply.code} ${reply.lines.join(' ')}` };
+    }
     tlsSocket.write('QUIT\r\n');
 
     return {
@@ -134,6 +150,7 @@ export async function probeSmtp(opts: ProbeOptions): Promise<ProbeResult> {
       starttlsOffered: (capabilitiesBeforeTls ?? capabilities).some((c) => c.toUpperCase() === 'STARTTLS'),
       authMechanisms: authMechanisms(capabilities),
       tls: judgeTls(tlsSocket, servername),
+      ...(login && { login }),
     };
   };
 
