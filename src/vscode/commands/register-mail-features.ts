@@ -60,6 +60,8 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
     run('mailwright.resetPassword', async (arg) =>
       (await actions()).resetPasswordAction(await remote.get(), arg),
     ),
+    run('mailwright.verifyUser', async (arg) => (await actions()).verifyUserAction(config, arg)),
+    run('mailwright.mailSettings', async (arg) => (await actions()).mailSettingsAction(config, arg)),
     run('mailwright.addAlias', async (arg) => (await actions()).addAliasAction(config, arg)),
     run('mailwright.addCatchAll', async (arg) => (await actions()).addAliasAction(config, arg, true)),
     run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(arg)),

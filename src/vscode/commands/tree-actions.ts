@@ -9,7 +9,9 @@ import {
   type DomainConfig,
   type HostConfig,
 } from '../../core/config';
+import { clientSettings, gmailSendAsGuide, settingsLines } from '../../core/client-settings';
 import { snapshotConf } from '../../core/git';
+import { verifyUserPassword } from '../../core/smtp';
 import { removeUser as removeUserOnServer, setUserPassword } from '../../core/plan/actions/domains';
 import type { Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
@@ -182,4 +184,75 @@ export async function removeHostAction(config: WorkspaceConfig, host: HostConfig
   );
   if (answer !== remove) return;
   await editConfig(config, (doc) => removeHost(doc, host.name));
+}
+
+interface UserTarget extends DomainTarget {
+  user: string;
+}
+
+/** The user row the command ran from, or one picked from mailwright.yaml. */
+async function userOf(config: WorkspaceConfig, arg: unknown): Promise<UserTarget | undefined> {
+  const row = arg as Partial<UserTarget> | undefined;
+  if (row?.host && row.domain && row.user) return { host: row.host, domain: row.domain, user: row.user };
+  const loaded = await config.get();
+  const items = (loaded?.hosts ?? []).flatMap((host) =>
+    host.domains.flatMap((domain) =>
+      domain.users.map((user) => ({
+        label: `${user}@${domain.name}`,
+        description: host.name,
+        target: { host, domain, user },
+      })),
+    ),
+  );
+  if (items.length === 0) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('mailwright.yaml lists no users yet.'));
+    return undefined;
+  }
+  const picked =
+    items.length === 1
+      ? items[0]
+      : await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Which user?') });
+  return picked?.target;
+}
+
+/** Checks a password with SMTP AUTH on the server, as a mail program would; nothing changes. */
+export async function verifyUserAction(config: WorkspaceConfig, arg: unknown) {
+  const target = await userOf(config, arg);
+  if (!target) return;
+  const address = `${target.user}@${target.domain.name}`;
+  const password = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Check the password of {0}', address),
+    prompt: vscode.l10n.t(
+      'Checked with SMTP AUTH on {0}, port 465. Nothing on the server changes.',
+      target.host.mailHost,
+    ),
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (!password) return;
+  const result = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: vscode.l10n.t('Checking the password of {0}…', address),
+    },
+    () => verifyUserPassword({ host: target.host, address, password }),
+  );
+  if (result.accepted) void vscode.window.showInformationMessage(result.message);
+  else void vscode.window.showWarningMessage(result.message);
+}
+
+/** Mail program settings and Gmail's "Send mail as" steps for one user, with this server's values. */
+export async function mailSettingsAction(config: WorkspaceConfig, arg: unknown) {
+  const target = await userOf(config, arg);
+  if (!target) return;
+  const settings = clientSettings(target.host, target.domain, target.user);
+  const content = [
+    gmailSendAsGuide(settings),
+    `## ${vscode.l10n.t('Mail program settings')}`,
+    '',
+    ...settingsLines(settings).map((line) => `- ${line}`),
+    '',
+  ].join('\n');
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+  await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
 }

@@ -7,5 +7,7 @@ export {
   openConfigFileAction,
   removeHostAction,
   removeUserAction,
+  mailSettingsAction,
   resetPasswordAction,
+  verifyUserAction,
 } from '../commands/tree-actions';

@@ -1,5 +1,6 @@
 // A domain's rows: its users, its aliases (with the catch-all) and its DNS records.
 import * as vscode from 'vscode';
+import { clientSettings } from '../../core/client-settings';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import { DnsService } from '../dns/service';
 import type { DnsRowView } from '../dns/messages';
@@ -59,23 +60,39 @@ export class UserNode extends MailNode implements DomainRow {
     super(`${user}@${domain.name}`, vscode.TreeItemCollapsibleState.None);
     this.id = `user:${host.name}:${domain.name}:${user}`;
     this.contextValue = 'user';
-    // chasquid ships no delivery agent: mail for a user nobody forwards is accepted, then lost.
-    const covered = Object.keys(domain.aliases).some((a) => a === user || a === '*');
+    const settings = clientSettings(host, domain, user);
+    const { delivery } = settings;
+    const lost = delivery.kind === 'lost';
     this.iconPath = new vscode.ThemeIcon(
-      covered ? 'account' : 'warning',
-      covered ? undefined : new vscode.ThemeColor('charts.yellow'),
+      lost ? 'warning' : delivery.kind === 'mailbox' ? 'inbox' : 'account',
+      lost ? new vscode.ThemeColor('charts.yellow') : undefined,
     );
-    this.tooltip = covered
-      ? vscode.l10n.t(
-          '{0}@{1} can send with SMTP AUTH; mail to it is forwarded by an alias.',
-          user,
-          domain.name,
-        )
-      : vscode.l10n.t(
-          '{0}@{1} can send, but no alias forwards mail sent to it and chasquid has no local delivery agent: add an alias for {0} (or a catch-all) that forwards to a real mailbox.',
-          user,
-          domain.name,
-        );
+    this.description =
+      delivery.kind === 'mailbox'
+        ? vscode.l10n.t('mailbox')
+        : delivery.kind === 'forwarded'
+          ? `→ ${delivery.forwardedTo.join(', ')}`
+          : vscode.l10n.t('mail would be lost');
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`$(${lost ? 'warning' : 'mail'}) `).appendText(delivery.text);
+    tip.appendMarkdown(`\n\n**${vscode.l10n.t('Mail program settings')}**\n\n`);
+    if (settings.imap)
+      tip.appendText(
+        vscode.l10n.t('Incoming (IMAP): {0}, port {1}, SSL/TLS', settings.imap.host, settings.imap.port),
+      );
+    else tip.appendText(vscode.l10n.t('Incoming: none (this domain has no mailboxes; mail is forwarded)'));
+    tip
+      .appendMarkdown('\n\n')
+      .appendText(
+        vscode.l10n.t(
+          'Outgoing (SMTP): {0}, port {1}, SSL/TLS (or port {2}, STARTTLS)',
+          settings.smtp.host,
+          settings.smtp.port,
+          settings.smtpAlternative.port,
+        ),
+      );
+    tip.appendMarkdown('\n\n').appendText(vscode.l10n.t('User name: {0}', settings.username));
+    this.tooltip = tip;
   }
 }
 
