@@ -34,6 +34,24 @@ export interface TestDnsOptions {
    * own addresses are not listed (list them with update() to stage a listing).
    */
   dnsbl?: boolean;
+  /**
+   * Also serve inbox.test (INBOX_ZONE): MX 10 mx.inbox.test at these addresses, the second host
+   * of scripts/inbox. No ipv6: no AAAA, as for a receiver reachable over IPv4 only.
+   */
+  inbox?: { ipv4: string; ipv6?: string | null };
+}
+
+export const INBOX_ZONE = 'inbox.test';
+
+export function inboxZone(instance: SandboxInstance, inbox: { ipv4: string; ipv6?: string | null }): string {
+  return [
+    ...soa(INBOX_ZONE),
+    `ns A ${instance.hostIpv4}`,
+    `@ MX 10 mx.${INBOX_ZONE}.`,
+    `mx A ${inbox.ipv4}`,
+    ...(inbox.ipv6 ? [`mx AAAA ${inbox.ipv6}`] : []),
+    '',
+  ].join('\n');
 }
 
 export const DNSBL_ZONE = 'dnsbl.test';
@@ -166,8 +184,13 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
     const reverseZones = opts.reverseZones ? [instance.ipv4, instance.ipv6].map(reverseZoneOf) : [];
     for (const zone of reverseZones)
       writeFileSync(join(zoneDir, `${zone}.zone`), reverseZone(instance, zone, opts));
-    const extraZones = [...reverseZones, ...(opts.dnsbl ? [DNSBL_ZONE] : [])];
+    const extraZones = [
+      ...reverseZones,
+      ...(opts.dnsbl ? [DNSBL_ZONE] : []),
+      ...(opts.inbox ? [INBOX_ZONE] : []),
+    ];
     if (opts.dnsbl) writeFileSync(join(zoneDir, `${DNSBL_ZONE}.zone`), dnsblZone());
+    if (opts.inbox) writeFileSync(join(zoneDir, `${INBOX_ZONE}.zone`), inboxZone(instance, opts.inbox));
     // A leftover from a killed run would hold port 53: stop is idempotent.
     await run('bash', [SCRIPT, 'stop', name]);
     const { stdout } = await run(

@@ -1,7 +1,12 @@
-// Seed step 18: send a test mail through the new server with nodemailer (what the seed's
-// sendmail.coffee uses), reporting what the server said and telling auth failures apart.
+// A test mail through a server, with what a report needs to judge the submission: the server's
+// replies (a transcript with secrets scrubbed), the TLS it negotiated and whether its certificate
+// is valid for the host name, the queue id of its final reply, and how long each step took.
+// Built on nodemailer's SMTP connection over a socket opened here, so the TLS is observable.
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { format } from 'node:util';
-import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 
 export interface SendTestMailOptions {
   host: string;
@@ -17,12 +22,53 @@ export interface SendTestMailOptions {
   to: string | string[];
   subject?: string;
   text?: string;
+  /** Extra header fields of the built message (e.g. a token to find the delivered copy by). */
+  headers?: Record<string, string>;
   /** A complete RFC 5322 message to send instead of building one (e.g. pre-signed). */
   raw?: string | Buffer;
   servername?: string;
+  /**
+   * true (default): an invalid certificate ends the attempt before AUTH. false: the attempt goes
+   * on and the result says why the certificate is not valid (tls.certificate).
+   */
   tlsRejectUnauthorized?: boolean;
+  /** CAs to verify the certificate against instead of the system's. */
   ca?: string | Buffer | Array<string | Buffer>;
   timeoutMs?: number;
+}
+
+export interface SendTlsInfo {
+  /** "TLSv1.3" */
+  version: string;
+  /** "TLS_AES_256_GCM_SHA384" */
+  cipher: string;
+  certificate: {
+    /** Chain trusted (system CAs or the given ones) and the name matches. */
+    valid: boolean;
+    /** The name it was checked against (SNI). */
+    name: string;
+    /** Why the chain is not trusted ("DEPTH_ZERO_SELF_SIGNED_CERT"), when it is not. */
+    chainError?: string;
+    /** Why the name does not match, when it does not. */
+    nameError?: string;
+    subject?: string;
+    issuer?: string;
+    validTo?: string;
+    /** SHA-256 fingerprint of the leaf certificate. */
+    fingerprint256?: string;
+  };
+}
+
+export interface SendTimings {
+  /** TCP connection established. */
+  connectMs: number;
+  /** TLS handshake (implicit TLS, or the STARTTLS exchange). */
+  tlsMs?: number;
+  /** AUTH exchange. */
+  authMs?: number;
+  /** MAIL FROM to the final reply to DATA. */
+  dataMs: number;
+  totalMs: number;
 }
 
 export interface SendTestMailResult {
@@ -31,6 +77,11 @@ export interface SendTestMailResult {
   /** The server's final reply to DATA, e.g. "250 2.0.0 OK: queued". */
   response: string;
   messageId: string;
+  /** The server's id for the message, read from its final reply when it names one. */
+  queueId?: string;
+  /** Absent when the message went in clear (only possible on a plain port without starttls). */
+  tls?: SendTlsInfo;
+  timings: SendTimings;
   /** SMTP conversation (S:/C: lines), secrets scrubbed. */
   transcript: string[];
 }
@@ -51,11 +102,18 @@ export class SmtpSendError extends Error {
 export async function sendTestMail(opts: SendTestMailOptions): Promise<SendTestMailResult> {
   const transcript: string[] = [];
   const secrets = secretForms(opts.user, opts.password);
+  const where = `${opts.host}:${opts.port}`;
+  const t0 = performance.now();
+  const since = () => Math.round(performance.now() - t0);
+  let starttlsAt: number | undefined;
+  let upgradedAt: number | undefined;
   // nodemailer tags each logged line with who said it (tnx: client/server).
   const record = (meta: unknown, ...parts: unknown[]) => {
     const tnx = (meta as { tnx?: string } | undefined)?.tnx;
     const who = tnx === 'client' ? 'C: ' : tnx === 'server' ? 'S: ' : '';
     const text = scrub(format(...parts), secrets);
+    if (who === 'C: ' && /^STARTTLS\b/i.test(text)) starttlsAt = since();
+    if (/Connection upgraded with STARTTLS/.test(text)) upgradedAt = since();
     transcript.push(who ? text.replace(/^/gm, who) : text);
   };
   const logger = {
@@ -68,42 +126,193 @@ export async function sendTestMail(opts: SendTestMailOptions): Promise<SendTestM
     fatal: record,
   };
   const timeout = opts.timeoutMs ?? 30_000;
-  const transport = nodemailer.createTransport({
-    host: opts.host,
-    port: opts.port,
-    secure: Boolean(opts.secure),
-    requireTLS: Boolean(opts.starttls),
-    auth: opts.user ? { user: opts.user, pass: opts.password ?? '' } : undefined,
-    tls: { servername: opts.servername, rejectUnauthorized: opts.tlsRejectUnauthorized ?? true, ca: opts.ca },
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    logger,
-    debug: true,
-  });
+  const servername = opts.servername ?? (isIP(opts.host) ? undefined : opts.host);
+  const tlsOptions = { servername, ca: opts.ca, rejectUnauthorized: false };
+  let socket: Socket | undefined;
+  let smtp: SMTPConnection | undefined;
   try {
-    const info = await transport.sendMail(
-      opts.raw
-        ? { envelope: { from: opts.from, to: opts.to }, raw: opts.raw }
-        : {
-            from: opts.from,
-            to: opts.to,
-            subject: opts.subject ?? 'Mailwright test message',
-            text: opts.text ?? 'This message was sent by Mailwright to test the mail server.',
-          },
-    );
+    socket = await openSocket(opts.host, opts.port, timeout);
+    const connectMs = since();
+    let tlsMs: number | undefined;
+    if (opts.secure) {
+      socket = await startTls(socket, tlsOptions, timeout);
+      tlsMs = since() - connectMs;
+    }
+    smtp = new SMTPConnection({
+      host: opts.host,
+      port: opts.port,
+      connection: socket,
+      secure: Boolean(opts.secure),
+      secured: Boolean(opts.secure),
+      requireTLS: Boolean(opts.starttls),
+      servername,
+      tls: tlsOptions,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      logger,
+      debug: true,
+    });
+    const conn = smtp;
+    const closed = new Promise<never>((_, reject) => {
+      conn.once('error', reject);
+      conn.once('end', () => reject(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' })));
+    });
+    closed.catch(() => undefined);
+    await Promise.race([
+      new Promise<void>((resolve, reject) => conn.connect((e) => (e ? reject(e) : resolve()))),
+      closed,
+    ]);
+    if (!opts.secure && starttlsAt !== undefined) tlsMs = (upgradedAt ?? since()) - starttlsAt;
+    const tlsSocket = conn._socket && 'getCipher' in conn._socket ? (conn._socket as TLSSocket) : undefined;
+    const tls = tlsSocket ? tlsInfo(tlsSocket, servername ?? opts.host) : undefined;
+    if (tls && !tls.certificate.valid && opts.tlsRejectUnauthorized !== false) {
+      throw new SmtpSendError(
+        'tls',
+        `TLS with ${where} failed: the certificate is not valid for ${tls.certificate.name} ` +
+          `(${tls.certificate.chainError ?? tls.certificate.nameError ?? 'untrusted'}).`,
+        undefined,
+        transcript,
+      );
+    }
+    let authMs: number | undefined;
+    if (opts.user) {
+      const a = since();
+      await Promise.race([
+        new Promise<void>((resolve, reject) =>
+          conn.login({ user: opts.user!, pass: opts.password ?? '' }, (e) => (e ? reject(e) : resolve())),
+        ),
+        closed,
+      ]);
+      authMs = since() - a;
+    }
+    const to = Array.isArray(opts.to) ? opts.to : [opts.to];
+    let messageId = '';
+    let message: string | Buffer;
+    if (opts.raw) {
+      message = opts.raw;
+      messageId = /^Message-ID:\s*(<[^>]*>)/im.exec(opts.raw.toString())?.[1] ?? '';
+    } else {
+      const node = new MailComposer({
+        from: opts.from,
+        to,
+        subject: opts.subject ?? 'Mailwright test message',
+        text: opts.text ?? 'This message was sent by Mailwright to test the mail server.',
+        headers: opts.headers,
+      }).compile();
+      messageId = node.messageId();
+      message = await node.build();
+    }
+    const d = since();
+    const info = await Promise.race([
+      new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
+        conn.send({ from: opts.from, to }, message, (e, i) => (e ? reject(e) : resolve(i!))),
+      ),
+      closed,
+    ]);
+    const dataMs = since() - d;
+    conn.quit();
     return {
       accepted: info.accepted.map(String),
       rejected: info.rejected.map(String),
       response: info.response,
-      messageId: info.messageId,
+      messageId,
+      ...(queueIdOf(info.response) && { queueId: queueIdOf(info.response) }),
+      ...(tls && { tls }),
+      timings: {
+        connectMs,
+        ...(tlsMs !== undefined && { tlsMs }),
+        ...(authMs !== undefined && { authMs }),
+        dataMs,
+        totalMs: since(),
+      },
       transcript,
     };
   } catch (err) {
-    throw classify(err, `${opts.host}:${opts.port}`, transcript);
-  } finally {
-    transport.close();
+    smtp?.close();
+    socket?.destroy();
+    if (err instanceof SmtpSendError) throw err;
+    throw classify(err, where, transcript);
   }
+}
+
+function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error(`Connection timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(Object.assign(e, { code: 'ECONNECTION' }));
+    });
+  });
+}
+
+function startTls(
+  socket: Socket,
+  options: { servername?: string; ca?: SendTestMailOptions['ca']; rejectUnauthorized: boolean },
+  timeoutMs: number,
+): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const secure = tlsConnect({ socket, ...options });
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(Object.assign(new Error(`TLS handshake timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+    }, timeoutMs);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      secure.removeAllListeners('error');
+      resolve(secure);
+    });
+    secure.once('error', (e) => {
+      clearTimeout(timer);
+      reject(Object.assign(e, { code: 'ECONNECTION' }));
+    });
+  });
+}
+
+/** The negotiated TLS and the certificate judged against the CAs and the name (never throws). */
+function tlsInfo(socket: TLSSocket, name: string): SendTlsInfo {
+  const cert = socket.getPeerCertificate();
+  const hasCert = Boolean(cert && Object.keys(cert).length > 0);
+  // Node folds a name mismatch into authorizationError; the chain is judged on its own here.
+  const authError = socket.authorizationError ? String(socket.authorizationError) : undefined;
+  const nameError = hasCert ? checkServerIdentity(name, cert)?.message : 'no certificate';
+  const chainError = authError && authError !== 'ERR_TLS_CERT_ALTNAME_INVALID' ? authError : undefined;
+  return {
+    version: socket.getProtocol() ?? 'unknown',
+    cipher: socket.getCipher()?.standardName ?? socket.getCipher()?.name ?? 'unknown',
+    certificate: {
+      valid: !chainError && !nameError,
+      name,
+      ...(chainError && { chainError }),
+      ...(nameError && { nameError }),
+      ...(hasCert && {
+        subject: cnOf(cert.subject?.CN),
+        issuer: cnOf(cert.issuer?.CN),
+        validTo: cert.valid_to,
+        fingerprint256: cert.fingerprint256,
+      }),
+    },
+  };
+}
+
+const cnOf = (cn: string | string[] | undefined) => (Array.isArray(cn) ? cn.join(', ') : cn);
+
+/** "250 2.0.0 Ok: queued as 4Xyz" (Postfix), "… id=abc" or "… (abc)": the server's id, when named. */
+export function queueIdOf(response: string): string | undefined {
+  const m =
+    /\bqueued as\s+<?([\w.@-]+)>?/i.exec(response) ??
+    /\bid[=:]\s*<?([\w.@-]+)>?/i.exec(response) ??
+    /\(([\w.-]{6,})\)\s*$/.exec(response);
+  return m?.[1];
 }
 
 function classify(err: unknown, where: string, transcript: string[]): SmtpSendError {

@@ -16,6 +16,10 @@ export interface ReceivedMessage {
   /** The client used TLS (STARTTLS or implicit). */
   secure: boolean;
   user?: string;
+  /** The negotiated TLS, when the client used it: "TLSv1.3", "TLS_AES_256_GCM_SHA384". */
+  tls?: { version: string; cipher: string };
+  /** The name the client gave in EHLO/HELO. */
+  helo?: string;
   receivedAt: Date;
 }
 
@@ -33,6 +37,8 @@ export interface TestReceiverOptions {
   /** When given, AUTH is required (only after TLS, like chasquid) and checked against these. */
   users?: Record<string, string>;
   banner?: string;
+  /** Called with each message before the 250 reply (a failure answers 451: try again later). */
+  onMessage?: (message: ReceivedMessage) => void | Promise<void>;
 }
 
 export interface TestReceiver {
@@ -71,17 +77,27 @@ export async function startTestReceiver(opts: TestReceiverOptions = {}): Promise
       stream.on('error', callback);
       stream.on('end', () => {
         const envelope = session.envelope;
-        messages.push({
+        const cipher = session.tlsOptions as unknown as { name?: string; version?: string } | false;
+        const message: ReceivedMessage = {
           from: envelope.mailFrom ? envelope.mailFrom.address : '',
           to: envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks),
           remoteAddress: session.remoteAddress,
           secure: session.secure,
           user: typeof session.user === 'string' ? session.user : undefined,
+          ...(cipher && cipher.version && { tls: { version: cipher.version, cipher: cipher.name ?? '' } }),
+          ...(session.hostNameAppearsAs && { helo: session.hostNameAppearsAs }),
           receivedAt: new Date(),
-        });
-        waiters.forEach((w) => w());
-        callback(null, 'OK: received by the test receiver');
+        };
+        Promise.resolve(opts.onMessage?.(message)).then(
+          () => {
+            messages.push(message);
+            waiters.forEach((w) => w());
+            callback(null, 'OK: received by the test receiver');
+          },
+          (e: unknown) =>
+            callback(Object.assign(new Error(`Not stored: ${String(e)}`), { responseCode: 451 })),
+        );
       });
     },
   };
