@@ -152,6 +152,8 @@ builds.push({
     'dashboard-style': 'webview/dashboard/style.css',
     dns: 'webview/dns/main.ts',
     'dns-style': 'webview/dns/style.css',
+    'mail-report': 'webview/mail-report/main.ts',
+    'mail-report-style': 'webview/mail-report/style.css',
   },
   outdir: 'dist/webview',
   entryNames: '[name]',

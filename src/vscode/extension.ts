@@ -8,6 +8,7 @@ import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
 import { registerDnsFeatures } from './dns/register';
+import { registerMailReport } from './mail-report/register';
 import { load } from './lazy';
 import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
@@ -95,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
       run,
     }),
   );
+  context.subscriptions.push(...registerMailReport({ extensionUri: context.extensionUri, log, run }));
 }
 
 export function deactivate(): void {

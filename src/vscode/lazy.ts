@@ -19,6 +19,8 @@ export interface Features {
   logs: typeof import('./features/logs');
   /** The DNS checks, zone export, publishing and the DNS Records panel. */
   dns: typeof import('./features/dns');
+  /** Message analysis (mailauth) and the Mail Report panel. */
+  report: typeof import('./features/report');
 }
 
 export type FeatureName = keyof Features;
@@ -32,6 +34,7 @@ export const FEATURE_NAMES: readonly FeatureName[] = [
   'files',
   'logs',
   'dns',
+  'report',
 ];
 
 /** Path of a feature's bundle next to this file; from the sources (tsx), its module. */

@@ -1,0 +1,141 @@
+// The Mail Report panel's host side: shows one MailReportView (a message analysis, a test
+// mail's run), replaces it when the opener has a newer one (a run's next stage), copies what
+// the webview asks for, and hands the report's buttons to the opener.
+import * as vscode from 'vscode';
+import { webviewOptions, webviewPage } from '../webview-page';
+import {
+  isMailReportView,
+  isMailReportWebviewMessage,
+  MAIL_REPORT_VIEW_TYPE,
+  type MailReportHostMessage,
+  type MailReportView,
+  type MailReportWebviewMessage,
+} from './messages';
+
+export interface MailReportPanelDeps {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+}
+
+export interface MailReportOptions {
+  /** Reports with the same key share one panel (default: the report's kind). */
+  key?: string;
+  /** A report button was clicked: what it does; a report returned replaces the one shown. */
+  onAction?: (id: string, panel: MailReportPanel) => Promise<MailReportView | undefined>;
+  /** Where a new panel opens (default: the active column). */
+  viewColumn?: vscode.ViewColumn;
+}
+
+export class MailReportPanel {
+  private static readonly open = new Map<string, MailReportPanel>();
+
+  /** Shows `view` in the panel of its key, opening one when there is none; later calls update it. */
+  static show(
+    deps: MailReportPanelDeps,
+    view: MailReportView,
+    opts: MailReportOptions = {},
+  ): MailReportPanel {
+    const key = opts.key ?? view.kind;
+    const existing = MailReportPanel.open.get(key);
+    if (existing) {
+      existing.onAction = opts.onAction;
+      existing.update(view);
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      MAIL_REPORT_VIEW_TYPE,
+      view.title,
+      opts.viewColumn ?? vscode.ViewColumn.Active,
+      webviewOptions(deps.extensionUri),
+    );
+    return new MailReportPanel(deps, panel, key, view, opts.onAction);
+  }
+
+  /** After VS Code reloaded: the last report again, without its buttons (nothing is left to run them). */
+  static restore(deps: MailReportPanelDeps, panel: vscode.WebviewPanel, saved: unknown): void {
+    if (!isMailReportView(saved)) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    const key = saved.kind;
+    MailReportPanel.open.get(key)?.panel.dispose();
+    new MailReportPanel(deps, panel, key, { ...saved, actions: undefined, running: false });
+  }
+
+  private disposed = false;
+
+  private constructor(
+    private readonly deps: MailReportPanelDeps,
+    private readonly panel: vscode.WebviewPanel,
+    private readonly key: string,
+    private view: MailReportView,
+    private onAction?: MailReportOptions['onAction'],
+  ) {
+    MailReportPanel.open.set(key, this);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
+    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, {
+      bundle: 'mail-report',
+      title: view.title,
+    });
+    const subscription = panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
+    panel.onDidDispose(() => {
+      this.disposed = true;
+      subscription.dispose();
+      if (MailReportPanel.open.get(this.key) === this) MailReportPanel.open.delete(this.key);
+    });
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Shows this report instead (a run's next stage, a new analysis). */
+  update(view: MailReportView): void {
+    this.view = view;
+    this.panel.title = view.title;
+    this.post();
+  }
+
+  private post(): void {
+    if (this.disposed) return;
+    const message: MailReportHostMessage = { type: 'state', state: this.view };
+    void this.panel.webview.postMessage(message);
+  }
+
+  private receive(message: unknown): void {
+    if (!isMailReportWebviewMessage(message)) {
+      this.deps.log.warn('Mail report: ignored an unexpected message from the webview');
+      return;
+    }
+    if (message.type === 'ready') return this.post();
+    void this.handle(message).then(
+      () => this.reply(message.requestId, true),
+      (e: Error) => {
+        if (!(e instanceof vscode.CancellationError)) this.reply(message.requestId, false, e.message);
+      },
+    );
+  }
+
+  private reply(requestId: number, ok: boolean, error?: string): void {
+    const message: MailReportHostMessage = { type: 'reply', requestId, ok, error };
+    if (!this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private async handle(m: Exclude<MailReportWebviewMessage, { type: 'ready' }>): Promise<void> {
+    switch (m.type) {
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', m.what), 3000);
+        return;
+      case 'action': {
+        if (!this.view.actions?.some((a) => a.id === m.id) || !this.onAction)
+          throw new Error(vscode.l10n.t('This report has nothing to run any more: run the command again.'));
+        const next = await this.onAction(m.id, this);
+        if (next) this.update(next);
+        return;
+      }
+    }
+  }
+}
