@@ -30,7 +30,7 @@ import {
   type ReceivedMessage,
   type TestReceiver,
 } from '../../src/core/smtp/test-receiver';
-import { startTestDns, type TestDns } from './dns-fixture';
+import { RECEIVER_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
 const DOMAIN = 'example.test';
@@ -131,6 +131,9 @@ describe(
               await startTestReceiver({ host: address, port: 25, banner: 'mx.receiver.test ESMTP' }),
             );
           }
+          // The outside sender's domain vouches for the test machine's addresses, as gmail.com
+          // does for its own: chasquid checks SPF on mail from outside.
+          await dns.setTxt(RECEIVER_ZONE, [`v=spf1 ip4:${instance.hostIpv4} ip6:${instance.hostIpv6} -all`]);
           conn = connect(instance);
           await conn.connect();
           await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
@@ -336,6 +339,38 @@ describe(
             message.from,
             /\+fwd_from=sender=receiver\.test@example\.test$/,
             `envelope from ${message.from}`,
+          );
+        });
+
+        it('an unverified sender is refused for a forwarded address while connected, so no bounce can go to a forged sender', async () => {
+          // No SPF at all for this sender's domain: anyone could have written its name.
+          const subject = `unverified-${randomUUID()}`;
+          await assert.rejects(
+            sendTestMail({
+              host: instance.ipv4,
+              port: 25,
+              from: 'someone@unknown-sender.test',
+              to: `carol@${DOMAIN}`,
+              subject,
+              text: 'spam, possibly\n',
+              servername: MAIL_HOST,
+              tlsRejectUnauthorized: false,
+              timeoutMs: 30_000,
+            }),
+            (e: unknown) =>
+              e instanceof SmtpSendError && (e.responseCode ?? 0) >= 500 && /5\.7\.1 .*SPF/.test(e.message),
+            'refused with a permanent error that names SPF',
+          );
+          const hook = await conn!.exec(
+            shellScript('head -c 200 /etc/chasquid/hooks/post-data; ls /etc/chasquid/hooks'),
+          );
+          assert.match(hook.stdout, /Written by Mailwright/);
+          assert.match(hook.stdout, /post-data\.distrib/, "the distribution's hook is kept and still runs");
+          await new Promise((r) => setTimeout(r, 3000));
+          assert.equal(
+            received().some((m) => headerOf(m.raw).includes(subject)),
+            false,
+            'nothing was forwarded',
           );
         });
 

@@ -14,3 +14,4 @@ export * from './password';
 export { quoteBytes, quoteString } from './prototext-string';
 export * from './users';
 export * from './version';
+export * from './forward-guard';

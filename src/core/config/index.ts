@@ -15,6 +15,7 @@ export { hostNameProblem } from './validate-host';
 export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
 export {
   ALIAS_DEPTH_LIMIT,
+  catchAllProbe,
   deliverableAddresses,
   mailFlowProblems,
   routeOf,

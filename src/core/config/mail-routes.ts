@@ -98,6 +98,11 @@ export interface DeliverableAddress {
 /** Stands for "any name nobody listed" when following the catch-all. */
 const CATCH_ALL_PROBE = 'mailwright-catch-all-probe';
 
+/** An address of `domain` that no user or alias has: where the catch-all takes it is where any unknown name goes. */
+export function catchAllProbe(domain: string): string {
+  return `${CATCH_ALL_PROBE}@${domain}`;
+}
+
 /** Every address of the host's domains that mail can be sent to and that Mailwright relies on. */
 export function deliverableAddresses(domains: readonly DomainConfig[]): DeliverableAddress[] {
   const found = new Map<string, DeliverableAddress>();
@@ -114,7 +119,7 @@ export function deliverableAddresses(domains: readonly DomainConfig[]): Delivera
     for (const user of domain.users) add(`${user}@${domain.name}`, 'a user');
     for (const name of Object.keys(domain.aliases))
       if (name !== CATCH_ALL) add(`${name}@${domain.name}`, 'an alias');
-    if (domain.aliases[CATCH_ALL]) add(`${CATCH_ALL_PROBE}@${domain.name}`, 'the catch-all (*)');
+    if (domain.aliases[CATCH_ALL]) add(catchAllProbe(domain.name), 'the catch-all (*)');
   }
   return [...found.values()];
 }

@@ -8,19 +8,25 @@ import { planCertificate } from './actions/certificate';
 import { planConf } from './actions/conf';
 import { planDkim } from './actions/dkim';
 import { planDomains } from './actions/domains';
+import { planHooks } from './actions/hooks';
 import { planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
+import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planService, serviceAction } from './actions/service';
 import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
-/** Recipe order: the network first, then the package, its configuration, and last the service. */
+/** Recipe order: the network first, then the packages, their configuration, and last the services. */
 const PLANNERS: ActionPlanner[] = [
   planIpv6,
   planInstall,
+  planMailboxStore,
   planConf,
   planDomains,
   planDkim,
+  planHooks,
   planCertificate,
+  // Dovecot's configuration names the certificate; chasquid restarts once Dovecot's sockets exist.
+  planDovecot,
   planService,
 ];
 

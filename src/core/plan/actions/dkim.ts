@@ -2,9 +2,10 @@
 // through files.write (SFTP, atomic). Keys that exist are kept: no rotation on a later run.
 // When chasquid is not installed at planning time, the path (native or legacy) is decided at
 // apply time, after the install action refreshed the facts.
-import type { ChasquidPath } from '../../chasquid';
+import { PREVIOUS_POST_DATA_HOOK, type ChasquidPath } from '../../chasquid';
 import type { DomainConfig } from '../../config';
 import {
+  CHASQUID_DIR,
   DKIM_KEY_MODE,
   DKIM_KEY_OWNER,
   LEGACY_HOOK_PATH,
@@ -125,10 +126,14 @@ for f in "$@"; do
   [ "$got" = "$owner $mode" ] || { echo "$f is $got, expected $owner $mode" >&2; exit 1; }
 done`;
 
-// $1 the hook: it must exist, be executable and call dkimsign, which must be installed.
+// $1 the hook, $2 the distribution's hook that Mailwright's runs: one of them must be executable
+// and call dkimsign, which must be installed.
 const CHECK_LEGACY_HOOK = `set -eu
-[ -x "$1" ] || { echo "$1 is missing or not executable: chasquid will not sign" >&2; exit 1; }
-grep -q dkimsign -- "$1" || { echo "$1 does not call dkimsign: chasquid will not sign" >&2; exit 1; }
+signer=""
+for h in "$1" "$2"; do
+  if [ -x "$h" ] && grep -q dkimsign -- "$h"; then signer=$h; fi
+done
+[ -n "$signer" ] || { echo "neither $1 nor $2 calls dkimsign: chasquid will not sign" >&2; exit 1; }
 command -v dkimsign >/dev/null || { echo "dkimsign is not installed (package python3-dkim)" >&2; exit 1; }`;
 
 async function verifyDecision(ctx: ApplyContext, path: ChasquidPath, decision: DkimDecision): Promise<void> {
@@ -140,7 +145,10 @@ async function verifyDecision(ctx: ApplyContext, path: ChasquidPath, decision: D
     if (r.exitCode !== 0) throw new Error(`DKIM key files are not right: ${r.stderr.trim()}`);
   }
   if (path === 'legacy') {
-    const r = await ctx.run(shellScript(CHECK_LEGACY_HOOK, [LEGACY_HOOK_PATH]), { check: false });
+    const r = await ctx.run(
+      shellScript(CHECK_LEGACY_HOOK, [LEGACY_HOOK_PATH, `${CHASQUID_DIR}/${PREVIOUS_POST_DATA_HOOK}`]),
+      { check: false },
+    );
     if (r.exitCode !== 0) throw new Error(r.stderr.trim());
   }
 }

@@ -1,0 +1,79 @@
+// chasquid's post-data hook: Mailwright's check against backscatter from forwarding (see
+// chasquid/forward-guard.ts), with the table of forwarded recipients it reads. The hook that was
+// there first (the distribution's) is kept beside it and still runs after the check.
+import {
+  FORWARD_GUARD_HOOK,
+  FORWARDING_TABLE,
+  forwardingTable,
+  HOOK_MARKER,
+  POST_DATA_HOOK,
+  PREVIOUS_POST_DATA_HOOK,
+} from '../../chasquid';
+import { readRemoteFileIfExists, shellScript } from '../../remote';
+import { managedFileAction } from '../managed-file';
+import type { Action, ActionPlanner, ApplyContext } from '../types';
+import { CHASQUID_DIR } from './conf';
+
+const HOOK_PATH = `${CHASQUID_DIR}/${POST_DATA_HOOK}`;
+const PREVIOUS_HOOK_PATH = `${CHASQUID_DIR}/${PREVIOUS_POST_DATA_HOOK}`;
+const TABLE_PATH = `${CHASQUID_DIR}/${FORWARDING_TABLE}`;
+
+// $1 the hook: executable, valid sh, and running the previous hook when there is one.
+const CHECK_HOOK = `set -eu
+[ -x "$1" ] || { echo "$1 is not executable: chasquid would not run it" >&2; exit 1; }
+sh -n "$1" || { echo "$1 is not a valid shell script" >&2; exit 1; }`;
+
+/** Keeps the hook found on the server (unless it is Mailwright's own) for the new one to run. */
+async function keepPreviousHook(ctx: ApplyContext): Promise<void> {
+  const current = await readRemoteFileIfExists(ctx.conn, HOOK_PATH);
+  if (!current || current.toString('utf8').includes(HOOK_MARKER)) return;
+  if (await readRemoteFileIfExists(ctx.conn, PREVIOUS_HOOK_PATH)) return;
+  await ctx.files.write(PREVIOUS_HOOK_PATH, current, { mode: '0755', owner: 'root:root' });
+  ctx.log(`kept the previous hook as ${PREVIOUS_HOOK_PATH}; it still runs after Mailwright's check`);
+}
+
+export const planHooks: ActionPlanner = (ctx) => {
+  // Planned before chasquid is installed too: the hook works the same on every supported version.
+  if (ctx.chasquidPath === 'unsupported') return [];
+  const table = managedFileAction(
+    ctx,
+    {
+      id: 'hooks:forwarding',
+      kind: 'hooks',
+      path: TABLE_PATH,
+      title: 'Write the table of forwarded addresses',
+      desired: forwardingTable(ctx.host.domains),
+      reason: 'the post-data hook refuses unverified senders for the addresses that forward to other servers',
+      owner: 'root:chasquid',
+      mode: '0640',
+    },
+    undefined,
+  );
+  const hook = managedFileAction(
+    ctx,
+    {
+      id: 'hooks:post-data',
+      kind: 'hooks',
+      path: HOOK_PATH,
+      title: "Install Mailwright's post-data hook (no bounces to forged senders)",
+      desired: FORWARD_GUARD_HOOK,
+      reason:
+        'chasquid bounces a forwarded message that the next server refuses to its envelope sender, which for spam is forged: the hook refuses such messages while the sender is still connected',
+      owner: 'root:root',
+      mode: '0755',
+      verify: async (actx) => {
+        const r = await actx.run(shellScript(CHECK_HOOK, [HOOK_PATH]), { check: false });
+        if (r.exitCode !== 0) throw new Error(r.stderr.trim());
+      },
+    },
+    undefined,
+  );
+  if (hook) {
+    const write = hook.apply.bind(hook);
+    hook.apply = async (actx) => {
+      await keepPreviousHook(actx);
+      await write(actx);
+    };
+  }
+  return [table, hook].filter((a): a is Action => a !== undefined);
+};
