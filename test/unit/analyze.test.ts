@@ -123,6 +123,7 @@ describe('analyzeMessage', () => {
     hasEvidence(spf, /^spf=pass smtp\.mailfrom=alice@example\.test client-ip=2001:db8::10$/);
     hasEvidence(spf, /from the Received header of mx\.example\.org/);
     hasEvidence(spf, /Return-Path/);
+    hasEvidence(spf, /^domain of alice@example\.test designates 2001:db8::10 as permitted sender$/);
 
     const rsa = check(a, 'dkim:1');
     assert.equal(rsa.status, 'pass');

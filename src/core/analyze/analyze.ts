@@ -148,7 +148,8 @@ function spfCheck(result: AuthenticateResult, input: SpfInput, claims: string[])
   const evidence = [
     `spf=${outcome} smtp.mailfrom=${input.sender || `postmaster@${input.helo ?? '?'}`} client-ip=${input.ip}`,
     ...(spf?.rr ? [`record of ${domain}: ${spf.rr}`] : []),
-    ...(spf?.status?.comment ? [spf.status.comment] : []),
+    // mailauth's comment starts with the verifier's name (ours is no server): left out.
+    ...(spf?.status?.comment ? [spf.status.comment.replace(/^[^\s:]+: /, '')] : []),
     ...input.notes,
     ...claims,
   ];
