@@ -8,6 +8,7 @@ import { dnsCommand } from './dns';
 import { printJson, UsageError } from './output';
 import { applyCommand, planCommand } from './provision';
 import { renewCommand } from './renew';
+import { sendTestCommand } from './send-test';
 import { userCommand } from './users';
 
 const USAGE = `Usage: mailwright <command> [options]
@@ -29,6 +30,8 @@ Commands:
                                          zone-file snippet (mailwright dns --help)
   analyze <FILE|->                       Judge a received message: SPF, each DKIM signature, DMARC,
                                          ARC and each hop's TLS (mailwright analyze --help)
+  send-test --host <name> --to <address> Send a test mail through the server and report each stage:
+        [--from user@domain] [--port 465|587] [--json] [--timeout S]   (mailwright send-test --help)
 
 Connection options:
   --host <name|user@host[:port]>  a host from mailwright.yaml, or an SSH target
@@ -51,6 +54,7 @@ const commands: Record<string, Command> = {
   renew: renewCommand,
   dns: dnsCommand,
   analyze: analyzeCommand,
+  'send-test': sendTestCommand,
   async facts(args, signal) {
     const { values } = parseArgs({ args, options: CONNECT_OPTIONS, strict: true });
     const conn = await connectFromFlags(values as ConnectFlags);

@@ -126,7 +126,9 @@ export async function sendTestMail(opts: SendTestMailOptions): Promise<SendTestM
     fatal: record,
   };
   const timeout = opts.timeoutMs ?? 30_000;
-  const servername = opts.servername ?? (isIP(opts.host) ? undefined : opts.host);
+  // SNI carries names only (RFC 6066): an address is never sent as one.
+  const name = opts.servername ?? opts.host;
+  const servername = isIP(name) ? undefined : name;
   const tlsOptions = { servername, ca: opts.ca, rejectUnauthorized: false };
   let socket: Socket | undefined;
   let smtp: SMTPConnection | undefined;

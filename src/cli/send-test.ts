@@ -1,0 +1,117 @@
+// mailwright send-test: a test mail through the user's server, reported stage by stage.
+// The sending user's password comes from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, the
+// terminal (not echoed) or stdin — never from an argument.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatChecks } from '../core/checks';
+import { normalizeEmailAddress } from '../core/config';
+import { runMailTest, type MailTestReport } from '../core/mailtest';
+import { userPasswordEnvName } from '../core/plan/actions/domains';
+import { printable } from '../core/printable';
+import { printJson, UsageError } from './output';
+import { hostFromFlags } from './provision';
+import { isInteractive, promptHidden, readStdin } from './prompt';
+
+export const SEND_TEST_USAGE = `Usage: mailwright send-test --host <name|mail host> --to <address> [options]
+  --from <user@domain>   the sending user (default: the host's first user in mailwright.yaml)
+  --port 465|587         submission port (default 465: TLS; 587: STARTTLS)
+  --ca <file>            trust this CA for the server's certificate (default: the system's)
+  --timeout <seconds>    SMTP timeout (default 30)
+  --json                 print the report as JSON
+  --config <file>        mailwright.yaml to read (default: ./mailwright.yaml)
+The password of the sending user is read from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, else
+asked on the terminal, else read from stdin. Exit 0 when no check fails, 1 otherwise.
+`;
+
+const OPTIONS = {
+  host: { type: 'string' },
+  to: { type: 'string' },
+  from: { type: 'string' },
+  port: { type: 'string' },
+  ca: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function address(text: string, what: string): { address: string; user: string; domain: string } {
+  const checked = normalizeEmailAddress(text);
+  if (!checked.ok)
+    throw new UsageError(`${what} must be an address like alice@example.com (${checked.reason}).`);
+  const [user, domain] = checked.value.split('@') as [string, string];
+  return { address: checked.value, user, domain };
+}
+
+async function password(user: string, domain: string, from: string): Promise<string> {
+  const fromEnv = process.env[userPasswordEnvName(user, domain)];
+  if (fromEnv) return fromEnv;
+  if (isInteractive()) return promptHidden(`Password of ${from}: `);
+  return readStdin();
+}
+
+/** The report as plain lines: the stages, then every check; remote text made printable. */
+export function formatReport(report: MailTestReport): string[] {
+  const stage = (s: MailTestReport['stages'][number]) =>
+    `${s.name.padEnd(9)} ${s.status.toUpperCase().padEnd(4)} ${s.ms !== undefined ? `${s.ms} ms`.padStart(8) : '       -'}  ${printable(s.detail)}`;
+  return [
+    `Test mail ${report.token}: ${printable(report.from)} → ${printable(report.to)}`,
+    ...report.stages.map(stage),
+    '',
+    ...formatChecks(report.checks),
+  ];
+}
+
+export async function sendTestCommand(args: string[], signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  if (values.help) {
+    process.stdout.write(SEND_TEST_USAGE);
+    return 0;
+  }
+  if (!values.to) throw new UsageError(`--to is required.\n${SEND_TEST_USAGE}`);
+  const to = address(values.to, '--to').address;
+  const port = Number(values.port ?? 465);
+  if (port !== 465 && port !== 587) throw new UsageError('--port must be 465 (TLS) or 587 (STARTTLS).');
+  const timeoutS = Number(values.timeout ?? 30);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+    throw new UsageError('--timeout must be a number of seconds.');
+
+  // A host of mailwright.yaml gives the mail host and the default sender; else --host is the mail host.
+  const configPath = resolve(values.config ?? 'mailwright.yaml');
+  const fromConfig =
+    existsSync(configPath) || values.config
+      ? await hostFromFlags({ host: values.host, config: values.config }).catch((e: unknown) => {
+          if (values.host && e instanceof UsageError && /No host named/.test(e.message)) return undefined;
+          throw e;
+        })
+      : undefined;
+  const mailHost = fromConfig?.host.mailHost ?? values.host;
+  if (!mailHost) throw new UsageError(`--host is required.\n${SEND_TEST_USAGE}`);
+  const defaultFrom = fromConfig?.host.domains.flatMap((d) => d.users.map((u) => `${u}@${d.name}`)).at(0);
+  if (!values.from && !defaultFrom)
+    throw new UsageError('--from is required (no user of this host in mailwright.yaml).');
+  const from = address(values.from ?? defaultFrom!, '--from');
+
+  const report = await runMailTest({
+    submission: {
+      host: mailHost,
+      port,
+      secure: port === 465,
+      starttls: port === 587,
+      user: from.address,
+      password: await password(from.user, from.domain, from.address),
+      from: from.address,
+      to,
+      servername: mailHost,
+      ...(values.ca && { ca: readFileSync(values.ca) }),
+      // The certificate is judged in the report (valid, self-signed, wrong name), not refused.
+      tlsRejectUnauthorized: false,
+      timeoutMs: timeoutS * 1000,
+    },
+    signal,
+  });
+  if (values.json) printJson(report);
+  else process.stdout.write(formatReport(report).join('\n') + '\n');
+  return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
+}
