@@ -89,5 +89,31 @@ export function registerLazyLoadingTests(): void {
         assert.ok(!loaded.includes(file), `${file} loaded by Show Server Facts`);
       }
     });
+
+    it('"Analyze Message Source" loads the report bundle and mailauth, no other feature', async () => {
+      // An unsigned message in the editor; a resolver that refuses at once keeps it offline.
+      const config = vscode.workspace.getConfiguration('mailwright');
+      await config.update('dns.resolvers', ['127.0.0.1:9'], vscode.ConfigurationTarget.Global);
+      try {
+        const doc = await vscode.workspace.openTextDocument({
+          content: 'From: alice@lazy.test\r\nSubject: lazy\r\n\r\nbody\r\n',
+        });
+        await vscode.window.showTextDocument(doc);
+        await vscode.commands.executeCommand('mailwright.analyzeMessage');
+      } finally {
+        await config.update('dns.resolvers', undefined, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      }
+      const loaded = loadedBundles(extensionPath);
+      for (const needed of ['report', join('vendor', 'mailauth')])
+        assert.ok(
+          loaded.includes(join('dist', 'features', `${needed}.js`)),
+          `${needed}.js not loaded: ${loaded}`,
+        );
+      for (const other of ['dashboard', 'acme', 'actions', 'dns', 'files', 'logs']) {
+        const file = join('dist', 'features', `${other}.js`);
+        assert.ok(!loaded.includes(file), `${file} loaded by Analyze Message Source`);
+      }
+    });
   });
 }
