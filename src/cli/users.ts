@@ -10,6 +10,7 @@ import {
 import {
   removeUser as removeMailUser,
   setUserPassword as setMailUserPassword,
+  userStoreOf,
 } from '../core/plan/actions/domains';
 import { hostFromFlags, PROVISION_OPTIONS, targetFromFlags } from './provision';
 import type { ConnectFlags } from './connect';
@@ -51,12 +52,14 @@ export async function userCommand(args: string[]): Promise<number> {
       );
     }
     const address = `${user}@${domain}`;
+    // A domain with mailboxes keeps its users in Dovecot's file, a forward-only one in chasquid's.
+    const store = userStoreOf(t.host.domains.find((d) => d.name === domain)!);
     if (verb === 'remove') {
-      await removeMailUser(t.conn, domain, user);
+      await removeMailUser(t.conn, domain, user, store);
     } else {
       const password = await readNewPassword(address);
       if (password.length < 8) throw new UsageError('Use a password of at least 8 characters.');
-      await setMailUserPassword(t.conn, domain, user, password);
+      await setMailUserPassword(t.conn, domain, user, password, store);
     }
     // mailwright.yaml follows, so the next plan agrees with the server.
     const loaded = await loadConfig(t.configPath);
@@ -67,8 +70,8 @@ export async function userCommand(args: string[]): Promise<number> {
       await saveConfig(t.configPath, loaded.document);
     info(
       verb === 'remove'
-        ? `Removed ${address} from ${t.host.name}.`
-        : `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; chasquid reads it within 30 seconds.`,
+        ? `Removed ${address} from ${t.host.name}${store === 'dovecot' ? ' (the mail in its mailbox stays on the server)' : ''}.`
+        : `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; ${store === 'dovecot' ? 'Dovecot uses it at once' : 'chasquid reads it within 30 seconds'}.`,
     );
     return 0;
   } finally {

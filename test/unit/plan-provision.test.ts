@@ -60,6 +60,7 @@ function freshFacts(): Facts {
     confFiles: {},
     chasquidState: { domains: {}, certs: {}, managed: {} },
     chasquidUnits: {},
+    dovecot: { installed: false },
   };
 }
 

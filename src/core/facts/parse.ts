@@ -1,6 +1,7 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
-import type { CertificateFacts, ChasquidState, Facts, ListeningSocket } from './types';
+import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import type { CertificateFacts, ChasquidState, DovecotFacts, Facts, ListeningSocket } from './types';
 
 const CONF_PATH = '/etc/chasquid/chasquid.conf';
 
@@ -198,12 +199,34 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
     sudo,
     confFiles,
     chasquidState: parseChasquidState(s, confFiles),
+    dovecot: parseDovecot(s, confFiles),
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);
         return [unit, state];
       }),
     ),
+  };
+}
+
+function parseDovecot(s: Map<string, string>, confFiles: Record<string, string> | undefined): DovecotFacts {
+  const packages = lines(s.get('dovecot-pkg')).map((l) => l.split('|'));
+  const installed = (name: string) =>
+    packages.some(([status, pkg]) => pkg === name && status === 'install ok installed');
+  const version = packages.find(
+    ([status, pkg]) => pkg === 'dovecot-core' && status === 'install ok installed',
+  )?.[2];
+  const [active, enabled] = lines(s.get('dovecot-service'));
+  const store = lines(s.get('mail-store'));
+  return {
+    installed: ['dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd'].every(installed),
+    version: version || undefined,
+    active,
+    enabled,
+    storeUser: store.find((l) => !l.includes(' ')),
+    storeDir: store.find((l) => l.includes(' ')),
+    conf: confFiles && DOVECOT_CONF_PATH in confFiles ? (s.get('dovecot-conf') ?? '') : undefined,
+    users: confFiles ? lines(s.get('dovecot-users')) : undefined,
   };
 }
 

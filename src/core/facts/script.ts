@@ -3,6 +3,7 @@
 // never fail as a whole, and print tagged sections that parse.ts turns into
 // Facts. An optional sudo password is read from stdin (never argv) so root-only
 // files can be looked at.
+import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
 export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
@@ -34,6 +35,16 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
     'chasquid-service',
     '[ -d /run/systemd/system ] && { systemctl is-active chasquid; systemctl is-enabled chasquid; }',
   ],
+  // Dovecot serves the mailboxes (all three packages make it usable).
+  [
+    'dovecot-pkg',
+    "dpkg-query -W -f '${Status}|${Package}|${Version}\\n' dovecot-core dovecot-imapd dovecot-lmtpd",
+  ],
+  [
+    'dovecot-service',
+    '[ -d /run/systemd/system ] && { systemctl is-active dovecot; systemctl is-enabled dovecot; }',
+  ],
+  ['mail-store', `getent passwd ${MAIL_STORE_USER} | cut -d: -f1,3; stat -c '%U:%G %a' ${MAIL_STORE_DIR}`],
   [
     'chasquid-units',
     "[ -d /run/systemd/system ] && systemctl list-unit-files --no-legend --no-pager 'chasquid*'",
@@ -53,10 +64,16 @@ echo "$mode"
 [ "$mode" = root ] || [ -n "\${p:-}" ] || exit 0
 sec conf-files
 $p find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +
+$p sha256sum ${DOVECOT_CONF_PATH}
 sec managed
 $p cat /var/lib/mailwright/managed.json
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
+sec dovecot-conf
+$p cat ${DOVECOT_CONF_PATH}
+# Names only: the hashes after the first colon never leave the server.
+sec dovecot-users
+$p cut -d: -f1 ${MAILBOX_USERS_PATH} | grep -v '^#'
 for d in $($p ls /etc/chasquid/domains); do
   sec "domain-files:$d"; $p ls -1 "/etc/chasquid/domains/$d"
   sec "domain-users:$d"; $p sed -n 's/^[[:space:]]*key:[[:space:]]*"\\(.*\\)"[[:space:]]*$/\\1/p' "/etc/chasquid/domains/$d/users"

@@ -43,6 +43,24 @@ export interface Facts {
   chasquidState?: ChasquidState;
   /** systemd unit files of chasquid (service and sockets) with their enablement. */
   chasquidUnits: Record<string, string>;
+  dovecot: DovecotFacts;
+}
+
+/** Dovecot, which serves the mailboxes of domains with `mailboxes: true`. */
+export interface DovecotFacts {
+  /** dovecot-core, dovecot-imapd and dovecot-lmtpd are all installed. */
+  installed: boolean;
+  /** dovecot-core's version as dpkg has it, e.g. "1:2.4.1+dfsg1-6". */
+  version?: string;
+  active?: string;
+  enabled?: string;
+  /** The mail store's system user (name:uid) and folder ("owner:group mode"), when they exist. */
+  storeUser?: string;
+  storeDir?: string;
+  /** dovecot.conf as found, when root access was available and the file exists. */
+  conf?: string;
+  /** Logins (user@domain) of the mailbox users file, when root access was available; never hashes. */
+  users?: string[];
 }
 
 export interface ChasquidState {

@@ -22,6 +22,7 @@ import { probeSmtp } from '../../smtp';
 import type { Facts } from '../../facts';
 import type { Action, ApplyContext, Plan, PlanContext } from '../types';
 import { verifyCertificate, certDir } from './certificate';
+import { reloadDovecotForCertificate } from './mailboxes';
 import { probeAddress, serviceAction } from './service';
 
 /** host.acme as the config engineer defines it; read defensively (older configs lack it). */
@@ -114,6 +115,7 @@ async function installCertificate(ctx: ApplyContext, host: string, cert: IssuedC
   // An existing file keeps its owner and mode unless set: set them again to be sure.
   await ctx.run(shellCommand(['chown', 'root:chasquid', `${dir}/privkey.pem`]));
   await ctx.run(shellCommand(['chmod', '0640', `${dir}/privkey.pem`]));
+  await reloadDovecotForCertificate(ctx);
 }
 
 const shellLineMkdir = (dir: string) =>

@@ -3,6 +3,7 @@
 import { shellScript } from '../../remote';
 import type { ActionPlanner, ApplyContext } from '../types';
 import { CHASQUID_DIR } from './conf';
+import { reloadDovecotForCertificate } from './mailboxes';
 
 export const certDir = (name: string) => `${CHASQUID_DIR}/certs/${name}`;
 
@@ -58,6 +59,7 @@ export const planCertificate: ActionPlanner = (ctx) => {
       async apply(actx) {
         await actx.run(shellScript(BOOTSTRAP_SCRIPT, [host, dir]), { timeoutMs: 120_000 });
         actx.requestRestart(`new certificate for ${host}`);
+        await reloadDovecotForCertificate(actx);
       },
       verify: (actx) => verifyCertificate(actx, host),
     },

@@ -2,6 +2,7 @@
 // chasquid listens on 25, 587 and 465. Only those fields are touched; the rest of the file
 // stays as the user (or Debian) wrote it.
 import { ChasquidConf, type ConfValue } from '../../chasquid';
+import { AUTH_CLIENT_SOCKET, AUTH_USERDB_SOCKET, LMTP_SOCKET } from '../../dovecot';
 import { readRemoteFileIfExists, shellCommand } from '../../remote';
 import { managedFileAction } from '../managed-file';
 import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
@@ -52,8 +53,47 @@ export interface DesiredConf {
   changes: string[];
 }
 
+/**
+ * With mailboxes, chasquid hands local mail to Dovecot over LMTP (mda-lmtp ships with chasquid)
+ * and asks Dovecot's auth sockets about users and passwords.
+ */
+export const MAILBOX_CONF: ReadonlyArray<readonly [field: string, values: readonly ConfValue[]]> = [
+  ['mail_delivery_agent_bin', ['/usr/bin/mda-lmtp']],
+  ['mail_delivery_agent_args', ['--addr', LMTP_SOCKET, '-f', '%from%', '-d', '%to%']],
+  ['dovecot_auth', [true]],
+  ['dovecot_userdb_path', [AUTH_USERDB_SOCKET]],
+  ['dovecot_client_path', [AUTH_CLIENT_SOCKET]],
+];
+
+const sameValues = (a: readonly ConfValue[], b: readonly ConfValue[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** The delivery and auth fields: Dovecot's with mailboxes; without, Mailwright's own values are taken out. */
+function mailboxFields(conf: ChasquidConf, mailboxes: boolean, changes: string[]): void {
+  for (const [field, values] of MAILBOX_CONF) {
+    const found = conf.getAll(field);
+    if (mailboxes && !sameValues(found, values)) {
+      changes.push(
+        `${field} is ${describeAny(found)}, must be ${values.map((v) => JSON.stringify(v)).join(', ')} (mailboxes)`,
+      );
+      conf.setAll(field, values);
+    } else if (!mailboxes && found.length > 0 && sameValues(found, values)) {
+      changes.push(`${field} points at Dovecot, but no domain has mailboxes`);
+      conf.remove(field);
+    }
+  }
+}
+
+const describeAny = (values: readonly ConfValue[]) =>
+  values.length === 0 ? 'not set' : values.map((v) => JSON.stringify(v)).join(', ');
+
 /** chasquid.conf with the hostname and listen addresses Mailwright needs, everything else kept. */
-export function desiredConf(current: string, mailHost: string, socketUnits: boolean): DesiredConf {
+export function desiredConf(
+  current: string,
+  mailHost: string,
+  socketUnits: boolean,
+  mailboxes = false,
+): DesiredConf {
   const conf = ChasquidConf.parse(current);
   const changes: string[] = [];
   const hostname = conf.get('hostname');
@@ -71,6 +111,7 @@ export function desiredConf(current: string, mailHost: string, socketUnits: bool
     changes.push(problem);
     conf.setAll(field, [socketUnits ? 'systemd' : `:${MAIL_PORTS[field]}`]);
   }
+  mailboxFields(conf, mailboxes, changes);
   return { content: conf.print(), changes };
 }
 
@@ -94,7 +135,12 @@ async function verifyConf(ctx: ApplyContext, content: string): Promise<void> {
 }
 
 function confAction(ctx: PlanContext, current: string): Action | undefined {
-  const wanted = desiredConf(current, ctx.host.mailHost, hasSocketUnits(ctx.facts.chasquidUnits));
+  const wanted = desiredConf(
+    current,
+    ctx.host.mailHost,
+    hasSocketUnits(ctx.facts.chasquidUnits),
+    ctx.host.domains.some((d) => d.mailboxes),
+  );
   return managedFileAction(
     ctx,
     {

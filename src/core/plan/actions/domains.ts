@@ -3,6 +3,13 @@
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
 import type { DomainConfig } from '../../config';
 import {
+  MAILBOX_USERS_MODE,
+  MAILBOX_USERS_OWNER,
+  MAILBOX_USERS_PATH,
+  MailboxUsers,
+  usersOfDomain,
+} from '../../dovecot';
+import {
   envNamesFor,
   readRemoteFileIfExists,
   secretKeys,
@@ -51,14 +58,42 @@ async function editedUsers(current: Buffer | null, edit: (db: ChasquidUsers) => 
   return db.print();
 }
 
-/** Sets (or adds) a mail user's password: read, modify, atomic write readable by chasquid. */
+/**
+ * Where a domain's users and their passwords live: chasquid's users file for a forward-only
+ * domain, Dovecot's passwd-file (SHA512-CRYPT) for a domain with mailboxes.
+ */
+export type UserStore = 'chasquid' | 'dovecot';
+export const userStoreOf = (domain: Pick<DomainConfig, 'mailboxes'>): UserStore =>
+  domain.mailboxes ? 'dovecot' : 'chasquid';
+
+/** Mailbox users file with the change applied; the password only ever exists hashed in it. */
+function editedMailboxUsers(current: Buffer | null, edit: (db: MailboxUsers) => void): string {
+  const db = MailboxUsers.parse(current);
+  edit(db);
+  return db.print();
+}
+
+/** Sets (or adds) a mail user's password in the domain's store: read, modify, atomic write. */
 export async function setUserPassword(
   conn: RemoteConnection,
   domain: string,
   user: string,
   password: string,
+  store: UserStore = 'chasquid',
 ): Promise<void> {
   await ensureDomainDir((line) => conn.exec(line, { sudo: true }), domain);
+  if (store === 'dovecot') {
+    const content = editedMailboxUsers(await readRemoteFileIfExists(conn, MAILBOX_USERS_PATH), (db) =>
+      db.setPassword(user, domain, password),
+    );
+    await writeRemoteFileAtomic(conn, MAILBOX_USERS_PATH, content, {
+      owner: MAILBOX_USERS_OWNER,
+      mode: MAILBOX_USERS_MODE,
+    });
+    // chasquid checks its own users file before asking Dovecot: no stale password there.
+    await removeUser(conn, domain, user, 'chasquid');
+    return;
+  }
   const path = usersPath(domain);
   const content = await editedUsers(await readRemoteFileIfExists(conn, path), (db) =>
     db.addOrReplaceUser(user, password),
@@ -66,12 +101,29 @@ export async function setUserPassword(
   await writeRemoteFileAtomic(conn, path, content, { owner: FILE_OWNER, mode: FILE_MODE });
 }
 
-/** Removes a mail user; false when there was no such user. */
-export async function removeUser(conn: RemoteConnection, domain: string, user: string): Promise<boolean> {
+/** Removes a mail user from the domain's store; false when there was no such user. Mail already stored stays. */
+export async function removeUser(
+  conn: RemoteConnection,
+  domain: string,
+  user: string,
+  store: UserStore = 'chasquid',
+): Promise<boolean> {
   assertDomainName(domain);
-  const path = usersPath(domain);
+  const path = store === 'dovecot' ? MAILBOX_USERS_PATH : usersPath(domain);
   const current = await readRemoteFileIfExists(conn, path);
   if (!current) return false;
+  if (store === 'dovecot') {
+    let removed = false;
+    const content = editedMailboxUsers(current, (db) => {
+      removed = db.remove(user, domain);
+    });
+    if (removed)
+      await writeRemoteFileAtomic(conn, path, content, {
+        owner: MAILBOX_USERS_OWNER,
+        mode: MAILBOX_USERS_MODE,
+      });
+    return removed;
+  }
   let removed = false;
   const content = await editedUsers(current, (db) => {
     removed = db.removeUser(user);
@@ -80,30 +132,75 @@ export async function removeUser(conn: RemoteConnection, domain: string, user: s
   return removed;
 }
 
-async function passwordFor(ctx: ApplyContext, user: string, domain: string): Promise<string> {
+/** `moved`: the user exists in the other store, whose hash this one cannot read. */
+async function passwordFor(ctx: ApplyContext, user: string, domain: string, moved = false): Promise<string> {
   const key = userPasswordKey(user, domain);
+  const who = moved ? `${user}@${domain} (${userMoveText(domain)})` : `the new mail user ${user}@${domain}`;
   const stored = await ctx.secrets.get(key);
   if (stored) return stored;
-  const asked = await ctx.askSecret?.(key, `Password for the new mail user ${user}@${domain}`);
+  const asked = await ctx.askSecret?.(key, `Password for ${who}`);
   if (asked) return asked;
   throw new Error(
-    `No password for the new mail user ${user}@${domain}: run \`mailwright user add ${user}@${domain}\`, ` +
+    `No password for ${who}: run \`mailwright user add ${user}@${domain}\`, ` +
       `or set ${userPasswordEnvName(user, domain)}, then apply again.`,
   );
 }
 
-function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined {
-  const onServer = ctx.facts.chasquidState?.domains[domain.name]?.users ?? [];
+const userMoveText = (domain: string) =>
+  `moving between forward-only and mailboxes on ${domain}: its password is needed again`;
+
+interface StoreChange {
+  store: UserStore;
+  path: string;
+  missing: string[];
+  extra: string[];
+}
+
+/** What each store has of the domain's users, and what it must have. */
+function storeChanges(ctx: PlanContext, domain: DomainConfig): StoreChange[] {
   const wanted = domain.users.map(normalizeUserName);
-  const missing = wanted.filter((u) => !onServer.includes(u));
-  const extra = onServer.filter((u) => !wanted.includes(normalizeUserName(u)));
-  if (missing.length === 0 && extra.length === 0) return undefined;
+  const found: Record<UserStore, string[]> = {
+    chasquid: ctx.facts.chasquidState?.domains[domain.name]?.users ?? [],
+    dovecot: usersOfDomain(ctx.facts.dovecot.users ?? [], domain.name),
+  };
+  return (['chasquid', 'dovecot'] as const).flatMap((store) => {
+    const want = store === userStoreOf(domain) ? wanted : [];
+    const onServer = found[store];
+    const missing = want.filter((u) => !onServer.includes(u));
+    const extra = onServer.filter((u) => !want.includes(normalizeUserName(u)));
+    const path = store === 'dovecot' ? MAILBOX_USERS_PATH : usersPath(domain.name);
+    return missing.length > 0 || extra.length > 0 ? [{ store, path, missing, extra }] : [];
+  });
+}
+
+const STORE_NAMES: Record<UserStore, string> = {
+  chasquid: "chasquid's users file",
+  dovecot: "Dovecot's mailbox users",
+};
+
+function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined {
+  const changes = storeChanges(ctx, domain);
+  if (changes.length === 0) return undefined;
+  const target = changes.find((c) => c.store === userStoreOf(domain));
+  const leaving = changes.find((c) => c.store !== userStoreOf(domain));
+  const moved = (target?.missing ?? []).filter((u) => leaving?.extra.includes(u));
   const reasons: string[] = [];
-  if (missing.length > 0)
-    reasons.push(`${missing.join(', ')} in mailwright.yaml but not on the server: adding`);
-  if (extra.length > 0)
-    reasons.push(`${extra.join(', ')} on the server but not in mailwright.yaml: removing`);
-  const path = usersPath(domain.name);
+  if (moved.length > 0)
+    reasons.push(
+      `${moved.join(', ')} ${domain.mailboxes ? 'get a mailbox' : 'lose their mailbox'}: ${STORE_NAMES[userStoreOf(domain)]} cannot read the password kept in ${STORE_NAMES[leaving!.store]}, so it is asked again`,
+    );
+  for (const c of changes) {
+    const added = c.missing.filter((u) => !moved.includes(u));
+    const removed = c.extra.filter((u) => !moved.includes(u));
+    if (added.length > 0)
+      reasons.push(`${added.join(', ')} in mailwright.yaml but not on the server: adding`);
+    if (removed.length > 0)
+      reasons.push(
+        c.store === userStoreOf(domain)
+          ? `${removed.join(', ')} on the server but not in mailwright.yaml: removing`
+          : `${removed.join(', ')} in ${STORE_NAMES[c.store]}, but ${domain.name} ${domain.mailboxes ? 'has mailboxes' : 'is forward-only'}: removing there`,
+      );
+  }
   return {
     id: `users:${domain.name}`,
     kind: 'domains',
@@ -112,22 +209,52 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
     async apply(actx) {
       // Every password first: a missing one must fail before anything changes.
       const passwords = new Map<string, string>();
-      for (const user of missing) passwords.set(user, await passwordFor(actx, user, domain.name));
+      for (const user of target?.missing ?? [])
+        passwords.set(user, await passwordFor(actx, user, domain.name, moved.includes(user)));
       await ensureDomainDir((line) => actx.run(line), domain.name);
-      const content = await editedUsers(await readRemoteFileIfExists(actx.conn, path), async (db) => {
-        for (const [user, password] of passwords) await db.addOrReplaceUser(user, password);
-        for (const user of extra) db.removeUser(user);
-      });
-      await actx.files.write(path, content, { owner: FILE_OWNER, mode: FILE_MODE });
+      for (const c of changes) {
+        const current = await readRemoteFileIfExists(actx.conn, c.path);
+        const adding = c === target ? passwords : new Map<string, string>();
+        if (c.store === 'dovecot') {
+          const content = editedMailboxUsers(current, (db) => {
+            for (const [user, password] of adding) db.setPassword(user, domain.name, password);
+            for (const user of c.extra) db.remove(user, domain.name);
+          });
+          await actx.files.write(c.path, content, { owner: MAILBOX_USERS_OWNER, mode: MAILBOX_USERS_MODE });
+        } else {
+          const content = await editedUsers(current, async (db) => {
+            for (const [user, password] of adding) await db.addOrReplaceUser(user, password);
+            for (const user of c.extra) db.removeUser(user);
+          });
+          await actx.files.write(c.path, content, { owner: FILE_OWNER, mode: FILE_MODE });
+        }
+      }
     },
     async verify(actx) {
-      const current = await readRemoteFileIfExists(actx.conn, path);
-      const names = current ? ChasquidUsers.parse(current).names() : [];
-      const wrong = [...missing.filter((u) => !names.includes(u)), ...extra.filter((u) => names.includes(u))];
-      if (wrong.length > 0) throw new Error(`${path} does not have the expected users (${wrong.join(', ')})`);
-      const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', '--', path]));
-      if (r.stdout.trim() !== 'root:chasquid 640') {
-        throw new Error(`${path} is ${r.stdout.trim()}, chasquid needs root:chasquid 640 to read it`);
+      for (const c of changes) {
+        const current = await readRemoteFileIfExists(actx.conn, c.path);
+        const names =
+          c.store === 'dovecot'
+            ? MailboxUsers.parse(current).usersOf(domain.name)
+            : current
+              ? ChasquidUsers.parse(current).names()
+              : [];
+        const wrong = [
+          ...(c === target ? c.missing : []).filter((u) => !names.includes(u)),
+          ...c.extra.filter((u) => names.includes(u)),
+        ];
+        if (wrong.length > 0)
+          throw new Error(`${c.path} does not have the expected users (${wrong.join(', ')})`);
+        if (!current) continue;
+        const [owner, mode] =
+          c.store === 'dovecot' ? [MAILBOX_USERS_OWNER, MAILBOX_USERS_MODE] : [FILE_OWNER, FILE_MODE];
+        const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', '--', c.path]));
+        const expected = `${owner} ${mode.replace(/^0/, '')}`;
+        if (r.stdout.trim() !== expected) {
+          throw new Error(
+            `${c.path} is ${r.stdout.trim()}, must be ${expected} (readable by its server only)`,
+          );
+        }
       }
     },
   };

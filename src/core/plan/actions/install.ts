@@ -31,10 +31,31 @@ until "$@"; do
   sleep 5
 done`;
 
-async function installChasquid(ctx: ApplyContext): Promise<void> {
+/** `apt-get update`, waiting for apt's locks. */
+export async function aptUpdate(ctx: ApplyContext): Promise<void> {
   await ctx.run(shellScript(APT_WAITING, ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update']), {
     timeoutMs: APT_TIMEOUT_MS,
   });
+}
+
+/** Installs packages without recommends, non-interactively, waiting for apt's locks. */
+export async function aptInstall(ctx: ApplyContext, packages: readonly string[]): Promise<void> {
+  await ctx.run(
+    shellScript(`export DEBIAN_FRONTEND=noninteractive\n${APT_WAITING}`, [
+      'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=300',
+      'install',
+      '-y',
+      '--no-install-recommends',
+      ...packages,
+    ]),
+    { timeoutMs: APT_TIMEOUT_MS },
+  );
+}
+
+async function installChasquid(ctx: ApplyContext): Promise<void> {
+  await aptUpdate(ctx);
   const policy = await ctx.run(shellScript('LC_ALL=C exec apt-cache policy chasquid'), {
     timeoutMs: APT_TIMEOUT_MS,
   });
@@ -48,18 +69,7 @@ async function installChasquid(ctx: ApplyContext): Promise<void> {
   const decision = decideChasquidPath(candidate);
   if (decision.path === 'unsupported') throw new Error(decision.explanation);
   ctx.log(`chasquid ${candidate} is available: ${decision.explanation}`);
-  await ctx.run(
-    shellScript(`export DEBIAN_FRONTEND=noninteractive\n${APT_WAITING}`, [
-      'apt-get',
-      '-o',
-      'DPkg::Lock::Timeout=300',
-      'install',
-      '-y',
-      '--no-install-recommends',
-      ...packagesFor(decision.path),
-    ]),
-    { timeoutMs: APT_TIMEOUT_MS },
-  );
+  await aptInstall(ctx, packagesFor(decision.path));
 }
 
 async function verifyInstalled(ctx: ApplyContext): Promise<void> {

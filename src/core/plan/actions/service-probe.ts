@@ -152,3 +152,25 @@ export async function probeMailPorts(address: string, mailHost: string): Promise
   const problems = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
   if (problems.length > 0) throw new Error(`Seen from here, ${address}: ${problems.join('; ')}`);
 }
+
+/** IMAPS (993): TLS from the first byte with the mail host's certificate, then the "* OK" greeting. */
+export function probeImaps(address: string, port: number, mailHost: string): Promise<void> {
+  return withTimeout(port, async (track) => {
+    const secure = tlsConnect({ host: address, port, servername: mailHost, rejectUnauthorized: false });
+    track(secure);
+    await opened(secure, 'secureConnect');
+    checkCertificate(secure, port, mailHost);
+    const greeting = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      secure.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.includes('\r\n')) resolve(text.slice(0, text.indexOf('\r\n')));
+      });
+      secure.once('error', reject);
+      secure.once('end', () => reject(new Error(`port ${port} closed before its greeting`)));
+    });
+    if (!greeting.startsWith('* OK'))
+      throw new Error(`port ${port} greets with "${greeting}", expected "* OK"`);
+    secure.write('a LOGOUT\r\n');
+  });
+}

@@ -1,0 +1,3 @@
+export * from './conf';
+export * from './password';
+export * from './users';

@@ -1,0 +1,201 @@
+// Mailboxes end to end on a real VPS: a domain with `mailboxes: true` provisioned by plan/apply
+// gets Dovecot; mail submitted to chasquid on 465 is delivered over LMTP and read back over
+// IMAPS 993; SMTP AUTH goes through Dovecot's auth socket; Dovecot accepts its configuration.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { HostConfig } from '../../src/core/config';
+import { DOVECOT_CONF_PATH, IMAPS_PORT, MAILBOX_USERS_PATH } from '../../src/core/dovecot';
+import { gatherFacts } from '../../src/core/facts';
+import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
+import { userPasswordKey } from '../../src/core/plan/actions/domains';
+import { certificateNames } from '../../src/core/plan/actions/service-probe';
+import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
+import { SmtpSendError, sendTestMail, type SendTestMailResult } from '../../src/core/smtp';
+import { ImapClient } from './imap-client';
+import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+
+const DOMAIN = 'example.test';
+const MAIL_HOST = 'smtp.example.test';
+// Fixed, not random: a rerun against the same sandbox keeps the users (no silent resets).
+const PASSWORDS: Record<string, string> = {
+  alice: 'mailboxes test: correct horse battery',
+  bob: 'mailboxes test: bob\'s "quoted" \\ secret',
+};
+
+/** Its own VPSes (MAILWRIGHT_MAILBOXES_SANDBOX_13/12): nobody else's desired state on them. */
+const instances = sandboxes('mailboxes');
+
+function hostFor(instance: SandboxInstance): HostConfig {
+  return desiredHost(
+    instance,
+    { name: DOMAIN, users: ['alice', 'bob'], aliases: { postmaster: ['alice'] }, mailboxes: true },
+    MAIL_HOST,
+  );
+}
+
+function submit(
+  instance: SandboxInstance,
+  to: string,
+  subject: string,
+  password = PASSWORDS.alice!,
+): Promise<SendTestMailResult> {
+  return sendTestMail({
+    host: instance.ipv4,
+    port: 465,
+    secure: true,
+    user: `alice@${DOMAIN}`,
+    password,
+    from: `alice@${DOMAIN}`,
+    to,
+    subject,
+    text: `Mailbox test ${subject}\n`,
+    servername: MAIL_HOST,
+    // The bootstrap certificate is self-signed until ACME replaces it.
+    tlsRejectUnauthorized: false,
+    timeoutMs: 30_000,
+  });
+}
+
+/** The messages of a user's INBOX, polled until one has `subject` (delivery is asynchronous). */
+async function waitForMessage(instance: SandboxInstance, user: string, subject: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const imap = await ImapClient.connect(instance.ipv4, IMAPS_PORT, MAIL_HOST);
+    try {
+      const login = await imap.login(`${user}@${DOMAIN}`, PASSWORDS[user]!);
+      assert.equal(login.status, 'OK', login.line);
+      const found = (await imap.fetchAll()).map((m) => m.toString('utf8')).find((m) => m.includes(subject));
+      if (found) return found;
+    } finally {
+      await imap.logout();
+    }
+    if (Date.now() > deadline) throw new Error(`no message "${subject}" in ${user}'s INBOX within 60 s`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+describe(
+  'mailboxes: Dovecot behind chasquid (sandbox VPS)',
+  { skip: instances.length === 0 && skipReason },
+  () => {
+    for (const instance of instances) {
+      describe(`${instance.suite} (${instance.ipv4})`, { timeout: 20 * 60_000 }, () => {
+        const host = hostFor(instance);
+        const secrets = new MemorySecretStore();
+        let conn: RemoteConnection | undefined;
+
+        before(async () => {
+          conn = connect(instance);
+          await conn.connect();
+          for (const [user, password] of Object.entries(PASSWORDS))
+            await secrets.set(userPasswordKey(user, DOMAIN), password);
+        });
+
+        after(() => conn?.close());
+
+        it(
+          'provisions a domain with mailboxes; a second plan is empty',
+          { timeout: 15 * 60_000 },
+          async () => {
+            const plan = planHost(host, await gatherFacts(conn!));
+            const ids = plan.actions.map((a) => a.id);
+            for (const id of ['mailboxes:dovecot.conf', 'service:dovecot', `users:${DOMAIN}`])
+              assert.ok(ids.includes(id), `${id} planned: ${ids.join(', ')}`);
+            const events: ApplyEvent[] = [];
+            const result = await applyPlan(plan, {
+              conn: conn!,
+              host,
+              secrets,
+              regather: () => gatherFacts(conn!),
+              driftDecisions: Object.fromEntries(
+                plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
+              ),
+              onEvent: (e) => events.push(e),
+            });
+            const output = events.flatMap((e) =>
+              'line' in e ? [e.line] : 'message' in e ? [e.message] : [],
+            );
+            assert.ok(
+              result.ok,
+              `apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`,
+            );
+            for (const password of Object.values(PASSWORDS))
+              assert.ok(!output.some((l) => l.includes(password)), 'no password reaches the log');
+
+            const facts = await gatherFacts(conn!);
+            assert.deepEqual([...(facts.dovecot.users ?? [])].sort(), [`alice@${DOMAIN}`, `bob@${DOMAIN}`]);
+            assert.deepEqual(
+              facts.chasquidState?.domains[DOMAIN]?.users,
+              [],
+              "chasquid's users file has none",
+            );
+            const again = planHost(host, facts);
+            assert.deepEqual(
+              again.actions.map((a) => `${a.id}: ${a.reason}`),
+              [],
+              'nothing left to do',
+            );
+          },
+        );
+
+        it('Dovecot accepts its configuration; the users file holds hashes only, root:dovecot 640', async () => {
+          const r = await conn!.exec(shellCommand(['doveconf', '-n', '-c', DOVECOT_CONF_PATH]), {
+            check: false,
+          });
+          assert.equal(r.exitCode, 0, r.stderr);
+          const users = await conn!.exec(shellCommand(['cat', MAILBOX_USERS_PATH]));
+          for (const password of Object.values(PASSWORDS)) assert.ok(!users.stdout.includes(password));
+          assert.match(users.stdout, /^alice@example\.test:\{SHA512-CRYPT\}\$6\$rounds=\d+\$/m);
+          const stat = await conn!.exec(shellCommand(['stat', '-c', '%U:%G %a', MAILBOX_USERS_PATH]));
+          assert.equal(stat.stdout.trim(), 'root:dovecot 640');
+        });
+
+        it('mail to bob@ and postmaster@ (alias of alice) lands in their mailboxes, read over IMAPS', async () => {
+          const toBob = `to-bob-${randomUUID()}`;
+          const toPostmaster = `to-postmaster-${randomUUID()}`;
+          for (const [to, subject] of [
+            [`bob@${DOMAIN}`, toBob],
+            [`postmaster@${DOMAIN}`, toPostmaster],
+          ] as const) {
+            const sent = await submit(instance, to, subject);
+            assert.match(sent.response, /^250\b/, sent.response);
+            assert.deepEqual(sent.accepted, [to]);
+          }
+          const bobs = await waitForMessage(instance, 'bob', toBob);
+          assert.match(bobs, new RegExp(`Mailbox test ${toBob}`));
+          const alices = await waitForMessage(instance, 'alice', toPostmaster);
+          assert.match(alices, new RegExp(`Mailbox test ${toPostmaster}`));
+          assert.match(alices, /^To: postmaster@example\.test/m);
+        });
+
+        it('IMAPS serves the mail host certificate and refuses a wrong password', async () => {
+          const imap = await ImapClient.connect(instance.ipv4, IMAPS_PORT, MAIL_HOST);
+          try {
+            assert.ok(certificateNames(imap.peerCertificate()).includes(MAIL_HOST));
+            const wrong = await imap.login(`alice@${DOMAIN}`, `${PASSWORDS.alice}-wrong`);
+            assert.equal(wrong.status, 'NO', wrong.line);
+          } finally {
+            await imap.logout();
+          }
+        });
+
+        it('SMTP AUTH goes through Dovecot: right password accepted, wrong one 535', async () => {
+          const sent = await submit(instance, `alice@${DOMAIN}`, `self-${randomUUID()}`);
+          assert.match(sent.response, /^250\b/);
+          await assert.rejects(
+            submit(instance, `alice@${DOMAIN}`, 'wrong password', `${PASSWORDS.alice}-wrong`),
+            (e: unknown) => e instanceof SmtpSendError && e.kind === 'auth' && e.responseCode === 535,
+          );
+        });
+
+        it('an unknown recipient is refused with 550 at RCPT', async () => {
+          await assert.rejects(
+            submit(instance, `nobody@${DOMAIN}`, 'unknown'),
+            (e: unknown) => e instanceof SmtpSendError && e.kind === 'recipient' && e.responseCode === 550,
+          );
+        });
+      });
+    }
+  },
+);
