@@ -4,46 +4,25 @@
 // how each message reached it. runMailTest submits on 465, finds the copy there and judges it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { HostConfig } from '../../src/core/config';
 import type { Check } from '../../src/core/checks';
-import { installedDkimKeys } from '../../src/core/dkim';
-import { resolverLookup } from '../../src/core/dns/lookup';
-import { expectedRecords } from '../../src/core/dns/expected';
-import { gatherFacts } from '../../src/core/facts';
 import { runMailTest, type MailTestReport } from '../../src/core/mailtest';
-import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
-import { userPasswordKey } from '../../src/core/plan/actions/domains';
-import { MemorySecretStore, type RemoteConnection } from '../../src/core/remote';
-import { startTestDns, INBOX_ZONE, type TestDns } from './dns-fixture';
-import { inboxFetcher, startInbox, stopInbox, type InboxHost } from './inbox-fixture';
-import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { INBOX_ZONE } from './dns-fixture';
+import {
+  ADDRESS,
+  DOMAIN,
+  MAIL_HOST,
+  PASSWORD,
+  provisionMailTestHost,
+  startMailTestBed,
+  type MailTestBed,
+} from './mail-test-bed';
+import { sandboxes, skipReason } from './sandbox-instances';
 
-const DOMAIN = 'example.test';
-const MAIL_HOST = 'smtp.example.test';
-const USER = 'alice';
-const ADDRESS = `${USER}@${DOMAIN}`;
-// Fixed: applying again keeps an existing user's password, so a rerun must use the same one.
-const PASSWORD = 'mail-test: correct horse battery staple';
-
-/** Its own VPSes (MAILWRIGHT_MAILTEST_SANDBOX_13/12): it provisions a desired state of its own. */
-const instances = sandboxes('mailtest');
-
-function hostFor(instance: SandboxInstance): HostConfig {
-  return desiredHost(
-    instance,
-    {
-      name: DOMAIN,
-      users: [USER],
-      aliases: {
-        postmaster: [USER],
-        [USER]: [`someone@${INBOX_ZONE}`],
-        '*': [`catchall@${INBOX_ZONE}`],
-      },
-      dkim: { algorithms: ['rsa2048', 'ed25519'], selector: 'auto' },
-    },
-    MAIL_HOST,
-  );
-}
+/**
+ * Its own VPSes (MAILWRIGHT_SENDTEST_SANDBOX_13/12, from scripts/test-integration): it provisions a
+ * desired state of its own, and alice's password differs from mail-flow's (apply never resets one).
+ */
+const instances = sandboxes('sendtest');
 
 const byId = (report: MailTestReport, id: string): Check => {
   const c = report.checks.find((x) => x.id === id);
@@ -63,109 +42,28 @@ describe(
   () => {
     for (const instance of instances) {
       describe(`${instance.suite} (${instance.ipv4})`, { timeout: 20 * 60_000 }, () => {
-        const host = hostFor(instance);
-        const secrets = new MemorySecretStore();
-        let conn: RemoteConnection | undefined;
-        let dns: TestDns | undefined;
-        let inbox: InboxHost | undefined;
+        let bed: MailTestBed | undefined;
         let dkimKeyTypes: string[] = [];
-
-        const mailTest = (
-          to: string,
-          extra: Partial<Parameters<typeof runMailTest>[0]> = {},
-        ): Promise<MailTestReport> =>
-          runMailTest({
-            submission: {
-              host: instance.ipv4,
-              port: 465,
-              secure: true,
-              user: ADDRESS,
-              password: PASSWORD,
-              from: ADDRESS,
-              to,
-              servername: MAIL_HOST,
-              // The bootstrap certificate is self-signed until ACME replaces it: reported, not fatal.
-              tlsRejectUnauthorized: false,
-              timeoutMs: 30_000,
-            },
-            fetchDelivered: inboxFetcher(inbox!),
-            deliveryTimeoutMs: 90_000,
-            resolver: resolverLookup([`${instance.hostIpv4}:53`], { timeoutMs: 2000 }),
-            ...extra,
-          });
-
-        /** Points mx.inbox.test at the inbox's current addresses (no AAAA when it has no IPv6). */
-        /**
-         * Points mx.inbox.test at the inbox's current addresses (no AAAA when it has no IPv6), and
-         * adds the VPS's IPv6 on that link to the mail host's AAAA records, as its provider would
-         * (SPF's mx mechanism then covers it).
-         */
-        const publishInbox = async (box: InboxHost) => {
-          await dns!.update(INBOX_ZONE, [
-            `update delete mx.${INBOX_ZONE}. A`,
-            `update delete mx.${INBOX_ZONE}. AAAA`,
-            `update add mx.${INBOX_ZONE}. 5 A ${box.ipv4}`,
-            ...(box.ipv6 ? [`update add mx.${INBOX_ZONE}. 5 AAAA ${box.ipv6}`] : []),
-          ]);
-          if (box.vpsIpv6) await dns!.update(DOMAIN, [`update add ${MAIL_HOST}. 5 AAAA ${box.vpsIpv6}`]);
-        };
+        const mailTest = (to: string, extra?: Parameters<MailTestBed['options']>[1]) =>
+          runMailTest(bed!.options(to, extra));
 
         before(async () => {
-          inbox = await startInbox(instance, { ipv6: true });
-          dns = await startTestDns(instance, {
-            mailHost: MAIL_HOST,
-            inbox: { ipv4: inbox.ipv4, ipv6: inbox.ipv6 },
-          });
-          await publishInbox(inbox);
-          conn = connect(instance);
-          await conn.connect();
-          await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
+          bed = await startMailTestBed(instance);
         });
 
         after(async () => {
-          conn?.close();
-          await dns?.stop();
-          if (inbox) await stopInbox(inbox);
+          await bed?.close();
         });
 
         it(
           'provisions the domain and publishes its SPF, DKIM and DMARC records',
           { timeout: 15 * 60_000 },
           async () => {
-            const plan = planHost(host, await gatherFacts(conn!));
-            const events: ApplyEvent[] = [];
-            const result = await applyPlan(plan, {
-              conn: conn!,
-              host,
-              secrets,
-              regather: () => gatherFacts(conn!),
-              driftDecisions: Object.fromEntries(
-                plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-              ),
-              onEvent: (e) => events.push(e),
-            });
-            const output = events.flatMap((e) =>
-              'line' in e ? [e.line] : 'message' in e ? [e.message] : [],
-            );
-            assert.ok(
-              result.ok,
-              `apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`,
-            );
-            const facts = await gatherFacts(conn!);
-            const path = chasquidPathOf(facts);
-            assert.ok(path && path !== 'unsupported', `chasquid path ${String(path)}`);
-            const keys = await installedDkimKeys(conn!, path, DOMAIN);
-            dkimKeyTypes = keys.map((k) => k.keyType).sort();
+            dkimKeyTypes = await provisionMailTestHost(bed!);
             // chasquid 1.14+ signs with every key (RSA and Ed25519); 1.11's post-data hook with one RSA key.
             assert.deepEqual(dkimKeyTypes, instance.suite === 'trixie' ? ['ed25519', 'rsa'] : ['rsa']);
-            const records = expectedRecords({
-              host,
-              domain: host.domains[0]!,
-              addresses: { ipv4: [instance.ipv4], ipv6: [instance.ipv6] },
-              dkimKeys: keys,
-            }).filter((r) => r.type === 'TXT' && ['spf', 'spf-include', 'dkim', 'dmarc'].includes(r.kind));
-            for (const r of records) await dns!.setTxt(r.name, r.strings ?? [r.value]);
-            assert.ok(records.some((r) => r.kind === 'dmarc'));
+            const dmarc = await bed!.dns.resolver().resolveTxt(`_dmarc.${DOMAIN}`);
+            assert.match(dmarc.flat().join(''), /^v=DMARC1;/);
           },
         );
 
@@ -196,7 +94,7 @@ describe(
               assert.match(c.title, /^DKIM (RSA|Ed25519) signature \(d=example\.test, s=/);
             }
             assert.match(byId(report, 'dmarc').evidence.join('\n'), /aligned via (DKIM|SPF)/);
-            assert.equal(report.delivered?.remoteAddress, inbox!.vpsIpv6);
+            assert.equal(report.delivered?.remoteAddress, bed!.inbox.vpsIpv6);
             assert.match(byId(report, 'mx:ipv6').evidence[0] ?? '', /^delivered from 2001:db8:/);
             // chasquid's reply to DATA names no queue id: said so, and the Message-ID is the handle.
             const queue = byId(report, 'submit:queue-id');
@@ -222,9 +120,7 @@ describe(
           'without an IPv6 route to the MX: delivered over IPv4, a warning',
           { timeout: 3 * 60_000 },
           async (t) => {
-            await stopInbox(inbox!);
-            inbox = await startInbox(instance, { ipv6: false });
-            await publishInbox(inbox);
+            await bed!.restartInbox({ ipv6: false });
             const report = await mailTest(`someone@${INBOX_ZONE}`);
             t.diagnostic(summary(report));
             assert.equal(byId(report, 'mx:tls').status, 'pass');
@@ -244,7 +140,9 @@ describe(
             const original = `sender@${INBOX_ZONE}`;
             // The outside sender's domain vouches for its server (this machine, the sandbox's
             // peer): the server forwards only mail whose sender passes SPF.
-            await dns!.setTxt(INBOX_ZONE, [`v=spf1 ip4:${instance.hostIpv4} ip6:${instance.hostIpv6} -all`]);
+            await bed!.dns.setTxt(INBOX_ZONE, [
+              `v=spf1 ip4:${instance.hostIpv4} ip6:${instance.hostIpv6} -all`,
+            ]);
             // As another server would: port 25, no AUTH, to an address only the catch-all covers.
             const report = await mailTest(`nobody@${DOMAIN}`, {
               submission: {

@@ -1,0 +1,167 @@
+// The test bed of the test mail, shared by mail-test.test.ts and bench/mailtest.ts: a sandbox VPS
+// provisioned forward-only (every address ends at inbox.test), knot serving example.test with the
+// records the server needs and inbox.test pointing at the inbox host (scripts/inbox), and
+// runMailTest's options to send through the VPS and read the copy from the inbox host.
+import type { HostConfig } from '../../src/core/config';
+import type { DkimKeyType } from '../../src/core/dkim';
+import { installedDkimKeys } from '../../src/core/dkim';
+import { expectedRecords } from '../../src/core/dns/expected';
+import { resolverLookup } from '../../src/core/dns/lookup';
+import { gatherFacts } from '../../src/core/facts';
+import type { MailTestOptions } from '../../src/core/mailtest';
+import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
+import { userPasswordKey } from '../../src/core/plan/actions/domains';
+import { MemorySecretStore, type RemoteConnection } from '../../src/core/remote';
+import { INBOX_ZONE, startTestDns, type TestDns } from './dns-fixture';
+import { inboxFetcher, startInbox, stopInbox, type InboxHost } from './inbox-fixture';
+import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
+
+export const DOMAIN = 'example.test';
+export const MAIL_HOST = 'smtp.example.test';
+export const USER = 'alice';
+export const ADDRESS = `${USER}@${DOMAIN}`;
+// Fixed: applying again keeps an existing user's password, so a rerun must use the same one.
+export const PASSWORD = 'mail-test: correct horse battery staple';
+
+export function mailTestHost(instance: SandboxInstance): HostConfig {
+  return desiredHost(
+    instance,
+    {
+      name: DOMAIN,
+      users: [USER],
+      aliases: {
+        postmaster: [USER],
+        [USER]: [`someone@${INBOX_ZONE}`],
+        '*': [`catchall@${INBOX_ZONE}`],
+      },
+      dkim: { algorithms: ['rsa2048', 'ed25519'], selector: 'auto' },
+    },
+    MAIL_HOST,
+  );
+}
+
+export interface MailTestBed {
+  instance: SandboxInstance;
+  host: HostConfig;
+  conn: RemoteConnection;
+  dns: TestDns;
+  inbox: InboxHost;
+  /** Replaces the inbox host (with or without IPv6) and points DNS at it. */
+  restartInbox(opts: { ipv6: boolean }): Promise<InboxHost>;
+  /** runMailTest's options: 465 as alice, the copy read from the inbox host. */
+  options(to: string, extra?: Partial<MailTestOptions>): MailTestOptions;
+  close(): Promise<void>;
+}
+
+/**
+ * Points mx.inbox.test at the inbox's addresses (no AAAA without IPv6), and adds the VPS's IPv6
+ * on that link to the mail host's AAAA records, as its provider would (SPF's mx then covers it).
+ */
+async function publishInbox(dns: TestDns, box: InboxHost): Promise<void> {
+  await dns.update(INBOX_ZONE, [
+    `update delete mx.${INBOX_ZONE}. A`,
+    `update delete mx.${INBOX_ZONE}. AAAA`,
+    `update add mx.${INBOX_ZONE}. 5 A ${box.ipv4}`,
+    ...(box.ipv6 ? [`update add mx.${INBOX_ZONE}. 5 AAAA ${box.ipv6}`] : []),
+  ]);
+  if (box.vpsIpv6) await dns.update(DOMAIN, [`update add ${MAIL_HOST}. 5 AAAA ${box.vpsIpv6}`]);
+}
+
+/** Inbox host, DNS and an SSH connection; nothing is provisioned yet (see provisionMailTestHost). */
+export async function startMailTestBed(instance: SandboxInstance): Promise<MailTestBed> {
+  let inbox = await startInbox(instance, { ipv6: true });
+  let dns: TestDns | undefined;
+  let conn: RemoteConnection | undefined;
+  try {
+    dns = await startTestDns(instance, {
+      mailHost: MAIL_HOST,
+      inbox: { ipv4: inbox.ipv4, ipv6: inbox.ipv6 },
+    });
+    await publishInbox(dns, inbox);
+    conn = connect(instance);
+    await conn.connect();
+  } catch (e) {
+    conn?.close();
+    await dns?.stop();
+    await stopInbox(inbox);
+    throw e;
+  }
+  const resolver = resolverLookup([`${instance.hostIpv4}:53`], { timeoutMs: 2000 });
+  const bed: MailTestBed = {
+    instance,
+    host: mailTestHost(instance),
+    conn,
+    dns,
+    inbox,
+    async restartInbox(opts) {
+      await stopInbox(inbox);
+      inbox = await startInbox(instance, opts);
+      bed.inbox = inbox;
+      await publishInbox(dns!, inbox);
+      return inbox;
+    },
+    options: (to, extra = {}) => ({
+      submission: {
+        host: instance.ipv4,
+        port: 465,
+        secure: true,
+        user: ADDRESS,
+        password: PASSWORD,
+        from: ADDRESS,
+        to,
+        servername: MAIL_HOST,
+        // The bootstrap certificate is self-signed until ACME replaces it: reported, not fatal.
+        tlsRejectUnauthorized: false,
+        timeoutMs: 30_000,
+      },
+      fetchDelivered: inboxFetcher(inbox),
+      deliveryTimeoutMs: 90_000,
+      resolver,
+      ...extra,
+    }),
+    async close() {
+      conn!.close();
+      await dns!.stop();
+      await stopInbox(inbox);
+    },
+  };
+  return bed;
+}
+
+/**
+ * Provisions the forward-only domain with plan/apply and publishes its SPF, DKIM and DMARC records
+ * (as expectedRecords says) in the test DNS. Returns the DKIM key types the server signs with.
+ */
+export async function provisionMailTestHost(bed: MailTestBed): Promise<DkimKeyType[]> {
+  const { conn, host, dns, instance } = bed;
+  const secrets = new MemorySecretStore();
+  await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
+  const plan = planHost(host, await gatherFacts(conn));
+  const events: ApplyEvent[] = [];
+  const result = await applyPlan(plan, {
+    conn,
+    host,
+    secrets,
+    regather: () => gatherFacts(conn),
+    // The sandbox may carry files of an earlier run: the desired state wins.
+    driftDecisions: Object.fromEntries(
+      plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
+    ),
+    onEvent: (e) => events.push(e),
+  });
+  if (!result.ok) {
+    const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
+    throw new Error(`apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`);
+  }
+  const path = chasquidPathOf(await gatherFacts(conn));
+  if (!path || path === 'unsupported') throw new Error(`chasquid path ${String(path)}`);
+  const keys = await installedDkimKeys(conn, path, DOMAIN);
+  const records = expectedRecords({
+    host,
+    domain: host.domains[0]!,
+    addresses: { ipv4: [instance.ipv4], ipv6: [instance.ipv6] },
+    dkimKeys: keys,
+  }).filter((r) => r.type === 'TXT' && ['spf', 'spf-include', 'dkim', 'dmarc'].includes(r.kind));
+  for (const r of records) await dns.setTxt(r.name, r.strings ?? [r.value]);
+  return keys.map((k) => k.keyType).sort();
+}
