@@ -5,12 +5,11 @@
 // (IPv6, no TLS) is a warning. The report panel must show exactly that.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
-import * as dnsPacket from 'dns-packet';
 import { dkimSign } from 'mailauth/lib/dkim/sign';
 import type { FrameLocator, Page } from 'playwright-core';
 import { splitTxt } from '../../src/core/dkim';
+import { startTxtServer } from '../unit/udp-dns';
 import { eventually, missingPrerequisite, runCommand, withWorkbench } from './harness';
 
 const skip = missingPrerequisite({ vsix: true });
@@ -19,30 +18,6 @@ if (skip) console.warn(`\n*** SKIPPING the Analyze Message Source UI test: ${ski
 const DOMAIN = 'example.test';
 const SELECTOR = 'ui1';
 const FILE = 'report-test.eml';
-
-/** A UDP DNS server on loopback serving these TXT records; any other question: NXDOMAIN. */
-async function txtServer(records: Record<string, string[]>): Promise<{ address: string; close(): void }> {
-  const socket: Socket = createSocket('udp4');
-  socket.on('message', (message, peer) => {
-    const query = dnsPacket.decode(message);
-    const question = query.questions?.[0];
-    if (!question) return;
-    const strings = records[question.name.toLowerCase()];
-    const reply = dnsPacket.encode({
-      type: 'response',
-      id: query.id,
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | (strings ? 0 : 3), // rcode 3: NXDOMAIN
-      questions: [question],
-      answers:
-        strings && question.type === 'TXT'
-          ? [{ type: 'TXT', name: question.name, ttl: 5, data: strings }]
-          : [],
-    });
-    socket.send(reply, peer.port, peer.address);
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { address: `127.0.0.1:${socket.address().port}`, close: () => socket.close() };
-}
 
 async function signedMessage(pem: string): Promise<string> {
   const body = [
@@ -87,7 +62,7 @@ test(
   async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const key = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
-    const dns = await txtServer({
+    const dns = await startTxtServer({
       [`${SELECTOR}._domainkey.${DOMAIN}`]: splitTxt(key),
       [DOMAIN]: ['v=spf1 ip6:2001:db8::10 -all'],
       [`_dmarc.${DOMAIN}`]: ['v=DMARC1; p=reject'],
