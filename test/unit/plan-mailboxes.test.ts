@@ -118,7 +118,7 @@ describe('dovecot.conf generators', () => {
     assert.match(conf, /^auth_allow_cleartext = no$/m);
     assert.match(
       conf,
-      /^passdb passwd-file \{\n  passwd_file_path = \/etc\/dovecot\/mailwright-users\n  default_password_scheme = SHA512-CRYPT\n\}$/m,
+      /^passdb passwd-file \{\n {2}passwd_file_path = \/etc\/dovecot\/mailwright-users\n {2}default_password_scheme = SHA512-CRYPT\n\}$/m,
     );
     assert.match(conf, /^mail_home = \/var\/mail\/vhosts\/%\{user \| domain\}\/%\{user \| username\}$/m);
     for (const old of ['ssl_cert', 'ssl_key', 'disable_plaintext_auth', 'mail_location', '%d', '%n'])
@@ -132,7 +132,7 @@ describe('dovecot.conf generators', () => {
     assert.match(conf, new RegExp(`^ssl_key = <${CERT.keyFile}$`, 'm'));
     assert.match(conf, /^disable_plaintext_auth = yes$/m);
     assert.match(conf, /^mail_location = maildir:~\/Maildir$/m);
-    assert.match(conf, /^  args = scheme=SHA512-CRYPT \/etc\/dovecot\/mailwright-users$/m);
+    assert.match(conf, /^ {2}args = scheme=SHA512-CRYPT \/etc\/dovecot\/mailwright-users$/m);
     for (const newer of [
       'dovecot_config_version',
       'ssl_server_',
@@ -148,8 +148,8 @@ describe('dovecot.conf generators', () => {
       const conf = dovecotConf(major, CERT);
       assert.match(conf, /^ssl = required$/m);
       assert.match(conf, /^protocols = imap lmtp$/m);
-      assert.match(conf, /inet_listener imap \{\n    port = 0\n  \}/);
-      assert.match(conf, /inet_listener imaps \{\n    port = 993\n    ssl = yes\n  \}/);
+      assert.match(conf, /inet_listener imap \{\n {4}port = 0\n {2}\}/);
+      assert.match(conf, /inet_listener imaps \{\n {4}port = 993\n {4}ssl = yes\n {2}\}/);
       for (const socket of [LMTP_SOCKET, AUTH_USERDB_SOCKET, AUTH_CLIENT_SOCKET]) {
         const name = socket.split('/').pop()!;
         assert.match(
