@@ -286,6 +286,22 @@ describe('analyzeMessage', () => {
     assert.equal(check(a, 'dmarc').status, 'pass');
   });
 
+  it("takes SPF's client from the first hop from outside, past the receiver's own relays on private addresses", async () => {
+    const internal = [
+      'Received: from relay1.mx.example.org (10.1.2.3) by store.mx.example.org (10.1.2.4) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.1; Sat, 28 Nov 2026 06:00:03 +0000',
+      DELIVERED,
+    ].join('\r\n');
+    const a = await analyzeMessage(deliver(await sign(message(), [RSA_SIGNER]), internal), {
+      resolver: zone(),
+    });
+    const spf = check(a, 'spf');
+    assert.equal(spf.status, 'pass');
+    hasEvidence(spf, /client-ip=2001:db8::10$/);
+    assert.equal(a.hops.length, 3);
+    assert.equal(a.hops[2]?.ip, '10.1.2.3');
+    assert.equal(check(a, 'hop:3').status, 'pass');
+  });
+
   it('says a message without any signature has none', async () => {
     const a = await analyzeMessage(message(), { resolver: zone() });
     const dkim = check(a, 'dkim');

@@ -6,7 +6,7 @@ import { normalizeEmailAddress } from '../config/mailbox';
 import type { DnsLookup } from '../dns/model';
 import { addressOf, decodeWords, firstHeader, headerValues, parseHeaders, type HeaderField } from './headers';
 import { authenticateMessage, type AuthenticateResult } from './mailauth';
-import { isOutdatedTls, parseReceivedChain, type ReceivedHop } from './received';
+import { isInternalAddress, isOutdatedTls, parseReceivedChain, type ReceivedHop } from './received';
 
 export interface SmtpEnvelope {
   /** The connecting client's address, as the receiving server saw it. */
@@ -81,8 +81,10 @@ function spfInput(fields: HeaderField[], hops: ReceivedHop[], smtp: SmtpEnvelope
     input.helo = smtp.helo;
     notes.push(`connecting IP ${smtp.ip}${smtp.helo ? ` and HELO ${smtp.helo}` : ''}: given`);
   } else {
-    // The receiver's own header is the topmost one that names a client address from outside.
-    const hop = [...hops].reverse().find((h) => h.ip !== undefined && !h.local);
+    // The receiver's own header is the topmost one that names a client from outside: hops
+    // between private addresses above it are the receiver's own relays.
+    const outside = [...hops].reverse().filter((h) => h.ip !== undefined && !h.local);
+    const hop = outside.find((h) => !isInternalAddress(h.ip!)) ?? outside[0];
     if (hop) {
       input.ip = hop.ip;
       input.helo = smtp?.helo ?? hop.from;

@@ -5,6 +5,7 @@
 // Postfix ("(using TLSv1.3 with cipher …)"), Exim ("with esmtps (TLS1.3) tls <cipher>") and
 // Microsoft ("(version=TLS1_2, cipher=…)"), plus the RFC 3848 protocol names (ESMTPS, ESMTPSA).
 import { isIP } from 'node:net';
+import { inCidr, isPublishableAddress } from '../dns/address';
 
 export interface ReceivedHop {
   /** 1 is the first hand-off (the bottom Received header); the highest is the final receiver's (the topmost). */
@@ -61,8 +62,17 @@ function address(text: string): { ip: string; family: 'IPv4' | 'IPv6' } | undefi
   return undefined;
 }
 
-function isLoopback(ip: string): boolean {
-  return ip === '::1' || /^127\./.test(ip);
+const INTERNAL: Array<[string, number]> = [
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['100.64.0.0', 10], // carrier-grade NAT
+  ['fc00::', 7], // unique local
+];
+
+/** A private network's address: a hand-off inside one provider, not a client from the Internet. */
+export function isInternalAddress(ip: string): boolean {
+  return INTERNAL.some(([network, prefix]) => inCidr(ip, network, prefix));
 }
 
 /** The text of the first parenthesised comment (nesting kept) starting at `start`, and where it ends. */
@@ -144,7 +154,8 @@ export function parseReceived(value: string, index: number): ReceivedHop {
 
   hop.local =
     !hop.from ||
-    (hop.ip !== undefined && isLoopback(hop.ip)) ||
+    // Loopback, link-local: never crossed a network.
+    (hop.ip !== undefined && !isPublishableAddress(hop.ip)) ||
     (hop.protocol !== undefined && /^(LMTPS?A?|local)$/i.test(hop.protocol));
   return hop;
 }

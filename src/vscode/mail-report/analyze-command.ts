@@ -68,7 +68,8 @@ async function pickSource(): Promise<MessageSource | undefined> {
       read: async () => vscode.workspace.fs.readFile(uri),
     };
   }
-  const text = await vscode.env.clipboard.readText();
+  // A copied source often starts with an empty line: the header section starts at the first field.
+  const text = (await vscode.env.clipboard.readText()).replace(/^\s*\n/, '');
   if (!looksLikeMessage(text))
     throw new Error(
       vscode.l10n.t(
