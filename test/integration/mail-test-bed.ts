@@ -10,8 +10,8 @@ import { resolverLookup } from '../../src/core/dns/lookup';
 import { gatherFacts } from '../../src/core/facts';
 import type { MailTestOptions } from '../../src/core/mailtest';
 import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
-import { userPasswordKey } from '../../src/core/plan/actions/domains';
-import { MemorySecretStore, type RemoteConnection } from '../../src/core/remote';
+import { setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
+import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
 import { INBOX_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { inboxFetcher, startInbox, stopInbox, type InboxHost } from './inbox-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
@@ -153,6 +153,10 @@ export async function provisionMailTestHost(bed: MailTestBed): Promise<DkimKeyTy
     const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
     throw new Error(`apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`);
   }
+  // Another run on this VPS (bench/apply) may have made alice with its own password, which apply
+  // keeps: set ours, and restart chasquid rather than wait up to 30 s for it to re-read the file.
+  await setUserPassword(conn, DOMAIN, USER, PASSWORD);
+  await conn.exec(shellCommand(['systemctl', 'restart', 'chasquid']), { sudo: true });
   const path = chasquidPathOf(await gatherFacts(conn));
   if (!path || path === 'unsupported') throw new Error(`chasquid path ${String(path)}`);
   const keys = await installedDkimKeys(conn, path, DOMAIN);
