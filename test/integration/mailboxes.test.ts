@@ -8,7 +8,7 @@ import type { HostConfig } from '../../src/core/config';
 import { DOVECOT_CONF_PATH, IMAPS_PORT, MAILBOX_USERS_PATH } from '../../src/core/dovecot';
 import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
-import { userPasswordKey } from '../../src/core/plan/actions/domains';
+import { removeUser, setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
 import { certificateNames } from '../../src/core/plan/actions/service-probe';
 import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
 import { SmtpSendError, sendTestMail, type SendTestMailResult } from '../../src/core/smtp';
@@ -100,8 +100,15 @@ describe(
           async () => {
             const plan = planHost(host, await gatherFacts(conn!));
             const ids = plan.actions.map((a) => a.id);
-            for (const id of ['mailboxes:dovecot.conf', 'service:dovecot', `users:${DOMAIN}`])
-              assert.ok(ids.includes(id), `${id} planned: ${ids.join(', ')}`);
+            // A rerun against the same sandbox finds Dovecot already there.
+            if (!plan.facts.dovecot.installed)
+              for (const id of [
+                'install:dovecot',
+                'mailboxes:dovecot.conf',
+                'service:dovecot',
+                `users:${DOMAIN}`,
+              ])
+                assert.ok(ids.includes(id), `${id} planned: ${ids.join(', ')}`);
             const events: ApplyEvent[] = [];
             const result = await applyPlan(plan, {
               conn: conn!,
@@ -187,6 +194,42 @@ describe(
             submit(instance, `alice@${DOMAIN}`, 'wrong password', `${PASSWORDS.alice}-wrong`),
             (e: unknown) => e instanceof SmtpSendError && e.kind === 'auth' && e.responseCode === 535,
           );
+        });
+
+        it("user add|passwd|remove of a mailbox domain write Dovecot's file: IMAP and SMTP AUTH follow", async () => {
+          const login = async (password: string) => {
+            const imap = await ImapClient.connect(instance.ipv4, IMAPS_PORT, MAIL_HOST);
+            try {
+              return (await imap.login(`carol@${DOMAIN}`, password)).status;
+            } finally {
+              await imap.logout();
+            }
+          };
+          const first = 'carol: first password';
+          const second = 'carol: second password';
+          await setUserPassword(conn!, DOMAIN, 'carol', first, 'dovecot');
+          assert.equal(await login(first), 'OK');
+          await setUserPassword(conn!, DOMAIN, 'carol', second, 'dovecot');
+          assert.equal(await login(first), 'NO');
+          assert.equal(await login(second), 'OK');
+          const sent = await sendTestMail({
+            host: instance.ipv4,
+            port: 465,
+            secure: true,
+            user: `carol@${DOMAIN}`,
+            password: second,
+            from: `carol@${DOMAIN}`,
+            to: `alice@${DOMAIN}`,
+            subject: `from-carol-${randomUUID()}`,
+            servername: MAIL_HOST,
+            tlsRejectUnauthorized: false,
+            timeoutMs: 30_000,
+          });
+          assert.match(sent.response, /^250\b/);
+          assert.equal(await removeUser(conn!, DOMAIN, 'carol', 'dovecot'), true);
+          assert.equal(await login(second), 'NO');
+          const facts = await gatherFacts(conn!);
+          assert.ok(!facts.dovecot.users?.includes(`carol@${DOMAIN}`));
         });
 
         it('an unknown recipient is refused with 550 at RCPT', async () => {

@@ -3,7 +3,15 @@
 // Debian's conf.d files are no longer included: this file is the complete configuration.
 // Both were checked with `doveconf -n` on Debian 12 (2.3.19) and Debian 13 (2.4.1).
 
+import { shellCommand } from '../remote/quote';
+
 export const DOVECOT_CONF_PATH = '/etc/dovecot/dovecot.conf';
+/**
+ * A running Dovecot reads its configuration and the certificate files again. Also after a change
+ * of the users file: Dovecot notices one only by its size and mtime in whole seconds, so a
+ * same-size change within the second of its last look would go unseen.
+ */
+export const DOVECOT_RELOAD = shellCommand(['systemctl', 'try-reload-or-restart', 'dovecot']);
 /** passdb and userdb of every mailbox user (names and SHA512-CRYPT hashes), root:dovecot 0640. */
 export const MAILBOX_USERS_PATH = '/etc/dovecot/mailwright-users';
 export const MAILBOX_USERS_OWNER = 'root:dovecot';

@@ -3,6 +3,7 @@
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
 import type { DomainConfig } from '../../config';
 import {
+  DOVECOT_RELOAD,
   MAILBOX_USERS_MODE,
   MAILBOX_USERS_OWNER,
   MAILBOX_USERS_PATH,
@@ -73,6 +74,14 @@ function editedMailboxUsers(current: Buffer | null, edit: (db: MailboxUsers) => 
   return db.print();
 }
 
+async function writeMailboxUsers(conn: RemoteConnection, content: string): Promise<void> {
+  await writeRemoteFileAtomic(conn, MAILBOX_USERS_PATH, content, {
+    owner: MAILBOX_USERS_OWNER,
+    mode: MAILBOX_USERS_MODE,
+  });
+  await conn.exec(DOVECOT_RELOAD, { sudo: true, check: false });
+}
+
 /** Sets (or adds) a mail user's password in the domain's store: read, modify, atomic write. */
 export async function setUserPassword(
   conn: RemoteConnection,
@@ -86,10 +95,7 @@ export async function setUserPassword(
     const content = editedMailboxUsers(await readRemoteFileIfExists(conn, MAILBOX_USERS_PATH), (db) =>
       db.setPassword(user, domain, password),
     );
-    await writeRemoteFileAtomic(conn, MAILBOX_USERS_PATH, content, {
-      owner: MAILBOX_USERS_OWNER,
-      mode: MAILBOX_USERS_MODE,
-    });
+    await writeMailboxUsers(conn, content);
     // chasquid checks its own users file before asking Dovecot: no stale password there.
     await removeUser(conn, domain, user, 'chasquid');
     return;
@@ -117,11 +123,7 @@ export async function removeUser(
     const content = editedMailboxUsers(current, (db) => {
       removed = db.remove(user, domain);
     });
-    if (removed)
-      await writeRemoteFileAtomic(conn, path, content, {
-        owner: MAILBOX_USERS_OWNER,
-        mode: MAILBOX_USERS_MODE,
-      });
+    if (removed) await writeMailboxUsers(conn, content);
     return removed;
   }
   let removed = false;
@@ -221,6 +223,7 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
             for (const user of c.extra) db.remove(user, domain.name);
           });
           await actx.files.write(c.path, content, { owner: MAILBOX_USERS_OWNER, mode: MAILBOX_USERS_MODE });
+          await actx.run(DOVECOT_RELOAD, { check: false });
         } else {
           const content = await editedUsers(current, async (db) => {
             for (const [user, password] of adding) await db.addOrReplaceUser(user, password);

@@ -5,6 +5,7 @@
 import type { HostConfig } from '../../config';
 import {
   DOVECOT_CONF_PATH,
+  DOVECOT_RELOAD,
   IMAPS_PORT,
   LMTP_SOCKET,
   MAIL_STORE_DIR,
@@ -292,5 +293,5 @@ export const planDovecot: ActionPlanner = (ctx) => {
 export async function reloadDovecotForCertificate(ctx: ApplyContext): Promise<void> {
   if (!hasMailboxes(ctx.host)) return;
   ctx.log('Reloading Dovecot for the new certificate');
-  await ctx.run(shellCommand(['systemctl', 'try-reload-or-restart', 'dovecot']), { check: false });
+  await ctx.run(DOVECOT_RELOAD, { check: false });
 }
