@@ -2,7 +2,8 @@
 // key) lies in the workspace, its key, SPF and DMARC are served by a DNS server the test runs on
 // loopback (the mailwright.dns.resolvers setting points at it), so every verdict is known
 // offline: SPF, DKIM and DMARC pass, the first hop (chasquid, TLS 1.3, IPv4) passes, the second
-// (IPv6, no TLS) is a warning. The report panel must show exactly that.
+// (IPv6, no TLS) is a warning. The report panel must show exactly that, in English and, in a
+// Chinese VS Code, in Chinese.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
@@ -56,45 +57,63 @@ function panelFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
 }
 
+/** A message signed with a fresh key; a DNS server on loopback serves its key, SPF and DMARC. */
+async function withSignedMessage(fn: (message: string, resolver: string) => Promise<void>): Promise<void> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+  const dns = await startTxtServer({
+    [`${SELECTOR}._domainkey.${DOMAIN}`]: splitTxt(key),
+    [DOMAIN]: ['v=spf1 ip6:2001:db8::10 -all'],
+    [`_dmarc.${DOMAIN}`]: ['v=DMARC1; p=reject'],
+  });
+  try {
+    await fn(
+      await signedMessage(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      dns.address,
+    );
+  } finally {
+    dns.close();
+  }
+}
+
+/** Opens the message file (Go to File), runs `command` from the palette, returns the report's frame. */
+async function analyzeFromPalette(
+  page: Page,
+  command: string,
+  step: (what: string) => void,
+): Promise<FrameLocator> {
+  await runCommand(page, 'Go to File');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(FILE);
+  await page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ hasText: FILE })
+    .first()
+    .waitFor({ timeout: 30_000 });
+  await input.press('Enter');
+  await page.locator('.tab', { hasText: FILE }).waitFor({ timeout: 30_000 });
+  step('message open in the editor');
+  await runCommand(page, command);
+  const view = panelFrame(page);
+  await view.locator('table#checks').waitFor({ timeout: 90_000 });
+  step('report shown');
+  return view;
+}
+
 test(
   'Analyze Message Source: the message in the editor, judged with the resolvers setting, in the report panel',
   { skip, timeout: 5 * 60_000 },
-  async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const key = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
-    const dns = await startTxtServer({
-      [`${SELECTOR}._domainkey.${DOMAIN}`]: splitTxt(key),
-      [DOMAIN]: ['v=spf1 ip6:2001:db8::10 -all'],
-      [`_dmarc.${DOMAIN}`]: ['v=DMARC1; p=reject'],
-    });
-    try {
-      const message = await signedMessage(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-      await withWorkbench(
+  () =>
+    withSignedMessage((message, resolver) =>
+      withWorkbench(
         'analyze',
         {
           installVsix: true,
           workspaceFiles: { [FILE]: message },
-          settings: { 'mailwright.dns.resolvers': [dns.address] },
+          settings: { 'mailwright.dns.resolvers': [resolver] },
         },
         async ({ page, screenshot, step }) => {
-          // Open the message file (Go to File), then run the command from the palette.
-          await runCommand(page, 'Go to File');
-          const input = page.locator('.quick-input-widget input');
-          await input.fill(FILE);
-          await page
-            .locator('.quick-input-widget .monaco-list-row')
-            .filter({ hasText: FILE })
-            .first()
-            .waitFor({ timeout: 30_000 });
-          await input.press('Enter');
-          await page.locator('.tab', { hasText: FILE }).waitFor({ timeout: 30_000 });
-          step('message open in the editor');
-
-          await runCommand(page, 'Mail: Analyze Message Source');
-          const view = panelFrame(page);
-          const checks = view.locator('table#checks');
-          await checks.waitFor({ timeout: 90_000 });
-          step('report shown');
+          const view = await analyzeFromPalette(page, 'Mail: Analyze Message Source', step);
 
           const status = (id: string) =>
             view.locator(`tr.check[data-id="${id}"]`).getAttribute('data-status');
@@ -146,9 +165,45 @@ test(
           assert.equal(await status('dkim:1'), 'pass');
           step('analyzed again');
         },
-      );
-    } finally {
-      dns.close();
-    }
-  },
+      ),
+    ),
+);
+
+test(
+  'Analyze Message Source in a Chinese VS Code: the command and the report in Chinese',
+  { skip, timeout: 5 * 60_000 },
+  () =>
+    withSignedMessage((message, resolver) =>
+      withWorkbench(
+        'analyze-zh-cn',
+        {
+          installVsix: true,
+          locale: 'zh-cn',
+          workspaceFiles: { [FILE]: message },
+          settings: { 'mailwright.dns.resolvers': [resolver] },
+        },
+        async ({ page, screenshot, step }) => {
+          // The command's title from package.nls.zh-cn.json, the report's from the bundle.
+          const view = await analyzeFromPalette(page, 'Mail: 分析邮件原文', step);
+          await eventually(
+            async () =>
+              assert.equal(
+                await view.locator('#summary').innerText(),
+                '4 项通过，1 项警告，0 项失败，1 项未判定',
+              ),
+            10_000,
+          );
+          assert.equal(await view.locator('h1').innerText(), '邮件分析');
+          assert.match(await view.locator('tr.check[data-id="dkim:1"] td').first().innerText(), /通过/);
+          assert.match(await view.locator('table#checks thead').innerText(), /证据/);
+          assert.match(
+            await view.locator('table#hops tr.hop[data-index="2"] td.tls').innerText(),
+            /无（明文）/,
+          );
+          assert.match(await view.locator('#action-analyze-again').innerText(), /重新分析/);
+          await screenshot('analyze-report-zh-cn');
+          step('report in Chinese');
+        },
+      ),
+    ),
 );
