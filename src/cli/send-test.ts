@@ -15,7 +15,8 @@ import { isInteractive, promptHidden, readStdin } from './prompt';
 
 export const SEND_TEST_USAGE = `Usage: mailwright send-test --host <name|mail host> --to <address> [options]
   --from <user@domain>   the sending user (default: the host's first user in mailwright.yaml)
-  --port 465|587         submission port (default 465: TLS; 587: STARTTLS)
+  --port 465|587         submission port (default 465: TLS from the first byte; any other port
+                         must offer STARTTLS, as 587 does)
   --ca <file>            trust this CA for the server's certificate (default: the system's)
   --timeout <seconds>    SMTP timeout (default 30)
   --json                 print the report as JSON
@@ -72,7 +73,8 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
   if (!values.to) throw new UsageError(`--to is required.\n${SEND_TEST_USAGE}`);
   const to = address(values.to, '--to').address;
   const port = Number(values.port ?? 465);
-  if (port !== 465 && port !== 587) throw new UsageError('--port must be 465 (TLS) or 587 (STARTTLS).');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError('--port must be a port number: 465 (TLS) or 587 (STARTTLS).');
   const timeoutS = Number(values.timeout ?? 30);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0)
     throw new UsageError('--timeout must be a number of seconds.');
@@ -98,7 +100,7 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
       host: mailHost,
       port,
       secure: port === 465,
-      starttls: port === 587,
+      starttls: port !== 465,
       user: from.address,
       password: await password(from.user, from.domain, from.address),
       from: from.address,

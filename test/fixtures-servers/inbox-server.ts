@@ -92,7 +92,8 @@ async function main(): Promise<void> {
         host: address,
         port: Number(values.port),
         tlsName: name,
-        banner: `${name} ESMTP`,
+        name,
+        banner: 'ready',
         onMessage: (m) => store(m, address),
       }),
     );

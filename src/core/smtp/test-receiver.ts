@@ -37,6 +37,8 @@ export interface TestReceiverOptions {
   /** When given, AUTH is required (only after TLS, like chasquid) and checked against these. */
   users?: Record<string, string>;
   banner?: string;
+  /** The server's own name in its greeting and EHLO reply (default: this machine's host name). */
+  name?: string;
   /** Called with each message before the 250 reply (a failure answers 451: try again later). */
   onMessage?: (message: ReceivedMessage) => void | Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function startTestReceiver(opts: TestReceiverOptions = {}): Promise
     key,
     cert,
     banner: opts.banner ?? 'Mailwright test receiver',
+    ...(opts.name && { name: opts.name }),
     logger: false,
     authOptional: !users,
     disabledCommands: users ? [] : ['AUTH'],
