@@ -119,9 +119,11 @@ export class ImapSession {
     return Number(exists ?? 0);
   }
 
-  /** UIDs of the messages whose Message-ID header contains `messageId`. */
-  async searchMessageId(messageId: string): Promise<number[]> {
-    const r = await this.expectOk(`UID SEARCH HEADER Message-ID ${quote(messageId)}`);
+  /** UIDs of the messages whose header `name` contains `value`. */
+  async searchHeader(name: string, value: string): Promise<number[]> {
+    if (!/^[A-Za-z0-9-]+$/.test(name))
+      throw new ImapError('protocol', `Not a header name: ${printable(name)}`);
+    const r = await this.expectOk(`UID SEARCH HEADER ${name} ${quote(value)}`);
     const line = r.untagged.find((u) => /^\* SEARCH\b/i.test(u.line))?.line ?? '';
     return line
       .replace(/^\* SEARCH/i, '')
@@ -227,10 +229,14 @@ function quote(text: string): string {
 }
 
 /**
- * Logs in, looks for the message with this Message-ID in INBOX and returns it whole (or
- * undefined when it is not there yet). One connection per call.
+ * Logs in, looks in INBOX for the newest message whose header `name` contains `value` and
+ * returns it whole (or undefined when it is not there yet). One connection per call.
  */
-export async function fetchByMessageId(opts: ImapOptions, messageId: string): Promise<Buffer | undefined> {
+export async function fetchByHeader(
+  opts: ImapOptions,
+  name: string,
+  value: string,
+): Promise<Buffer | undefined> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -241,7 +247,7 @@ export async function fetchByMessageId(opts: ImapOptions, messageId: string): Pr
     session = await ImapSession.open(opts, stop.signal);
     await session.login(opts.user, opts.password);
     await session.select('INBOX');
-    const uids = await session.searchMessageId(messageId);
+    const uids = await session.searchHeader(name, value);
     const raw = uids.length > 0 ? await session.fetchRaw(uids[uids.length - 1]!) : undefined;
     await session.logout();
     return raw;

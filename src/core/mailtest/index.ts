@@ -11,3 +11,4 @@ export {
 } from './run';
 export { submissionChecks, submissionFailure, type SubmissionContext } from './submission';
 export { verifyDelivered, type DeliveredMessage, type Verification, type VerifyOptions } from './verify';
+export { imapDelivery } from './imap-delivery';
