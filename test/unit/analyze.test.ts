@@ -271,7 +271,12 @@ describe('analyzeMessage', () => {
 
   it('judges SPF from the SMTP facts given, and shows what the receiver wrote', async () => {
     const signed = await sign(message(), [RSA_SIGNER]);
-    const withClaim = `Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.test\r\n${signed}`;
+    const withClaim = [
+      'Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=example.test;',
+      ' dkim=pass header.d=example.test header.s=rsa1; dkim=fail header.d=example.test header.s=other;',
+      ' dmarc=pass (p=REJECT) header.from=example.test',
+      signed,
+    ].join('\r\n');
     const a = await analyzeMessage(withClaim, {
       resolver: zone(),
       smtp: { ip: '203.0.113.9', helo: 'bad.example.net', mailFrom: `alice@${DOMAIN}` },
@@ -282,8 +287,22 @@ describe('analyzeMessage', () => {
     hasEvidence(spf, /: given$/);
     hasEvidence(spf, /^the receiver mx\.example\.org wrote: spf=pass smtp\.mailfrom=example\.test$/);
     assert.match(spf.fix ?? '', /ip4:203\.0\.113\.9/);
-    // DKIM still passes and aligns: DMARC passes.
-    assert.equal(check(a, 'dmarc').status, 'pass');
+    // DKIM still passes and aligns: DMARC passes. The receiver's verdicts stand beside each.
+    const dkim = check(a, 'dkim:1');
+    hasEvidence(
+      dkim,
+      /^the receiver mx\.example\.org wrote: dkim=pass header\.d=example\.test header\.s=rsa1$/,
+    );
+    assert.ok(
+      !dkim.evidence.some((e) => /header\.s=other/.test(e)),
+      "another selector's verdict is left out",
+    );
+    const dmarc = check(a, 'dmarc');
+    assert.equal(dmarc.status, 'pass');
+    hasEvidence(
+      dmarc,
+      /^the receiver mx\.example\.org wrote: dmarc=pass \(p=REJECT\) header\.from=example\.test$/,
+    );
   });
 
   it("takes SPF's client from the first hop from outside, past the receiver's own relays on private addresses", async () => {

@@ -111,18 +111,34 @@ function spfInput(fields: HeaderField[], hops: ReceivedHop[], smtp: SmtpEnvelope
   return input;
 }
 
-/** What the final receiver wrote about SPF: its topmost Authentication-Results spf= and Received-SPF. */
-function receiverSpfClaims(fields: HeaderField[]): string[] {
-  const claims: string[] = [];
+/** What the final receiver wrote about one method ("spf", "dkim", "dmarc") in its topmost Authentication-Results. */
+function receiverClaims(fields: HeaderField[], method: string): string[] {
   const ar = firstHeader(fields, 'authentication-results');
-  if (ar !== undefined) {
-    const [authserv, ...results] = ar.split(';').map((s) => s.trim());
-    for (const r of results.filter((r) => /^spf\s*=/i.test(r)))
-      claims.push(`the receiver ${authserv ?? ''} wrote: ${r}`);
-  }
+  if (ar === undefined) return [];
+  const [authserv, ...results] = ar.split(';').map((s) => s.trim());
+  return results
+    .filter((r) => new RegExp(`^${method}\\s*=`, 'i').test(r))
+    .map((r) => `the receiver ${authserv ?? ''} wrote: ${r}`);
+}
+
+/** The receiver's SPF verdicts: Authentication-Results and Received-SPF. */
+function receiverSpfClaims(fields: HeaderField[]): string[] {
   const receivedSpf = firstHeader(fields, 'received-spf');
-  if (receivedSpf !== undefined) claims.push(`Received-SPF: ${receivedSpf}`);
-  return claims;
+  return [
+    ...receiverClaims(fields, 'spf'),
+    ...(receivedSpf !== undefined ? [`Received-SPF: ${receivedSpf}`] : []),
+  ];
+}
+
+/** A receiver's dkim= result about this signature (header.d or header.i, and header.s when given). */
+function aboutSignature(claim: string, row: DkimRow): boolean {
+  const domain = /\bheader\.(?:d|i)=@?(?:[^\s@;]*@)?([^\s;]+)/i.exec(claim)?.[1]?.toLowerCase();
+  const selector = /\bheader\.s=([^\s;]+)/i.exec(claim)?.[1];
+  return (
+    domain !== undefined &&
+    domain === row.signingDomain?.toLowerCase() &&
+    (selector === undefined || selector === row.selector)
+  );
 }
 
 function spfCheck(result: AuthenticateResult, input: SpfInput, claims: string[]): Check {
@@ -483,8 +499,17 @@ export async function analyzeMessage(
       evidence: ['the message has no DKIM-Signature header'],
       fix: `Sign outgoing mail${fromDomain ? ` for ${fromDomain}` : ''} (chasquid signs with the domain's dkim key once its TXT record is published: Mailwright sets both up).`,
     });
-  dkimRows.forEach((row, i) => checks.push(dkimCheck(row, i + 1, fromDomain)));
-  checks.push(dmarcCheck(result, fromDomain, spfJudged, dkimRows));
+  // What the final receiver wrote goes beside each verdict (it may have seen keys since changed).
+  const dkimClaims = receiverClaims(fields, 'dkim');
+  dkimRows.forEach((row, i) => {
+    const check = dkimCheck(row, i + 1, fromDomain);
+    checks.push({
+      ...check,
+      evidence: [...check.evidence, ...dkimClaims.filter((c) => aboutSignature(c, row))],
+    });
+  });
+  const dmarc = dmarcCheck(result, fromDomain, spfJudged, dkimRows);
+  checks.push({ ...dmarc, evidence: [...dmarc.evidence, ...receiverClaims(fields, 'dmarc')] });
   checks.push(arcCheck(result, forwardSigns(fields, input.sender)));
   for (const hop of hops) checks.push(hopCheck(hop));
 
