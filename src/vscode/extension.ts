@@ -96,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
       run,
     }),
   );
-  context.subscriptions.push(...registerMailReport({ extensionUri: context.extensionUri, log, run }));
+  context.subscriptions.push(...registerMailReport({ extensionUri: context.extensionUri, log, run, config }));
 }
 
 export function deactivate(): void {

@@ -12,3 +12,4 @@ export {
 export { submissionChecks, submissionFailure, type SubmissionContext } from './submission';
 export { verifyDelivered, type DeliveredMessage, type Verification, type VerifyOptions } from './verify';
 export { imapDelivery } from './imap-delivery';
+export { mailTestOptions, type HostMailTest } from './for-host';

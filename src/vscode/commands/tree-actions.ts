@@ -16,6 +16,7 @@ import { removeUser as removeUserOnServer, setUserPassword } from '../../core/pl
 import type { Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
 import { editConfig } from './edit-config';
+import { pickUser } from './pick-user';
 
 export interface DomainTarget {
   host: HostConfig;
@@ -186,38 +187,9 @@ export async function removeHostAction(config: WorkspaceConfig, host: HostConfig
   await editConfig(config, (doc) => removeHost(doc, host.name));
 }
 
-interface UserTarget extends DomainTarget {
-  user: string;
-}
-
-/** The user row the command ran from, or one picked from mailwright.yaml. */
-async function userOf(config: WorkspaceConfig, arg: unknown): Promise<UserTarget | undefined> {
-  const row = arg as Partial<UserTarget> | undefined;
-  if (row?.host && row.domain && row.user) return { host: row.host, domain: row.domain, user: row.user };
-  const loaded = await config.get();
-  const items = (loaded?.hosts ?? []).flatMap((host) =>
-    host.domains.flatMap((domain) =>
-      domain.users.map((user) => ({
-        label: `${user}@${domain.name}`,
-        description: host.name,
-        target: { host, domain, user },
-      })),
-    ),
-  );
-  if (items.length === 0) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('mailwright.yaml lists no users yet.'));
-    return undefined;
-  }
-  const picked =
-    items.length === 1
-      ? items[0]
-      : await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Which user?') });
-  return picked?.target;
-}
-
 /** Checks a password with SMTP AUTH on the server, as a mail program would; nothing changes. */
 export async function verifyUserAction(config: WorkspaceConfig, arg: unknown) {
-  const target = await userOf(config, arg);
+  const target = await pickUser(config, arg);
   if (!target) return;
   const address = `${target.user}@${target.domain.name}`;
   const password = await vscode.window.showInputBox({
@@ -243,7 +215,7 @@ export async function verifyUserAction(config: WorkspaceConfig, arg: unknown) {
 
 /** Mail program settings and Gmail's "Send mail as" steps for one user, with this server's values. */
 export async function mailSettingsAction(config: WorkspaceConfig, arg: unknown) {
-  const target = await userOf(config, arg);
+  const target = await pickUser(config, arg);
   if (!target) return;
   const settings = clientSettings(target.host, target.domain, target.user);
   const content = [

@@ -3,3 +3,4 @@
 export { analyzeMessageSource } from '../mail-report/analyze-command';
 export { MailReportPanel, type MailReportOptions, type MailReportPanelDeps } from '../mail-report/panel';
 export { analysisView, checksSummary, statusLabel } from '../mail-report/view';
+export { sendTestMailCommand } from '../mail-report/send-test-command';
