@@ -10,7 +10,7 @@ import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
 import { removeUser, setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
 import { certificateNames } from '../../src/core/plan/actions/service-probe';
-import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
+import { MemorySecretStore, shellCommand, shellScript, type RemoteConnection } from '../../src/core/remote';
 import { SmtpSendError, sendTestMail, type SendTestMailResult } from '../../src/core/smtp';
 import { ImapClient } from './imap-client';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
@@ -238,6 +238,64 @@ describe(
             (e: unknown) => e instanceof SmtpSendError && e.kind === 'recipient' && e.responseCode === 550,
           );
         });
+
+        it(
+          'a Dovecot that does not start gets its previous dovecot.conf back; the next apply converges',
+          { timeout: 5 * 60_000 },
+          async () => {
+            const apply = async () => {
+              const plan = planHost(host, await gatherFacts(conn!));
+              const events: ApplyEvent[] = [];
+              const result = await applyPlan(plan, {
+                conn: conn!,
+                host,
+                secrets,
+                regather: () => gatherFacts(conn!),
+                driftDecisions: Object.fromEntries(
+                  plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
+                ),
+                onEvent: (e) => events.push(e),
+              });
+              return { plan, result, events };
+            };
+            const confText = async () => (await conn!.exec(shellCommand(['cat', DOVECOT_CONF_PATH]))).stdout;
+            // A hand edit (drift, overwritten), and a Dovecot that cannot start (masked for this boot).
+            const edited = `${await confText()}# edited by hand\n`;
+            await conn!.exec(
+              shellScript('printf %s "$1" > "$2"; systemctl stop dovecot; systemctl mask --runtime dovecot', [
+                edited,
+                DOVECOT_CONF_PATH,
+              ]),
+            );
+            try {
+              const { plan, result } = await apply();
+              assert.ok(
+                plan.actions.find((a) => a.id === 'mailboxes:dovecot.conf')?.drift,
+                'the hand edit is drift',
+              );
+              assert.equal(result.ok, false);
+              assert.equal(result.failed?.id, 'mailboxes:dovecot.conf');
+              assert.match(
+                result.failed!.message,
+                /Dovecot does not start with the new \/etc\/dovecot\/dovecot\.conf/,
+              );
+              assert.match(result.failed!.message, /Put back \/etc\/dovecot\/dovecot\.conf/);
+              assert.equal(await confText(), edited, 'the previous file is back');
+            } finally {
+              await conn!.exec(shellCommand(['systemctl', 'unmask', '--runtime', 'dovecot']), {
+                check: false,
+              });
+            }
+            const { result, events } = await apply();
+            assert.ok(result.ok, JSON.stringify(result.failed) + JSON.stringify(events.slice(-10)));
+            assert.doesNotMatch(await confText(), /edited by hand/);
+            const again = planHost(host, await gatherFacts(conn!));
+            assert.deepEqual(
+              again.actions.map((a) => `${a.id}: ${a.reason}`),
+              [],
+            );
+          },
+        );
       });
     }
   },
