@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatChecks } from '../core/checks';
 import { normalizeEmailAddress } from '../core/config';
-import { runMailTest, type MailTestReport } from '../core/mailtest';
+import { mailTestOptions, runMailTest, type MailTestReport } from '../core/mailtest';
 import { userPasswordEnvName } from '../core/plan/actions/domains';
 import { printable } from '../core/printable';
 import { printJson, UsageError } from './output';
@@ -22,7 +22,10 @@ export const SEND_TEST_USAGE = `Usage: mailwright send-test --host <name|mail ho
   --json                 print the report as JSON
   --config <file>        mailwright.yaml to read (default: ./mailwright.yaml)
 The password of the sending user is read from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, else
-asked on the terminal, else read from stdin. Exit 0 when no check fails, 1 otherwise.
+asked on the terminal, else read from stdin. When the recipient's mail is stored on this server
+(a domain with mailboxes), the copy is read back over IMAP with the sender's login when sending
+to yourself, else with the recipient's from its MAILWRIGHT_USER_PASSWORD_… variable, and judged.
+Exit 0 when no check fails, 1 otherwise.
 `;
 
 const OPTIONS = {
@@ -43,6 +46,12 @@ function address(text: string, what: string): { address: string; user: string; d
     throw new UsageError(`${what} must be an address like alice@example.com (${checked.reason}).`);
   const [user, domain] = checked.value.split('@') as [string, string];
   return { address: checked.value, user, domain };
+}
+
+/** A recipient's password for reading its copy over IMAP: only from the environment, never asked. */
+function recipientPassword(to: string): string | undefined {
+  const [user, domain] = to.split('@') as [string, string];
+  return process.env[userPasswordEnvName(user, domain)] || undefined;
 }
 
 async function password(user: string, domain: string, from: string): Promise<string> {
@@ -95,24 +104,40 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
     throw new UsageError('--from is required (no user of this host in mailwright.yaml).');
   const from = address(values.from ?? defaultFrom!, '--from');
 
-  const report = await runMailTest({
-    submission: {
-      host: mailHost,
-      port,
-      secure: port === 465,
-      starttls: port !== 465,
-      user: from.address,
-      password: await password(from.user, from.domain, from.address),
-      from: from.address,
-      to,
-      servername: mailHost,
-      ...(values.ca && { ca: readFileSync(values.ca) }),
-      // The certificate is judged in the report (valid, self-signed, wrong name), not refused.
-      tlsRejectUnauthorized: false,
-      timeoutMs: timeoutS * 1000,
-    },
-    signal,
-  });
+  const pass = await password(from.user, from.domain, from.address);
+  const ca = values.ca ? readFileSync(values.ca) : undefined;
+  const timeoutMs = timeoutS * 1000;
+  // With the host in mailwright.yaml: its own address (a test works before DNS is published)
+  // and, for a mailbox of this server, the copy read back over IMAP. Else --host is the mail host.
+  const options = fromConfig
+    ? mailTestOptions({
+        host: fromConfig.host,
+        from: from.address,
+        password: pass,
+        to,
+        port,
+        recipientPassword: to === from.address ? undefined : recipientPassword(to),
+        ...(ca && { ca }),
+        timeoutMs,
+      })
+    : {
+        submission: {
+          host: mailHost,
+          port,
+          secure: port === 465,
+          starttls: port !== 465,
+          user: from.address,
+          password: pass,
+          from: from.address,
+          to,
+          servername: mailHost,
+          ...(ca && { ca }),
+          // The certificate is judged in the report (valid, self-signed, wrong name), not refused.
+          tlsRejectUnauthorized: false,
+          timeoutMs,
+        },
+      };
+  const report = await runMailTest({ ...options, signal });
   if (values.json) printJson(report);
   else process.stdout.write(formatReport(report).join('\n') + '\n');
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
