@@ -12,7 +12,11 @@ import {
 import { clientSettings, gmailSendAsGuide, settingsLines } from '../../core/client-settings';
 import { snapshotConf } from '../../core/git';
 import { verifyUserPassword } from '../../core/smtp';
-import { removeUser as removeUserOnServer, setUserPassword } from '../../core/plan/actions/domains';
+import {
+  removeUser as removeUserOnServer,
+  setUserPassword,
+  userStoreOf,
+} from '../../core/plan/actions/domains';
 import type { Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
 import { editConfig } from './edit-config';
@@ -67,7 +71,7 @@ export async function addUserAction(config: WorkspaceConfig, connections: Connec
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Adding {0}@{1}…', name, domain.name),
     },
-    () => setUserPassword(connections.for(host), domain.name, name, password),
+    () => setUserPassword(connections.for(host), domain.name, name, password, userStoreOf(domain)),
   );
   await editConfig(config, (doc) => addUser(doc, host.name, domain.name, name));
   void vscode.window.showInformationMessage(
@@ -90,7 +94,7 @@ export async function resetPasswordAction(connections: Connections, arg: unknown
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Setting the password of {0}@{1}…', user, domain.name),
     },
-    () => setUserPassword(connections.for(host), domain.name, user, password),
+    () => setUserPassword(connections.for(host), domain.name, user, password, userStoreOf(domain)),
   );
   void vscode.window.showInformationMessage(
     vscode.l10n.t('New password set for {0}@{1}.', user, domain.name),
@@ -111,7 +115,7 @@ export async function removeUserAction(config: WorkspaceConfig, connections: Con
     remove,
   );
   if (answer !== remove) return;
-  await removeUserOnServer(connections.for(host), domain.name, user);
+  await removeUserOnServer(connections.for(host), domain.name, user, userStoreOf(domain));
   await editConfig(config, (doc) => removeUser(doc, host.name, domain.name, user));
 }
 
