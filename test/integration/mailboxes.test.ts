@@ -94,11 +94,29 @@ describe(
 
         after(() => conn?.close());
 
+        /** Plan and apply a desired state (the sandbox's hand edits are overwritten). */
+        const apply = async (desired: HostConfig = host) => {
+          const plan = planHost(desired, await gatherFacts(conn!));
+          const events: ApplyEvent[] = [];
+          const result = await applyPlan(plan, {
+            conn: conn!,
+            host: desired,
+            secrets,
+            regather: () => gatherFacts(conn!),
+            driftDecisions: Object.fromEntries(
+              plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
+            ),
+            onEvent: (e) => events.push(e),
+          });
+          const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
+          return { plan, result, output };
+        };
+
         it(
           'provisions a domain with mailboxes; a second plan is empty',
           { timeout: 15 * 60_000 },
           async () => {
-            const plan = planHost(host, await gatherFacts(conn!));
+            const { plan, result, output } = await apply();
             const ids = plan.actions.map((a) => a.id);
             // A rerun against the same sandbox finds Dovecot already there.
             if (!plan.facts.dovecot.installed)
@@ -109,20 +127,6 @@ describe(
                 `users:${DOMAIN}`,
               ])
                 assert.ok(ids.includes(id), `${id} planned: ${ids.join(', ')}`);
-            const events: ApplyEvent[] = [];
-            const result = await applyPlan(plan, {
-              conn: conn!,
-              host,
-              secrets,
-              regather: () => gatherFacts(conn!),
-              driftDecisions: Object.fromEntries(
-                plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-              ),
-              onEvent: (e) => events.push(e),
-            });
-            const output = events.flatMap((e) =>
-              'line' in e ? [e.line] : 'message' in e ? [e.message] : [],
-            );
             assert.ok(
               result.ok,
               `apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`,
@@ -243,21 +247,6 @@ describe(
           'a Dovecot that does not start gets its previous dovecot.conf back; the next apply converges',
           { timeout: 5 * 60_000 },
           async () => {
-            const apply = async () => {
-              const plan = planHost(host, await gatherFacts(conn!));
-              const events: ApplyEvent[] = [];
-              const result = await applyPlan(plan, {
-                conn: conn!,
-                host,
-                secrets,
-                regather: () => gatherFacts(conn!),
-                driftDecisions: Object.fromEntries(
-                  plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-                ),
-                onEvent: (e) => events.push(e),
-              });
-              return { plan, result, events };
-            };
             const confText = async () => (await conn!.exec(shellCommand(['cat', DOVECOT_CONF_PATH]))).stdout;
             // A hand edit (drift, overwritten), and a Dovecot that cannot start (masked for this boot).
             const edited = `${await confText()}# edited by hand\n`;
@@ -286,14 +275,78 @@ describe(
                 check: false,
               });
             }
-            const { result, events } = await apply();
-            assert.ok(result.ok, JSON.stringify(result.failed) + JSON.stringify(events.slice(-10)));
+            const { result, output } = await apply();
+            assert.ok(result.ok, `${JSON.stringify(result.failed)}\n${output.slice(-20).join('\n')}`);
             assert.doesNotMatch(await confText(), /edited by hand/);
             const again = planHost(host, await gatherFacts(conn!));
             assert.deepEqual(
               again.actions.map((a) => `${a.id}: ${a.reason}`),
               [],
             );
+          },
+        );
+
+        it(
+          'a domain moving to forward-only and back moves its users between chasquid and Dovecot',
+          { timeout: 10 * 60_000 },
+          async () => {
+            const outside = desiredHost(
+              instance,
+              {
+                name: DOMAIN,
+                users: ['alice', 'bob'],
+                aliases: {
+                  postmaster: ['alice'],
+                  alice: ['alice@elsewhere.test'],
+                  bob: ['bob@elsewhere.test'],
+                },
+                mailboxes: false,
+              },
+              MAIL_HOST,
+            );
+            // From the mailboxes state whatever an interrupted earlier run left.
+            assert.ok((await apply()).result.ok);
+            const away = await apply(outside);
+            assert.match(
+              away.plan.actions.find((a) => a.id === `users:${DOMAIN}`)?.reason ?? '',
+              /alice, bob lose their mailbox/,
+            );
+            assert.ok(
+              away.result.ok,
+              `${JSON.stringify(away.result.failed)}\n${away.output.slice(-20).join('\n')}`,
+            );
+            let facts = await gatherFacts(conn!);
+            assert.deepEqual(facts.chasquidState?.domains[DOMAIN]?.users.sort(), ['alice', 'bob']);
+            assert.deepEqual(facts.dovecot.users, []);
+            assert.doesNotMatch(
+              facts.chasquidState?.conf ?? '',
+              /^(mail_delivery_agent_bin|dovecot_auth)\b/m,
+            );
+            // chasquid's own users file answers AUTH now.
+            assert.match(
+              (await submit(instance, `bob@${DOMAIN}`, `forward-only-${randomUUID()}`)).response,
+              /^250\b/,
+            );
+
+            const back = await apply();
+            assert.match(
+              back.plan.actions.find((a) => a.id === `users:${DOMAIN}`)?.reason ?? '',
+              /alice, bob get a mailbox: .* so it is asked again/,
+            );
+            assert.ok(
+              back.result.ok,
+              `${JSON.stringify(back.result.failed)}\n${back.output.slice(-20).join('\n')}`,
+            );
+            facts = await gatherFacts(conn!);
+            assert.deepEqual(facts.chasquidState?.domains[DOMAIN]?.users, []);
+            assert.deepEqual([...(facts.dovecot.users ?? [])].sort(), [`alice@${DOMAIN}`, `bob@${DOMAIN}`]);
+            assert.deepEqual(
+              planHost(host, facts).actions.map((a) => `${a.id}: ${a.reason}`),
+              [],
+            );
+            const subject = `back-${randomUUID()}`;
+            assert.match((await submit(instance, `bob@${DOMAIN}`, subject)).response, /^250\b/);
+            assert.match(await waitForMessage(instance, 'bob', subject), new RegExp(subject));
           },
         );
       });
