@@ -5,6 +5,7 @@ import { ChasquidConf, type ConfValue } from '../../chasquid';
 import { AUTH_CLIENT_SOCKET, AUTH_USERDB_SOCKET, LMTP_SOCKET } from '../../dovecot';
 import { readRemoteFileIfExists, shellCommand } from '../../remote';
 import { managedFileAction } from '../managed-file';
+import { hasMailboxes } from './mailboxes';
 import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
 
 export const CHASQUID_DIR = '/etc/chasquid';
@@ -139,7 +140,7 @@ function confAction(ctx: PlanContext, current: string): Action | undefined {
     current,
     ctx.host.mailHost,
     hasSocketUnits(ctx.facts.chasquidUnits),
-    ctx.host.domains.some((d) => d.mailboxes),
+    hasMailboxes(ctx.host),
   );
   return managedFileAction(
     ctx,

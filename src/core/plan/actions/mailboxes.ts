@@ -36,7 +36,7 @@ function installAction(ctx: PlanContext): Action {
     id: 'install:dovecot',
     kind: 'mailboxes',
     title: `Install Dovecot (${MAILBOX_PACKAGES.join(', ')}) from the distribution packages`,
-    reason: `${mailboxDomains(ctx.host)} ${ctx.host.domains.filter((d) => d.mailboxes).length > 1 ? 'have' : 'has'} mailboxes: Dovecot stores their mail and serves it over IMAP`,
+    reason: `mailboxes are on for ${mailboxDomains(ctx.host)}: Dovecot stores their mail and serves it over IMAP`,
     refreshesFacts: true,
     async apply(actx) {
       if (!actx.facts.hasApt)
@@ -111,7 +111,7 @@ export const planMailboxStore: ActionPlanner = (ctx) => {
   );
 };
 
-/** Active and still the same process after a second (a broken configuration makes it exit). */
+/** Still active a second after the restart (Dovecot exits at once on a configuration it cannot use). */
 const DOVECOT_RUNNING_SCRIPT = `sleep 1
 state=$(systemctl is-active dovecot)
 echo "dovecot is $state"
@@ -188,7 +188,8 @@ function confAction(ctx: PlanContext): Action | undefined {
           chasquidPath: actx.chasquidPath,
           now: actx.now,
         };
-        if (!actx.facts.dovecot.version) throw new Error('Dovecot is not installed.');
+        if (!actx.facts.dovecot.installed || !actx.facts.dovecot.version)
+          throw new Error(`Dovecot is not installed (${MAILBOX_PACKAGES.join(', ')}).`);
         planned = confAction(fresh);
         await planned?.apply(actx);
       },
