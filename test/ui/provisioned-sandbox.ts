@@ -84,16 +84,24 @@ export function rootConnection(vps: SandboxJson): RemoteConnection {
   });
 }
 
-/** Plans and applies until the server matches uiHost(); throws with the failing step. */
+/**
+ * Plans and applies until the server matches uiHost() (or the host given, whose other users'
+ * passwords are in `passwords`, by address); throws with the failing step.
+ */
 export async function provisionSandbox(
   vps: SandboxJson,
   log: (line: string) => void = () => {},
+  host: HostConfig = uiHost(vps),
+  passwords: Record<string, string> = {},
 ): Promise<void> {
   const conn = rootConnection(vps);
   try {
-    const host = uiHost(vps);
     const secrets = new MemorySecretStore();
     await secrets.set(userPasswordKey(UI_USER, UI_DOMAIN), UI_PASSWORD);
+    for (const [address, password] of Object.entries(passwords)) {
+      const [user, domain] = address.split('@') as [string, string];
+      await secrets.set(userPasswordKey(user, domain), password);
+    }
     const plan = planHost(host, await gatherFacts(conn));
     if (plan.actions.length === 0) return;
     const result = await applyPlan(plan, {

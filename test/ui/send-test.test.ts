@@ -6,10 +6,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { HostConfig } from '../../src/core/config';
-import { gatherFacts } from '../../src/core/facts';
-import { applyPlan, planHost } from '../../src/core/plan';
-import { userPasswordKey } from '../../src/core/plan/actions/domains';
-import { MemorySecretStore } from '../../src/core/remote';
 import {
   eventually,
   missingPrerequisite,
@@ -18,16 +14,7 @@ import {
   trustHostKey,
   withWorkbench,
 } from './harness';
-import {
-  readSandbox,
-  rootConnection,
-  UI_DOMAIN,
-  UI_PASSWORD,
-  UI_USER,
-  uiHost,
-  uiYaml,
-  type SandboxJson,
-} from './provisioned-sandbox';
+import { provisionSandbox, readSandbox, uiHost, uiYaml, type SandboxJson } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
 const skip = !instance
@@ -71,27 +58,6 @@ function yamlWithMailboxes(vps: SandboxJson): string {
   ].join('\n');
 }
 
-async function provision(vps: SandboxJson, host: HostConfig): Promise<void> {
-  const conn = rootConnection(vps);
-  try {
-    const secrets = new MemorySecretStore();
-    await secrets.set(userPasswordKey(UI_USER, UI_DOMAIN), UI_PASSWORD);
-    await secrets.set(userPasswordKey(MAILBOX_USER, MAILBOX_DOMAIN), MAILBOX_PASSWORD);
-    const plan = planHost(host, await gatherFacts(conn));
-    if (plan.actions.length === 0) return;
-    const result = await applyPlan(plan, {
-      conn,
-      host,
-      secrets,
-      regather: () => gatherFacts(conn),
-      onEvent: (e) => console.log(`[provision] ${JSON.stringify(e).slice(0, 160)}`),
-    });
-    if (!result.ok) throw new Error(`provisioning failed: ${JSON.stringify(result.failed)}`);
-  } finally {
-    conn.close();
-  }
-}
-
 function reportFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
 }
@@ -112,7 +78,14 @@ test(
   { skip, timeout: 15 * 60_000 },
   async () => {
     const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
-    await provision(vps, hostWithMailboxes(vps));
+    await provisionSandbox(
+      vps,
+      (l) => console.log(`[provision] ${l.slice(0, 160)}`),
+      hostWithMailboxes(vps),
+      {
+        [MAILBOX_ADDRESS]: MAILBOX_PASSWORD,
+      },
+    );
     await withWorkbench(
       'send-test',
       { installVsix: true, workspaceFiles: { 'mailwright.yaml': yamlWithMailboxes(vps) } },
