@@ -12,6 +12,7 @@ import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
 import { webviewOptions, webviewPage } from '../webview-page';
+import { answerWebview } from '../webview-requests';
 import {
   VIEW_TYPE,
   isSavedWebviewState,
@@ -95,7 +96,16 @@ export class DashboardPanel {
       bundle: 'dashboard',
       title: vscode.l10n.t('Provision'),
     });
-    panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
+    answerWebview({
+      panel,
+      name: 'Dashboard',
+      log: deps.log,
+      isMessage: isWebviewMessage,
+      onReady: () => this.post(true),
+      handle: (m) => this.handle(m),
+      // A cancel asked from the page is answered, like any command.
+      replyWhenCancelled: true,
+    });
     panel.onDidDispose(() => {
       this.disposed = true;
       this.abort?.abort(); // closing the panel stops the run; the engine puts the step's files back
@@ -109,18 +119,6 @@ export class DashboardPanel {
   }
 
   // ------------------------------------------------------------ messages
-
-  private receive(message: unknown): void {
-    if (!isWebviewMessage(message)) {
-      this.deps.log.warn(`Dashboard: ignored an unexpected message from the webview`);
-      return;
-    }
-    if (message.type === 'ready') return this.post(true);
-    void this.handle(message).then(
-      () => this.reply(message.requestId, true),
-      (e: Error) => this.reply(message.requestId, false, e.message),
-    );
-  }
 
   private async handle(m: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
     switch (m.type) {
@@ -156,11 +154,6 @@ export class DashboardPanel {
         this.startRun(m.decisions, m.from);
         return;
     }
-  }
-
-  private reply(requestId: number, ok: boolean, error?: string): void {
-    const message: HostMessage = { type: 'reply', requestId, ok, error };
-    if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
   private setState(state: DashboardState, now = false): void {

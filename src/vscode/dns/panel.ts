@@ -8,6 +8,7 @@ import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
 import { webviewOptions, webviewPage } from '../webview-page';
+import { answerWebview } from '../webview-requests';
 import {
   changeLabel,
   DNS_VIEW_TYPE,
@@ -81,7 +82,14 @@ export class DnsPanel {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
     panel.webview.html = webviewPage(panel.webview, deps.extensionUri, { bundle: 'dns', title: panel.title });
     const subscriptions = [
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      answerWebview({
+        panel,
+        name: 'DNS panel',
+        log: deps.log,
+        isMessage: isDnsWebviewMessage,
+        onReady: () => this.post(),
+        handle: (m) => this.handle(m),
+      }),
       deps.service.onDidChange((key) => {
         if (key === this.key || key === '') this.post();
       }),
@@ -112,25 +120,6 @@ export class DnsPanel {
     if (this.disposed) return;
     const message: DnsHostMessage = { type: 'state', state: this.state() };
     void this.panel.webview.postMessage(message);
-  }
-
-  private receive(message: unknown): void {
-    if (!isDnsWebviewMessage(message)) {
-      this.deps.log.warn('DNS panel: ignored an unexpected message from the webview');
-      return;
-    }
-    if (message.type === 'ready') return this.post();
-    void this.handle(message).then(
-      () => this.reply(message.requestId, true),
-      (e: Error) => {
-        if (!(e instanceof vscode.CancellationError)) this.reply(message.requestId, false, e.message);
-      },
-    );
-  }
-
-  private reply(requestId: number, ok: boolean, error?: string): void {
-    const message: DnsHostMessage = { type: 'reply', requestId, ok, error };
-    if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
   private async handle(m: Exclude<DnsWebviewMessage, { type: 'ready' }>): Promise<void> {

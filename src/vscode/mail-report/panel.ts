@@ -3,6 +3,7 @@
 // the webview asks for, and hands the report's buttons to the opener.
 import * as vscode from 'vscode';
 import { webviewOptions, webviewPage } from '../webview-page';
+import { answerWebview } from '../webview-requests';
 import {
   isMailReportView,
   isMailReportWebviewMessage,
@@ -79,7 +80,14 @@ export class MailReportPanel {
       bundle: 'mail-report',
       title: view.title,
     });
-    const subscription = panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
+    const subscription = answerWebview({
+      panel,
+      name: 'Mail report',
+      log: deps.log,
+      isMessage: isMailReportWebviewMessage,
+      onReady: () => this.post(),
+      handle: (m) => this.handle(m),
+    });
     panel.onDidDispose(() => {
       this.disposed = true;
       subscription.dispose();
@@ -102,25 +110,6 @@ export class MailReportPanel {
     if (this.disposed) return;
     const message: MailReportHostMessage = { type: 'state', state: this.view };
     void this.panel.webview.postMessage(message);
-  }
-
-  private receive(message: unknown): void {
-    if (!isMailReportWebviewMessage(message)) {
-      this.deps.log.warn('Mail report: ignored an unexpected message from the webview');
-      return;
-    }
-    if (message.type === 'ready') return this.post();
-    void this.handle(message).then(
-      () => this.reply(message.requestId, true),
-      (e: Error) => {
-        if (!(e instanceof vscode.CancellationError)) this.reply(message.requestId, false, e.message);
-      },
-    );
-  }
-
-  private reply(requestId: number, ok: boolean, error?: string): void {
-    const message: MailReportHostMessage = { type: 'reply', requestId, ok, error };
-    if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
   private async handle(m: Exclude<MailReportWebviewMessage, { type: 'ready' }>): Promise<void> {
