@@ -6,9 +6,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatChecks } from '../core/checks';
 import { normalizeEmailAddress } from '../core/config';
+import { resolverLookup } from '../core/dns/lookup';
 import { mailTestOptions, runMailTest, type MailTestReport } from '../core/mailtest';
 import { userPasswordEnvName } from '../core/plan/actions/domains';
 import { printable } from '../core/printable';
+import { checkServer } from './dns';
 import { printJson, UsageError } from './output';
 import { hostFromFlags } from './provision';
 import { isInteractive, promptHidden, readStdin } from './prompt';
@@ -19,6 +21,7 @@ export const SEND_TEST_USAGE = `Usage: mailwright send-test --host <name|mail ho
                          must offer STARTTLS, as 587 does)
   --ca <file>            trust this CA for the server's certificate (default: the system's)
   --timeout <seconds>    SMTP timeout (default 30)
+  --dns <ip[:port]>      DNS server for SPF, DKIM and DMARC (repeatable; default: the system's)
   --json                 print the report as JSON
   --config <file>        mailwright.yaml to read (default: ./mailwright.yaml)
 The password of the sending user is read from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, else
@@ -36,6 +39,7 @@ const OPTIONS = {
   ca: { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
+  dns: { type: 'string', multiple: true },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -84,6 +88,7 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
   const port = Number(values.port ?? 465);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UsageError('--port must be a port number: 465 (TLS) or 587 (STARTTLS).');
+  for (const server of values.dns ?? []) checkServer(server, '--dns');
   const timeoutS = Number(values.timeout ?? 30);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0)
     throw new UsageError('--timeout must be a number of seconds.');
@@ -137,7 +142,11 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
           timeoutMs,
         },
       };
-  const report = await runMailTest({ ...options, signal });
+  const report = await runMailTest({
+    ...options,
+    ...(values.dns && values.dns.length > 0 && { resolver: resolverLookup(values.dns) }),
+    signal,
+  });
   if (values.json) printJson(report);
   else process.stdout.write(formatReport(report).join('\n') + '\n');
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
