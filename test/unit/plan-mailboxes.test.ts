@@ -7,15 +7,21 @@ import {
   AUTH_CLIENT_SOCKET,
   AUTH_USERDB_SOCKET,
   DOVECOT_CONF_PATH,
+  DOVECOT_RELOAD,
   LMTP_SOCKET,
   dovecotConf,
   dovecotMajor,
 } from '../../src/core/dovecot';
 import type { Facts } from '../../src/core/facts';
-import { planHost, sha256, type PlanContext } from '../../src/core/plan';
+import { planHost, sha256, type ApplyContext, type PlanContext } from '../../src/core/plan';
 import { CHASQUID_CONF_PATH, desiredConf } from '../../src/core/plan/actions/conf';
 import { planDomains } from '../../src/core/plan/actions/domains';
-import { desiredDovecotConf, planDovecot, planMailboxStore } from '../../src/core/plan/actions/mailboxes';
+import {
+  desiredDovecotConf,
+  planDovecot,
+  planMailboxStore,
+  reloadDovecotForCertificate,
+} from '../../src/core/plan/actions/mailboxes';
 
 const MAIL_HOST = 'smtp.example.test';
 const CERT = {
@@ -322,5 +328,24 @@ describe('planning mailboxes', () => {
       conf!.reason,
       /mail_delivery_agent_bin is not set, must be "\/usr\/bin\/mda-lmtp" \(mailboxes\)/,
     );
+  });
+
+  it('a new certificate reloads Dovecot on a host with mailboxes, and only there', async () => {
+    for (const [mailboxes, expected] of [
+      [true, [DOVECOT_RELOAD]],
+      [false, []],
+    ] as const) {
+      const ran: string[] = [];
+      const ctx = {
+        host: hostWith(domain({ mailboxes, aliases: { '*': ['me@elsewhere.test'] } })),
+        log: () => undefined,
+        run: (line: string) => {
+          ran.push(line);
+          return Promise.resolve({ stdout: '', stderr: '', exitCode: 0 });
+        },
+      } as unknown as ApplyContext;
+      await reloadDovecotForCertificate(ctx);
+      assert.deepEqual(ran, expected);
+    }
   });
 });
