@@ -75,6 +75,13 @@ function editedMailboxUsers(current: Buffer | null, edit: (db: MailboxUsers) => 
 }
 
 async function writeMailboxUsers(conn: RemoteConnection, content: string): Promise<void> {
+  const group = MAILBOX_USERS_OWNER.split(':')[1]!;
+  const found = await conn.exec(shellCommand(['getent', 'group', group]), { sudo: true, check: false });
+  if (found.exitCode !== 0) {
+    throw new Error(
+      `Dovecot is not installed on this server yet (no group ${group}): apply the plan first, which installs it for the domains with mailboxes.`,
+    );
+  }
   await writeRemoteFileAtomic(conn, MAILBOX_USERS_PATH, content, {
     owner: MAILBOX_USERS_OWNER,
     mode: MAILBOX_USERS_MODE,
