@@ -1,9 +1,18 @@
 // Text that came from elsewhere (a server, a message, a DNS answer) is shown with its control
 // characters made visible, so it cannot move the cursor, recolour a terminal or forge a line.
 
-/** Control characters (C0 except tab, DEL, C1) written as \xNN; newlines too, unless kept. */
+/** C0 controls except tab, DEL, and the C1 controls. */
+function isControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f);
+}
+
+/** Control characters written as \xNN; newlines too, unless kept. */
 export function printable(text: string, opts: { keepNewlines?: boolean } = {}): string {
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) =>
-    opts.keepNewlines && c === '\n' ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    out +=
+      isControl(code) && !(opts.keepNewlines && c === '\n') ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  }
+  return out;
 }

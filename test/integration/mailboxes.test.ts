@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import type { HostConfig } from '../../src/core/config';
 import { DOVECOT_CONF_PATH, IMAPS_PORT, MAILBOX_USERS_PATH } from '../../src/core/dovecot';
 import { gatherFacts } from '../../src/core/facts';
+import { fetchByHeader, ImapError, ImapSession, type ImapOptions } from '../../src/core/imap';
 import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
 import { removeUser, setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
 import { certificateNames } from '../../src/core/plan/actions/service-probe';
 import { MemorySecretStore, shellCommand, shellScript, type RemoteConnection } from '../../src/core/remote';
 import { SmtpSendError, sendTestMail, type SendTestMailResult } from '../../src/core/smtp';
-import { ImapClient } from './imap-client';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
 
 const DOMAIN = 'example.test';
@@ -57,21 +57,43 @@ function submit(
   });
 }
 
-/** The messages of a user's INBOX, polled until one has `subject` (delivery is asynchronous). */
+/** The IMAPS login of a user of the test domain, as a mail program makes it. */
+const imapLogin = (instance: SandboxInstance, user: string, password = PASSWORDS[user]!): ImapOptions => ({
+  host: instance.ipv4,
+  port: IMAPS_PORT,
+  servername: MAIL_HOST,
+  user: `${user}@${DOMAIN}`,
+  password,
+  // The bootstrap certificate is self-signed until ACME replaces it.
+  rejectUnauthorized: false,
+});
+
+/** The message with `subject` in a user's INBOX, polled until it is there (delivery is asynchronous). */
 async function waitForMessage(instance: SandboxInstance, user: string, subject: string): Promise<string> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const imap = await ImapClient.connect(instance.ipv4, IMAPS_PORT, MAIL_HOST);
-    try {
-      const login = await imap.login(`${user}@${DOMAIN}`, PASSWORDS[user]!);
-      assert.equal(login.status, 'OK', login.line);
-      const found = (await imap.fetchAll()).map((m) => m.toString('utf8')).find((m) => m.includes(subject));
-      if (found) return found;
-    } finally {
-      await imap.logout();
-    }
+    const found = await fetchByHeader(imapLogin(instance, user), 'Subject', subject);
+    if (found) return found.toString('utf8');
     if (Date.now() > deadline) throw new Error(`no message "${subject}" in ${user}'s INBOX within 60 s`);
     await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/** 'OK' when the server lets the user in over IMAPS, 'NO' when it refuses the password. */
+async function imapLoginStatus(
+  instance: SandboxInstance,
+  user: string,
+  password: string,
+): Promise<'OK' | 'NO'> {
+  const session = await ImapSession.open(imapLogin(instance, user, password));
+  try {
+    await session.login(`${user}@${DOMAIN}`, password);
+    return 'OK';
+  } catch (e) {
+    if (e instanceof ImapError && e.kind === 'auth') return 'NO';
+    throw e;
+  } finally {
+    await session.logout();
   }
 }
 
@@ -181,14 +203,13 @@ describe(
         });
 
         it('IMAPS serves the mail host certificate and refuses a wrong password', async () => {
-          const imap = await ImapClient.connect(instance.ipv4, IMAPS_PORT, MAIL_HOST);
+          const session = await ImapSession.open(imapLogin(instance, 'alice'));
           try {
-            assert.ok(certificateNames(imap.peerCertificate()).includes(MAIL_HOST));
-            const wrong = await imap.login(`alice@${DOMAIN}`, `${PASSWORDS.alice}-wrong`);
-            assert.equal(wrong.status, 'NO', wrong.line);
+            assert.ok(certificateNames(session.peerCertificate()).includes(MAIL_HOST));
           } finally {
-            await imap.logout();
+            session.close();
           }
+          assert.equal(await imapLoginStatus(instance, 'alice', `${PASSWORDS.alice}-wrong`), 'NO');
         });
 
         it('SMTP AUTH goes through Dovecot: right password accepted, wrong one 535', async () => {
@@ -201,14 +222,7 @@ describe(
         });
 
         it("user add|passwd|remove of a mailbox domain write Dovecot's file: IMAP and SMTP AUTH follow", async () => {
-          const login = async (password: string) => {
-            const imap = await ImapClient.connect(instance.ipv4, IMAPS_PORT, MAIL_HOST);
-            try {
-              return (await imap.login(`carol@${DOMAIN}`, password)).status;
-            } finally {
-              await imap.logout();
-            }
-          };
+          const login = (password: string) => imapLoginStatus(instance, 'carol', password);
           const first = 'carol: first password';
           const second = 'carol: second password';
           await setUserPassword(conn!, DOMAIN, 'carol', first, 'dovecot');

@@ -15,3 +15,4 @@ export { quoteBytes, quoteString } from './prototext-string';
 export * from './users';
 export * from './version';
 export * from './forward-guard';
+export * from './paths';

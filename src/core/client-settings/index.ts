@@ -2,6 +2,7 @@
 // to use an address of their server, and where mail sent to that address ends up. The tree, the
 // CLI and the guides all read it here, so the port numbers and names are written once.
 import { mailFlowProblems, routeOf, type DomainConfig, type HostConfig } from '../config';
+import { IMAPS_PORT, SUBMISSION_PORT, SUBMISSION_TLS_PORT } from '../ports';
 
 export interface ServerEndpoint {
   host: string;
@@ -29,10 +30,6 @@ export interface Delivery {
   forwardedTo: string[];
   text: string;
 }
-
-export const SUBMISSION_TLS_PORT = 465;
-export const SUBMISSION_STARTTLS_PORT = 587;
-export const IMAPS_PORT = 993;
 
 export function deliveryOf(host: HostConfig, address: string): Delivery {
   const route = routeOf(host.domains, address);
@@ -63,7 +60,7 @@ export function clientSettings(host: HostConfig, domain: DomainConfig, user: str
     address,
     username: address,
     smtp: { host: host.mailHost, port: SUBMISSION_TLS_PORT, security: 'SSL/TLS' },
-    smtpAlternative: { host: host.mailHost, port: SUBMISSION_STARTTLS_PORT, security: 'STARTTLS' },
+    smtpAlternative: { host: host.mailHost, port: SUBMISSION_PORT, security: 'STARTTLS' },
     ...(domain.mailboxes && {
       imap: { host: host.mailHost, port: IMAPS_PORT, security: 'SSL/TLS' as const },
     }),

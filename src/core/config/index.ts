@@ -17,6 +17,7 @@ export {
   ALIAS_DEPTH_LIMIT,
   catchAllProbe,
   deliverableAddresses,
+  hasMailboxes,
   mailFlowProblems,
   routeOf,
   targetAddress,

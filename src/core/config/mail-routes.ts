@@ -6,7 +6,7 @@
 // and the editor all ask this module, so they cannot disagree about a route.
 import { CATCH_ALL } from './mailbox';
 import { reportAddresses } from './report-addresses';
-import type { DomainConfig } from './types';
+import type { DomainConfig, HostConfig } from './types';
 
 /** chasquid's alias recursion limit: a longer chain fails delivery as a loop would. */
 export const ALIAS_DEPTH_LIMIT = 10;
@@ -36,6 +36,11 @@ function split(address: string): [string, string] {
 /** A target as written in the yaml (`bob` or `bob@example.net`) as a full address. */
 export function targetAddress(target: string, domain: string): string {
   return target.includes('@') ? target : `${target}@${domain}`;
+}
+
+/** True when some domain of the host keeps mail in mailboxes on the server (Dovecot). */
+export function hasMailboxes(host: Pick<HostConfig, 'domains'>): boolean {
+  return host.domains.some((d) => d.mailboxes);
 }
 
 /** What routing reads of a domain. */

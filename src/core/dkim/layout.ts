@@ -3,14 +3,12 @@
 //  legacy (1.10-1.13): the stock hooks/post-data runs dkimsign (python3-dkim) with the
 //  selector in domains/<d>/dkim_selector and the PKCS#1 key certs/<d>/dkim_privkey.pem,
 //  one key per domain, RSA only.
-export const CHASQUID_DIR = '/etc/chasquid';
+import { CHASQUID_DIR, domainDir } from '../chasquid/paths';
+
+export { CHASQUID_DIR, domainDir };
 /** chasquid runs as user chasquid: it must read the key, nobody else may. */
 export const DKIM_KEY_OWNER = 'root:chasquid';
 export const DKIM_KEY_MODE = '0640';
-
-export function domainDir(domain: string): string {
-  return `${CHASQUID_DIR}/domains/${domain}`;
-}
 
 export function nativeKeyFileName(selector: string): string {
   return `dkim:${selector}.pem`;

@@ -3,6 +3,7 @@
 // Debian's conf.d files are no longer included: this file is the complete configuration.
 // Both were checked with `doveconf -n` on Debian 12 (2.3.19) and Debian 13 (2.4.1).
 
+import { IMAPS_PORT } from '../ports';
 import { shellCommand } from '../remote/quote';
 
 export const DOVECOT_CONF_PATH = '/etc/dovecot/dovecot.conf';
@@ -25,7 +26,7 @@ export const AUTH_USERDB_SOCKET = '/run/dovecot/auth-chasquid-userdb';
 export const AUTH_CLIENT_SOCKET = '/run/dovecot/auth-chasquid-client';
 /** The user chasquid runs as (Debian's and Ubuntu's packages). */
 const CHASQUID_USER = 'chasquid';
-export const IMAPS_PORT = 993;
+export { IMAPS_PORT };
 
 export type DovecotMajor = '2.3' | '2.4';
 

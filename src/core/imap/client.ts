@@ -1,7 +1,7 @@
 // Reading a mailbox the way a mail program does: IMAP over TLS (port 993), login, look a message
 // up by its Message-ID, fetch it whole. Just what proving "the mail arrived" needs; the password
 // is sent only inside the TLS connection and never appears in errors or logs.
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { printable } from '../printable';
 
 export interface ImapOptions {
@@ -150,6 +150,11 @@ export class ImapSession {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** The certificate the server presented. */
+  peerCertificate(): PeerCertificate {
+    return this.socket.getPeerCertificate();
   }
 
   private async expectOk(command: string): Promise<TaggedResult> {

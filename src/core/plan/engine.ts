@@ -150,7 +150,4 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
   return result;
 }
 
-/** For the service action: undo every file of the run (used when chasquid will not start with them). */
-export function journalOf(ctx: ApplyContext): RunJournal {
-  return ctx.files as RunJournal;
-}
+export { journalOf } from './journal';

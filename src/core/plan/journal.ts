@@ -10,7 +10,7 @@ import {
   type RemoteConnection,
   type WriteOptions,
 } from '../remote';
-import type { FileJournal } from './types';
+import type { ApplyContext, FileJournal } from './types';
 
 export const MANAGED_STATE_DIR = '/var/lib/mailwright';
 export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
@@ -126,4 +126,9 @@ export class RunJournal implements FileJournal {
     });
     this.dirty = false;
   }
+}
+
+/** For the service action: undo every file of the run (used when chasquid will not start with them). */
+export function journalOf(ctx: ApplyContext): RunJournal {
+  return ctx.files as RunJournal;
 }

@@ -1,5 +1,6 @@
 // One class per kind of row in the "Mail Servers" tree. contextValue drives the menus in package.json.
 import * as vscode from 'vscode';
+import { MAIL_PORT_NUMBERS } from '../../core/ports';
 import type { HostConfig } from '../../core/config';
 import type { Facts } from '../../core/facts';
 // parse.ts, not the index: the index also brings the SSH fact gathering into activation.
@@ -10,7 +11,7 @@ export { FactNode, MailNode, MessageNode };
 import { ConfigFilesNode, LogsNode } from './file-nodes';
 import { DomainNode } from './domain-nodes';
 
-const MAIL_PORTS = [25, 465, 587];
+const MAIL_PORTS = MAIL_PORT_NUMBERS;
 
 function formatBytes(n: number): string {
   const gib = n / 1024 ** 3;

@@ -23,7 +23,8 @@ import type { Facts } from '../../facts';
 import type { Action, ApplyContext, Plan, PlanContext } from '../types';
 import { verifyCertificate, certDir } from './certificate';
 import { reloadDovecotForCertificate } from './mailboxes';
-import { probeAddress, serviceAction } from './service';
+import { serviceAction } from './service';
+import { probeAddress } from './service-probe';
 
 /** host.acme as the config engineer defines it; read defensively (older configs lack it). */
 export interface AcmeSettings {

@@ -1,11 +1,11 @@
 // chasquid exits without a certificate, so a fresh server gets a self-signed one for the mail
 // host until ACME replaces it. The key is made on the server and never leaves it.
+import { CHASQUID_DIR, certDir } from '../../chasquid/paths';
 import { shellScript } from '../../remote';
 import type { ActionPlanner, ApplyContext } from '../types';
-import { CHASQUID_DIR } from './conf';
 import { reloadDovecotForCertificate } from './mailboxes';
 
-export const certDir = (name: string) => `${CHASQUID_DIR}/certs/${name}`;
+export { certDir } from '../../chasquid/paths';
 
 // $1 mail host, $2 certificate folder. Made next to it (same file system) and moved in, as real
 // files in a real folder: chasquid 1.11 skips symlinked certificate folders.

@@ -2,21 +2,18 @@
 // chasquid listens on 25, 587 and 465. Only those fields are touched; the rest of the file
 // stays as the user (or Debian) wrote it.
 import { ChasquidConf, type ConfValue } from '../../chasquid';
+import { CHASQUID_CONF_PATH, CHASQUID_DIR } from '../../chasquid/paths';
+import { hasMailboxes } from '../../config';
+import { CHASQUID_LISTEN_PORTS } from '../../ports';
 import { AUTH_CLIENT_SOCKET, AUTH_USERDB_SOCKET, LMTP_SOCKET } from '../../dovecot';
 import { readRemoteFileIfExists, shellCommand } from '../../remote';
 import { managedFileAction } from '../managed-file';
-import { hasMailboxes } from './mailboxes';
 import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
 
-export const CHASQUID_DIR = '/etc/chasquid';
-export const CHASQUID_CONF_PATH = `${CHASQUID_DIR}/chasquid.conf`;
+export { CHASQUID_CONF_PATH, CHASQUID_DIR } from '../../chasquid/paths';
 
 /** The listen-address fields and the port each must serve. */
-export const MAIL_PORTS = {
-  smtp_address: 25,
-  submission_address: 587,
-  submission_over_tls_address: 465,
-} as const;
+export const MAIL_PORTS = CHASQUID_LISTEN_PORTS;
 type ListenField = keyof typeof MAIL_PORTS;
 
 /**

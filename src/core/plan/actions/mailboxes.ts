@@ -2,7 +2,8 @@
 // mail chasquid hands over through LMTP (mda-lmtp), serves it over IMAPS on 993 with the
 // certificate chasquid serves, and answers chasquid's SMTP AUTH and user lookups through its
 // auth sockets. The users themselves are written by the domains action (one model of users).
-import type { HostConfig } from '../../config';
+import { certDir } from '../../chasquid/paths';
+import { hasMailboxes, type HostConfig } from '../../config';
 import {
   DOVECOT_CONF_PATH,
   DOVECOT_RELOAD,
@@ -15,21 +16,15 @@ import {
 } from '../../dovecot';
 import { shellCommand, shellScript } from '../../remote';
 import { sleep } from '../../sleep';
-import { journalOf } from '../engine';
+import { journalOf } from '../journal';
 import { managedFileAction } from '../managed-file';
 import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
-import { certDir } from './certificate';
 import { aptInstall, aptUpdate } from './install';
-import { probeAddress } from './service';
-import { probeImaps } from './service-probe';
+import { probeAddress, probeImaps } from './service-probe';
 
 /** dovecot-core comes with both. */
 export const MAILBOX_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd'];
 const STORE_STATE = `${MAIL_STORE_USER}:${MAIL_STORE_USER} 750`;
-
-export function hasMailboxes(host: HostConfig): boolean {
-  return host.domains.some((d) => d.mailboxes);
-}
 
 function installAction(ctx: PlanContext): Action {
   return {

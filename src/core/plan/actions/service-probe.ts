@@ -1,7 +1,8 @@
 // Checks the mail ports from where Mailwright runs, the way a mail client sees them:
 // a 220 banner naming the mail host, STARTTLS on 25 and 587, TLS on 465, and a certificate
 // for the mail host (self-signed is fine here: ACME comes later).
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import type { ApplyContext } from '../types';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 
 const TIMEOUT_MS = 10_000;
@@ -173,4 +174,11 @@ export function probeImaps(address: string, port: number, mailHost: string): Pro
       throw new Error(`port ${port} greets with "${greeting}", expected "* OK"`);
     secure.write('a LOGOUT\r\n');
   });
+}
+
+/** Where to reach the server from here: the SSH address when it is an IP, else its first IPv4. */
+export function probeAddress(ctx: ApplyContext): string {
+  const ssh = ctx.host.ssh.host;
+  if (isIP(ssh) || ctx.facts.addresses.ipv4.length === 0) return ssh;
+  return ctx.facts.addresses.ipv4[0]!;
 }

@@ -1,20 +1,19 @@
 // Always last: chasquid enabled, (re)started when a change needs it, and checked from the
 // outside. A restart that fails puts back every file of the run and starts chasquid again
 // with the previous configuration, so a bad change never leaves the server without mail.
-import { isIP } from 'node:net';
 import { shellCommand, shellScript, type RemoteConnection } from '../../remote';
+import { MAIL_PORT_NUMBERS } from '../../ports';
 import { sleep } from '../../sleep';
-import { journalOf } from '../engine';
-import { RESTART_PENDING } from '../journal';
+import { journalOf, RESTART_PENDING } from '../journal';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 import { planCertificate } from './certificate';
 import { hasSocketUnits, planConf } from './conf';
 import { planDkim } from './dkim';
 import { planDomains } from './domains';
 import { planInstall } from './install';
-import { probeMailPorts } from './service-probe';
+import { probeAddress, probeMailPorts } from './service-probe';
 
-const MAIL_PORTS = [25, 465, 587];
+const MAIL_PORTS = MAIL_PORT_NUMBERS;
 /** chasquid exits within a second on a bad configuration; systemd then restarts it (Restart=always). */
 const SETTLE_MS = 3_000;
 
@@ -88,13 +87,6 @@ async function applyService(ctx: ApplyContext): Promise<void> {
         : 'No file of this run to put back.') +
       `\nchasquid's log:\n${log}`,
   );
-}
-
-/** Where to reach the server from here: the SSH address when it is an IP, else its first IPv4. */
-export function probeAddress(ctx: ApplyContext): string {
-  const ssh = ctx.host.ssh.host;
-  if (isIP(ssh) || ctx.facts.addresses.ipv4.length === 0) return ssh;
-  return ctx.facts.addresses.ipv4[0]!;
 }
 
 async function verifyService(ctx: ApplyContext): Promise<void> {

@@ -1,0 +1,14 @@
+// Where chasquid keeps its configuration on a Debian or Ubuntu server: one home for the paths
+// that the planner, the DKIM code, the hooks and Dovecot's certificate all name.
+export const CHASQUID_DIR = '/etc/chasquid';
+export const CHASQUID_CONF_PATH = `${CHASQUID_DIR}/chasquid.conf`;
+
+/** A domain's folder: users, aliases and (chasquid 1.14+) its DKIM keys. */
+export function domainDir(domain: string): string {
+  return `${CHASQUID_DIR}/domains/${domain}`;
+}
+
+/** The certificate folder chasquid picks by SNI: fullchain.pem and privkey.pem. */
+export function certDir(name: string): string {
+  return `${CHASQUID_DIR}/certs/${name}`;
+}
