@@ -37,7 +37,9 @@ function domainOf(arg: unknown): DomainTarget {
 async function askPassword(address: string): Promise<string | undefined> {
   const first = await vscode.window.showInputBox({
     title: vscode.l10n.t('Password for {0}', address),
-    prompt: vscode.l10n.t('At least 12 characters. Stored on the server only as a hash, never in mailwright.yaml.'),
+    prompt: vscode.l10n.t(
+      'At least 12 characters. Stored on the server only as a hash, never in mailwright.yaml.',
+    ),
     password: true,
     ignoreFocusOut: true,
     validateInput: (v) => (v.length < 12 ? vscode.l10n.t('Use at least 12 characters.') : undefined),
@@ -110,7 +112,9 @@ export async function removeUserAction(config: WorkspaceConfig, connections: Con
     vscode.l10n.t('Remove {0}@{1}?', user, domain.name),
     {
       modal: true,
-      detail: vscode.l10n.t('The user can no longer log in. Mail already delivered or forwarded is not affected.'),
+      detail: vscode.l10n.t(
+        'The user can no longer log in. Mail already delivered or forwarded is not affected.',
+      ),
     },
     remove,
   );
