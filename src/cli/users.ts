@@ -4,6 +4,7 @@ import {
   addUser,
   loadConfig,
   normalizeEmailAddress,
+  passwordProblem,
   removeUser as removeUserFromConfig,
   saveConfig,
 } from '../core/config';
@@ -58,7 +59,8 @@ export async function userCommand(args: string[]): Promise<number> {
       await removeMailUser(t.conn, domain, user, store);
     } else {
       const password = await readNewPassword(address);
-      if (password.length < 8) throw new UsageError('Use a password of at least 8 characters.');
+      const problem = passwordProblem(password);
+      if (problem) throw new UsageError(`That password cannot be used: ${problem}.`);
       await setMailUserPassword(t.conn, domain, user, password, store);
     }
     // mailwright.yaml follows, so the next plan agrees with the server.

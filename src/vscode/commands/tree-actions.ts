@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import {
   addUser,
   CATCH_ALL,
+  passwordProblem,
   removeHost,
   removeUser,
   setAlias,
@@ -42,7 +43,10 @@ async function askPassword(address: string): Promise<string | undefined> {
     ),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.length < 12 ? vscode.l10n.t('Use at least 12 characters.') : undefined),
+    validateInput: (v) => {
+      const problem = passwordProblem(v);
+      return problem ? vscode.l10n.t('This password cannot be used: {0}.', problem) : undefined;
+    },
   });
   if (!first) return undefined;
   const again = await vscode.window.showInputBox({

@@ -1,7 +1,7 @@
 // Recipe steps 13 and 16: each domain of mailwright.yaml has its folder, its users (with
 // passwords that only ever travel as scrypt hashes inside a file upload) and its aliases.
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
-import type { DomainConfig } from '../../config';
+import { passwordProblem, type DomainConfig } from '../../config';
 import {
   DOVECOT_RELOAD,
   MAILBOX_USERS_MODE,
@@ -146,9 +146,20 @@ async function passwordFor(ctx: ApplyContext, user: string, domain: string, move
   const key = userPasswordKey(user, domain);
   const who = moved ? `${user}@${domain} (${userMoveText(domain)})` : `the new mail user ${user}@${domain}`;
   const stored = await ctx.secrets.get(key);
-  if (stored) return stored;
+  if (stored) {
+    const problem = passwordProblem(stored);
+    if (problem)
+      throw new Error(
+        `The password stored for ${who} (${userPasswordEnvName(user, domain)} for the CLI) cannot be used: ${problem}.`,
+      );
+    return stored;
+  }
   const asked = await ctx.askSecret?.(key, `Password for ${who}`);
-  if (asked) return asked;
+  if (asked) {
+    const problem = passwordProblem(asked);
+    if (problem) throw new Error(`The password given for ${who} cannot be used: ${problem}.`);
+    return asked;
+  }
   throw new Error(
     `No password for ${who}: run \`mailwright user add ${user}@${domain}\`, ` +
       `or set ${userPasswordEnvName(user, domain)}, then apply again.`,
