@@ -128,14 +128,20 @@ if (process.argv[1]?.endsWith('provisioned-sandbox.ts') && process.argv[2]) {
   );
 }
 
-/** A real message over SMTP (port 25, no auth) to rcpt; resolves when chasquid accepted it. */
+/**
+ * A real message to rcpt, submitted on 465 as alice (the envelope sender may be any address);
+ * resolves when chasquid accepted it. Not from outside on port 25: the sandbox's addresses all
+ * forward, and Mailwright's server refuses forwarding for a sender that does not pass SPF —
+ * the UI test bed has no DNS for the sender's domain.
+ */
 export async function sendMail(vps: SandboxJson, from: string, rcpt: string, subject: string): Promise<void> {
   const transport = createTransport({
     host: vps.ipv4,
-    port: 25,
-    secure: false,
+    port: 465,
+    secure: true,
     name: 'client.elsewhere.test',
-    tls: { rejectUnauthorized: false },
+    auth: { user: `${UI_USER}@${UI_DOMAIN}`, pass: UI_PASSWORD },
+    tls: { rejectUnauthorized: false, servername: UI_MAIL_HOST },
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
