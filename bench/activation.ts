@@ -1,4 +1,4 @@
-// Activation cost (issue 6 goals: <= 300 KB loaded, < 100 ms): bytes of the extension's files
+// Activation cost (goals: <= 300 KB loaded, < 100 ms): bytes of the extension's files
 // that activation actually requires, and the time of require + activate(), for the split build
 // in dist/ and for everything in one bundle (as before the split, built here the same way).
 // Also: the time until the tree's first rows from mailwright.yaml, and what that loaded.

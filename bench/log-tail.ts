@@ -1,4 +1,4 @@
-// Log tail throughput (issue 6 goal: >= 20k lines/s into the document): lines per second from a
+// Log tail throughput (goal: >= 20k lines/s into the document): lines per second from a
 // fast producer to the text of the log document, through the real pipeline: the remote command
 // over SSH (a sandbox VPS, when MAILWRIGHT_SANDBOX_13 names one; else an in-process producer),
 // TailSession (line splitting, bounded ring), LogDocuments (throttled change events, content

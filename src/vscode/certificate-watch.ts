@@ -1,4 +1,4 @@
-// Seed step 6 done right: when a host's facts arrive (the tree gathers them after activation),
+// Renewal without cron: when a host's facts arrive (the tree gathers them after activation),
 // a certificate that ACME should renew is pointed out once per session, with a Renew button.
 import * as vscode from 'vscode';
 import type { FactsService } from './facts-service';

@@ -13,7 +13,7 @@ const domain: DomainConfig = {
 };
 
 describe('dmarcRecordFor', () => {
-  it("without a dmarc section: the seed's quarantine with fo=1 and reports to postmaster@", () => {
+  it('without a dmarc section: the default quarantine with fo=1 and reports to postmaster@', () => {
     assert.equal(
       dmarcRecordFor(domain),
       'v=DMARC1; p=quarantine; fo=1; rua=mailto:postmaster@example.com; ruf=mailto:postmaster@example.com',
@@ -41,7 +41,7 @@ describe('dmarcRecordFor', () => {
 });
 
 describe('parseDmarc', () => {
-  it("explains the seed's record tag by tag in plain words", () => {
+  it('explains the default record tag by tag in plain words', () => {
     const parsed = parseDmarc(
       'v=DMARC1; p=quarantine; fo=1; ruf=mailto:ruf@example.com; rua=mailto:rua@example.com',
       'example.com',

@@ -34,7 +34,7 @@ function rsaKey(bits: number) {
 }
 
 describe('expectedRecords', () => {
-  it('lists A/AAAA, MX, the seed SPF pair, DMARC, PTR and the recommended extras, skipping local addresses', () => {
+  it('lists A/AAAA, MX, the split SPF pair, DMARC, PTR and the recommended extras, skipping local addresses', () => {
     const records = expectedRecords(input());
     assert.deepEqual(
       records.map(

@@ -61,7 +61,7 @@ describe('lintSpf', () => {
     'smtp.example.com': { A: [V4], AAAA: [V6] },
   };
 
-  it("the seed's split form authorizes both the IPv4 and the IPv6 of the mail host in 4 lookups", async () => {
+  it('the split form authorizes both the IPv4 and the IPv6 of the mail host in 4 lookups', async () => {
     const lint = await lintSpf('example.com', new MemoryDns(seedZone), { ipv4: [V4], ipv6: [V6] });
     assert.deepEqual(lint.records, ['v=spf1 a mx include:_spf.example.com ~all']);
     assert.equal(lint.lookups, 4);

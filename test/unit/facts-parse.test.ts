@@ -7,7 +7,7 @@ import { parseAddresses, parseFacts, parseListening, splitSections } from '../..
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'facts', name), 'utf8');
 
 describe('facts parser', () => {
-  it('recognises the TinyCore installer the seed warns about', () => {
+  it('recognises the TinyCore installer some providers leave answering SSH', () => {
     const f = parseFacts(fixture('tinycore-installer.txt'), 5);
     assert.equal(f.system.state, 'installing');
     assert.match(f.system.reason ?? '', /still installing/);

@@ -107,7 +107,7 @@ const planAll = (ctx: PlanContext) =>
   [planInstall, planConf, planDomains, planCertificate, planService].flatMap((p) => p(ctx));
 
 describe('provisioning planners', () => {
-  it('plan everything for a fresh server, in recipe order, service last', () => {
+  it('plan everything for a fresh server, in order, service last', () => {
     const actions = planAll(ctxOf(freshFacts()));
     assert.deepEqual(
       actions.map((a) => a.id),

@@ -1,4 +1,4 @@
-// Lazy loading (issue 6): activation loads dist/extension.js only; SSH, provisioning, ACME,
+// Lazy loading: activation loads dist/extension.js only; SSH, provisioning, ACME,
 // files and logs load on first use. Runs inside the extension host, where require.cache
 // shows exactly which bundles the extension has loaded.
 import * as assert from 'node:assert/strict';

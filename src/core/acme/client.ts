@@ -1,5 +1,5 @@
 // acme-client set up to fail fast: its axios instance retries 5x with growing delays and
-// its status polling backs off for minutes by default (TESTBED: an untrusted CA shows up a
+// its status polling backs off for minutes by default (measured: an untrusted CA shows up a
 // minute later as an unrelated TypeError). One place decides trust, retries and logging.
 import { Agent, get } from 'node:https';
 import { rootCertificates } from 'node:tls';

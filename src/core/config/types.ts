@@ -17,7 +17,7 @@ export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
 export const DMARC_ALIGNMENTS = ['r', 's'] as const;
 export type DmarcAlignment = (typeof DMARC_ALIGNMENTS)[number];
 
-/** `split`: the seed's `include:_spf.<domain>` pair of records; `simple`: one record naming the mail host. */
+/** `split`: the `include:_spf.<domain>` pair of records (the default); `simple`: one record naming the mail host. */
 export const SPF_FORMS = ['split', 'simple'] as const;
 export type SpfForm = (typeof SPF_FORMS)[number];
 

@@ -1,11 +1,11 @@
 // DMARC (RFC 7489): the record Mailwright publishes for a domain, and a parser that checks a
-// published record and explains every tag in plain words, as the seed recipe does.
+// published record and explains every tag in plain words.
 import { defaultReportAddress, type DmarcConfig, type DomainConfig } from '../config';
 
 export { defaultReportAddress };
 
 /**
- * The `_dmarc` TXT value for a domain. Without a dmarc section: the seed's record —
+ * The `_dmarc` TXT value for a domain. Without a dmarc section: the default record —
  * p=quarantine (failing mail goes to spam, not lost), fo=1 (a failure report whenever SPF
  * or DKIM fails) — with both report kinds sent to postmaster@ the domain.
  */

@@ -11,7 +11,7 @@ export interface Facts {
     versionId: string;
     prettyName: string;
     codename: string;
-    /** Debian 12/13, Ubuntu 22.04/24.04: the systems the recipe is written for. */
+    /** Debian 12/13, Ubuntu 22.04/24.04: the systems Mailwright supports. */
     supported: boolean;
   };
   kernel: string;

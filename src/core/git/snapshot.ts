@@ -1,4 +1,4 @@
-// Seed step 12, done right: the server's conf directory mirrored into the workspace's git,
+// The server's conf directory mirrored into the workspace's git,
 // one commit per change, secrets never fetched nor committed, push optional.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// Desired state + facts -> the ordered actions of the recipe (SEED-RECIPE.md steps 4, 7, 8,
-// 11, 13, 16). An empty list means the server is already right.
+// Desired state + facts -> the ordered actions that make a mail server: network, packages,
+// configuration, users, keys, certificate, services. An empty list means the server is already right.
 import { decideChasquidPath, type ChasquidPath } from '../chasquid';
 import { mailFlowProblems, type HostConfig } from '../config';
 import type { Facts } from '../facts';
@@ -15,7 +15,7 @@ import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planService, serviceAction } from './actions/service';
 import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
-/** Recipe order: the network first, then the packages, their configuration, and last the services. */
+/** The order: the network first, then the packages, their configuration, and last the services. */
 const PLANNERS: ActionPlanner[] = [
   planIpv6,
   planInstall,

@@ -1,4 +1,4 @@
-// Seed step 2: a fresh VPS may still answer SSH from its installer ("Welcome to TinyCore").
+// A fresh VPS may still answer SSH from its installer ("Welcome to TinyCore").
 // Gather facts until the real OS is there, backing off, within a bound, cancellable.
 import { sleep as cancellableSleep } from '../sleep';
 import type { Facts } from '../facts';

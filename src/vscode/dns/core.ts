@@ -1,5 +1,5 @@
 // The part of the DNS core the editor uses. Part of the "dns" bundle, loaded on first use only:
-// activation must not pay for the resolvers, linters and providers (issue 6, lazy loading).
+// activation must not pay for the resolvers, linters and providers (the extension loads features lazily).
 import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';

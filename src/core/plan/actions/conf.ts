@@ -1,4 +1,4 @@
-// Recipe step 11: chasquid.conf's hostname is the mail host (the name PTR points at), and
+// chasquid.conf's hostname is the mail host (the name PTR points at), and
 // chasquid listens on 25, 587 and 465. Only those fields are touched; the rest of the file
 // stays as the user (or Debian) wrote it.
 import { ChasquidConf, type ConfValue } from '../../chasquid';

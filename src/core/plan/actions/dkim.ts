@@ -1,4 +1,4 @@
-// SEED-RECIPE step 8: every domain gets its DKIM keys, made here in Node and uploaded only
+// Every domain gets its DKIM keys, made here in Node and uploaded only
 // through files.write (SFTP, atomic). Keys that exist are kept: no rotation on a later run.
 // When chasquid is not installed at planning time, the path (native or legacy) is decided at
 // apply time, after the install action refreshed the facts.

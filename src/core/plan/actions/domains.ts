@@ -1,4 +1,4 @@
-// Recipe steps 13 and 16: each domain of mailwright.yaml has its folder, its users (with
+// Each domain of mailwright.yaml has its folder, its users (with
 // passwords that only ever travel as scrypt hashes inside a file upload) and its aliases.
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
 import { passwordProblem, type DomainConfig } from '../../config';

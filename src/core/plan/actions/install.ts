@@ -1,4 +1,4 @@
-// Recipe step 7: chasquid from the distribution's packages. The candidate version is checked
+// chasquid from the distribution's packages. The candidate version is checked
 // before anything is installed, so a too-old chasquid is refused instead of half set up.
 import { decideChasquidPath } from '../../chasquid';
 import { shellCommand, shellScript } from '../../remote';

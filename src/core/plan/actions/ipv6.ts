@@ -1,4 +1,4 @@
-// SEED-RECIPE step 4: a mail server should be reachable over IPv6 (Gmail shows it in
+// A mail server should be reachable over IPv6 (Gmail shows it in
 // Received). When the server has no global IPv6 address and uses netplan, turn IPv6 on in
 // sysctl and uncomment the provider's IPv6 lines, apply, and check an address appears.
 // Without netplan there is nothing safe to edit: ipv6Notes() tells the user what to do.
@@ -41,7 +41,7 @@ export function ipv6Notes(facts: Facts): string[] {
   return [
     `The server has no global IPv6 address and no netplan configuration Mailwright could edit${
       facts.ipv6.disabledBySysctl ? ' (IPv6 is also disabled by sysctl)' : ''
-    }. Enable IPv6 in your provider's panel (Contabo: Your services > Manage > IPv6), add the address it assigns to the network configuration, then check again: mail works over IPv4 alone, but IPv6 is part of the recipe.`,
+    }. Enable IPv6 in your provider's panel (Contabo: Your services > Manage > IPv6), add the address it assigns to the network configuration, then check again: mail works over IPv4 alone, but receivers such as Gmail judge a server reachable over both better.`,
   ];
 }
 

@@ -1,5 +1,5 @@
-// Turning a provider's commented-out IPv6 lines back on in a netplan YAML file (SEED-RECIPE
-// step 4: Contabo ships `#- 2a02:…/64` and `#gateway6: fe80::1` in 01-netcfg.yaml).
+// Turning a provider's commented-out IPv6 lines back on in a netplan YAML file
+// (Contabo, for one, ships `#- 2a02:…/64` and `#gateway6: fe80::1` in 01-netcfg.yaml).
 // Comments are not YAML nodes, so the yaml package cannot "uncomment" them: we uncomment
 // exactly those lines in the text (nothing else changes, so every other comment and the
 // layout stay byte for byte), then parse the result with parseDocument to check that it is
