@@ -4,17 +4,21 @@
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { printable } from '../printable';
 
-export interface ImapOptions {
+/** Where and how to open the TLS connection. */
+export interface ImapEndpoint {
   /** Address to connect to (an IP or a name). */
   host: string;
   port?: number;
   /** Name expected on the certificate and sent as SNI. */
   servername?: string;
-  user: string;
-  password: string;
   /** Extra trusted CAs; with `rejectUnauthorized: false` a self-signed certificate is accepted. */
   ca?: string | Buffer | Array<string | Buffer>;
   rejectUnauthorized?: boolean;
+}
+
+export interface ImapOptions extends ImapEndpoint {
+  user: string;
+  password: string;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -65,7 +69,7 @@ export class ImapSession {
   }
 
   /** `stop` closes the connection at any stage (a timeout, a cancel). */
-  static async open(opts: ImapOptions, stop?: AbortSignal): Promise<ImapSession> {
+  static async open(opts: ImapEndpoint, stop?: AbortSignal): Promise<ImapSession> {
     const port = opts.port ?? 993;
     const socket = tlsConnect({
       host: opts.host,

@@ -2,8 +2,10 @@
 // a 220 banner naming the mail host, STARTTLS on 25 and 587, TLS on 465, and a certificate
 // for the mail host (self-signed is fine here: ACME comes later).
 import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import { ImapSession } from '../../imap';
+import { SMTP_PORT, SUBMISSION_PORT, SUBMISSION_TLS_PORT } from '../../ports';
 import type { ApplyContext } from '../types';
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 
 const TIMEOUT_MS = 10_000;
 
@@ -69,8 +71,8 @@ export function certificateNames(cert: PeerCertificate): string[] {
   return [...sans, ...(typeof cn === 'string' ? [cn.toLowerCase()] : [])];
 }
 
-function checkCertificate(socket: TLSSocket, port: number, mailHost: string): void {
-  const names = certificateNames(socket.getPeerCertificate());
+function checkCertificate(cert: PeerCertificate, port: number, mailHost: string): void {
+  const names = certificateNames(cert);
   if (!names.includes(mailHost.toLowerCase())) {
     throw new Error(`port ${port}: the certificate names ${names.join(', ') || 'nothing'}, not ${mailHost}`);
   }
@@ -124,7 +126,7 @@ export function probeStartTls(address: string, port: number, mailHost: string): 
     const secure = tlsConnect({ socket: plain, servername: mailHost, rejectUnauthorized: false });
     track(secure);
     await opened(secure, 'secureConnect');
-    checkCertificate(secure, port, mailHost);
+    checkCertificate(secure.getPeerCertificate(), port, mailHost);
     reader.attach(secure);
     await reader.command('QUIT').catch(() => undefined);
   });
@@ -136,7 +138,7 @@ export function probeImplicitTls(address: string, port: number, mailHost: string
     const secure = tlsConnect({ host: address, port, servername: mailHost, rejectUnauthorized: false });
     track(secure);
     await opened(secure, 'secureConnect');
-    checkCertificate(secure, port, mailHost);
+    checkCertificate(secure.getPeerCertificate(), port, mailHost);
     const reader = new ReplyReader(secure);
     checkBanner(await reader.next(), port, mailHost);
     await reader.command('QUIT').catch(() => undefined);
@@ -146,9 +148,9 @@ export function probeImplicitTls(address: string, port: number, mailHost: string
 /** Every mail port; one error listing each port that failed. */
 export async function probeMailPorts(address: string, mailHost: string): Promise<void> {
   const results = await Promise.allSettled([
-    probeStartTls(address, 25, mailHost),
-    probeStartTls(address, 587, mailHost),
-    probeImplicitTls(address, 465, mailHost),
+    probeStartTls(address, SMTP_PORT, mailHost),
+    probeStartTls(address, SUBMISSION_PORT, mailHost),
+    probeImplicitTls(address, SUBMISSION_TLS_PORT, mailHost),
   ]);
   const problems = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
   if (problems.length > 0) throw new Error(`Seen from here, ${address}: ${problems.join('; ')}`);
@@ -156,24 +158,18 @@ export async function probeMailPorts(address: string, mailHost: string): Promise
 
 /** IMAPS (993): TLS from the first byte with the mail host's certificate, then the "* OK" greeting. */
 export function probeImaps(address: string, port: number, mailHost: string): Promise<void> {
-  return withTimeout(port, async (track) => {
-    const secure = tlsConnect({ host: address, port, servername: mailHost, rejectUnauthorized: false });
-    track(secure);
-    await opened(secure, 'secureConnect');
-    checkCertificate(secure, port, mailHost);
-    const greeting = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      secure.on('data', (chunk: Buffer) => {
-        text += chunk.toString('latin1');
-        if (text.includes('\r\n')) resolve(text.slice(0, text.indexOf('\r\n')));
-      });
-      secure.once('error', reject);
-      secure.once('end', () => reject(new Error(`port ${port} closed before its greeting`)));
-    });
-    if (!greeting.startsWith('* OK'))
-      throw new Error(`port ${port} greets with "${greeting}", expected "* OK"`);
-    secure.write('a LOGOUT\r\n');
-  });
+  const stop = new AbortController();
+  return withTimeout(port, async () => {
+    const session = await ImapSession.open(
+      { host: address, port, servername: mailHost, rejectUnauthorized: false },
+      stop.signal,
+    );
+    try {
+      checkCertificate(session.peerCertificate(), port, mailHost);
+    } finally {
+      await session.logout();
+    }
+  }).finally(() => stop.abort());
 }
 
 /** Where to reach the server from here: the SSH address when it is an IP, else its first IPv4. */
