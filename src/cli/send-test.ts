@@ -13,7 +13,7 @@ import { printable } from '../core/printable';
 import { checkServer } from './dns';
 import { printJson, UsageError } from './output';
 import { hostFromFlags } from './provision';
-import { isInteractive, promptHidden, readStdin } from './prompt';
+import { readPassword } from './prompt';
 
 export const SEND_TEST_USAGE = `Usage: mailwright send-test --host <name|mail host> --to <address> [options]
   --from <user@domain>   the sending user (default: the host's first user in mailwright.yaml)
@@ -61,8 +61,7 @@ function recipientPassword(to: string): string | undefined {
 async function password(user: string, domain: string, from: string): Promise<string> {
   const fromEnv = process.env[userPasswordEnvName(user, domain)];
   if (fromEnv) return fromEnv;
-  if (isInteractive()) return promptHidden(`Password of ${from}: `);
-  return readStdin();
+  return readPassword(from);
 }
 
 /** The report as plain lines: the stages, then every check; remote text made printable. */
