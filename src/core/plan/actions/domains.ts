@@ -52,13 +52,6 @@ async function ensureDomainDir(
   await run(shellCommand(['mkdir', '-p', '-m', '0755', '--', domainDir(domain)]));
 }
 
-/** users-file content with the change applied; the password only ever exists hashed in it. */
-async function editedUsers(current: Buffer | null, edit: (db: ChasquidUsers) => Promise<void> | void) {
-  const db = current ? ChasquidUsers.parse(current) : ChasquidUsers.empty();
-  await edit(db);
-  return db.print();
-}
-
 /**
  * Where a domain's users and their passwords live: chasquid's users file for a forward-only
  * domain, Dovecot's passwd-file (SHA512-CRYPT) for a domain with mailboxes.
@@ -67,11 +60,38 @@ export type UserStore = 'chasquid' | 'dovecot';
 export const userStoreOf = (domain: Pick<DomainConfig, 'mailboxes'>): UserStore =>
   domain.mailboxes ? 'dovecot' : 'chasquid';
 
-/** Mailbox users file with the change applied; the password only ever exists hashed in it. */
-function editedMailboxUsers(current: Buffer | null, edit: (db: MailboxUsers) => void): string {
-  const db = MailboxUsers.parse(current);
-  edit(db);
-  return db.print();
+/** The file a store keeps a domain's users in, and who may read it. */
+function storeFile(store: UserStore, domain: string): { path: string; owner: string; mode: string } {
+  return store === 'dovecot'
+    ? { path: MAILBOX_USERS_PATH, owner: MAILBOX_USERS_OWNER, mode: MAILBOX_USERS_MODE }
+    : { path: usersPath(domain), owner: FILE_OWNER, mode: FILE_MODE };
+}
+
+/**
+ * A store's file with passwords set and users removed (the passwords only ever exist hashed in
+ * it), and which of `remove` were there.
+ */
+async function editedStore(
+  store: UserStore,
+  current: Buffer | null,
+  domain: string,
+  set: ReadonlyMap<string, string>,
+  remove: readonly string[],
+): Promise<{ content: string; removed: string[] }> {
+  if (store === 'dovecot') {
+    const db = MailboxUsers.parse(current);
+    for (const [user, password] of set) db.setPassword(user, domain, password);
+    return { removed: remove.filter((user) => db.remove(user, domain)), content: db.print() };
+  }
+  const db = current ? ChasquidUsers.parse(current) : ChasquidUsers.empty();
+  for (const [user, password] of set) await db.addOrReplaceUser(user, password);
+  return { removed: remove.filter((user) => db.removeUser(user)), content: db.print() };
+}
+
+/** The user names a store's file holds for a domain. */
+function namesInStore(store: UserStore, current: Buffer | null, domain: string): string[] {
+  if (store === 'dovecot') return MailboxUsers.parse(current).usersOf(domain);
+  return current ? ChasquidUsers.parse(current).names() : [];
 }
 
 async function writeMailboxUsers(conn: RemoteConnection, content: string): Promise<void> {
@@ -98,20 +118,21 @@ export async function setUserPassword(
   store: UserStore = 'chasquid',
 ): Promise<void> {
   await ensureDomainDir((line) => conn.exec(line, { sudo: true }), domain);
+  const file = storeFile(store, domain);
+  const { content } = await editedStore(
+    store,
+    await readRemoteFileIfExists(conn, file.path),
+    domain,
+    new Map([[user, password]]),
+    [],
+  );
   if (store === 'dovecot') {
-    const content = editedMailboxUsers(await readRemoteFileIfExists(conn, MAILBOX_USERS_PATH), (db) =>
-      db.setPassword(user, domain, password),
-    );
     await writeMailboxUsers(conn, content);
     // chasquid checks its own users file before asking Dovecot: no stale password there.
     await removeUser(conn, domain, user, 'chasquid');
     return;
   }
-  const path = usersPath(domain);
-  const content = await editedUsers(await readRemoteFileIfExists(conn, path), (db) =>
-    db.addOrReplaceUser(user, password),
-  );
-  await writeRemoteFileAtomic(conn, path, content, { owner: FILE_OWNER, mode: FILE_MODE });
+  await writeRemoteFileAtomic(conn, file.path, content, { owner: file.owner, mode: file.mode });
 }
 
 /** Removes a mail user from the domain's store; false when there was no such user. Mail already stored stays. */
@@ -122,23 +143,14 @@ export async function removeUser(
   store: UserStore = 'chasquid',
 ): Promise<boolean> {
   assertDomainName(domain);
-  const path = store === 'dovecot' ? MAILBOX_USERS_PATH : usersPath(domain);
-  const current = await readRemoteFileIfExists(conn, path);
+  const file = storeFile(store, domain);
+  const current = await readRemoteFileIfExists(conn, file.path);
   if (!current) return false;
-  if (store === 'dovecot') {
-    let removed = false;
-    const content = editedMailboxUsers(current, (db) => {
-      removed = db.remove(user, domain);
-    });
-    if (removed) await writeMailboxUsers(conn, content);
-    return removed;
-  }
-  let removed = false;
-  const content = await editedUsers(current, (db) => {
-    removed = db.removeUser(user);
-  });
-  if (removed) await writeRemoteFileAtomic(conn, path, content, { owner: FILE_OWNER, mode: FILE_MODE });
-  return removed;
+  const { content, removed } = await editedStore(store, current, domain, new Map(), [user]);
+  if (removed.length === 0) return false;
+  if (store === 'dovecot') await writeMailboxUsers(conn, content);
+  else await writeRemoteFileAtomic(conn, file.path, content, { owner: file.owner, mode: file.mode });
+  return true;
 }
 
 /** `moved`: the user exists in the other store, whose hash this one cannot read. */
@@ -188,7 +200,7 @@ function storeChanges(ctx: PlanContext, domain: DomainConfig): StoreChange[] {
     const onServer = found[store];
     const missing = want.filter((u) => !onServer.includes(u));
     const extra = onServer.filter((u) => !want.includes(normalizeUserName(u)));
-    const path = store === 'dovecot' ? MAILBOX_USERS_PATH : usersPath(domain.name);
+    const { path } = storeFile(store, domain.name);
     return missing.length > 0 || extra.length > 0 ? [{ store, path, missing, extra }] : [];
   });
 }
@@ -235,31 +247,16 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
       for (const c of changes) {
         const current = await readRemoteFileIfExists(actx.conn, c.path);
         const adding = c === target ? passwords : new Map<string, string>();
-        if (c.store === 'dovecot') {
-          const content = editedMailboxUsers(current, (db) => {
-            for (const [user, password] of adding) db.setPassword(user, domain.name, password);
-            for (const user of c.extra) db.remove(user, domain.name);
-          });
-          await actx.files.write(c.path, content, { owner: MAILBOX_USERS_OWNER, mode: MAILBOX_USERS_MODE });
-          await actx.run(DOVECOT_RELOAD, { check: false });
-        } else {
-          const content = await editedUsers(current, async (db) => {
-            for (const [user, password] of adding) await db.addOrReplaceUser(user, password);
-            for (const user of c.extra) db.removeUser(user);
-          });
-          await actx.files.write(c.path, content, { owner: FILE_OWNER, mode: FILE_MODE });
-        }
+        const { content } = await editedStore(c.store, current, domain.name, adding, c.extra);
+        const { owner, mode } = storeFile(c.store, domain.name);
+        await actx.files.write(c.path, content, { owner, mode });
+        if (c.store === 'dovecot') await actx.run(DOVECOT_RELOAD, { check: false });
       }
     },
     async verify(actx) {
       for (const c of changes) {
         const current = await readRemoteFileIfExists(actx.conn, c.path);
-        const names =
-          c.store === 'dovecot'
-            ? MailboxUsers.parse(current).usersOf(domain.name)
-            : current
-              ? ChasquidUsers.parse(current).names()
-              : [];
+        const names = namesInStore(c.store, current, domain.name);
         const wrong = [
           ...(c === target ? c.missing : []).filter((u) => !names.includes(u)),
           ...c.extra.filter((u) => names.includes(u)),
@@ -267,8 +264,7 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
         if (wrong.length > 0)
           throw new Error(`${c.path} does not have the expected users (${wrong.join(', ')})`);
         if (!current) continue;
-        const [owner, mode] =
-          c.store === 'dovecot' ? [MAILBOX_USERS_OWNER, MAILBOX_USERS_MODE] : [FILE_OWNER, FILE_MODE];
+        const { owner, mode } = storeFile(c.store, domain.name);
         const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', '--', c.path]));
         const expected = `${owner} ${mode.replace(/^0/, '')}`;
         if (r.stdout.trim() !== expected) {
