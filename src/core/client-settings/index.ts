@@ -1,7 +1,13 @@
 // What a person types into a mail program (Thunderbird, K-9, Apple Mail, Gmail's "Send mail as")
 // to use an address of their server, and where mail sent to that address ends up. The tree, the
 // CLI and the guides all read it here, so the port numbers and names are written once.
-import { mailFlowProblems, routeOf, type DomainConfig, type HostConfig } from '../config';
+import {
+  addressProblems,
+  deliverableAddresses,
+  routeOf,
+  type DomainConfig,
+  type HostConfig,
+} from '../config';
 import { IMAPS_PORT, SUBMISSION_PORT, SUBMISSION_TLS_PORT } from '../ports';
 
 export interface ServerEndpoint {
@@ -33,7 +39,9 @@ export interface Delivery {
 
 export function deliveryOf(host: HostConfig, address: string): Delivery {
   const route = routeOf(host.domains, address);
-  const problem = mailFlowProblems(host.domains).find((p) => p.address === address && p.kind !== 'rejected');
+  // Only this address is judged: a tree row per user must not route every address of the host.
+  const target = deliverableAddresses(host.domains).find((a) => a.address === address);
+  const problem = target && addressProblems(host.domains, target).find((p) => p.kind !== 'rejected');
   if (problem) return { kind: 'lost', forwardedTo: [], text: `${problem.message}. Fix: ${problem.fix}.` };
   const outside = route.ends.filter((e) => e.kind === 'outside').map((e) => e.address);
   const local = route.ends.filter((e) => e.kind === 'local').map((e) => e.address);

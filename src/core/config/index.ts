@@ -15,6 +15,7 @@ export { hostNameProblem } from './validate-host';
 export { MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
 export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
 export {
+  addressProblems,
   ALIAS_DEPTH_LIMIT,
   catchAllProbe,
   deliverableAddresses,

@@ -150,48 +150,54 @@ const shown = (address: string) =>
  * there), and addresses Mailwright publishes that chasquid would refuse.
  */
 export function mailFlowProblems(domains: readonly DomainConfig[]): MailFlowProblem[] {
+  return deliverableAddresses(domains).flatMap((target) => addressProblems(domains, target));
+}
+
+/** The problems of one deliverable address (see mailFlowProblems). */
+export function addressProblems(
+  domains: readonly DomainConfig[],
+  target: DeliverableAddress,
+): MailFlowProblem[] {
   const problems: MailFlowProblem[] = [];
-  for (const target of deliverableAddresses(domains)) {
-    const route = routeOf(domains, target.address);
-    const name = shown(target.address);
-    const base = { address: name, domain: target.domain, role: target.role };
-    if (route.loop) {
+  const route = routeOf(domains, target.address);
+  const name = shown(target.address);
+  const base = { address: name, domain: target.domain, role: target.role };
+  if (route.loop) {
+    problems.push({
+      ...base,
+      kind: 'loop',
+      message: `mail to ${name} goes round in circles (${route.loop.map(shown).join(' → ')}); chasquid would fail it`,
+      fix: 'point one of these aliases at a user or an outside address; an alias is looked up before a user of the same name, so `alice: alice` is a loop too',
+    });
+    return problems;
+  }
+  if (route.tooDeep) {
+    problems.push({
+      ...base,
+      kind: 'too-deep',
+      message: `mail to ${name} passes through more than ${ALIAS_DEPTH_LIMIT} aliases (${route.tooDeep.join(' → ')}); chasquid gives up`,
+      fix: 'point the first alias straight at the final address',
+    });
+    return problems;
+  }
+  for (const end of route.ends) {
+    if (end.kind === 'local' && !domains.find((d) => d.name === end.domain)?.mailboxes) {
+      const via = end.address === name ? '' : ` (through ${end.address})`;
       problems.push({
         ...base,
-        kind: 'loop',
-        message: `mail to ${name} goes round in circles (${route.loop.map(shown).join(' → ')}); chasquid would fail it`,
-        fix: 'point one of these aliases at a user or an outside address; an alias is looked up before a user of the same name, so `alice: alice` is a loop too',
-      });
-      continue;
-    }
-    if (route.tooDeep) {
-      problems.push({
-        ...base,
-        kind: 'too-deep',
-        message: `mail to ${name} passes through more than ${ALIAS_DEPTH_LIMIT} aliases (${route.tooDeep.join(' → ')}); chasquid gives up`,
-        fix: 'point the first alias straight at the final address',
-      });
-      continue;
-    }
-    for (const end of route.ends) {
-      if (end.kind === 'local' && !domains.find((d) => d.name === end.domain)?.mailboxes) {
-        const via = end.address === name ? '' : ` (through ${end.address})`;
-        problems.push({
-          ...base,
-          kind: 'no-mailbox',
-          message: `mail to ${name}, ${target.role}, would be accepted and then lost${via}: ${end.domain} has no mailboxes`,
-          fix: `turn mailboxes on for ${end.domain} (mailboxes: true), or forward ${end.user} outside (aliases: { ${end.user}: you@example.net })`,
-        });
-      }
-    }
-    if (route.ends.length > 0 && route.ends.every((e) => e.kind === 'unknown') && target.role !== 'a user') {
-      problems.push({
-        ...base,
-        kind: 'rejected',
-        message: `${name}, ${target.role}, is refused by the server (no user, alias or catch-all)`,
-        fix: `add an alias for it, e.g. aliases: { ${split(name)[0]}: you@example.net }`,
+        kind: 'no-mailbox',
+        message: `mail to ${name}, ${target.role}, would be accepted and then lost${via}: ${end.domain} has no mailboxes`,
+        fix: `turn mailboxes on for ${end.domain} (mailboxes: true), or forward ${end.user} outside (aliases: { ${end.user}: you@example.net })`,
       });
     }
+  }
+  if (route.ends.length > 0 && route.ends.every((e) => e.kind === 'unknown') && target.role !== 'a user') {
+    problems.push({
+      ...base,
+      kind: 'rejected',
+      message: `${name}, ${target.role}, is refused by the server (no user, alias or catch-all)`,
+      fix: `add an alias for it, e.g. aliases: { ${split(name)[0]}: you@example.net }`,
+    });
   }
   return problems;
 }
