@@ -1,7 +1,7 @@
 // A test mail for a server of mailwright.yaml: which address to submit to, under which name, and
 // how the delivered copy can be read back. The CLI and the editor both start a test from here.
 import { deliveryOf } from '../client-settings';
-import type { HostConfig } from '../config';
+import { routeOf, type HostConfig } from '../config';
 import { imapDelivery } from './imap-delivery';
 import type { MailTestOptions } from './run';
 
@@ -27,10 +27,11 @@ export interface HostMailTest {
  */
 export function mailTestOptions(t: HostMailTest): Omit<MailTestOptions, 'signal' | 'onStage'> {
   const port = t.port ?? 465;
-  const delivery = deliveryOf(t.host, t.to);
-  const toDomain = t.to.slice(t.to.lastIndexOf('@') + 1);
+  // The copy can be read with the recipient's own login only when its mail stays in its own
+  // mailbox (not when an alias takes it to another user's, or outside).
   const ownMailbox =
-    delivery.kind === 'mailbox' && t.host.domains.some((d) => d.name === toDomain && d.mailboxes);
+    deliveryOf(t.host, t.to).kind === 'mailbox' &&
+    routeOf(t.host.domains, t.to).ends.some((e) => e.kind === 'local' && e.address === t.to);
   const recipientPassword = t.to === t.from ? t.password : t.recipientPassword;
   return {
     submission: {
