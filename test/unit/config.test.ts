@@ -210,6 +210,13 @@ describe('errors point at the line, column and path, and say how to fix it', () 
       hint: /you@example\.com/,
     },
     {
+      name: 'alias target that chasquid would run as a command',
+      replace: { "'*': you@example.net": `'*': "|/tmp/run@sink.test"` },
+      at: '"|/tmp/run@sink.test"',
+      path: 'hosts[0].domains[0].aliases["*"]',
+      hint: /addresses or users, e\.g\. '\*': alice or you@example\.com/,
+    },
+    {
       name: 'misspelled enum value',
       replace: { '    mailHost:': '    auth: keys\n    mailHost:' },
       at: 'keys',

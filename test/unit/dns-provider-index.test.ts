@@ -25,7 +25,7 @@ describe('providerFor', () => {
       providerFor({ name: 'example.com', dns: { ...dns, provider: 'cloudflare' } }, secrets),
       (error) => {
         assert.ok(error instanceof DnsProviderError);
-        assert.equal(error.kind, 'auth');
+        assert.equal(error.kind, 'no-credentials');
         assert.match(error.message, /MAILWRIGHT_DNS_SECRET_EXAMPLE_COM/);
         assert.match(error.message, /secret storage/);
         return true;

@@ -1,8 +1,9 @@
 // One error type for everything ACME, with the CA's own words and what to do about it.
+import { ExpectedError } from '../errors';
 export type AcmeErrorKind =
   'ca-unreachable' | 'ca-untrusted' | 'challenge' | 'rate-limit' | 'dns' | 'http-01' | 'other';
 
-export class AcmeError extends Error {
+export class AcmeError extends ExpectedError {
   override name = 'AcmeError';
   constructor(
     readonly kind: AcmeErrorKind,

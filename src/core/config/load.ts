@@ -1,4 +1,5 @@
 // Reading mailwright.yaml: never throws on what the user wrote, only on I/O failures.
+import { ExpectedError } from '../errors';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -17,7 +18,7 @@ export interface LoadedConfig {
 }
 
 /** The file could not be read or written (missing, permissions, …); `code` is the Node error code. */
-export class ConfigFileError extends Error {
+export class ConfigFileError extends ExpectedError {
   constructor(
     readonly path: string,
     readonly code: string | undefined,

@@ -1,4 +1,5 @@
 // `[user@]host[:port]` — the SSH target of a host, as written in mailwright.yaml.
+import { UsageError } from '../errors';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { SshTarget } from './types';
 
@@ -9,7 +10,7 @@ export const SSH_TARGET_EXAMPLE = 'root@mail.example.com:22';
 
 export type SshTargetCheck = { ok: true; target: SshTarget } | { ok: false; reason: string };
 
-export class SshTargetError extends Error {
+export class SshTargetError extends UsageError {
   constructor(
     readonly text: string,
     readonly reason: string,

@@ -183,6 +183,16 @@ function readAliasTarget(
     reader.issues.error(node, path, 'has an empty target (a stray comma?).', `For example: ${example}`);
     return undefined;
   }
+  // chasquid reads a target that starts with "|" as a command to pipe the message to.
+  if (text.startsWith('|')) {
+    reader.issues.error(
+      node,
+      path,
+      `"${text}" starts with "|": chasquid would run it as a command instead of delivering the mail.`,
+      `Alias targets are addresses or users, e.g. ${example}; Mailwright does not write command (pipe) aliases`,
+    );
+    return undefined;
+  }
   const check = text.includes('@') ? normalizeEmailAddress(text) : normalizeLocalPart(text);
   const what = text.includes('@') ? 'email address' : 'local user name';
   return acceptName(reader.issues, check, text, node, path, `alias target (${what})`, ALIAS_TARGET_EXAMPLE);

@@ -19,6 +19,7 @@ import {
 } from './lookup';
 import type { DnsLookup, DnsReport, ExpectedRecord, Finding } from './model';
 import { checkInbound, checkOutbound25 } from './reachability';
+import { paint, renderLines, type Style, type TextLine } from '../printable';
 
 export interface DomainCheckOptions {
   /** Recursive resolvers (`ip` or `ip:port`); default: the system's. */
@@ -242,16 +243,18 @@ const STATUS_LABEL: Record<Finding['status'], string> = {
   'not-checkable': 'unknown',
 };
 
-const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' };
-
 /** The report as a terminal table: status, type, name, found/expected, fix; notes indented under each row. */
 export function formatDnsReport(
   report: DnsReport,
   options: { color?: boolean; width?: number } = {},
 ): string {
-  const paint = (code: string, text: string) => (options.color ? `${code}${text}${ANSI.reset}` : text);
-  const statusColor = (f: Finding) =>
-    f.status === 'ok' ? ANSI.green : f.severity === 'error' ? ANSI.red : ANSI.yellow;
+  return renderLines(dnsReportLines(report), options);
+}
+
+/** The report's lines, coloured where the product says so; DNS answers stay text (made printable when shown). */
+export function dnsReportLines(report: DnsReport): TextLine[] {
+  const statusStyle = (f: Finding): Style =>
+    f.status === 'ok' ? 'green' : f.severity === 'error' ? 'red' : 'yellow';
   const rows = report.findings.map((f) => ({
     finding: f,
     status: STATUS_LABEL[f.status],
@@ -268,24 +271,27 @@ export function formatDnsReport(
     widthOf((r) => r.name, 'NAME'),
   );
   const indent = ' '.repeat(statusWidth + typeWidth + 4);
-  const lines = [
+  const lines: TextLine[] = [
     `DNS of ${report.domain} (mail host ${report.mailHost}, server ${report.host}), checked in ${report.durationMs} ms`,
     '',
-    paint(
-      ANSI.dim,
-      `${'STATUS'.padEnd(statusWidth)}  ${'TYPE'.padEnd(typeWidth)}  ${'NAME'.padEnd(nameWidth)}  FOUND / EXPECTED`,
-    ),
+    [
+      paint(
+        'dim',
+        `${'STATUS'.padEnd(statusWidth)}  ${'TYPE'.padEnd(typeWidth)}  ${'NAME'.padEnd(nameWidth)}  FOUND / EXPECTED`,
+      ),
+    ],
   ];
   for (const row of rows) {
     const f = row.finding;
     const found = f.found.length > 0 ? f.found.map((value) => shorten(value)).join(' | ') : '(none)';
     const comparison =
       f.status === 'ok' || f.expected === undefined ? found : `${found}  ≠  expected ${shorten(f.expected)}`;
-    lines.push(
-      `${paint(statusColor(f), row.status.padEnd(statusWidth))}  ${row.type.padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  ${comparison}`,
-    );
-    if (f.fix) lines.push(`${indent}${paint(ANSI.yellow, 'fix:')} ${f.fix}`);
-    for (const note of f.notes) lines.push(`${indent}${paint(ANSI.dim, '-')} ${note}`);
+    lines.push([
+      paint(statusStyle(f), row.status.padEnd(statusWidth)),
+      `  ${row.type.padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  ${comparison}`,
+    ]);
+    if (f.fix) lines.push([indent, paint('yellow', 'fix:'), ` ${f.fix}`]);
+    for (const note of f.notes) lines.push([indent, paint('dim', '-'), ` ${note}`]);
   }
   const count = (pick: (f: Finding) => boolean) => report.findings.filter(pick).length;
   const errors = count((f) => f.severity === 'error');
@@ -293,10 +299,10 @@ export function formatDnsReport(
   lines.push(
     '',
     errors === 0
-      ? paint(ANSI.green, `Every required record is right${warnings ? ` (${warnings} warning(s))` : ''}.`)
-      : paint(ANSI.red, `${errors} problem(s) to fix${warnings ? `, ${warnings} warning(s)` : ''}.`),
+      ? [paint('green', `Every required record is right${warnings ? ` (${warnings} warning(s))` : ''}.`)]
+      : [paint('red', `${errors} problem(s) to fix${warnings ? `, ${warnings} warning(s)` : ''}.`)],
   );
-  return lines.join('\n');
+  return lines;
 }
 
 /** Long values (DKIM keys) are cut in the middle: the table stays readable, the JSON has them whole. */

@@ -1,6 +1,7 @@
 // Real DNS questions through node's c-ares Resolver, answered in the shared LookupAnswer form:
 // one resolver (recursive or authoritative), the operating system's resolvers, and every
 // authoritative server of a zone at once (found by walking up the name asking NS).
+import { ExpectedError } from '../errors';
 import { getServers, Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { canonicalIp } from './address';
@@ -154,7 +155,7 @@ export function sameAnswer(a: LookupAnswer, b: LookupAnswer): boolean {
   return status(a) === status(b) && sorted(a) === sorted(b);
 }
 
-export class ZoneNotFoundError extends Error {
+export class ZoneNotFoundError extends ExpectedError {
   override name = 'ZoneNotFoundError';
 }
 

@@ -1,5 +1,6 @@
 // Waiting until a record is visible on EVERY authoritative server of its zone: the ACME CA
 // may ask any of them, so one server having it is not enough.
+import { ExpectedError } from '../errors';
 import { Resolver } from 'node:dns/promises';
 import type { DnsRecord, RecordType } from './providers/types';
 import { sleep } from '../sleep';
@@ -13,7 +14,7 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export class PropagationTimeoutError extends Error {
+export class PropagationTimeoutError extends ExpectedError {
   override name = 'PropagationTimeoutError';
   constructor(
     readonly record: string,

@@ -1,12 +1,13 @@
 // Local git, run with execa: arguments as arrays, never through a shell, always with a cwd.
 
+import { ExpectedError } from '../errors';
 export interface GitResult {
   stdout: string;
   stderr: string;
   exitCode: number;
 }
 
-export class GitError extends Error {}
+export class GitError extends ExpectedError {}
 
 /** Environment that keeps git from ever waiting for a terminal (a password prompt, an editor). */
 const NON_INTERACTIVE = { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GCM_INTERACTIVE: 'never' };

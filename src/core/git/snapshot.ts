@@ -1,5 +1,6 @@
 // The server's conf directory mirrored into the workspace's git,
 // one commit per change, secrets never fetched nor committed, push optional.
+import { ExpectedError } from '../errors';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -46,7 +47,7 @@ export type FetchConfTar = (confDir: string) => Promise<Buffer>;
 
 const IDENTITY = { name: 'Mailwright', email: 'mailwright@localhost' };
 
-export class SnapshotError extends Error {}
+export class SnapshotError extends ExpectedError {}
 
 export function snapshotConf(conn: RemoteConnection, opts: SnapshotOptions): Promise<SnapshotResult> {
   return snapshotConfFrom(

@@ -1,6 +1,7 @@
 // Reading a mailbox the way a mail program does: IMAP over TLS (port 993), login, look a message
 // up by its Message-ID, fetch it whole. Just what proving "the mail arrived" needs; the password
 // is sent only inside the TLS connection and never appears in errors or logs.
+import { ExpectedError } from '../errors';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { printable } from '../printable';
 
@@ -25,7 +26,7 @@ export interface ImapOptions extends ImapEndpoint {
 
 export type ImapErrorKind = 'connection' | 'tls' | 'auth' | 'protocol' | 'timeout' | 'cancelled';
 
-export class ImapError extends Error {
+export class ImapError extends ExpectedError {
   constructor(
     readonly kind: ImapErrorKind,
     message: string,

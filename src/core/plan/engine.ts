@@ -1,6 +1,7 @@
 // Runs a plan: actions in order, each applied then verified, output streamed as
 // events. A failing action puts back the files it changed and stops the run; a
 // cancel stops between or inside actions the same way. Running again converges.
+import { ExpectedError } from '../errors';
 import {
   CancelledError,
   CommandError,
@@ -38,7 +39,7 @@ export interface ApplyResult {
   failed?: { id: string; message: string; hint?: string };
 }
 
-export class UndecidedDriftError extends Error {
+export class UndecidedDriftError extends ExpectedError {
   override name = 'UndecidedDriftError';
   constructor(readonly paths: string[]) {
     super(

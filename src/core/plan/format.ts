@@ -1,13 +1,15 @@
 // A plan as plain text: the same words in the CLI, the extension's output and the tests.
 import type { ApplyEvent, Plan } from './types';
 
-const indent = (text: string, by: string) =>
-  text
-    .split('\n')
-    .map((l) => by + l)
-    .join('\n');
-
 export function formatPlan(plan: Plan, target: string): string {
+  return planLines(plan, target).join('\n');
+}
+
+/**
+ * The plan one line per element. What comes from the server (its OS name, a reason quoting a
+ * fact, a drift diff's lines) stays inside its line: a terminal writer shows it escaped there.
+ */
+export function planLines(plan: Plan, target: string): string[] {
   const f = plan.facts;
   const out: string[] = [`Plan for ${plan.host} (${target}, ${f.os.prettyName}):`];
   if (plan.actions.length === 0) out.push('  Nothing to do: the server already matches mailwright.yaml.');
@@ -15,11 +17,16 @@ export function formatPlan(plan: Plan, target: string): string {
     out.push(`  ${i + 1}. ${a.title}`, `     why: ${a.reason}`);
     if (a.drift) {
       out.push(`     ! ${a.drift.path} was edited on the server since Mailwright wrote it:`);
-      out.push(indent(a.drift.diff.trimEnd(), '       '));
+      out.push(
+        ...a.drift.diff
+          .trimEnd()
+          .split('\n')
+          .map((l) => `       ${l}`),
+      );
     }
   });
   if (plan.notes.length) out.push('Notes:', ...plan.notes.map((n) => `  - ${n}`));
-  return out.join('\n');
+  return out;
 }
 
 /** Apply progress as lines of text: a function to call per event. */
@@ -39,7 +46,10 @@ export function eventPrinter(write: (line: string) => void): (e: ApplyEvent) => 
         write(`      skipped: ${e.reason}`);
         break;
       case 'action-failed':
-        write(`      FAILED: ${e.message}`);
+        // A message's own lines (a command's last stderr lines) stay under it, indented.
+        e.message
+          .split('\n')
+          .forEach((line, i) => write(`${i === 0 ? '      FAILED: ' : '        '}${line}`));
         if (e.restored.length) write(`      put back: ${e.restored.join(', ')}`);
         if (e.hint) write(`      what to do: ${e.hint}`);
         break;

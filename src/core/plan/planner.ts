@@ -1,5 +1,6 @@
 // Desired state + facts -> the ordered actions that make a mail server: network, packages,
 // configuration, users, keys, certificate, services. An empty list means the server is already right.
+import { ExpectedError } from '../errors';
 import { decideChasquidPath, type ChasquidPath } from '../chasquid';
 import { mailFlowProblems, type HostConfig } from '../config';
 import type { Facts } from '../facts';
@@ -30,7 +31,7 @@ const PLANNERS: ActionPlanner[] = [
   planService,
 ];
 
-export class UnplannableError extends Error {
+export class UnplannableError extends ExpectedError {
   override name = 'UnplannableError';
 }
 

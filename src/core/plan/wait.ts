@@ -1,5 +1,6 @@
 // A fresh VPS may still answer SSH from its installer ("Welcome to TinyCore").
 // Gather facts until the real OS is there, backing off, within a bound, cancellable.
+import { ExpectedError } from '../errors';
 import { sleep as cancellableSleep } from '../sleep';
 import type { Facts } from '../facts';
 
@@ -14,7 +15,7 @@ export interface WaitOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export class NotReadyError extends Error {
+export class NotReadyError extends ExpectedError {
   override name = 'NotReadyError';
 }
 

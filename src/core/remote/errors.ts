@@ -1,5 +1,7 @@
+import { ExpectedError } from '../errors';
+
 /** Errors a user can act on: each says what happened and what to do. */
-export class RemoteError extends Error {
+export class RemoteError extends ExpectedError {
   constructor(
     message: string,
     readonly hint?: string,

@@ -1,6 +1,7 @@
 // Client-side look at an SMTP port, the way a sending server sees it: greeting, EHLO
 // capabilities, STARTTLS/implicit TLS, and the certificate presented (never rejected here,
 // but judged: `authorized` and why not).
+import { ExpectedError } from '../errors';
 import { isIP, Socket, connect as netConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { ReplyReader, type SmtpReply } from './reply-reader';
@@ -57,7 +58,7 @@ export interface ProbeResult {
 export type ProbeErrorKind =
   'refused' | 'timeout' | 'no-greeting' | 'no-starttls' | 'tls' | 'closed' | 'network';
 
-export class SmtpProbeError extends Error {
+export class SmtpProbeError extends ExpectedError {
   constructor(
     readonly kind: ProbeErrorKind,
     message: string,

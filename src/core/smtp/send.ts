@@ -2,6 +2,7 @@
 // replies (a transcript with secrets scrubbed), the TLS it negotiated and whether its certificate
 // is valid for the host name, the queue id of its final reply, and how long each step took.
 // Built on nodemailer's SMTP connection over a socket opened here, so the TLS is observable.
+import { ExpectedError } from '../errors';
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { format } from 'node:util';
@@ -88,7 +89,7 @@ export interface SendTestMailResult {
 
 export type SendErrorKind = 'auth' | 'connection' | 'tls' | 'recipient' | 'protocol';
 
-export class SmtpSendError extends Error {
+export class SmtpSendError extends ExpectedError {
   constructor(
     readonly kind: SendErrorKind,
     message: string,

@@ -36,7 +36,7 @@ export async function providerFor(
     const env = envNamesFor(secretKeys.dnsSecret(domain.name))[0];
     throw new DnsProviderError(
       dns.provider,
-      'auth',
+      'no-credentials',
       `no credential for ${domain.name}.`,
       `Store it with Mailwright's "Set DNS Credentials" (VS Code secret storage) or, for the CLI, in ${env}.`,
     );
@@ -68,7 +68,7 @@ export async function providerFor(
       if (colon < 1)
         throw new DnsProviderError(
           'alidns',
-          'auth',
+          'no-credentials',
           `the credential for ${domain.name} is not "AccessKeyId:AccessKeySecret".`,
         );
       return new AlidnsProvider({

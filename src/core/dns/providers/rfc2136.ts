@@ -89,7 +89,7 @@ export class Rfc2136Provider implements DnsProvider {
     if (!tsig.ok && rcode === 0)
       throw new DnsProviderError(
         this.kind,
-        'auth',
+        'other',
         `the reply from ${this.server} has no valid TSIG signature (${tsig.reason}); not trusting it.`,
       );
     if (rcode !== 0) throw this.rcodeError(rcode);

@@ -2,6 +2,7 @@
 // (BIND, Knot, PowerDNS), Cloudflare, Alibaba Cloud DNS, and a person (manual).
 // Providers change one value at a time and never replace a whole set they did not create.
 
+import { ExpectedError } from '../../errors';
 export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'CAA' | 'CNAME' | 'NS' | 'PTR';
 
 export interface DnsRecord {
@@ -16,9 +17,11 @@ export interface DnsRecord {
   ttl?: number;
 }
 
-export type DnsProviderErrorKind = 'auth' | 'zone-not-found' | 'rate-limit' | 'network' | 'refused' | 'other';
+/** 'auth': the provider refused the credentials; 'no-credentials': none (or an unusable one) was given. */
+export type DnsProviderErrorKind =
+  'auth' | 'no-credentials' | 'zone-not-found' | 'rate-limit' | 'network' | 'refused' | 'other';
 
-export class DnsProviderError extends Error {
+export class DnsProviderError extends ExpectedError {
   override name = 'DnsProviderError';
   constructor(
     readonly provider: string,
@@ -27,7 +30,11 @@ export class DnsProviderError extends Error {
     /** What the user can do about it. */
     readonly hint?: string,
   ) {
-    super(hint ? `${provider}: ${message}\n${hint}` : `${provider}: ${message}`);
+    const what =
+      kind === 'auth'
+        ? `the credentials for ${provider} were refused: ${message}`
+        : `${provider}: ${message}`;
+    super(hint ? `${what}\n${hint}` : what);
   }
 }
 
