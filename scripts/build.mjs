@@ -7,7 +7,7 @@
 // dist/features/remote.js, so one pool exists and ssh2 is loaded once; and the big packages
 // (dist/features/vendor/*.js), so each is on disk and in memory once (yaml is among them, and
 // dist/extension.js requires it too: reading mailwright.yaml is part of activation).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -129,15 +129,38 @@ const extensionBuilds = [
   })),
 ];
 
-const builds = [
-  ...extensionBuilds,
-  {
-    ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
-    outdir: 'dist',
-    banner: { js: '#!/usr/bin/env node' },
-  },
-];
+// The CLI is ES modules split at each command's import(): a start loads dist/cli/bin.mjs (the
+// command table, the parser, the output) and then only the chunks the command needs, e.g. plan
+// and apply never load acme-client, mailauth or nodemailer. dist/cli.js (package.json's bin) is
+// a CommonJS stub that imports it. Bundled CommonJS packages use require() and __dirname: each
+// chunk gets its own.
+const CLI_REQUIRE = [
+  "import { createRequire as __cliCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __cliFileURLToPath } from 'node:url';",
+  'const require = __cliCreateRequire(import.meta.url);',
+  'const __filename = __cliFileURLToPath(import.meta.url);',
+  "const __dirname = __cliFileURLToPath(new URL('.', import.meta.url));",
+].join(' ');
+const cliBuild = {
+  ...common,
+  format: 'esm',
+  splitting: true,
+  entryPoints: { bin: 'src/cli/bin.ts' },
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
+  banner: { js: CLI_REQUIRE },
+};
+const CLI_STUB = `#!/usr/bin/env node
+// mailwright: the command line is dist/cli/bin.mjs and the chunks it loads (scripts/build.mjs).
+import('./cli/bin.mjs').catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+`;
+
+const builds = [...extensionBuilds, cliBuild];
 // Webview front ends: browser code with its style sheet, served from dist/webview only.
 builds.push({
   bundle: true,
@@ -203,10 +226,19 @@ function checkExtensionBundles(results) {
   console.log(`extension bundles${production ? ' (minified)' : ''}:\n  ${rows.join('\n  ')}`);
 }
 
+/** The CLI's stub; the old chunks go first so dist/cli holds only what this build made. */
+function writeCliStub() {
+  writeFileSync('dist/cli.js', CLI_STUB, { mode: 0o755 });
+}
+rmSync('dist/cli', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+
 if (watch) {
+  writeCliStub();
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
   const results = await Promise.allSettled(builds.map((b) => esbuild.build(b)));
+  writeCliStub();
   // esbuild has printed its errors; the extension's own checks still run on what was built.
   const failed = results.filter((r) => r.status === 'rejected').length;
   const extension = results.slice(0, extensionBuilds.length);

@@ -19,16 +19,20 @@ export interface ConnectFlags {
   'accept-new-host-key'?: boolean;
   'known-hosts'?: string;
   verbose?: boolean;
+  'connect-timeout'?: string;
 }
 
-export const CONNECT_OPTIONS = {
-  host: { type: 'string' },
-  config: { type: 'string' },
-  identity: { type: 'string', short: 'i' },
-  'accept-new-host-key': { type: 'boolean' },
-  'known-hosts': { type: 'string' },
-  verbose: { type: 'boolean', short: 'v' },
-} as const;
+/** --connect-timeout in milliseconds (default 20 s). */
+function readyTimeoutFrom(flags: ConnectFlags): number | undefined {
+  const text = flags['connect-timeout'];
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 600))
+    throw new UsageError(
+      `--connect-timeout must be a number of seconds from 1 to 600, e.g. --connect-timeout 30 (got "${text}").`,
+    );
+  return Math.round(seconds * 1000);
+}
 
 function knownHostsFrom(flags: ConnectFlags): KnownHosts {
   const defaults = defaultKnownHosts();
@@ -49,15 +53,16 @@ function connectionFor(
     identityFile,
     knownHosts: knownHostsFrom(flags),
     secrets: new EnvSecretStore(),
-    log: flags.verbose ? info : undefined,
+    log: flags.verbose ? (line) => info(line) : undefined,
+    readyTimeoutMs: readyTimeoutFrom(flags),
     confirmUnknownHostKey: async (key) => {
       if (flags['accept-new-host-key']) {
         info(`Trusting new host key of ${key.host}:${key.port}: ${key.keyType} ${key.fingerprint}`);
         return true;
       }
       info(
-        `The host key of ${key.host}:${key.port} is not known: ${key.keyType} ${key.fingerprint}\n` +
-          'Check it against the fingerprint your provider shows, then run again with --accept-new-host-key.',
+        `The host key of ${key.host}:${key.port} is not known: ${key.keyType} ${key.fingerprint}`,
+        'Check it against the fingerprint your provider shows, then run again with --accept-new-host-key.',
       );
       return false;
     },

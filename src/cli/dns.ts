@@ -1,63 +1,25 @@
 // mailwright dns check|plan|publish|export: the records a mail domain needs, compared with
 // DNS, published through the domain's provider, or printed for any other provider.
 import { setMaxListeners } from 'node:events';
-import { parseArgs } from 'node:util';
 import type { DomainConfig } from '../core/config';
 import {
   checkDomainDns,
   expectedForHost,
-  formatDnsReport,
+  dnsReportLines,
   requiredRecordsOk,
   type DomainCheckOptions,
 } from '../core/dns/domain-check';
 import type { DnsReport, ExpectedRecord } from '../core/dns/model';
-import { PropagationTimeoutError, waitForRecord } from '../core/dns/propagation';
+import { waitForRecord } from '../core/dns/propagation';
 import { DnsProviderError, providerFor } from '../core/dns/providers';
 import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
 import { zoneFileSnippet } from '../core/dns/zone-export';
 import { EnvSecretStore } from '../core/remote';
-import { CONNECT_OPTIONS, type ConnectFlags } from './connect';
-import { info, printJson, UsageError } from './output';
+import type { CommandFn } from './commands';
+import type { ConnectFlags } from './connect';
+import { info, out, printJson, UsageError } from './output';
 import { isInteractive, promptYesNo } from './prompt';
 import { targetFromFlags, type Target } from './provision';
-
-export const DNS_USAGE = `Usage: mailwright dns <check|plan|publish|export> [options]
-
-  check    Compare every record the domain needs with what DNS answers (authoritative
-           servers and recursive resolvers), probe port 25 and the blocklists.
-           Exit 0: every required record is right; 1: something is wrong or missing; 2: usage.
-  plan     Show the exact changes publish would make through the domain's dns: provider (nothing written).
-  publish  Make those changes (asks first unless --yes), wait until the authoritative servers
-           serve them, then check again. Never deletes a record Mailwright does not manage.
-  export   Print the records as a BIND zone-file snippet, for any other DNS provider.
-
-Options:
-  --host <name>             a host of mailwright.yaml (default: the only one)
-  --domain <domain>         one of the host's domains (default: the only one)
-  --resolver <ip[:port]>    recursive resolver to ask (repeatable; default: the system's)
-  --authoritative <ip[:port]>  the zone's authoritative servers (repeatable; default: found through NS)
-  --outbound-probe <domain> whose MX the server connects to on port 25 (default: gmail.com)
-  --no-dnsbl                skip the blocklist lookups
-  --no-reachability         skip the port 25/465/587 probes
-  --json                    check, publish: print the report as JSON (stdout holds only it)
-  -y, --yes                 publish: do not ask
-  --config <file>           mailwright.yaml to read (default: ./mailwright.yaml)
-  (and the connection options of \`mailwright --help\`)
-DNS provider credentials come from MAILWRIGHT_DNS_SECRET_<DOMAIN> (e.g. the TSIG secret).
-`;
-
-const DNS_OPTIONS = {
-  ...CONNECT_OPTIONS,
-  domain: { type: 'string' },
-  resolver: { type: 'string', multiple: true },
-  authoritative: { type: 'string', multiple: true },
-  'outbound-probe': { type: 'string' },
-  'no-dnsbl': { type: 'boolean' },
-  'no-reachability': { type: 'boolean' },
-  json: { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 type DnsFlags = ConnectFlags & {
   domain?: string;
@@ -72,41 +34,24 @@ type DnsFlags = ConnectFlags & {
 
 export const DNS_EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
-const SUBCOMMANDS = ['check', 'plan', 'publish', 'export'] as const;
-type Subcommand = (typeof SUBCOMMANDS)[number];
+type Subcommand = 'check' | 'plan' | 'publish' | 'export';
 
-export async function dnsCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    process.stdout.write(DNS_USAGE);
-    return sub ? DNS_EXIT.ok : DNS_EXIT.usage;
-  }
-  if (!(SUBCOMMANDS as readonly string[]).includes(sub))
-    throw new UsageError(`unknown dns command "${sub}": use one of ${SUBCOMMANDS.join(', ')}.`);
-  const { values } = parseArgs({ args: rest, options: DNS_OPTIONS, strict: true });
-  if (values.help) {
-    process.stdout.write(DNS_USAGE);
-    return DNS_EXIT.ok;
-  }
-  const flags = values as DnsFlags;
-  // Lookups and provider calls run in parallel, each listening for Ctrl-C: many listeners are expected.
-  setMaxListeners(0, signal);
-  for (const server of [...(flags.resolver ?? []), ...(flags.authoritative ?? [])]) checkServer(server);
-  const target = await targetFromFlags(flags);
-  try {
-    const domain = domainFrom(target, flags.domain);
-    return await run(sub as Subcommand, target, domain, flags, signal);
-  } catch (error) {
-    // The provider's and the wait's own messages say what happened and what to do: no stack.
-    if (error instanceof DnsProviderError || error instanceof PropagationTimeoutError) {
-      info(`mailwright: ${error.message}`);
-      return DNS_EXIT.problems;
+/** `dns check|plan|publish|export`. */
+export const dnsCommand =
+  (sub: Subcommand): CommandFn =>
+  async ({ flags: given }, signal) => {
+    const flags = given as DnsFlags;
+    // Lookups and provider calls run in parallel, each listening for Ctrl-C: many listeners are expected.
+    setMaxListeners(0, signal);
+    for (const server of [...(flags.resolver ?? []), ...(flags.authoritative ?? [])]) checkServer(server);
+    const target = await targetFromFlags(flags);
+    try {
+      const domain = domainFrom(target, flags.domain);
+      return await run(sub, target, domain, flags, signal);
+    } finally {
+      target.conn.close();
     }
-    throw error;
-  } finally {
-    target.conn.close();
-  }
-}
+  };
 
 function run(sub: Subcommand, t: Target, domain: DomainConfig, flags: DnsFlags, signal: AbortSignal) {
   switch (sub) {
@@ -164,7 +109,7 @@ async function checkCommand(t: Target, domain: DomainConfig, flags: DnsFlags, si
 
 function printReport(report: DnsReport, flags: DnsFlags): void {
   if (flags.json) printJson(report);
-  else process.stdout.write(formatDnsReport(report, { color: Boolean(process.stdout.isTTY) }) + '\n');
+  else out(...dnsReportLines(report));
 }
 
 /** plan (dry run) and publish: the changes the domain's provider needs, applied only by publish. */
@@ -190,11 +135,13 @@ async function publishCommand(
   });
   const changes = await planPublish(expected, provider, signal);
   // With --json, stdout carries only the report; the plan is for the person, on stderr.
-  if (flags.json) info(formatPublishPlan(changes));
-  else process.stdout.write(formatPublishPlan(changes) + '\n');
+  const planText = formatPublishPlan(changes).split('\n');
+  if (flags.json) info(...planText);
+  else out(...planText);
   const writes = changes.filter((c) => c.action === 'create' || c.action === 'update');
   if (!publish) {
-    if (writes.length > 0) info(`\n${writes.length} change(s). Run \`mailwright dns publish\` to make them.`);
+    if (writes.length > 0)
+      info('', `${writes.length} change(s). Run \`mailwright dns publish\` to make them.`);
     return DNS_EXIT.ok;
   }
   if (writes.length > 0) {
@@ -229,6 +176,6 @@ function zoneRecordsOk(report: DnsReport, expected: readonly ExpectedRecord[]): 
 
 async function exportCommand(t: Target, domain: DomainConfig, signal: AbortSignal): Promise<number> {
   const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal);
-  process.stdout.write(zoneFileSnippet(expected, { origin: domain.name }) + '\n');
+  out(...zoneFileSnippet(expected, { origin: domain.name }).split('\n'));
   return DNS_EXIT.ok;
 }

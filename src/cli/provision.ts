@@ -1,33 +1,45 @@
 // mailwright plan / apply: the model's loop from the command line.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatIssue, loadConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
 import { snapshotConf } from '../core/git';
 import {
   applyPlan,
   eventPrinter,
-  formatPlan,
   gatherWhenReady,
   planHost,
+  planLines,
   type DriftDecision,
   type Plan,
 } from '../core/plan';
 import { describeTarget, EnvSecretStore, type RemoteConnection } from '../core/remote';
-import { CONNECT_OPTIONS, connectFromFlags, type ConnectFlags } from './connect';
-import { info, UsageError } from './output';
+import type { CommandFn, Flags } from './commands';
+import { connectFromFlags, type ConnectFlags } from './connect';
+import { info, out, UsageError } from './output';
 import { isInteractive, promptHidden, promptYesNo } from './prompt';
 
-export const PROVISION_OPTIONS = {
-  ...CONNECT_OPTIONS,
-  yes: { type: 'boolean', short: 'y' },
-  'overwrite-drift': { type: 'boolean' },
-  'keep-drift': { type: 'boolean' },
-  from: { type: 'string' },
-  'detailed-exitcode': { type: 'boolean' },
-  'no-commit': { type: 'boolean' },
-} as const;
+interface ProvisionFlags extends Omit<ConnectFlags, 'host'> {
+  host?: string[];
+  all?: boolean;
+  yes?: boolean;
+  'overwrite-drift'?: boolean;
+  'keep-drift'?: boolean;
+  from?: string;
+  'detailed-exitcode'?: boolean;
+  'no-commit'?: boolean;
+}
+
+/** The hosts --host (repeatable) and --all name; plan and apply run on one of them at a time. */
+function oneHost(flags: Flags): ConnectFlags & Omit<ProvisionFlags, 'host'> {
+  const f = flags as ProvisionFlags;
+  const hosts = f.host ?? [];
+  if (f.all || hosts.length > 1)
+    throw new UsageError(
+      `${f.all ? '--all' : `--host was given ${hosts.length} times`}: this version plans and applies one host per run. Run it once per host with --host <name>.`,
+    );
+  return { ...f, host: hosts[0] };
+}
 
 export interface Target {
   host: HostConfig;
@@ -79,28 +91,28 @@ async function makePlan(t: Target, signal: AbortSignal): Promise<Plan> {
   return planHost(t.host, facts);
 }
 
-export async function planCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({ args, options: PROVISION_OPTIONS, strict: true });
-  const t = await targetFromFlags(values as ConnectFlags);
+export const planCommand: CommandFn = async ({ flags }, signal) => {
+  const values = oneHost(flags);
+  const t = await targetFromFlags(values);
   try {
     const plan = await makePlan(t, signal);
-    process.stdout.write(formatPlan(plan, describeTarget(t.conn.target)) + '\n');
+    out(...planLines(plan, describeTarget(t.conn.target)));
     if (plan.actions.length)
-      info(`\n${plan.actions.length} action(s). Run \`mailwright apply\` to make these changes.`);
+      info('', `${plan.actions.length} action(s). Run \`mailwright apply\` to make these changes.`);
     return values['detailed-exitcode'] && plan.actions.length > 0 ? 2 : 0;
   } finally {
     t.conn.close();
   }
-}
+};
 
-export async function applyCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({ args, options: PROVISION_OPTIONS, strict: true });
+export const applyCommand: CommandFn = async ({ flags }, signal) => {
+  const values = oneHost(flags);
   if (values['overwrite-drift'] && values['keep-drift'])
     throw new UsageError('Choose one of --overwrite-drift and --keep-drift.');
-  const t = await targetFromFlags(values as ConnectFlags);
+  const t = await targetFromFlags(values);
   try {
     const plan = await makePlan(t, signal);
-    process.stdout.write(formatPlan(plan, describeTarget(t.conn.target)) + '\n');
+    out(...planLines(plan, describeTarget(t.conn.target)));
     if (plan.actions.length === 0) return 0;
 
     const drifted = plan.actions.filter((a) => a.drift).map((a) => a.drift!.path);
@@ -130,7 +142,7 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
       startAt: values.from,
       driftDecisions: decision ? Object.fromEntries(drifted.map((p) => [p, decision])) : undefined,
       regather: () => gatherFacts(t.conn, { signal }),
-      onEvent: eventPrinter((line) => process.stdout.write(line + '\n')),
+      onEvent: eventPrinter((line) => out(line)),
     });
     if (result.changedFiles.length > 0 && !values['no-commit']) {
       await commitSnapshot(t, plan, result.applied);
@@ -139,7 +151,7 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
   } finally {
     t.conn.close();
   }
-}
+};
 
 /** The conf directory goes into the workspace's git after every apply that changed it. */
 async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise<void> {

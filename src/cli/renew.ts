@@ -3,13 +3,13 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gatherFacts } from '../core/facts';
 import { applyPlan, eventPrinter } from '../core/plan';
 import { planRenewal } from '../core/plan/actions/acme-certificate';
 import { EnvSecretStore } from '../core/remote';
-import { CONNECT_OPTIONS, type ConnectFlags } from './connect';
-import { info, UsageError } from './output';
+import type { CommandFn } from './commands';
+import type { ConnectFlags } from './connect';
+import { info, out, UsageError } from './output';
 import { targetFromFlags } from './provision';
 
 export const RENEW_EXIT = { ok: 0, failed: 1, usage: 2, locked: 3 } as const;
@@ -37,12 +37,8 @@ export function takeLock(path: string): (() => void) | undefined {
   return undefined;
 }
 
-export async function renewCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...CONNECT_OPTIONS, days: { type: 'string' } },
-    strict: true,
-  });
+export const renewCommand: CommandFn = async ({ flags }, signal) => {
+  const values = flags as ConnectFlags & { days?: string };
   const days = values.days === undefined ? undefined : Number(values.days);
   if (days !== undefined && !(Number.isInteger(days) && days >= 0 && days <= 90)) {
     throw new UsageError(
@@ -74,7 +70,7 @@ export async function renewCommand(args: string[], signal: AbortSignal): Promise
         secrets: new EnvSecretStore(),
         signal,
         regather: () => gatherFacts(t.conn, { signal }),
-        onEvent: eventPrinter((line) => process.stdout.write(line + '\n')),
+        onEvent: eventPrinter((line) => out(line)),
       });
       return result.ok ? RENEW_EXIT.ok : RENEW_EXIT.failed;
     } finally {
@@ -83,4 +79,4 @@ export async function renewCommand(args: string[], signal: AbortSignal): Promise
   } finally {
     release();
   }
-}
+};

@@ -3,7 +3,6 @@
 // terminal (not echoed) or stdin — never from an argument.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatChecks } from '../core/checks';
 import { normalizeEmailAddress } from '../core/config';
 import { resolverLookup } from '../core/dns/lookup';
@@ -11,38 +10,10 @@ import { mailTestOptions, runMailTest, type MailTestReport } from '../core/mailt
 import { userPasswordEnvName } from '../core/plan/actions/domains';
 import { printable } from '../core/printable';
 import { checkServer } from './dns';
-import { printJson, UsageError } from './output';
+import type { CommandFn } from './commands';
+import { out, printJson, UsageError } from './output';
 import { hostFromFlags } from './provision';
 import { readPassword } from './prompt';
-
-export const SEND_TEST_USAGE = `Usage: mailwright send-test --host <name|mail host> --to <address> [options]
-  --from <user@domain>   the sending user (default: the host's first user in mailwright.yaml)
-  --port 465|587         submission port (default 465: TLS from the first byte; any other port
-                         must offer STARTTLS, as 587 does)
-  --ca <file>            trust this CA for the server's certificate (default: the system's)
-  --timeout <seconds>    SMTP timeout (default 30)
-  --dns <ip[:port]>      DNS server for SPF, DKIM and DMARC (repeatable; default: the system's)
-  --json                 print the report as JSON
-  --config <file>        mailwright.yaml to read (default: ./mailwright.yaml)
-The password of the sending user is read from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, else
-asked on the terminal, else read from stdin. When the recipient's mail is stored on this server
-(a domain with mailboxes), the copy is read back over IMAP with the sender's login when sending
-to yourself, else with the recipient's from its MAILWRIGHT_USER_PASSWORD_… variable, and judged.
-Exit 0 when no check fails, 1 otherwise.
-`;
-
-const OPTIONS = {
-  host: { type: 'string' },
-  to: { type: 'string' },
-  from: { type: 'string' },
-  port: { type: 'string' },
-  ca: { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  dns: { type: 'string', multiple: true },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 function address(text: string, what: string): { address: string; user: string; domain: string } {
   const checked = normalizeEmailAddress(text);
@@ -76,13 +47,19 @@ export function formatReport(report: MailTestReport): string[] {
   ];
 }
 
-export async function sendTestCommand(args: string[], signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
-  if (values.help) {
-    process.stdout.write(SEND_TEST_USAGE);
-    return 0;
-  }
-  if (!values.to) throw new UsageError(`--to is required.\n${SEND_TEST_USAGE}`);
+export const sendTestCommand: CommandFn = async ({ flags }, signal) => {
+  const values = flags as {
+    host?: string;
+    to?: string;
+    from?: string;
+    port?: string;
+    ca?: string;
+    timeout?: string;
+    json?: boolean;
+    dns?: string[];
+    config?: string;
+  };
+  if (!values.to) throw new UsageError('--to is required: the recipient, e.g. --to you@gmail.com.');
   const to = address(values.to, '--to').address;
   const port = Number(values.port ?? 465);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -102,7 +79,10 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
         })
       : undefined;
   const mailHost = fromConfig?.host.mailHost ?? values.host;
-  if (!mailHost) throw new UsageError(`--host is required.\n${SEND_TEST_USAGE}`);
+  if (!mailHost)
+    throw new UsageError(
+      '--host is required: a host of mailwright.yaml or the mail host name, e.g. --host vps.',
+    );
   const defaultFrom = fromConfig?.host.domains.flatMap((d) => d.users.map((u) => `${u}@${d.name}`)).at(0);
   if (!values.from && !defaultFrom)
     throw new UsageError('--from is required (no user of this host in mailwright.yaml).');
@@ -147,6 +127,6 @@ export async function sendTestCommand(args: string[], signal: AbortSignal): Prom
     signal,
   });
   if (values.json) printJson(report);
-  else process.stdout.write(formatReport(report).join('\n') + '\n');
+  else out(...formatReport(report));
   return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
-}
+};

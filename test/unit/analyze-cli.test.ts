@@ -14,7 +14,7 @@ import { startTxtServer, type TxtServer } from './udp-dns';
 
 const DOMAIN = 'example.test';
 
-const CLI = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const CLI = join(__dirname, '..', '..', 'src', 'cli', 'bin.ts');
 
 /** Runs the CLI in a child process (its DNS server is this process: never block it). */
 function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -9,7 +9,7 @@ import type { MailTestReport } from '../../src/core/mailtest';
 import { userPasswordEnvName } from '../../src/core/plan/actions/domains';
 import { startTestReceiver, type TestReceiver } from '../../src/core/smtp/test-receiver';
 
-const CLI = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const CLI = join(__dirname, '..', '..', 'src', 'cli', 'bin.ts');
 const USER = 'bob@example.test';
 const PASSWORD = 'send-test cli: n0t-in-the-output';
 

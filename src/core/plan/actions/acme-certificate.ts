@@ -6,19 +6,15 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { domainOfName, type HostConfig } from '../../config';
 import { waitForTxt } from '../../dns/propagation';
-import { providerFor } from '../../dns/providers';
 import type { DnsProvider } from '../../dns/providers/types';
-import {
-  dns01Responder,
-  http01Responder,
-  issueCertificate,
-  renewalReason,
-  type ChallengeResponder,
-  type IssuedCertificate,
-  type WaitForTxt,
-} from '../../acme';
+// Only the light parts of core/acme: issuing (acme-client) is import()ed where it runs.
+import { dns01Responder, type WaitForTxt } from '../../acme/dns01';
+import { http01Responder } from '../../acme/http01';
+import type { IssuedCertificate } from '../../acme/issue';
+import { renewalReason } from '../../acme/renewal';
+import type { ChallengeResponder } from '../../acme/responders';
 import { shellCommand, shellScript } from '../../remote';
-import { probeSmtp } from '../../smtp';
+import { probeSmtp } from '../../smtp/probe';
 import type { Facts } from '../../facts';
 import type { Action, ApplyContext, Plan, PlanContext } from '../types';
 import { verifyCertificate, certDir } from './certificate';
@@ -77,6 +73,8 @@ export const configuredDnsDeps: Required<Pick<AcmeDeps, 'dnsProviderFor' | 'wait
         `No DNS provider is configured for ${name}: add dns: to its domain in mailwright.yaml, or use acme.challenge: http-01.`,
       );
     }
+    // The providers (and their packages) are loaded only when a certificate is really issued.
+    const { providerFor } = await import('../../dns/providers/index.js');
     return providerFor({ name: domain.name, dns: domain.dns }, ctx.secrets, {
       onInstruction: (text) => ctx.log(text),
     });
@@ -183,6 +181,8 @@ export function planAcmeCertificate(
       title: `Get a certificate for ${names.join(', ')} from ${settings.directoryUrl} (${settings.challenge})`,
       reason,
       async apply(actx) {
+        // acme-client is loaded only here: planning and the other actions never need it.
+        const { issueCertificate } = await import('../../acme/issue.js');
         issued = await issueCertificate({
           directoryUrl: settings.directoryUrl,
           caCertificatePem: settings.caCertificatePem,

@@ -1,0 +1,579 @@
+// The command line's one table: every command with its flags, what they mean, their defaults,
+// an example and the exit codes. The parser and every help text are made from it, so the two
+// cannot disagree. Commands are loaded only when run (import()), so `--help` and a command's
+// start load nothing else.
+import { parseArgs } from 'node:util';
+import { UsageError } from '../core/errors';
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  type: 'string' | 'boolean';
+  /** How the value is shown in help: `<file>`. */
+  value?: string;
+  help: string;
+  default?: string;
+  /** May be given several times (`--host a --host b`); the values come in order. */
+  repeatable?: boolean;
+}
+
+export type Flags = { readonly [name: string]: string | string[] | boolean | undefined };
+
+export interface ParsedCommand {
+  flags: Flags;
+  positionals: string[];
+}
+
+export type CommandFn = (parsed: ParsedCommand, signal: AbortSignal) => Promise<number>;
+
+export interface CommandSpec {
+  /** "apply", or "dns check" for a command of a group. */
+  name: string;
+  summary: string;
+  /** More about it, shown in its help after the summary. */
+  details?: string;
+  /** The one argument it takes, if any: `<user@domain>`. */
+  argument?: { name: string; help: string };
+  flags: readonly FlagSpec[];
+  examples: readonly string[];
+  /** Exit codes beyond the common ones (EXIT_CODES), or the common ones with a meaning of their own. */
+  exits?: readonly (readonly [number, string])[];
+  load: () => Promise<CommandFn>;
+}
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT_CODES: readonly (readonly [number, string])[] = [
+  [EXIT.ok, 'done'],
+  [EXIT.failed, 'it failed (the server, the network, DNS or a check said no); the message says why'],
+  [EXIT.usage, 'wrong usage or an error in mailwright.yaml; nothing was changed'],
+  [EXIT.interrupted, 'interrupted (Ctrl-C)'],
+];
+
+const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+  {
+    name: 'debug',
+    type: 'boolean',
+    help: 'show the stack trace of an error (or set MAILWRIGHT_DEBUG=1)',
+  },
+];
+
+const host: FlagSpec = {
+  name: 'host',
+  type: 'string',
+  value: '<name|user@host[:port]>',
+  help: 'a host from mailwright.yaml, or an SSH target',
+  default: 'the only host of mailwright.yaml',
+};
+const config: FlagSpec = {
+  name: 'config',
+  type: 'string',
+  value: '<file>',
+  help: 'mailwright.yaml to read',
+  default: './mailwright.yaml',
+};
+/** How to reach a server over SSH. */
+const CONNECT_FLAGS: readonly FlagSpec[] = [
+  host,
+  config,
+  {
+    name: 'identity',
+    short: 'i',
+    type: 'string',
+    value: '<file>',
+    help: 'private key file',
+    default: "the host's identityFile, else ssh-agent, else MAILWRIGHT_SSH_PASSWORD",
+  },
+  {
+    name: 'accept-new-host-key',
+    type: 'boolean',
+    help: 'trust a host key seen for the first time (a changed key is always refused)',
+  },
+  {
+    name: 'known-hosts',
+    type: 'string',
+    value: '<file>',
+    help: "Mailwright's known-hosts file",
+    default: '~/.config/mailwright/known_hosts',
+  },
+  {
+    name: 'connect-timeout',
+    type: 'string',
+    value: '<seconds>',
+    help: 'how long to wait for the SSH connection and handshake',
+    default: '20',
+  },
+  { name: 'verbose', short: 'v', type: 'boolean', help: 'show connection progress' },
+];
+/** plan and apply work on several hosts: --host repeated, or --all. */
+const FLEET_FLAGS: readonly FlagSpec[] = [
+  ...CONNECT_FLAGS.map((f) => (f.name === 'host' ? { ...f, repeatable: true } : f)),
+  { name: 'all', type: 'boolean', help: 'every host of mailwright.yaml' },
+];
+const json = (what: string): FlagSpec => ({
+  name: 'json',
+  type: 'boolean',
+  help: `print ${what} as JSON (stdout holds only it)`,
+});
+const dnsServers = (name: string, help: string, def: string): FlagSpec => ({
+  name,
+  type: 'string',
+  value: '<ip[:port]>',
+  help,
+  default: def,
+  repeatable: true,
+});
+const domain: FlagSpec = {
+  name: 'domain',
+  type: 'string',
+  value: '<domain>',
+  help: "one of the host's domains",
+  default: 'the only one',
+};
+const authoritative = dnsServers('authoritative', "the zone's authoritative servers", 'found through NS');
+const DNS_CHECK_FLAGS: readonly FlagSpec[] = [
+  dnsServers('resolver', 'recursive resolver to ask', "the system's"),
+  authoritative,
+  {
+    name: 'outbound-probe',
+    type: 'string',
+    value: '<domain>',
+    help: 'whose MX the server connects to on port 25',
+    default: 'gmail.com',
+  },
+  { name: 'no-dnsbl', type: 'boolean', help: 'skip the blocklist lookups' },
+  { name: 'no-reachability', type: 'boolean', help: 'skip the port 25/465/587 probes' },
+];
+const yes = (what: string): FlagSpec => ({
+  name: 'yes',
+  short: 'y',
+  type: 'boolean',
+  help: `${what} without asking`,
+});
+const userArgument = { name: '<user@domain>', help: 'the mail user, e.g. alice@example.com' };
+const SECRETS_NOTE =
+  'Secrets come from the environment only: MAILWRIGHT_SSH_PASSWORD, MAILWRIGHT_KEY_PASSPHRASE,\n' +
+  'MAILWRIGHT_SUDO_PASSWORD (each may be suffixed with _<HOST NAME> for one host).';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'facts',
+    summary: "Gather a server's facts in one SSH round trip and print them as JSON",
+    flags: CONNECT_FLAGS.map((f) => (f.name === 'host' ? { ...f, default: undefined } : f)),
+    examples: [
+      'mailwright facts --host vps',
+      'mailwright facts --host root@203.0.113.10 -i ~/.ssh/id_ed25519 --accept-new-host-key',
+    ],
+    load: async () => (await import('./facts.js')).factsCommand,
+  },
+  {
+    name: 'plan',
+    summary: 'Show what apply would change on a host of mailwright.yaml, and why',
+    details: 'Nothing on the server changes.',
+    flags: [
+      ...FLEET_FLAGS,
+      { name: 'detailed-exitcode', type: 'boolean', help: 'exit 2 when there are changes, 0 when none' },
+    ],
+    examples: ['mailwright plan', 'mailwright plan --host vps --detailed-exitcode'],
+    exits: [
+      [
+        EXIT.usage,
+        'with --detailed-exitcode: there are changes; else wrong usage or an error in mailwright.yaml',
+      ],
+    ],
+    load: async () => (await import('./provision.js')).planCommand,
+  },
+  {
+    name: 'apply',
+    summary: 'Make the changes, verify each, commit the conf directory to git',
+    details:
+      'Shows the plan and asks first. Files edited on the server by hand are only replaced or kept\n' +
+      "as you choose. New mail users' passwords come from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>.\n" +
+      'Ctrl-C stops the run and puts back the files of the step it was in.\n\n' +
+      SECRETS_NOTE,
+    flags: [
+      ...FLEET_FLAGS,
+      yes('apply'),
+      { name: 'overwrite-drift', type: 'boolean', help: 'replace files edited on the server by hand' },
+      { name: 'keep-drift', type: 'boolean', help: 'leave files edited on the server by hand as they are' },
+      { name: 'from', type: 'string', value: '<action id>', help: 'start at this action (after a failure)' },
+      { name: 'no-commit', type: 'boolean', help: 'do not snapshot the conf directory into git' },
+    ],
+    examples: ['mailwright apply', 'mailwright apply --host vps --yes --keep-drift'],
+    load: async () => (await import('./provision.js')).applyCommand,
+  },
+  {
+    name: 'renew',
+    summary: 'Renew the ACME certificate when it expires within N days',
+    details: 'Safe from cron: never asks anything, and one run at a time.',
+    flags: [
+      ...CONNECT_FLAGS,
+      {
+        name: 'days',
+        type: 'string',
+        value: '<N>',
+        help: 'renew when the certificate expires within N days (0-90)',
+        default: 'acme.renewBeforeDays, 30',
+      },
+    ],
+    examples: ['mailwright renew --host vps', 'mailwright renew --days 20'],
+    exits: [
+      [EXIT.ok, 'renewed, or not due'],
+      [3, 'another renew holds the lock; nothing done'],
+    ],
+    load: async () => (await import('./renew.js')).renewCommand,
+  },
+  ...(['add', 'remove', 'passwd'] as const).map((verb): CommandSpec => ({
+    name: `user ${verb}`,
+    summary: {
+      add: 'Add a mail user on the server and to mailwright.yaml',
+      remove: 'Remove a mail user from the server and mailwright.yaml',
+      passwd: "Change a mail user's password",
+    }[verb],
+    ...(verb !== 'remove' && {
+      details: 'The password is asked on the terminal (or read from stdin), never taken from an argument.',
+    }),
+    argument: userArgument,
+    flags: CONNECT_FLAGS,
+    examples: [`mailwright user ${verb} alice@example.com`],
+    load: async () => (await import('./users.js')).userCommand(verb),
+  })),
+  {
+    name: 'user verify',
+    summary: 'Check a password with SMTP AUTH over TLS, as a mail program would; changes nothing',
+    details: 'The password is asked on the terminal (or read from stdin). No SSH is needed.',
+    argument: userArgument,
+    flags: [
+      host,
+      config,
+      { name: 'port', type: 'string', value: '465|587', help: 'submission port', default: '465' },
+    ],
+    examples: [
+      'mailwright user verify alice@example.com',
+      'echo "$PASSWORD" | mailwright user verify alice@example.com --port 587',
+    ],
+    exits: [[EXIT.failed, 'the server refused the password, or could not be asked']],
+    load: async () => (await import('./users.js')).verifyCommand,
+  },
+  {
+    name: 'dns check',
+    summary: 'Compare every record the domain needs with what DNS answers',
+    details:
+      'Asks the authoritative servers and recursive resolvers, lints SPF, explains DMARC, compares\n' +
+      "the DKIM key with the server's, forward-confirms PTR, probes port 25 and the blocklists.",
+    flags: [...CONNECT_FLAGS, domain, ...DNS_CHECK_FLAGS, json('the report')],
+    examples: ['mailwright dns check', 'mailwright dns check --domain example.com --resolver 9.9.9.9 --json'],
+    exits: [[EXIT.failed, 'a required record is wrong or missing']],
+    load: async () => (await import('./dns.js')).dnsCommand('check'),
+  },
+  {
+    name: 'dns plan',
+    summary: "Show the exact changes publish would make through the domain's dns: provider",
+    details: 'Nothing is written. DNS provider credentials come from MAILWRIGHT_DNS_SECRET_<DOMAIN>.',
+    flags: [...CONNECT_FLAGS, domain, authoritative],
+    examples: ['mailwright dns plan --domain example.com'],
+    load: async () => (await import('./dns.js')).dnsCommand('plan'),
+  },
+  {
+    name: 'dns publish',
+    summary: "Make those changes through the domain's dns: provider, wait until served, check again",
+    details:
+      'Asks first. Never deletes a record Mailwright does not manage. DNS provider credentials\n' +
+      'come from MAILWRIGHT_DNS_SECRET_<DOMAIN> (e.g. the TSIG secret, the API token).',
+    flags: [...CONNECT_FLAGS, domain, ...DNS_CHECK_FLAGS, json('the report'), yes('publish')],
+    examples: ['mailwright dns publish --yes'],
+    exits: [[EXIT.failed, 'the provider refused, or a record is still wrong afterwards']],
+    load: async () => (await import('./dns.js')).dnsCommand('publish'),
+  },
+  {
+    name: 'dns export',
+    summary: 'Print the records as a BIND zone-file snippet, for any other DNS provider',
+    flags: [...CONNECT_FLAGS, domain],
+    examples: ['mailwright dns export > records.zone'],
+    load: async () => (await import('./dns.js')).dnsCommand('export'),
+  },
+  {
+    name: 'analyze',
+    summary: 'Judge a received message: SPF, each DKIM signature, DMARC, ARC and each hop',
+    details:
+      'The message as it arrived ("Show original" / "View source", saved as .eml; "-" reads stdin).\n' +
+      "SPF needs the connecting IP, HELO and envelope sender: they are read from the final receiver's\n" +
+      'Received header and Return-Path unless given here.',
+    argument: { name: '<FILE|->', help: 'the message file, or - for stdin' },
+    flags: [
+      dnsServers('dns', 'resolver to ask', "the system's"),
+      {
+        name: 'ip',
+        type: 'string',
+        value: '<address>',
+        help: "the connecting client's IP address, as the receiver saw it",
+      },
+      { name: 'helo', type: 'string', value: '<name>', help: 'the name it gave in EHLO/HELO' },
+      {
+        name: 'mail-from',
+        type: 'string',
+        value: '<address>',
+        help: 'the envelope sender (MAIL FROM; "" for a bounce)',
+      },
+      json('the analysis'),
+    ],
+    examples: ['mailwright analyze message.eml', 'mailwright analyze - --json < message.eml'],
+    exits: [
+      [EXIT.ok, 'no check failed'],
+      [EXIT.failed, 'a check failed'],
+    ],
+    load: async () => (await import('./analyze.js')).analyzeCommand,
+  },
+  {
+    name: 'send-test',
+    summary: 'Send a test mail through the server and report each stage',
+    details:
+      'The password of the sending user is read from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, else\n' +
+      "asked on the terminal, else read from stdin. When the recipient's mail is stored on this server\n" +
+      '(a domain with mailboxes), the copy is read back over IMAP and judged.',
+    flags: [
+      {
+        ...host,
+        help: 'a host from mailwright.yaml, or the mail host name',
+        default: 'the only host of mailwright.yaml',
+      },
+      { name: 'to', type: 'string', value: '<address>', help: 'the recipient (required)' },
+      {
+        name: 'from',
+        type: 'string',
+        value: '<user@domain>',
+        help: 'the sending user',
+        default: "the host's first user in mailwright.yaml",
+      },
+      {
+        name: 'port',
+        type: 'string',
+        value: '465|587',
+        help: 'submission port (465: TLS from the first byte; any other must offer STARTTLS)',
+        default: '465',
+      },
+      {
+        name: 'ca',
+        type: 'string',
+        value: '<file>',
+        help: "trust this CA for the server's certificate",
+        default: "the system's",
+      },
+      { name: 'timeout', type: 'string', value: '<seconds>', help: 'SMTP timeout', default: '30' },
+      dnsServers('dns', 'DNS server for SPF, DKIM and DMARC', "the system's"),
+      json('the report'),
+      config,
+    ],
+    examples: ['mailwright send-test --host vps --to you@gmail.com'],
+    exits: [[EXIT.failed, 'a check failed']],
+    load: async () => (await import('./send-test.js')).sendTestCommand,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+const flagName = (f: FlagSpec) => `--${f.name}`;
+const flagList = (spec: CommandSpec) => [...spec.flags, ...GLOBAL_FLAGS].map(flagName).join(', ');
+
+/** Reads a command's arguments as its table entry says; anything else is a UsageError naming the flag. */
+export function parseCommand(spec: CommandSpec, args: readonly string[]): ParsedCommand {
+  const flags = [...spec.flags, ...GLOBAL_FLAGS];
+  const options = Object.fromEntries(
+    flags.map((f) => [f.name, { type: f.type, multiple: true, ...(f.short && { short: f.short }) }]),
+  );
+  let parsed: { values: Record<string, (string | boolean)[] | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true }) as typeof parsed;
+  } catch (e) {
+    throw parseProblem(spec, e as Error & { code?: string });
+  }
+  const values: Record<string, string | string[] | boolean> = {};
+  for (const f of flags) {
+    const given = parsed.values[f.name];
+    if (!given) continue;
+    if (f.type === 'boolean') {
+      values[f.name] = true;
+    } else if (f.repeatable) {
+      values[f.name] = given as string[];
+    } else if (given.length > 1) {
+      throw new UsageError(
+        `${flagName(f)} was given ${given.length} times (${given.map((v) => JSON.stringify(v)).join(', ')}): ` +
+          `mailwright ${spec.name} takes one. Give it once.`,
+      );
+    } else {
+      values[f.name] = given[0] as string;
+    }
+  }
+  const positionals = parsed.positionals;
+  if (!values.help) {
+    if (spec.argument && positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0
+          ? `mailwright ${spec.name} needs ${spec.argument.name}: ${spec.argument.help}. Example: ${spec.examples[0]}`
+          : `mailwright ${spec.name} takes one ${spec.argument.name}, not ${positionals.length} (${positionals.join(' ')}).`,
+      );
+    }
+    if (!spec.argument && positionals.length > 0) {
+      throw new UsageError(
+        `mailwright ${spec.name} takes no argument, but was given "${positionals[0]}". Its options: ${flagList(spec)}.`,
+      );
+    }
+  }
+  return { flags: values, positionals };
+}
+
+function parseProblem(spec: CommandSpec, e: Error & { code?: string }): Error {
+  const quoted = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+  const flag = quoted.split(/[ ,]/).find((w) => w.startsWith('-')) ?? quoted;
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new UsageError(
+        `unknown option ${flag} for mailwright ${spec.name}. Its options: ${flagList(spec)} (see mailwright ${spec.name} --help).`,
+      );
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const f = [...spec.flags, ...GLOBAL_FLAGS].find((x) => quoted.includes(flagName(x)));
+      if (f?.type === 'boolean')
+        return new UsageError(`${flagName(f)} takes no value: write just ${flagName(f)}.`);
+      return new UsageError(
+        `${f ? flagName(f) : flag} needs a value${f?.value ? `: ${flagName(f)} ${f.value}` : ''} (see mailwright ${spec.name} --help).`,
+      );
+    }
+    default:
+      return new UsageError(`${e.message} (see mailwright ${spec.name} --help)`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding the command and help
+
+const groupOf = (spec: CommandSpec) => (spec.name.includes(' ') ? spec.name.split(' ')[0] : undefined);
+const GROUP_SUMMARY: Record<string, string> = {
+  user: 'Manage a mail user: add, remove, passwd, verify',
+  dns: "The domain's DNS records: check, plan, publish, export",
+};
+
+export type Resolved =
+  | { kind: 'run'; spec: CommandSpec; args: string[] }
+  | { kind: 'help'; text: string; exit: number; toStderr?: boolean };
+
+/** Which command argv names, or the help to show instead. */
+export function resolveCommand(argv: readonly string[]): Resolved {
+  const [first, ...rest] = argv;
+  if (first === undefined) return { kind: 'help', text: mainHelp(), exit: EXIT.usage, toStderr: true };
+  if (first === '--help' || first === '-h') return { kind: 'help', text: mainHelp(), exit: EXIT.ok };
+  if (first === 'help') {
+    if (rest.length === 0) return { kind: 'help', text: mainHelp(), exit: EXIT.ok };
+    const asked = resolveCommand([...rest, '--help']);
+    return asked.kind === 'run' ? { kind: 'help', text: commandHelp(asked.spec), exit: EXIT.ok } : asked;
+  }
+  const group = COMMANDS.filter((c) => groupOf(c) === first);
+  if (group.length > 0) {
+    const [sub, ...args] = rest;
+    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help')
+      return {
+        kind: 'help',
+        text: groupHelp(first),
+        exit: sub === undefined ? EXIT.usage : EXIT.ok,
+        toStderr: sub === undefined,
+      };
+    const spec = group.find((c) => c.name === `${first} ${sub}`);
+    if (!spec)
+      throw new UsageError(
+        `unknown command "${first} ${sub}": use one of ${group.map((c) => c.name).join(', ')} (mailwright ${first} --help).`,
+      );
+    return { kind: 'run', spec, args };
+  }
+  const spec = COMMANDS.find((c) => c.name === first);
+  if (!spec)
+    throw new UsageError(
+      `unknown command "${first}". Commands: ${[...new Set(COMMANDS.map((c) => groupOf(c) ?? c.name))].join(', ')} (mailwright --help).`,
+    );
+  return { kind: 'run', spec, args: rest };
+}
+
+function columns(rows: readonly (readonly [string, string])[], indent = '  '): string[] {
+  const width = Math.min(34, Math.max(...rows.map(([left]) => left.length)));
+  return rows.map(([left, right]) =>
+    left.length > width
+      ? `${indent}${left}\n${indent}${' '.repeat(width)}  ${right}`
+      : `${indent}${left.padEnd(width)}  ${right}`,
+  );
+}
+
+function flagRow(f: FlagSpec): [string, string] {
+  const left = `${f.short ? `-${f.short}, ` : ''}${flagName(f)}${f.value ? ` ${f.value}` : ''}`;
+  const notes = [f.default !== undefined && `default: ${f.default}`, f.repeatable && 'repeatable'].filter(
+    Boolean,
+  );
+  return [left, `${f.help}${notes.length ? ` (${notes.join('; ')})` : ''}`];
+}
+
+function exitRows(spec: CommandSpec): [string, string][] {
+  const own = new Map(spec.exits ?? []);
+  const codes = [...new Set([...EXIT_CODES.map(([c]) => c), ...own.keys()])].sort((a, b) => a - b);
+  return codes.map((code) => [String(code), own.get(code) ?? EXIT_CODES.find(([c]) => c === code)![1]]);
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  const usage = `Usage: mailwright ${spec.name}${spec.argument ? ` ${spec.argument.name}` : ''} [options]`;
+  return [
+    usage,
+    '',
+    `${spec.summary}.`,
+    ...(spec.details ? [spec.details] : []),
+    ...(spec.argument ? ['', 'Argument:', ...columns([[spec.argument.name, spec.argument.help]])] : []),
+    '',
+    'Options:',
+    ...columns([...spec.flags, ...GLOBAL_FLAGS].map(flagRow)),
+    '',
+    spec.examples.length > 1 ? 'Examples:' : 'Example:',
+    ...spec.examples.map((e) => `  ${e}`),
+    '',
+    'Exit codes:',
+    ...columns(exitRows(spec)),
+    '',
+  ].join('\n');
+}
+
+function groupHelp(group: string): string {
+  const specs = COMMANDS.filter((c) => groupOf(c) === group);
+  return [
+    `Usage: mailwright ${group} <${specs.map((c) => c.name.split(' ')[1]).join('|')}> [options]`,
+    '',
+    `${GROUP_SUMMARY[group] ?? ''}.`,
+    '',
+    'Commands:',
+    ...columns(specs.map((c) => [c.name, c.summary])),
+    '',
+    `mailwright ${group} <command> --help shows a command's options, an example and its exit codes.`,
+    '',
+  ].join('\n');
+}
+
+export function mainHelp(): string {
+  const rows: [string, string][] = [];
+  for (const c of COMMANDS) {
+    const group = groupOf(c);
+    if (!group) rows.push([c.name, c.summary]);
+    else if (!rows.some(([name]) => name === group)) rows.push([group, GROUP_SUMMARY[group] ?? '']);
+  }
+  return [
+    'Usage: mailwright <command> [options]',
+    '',
+    'Provision and check a chasquid mail server over SSH, from mailwright.yaml.',
+    '',
+    'Commands:',
+    ...columns(rows),
+    '',
+    'mailwright <command> --help (or mailwright help <command>) shows its options, an example and',
+    'its exit codes. --debug shows the stack trace of an error (or MAILWRIGHT_DEBUG=1).',
+    '',
+    SECRETS_NOTE,
+    '',
+    'Exit codes:',
+    ...columns(EXIT_CODES.map(([c, m]) => [String(c), m])),
+    '',
+  ].join('\n');
+}
