@@ -1,9 +1,16 @@
 // Provisioning speed on a sandbox VPS (figures, not a test; the machine is noisy):
 //  - a full provision of a fresh server, with the time spent in apt shown apart;
 //  - a no-op apply on the provisioned server: wall time including the SSH handshake, and
-//    the number of SSH round trips (goal: facts in one, 1.5 s or less in all).
-//   npm run bench -- apply      (brings up a fresh sandbox VPS)
-import { readFileSync } from 'node:fs';
+//    the number of SSH round trips (goal: facts in one, 1.5 s or less in all);
+//  - the same no-op apply as a whole process, `node dist/cli.js apply` (goal: 0.6 s or less),
+//    side by side with the CLI built as one bundle (what it was before it was split per command),
+//    and what start-up alone costs (`--help`, `node -e 0`).
+//   npm run bench -- apply      (brings up a fresh sandbox VPS; scripts/bench builds dist/ first)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
 import type { HostConfig } from '../src/core/config';
 import { gatherFacts } from '../src/core/facts';
 import { applyPlan, planHost } from '../src/core/plan';
@@ -14,7 +21,12 @@ import { connect, desiredHost, type SandboxInstance } from '../test/integration/
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 
 function hostFor(instance: SandboxInstance): HostConfig {
-  return desiredHost(instance, { name: 'example.test', users: ['alice'], aliases: { '*': ['alice'] } });
+  // Forward-only: alice's mail goes on to another server (the planner refuses mail that would be lost).
+  return desiredHost(instance, {
+    name: 'example.test',
+    users: ['alice'],
+    aliases: { alice: ['alice@elsewhere.test'], '*': ['alice'] },
+  });
 }
 
 async function main(): Promise<void> {
@@ -73,6 +85,82 @@ async function main(): Promise<void> {
     `  median ${median.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms (goal <= 1500 ms)`,
   );
   console.log(`  SSH round trips after the handshake: ${roundTrips} (goal: 1)`);
+
+  await processFigures(instance, median);
+}
+
+/** Median wall time of a command run as a process, in ms; it must exit 0. */
+function timeProcess(args: string[], cwd: string): number {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, SSH_AUTH_SOCK: '' },
+    });
+    times.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+/** The no-op apply as a user runs it, a process from start to exit. */
+async function processFigures(instance: SandboxInstance, inProcessMs: number): Promise<void> {
+  const root = resolve(__dirname, '..');
+  const split = join(root, 'dist', 'cli.js');
+  const work = mkdtempSync(join(tmpdir(), 'mw-bench-cli-'));
+  try {
+    // The CLI as one bundle, for comparison: the same sources, no splitting.
+    const single = join(work, 'cli-one-bundle.js');
+    await esbuild.build({
+      entryPoints: [join(root, 'src/cli/bin.ts')],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: single,
+      external: ['vscode', 'cpu-features', '*.node'],
+      logLevel: 'error',
+    });
+    writeFileSync(
+      join(work, 'mailwright.yaml'),
+      [
+        'version: 1',
+        'hosts:',
+        `  - name: ${instance.name}`,
+        `    ssh: root@${instance.ipv4}:${instance.port}`,
+        `    identityFile: ${instance.rootKey}`,
+        '    mailHost: smtp.example.test',
+        '    domains:',
+        '      - name: example.test',
+        '        users: [alice]',
+        "        aliases: { alice: alice@elsewhere.test, '*': alice }",
+        '',
+      ].join('\n'),
+    );
+    const apply = ['apply', '--yes', '--known-hosts', instance.knownHostsFile];
+    const rows: [string, number][] = [
+      ['node -e 0 (Node itself)', timeProcess(['-e', '0'], work)],
+      ['mailwright --help, split', timeProcess([split, '--help'], work)],
+      ['mailwright --help, one bundle', timeProcess([single, '--help'], work)],
+      ['no-op apply, split', timeProcess([split, ...apply], work)],
+      ['no-op apply, one bundle', timeProcess([single, ...apply], work)],
+    ];
+    const [, splitApply] = rows[3]!;
+    const [, singleApply] = rows[4]!;
+    console.log(`whole process (median of ${ROUNDS}):`);
+    for (const [what, ms] of rows) console.log(`  ${what.padEnd(32)} ${ms.toFixed(0).padStart(5)} ms`);
+    console.log(
+      `  split / one bundle: ${(splitApply / singleApply).toFixed(2)} (apply), ${(rows[1]![1] / rows[2]![1]).toFixed(2)} (--help)`,
+    );
+    console.log(
+      `  no-op apply as a process / in-process: ${(splitApply / inProcessMs).toFixed(2)} (goal: process <= 600 ms)`,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 main().catch((e) => {

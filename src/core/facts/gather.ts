@@ -15,7 +15,7 @@ export async function gatherFacts(conn: RemoteConnection, opts: GatherOptions = 
     ? undefined
     : await conn.options.secrets.get(secretKeys.sudoPassword(conn.options.name));
   const started = performance.now();
-  await conn.connect();
+  await conn.connect(opts.signal);
   const result = await conn.exec(shellScript(factsScript()), {
     stdin: sudoPassword ? `${sudoPassword}\n` : '',
     signal: opts.signal,

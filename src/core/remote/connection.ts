@@ -124,10 +124,19 @@ export class RemoteConnection {
     return this.client !== undefined;
   }
 
-  /** Connects if needed; a dropped connection is re-established on the next call. */
-  async connect(): Promise<Client> {
+  /** How long a connection attempt (TCP connect and SSH handshake) may take. */
+  get readyTimeoutMs(): number {
+    return this.options.readyTimeoutMs ?? 20_000;
+  }
+
+  /**
+   * Connects if needed; a dropped connection is re-established on the next call. An abort
+   * (Ctrl-C) ends the attempt at once, also in the middle of the TCP connect or the handshake.
+   */
+  async connect(signal?: AbortSignal): Promise<Client> {
+    if (signal?.aborted) throw this.cancelledConnecting();
     if (this.client) return this.client;
-    this.connecting ??= this.open().finally(() => {
+    this.connecting ??= this.open(signal).finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
@@ -202,9 +211,14 @@ export class RemoteConnection {
     return asked;
   }
 
-  private async open(): Promise<Client> {
+  private cancelledConnecting(): CancelledError {
+    return new CancelledError(`Cancelled while connecting to ${describeTarget(this.target)}.`);
+  }
+
+  private async open(signal?: AbortSignal): Promise<Client> {
     const { target, knownHosts, log } = this.options;
     const auth = await this.authConfig();
+    if (signal?.aborted) throw this.cancelledConnecting();
     const knownTypes = await knownHosts.knownKeyTypes(target.host, target.port);
     const preferred = knownTypes.flatMap(algorithmsFor);
     const serverHostKey = [...new Set([...preferred, ...DEFAULT_HOST_KEY_ALGORITHMS])];
@@ -215,7 +229,7 @@ export class RemoteConnection {
       host: target.host,
       port: target.port,
       username: target.user,
-      readyTimeout: this.options.readyTimeoutMs ?? 20_000,
+      readyTimeout: this.readyTimeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 3,
       algorithms: { serverHostKey: serverHostKey as never },
@@ -234,15 +248,26 @@ export class RemoteConnection {
     log?.(`Connecting to ${describeTarget(target)}`);
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error & { level?: string; code?: string }) => {
+        signal?.removeEventListener('abort', onAbort);
         client.removeAllListeners('ready');
         client.end();
         reject(hostKeyProblem ?? this.explainConnectError(e));
       };
+      const onAbort = () => {
+        client.removeAllListeners('ready');
+        client.removeListener('error', fail);
+        // An error after the socket is gone (a late handshake timeout) has no one to tell.
+        client.on('error', () => undefined);
+        client.destroy();
+        reject(this.cancelledConnecting());
+      };
       client.once('ready', () => {
+        signal?.removeEventListener('abort', onAbort);
         client.removeListener('error', fail);
         resolve();
       });
       client.once('error', fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
       client.connect(config);
     });
 
@@ -328,8 +353,8 @@ export class RemoteConnection {
     }
     if (/timed out/i.test(e.message)) {
       return new TimeoutError(
-        `${where} did not complete the SSH handshake in time.`,
-        'Is the server up, and is a firewall dropping the port?',
+        `No SSH connection to ${where} within ${Math.round(this.readyTimeoutMs / 1000)} s (the connection or the SSH handshake did not complete).`,
+        `Check the host name or address and the port (${this.target.port}), that the server is up and sshd runs, and that no firewall drops the port.`,
       );
     }
     return new RemoteError(`Cannot connect to ${where}: ${e.message}`);
@@ -376,7 +401,7 @@ export class RemoteConnection {
     stdinPrefix?: string,
     shown: string = line,
   ): Promise<ExecResult> {
-    const client = await this.connect();
+    const client = await this.connect(opts.signal);
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec(line, (err, ch) =>
         err ? reject(new RemoteError(`Cannot open a channel: ${err.message}`)) : resolve(ch),
