@@ -95,7 +95,7 @@ describe('rfc2136 provider against knot', () => {
     await assert.rejects(wrong.create({ name: 'x.example.test', type: 'TXT', value: 'x' }), (error) => {
       assert.ok(error instanceof DnsProviderError);
       assert.equal(error.kind, 'auth');
-      assert.match(error.message, /NOTAUTH \(BADSIG\)/);
+      assert.match(error.message, /^the credentials for rfc2136 were refused: .*NOTAUTH \(BADSIG\)/);
       assert.ok(!error.message.includes(knot.secret));
       return true;
     });
@@ -337,7 +337,11 @@ describe('cloudflare provider (CONTRACT test against a local server, not the rea
         zone: 'example.test',
         baseUrl: server.baseUrl,
       });
-      await rejectsWithKind(bad.create(record), 'auth', /Invalid access token \(9109\)/);
+      await rejectsWithKind(
+        bad.create(record),
+        'auth',
+        /^the credentials for cloudflare were refused: Invalid access token \(9109\)/,
+      );
       const other = new CloudflareProvider({
         token: 'good-token',
         zone: 'other.test',
