@@ -459,7 +459,7 @@ describe(
         new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) => {
           const child = spawn(
             process.execPath,
-            ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'dns', ...args],
+            ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'dns', ...args],
             // From the repository, where tsx resolves; the workspace file is named by --config.
             {
               cwd: ROOT,
@@ -479,11 +479,16 @@ describe(
           child.on('close', (code) => ok({ code, stdout, stderr }));
         });
       const checkArgs = () => ['check', ...commonArgs(), '--json'];
-      const commonArgs = () => [
+      const hostArgs = () => [
         '--config',
         join(work, 'mailwright.yaml'),
         '--known-hosts',
         inst.knownHostsFile,
+      ];
+      // dns plan reads the zone from its authoritative servers; it has no check to run.
+      const planArgs = () => [...hostArgs(), '--authoritative', inst.hostIpv4];
+      const commonArgs = () => [
+        ...hostArgs(),
         '--resolver',
         inst.hostIpv4,
         '--authoritative',
@@ -524,11 +529,21 @@ describe(
               .catch(() => [] as string[][])
           ).map((t) => t.join(''));
         await dns.deleteTxt(dmarc.name);
-        const plan = await cli(['plan', ...commonArgs()]);
+        const plan = await cli(['plan', ...planArgs()]);
         assert.equal(plan.code, 0, plan.stderr);
         assert.match(plan.stdout, new RegExp(`create\\s+TXT\\s+${escape(dmarc.name)}`));
         assert.match(plan.stderr, /1 change\(s\)/);
         assert.deepEqual(await served(), [], 'plan wrote nothing');
+
+        // A TSIG secret the server refuses: one paragraph naming the provider, exit 1, nothing written.
+        const wrongSecret = Buffer.alloc(32, 7).toString('base64');
+        const refused = await cli(['publish', '--yes', ...commonArgs()], wrongSecret);
+        assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+        assert.match(refused.stderr, /^mailwright: the credentials for rfc2136 were refused: .*NOTAUTH/m);
+        assert.match(refused.stderr, /Check the TSIG key name/);
+        assert.doesNotMatch(refused.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+        assert.ok(!refused.stderr.includes(wrongSecret));
+        assert.deepEqual(await served(), [], 'nothing was published');
 
         const publish = await cli(['publish', '--yes', ...commonArgs()]);
         assert.equal(publish.code, 0, publish.stderr + publish.stdout);
@@ -539,7 +554,7 @@ describe(
           'the TSIG secret is never printed',
         );
 
-        const exported = await cli(['export', ...commonArgs()]);
+        const exported = await cli(['export', ...hostArgs()]);
         assert.equal(exported.code, 0, exported.stderr);
         assert.match(
           exported.stdout,
@@ -558,7 +573,7 @@ describe(
         const unknown = await cli([...checkArgs(), '--domain', 'nope.test']);
         assert.equal(unknown.code, 2);
         assert.match(unknown.stderr, /--domain "nope\.test"/);
-        const noSecret = await cli(['plan', ...commonArgs()], null);
+        const noSecret = await cli(['plan', ...planArgs()], null);
         assert.equal(noSecret.code, 2, noSecret.stderr);
         assert.match(
           noSecret.stderr,
