@@ -63,8 +63,8 @@ export function reportError(error: unknown, opts: { debug?: boolean } = {}): num
     return err.expected === 'usage' ? EXIT.usage : EXIT.failed;
   }
   info(
-    `mailwright: unexpected error: ${err.message}`,
-    ...linesOf(err.stack ?? ''),
+    'mailwright: unexpected error:',
+    ...linesOf(err.stack ?? `${err.name}: ${err.message}`),
     'This is a bug in Mailwright. Please report it with the lines above and the command you ran.',
   );
   return EXIT.failed;

@@ -539,7 +539,10 @@ describe(
         const wrongSecret = Buffer.alloc(32, 7).toString('base64');
         const refused = await cli(['publish', '--yes', ...commonArgs()], wrongSecret);
         assert.equal(refused.code, 1, refused.stderr + refused.stdout);
-        assert.match(refused.stderr, /^mailwright: the credentials for rfc2136 were refused: .*NOTAUTH/m);
+        assert.match(
+          refused.stderr,
+          /^mailwright: Could not create TXT .*: the credentials for rfc2136 were refused: .*NOTAUTH/m,
+        );
         assert.match(refused.stderr, /Check the TSIG key name/);
         assert.doesNotMatch(refused.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
         assert.ok(!refused.stderr.includes(wrongSecret));

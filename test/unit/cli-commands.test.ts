@@ -183,7 +183,10 @@ describe('the error printer', () => {
     assert.equal(capture(() => reportError(new CancelledError())).result, 130);
     const bug = capture(() => reportError(new TypeError('cannot read properties of undefined')));
     assert.equal(bug.result, 1);
-    assert.match(bug.stderr, /unexpected error: cannot read properties of undefined/);
+    assert.match(
+      bug.stderr,
+      /^mailwright: unexpected error:\nTypeError: cannot read properties of undefined\n/,
+    );
     assert.match(bug.stderr, /\n\s+at /, 'the stack is shown');
     assert.match(bug.stderr, /This is a bug in Mailwright\. Please report it/);
   });

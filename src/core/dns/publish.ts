@@ -1,6 +1,7 @@
 // Publishing the expected records through a DNS provider: a plan that creates what is missing
 // and updates exactly the value Mailwright owns in each "slot" (the SPF TXT, the DMARC TXT…),
 // never deletes, and lists what else lives at the same names so the user sees it.
+import { ExpectedError, isExpectedError } from '../errors';
 import { canonicalIp } from './address';
 import { isSpfRecord } from './spf';
 import type { ExpectedRecord, RecordKind } from './model';
@@ -243,7 +244,9 @@ export async function applyPublish(
     } catch (error) {
       const done = result.applied.length;
       const message = error instanceof Error ? error.message : String(error);
-      throw new Error(
+      // A refusal the user can fix (credentials, zone, rate limit) stays one: only its context is added.
+      const Wrapped = isExpectedError(error) ? ExpectedError : Error;
+      throw new Wrapped(
         `Could not ${change.action} ${change.record.type} ${change.record.name} ${show(change.record)}: ${message}` +
           (done > 0
             ? `\n${done} earlier change(s) were made; running publish again continues from here.`
