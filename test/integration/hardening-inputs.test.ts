@@ -241,7 +241,8 @@ os.remove(${JSON.stringify(stopFile)})
   it(
     'apply provisions both domains; passwords from the environment log in over AUTH PLAIN',
     {
-      timeout: 6 * 60_000,
+      // A fresh VPS installs chasquid and Dovecot from the mirror first: 1 to 5 minutes.
+      timeout: 12 * 60_000,
     },
     async () => {
       const stop = sampleArgv();
