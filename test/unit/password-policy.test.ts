@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MIN_PASSWORD_LENGTH, passwordProblem } from '../../src/core/config';
+import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem } from '../../src/core/config';
 
 describe('password policy (one rule for the editor, the CLI and apply)', () => {
   it('accepts a long passphrase, with spaces and any script inside', () => {
@@ -22,5 +22,15 @@ describe('password policy (one rule for the editor, the CLI and apply)', () => {
     assert.match(passwordProblem(' correct horse battery')!, /space/);
     assert.match(passwordProblem('correct horse\nbattery')!, /control character/);
     assert.match(passwordProblem('correct horse\tbattery')!, /control character/);
+  });
+
+  it('refuses one too long for the SMTP AUTH line chasquid reads, counting UTF-8 bytes', () => {
+    assert.equal(MAX_PASSWORD_BYTES, 256);
+    // The longest address and the longest password still fit in chasquid's 1000-octet line.
+    const line = `AUTH PLAIN ${Buffer.from(`\0${'a'.repeat(64)}@${'d'.repeat(253)}\0${'p'.repeat(256)}`).toString('base64')}`;
+    assert.ok(line.length <= 1000, `${line.length}`);
+    assert.equal(passwordProblem('p'.repeat(256)), undefined);
+    assert.match(passwordProblem('p'.repeat(257))!, /257 bytes long in UTF-8; at most 256/);
+    assert.match(passwordProblem('密'.repeat(86))!, /258 bytes/);
   });
 });

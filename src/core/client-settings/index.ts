@@ -82,7 +82,7 @@ export function settingsLines(s: ClientSettings): string[] {
   return [
     ...(s.imap ? [`Incoming (IMAP): ${endpoint(s.imap)}`] : []),
     `Outgoing (SMTP): ${endpoint(s.smtp)} (or port ${s.smtpAlternative.port}, ${s.smtpAlternative.security})`,
-    `User name: ${s.username}; password: the one set in Mailwright`,
+    `User name: ${s.username}; password: the one set in Mailwright; authentication: normal password (the server offers PLAIN only, inside TLS — not LOGIN)`,
     s.delivery.text,
   ];
 }

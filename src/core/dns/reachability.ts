@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import type { RemoteConnection } from '../remote';
 import { shellScript } from '../remote';
+import { SMTP_PORT, SUBMISSION_TLS_PORT } from '../ports';
 import { probeSmtp, SmtpProbeError } from '../smtp/probe';
 import { systemLookup } from './lookup';
 import type { DnsLookup, Finding } from './model';
@@ -255,7 +256,12 @@ async function checkInboundPort(host: string, port: number, opts: InboundOptions
     });
     const result = await (opts.signal ? raceAbort(probe, opts.signal) : probe);
     const tls = result.tls;
-    const notes = [...roleNote, `greeting: ${result.banner}`, `TLS ${tls.protocol ?? '?'} ${tls.cipher}`];
+    const notes = [
+      ...roleNote,
+      `greeting: ${result.banner}`,
+      `TLS ${tls.protocol ?? '?'} ${tls.cipher}`,
+      ...(await defaultsNotes(host, port, result.authMechanisms, opts)),
+    ];
     if (!tls.authorized) {
       return {
         ...base,
@@ -279,6 +285,48 @@ async function checkInboundPort(host: string, port: number, opts: InboundOptions
       notes: [...roleNote, error.message],
     };
   }
+}
+
+/**
+ * chasquid's defaults that have no setting, said where the user looks at the ports: AUTH on port 25,
+ * AUTH PLAIN only, and TLS 1.1 still accepted (README, "chasquid's defaults").
+ */
+async function defaultsNotes(
+  host: string,
+  port: number,
+  mechanisms: string[],
+  opts: InboundOptions,
+): Promise<string[]> {
+  const mechs = mechanisms.join(' ');
+  if (port === SMTP_PORT) {
+    return mechanisms.length === 0
+      ? []
+      : [
+          `AUTH ${mechs} is offered on port 25 too, after STARTTLS (chasquid always does; it has no setting for it): a stolen password can send mail through port 25 as well as 465/587, so closing 465/587 does not lock it out — change a leaked password at once (mailwright user passwd)`,
+        ];
+  }
+  const notes =
+    mechs === 'PLAIN'
+      ? [
+          'AUTH PLAIN only (chasquid offers no LOGIN): set mail programs to "normal password"; one set to LOGIN cannot log in',
+        ]
+      : [];
+  const oldTls = await probeSmtp({
+    host,
+    port,
+    mode: port === SUBMISSION_TLS_PORT ? 'tls' : 'starttls',
+    servername: opts.servername,
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    onlyTlsVersion: 'TLSv1.1',
+  }).then(
+    () => true,
+    () => false,
+  );
+  if (oldTls)
+    notes.push(
+      'TLS 1.1 is accepted too (chasquid has no setting for the oldest TLS version; Mailwright keeps its default, and current mail programs use TLS 1.2 or 1.3): to refuse TLS 1.0 and 1.1, add Environment=GODEBUG=tls10server=0 to chasquid.service (systemctl edit chasquid), which works when chasquid was built with Go 1.22 or later (Debian 13)',
+    );
+  return notes;
 }
 
 function inboundFix(error: SmtpProbeError, where: string, port: number): string {

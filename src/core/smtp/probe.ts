@@ -23,6 +23,11 @@ export interface ProbeOptions {
    * nothing). The password goes only into the TLS connection, never into errors or results.
    */
   login?: { user: string; password: string };
+  /**
+   * Offer only this outdated TLS version (with the old ciphers it needs): does the server still
+   * accept it? The handshake fails with a 'tls' error when it does not.
+   */
+  onlyTlsVersion?: 'TLSv1' | 'TLSv1.1';
 }
 
 export interface CertificateInfo {
@@ -169,7 +174,13 @@ function tlsOptions(
   target: { host: string; port: number } | { socket: Socket },
 ) {
   // Never reject here: a self-signed or wrong-name certificate is a finding to report, not a crash.
-  return { ...target, servername, ca: opts.ca, rejectUnauthorized: false };
+  const legacy = opts.onlyTlsVersion && {
+    minVersion: opts.onlyTlsVersion,
+    maxVersion: opts.onlyTlsVersion,
+    // OpenSSL 3 refuses TLS 1.0/1.1 ciphers at its default security level.
+    ciphers: 'DEFAULT@SECLEVEL=0',
+  };
+  return { ...target, servername, ca: opts.ca, rejectUnauthorized: false, ...legacy };
 }
 
 function openTls(socket: TLSSocket, where: string): Promise<TLSSocket> {
