@@ -18,7 +18,7 @@ import {
   type WaitForTxt,
 } from '../../acme';
 import { shellCommand, shellScript } from '../../remote';
-import { probeSmtp } from '../../smtp';
+import { probeSmtp } from '../../smtp/probe';
 import type { Facts } from '../../facts';
 import type { Action, ApplyContext, Plan, PlanContext } from '../types';
 import { verifyCertificate, certDir } from './certificate';
