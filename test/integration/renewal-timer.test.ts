@@ -78,7 +78,7 @@ describe(
       const renewal = { ...plan, actions: plan.actions.filter((a) => a.kind === 'renewal-timer') };
       assert.deepEqual(
         renewal.actions.map((a) => a.id),
-        ['renewal:settings', 'renewal:timer'],
+        ['renewal:settings', 'renewal:enable'],
       );
       const r = await apply(renewal, host);
       assert.ok(r.ok, JSON.stringify(r.failed));
@@ -115,7 +115,7 @@ describe(
         'renewal:timer',
       ])
         assert.ok(ids.includes(id), `${id} planned (${ids.join(', ')})`);
-      assert.ok(ids.indexOf('renewal:timer') > ids.indexOf(`acme-certificate:${MAIL_HOST}`));
+      assert.ok(ids.indexOf('renewal:enable') > ids.indexOf(`acme-certificate:${MAIL_HOST}`));
       const r = await apply(plan, host);
       assert.ok(r.ok, JSON.stringify(r.failed));
 

@@ -50,11 +50,11 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
     'chasquid-units',
     "[ -d /run/systemd/system ] && systemctl list-unit-files --no-legend --no-pager 'chasquid*'",
   ],
-  // The unattended renewal: Node.js (installed, or what apt offers) and its public files.
+  // The unattended renewal: Node.js (installed, or else what apt offers) and its public files.
   [
     'renewal',
     `echo "node $(node --version)"
-echo "candidate $(LC_ALL=C apt-cache policy nodejs | sed -n 's/^ *Candidate: *//p')"
+command -v node >/dev/null || echo "candidate $(LC_ALL=C apt-cache policy nodejs | sed -n 's/^ *Candidate: *//p')"
 [ -d /run/systemd/system ] && echo "timer $(systemctl is-enabled ${RENEW_UNIT}.timer) $(systemctl is-active ${RENEW_UNIT}.timer)"
 for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],

@@ -343,7 +343,7 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
   }
   if (actions.length > 0 || renewal.timerEnabled !== 'enabled' || renewal.timerActive !== 'active') {
     actions.push({
-      id: 'renewal:timer',
+      id: 'renewal:enable',
       kind: 'renewal-timer',
       title: `Enable ${RENEW_UNIT}.timer`,
       reason:
