@@ -14,16 +14,17 @@ import { promisify } from 'node:util';
 import {
   RENEW_ACCOUNT_PATH,
   RENEW_CA_PATH,
+  RENEW_DNS_CREDENTIAL_PATH,
   RENEW_PROGRAM_PATH,
   RENEW_SETTINGS_PATH,
   RENEW_UNIT,
 } from '../../src/core/acme/server-paths';
 import type { HostConfig } from '../../src/core/config';
 import { gatherFacts } from '../../src/core/facts';
-import { applyPlan, planHost, type Plan } from '../../src/core/plan';
-import { MemorySecretStore, type RemoteConnection } from '../../src/core/remote';
+import { applyPlan, ConsentNeededError, planHost, type Plan } from '../../src/core/plan';
+import { MemorySecretStore, secretKeys, type RemoteConnection } from '../../src/core/remote';
 import { probeSmtp } from '../../src/core/smtp';
-import { MAIL_HOST, startTestAcme, type TestAcme } from './acme-fixture';
+import { MAIL_HOST, startTestAcme, tsigKey, type TestAcme } from './acme-fixture';
 import { startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
 
@@ -57,8 +58,28 @@ describe(
         renewOn: 'server',
       },
     });
-    const apply = async (plan: Plan, host: HostConfig) =>
-      applyPlan(plan, { conn, host, secrets, regather: () => gatherFacts(conn) });
+    /** The same host renewing through DNS-01: the test knot's zone, updated with its TSIG key. */
+    const dnsHostWith = (renewBeforeDays: number, renewOn: 'server' | 'client' = 'server'): HostConfig => {
+      const base = hostWith(renewBeforeDays);
+      const { algorithm, keyName } = tsigKey(dns);
+      return {
+        ...base,
+        domains: base.domains.map((d) => ({
+          ...d,
+          dns: {
+            provider: 'rfc2136',
+            server: `${inst.hostIpv4}:53`,
+            keyName,
+            algorithm: algorithm as 'hmac-sha256',
+            zone: 'example.test',
+            ttl: 5,
+          },
+        })),
+        acme: { ...base.acme!, challenge: 'dns-01', renewOn },
+      };
+    };
+    const apply = async (plan: Plan, host: HostConfig, consents: string[] = []) =>
+      applyPlan(plan, { conn, host, secrets, consents, regather: () => gatherFacts(conn) });
     /** Inside the guest, as its root, without SSH: what the timer does. */
     const guest = async (...argv: string[]) =>
       (await run('bash', [SANDBOX, 'exec', inst.name, '--', ...argv], { timeout: 300_000 })).stdout;
@@ -72,10 +93,14 @@ describe(
       });
       return r.tls;
     };
+    /** The renewal part of the plan only (the client's own renewal would be due too). */
+    const renewalPlan = async (host: HostConfig) => {
+      const plan = planHost(host, await gatherFacts(conn));
+      return { ...plan, actions: plan.actions.filter((a) => a.kind === 'renewal-timer') };
+    };
     /** Only the renewal files (the settings differ by renewBeforeDays): nothing else changes. */
     const applyRenewalFiles = async (host: HostConfig) => {
-      const plan = planHost(host, await gatherFacts(conn));
-      const renewal = { ...plan, actions: plan.actions.filter((a) => a.kind === 'renewal-timer') };
+      const renewal = await renewalPlan(host);
       assert.deepEqual(
         renewal.actions.map((a) => a.id),
         ['renewal:settings', 'renewal:enable'],
@@ -191,6 +216,76 @@ describe(
       assert.match(journal, /not due for renewal/);
       assert.equal(await guest('sh', '-c', `sha256sum /etc/chasquid/certs/${MAIL_HOST}/*.pem`), sums);
       assert.equal((await served()).certificate?.serialNumber, before.certificate?.serialNumber);
+    });
+
+    it('DNS-01 through RFC 2136: the credential goes to the server only with consent, root-only, and the server renews with it', async () => {
+      await secrets.set(secretKeys.dnsSecret('example.test'), tsigKey(dns).secret);
+      const host = dnsHostWith(89);
+      const plan = await renewalPlan(host);
+      assert.deepEqual(
+        plan.actions.map((a) => a.id),
+        ['renewal:settings', 'renewal:dns-credential', 'renewal:enable'],
+      );
+      const settingsBefore = await guest('sha256sum', RENEW_SETTINGS_PATH);
+      await assert.rejects(apply(plan, host), ConsentNeededError);
+      assert.equal(await guest('sha256sum', RENEW_SETTINGS_PATH), settingsBefore, 'nothing changed');
+      const r = await apply(plan, host, ['renewal:dns-credential']);
+      assert.ok(r.ok, JSON.stringify(r.failed));
+      assert.equal(
+        (
+          await guest('stat', '-c', '%U:%G %a', RENEW_DNS_CREDENTIAL_PATH, '/var/lib/mailwright/renew')
+        ).trim(),
+        'root:root 600\nroot:root 700',
+      );
+      // The secret is nowhere under /etc (chasquid's snapshot, the public settings).
+      const leaked = await guest(
+        'sh',
+        '-c',
+        `sed -n 's/^.*":"\\(.*\\)"}$/\\1/p' ${RENEW_DNS_CREDENTIAL_PATH} > /run/mw-secret; test -s /run/mw-secret || echo "no secret read"; grep -rlF -f /run/mw-secret /etc; rm -f /run/mw-secret`,
+      );
+      assert.equal(leaked.trim(), '');
+
+      const before = await served();
+      await guest('systemctl', 'start', `${RENEW_UNIT}.service`);
+      const journal = await guest(
+        'journalctl',
+        '-u',
+        `${RENEW_UNIT}.service`,
+        '--no-pager',
+        '-o',
+        'cat',
+        '-n',
+        '40',
+      );
+      assert.match(journal, /\(dns-01\)/);
+      assert.match(journal, /TXT _acme-challenge\.smtp\.example\.test added through rfc2136/);
+      assert.match(journal, /Renewed: smtp\.example\.test serves the new certificate/);
+      const after = await served();
+      assert.notEqual(after.certificate?.serialNumber, before.certificate?.serialNumber);
+      assert.equal(after.authorized, true, after.authorizationError);
+      const left = await dns
+        .resolver()
+        .resolveTxt('_acme-challenge.smtp.example.test')
+        .catch(() => []);
+      assert.deepEqual(left, [], 'the challenge record is removed');
+    });
+
+    it('renewOn: client again: the timer stops and the stored credential is deleted', async () => {
+      const host = dnsHostWith(30, 'client');
+      const plan = await renewalPlan(host);
+      assert.deepEqual(
+        plan.actions.map((a) => a.id),
+        ['renewal:stop'],
+      );
+      const r = await apply(plan, host);
+      assert.ok(r.ok, JSON.stringify(r.failed));
+      const state = await guest(
+        'sh',
+        '-c',
+        `systemctl is-enabled ${RENEW_UNIT}.timer; test -e ${RENEW_DNS_CREDENTIAL_PATH} && echo present || echo gone`,
+      ).catch((e: { stdout?: string }) => e.stdout ?? '');
+      assert.deepEqual(state.trim().split('\n'), ['disabled', 'gone']);
+      assert.deepEqual((await renewalPlan(host)).actions, []);
     });
   },
 );

@@ -17,6 +17,7 @@ import {
 } from '../../acme/server-paths';
 import { domainOfName, type HostConfig } from '../../config';
 import { secretKeys, shellCommand, shellScript } from '../../remote';
+import { journalOf } from '../journal';
 import { managedFileAction } from '../managed-file';
 import type { Action, ApplyContext, PlanContext } from '../types';
 import { acmeSettingsOf } from './acme-certificate';
@@ -189,6 +190,7 @@ function stopServerRenewal(ctx: PlanContext): Action[] {
             RENEW_DNS_CREDENTIAL_PATH,
           ]),
         );
+        journalOf(actx).forget(RENEW_DNS_CREDENTIAL_PATH);
       },
       async verify(actx) {
         const r = await actx.run(
