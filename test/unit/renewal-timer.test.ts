@@ -192,17 +192,22 @@ describe('renewal on the server: planning', () => {
 describe('renewal facts', () => {
   it('reads Node.js, the apt candidate, the timer and the file hashes', () => {
     const hash = 'a'.repeat(64);
-    assert.deepEqual(parseRenewal(`node v20.19.2\ntimer enabled active\n${hash}  ${RENEW_PROGRAM_PATH}\n`), {
-      node: '20.19.2',
-      timerEnabled: 'enabled',
-      timerActive: 'active',
-      files: { [RENEW_PROGRAM_PATH]: hash },
-    });
-    assert.deepEqual(parseRenewal('node \ncandidate (none)\ntimer not-found inactive\n'), {
+    assert.deepEqual(
+      parseRenewal(
+        `node v20.19.2\ntimer-enabled enabled\ntimer-active active\n${hash}  ${RENEW_PROGRAM_PATH}\n`,
+      ),
+      {
+        node: '20.19.2',
+        timerEnabled: 'enabled',
+        timerActive: 'active',
+        files: { [RENEW_PROGRAM_PATH]: hash },
+      },
+    );
+    assert.deepEqual(parseRenewal('node \ncandidate (none)\ntimer-enabled \ntimer-active inactive\n'), {
       files: {},
       node: undefined,
       nodeCandidate: undefined,
-      timerEnabled: 'not-found',
+      timerEnabled: undefined,
       timerActive: 'inactive',
     });
     assert.equal(

@@ -245,7 +245,8 @@ export function parseRenewal(text: string | undefined): RenewalFacts {
     if (first === 'node') facts.node = rest[0]?.replace(/^v/, '') || undefined;
     else if (first === 'candidate')
       facts.nodeCandidate = rest[0] && rest[0] !== '(none)' ? rest[0] : undefined;
-    else if (first === 'timer') [facts.timerEnabled, facts.timerActive] = rest;
+    else if (first === 'timer-enabled') facts.timerEnabled = rest[0];
+    else if (first === 'timer-active') facts.timerActive = rest[0];
     else if (/^[0-9a-f]{64}$/.test(first) && rest.length > 0) facts.files[rest.join(' ')] = first;
   }
   return facts;

@@ -55,7 +55,7 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
     'renewal',
     `echo "node $(node --version)"
 command -v node >/dev/null || echo "candidate $(LC_ALL=C apt-cache policy nodejs | sed -n 's/^ *Candidate: *//p')"
-[ -d /run/systemd/system ] && echo "timer $(systemctl is-enabled ${RENEW_UNIT}.timer) $(systemctl is-active ${RENEW_UNIT}.timer)"
+[ -d /run/systemd/system ] && echo "timer-enabled $(systemctl is-enabled ${RENEW_UNIT}.timer)" && echo "timer-active $(systemctl is-active ${RENEW_UNIT}.timer)"
 for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],
   [
