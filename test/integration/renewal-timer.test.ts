@@ -117,6 +117,12 @@ describe(
       )) as { renewBundleOptions: object; RENEW_BUNDLE_FILE: string };
       await esbuild.build({ ...renewBundleOptions, absWorkingDir: ROOT });
       process.env.MAILWRIGHT_RENEW_PROGRAM = resolve(ROOT, RENEW_BUNDLE_FILE);
+      // From a server without any of it, also after an earlier run on the same VPS (Node.js may stay).
+      await guest(
+        'sh',
+        '-c',
+        `systemctl disable --now ${RENEW_UNIT}.timer; rm -rf /usr/local/lib/mailwright /etc/mailwright /var/lib/mailwright /etc/systemd/system/${RENEW_UNIT}.* /etc/chasquid/certs/${MAIL_HOST}; systemctl daemon-reload; true`,
+      );
       conn = connect(inst);
       dns = await startTestDns(inst);
       acme = await startTestAcme(`rt-${process.pid}`, `${inst.hostIpv4}:53`, inst.hostIpv4);
