@@ -199,6 +199,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'keep-drift', type: 'boolean', help: 'leave files edited on the server by hand as they are' },
       { name: 'from', type: 'string', value: '<action id>', help: 'start at this action (after a failure)' },
       { name: 'no-commit', type: 'boolean', help: 'do not snapshot the conf directory into git' },
+      {
+        name: 'store-credential-on-server',
+        type: 'boolean',
+        help: "consent to storing the domain's DNS credential on the server (renewal there with dns-01)",
+      },
     ],
     examples: ['mailwright apply', 'mailwright apply --host vps --yes --keep-drift'],
     load: async () => (await import('./provision.js')).applyCommand,

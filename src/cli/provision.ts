@@ -6,6 +6,7 @@ import { gatherFacts } from '../core/facts';
 import { snapshotConf } from '../core/git';
 import {
   applyPlan,
+  consentsMissing,
   eventPrinter,
   gatherWhenReady,
   planHost,
@@ -28,6 +29,8 @@ interface ProvisionFlags extends Omit<ConnectFlags, 'host'> {
   from?: string;
   'detailed-exitcode'?: boolean;
   'no-commit'?: boolean;
+  /** Consent to the plan's steps that store a secret on the server (a DNS credential for renewal). */
+  'store-credential-on-server'?: boolean;
 }
 
 /** The hosts --host (repeatable) and --all name; plan and apply run on one of them at a time. */
@@ -126,6 +129,19 @@ export const applyCommand: CommandFn = async ({ flags }, signal) => {
         `${drifted.length} file(s) were edited on the server (diff above). Run again with --keep-drift to leave them as they are, or --overwrite-drift to replace them.`,
       );
     }
+    const consents: string[] = [];
+    for (const { id, question } of consentsMissing(plan)) {
+      if (values['store-credential-on-server']) consents.push(id);
+      else if (values.yes || !isInteractive()) {
+        throw new UsageError(
+          `${question}\nThis step stores a secret on the server and needs your explicit consent: pass --store-credential-on-server, or set acme.renewOn: client. Nothing was changed.`,
+        );
+      } else if (await promptYesNo(question)) consents.push(id);
+      else {
+        info('Nothing changed. Set acme.renewOn: client to renew from this machine instead.');
+        return 1;
+      }
+    }
     if (!values.yes) {
       if (!isInteractive()) throw new UsageError('Not a terminal: pass --yes to apply without asking.');
       if (!(await promptYesNo(`Apply ${plan.actions.length} action(s) to ${t.host.name}?`))) {
@@ -140,6 +156,7 @@ export const applyCommand: CommandFn = async ({ flags }, signal) => {
       askSecret: isInteractive() ? (_key, prompt) => promptHidden(`${prompt}: `) : undefined,
       signal,
       startAt: values.from,
+      consents,
       driftDecisions: decision ? Object.fromEntries(drifted.map((p) => [p, decision])) : undefined,
       regather: () => gatherFacts(t.conn, { signal }),
       onEvent: eventPrinter((line) => out(line)),

@@ -79,10 +79,14 @@ export interface TestAcme {
   stop(): Promise<void>;
 }
 
-/** Starts pebble (named `name`) validating DNS-01 through `dnsServer` (HOST:PORT). */
-export async function startTestAcme(name: string, dnsServer: string): Promise<TestAcme> {
+/**
+ * Starts pebble (named `name`) validating DNS-01 through `dnsServer` (HOST:PORT), listening on
+ * `listen` (default 127.0.0.1; the host side of a sandbox's link lets the guest reach it).
+ */
+export async function startTestAcme(name: string, dnsServer: string, listen?: string): Promise<TestAcme> {
   await run('bash', [TESTACME, 'stop', name]);
-  const { stdout } = await run('bash', [TESTACME, 'start', name, '--dns', dnsServer], { timeout: 180_000 });
+  const args = ['start', name, '--dns', dnsServer, ...(listen ? ['--listen', listen] : [])];
+  const { stdout } = await run('bash', [TESTACME, ...args], { timeout: 180_000 });
   const dir = stdout.trim().split('\n').at(-1)!;
   return {
     dir,

@@ -158,6 +158,19 @@ describe('mailwright.yaml: hosts[].acme', () => {
     assert.match(onlyError(sample([], ['acme: { email: not-an-address }'])).message, /email address/);
   });
 
+  it('reads renewOn, and a wrong value names the choices', () => {
+    const text = sample([], ['acme: { renewOn: server }']);
+    assert.equal(parseConfig(text).config?.hosts[0]?.acme?.renewOn, 'server');
+    assert.equal(
+      parseConfig(sample([], ['acme: { ca: letsencrypt }'])).config?.hosts[0]?.acme?.renewOn,
+      undefined,
+    );
+    const issue = onlyError(sample([], ['acme: { renewOn: servr }']));
+    assert.equal(issue.path, 'hosts[0].acme.renewOn');
+    assert.match(`${issue.message} ${issue.hint}`, /server/);
+    assert.match(`${issue.message} ${issue.hint}`, /client/);
+  });
+
   it('dns-01 without a DNS provider for the mail host domain is an error with a fix', () => {
     const issue = onlyError(sample([], ['acme: { challenge: dns-01 }']));
     assert.equal(issue.path, 'hosts[0].acme.challenge');

@@ -30,6 +30,10 @@ export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
 export const ACME_CHALLENGES = ['dns-01', 'http-01'] as const;
 export type AcmeChallenge = (typeof ACME_CHALLENGES)[number];
 
+/** Where certificates are renewed: by a timer on the server, or from the user's machine. */
+export const ACME_RENEW_ON = ['server', 'client'] as const;
+export type AcmeRenewOn = (typeof ACME_RENEW_ON)[number];
+
 /** Named CA directories; any other `https://` URL is a CA directory too (pebble in tests). */
 export const ACME_CA_DIRECTORIES = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -74,6 +78,11 @@ export interface AcmeConfig {
   renewBeforeDays: number;
   /** PEM file of a private CA's root (e.g. pebble's), as written; `~` expanded at use time. */
   caCertificate?: string;
+  /**
+   * `server`: a systemd timer on the server renews unattended (for dns-01 the DNS credential is
+   * then stored there, root-only). Only when written in the file; the default is `client`.
+   */
+  renewOn?: AcmeRenewOn;
 }
 
 /**

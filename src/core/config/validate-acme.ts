@@ -7,6 +7,7 @@ import { closestMatch } from './suggest';
 import {
   ACME_CA_DIRECTORIES,
   ACME_CHALLENGES,
+  ACME_RENEW_ON,
   type AcmeChallenge,
   type AcmeConfig,
   type DomainConfig,
@@ -15,7 +16,7 @@ import {
 import { readInteger } from './validate-dns-provider';
 import { childPath, type ConfigReader } from './yaml-reader';
 
-export const ACME_KEYS = ['ca', 'email', 'challenge', 'renewBeforeDays', 'caCertificate'] as const;
+export const ACME_KEYS = ['ca', 'email', 'challenge', 'renewBeforeDays', 'caCertificate', 'renewOn'] as const;
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
 const ACME_EXAMPLE = '{ ca: letsencrypt, email: you@example.com }';
 const CA_NAMES = Object.keys(ACME_CA_DIRECTORIES);
@@ -74,6 +75,8 @@ export function readAcme(
     : DEFAULT_RENEW_BEFORE_DAYS;
   const caCertNode = fields.get('caCertificate')?.value;
   const caCertificate = caCertNode && readCaCertificate(reader, caCertNode, at('caCertificate'));
+  const renewOnNode = fields.get('renewOn')?.value;
+  const renewOn = renewOnNode && reader.choice(renewOnNode, at('renewOn'), ACME_RENEW_ON);
 
   if (challenge === 'dns-01' && challengeNode && mailHost && domains) {
     const domain = domainOfName(mailHost, domains);
@@ -90,12 +93,14 @@ export function readAcme(
   }
   if (!ca || (emailNode && !email) || (challengeNode && !challenge) || !renewBeforeDays) return undefined;
   if (caCertNode && !caCertificate) return undefined;
+  if (renewOnNode && !renewOn) return undefined;
   return {
     ca,
     ...(email && { email }),
     challenge: challenge ?? (mailHost && domains ? defaultChallenge(mailHost, domains) : 'http-01'),
     renewBeforeDays,
     ...(caCertificate && { caCertificate }),
+    ...(renewOn && { renewOn }),
   };
 }
 

@@ -1,7 +1,14 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
-import type { CertificateFacts, ChasquidState, DovecotFacts, Facts, ListeningSocket } from './types';
+import type {
+  CertificateFacts,
+  ChasquidState,
+  DovecotFacts,
+  Facts,
+  ListeningSocket,
+  RenewalFacts,
+} from './types';
 
 const CONF_PATH = '/etc/chasquid/chasquid.conf';
 
@@ -200,6 +207,7 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
     confFiles,
     chasquidState: parseChasquidState(s, confFiles),
     dovecot: parseDovecot(s, confFiles),
+    renewal: parseRenewal(s.get('renewal')),
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);
@@ -228,6 +236,20 @@ function parseDovecot(s: Map<string, string>, confFiles: Record<string, string> 
     conf: confFiles && DOVECOT_CONF_PATH in confFiles ? (s.get('dovecot-conf') ?? '') : undefined,
     users: confFiles ? lines(s.get('dovecot-users')) : undefined,
   };
+}
+
+export function parseRenewal(text: string | undefined): RenewalFacts {
+  const facts: RenewalFacts = { files: {} };
+  for (const line of lines(text)) {
+    const [first = '', ...rest] = line.trim().split(/\s+/);
+    if (first === 'node') facts.node = rest[0]?.replace(/^v/, '') || undefined;
+    else if (first === 'candidate')
+      facts.nodeCandidate = rest[0] && rest[0] !== '(none)' ? rest[0] : undefined;
+    else if (first === 'timer-enabled') facts.timerEnabled = rest[0];
+    else if (first === 'timer-active') facts.timerActive = rest[0];
+    else if (/^[0-9a-f]{64}$/.test(first) && rest.length > 0) facts.files[rest.join(' ')] = first;
+  }
+  return facts;
 }
 
 function parseCertificate(text: string): CertificateFacts {

@@ -3,6 +3,7 @@
 // never fail as a whole, and print tagged sections that parse.ts turns into
 // Facts. An optional sudo password is read from stdin (never argv) so root-only
 // files can be looked at.
+import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
@@ -48,6 +49,14 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
   [
     'chasquid-units',
     "[ -d /run/systemd/system ] && systemctl list-unit-files --no-legend --no-pager 'chasquid*'",
+  ],
+  // The unattended renewal: Node.js (installed, or else what apt offers) and its public files.
+  [
+    'renewal',
+    `echo "node $(node --version)"
+command -v node >/dev/null || echo "candidate $(LC_ALL=C apt-cache policy nodejs | sed -n 's/^ *Candidate: *//p')"
+[ -d /run/systemd/system ] && echo "timer-enabled $(systemctl is-enabled ${RENEW_UNIT}.timer)" && echo "timer-active $(systemctl is-active ${RENEW_UNIT}.timer)"
+for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],
   [
     'sudo',

@@ -44,6 +44,20 @@ export interface Facts {
   /** systemd unit files of chasquid (service and sockets) with their enablement. */
   chasquidUnits: Record<string, string>;
   dovecot: DovecotFacts;
+  /** The unattended certificate renewal: its runtime and files (see plan/actions/renewal-timer.ts). */
+  renewal?: RenewalFacts;
+}
+
+export interface RenewalFacts {
+  /** `node --version` without the "v", when Node.js is installed. */
+  node?: string;
+  /** The nodejs version apt would install ("Candidate:"), when apt knows one. */
+  nodeCandidate?: string;
+  /** sha256 of each renewal file that exists (all of them world-readable). */
+  files: Record<string, string>;
+  /** `systemctl is-enabled` and `is-active` of the renewal timer. */
+  timerEnabled?: string;
+  timerActive?: string;
 }
 
 /** Dovecot, which serves the mailboxes of domains with `mailboxes: true`. */

@@ -24,6 +24,8 @@ export interface ApplyOptions {
   onEvent?: (event: ApplyEvent) => void;
   /** Required for every action that carries drift. */
   driftDecisions?: Record<string, DriftDecision>;
+  /** Ids of the actions with `consent` the user said yes to. */
+  consents?: readonly string[];
   /** Start at this action (rerun from a failed one); earlier actions are skipped. */
   startAt?: string;
   /** Gathers facts again (after an action with refreshesFacts). */
@@ -49,6 +51,27 @@ export class UndecidedDriftError extends ExpectedError {
   }
 }
 
+/** Actions that need the user's explicit yes (consent) which was not given: nothing runs. */
+export class ConsentNeededError extends Error {
+  override name = 'ConsentNeededError';
+  constructor(readonly actions: { id: string; question: string }[]) {
+    super(
+      `These steps need your explicit consent, so nothing was changed:\n` +
+        actions.map((a) => `  - ${a.question}`).join('\n'),
+    );
+  }
+}
+
+/** The actions of a plan that need consent and do not have it. */
+export function consentsMissing(
+  plan: Plan,
+  consents: readonly string[] = [],
+): { id: string; question: string }[] {
+  return plan.actions
+    .filter((a) => a.consent && !consents.includes(a.id))
+    .map((a) => ({ id: a.id, question: a.consent! }));
+}
+
 function hintFor(error: Error): string | undefined {
   if (error instanceof CommandError)
     return 'The remote output above says why. Fix the cause, then apply again: finished steps are not repeated.';
@@ -61,6 +84,8 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     .filter((a) => a.drift && !opts.driftDecisions?.[a.drift.path])
     .map((a) => a.drift!.path);
   if (undecided.length > 0) throw new UndecidedDriftError(undecided);
+  const missing = consentsMissing(plan, opts.consents);
+  if (missing.length > 0) throw new ConsentNeededError(missing);
 
   const signal = opts.signal ?? new AbortController().signal;
   const emit = (e: ApplyEvent) => opts.onEvent?.(e);

@@ -73,6 +73,13 @@ export class RunJournal implements FileJournal {
     this.dirty = true;
   }
 
+  /** A file Mailwright deleted on purpose: no longer managed, so its absence is not drift. */
+  forget(path: string): void {
+    if (!(path in this.managed)) return;
+    delete this.managed[path];
+    this.dirty = true;
+  }
+
   markRestartPending(reason: string): void {
     const earlier = this.managed[RESTART_PENDING];
     this.managed[RESTART_PENDING] = earlier ? `${earlier}, ${reason}` : reason;

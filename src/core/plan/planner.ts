@@ -13,6 +13,7 @@ import { planHooks } from './actions/hooks';
 import { planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
 import { planDovecot, planMailboxStore } from './actions/mailboxes';
+import { planRenewalTimer } from './actions/renewal-timer';
 import { planService, serviceAction } from './actions/service';
 import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
@@ -72,7 +73,14 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
     notes.push(decision.explanation, ...decision.warnings);
   }
   const actions = PLANNERS.flatMap((p) => p(ctx));
-  return { host: host.name, facts, actions: withAcme(actions, planAcmeCertificate(ctx)), notes };
+  // Unattended renewal last: it renews what the steps before put in place.
+  const renewal = planRenewalTimer(ctx);
+  return {
+    host: host.name,
+    facts,
+    actions: [...withAcme(actions, planAcmeCertificate(ctx)), ...renewal.actions],
+    notes: [...notes, ...renewal.notes],
+  };
 }
 
 /** ACME after the bootstrap certificate: issue before the service (re)start, check what it serves after. */

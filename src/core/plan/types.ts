@@ -41,6 +41,11 @@ export interface Action {
   /** Why it is needed: 'chasquid.conf hostname is "vps", must be "smtp.example.test"'. */
   reason: string;
   drift?: Drift;
+  /**
+   * Set when the action needs the user's explicit yes beyond applying the plan (it stores a
+   * secret on the server): the question to ask. applyPlan refuses it without that consent.
+   */
+  consent?: string;
   /** Facts are gathered again after this action (e.g. after installing a package). */
   refreshesFacts?: boolean;
   apply(ctx: ApplyContext): Promise<void>;

@@ -5,7 +5,14 @@ import type { DomainConfig, HostConfig } from '../../core/config';
 import type { ExpectedRecord } from '../../core/dns/model';
 import { gatherFacts, type Facts } from '../../core/facts';
 import { snapshotConf } from '../../core/git';
-import { applyPlan, eventPrinter, gatherWhenReady, planHost, type Plan } from '../../core/plan';
+import {
+  applyPlan,
+  consentsMissing,
+  eventPrinter,
+  gatherWhenReady,
+  planHost,
+  type Plan,
+} from '../../core/plan';
 import { describeTarget, type RemoteConnection } from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
@@ -82,6 +89,7 @@ export class DashboardPanel {
   private host?: HostConfig;
   private abort?: AbortController;
   private decisions: Record<string, DriftDecision> = {};
+  private consents: string[] = [];
   private postTimer?: ReturnType<typeof setTimeout>;
   private disposed = false;
 
@@ -214,7 +222,32 @@ export class DashboardPanel {
         vscode.l10n.t('Choose Keep or Overwrite for {0}.', undecided.map((a) => a.drift!.path).join(', ')),
       );
     this.decisions = decisions;
-    void this.run(startAt);
+    void this.askConsents().then((consents) => {
+      if (!consents) return;
+      this.consents = consents;
+      void this.run(startAt);
+    });
+  }
+
+  /** Steps that store a secret on the server run only after a yes to each (a modal, not the webview). */
+  private async askConsents(): Promise<string[] | undefined> {
+    const given: string[] = [];
+    for (const { id, question } of consentsMissing(this.planned!)) {
+      const store = vscode.l10n.t('Store on the Server');
+      const answer = await vscode.window.showWarningMessage(
+        vscode.l10n.t('This step stores a secret on the server.'),
+        { modal: true, detail: question },
+        store,
+      );
+      if (answer !== store) {
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Nothing was changed. Set acme.renewOn: client to renew from this machine instead.'),
+        );
+        return undefined;
+      }
+      given.push(id);
+    }
+    return given;
   }
 
   /** The records every domain now needs, from the server as it is after the run (its DKIM keys). */
@@ -254,6 +287,7 @@ export class DashboardPanel {
           Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
         signal: abort.signal,
         driftDecisions: this.decisions,
+        consents: this.consents,
         startAt,
         regather: () => gatherFacts(conn, { signal: abort.signal }),
         onEvent: (e) => {

@@ -1,0 +1,365 @@
+// Unattended certificate renewal on the server (acme.renewOn: server): a systemd timer runs the
+// renewal program (dist/server/renew.js, the same core as `mailwright renew`, bundled for the
+// distribution's Node.js) twice a day. Its files are managed like every other file: atomic
+// writes, the previous version kept, hand edits shown as drift. A DNS-01 credential goes to the
+// server only with the user's explicit consent, root-only, outside /etc/chasquid.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  RENEW_CA_PATH,
+  RENEW_DNS_CREDENTIAL_PATH,
+  RENEW_PROGRAM_PATH,
+  RENEW_SECRET_DIR,
+  RENEW_SERVICE_PATH,
+  RENEW_SETTINGS_PATH,
+  RENEW_TIMER_PATH,
+  RENEW_UNIT,
+} from '../../acme/server-paths';
+import { domainOfName, type HostConfig } from '../../config';
+import { secretKeys, shellCommand, shellScript } from '../../remote';
+import { journalOf } from '../journal';
+import { managedFileAction } from '../managed-file';
+import type { Action, ApplyContext, PlanContext } from '../types';
+import { acmeSettingsOf } from './acme-certificate';
+import { aptInstall, aptUpdate } from './install';
+
+/** acme-client 5.4 declares Node.js >= 16; the renewal is tested on 18.19 and 20.19. */
+export const MIN_NODE_MAJOR = 18;
+
+const majorOf = (version: string | undefined) => Number(/^(?:\d+:)?(\d+)\./.exec(version ?? '')?.[1] ?? NaN);
+
+/** Where the built renewal program is: beside the CLI (dist/), or one folder up (dist/features/). */
+export function renewalProgramFile(): string | undefined {
+  const candidates = [
+    process.env.MAILWRIGHT_RENEW_PROGRAM,
+    join(__dirname, 'server', 'renew.js'),
+    join(__dirname, '..', 'server', 'renew.js'),
+    join(__dirname, '..', '..', '..', '..', 'dist', 'server', 'renew.js'), // running from src/ (tests)
+  ];
+  return candidates.find((f): f is string => !!f && existsSync(f));
+}
+
+export const RENEW_SERVICE = `[Unit]
+Description=Mailwright: renew the mail host's TLS certificate when it is due
+Wants=network-online.target
+After=network-online.target
+ConditionPathExists=${RENEW_SETTINGS_PATH}
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/node ${RENEW_PROGRAM_PATH} ${RENEW_SETTINGS_PATH}
+TimeoutStartSec=20min
+`;
+
+// Twice a day, at a random moment in each half (Let's Encrypt asks clients not to renew on the hour);
+// a run missed while the server was off happens at boot.
+export const RENEW_TIMER = `[Unit]
+Description=Mailwright: check twice a day whether the TLS certificate is due for renewal
+
+[Timer]
+OnCalendar=*-*-* 00,12:00:00
+RandomizedDelaySec=12h
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+`;
+
+/** The host as the renewal program needs it: no SSH details, the CA root at its server path. */
+export function renewalSettings(host: HostConfig): string {
+  const acme = host.acme!;
+  const server: HostConfig = {
+    name: host.name,
+    // Not an address: the service check then probes the server's own public IPv4, as clients do.
+    ssh: { user: 'root', host: 'localhost', port: 22 },
+    auth: 'key',
+    mailHost: host.mailHost,
+    domains: host.domains,
+    acme: { ...acme, ...(acme.caCertificate && { caCertificate: RENEW_CA_PATH }) },
+  };
+  return JSON.stringify({ host: server }, null, 2) + '\n';
+}
+
+/** When renewal cannot run on this server, why (a plan note); else undefined. */
+export function serverRenewalBlocked(ctx: PlanContext): string | undefined {
+  const r = ctx.facts.renewal;
+  if (!r) return "the facts do not show the server's Node.js";
+  if (!ctx.facts.systemd) return 'the server does not run systemd, so it has no timers';
+  const version = r.node ?? r.nodeCandidate;
+  if (version !== undefined && majorOf(version) < MIN_NODE_MAJOR) {
+    return `its Node.js is ${version} (${r.node ? 'installed' : 'offered by apt'}), and the renewal needs ${MIN_NODE_MAJOR} or newer`;
+  }
+  if (!r.node && !ctx.facts.hasApt) return 'Node.js is not installed and the server has no apt';
+  const acme = ctx.host.acme;
+  if (
+    acme?.challenge === 'dns-01' &&
+    domainOfName(ctx.host.mailHost, ctx.host.domains)?.dns?.provider === 'manual'
+  )
+    return 'its DNS provider is manual, so each renewal needs you to change DNS by hand';
+  return undefined;
+}
+
+async function daemonReload(ctx: ApplyContext): Promise<void> {
+  await ctx.run(shellCommand(['systemctl', 'daemon-reload']));
+}
+
+// $1 unit: the service knows its program, the timer is enabled and waiting.
+const TIMER_CHECK = `set -eu
+systemctl is-enabled --quiet "$1.timer" || { echo "$1.timer is not enabled" >&2; exit 1; }
+systemctl is-active --quiet "$1.timer" || { echo "$1.timer is not active" >&2; exit 1; }
+node --version >/dev/null`;
+
+function installNode(ctx: PlanContext): Action {
+  return {
+    id: 'renewal:nodejs',
+    kind: 'renewal-timer',
+    title: 'Install Node.js from the distribution (runs the certificate renewal)',
+    reason: `acme.renewOn is server, and Node.js is not installed (apt offers ${ctx.facts.renewal?.nodeCandidate ?? 'a version'})`,
+    refreshesFacts: true,
+    async apply(actx) {
+      await aptUpdate(actx);
+      await aptInstall(actx, ['nodejs']);
+    },
+    async verify(actx) {
+      const r = await actx.run(shellCommand(['node', '--version']), { check: false });
+      const version = r.stdout.trim().replace(/^v/, '');
+      if (r.exitCode !== 0 || !(majorOf(version) >= MIN_NODE_MAJOR)) {
+        throw new Error(
+          `Node.js ${version || 'is missing'} after installing it; the renewal needs ${MIN_NODE_MAJOR} or newer. Set acme.renewOn: client to renew from your machine.`,
+        );
+      }
+    },
+  };
+}
+
+function storeCredential(ctx: PlanContext, domain: string, provider: string): Action {
+  const where = `${RENEW_DNS_CREDENTIAL_PATH} (root only, 0600)`;
+  return {
+    id: 'renewal:dns-credential',
+    kind: 'renewal-timer',
+    title: `Store the ${provider} DNS credential of ${domain} on the server, in ${where}, for unattended renewal`,
+    reason: `acme.renewOn is server with dns-01: the server itself must publish the challenge records`,
+    consent:
+      `Store the DNS credential of ${domain} (${provider}) on ${ctx.host.name}, readable by root only? ` +
+      (provider === 'cloudflare'
+        ? 'Use an API token limited to Zone.DNS:Edit of this one zone.'
+        : provider === 'rfc2136'
+          ? 'Use a TSIG key allowed to update only the _acme-challenge names.'
+          : 'Use the narrowest key your provider offers.'),
+    async apply(actx) {
+      const key = secretKeys.dnsSecret(domain);
+      const secret = await actx.secrets.get(key);
+      if (!secret) {
+        throw new Error(
+          `No DNS credential for ${domain} is stored here to copy to the server. Store it first ("Set DNS Credentials" in the editor; for the CLI, the environment variable of ${domain}).`,
+        );
+      }
+      await actx.run(
+        shellCommand(['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', RENEW_SECRET_DIR]),
+      );
+      await actx.files.write(RENEW_DNS_CREDENTIAL_PATH, JSON.stringify({ [key]: secret }) + '\n', {
+        mode: '0600',
+        owner: 'root:root',
+      });
+    },
+    async verify(actx) {
+      const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', RENEW_DNS_CREDENTIAL_PATH]));
+      if (r.stdout.trim() !== 'root:root 600')
+        throw new Error(`${RENEW_DNS_CREDENTIAL_PATH} is ${r.stdout.trim()}, must be root:root 600.`);
+    },
+  };
+}
+
+/** acme.renewOn: client after server: the timer goes, and so does the stored credential. */
+function stopServerRenewal(ctx: PlanContext): Action[] {
+  const r = ctx.facts.renewal;
+  const managed = ctx.facts.chasquidState?.managed ?? {};
+  const installed = r?.timerEnabled === 'enabled' || r?.timerActive === 'active';
+  const credential = RENEW_DNS_CREDENTIAL_PATH in managed;
+  if (!installed && !credential) return [];
+  return [
+    {
+      id: 'renewal:stop',
+      kind: 'renewal-timer',
+      title: `Stop renewing the certificate on the server${credential ? ' and delete the DNS credential stored there' : ''}`,
+      reason: 'acme.renewOn is client (or acme: was removed): renewal runs from your machine',
+      async apply(actx) {
+        await actx.run(
+          shellScript('systemctl disable --now "$1.timer" 2>/dev/null || true; rm -f -- "$2"', [
+            RENEW_UNIT,
+            RENEW_DNS_CREDENTIAL_PATH,
+          ]),
+        );
+        journalOf(actx).forget(RENEW_DNS_CREDENTIAL_PATH);
+      },
+      async verify(actx) {
+        const r = await actx.run(
+          shellScript('systemctl is-enabled "$1.timer" 2>/dev/null; [ ! -e "$2" ]', [
+            RENEW_UNIT,
+            RENEW_DNS_CREDENTIAL_PATH,
+          ]),
+          { check: false },
+        );
+        if (r.stdout.trim() === 'enabled' || r.exitCode !== 0)
+          throw new Error(
+            `${RENEW_UNIT}.timer is still enabled or ${RENEW_DNS_CREDENTIAL_PATH} still exists.`,
+          );
+      },
+    },
+  ];
+}
+
+export interface RenewalTimerPlan {
+  actions: Action[];
+  notes: string[];
+}
+
+export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
+  const acme = ctx.host.acme;
+  if (!acme || acme.renewOn !== 'server') {
+    return {
+      actions: stopServerRenewal(ctx),
+      notes: acme
+        ? [
+            `The certificate of ${ctx.host.mailHost} renews only when \`mailwright renew\` runs or the editor is open. Set acme.renewOn: server to renew on the server, unattended.`,
+          ]
+        : [],
+    };
+  }
+  const blocked = serverRenewalBlocked(ctx);
+  if (blocked) {
+    return {
+      actions: [],
+      notes: [
+        `The certificate cannot renew on ${ctx.host.name}: ${blocked}. It renews from your machine instead (\`mailwright renew\` from cron, or the editor); set acme.renewOn: client to silence this note.`,
+      ],
+    };
+  }
+  const program = renewalProgramFile();
+  if (!program) {
+    return {
+      actions: [],
+      notes: [
+        'The renewal program (dist/server/renew.js) is missing from this installation: run `npm run build`.',
+      ],
+    };
+  }
+  const renewal = ctx.facts.renewal!;
+  // The renewal files' hashes come from their own facts section, not /etc/chasquid's.
+  const fileCtx: PlanContext = {
+    ...ctx,
+    facts: { ...ctx.facts, confFiles: { ...ctx.facts.confFiles, ...renewal.files } },
+  };
+  const settings = acmeSettingsOf(ctx.host);
+  const actions: Action[] = [];
+  if (!renewal.node) actions.push(installNode(ctx));
+  const mkdir = (dir: string) => async (actx: ApplyContext) => {
+    await actx.run(shellCommand(['mkdir', '-p', '-m', '0755', dir]));
+  };
+  const file = (
+    id: string,
+    path: string,
+    title: string,
+    desired: string,
+    reason: string,
+    extra: {
+      before?: (actx: ApplyContext) => Promise<void>;
+      after?: (actx: ApplyContext) => Promise<void>;
+    } = {},
+  ) => {
+    const action = managedFileAction(
+      fileCtx,
+      {
+        id: `renewal:${id}`,
+        kind: 'renewal-timer',
+        path,
+        title,
+        desired,
+        reason,
+        owner: 'root:root',
+        mode: '0644',
+        afterWrite: extra.after,
+      },
+      undefined,
+    );
+    if (action && extra.before) {
+      const write = action.apply.bind(action);
+      const before = extra.before;
+      action.apply = async (actx) => {
+        await before(actx);
+        await write(actx);
+      };
+    }
+    if (action) actions.push(action);
+  };
+  file(
+    'program',
+    RENEW_PROGRAM_PATH,
+    `Install the renewal program (${RENEW_PROGRAM_PATH})`,
+    readFileSync(program, 'utf8'),
+    'the renewal timer runs it; it is the ACME code of this Mailwright version',
+    { before: mkdir('/usr/local/lib/mailwright') },
+  );
+  file(
+    'settings',
+    RENEW_SETTINGS_PATH,
+    `Write the renewal settings (${RENEW_SETTINGS_PATH}; no secrets)`,
+    renewalSettings(ctx.host),
+    'the renewal program reads the mail host, its domains and the acme settings from it',
+    { before: mkdir('/etc/mailwright') },
+  );
+  if (settings?.caCertificatePem) {
+    file(
+      'ca',
+      RENEW_CA_PATH,
+      `Install the root of the private ACME CA (${RENEW_CA_PATH})`,
+      settings.caCertificatePem,
+      'acme.caCertificate names a private CA: the server must trust it too',
+      { before: mkdir('/etc/mailwright') },
+    );
+  }
+  file(
+    'service',
+    RENEW_SERVICE_PATH,
+    `Install ${RENEW_UNIT}.service`,
+    RENEW_SERVICE,
+    'it runs the renewal program',
+    {
+      after: daemonReload,
+    },
+  );
+  file(
+    'timer',
+    RENEW_TIMER_PATH,
+    `Install ${RENEW_UNIT}.timer (twice a day, randomised, catches up after downtime)`,
+    RENEW_TIMER,
+    'it starts the renewal',
+    { after: daemonReload },
+  );
+  if (acme.challenge === 'dns-01') {
+    const domain = domainOfName(ctx.host.mailHost, ctx.host.domains);
+    const managed = ctx.facts.chasquidState?.managed ?? {};
+    if (domain?.dns && domain.dns.provider !== 'manual' && !(RENEW_DNS_CREDENTIAL_PATH in managed)) {
+      actions.push(storeCredential(ctx, domain.name, domain.dns.provider));
+    }
+  }
+  if (actions.length > 0 || renewal.timerEnabled !== 'enabled' || renewal.timerActive !== 'active') {
+    actions.push({
+      id: 'renewal:enable',
+      kind: 'renewal-timer',
+      title: `Enable ${RENEW_UNIT}.timer`,
+      reason:
+        renewal.timerEnabled === 'enabled' && renewal.timerActive === 'active'
+          ? 'its files changed above'
+          : `it is ${renewal.timerEnabled ?? 'not installed'} and ${renewal.timerActive ?? 'inactive'}`,
+      async apply(actx) {
+        await actx.run(shellCommand(['systemctl', 'daemon-reload']));
+        await actx.run(shellCommand(['systemctl', 'enable', '--now', `${RENEW_UNIT}.timer`]));
+      },
+      async verify(actx) {
+        await actx.run(shellScript(TIMER_CHECK, [RENEW_UNIT]));
+      },
+    });
+  }
+  return { actions, notes: [] };
+}
