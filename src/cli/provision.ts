@@ -35,13 +35,15 @@ export interface Target {
   configPath: string;
   /** mailwright.yaml git.remote: push after committing only when set. */
   gitRemote?: string;
+  /** Every host of mailwright.yaml (a domain may be served by several). */
+  fleet: HostConfig[];
 }
 
 /** The host to work on: --host NAME, or the only host of mailwright.yaml. */
 /** The host of mailwright.yaml the flags name, without connecting (for work that needs no SSH). */
 export async function hostFromFlags(
   flags: ConnectFlags,
-): Promise<Pick<Target, 'host' | 'configPath' | 'gitRemote'>> {
+): Promise<Pick<Target, 'host' | 'configPath' | 'gitRemote' | 'fleet'>> {
   const configPath = resolve(flags.config ?? 'mailwright.yaml');
   if (!existsSync(configPath)) {
     throw new UsageError(`${configPath} does not exist. Create it (see README) or pass --config.`);
@@ -61,7 +63,7 @@ export async function hostFromFlags(
     throw new UsageError(
       `No host named "${name}" in ${configPath} (hosts: ${hosts.map((h) => h.name).join(', ') || 'none'}).`,
     );
-  return { host, configPath, gitRemote: loaded.config.git.remote };
+  return { host, configPath, gitRemote: loaded.config.git.remote, fleet: hosts };
 }
 
 export async function targetFromFlags(flags: ConnectFlags): Promise<Target> {

@@ -30,7 +30,14 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     // The DNS core is its own bundle: the dashboard asks for it only when a run is done.
     expectedRecords: async (conn, host, domain, facts) =>
-      (await load('dns')).dnsCore.expectedForHost(conn, host, domain, facts),
+      (await load('dns')).dnsCore.expectedForHost(
+        conn,
+        host,
+        domain,
+        facts,
+        undefined,
+        (await config.get())?.hosts,
+      ),
   });
 
   const treeView = vscode.window.createTreeView('mailwright.servers', {

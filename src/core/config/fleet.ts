@@ -9,11 +9,6 @@ export function hostsServing(hosts: readonly HostConfig[], domain: string): Host
   return hosts.filter((host) => host.domains.some((d) => d.name === domain));
 }
 
-/** The other hosts serving `domain` besides `host`: its peers, which share MX, SPF and MTA-STS. */
-export function domainPeers(hosts: readonly HostConfig[], host: HostConfig, domain: string): HostConfig[] {
-  return hostsServing(hosts, domain).filter((other) => other.name !== host.name);
-}
-
 /** One reason a shared domain cannot be served as configured, placed at a field of one host's entry. */
 export interface FleetProblem {
   hostIndex: number;

@@ -12,7 +12,7 @@ export {
 export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
 export { CATCH_ALL, normalizeAliasName, normalizeEmailAddress, normalizeLocalPart } from './mailbox';
 export { hostNameProblem } from './validate-host';
-export { domainPeers, fleetProblems, hostsServing, type FleetProblem } from './fleet';
+export { fleetProblems, hostsServing, type FleetProblem } from './fleet';
 export { MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
 export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
 export {
