@@ -16,8 +16,10 @@ const USAGE = `Usage: mailwright <command> [options]
 Commands:
   facts --host <name|user@host[:port]>   Gather a server's facts in one SSH round trip and print them as JSON
   plan  [--host <name>]                  Show what apply would change on a host of mailwright.yaml, and why
+        [--all | --host a --host b]      several hosts at once: one combined plan, a result per host
         [--detailed-exitcode]            exit 2 when there are changes
   apply [--host <name>] [--yes]          Make the changes, verify each, commit the conf directory to git
+        [--all | --host a --host b]      every host (or those named) at the same time; one question
         [--overwrite-drift|--keep-drift] what to do with files edited on the server by hand
         [--from <action id>]             start at this action (after a failure)
         [--no-commit]                    do not snapshot the conf directory into git
