@@ -3,7 +3,7 @@
 // bundles loaded on first use through src/vscode/lazy.ts.
 import * as vscode from 'vscode';
 import { FactsService } from './facts-service';
-import { provision } from './commands/provision';
+import { provision, provisionAll } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
@@ -82,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
       (await load('actions')).addServer(config, await remote.get(), facts),
     ),
     run('mailwright.provision', (arg) => provision(config, dashboard, arg)),
+    run('mailwright.provisionAll', () => provisionAll(dashboard)),
     // A dashboard left open comes back after a reload with its last state.
     registerDashboardSerializer(dashboard),
     watchCertificates(config, facts),
