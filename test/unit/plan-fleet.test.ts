@@ -51,7 +51,11 @@ function barrier(count: number): () => Promise<void> {
   };
 }
 
-const hosts = [{ name: 'a' }, { name: 'b' }, { name: 'c' }];
+const hosts = [
+  { name: 'a' },
+  { name: 'b', ssh: { user: 'root', host: '2001:db8::9', port: 2222 } },
+  { name: 'c' },
+];
 
 describe('planFleet', () => {
   it('plans every host at the same time; one that throws is refused and the others keep their plans', async () => {
@@ -69,7 +73,7 @@ describe('planFleet', () => {
       entries.map((e) => [e.host, e.target, e.plan?.actions.length, e.refused]),
       [
         ['a', 'root@a:22', 2, undefined],
-        ['b', undefined, undefined, 'connect ECONNREFUSED 198.51.100.9:22\\x1b[2J'],
+        ['b', 'root@[2001:db8::9]:2222', undefined, 'connect ECONNREFUSED 198.51.100.9:22\\x1b[2J'],
         ['c', 'root@c:22', 0, undefined],
       ],
     );

@@ -2,7 +2,8 @@
 // time, and a host that cannot be reached, is refused or fails does not stop the others. The
 // combined plan and the per-host results read the same in the CLI and the editor.
 import { printable } from '../printable';
-import { CancelledError } from '../remote';
+import type { SshTarget } from '../config';
+import { CancelledError, describeTarget } from '../remote';
 import type { ApplyResult } from './engine';
 import { formatPlan } from './format';
 import type { Plan } from './types';
@@ -38,18 +39,21 @@ function reasonOf(error: unknown): string {
  * the others are planned all the same. When `signal` is aborted, throws CancelledError (Ctrl-C
  * cancels every host, not just the one that noticed).
  */
-export async function planFleet<H extends { name: string }>(
+export async function planFleet<H extends { name: string; ssh?: SshTarget }>(
   hosts: readonly H[],
-  planOne: (host: H) => Promise<{ plan: Plan; target: string }>,
+  planOne: (host: H) => Promise<{ plan: Plan; target?: string }>,
   signal?: AbortSignal,
 ): Promise<FleetEntry[]> {
   const settled = await Promise.allSettled(hosts.map((host) => planOne(host)));
   if (signal?.aborted) throw new CancelledError();
   return settled.map((result, index) => {
-    const host = hosts[index]!.name;
+    const { name: host, ssh } = hosts[index]!;
+    // The target the connection used, else the one mailwright.yaml names (a host never reached).
+    const target =
+      (result.status === 'fulfilled' ? result.value.target : undefined) ?? (ssh && describeTarget(ssh));
     return result.status === 'fulfilled'
-      ? { host, target: result.value.target, plan: result.value.plan }
-      : { host, refused: reasonOf(result.reason) };
+      ? { host, ...(target && { target }), plan: result.value.plan }
+      : { host, ...(target && { target }), refused: reasonOf(result.reason) };
   });
 }
 
