@@ -70,7 +70,8 @@ export async function provisionAll(deps: DashboardDeps): Promise<FleetOutcome[] 
   if (!outcomes) return undefined;
   const results = formatFleetResults(outcomes);
   deps.log.info(`Provision All: results\n${results}`);
-  await showText(`${plan}\n\n${results}\n`);
+  // The results first: what the user looks for once the run is over; the plan they confirmed below.
+  await showText(`${results}\n\n${plan}\n`);
   const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'cancelled');
   if (failed.length === 0)
     void vscode.window.showInformationMessage(
