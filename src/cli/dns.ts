@@ -90,8 +90,10 @@ function domainFrom(t: Target, name: string | undefined): DomainConfig {
   return domain;
 }
 
-function checkOptions(flags: DnsFlags, signal: AbortSignal): DomainCheckOptions {
+/** The domain's other hosts (a fleet) come from mailwright.yaml: their mail hosts share MX and SPF. */
+function checkOptions(t: Target, flags: DnsFlags, signal: AbortSignal): DomainCheckOptions {
   return {
+    fleet: t.fleet,
     ...(flags.resolver && { resolvers: flags.resolver }),
     ...(flags.authoritative && { authoritative: flags.authoritative }),
     ...(flags['outbound-probe'] && { outboundProbeDomain: flags['outbound-probe'] }),
@@ -102,7 +104,7 @@ function checkOptions(flags: DnsFlags, signal: AbortSignal): DomainCheckOptions 
 }
 
 async function checkCommand(t: Target, domain: DomainConfig, flags: DnsFlags, signal: AbortSignal) {
-  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(flags, signal));
+  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(t, flags, signal));
   printReport(report, flags);
   return requiredRecordsOk(report) ? DNS_EXIT.ok : DNS_EXIT.problems;
 }
@@ -125,7 +127,7 @@ async function publishCommand(
       `${domain.name} has no dns: provider in mailwright.yaml (e.g. dns: { provider: cloudflare }). ` +
         'Add one to publish, or print the records with `mailwright dns export`.',
     );
-  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal);
+  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal, t.fleet);
   const provider = await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
     onInstruction: (text: string) => info(text),
     ...(flags.authoritative && { servers: flags.authoritative }),
@@ -163,7 +165,7 @@ async function publishCommand(
       ),
     );
   }
-  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(flags, signal));
+  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(t, flags, signal));
   printReport(report, flags);
   // PTR records are set at the VPS provider, not in the zone: publish cannot fix those.
   return zoneRecordsOk(report, expected) ? DNS_EXIT.ok : DNS_EXIT.problems;
@@ -175,7 +177,7 @@ function zoneRecordsOk(report: DnsReport, expected: readonly ExpectedRecord[]): 
 }
 
 async function exportCommand(t: Target, domain: DomainConfig, signal: AbortSignal): Promise<number> {
-  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal);
+  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal, t.fleet);
   out(...zoneFileSnippet(expected, { origin: domain.name }).split('\n'));
   return DNS_EXIT.ok;
 }

@@ -3,7 +3,7 @@
 // bundles loaded on first use through src/vscode/lazy.ts.
 import * as vscode from 'vscode';
 import { FactsService } from './facts-service';
-import { provision } from './commands/provision';
+import { provision, provisionAll } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
 import { showFacts } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
@@ -30,7 +30,14 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     // The DNS core is its own bundle: the dashboard asks for it only when a run is done.
     expectedRecords: async (conn, host, domain, facts) =>
-      (await load('dns')).dnsCore.expectedForHost(conn, host, domain, facts),
+      (await load('dns')).dnsCore.expectedForHost(
+        conn,
+        host,
+        domain,
+        facts,
+        undefined,
+        (await config.get())?.hosts,
+      ),
   });
 
   const treeView = vscode.window.createTreeView('mailwright.servers', {
@@ -75,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
       (await load('actions')).addServer(config, await remote.get(), facts),
     ),
     run('mailwright.provision', (arg) => provision(config, dashboard, arg)),
+    run('mailwright.provisionAll', () => provisionAll(dashboard)),
     // A dashboard left open comes back after a reload with its last state.
     registerDashboardSerializer(dashboard),
     watchCertificates(config, facts),

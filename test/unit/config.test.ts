@@ -398,11 +398,45 @@ describe('normalization warnings', () => {
     assert.equal(issues.filter((issue) => issue.severity === 'warning').length, 2);
   });
 
-  it('warns when two hosts serve the same domain', () => {
-    const second = sample().split('hosts:\n')[1]?.replace('name: sandbox', 'name: other');
-    const warning = onlyIssue(sample() + second, 'warning');
-    assert.equal(warning.path, 'hosts[1].domains[0].name');
-    assert.match(warning.message, /also served by host "sandbox"/);
+  it('serves a forward-only domain from two hosts that agree on it, each with its own selector', () => {
+    const second = sample()
+      .split('hosts:\n')[1]!
+      .replace('name: sandbox', 'name: other')
+      .replace('mail.example.com\n    domains', 'mx2.example.com\n    domains')
+      .replace('users: [alice, bob]', 'users: [bob, alice]\n        dkim: { selector: other }');
+    const { config, issues } = parseConfig(sample() + second);
+    assert.deepEqual(issues, []);
+    assert.deepEqual(
+      config?.hosts.map((h) => h.domains[0]?.name),
+      ['example.com', 'example.com'],
+    );
+  });
+
+  it('refuses a shared domain whose hosts disagree, naming the field and the other host', () => {
+    const second = (change: (text: string) => string) =>
+      change(sample().split('hosts:\n')[1]!.replace('name: sandbox', 'name: other'));
+    const bothAuto = onlyIssue(sample() + second((t) => t));
+    assert.equal(bothAuto.path, 'hosts[1].domains[0].dkim.selector');
+    assert.match(bothAuto.message, /same selector on hosts "sandbox" and "other"/);
+    assert.match(bothAuto.hint, /selector: other/);
+
+    const ownSelector = (t: string) =>
+      t.replace('users: [alice, bob]', 'users: [alice, bob]\n        dkim: { selector: b }');
+    const users = onlyIssue(
+      sample() + second((t) => ownSelector(t).replace('users: [alice, bob]', 'users: [alice]')),
+    );
+    assert.equal(users.path, 'hosts[1].domains[0].users');
+    assert.equal(users.line, 18);
+    assert.match(users.message, /other users here than on host "sandbox"/);
+
+    const mailboxes = onlyIssue(
+      sample() +
+        second((t) =>
+          ownSelector(t).replace('users: [alice, bob]', 'users: [alice, bob]\n        mailboxes: true'),
+        ),
+    );
+    assert.equal(mailboxes.path, 'hosts[1].domains[0].mailboxes');
+    assert.match(mailboxes.message, /part of it would never reach the mailbox/);
   });
 });
 

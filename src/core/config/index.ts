@@ -12,6 +12,7 @@ export {
 export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
 export { CATCH_ALL, normalizeAliasName, normalizeEmailAddress, normalizeLocalPart } from './mailbox';
 export { hostNameProblem } from './validate-host';
+export { fleetProblems, hostsServing, type FleetProblem } from './fleet';
 export { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
 export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
 export {

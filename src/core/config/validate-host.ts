@@ -1,6 +1,7 @@
 // hosts[]: the servers, each with its SSH access, mail host name and domains.
 import { isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
 import { normalizeDomainName } from './domain-name';
+import { fleetProblems } from './fleet';
 import { acceptName, DuplicateTracker } from './name-issues';
 import { checkSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import { AUTH_METHODS, type AuthMethod, type DomainConfig, type HostConfig, type SshTarget } from './types';
@@ -29,7 +30,7 @@ export function readHosts(reader: ConfigReader, node: Node, path: string): HostC
       !duplicates.add(name, nameNode, childPath(itemPath(path, index), 'name'));
     return repeated ? undefined : host;
   });
-  warnAboutSharedDomains(reader, items, hosts, path);
+  reportFleetProblems(reader, items, hosts, path);
   return hosts.every((host) => host !== undefined) ? hosts : undefined;
 }
 
@@ -192,30 +193,26 @@ function readDomains(reader: ConfigReader, node: Node, path: string): DomainConf
   return domains.every((domain) => domain !== undefined) ? domains : undefined;
 }
 
-/** Two hosts serving one domain would both claim its MX; that is rarely meant (a migration, maybe). */
-function warnAboutSharedDomains(
+/** Hosts sharing a domain serve it together: report what they must agree on (config/fleet.ts). */
+function reportFleetProblems(
   reader: ConfigReader,
   items: readonly Node[],
   hosts: ReadonlyArray<HostConfig | undefined>,
   path: string,
 ): void {
-  const servedBy = new Map<string, string>();
-  hosts.forEach((host, hostIndex) => {
-    host?.domains.forEach((domain, domainIndex) => {
-      const other = servedBy.get(domain.name);
-      if (other === undefined) {
-        servedBy.set(domain.name, host.name);
-        return;
-      }
-      const domainNode = domainNodeAt(items[hostIndex], domainIndex);
-      reader.issues.warning(
-        domainNode ? (nameNodeOf(domainNode) ?? domainNode) : items[hostIndex],
-        childPath(itemPath(childPath(itemPath(path, hostIndex), 'domains'), domainIndex), 'name'),
-        `${domain.name} is also served by host "${other}"; both would expect its MX record.`,
-        'Keep each domain on one host, unless you are moving it between servers.',
-      );
-    });
-  });
+  // Only when every host was read: a half-read entry would look like a disagreement.
+  if (!hosts.every((host) => host !== undefined)) return;
+  for (const problem of fleetProblems(hosts)) {
+    const domainNode = domainNodeAt(items[problem.hostIndex], problem.domainIndex);
+    const domainPath = itemPath(childPath(itemPath(path, problem.hostIndex), 'domains'), problem.domainIndex);
+    const fieldNode = fieldNodeOf(domainNode, problem.field);
+    reader.issues.error(
+      fieldNode ?? nameNodeOf(domainNode) ?? domainNode ?? items[problem.hostIndex],
+      problem.field.split('.').reduce(childPath, domainPath),
+      problem.message,
+      problem.hint,
+    );
+  }
 }
 
 function domainNodeAt(hostNode: Node | undefined, index: number): Node | undefined {
@@ -226,6 +223,12 @@ function domainNodeAt(hostNode: Node | undefined, index: number): Node | undefin
 
 function nameText(node: Node | undefined): string | undefined {
   return isScalar(node) && node.value !== null ? String(node.value) : undefined;
+}
+
+/** The node of a dotted field (`dkim.selector`) of a mapping, when written in the file. */
+function fieldNodeOf(node: Node | undefined, field: string): Node | undefined {
+  const found: unknown = isMap(node) ? node.getIn(field.split('.'), true) : undefined;
+  return isNode(found) ? found : undefined;
 }
 
 function nameNodeOf(node: Node | undefined): Node | undefined {

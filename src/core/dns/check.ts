@@ -355,6 +355,12 @@ function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Fi
     return [finding(record, 'missing', [], { fix: addFix(record), notes: [record.purpose] })];
   const ours = found.find((mx) => mx.host === want.host);
   const others = found.filter((mx) => mx.host !== want.host);
+  // The domain's other mail hosts (a fleet) have rows of their own; only unknown ones are extra.
+  const expectedHosts = new Set(
+    ctx.input.expected.filter((r) => r.kind === 'mx').map((r) => mxHost(r.value).host),
+  );
+  if (!ours && others.every((mx) => expectedHosts.has(mx.host)))
+    return [finding(record, 'missing', answer.values, { fix: addFix(record), notes: [record.purpose] })];
   if (!ours) {
     return [
       finding(record, 'wrong', answer.values, {
@@ -366,21 +372,24 @@ function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Fi
     ours.priority === want.priority
       ? []
       : [`priority ${ours.priority} instead of the suggested ${want.priority}`];
-  const extras = others.map((mx): Finding => ({
-    id: `extra:mx:${mx.host}`,
-    kind: 'mx',
-    name: normalizeName(record.name),
-    type: 'MX',
-    status: 'extra',
-    severity: 'warning',
-    found: [`${mx.priority} ${mx.host}`],
-    fix: `remove MX ${mx.priority} ${mx.host} unless that server also accepts mail for ${ctx.domain}: senders may deliver there instead of ${want.host}`,
-    notes: [
-      mx.priority <= ours.priority
-        ? `${mx.host} is preferred over (or equal to) ${want.host}`
-        : `${mx.host} is a backup MX (lower preference)`,
-    ],
-  }));
+  // Told once, under the domain's first MX row.
+  const extras = others
+    .filter((mx) => record.id === 'mx' && !expectedHosts.has(mx.host))
+    .map((mx): Finding => ({
+      id: `extra:mx:${mx.host}`,
+      kind: 'mx',
+      name: normalizeName(record.name),
+      type: 'MX',
+      status: 'extra',
+      severity: 'warning',
+      found: [`${mx.priority} ${mx.host}`],
+      fix: `remove MX ${mx.priority} ${mx.host} unless that server also accepts mail for ${ctx.domain}: senders may deliver there instead of ${want.host}`,
+      notes: [
+        mx.priority <= ours.priority
+          ? `${mx.host} is preferred over (or equal to) ${want.host}`
+          : `${mx.host} is a backup MX (lower preference)`,
+      ],
+    }));
   return [finding(record, 'ok', answer.values, { notes }), ...extras];
 }
 

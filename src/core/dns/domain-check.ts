@@ -42,6 +42,8 @@ export interface DomainCheckOptions {
    * a caller that shows them needs no second read of the server's DKIM keys.
    */
   onExpected?: (expected: ExpectedRecord[]) => void;
+  /** Every host of mailwright.yaml: the others serving the domain share its MX, SPF and MTA-STS. */
+  fleet?: readonly HostConfig[];
 }
 
 /** What the server itself says the domain's DNS must contain. */
@@ -62,8 +64,9 @@ export async function expectedForHost(
   domain: DomainConfig,
   facts?: Facts,
   signal?: AbortSignal,
+  fleet?: readonly HostConfig[],
 ): Promise<ExpectedRecord[]> {
-  return (await hostExpectation(conn, host, domain, facts, signal)).expected;
+  return (await hostExpectation(conn, host, domain, facts, signal, fleet)).expected;
 }
 
 /** The expected records with what they were made from: one facts round trip (skipped when given), then the DKIM keys. */
@@ -73,6 +76,7 @@ export async function hostExpectation(
   domain: DomainConfig,
   facts?: Facts,
   signal?: AbortSignal,
+  fleet?: readonly HostConfig[],
 ): Promise<HostExpectation> {
   const known = facts ?? (await gatherFacts(conn, { signal }));
   const version = known.chasquid.version;
@@ -84,6 +88,7 @@ export async function hostExpectation(
     domain,
     addresses: { ipv4: known.addresses.ipv4, ipv6: known.addresses.ipv6 },
     dkimKeys,
+    ...(fleet && { fleet }),
   });
   return { expected, facts: known, dkimKeys, chasquidHostname: chasquidHostnameOf(known) };
 }
@@ -138,7 +143,7 @@ export async function checkDomainDns(
         });
   const records = (async () => {
     const [{ expected, chasquidHostname, dkimKeys, facts: known }, authoritative] = await Promise.all([
-      hostExpectation(conn, host, domain, facts, signal),
+      hostExpectation(conn, host, domain, facts, signal, options.fleet),
       options.authoritative?.length
         ? serversLookup(domain.name, options.authoritative)
         : zoneServers(domain.name, recursive, signal),

@@ -5,6 +5,7 @@ import {
   acmeDirectoryUrl,
   acmeSettings,
   ACME_CA_DIRECTORIES,
+  hostsServing,
   tlsReportAddress,
   type DomainConfig,
   type HostConfig,
@@ -22,12 +23,26 @@ export interface ExpectedInput {
   /** The server's addresses (facts); loopback, link-local and unspecified ones are left out. */
   addresses: { ipv4: string[]; ipv6: string[] };
   dkimKeys: readonly DkimPublicKey[];
+  /**
+   * Every host of mailwright.yaml: the others serving this domain are its MXes too, so MX, SPF,
+   * MTA-STS and CAA name them all. Their addresses, PTR and DKIM keys are their own.
+   */
+  fleet?: readonly HostConfig[];
 }
 
 /** Every record `domain` needs, required ones first, in table order. */
 export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
   const { host, domain } = input;
   const mailHost = host.mailHost;
+  // The hosts serving the domain in file order, whichever of them asks: each then expects the same values.
+  const fleet = input.fleet ?? [];
+  const servers = hostsServing(
+    fleet.some((h) => h.name === host.name) ? fleet : [host, ...fleet],
+    domain.name,
+  );
+  if (!servers.some((h) => h.name === host.name)) servers.unshift(host);
+  const peers = servers.filter((h) => h.name !== host.name);
+  const mailHosts = [...new Set(servers.map((h) => h.mailHost))];
   const apex = domain.name;
   const ttl = domain.dns?.ttl;
   const records: ExpectedRecord[] = [];
@@ -71,7 +86,17 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
     required: true,
     purpose: `Tells other servers that mail for @${apex} is delivered to ${mailHost}.`,
   });
-  for (const spf of spfRecords(domain, mailHost)) add(spf);
+  for (const other of mailHosts.filter((m) => m !== mailHost))
+    add({
+      id: `mx:${other}`,
+      kind: 'mx',
+      name: apex,
+      type: 'MX',
+      value: `10 ${other}`,
+      required: true,
+      purpose: `${other} serves @${apex} too (another host of mailwright.yaml): senders may deliver to either.`,
+    });
+  for (const spf of spfRecords(domain, mailHosts)) add(spf);
   for (const key of input.dkimKeys)
     add({
       id: `dkim:${key.selector}`,
@@ -103,7 +128,7 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
       purpose: `Reverse DNS: ${ip} must name ${mailHost}, or many receivers mark the mail as spam or refuse it.`,
     });
 
-  const policy = mtaStsPolicy(apex, mailHost);
+  const policy = mtaStsPolicy(apex, mailHosts);
   add({
     id: 'mta-sts',
     kind: 'mta-sts',
@@ -111,7 +136,7 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
     type: 'TXT',
     value: `v=STSv1; id=${policy.id}`,
     required: false,
-    purpose: `MTA-STS: tells senders to insist on TLS to ${mailHost}; needs the policy file at ${policy.url}.`,
+    purpose: `MTA-STS: tells senders to insist on TLS to ${mailHosts.join(', ')}; needs the policy file at ${policy.url}.`,
     details: mtaStsInstructions(policy),
   });
   add({
@@ -123,17 +148,20 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
     required: false,
     purpose: 'TLS reporting: senders send daily reports of TLS failures when delivering to this domain.',
   });
-  const issuer = caaIssuerFor(host);
-  if (issuer.issuer)
-    add({
-      id: 'caa',
-      kind: 'caa',
-      name: apex,
-      type: 'CAA',
-      value: `0 issue "${issuer.issuer}"`,
-      required: false,
-      purpose: `Allows ${issuer.issuer} to issue certificates for ${apex}; other CAs listed in CAA stay allowed.`,
-    });
+  // CAA allows only the CAs it lists: every host's CA, or no record when one of them is unknown.
+  const issuers = [host, ...peers].map((h) => caaIssuerFor(h).issuer);
+  if (issuers.every((issuer) => issuer !== undefined))
+    [...new Set(issuers)].forEach((issuer, index) =>
+      add({
+        id: index === 0 ? 'caa' : `caa:${issuer}`,
+        kind: 'caa',
+        name: apex,
+        type: 'CAA',
+        value: `0 issue "${issuer}"`,
+        required: false,
+        purpose: `Allows ${issuer} to issue certificates for ${apex}; other CAs listed in CAA stay allowed.`,
+      }),
+    );
   return records;
 }
 
@@ -153,10 +181,12 @@ export function spfIncludeName(domain: string): string {
   return `_spf.${domain}`;
 }
 
+/** SPF authorizing every mail host of the domain (the fleet's, when several hosts serve it). */
 function spfRecords(
   domain: DomainConfig,
-  mailHost: string,
+  mailHosts: readonly string[],
 ): Array<Omit<ExpectedRecord, 'ttl' | 'publishedAt'>> {
+  const hosts = mailHosts.map((mailHost) => `a:${mailHost}`);
   const extra = domain.spf.include.map((include) => `include:${include}`);
   const apexPurpose =
     'SPF: lists the servers allowed to send mail as @' + domain.name + '; others soft-fail (~all).';
@@ -167,7 +197,7 @@ function spfRecords(
         kind: 'spf',
         name: domain.name,
         type: 'TXT',
-        value: ['v=spf1', `a:${mailHost}`, 'mx', ...extra, '~all'].join(' '),
+        value: ['v=spf1', ...hosts, 'mx', ...extra, '~all'].join(' '),
         required: true,
         purpose: apexPurpose,
       },
@@ -188,9 +218,9 @@ function spfRecords(
       kind: 'spf-include',
       name: includeName,
       type: 'TXT',
-      value: `v=spf1 a:${mailHost} ~all`,
+      value: ['v=spf1', ...hosts, '~all'].join(' '),
       required: true,
-      purpose: `SPF, included by the domain's record: authorizes ${mailHost}'s addresses to send.`,
+      purpose: `SPF, included by the domain's record: authorizes the addresses of ${mailHosts.join(', ')} to send.`,
     },
   ];
 }
@@ -213,11 +243,11 @@ export const MTA_STS_MAX_AGE_SECONDS = 604800;
  * The MTA-STS policy for a domain. Mode `testing`: senders report failures (TLS-RPT) but still
  * deliver, which is the safe start; switching to `enforce` is the user's decision.
  */
-export function mtaStsPolicy(domain: string, mailHost: string): MtaStsPolicy {
+export function mtaStsPolicy(domain: string, mailHosts: string | readonly string[]): MtaStsPolicy {
   const text = [
     'version: STSv1',
     'mode: testing',
-    `mx: ${mailHost}`,
+    ...[mailHosts].flat().map((mx) => `mx: ${mx}`),
     `max_age: ${MTA_STS_MAX_AGE_SECONDS}`,
     '',
   ].join('\r\n');

@@ -5,3 +5,4 @@ export * from './planner';
 export * from './types';
 export * from './wait';
 export * from './format';
+export * from './fleet';

@@ -1,5 +1,6 @@
 // "Mail: Provision Server": opens the provisioning dashboard for the host, which gathers
 // facts, shows the plan and applies it (src/vscode/dashboard, loaded on first use).
+// "Mail: Provision All Servers": every host at once, with one combined plan (same bundle).
 import * as vscode from 'vscode';
 import type { DashboardDeps } from '../dashboard';
 import { load } from '../lazy';
@@ -17,4 +18,10 @@ export async function provision(
   const [{ DashboardPanel }, resolved] = await Promise.all([load('dashboard'), deps()]);
   resolved.log.info(`Provision Server: opening the dashboard for ${host.name}`);
   DashboardPanel.show(resolved, host);
+}
+
+export async function provisionAll(deps: () => Promise<DashboardDeps>): Promise<void> {
+  const [{ provisionAll: run }, resolved] = await Promise.all([load('dashboard'), deps()]);
+  resolved.log.info('Provision All: planning every server of mailwright.yaml');
+  await run(resolved);
 }

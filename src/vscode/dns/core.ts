@@ -20,6 +20,8 @@ export interface CheckOptions {
   authoritative?: string[];
   /** The expected records, as soon as the check has read them from the server. */
   onExpected?: (expected: ExpectedRecord[]) => void;
+  /** Every host of mailwright.yaml: the others serving the domain share its MX, SPF and MTA-STS. */
+  fleet?: readonly HostConfig[];
 }
 
 export interface PublishDryRun {
@@ -37,6 +39,7 @@ export interface DnsCore {
     domain: DomainConfig,
     facts?: Facts,
     signal?: AbortSignal,
+    fleet?: readonly HostConfig[],
   ): Promise<ExpectedRecord[]>;
   checkDomainDns(
     conn: RemoteConnection,
@@ -67,7 +70,8 @@ function changeView(c: PublishChange): PublishChangeView {
 
 /** The DNS core as the editor uses it (this module is in the "dns" bundle, loaded on first use). */
 export const dnsCore: DnsCore = {
-  expectedForHost: (conn, host, domain, facts, signal) => expectedForHost(conn, host, domain, facts, signal),
+  expectedForHost: (conn, host, domain, facts, signal, fleet) =>
+    expectedForHost(conn, host, domain, facts, signal, fleet),
   checkDomainDns: (conn, host, domain, options) => checkDomainDns(conn, host, domain, options),
   zoneFileSnippet: (domain, records) => zoneFileSnippet([...records], { origin: domain }),
   async planPublish(domain, records, secrets, options = {}) {

@@ -50,7 +50,13 @@ async function pickDomain(
 export function registerDnsFeatures(deps: DnsFeatureDeps): vscode.Disposable[] {
   const { config, remote, facts, log, run } = deps;
   const core = async () => (await load('dns')).dnsCore;
-  const service = new DnsService(async (host) => (await remote.get()).for(host), facts, log, core);
+  const service = new DnsService(
+    async (host) => (await remote.get()).for(host),
+    facts,
+    log,
+    core,
+    async () => (await config.get())?.hosts ?? [],
+  );
   const panelDeps: DnsPanelDeps = {
     extensionUri: deps.extensionUri,
     config,

@@ -51,6 +51,8 @@ export class DnsService implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The DNS core, a bundle of its own loaded on first use. */
     private readonly loadCore: () => Promise<DnsCore>,
+    /** Every host of mailwright.yaml, for a domain several of them serve. */
+    private readonly fleet: () => Promise<readonly HostConfig[]>,
   ) {
     DnsService.active = this;
   }
@@ -83,7 +85,14 @@ export class DnsService implements vscode.Disposable {
     try {
       const core = await this.loadCore();
       const facts = this.currentFacts(host);
-      const expected = await core.expectedForHost(await this.connect(host), host, domain, facts);
+      const expected = await core.expectedForHost(
+        await this.connect(host),
+        host,
+        domain,
+        facts,
+        undefined,
+        await this.fleet(),
+      );
       this.update(key, { expected, expectedLoading: false });
       return expected;
     } catch (e) {
@@ -119,6 +128,7 @@ export class DnsService implements vscode.Disposable {
             signal: abort.signal,
             facts,
             onExpected: (expected) => this.update(key, { expected, expectedError: undefined }),
+            fleet: await this.fleet(),
             ...settings,
           });
           if (abort.signal.aborted) throw new vscode.CancellationError();

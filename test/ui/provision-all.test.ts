@@ -1,0 +1,121 @@
+// "Mail: Provision All Servers" in a real VS Code: two hosts serve example.test, the sandbox VPS
+// and one where nothing listens. The combined plan opens in an editor with the unreachable host
+// refused, one confirmation applies the sandbox (its new user's password typed into VS Code's
+// password input), and the results name each host: the sandbox ok, the other failed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  eventually,
+  missingPrerequisite,
+  runCommand,
+  sandboxInstance,
+  trustHostKey,
+  withWorkbench,
+} from './harness';
+
+const instance = sandboxInstance();
+const skip = !instance
+  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
+  : missingPrerequisite({ vsix: true });
+if (skip) console.warn(`\n*** SKIPPING the Provision All UI test: ${skip} ***\n`);
+
+const PASSWORD = 'correct horse battery staple';
+
+/** The active editor's visible text; Monaco renders spaces as no-break spaces. */
+const editorText = async (page: Page) =>
+  (await page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+
+test(
+  'Provision All Servers: a combined plan, one confirmation, a result per host',
+  { skip, timeout: 15 * 60_000 },
+  async () => {
+    const vps = instance!;
+    const domain = (selector: string) => [
+      '    domains:',
+      '      - name: example.test',
+      '        users: [alice, carol]',
+      '        aliases:',
+      '          postmaster: alice',
+      '          alice: alice@elsewhere.test',
+      '          carol: carol@elsewhere.test',
+      `        dkim: { selector: ${selector} }`,
+    ];
+    const yaml = [
+      'version: 1',
+      'hosts:',
+      // First in the file, so its refusal is at the top of the plan's editor.
+      '  - name: gone',
+      `    ssh: root@${vps.ipv4}:1`,
+      `    identityFile: ${vps.rootKey}`,
+      '    mailHost: smtp2.example.test',
+      ...domain('gone'),
+      '  - name: sandbox',
+      `    ssh: root@${vps.ipv4}:${vps.port}`,
+      `    identityFile: ${vps.rootKey}`,
+      '    mailHost: smtp.example.test',
+      ...domain('auto'),
+      '',
+    ].join('\n');
+
+    await withWorkbench(
+      'provision-all',
+      { installVsix: true, workspaceFiles: { 'mailwright.yaml': yaml } },
+      async ({ page, screenshot, step }) => {
+        await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
+        await eventually(async () => {
+          await page.keyboard.press('Escape');
+          await runCommand(page, 'Mail: Provision All Servers');
+        }, 30_000);
+        step('ran Mail: Provision All Servers');
+        await trustHostKey(page);
+        step('host key trusted');
+
+        const confirm = page
+          .getByRole('dialog')
+          .filter({ hasText: /Apply \d+ action\(s\) to 1 server\(s\)\?/ });
+        await confirm.waitFor({ timeout: 5 * 60_000 });
+        assert.match(await confirm.innerText(), /Not changed \(refused, see the plan\): gone/);
+        const plan = await editorText(page);
+        assert.match(plan, /=== gone \(root@[\d.]+:1\) ===/);
+        assert.match(plan, /REFUSED: gone will not be changed:/);
+        assert.match(plan, /connection refused/);
+        await screenshot('provision-all-plan');
+        await confirm.getByRole('button', { name: 'Apply' }).click();
+        step('confirmed');
+
+        const failed = page
+          .locator('.notifications-toasts')
+          .filter({ hasText: '1 of 2 server(s) did not succeed: gone.' });
+        const asked: string[] = [];
+        for (const deadline = Date.now() + 12 * 60_000; !(await failed.isVisible().catch(() => false));) {
+          const input = page.locator('.quick-input-widget input[type="password"]');
+          if (await input.isVisible().catch(() => false)) {
+            const prompt = (await page.locator('.quick-input-widget').innerText()).replace(/\s+/g, ' ');
+            const address = /Password for the new mail user (\S+@example\.test)/.exec(prompt)?.[1];
+            assert.ok(address, `unexpected password input: ${prompt}`);
+            await input.fill(PASSWORD);
+            await input.press('Enter');
+            asked.push(address);
+            step(`typed the password of ${address}`);
+          }
+          assert.ok(Date.now() < deadline, 'the run did not end in 12 minutes');
+          await page.waitForTimeout(400);
+        }
+        assert.ok(
+          asked.includes('carol@example.test'),
+          `carol's password was asked for: ${asked.join(', ')}`,
+        );
+        step('results notified');
+        await eventually(async () => {
+          const results = await editorText(page);
+          assert.match(results, /Results:/);
+          assert.match(results, /sandbox\s+ok: \d+ action\(s\) applied/);
+          assert.match(results, /gone\s+FAILED: .*connection refused/);
+          assert.match(results, /1 of 2 host\(s\) did not succeed: gone\./);
+        }, 30_000);
+        await screenshot('provision-all-results');
+      },
+    );
+  },
+);
