@@ -30,6 +30,14 @@ export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
 export const ACME_CHALLENGES = ['dns-01', 'http-01'] as const;
 export type AcmeChallenge = (typeof ACME_CHALLENGES)[number];
 
+/**
+ * Where a host's chasquid package comes from. `auto`: the distribution's when it signs DKIM itself
+ * (1.14+), otherwise the pinned Debian 13 package; `distribution`: always the distribution's
+ * (1.10-1.13 sign DKIM through a hook); `debian`: always the pinned Debian 13 package.
+ */
+export const CHASQUID_SOURCES = ['auto', 'distribution', 'debian'] as const;
+export type ChasquidSource = (typeof CHASQUID_SOURCES)[number];
+
 /** Named CA directories; any other `https://` URL is a CA directory too (pebble in tests). */
 export const ACME_CA_DIRECTORIES = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -63,6 +71,8 @@ export interface HostConfig {
   domains: DomainConfig[];
   /** Only when written in the file; `acmeSettings(host)` gives the values with defaults. */
   acme?: AcmeConfig;
+  /** Only when written in the file; absent means `auto`. */
+  chasquid?: ChasquidSource;
 }
 
 export interface AcmeConfig {
