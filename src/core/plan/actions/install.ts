@@ -107,6 +107,12 @@ async function installPinned(ctx: ApplyContext, deb: PinnedDeb): Promise<void> {
       'apt-get',
       '-o',
       'DPkg::Lock::Timeout=300',
+      // An upgrade keeps the configuration files Mailwright wrote (chasquid.conf, the post-data
+      // hook) instead of stopping at dpkg's question about them.
+      '-o',
+      'Dpkg::Options::=--force-confdef',
+      '-o',
+      'Dpkg::Options::=--force-confold',
       'install',
       '-y',
       '--no-install-recommends',
