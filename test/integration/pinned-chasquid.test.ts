@@ -101,6 +101,7 @@ describe(
         assert.deepEqual(keyTypes, ['ed25519', 'rsa'], 'chasquid signs with both keys itself');
         const facts = await gatherFacts(bed.conn);
         assert.equal(facts.chasquid.version, PINNED_CHASQUID.version);
+        assert.equal(facts.chasquid.installedFrom, 'file', 'apt knows it came from no package source');
         assert.equal(chasquidPathOf(facts), 'native-dkim');
         assert.equal(facts.chasquid.offered, '1.11-2+b2', 'Debian 12 still offers its own');
         assert.ok(

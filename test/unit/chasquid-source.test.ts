@@ -105,7 +105,17 @@ describe('reading apt-cache policy', () => {
       installed: '1.15.0-1+b4',
       candidate: '1.15.0-1+b4',
       offered: '1.11-2+b2',
+      installedFrom: 'file',
     });
+    const fromDebian = `chasquid:
+  Installed: 1.11-2+b2
+  Candidate: 1.11-2+b2
+  Version table:
+ *** 1.11-2+b2 500
+        500 http://deb.debian.org/debian bookworm/main amd64 Packages
+        100 /var/lib/dpkg/status
+`;
+    assert.equal(parseAptPolicy(fromDebian).installedFrom, 'archive');
     const emptyLists = 'chasquid:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n';
     assert.deepEqual(parseAptPolicy(emptyLists), {
       installed: undefined,
@@ -183,6 +193,22 @@ describe('choosing the chasquid package', () => {
     assert.equal(kind('auto', { candidate: 'none' }), 'pinned');
     assert.equal(kind('auto', { installed: '1.15.0-1+b4' }), 'keep');
     assert.equal(kind('auto', { installed: '1.11-2+b2', arch: 'armhf' }), 'keep');
+  });
+
+  it('auto on an installed chasquid: a working one stays, one too old or an earlier pin is replaced', () => {
+    assert.equal(
+      kind('auto', { installed: '1.11-2+b2', installedFrom: 'archive' }),
+      'keep',
+      'its DKIM hook keeps working',
+    );
+    assert.equal(kind('auto', { installed: '1.8-1ubuntu0.3', installedFrom: 'archive' }), 'pinned');
+    assert.equal(kind('auto', { installed: '1.15.0-1+b3', installedFrom: 'file' }), 'pinned', 'a pin bump');
+    assert.equal(
+      kind('auto', { installed: '1.15.0-1+b3', installedFrom: 'archive' }),
+      'keep',
+      "the distribution's own",
+    );
+    assert.equal(kind('auto', { installed: PINNED_CHASQUID.version, installedFrom: 'file' }), 'keep');
   });
 
   it('distribution: what the distribution offers, refused below 1.10', () => {
@@ -301,18 +327,52 @@ describe('the plan on Ubuntu', () => {
       installed: true,
       version: '1.15.0-1+b3',
       offered: '1.8-1ubuntu0.3',
+      installedFrom: 'file',
       active: 'active',
       enabled: 'enabled',
     };
-    const action = installAction(hostWith('debian'), facts);
+    for (const setting of ['auto', 'debian'] as const) {
+      const action = installAction(hostWith(setting), facts);
+      assert.equal(
+        action?.title,
+        `Upgrade chasquid 1.15.0-1+b3 → ${PINNED_CHASQUID.version} (Debian 13's package, sha256-pinned)`,
+      );
+      const plan = planHost(hostWith(setting), facts, new Date('2026-12-01'));
+      assert.ok(
+        plan.actions.some((a) => a.kind === 'service'),
+        'chasquid is restarted after the upgrade',
+      );
+    }
+  });
+
+  it('a Debian 12 server already on 1.11 keeps it under auto; chasquid: debian upgrades it and says what DKIM needs', () => {
+    const facts = jammy();
+    facts.os = { ...facts.os, id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' };
+    facts.chasquid = {
+      installed: true,
+      version: '1.11-2+b2',
+      offered: '1.11-2+b2',
+      installedFrom: 'archive',
+      active: 'active',
+      enabled: 'enabled',
+    };
+    const kept = planHost(hostWith(), facts, new Date('2026-12-01'));
     assert.equal(
-      action?.title,
-      `Upgrade chasquid 1.15.0-1+b3 → ${PINNED_CHASQUID.version} (Debian 13's package, sha256-pinned)`,
+      kept.actions.find((a) => a.id === 'install:chasquid'),
+      undefined,
     );
-    const plan = planHost(hostWith('debian'), facts, new Date('2026-12-01'));
     assert.ok(
-      plan.actions.some((a) => a.kind === 'service'),
-      'chasquid is restarted after the upgrade',
+      kept.notes.some((n) => /chasquid: debian would install the pinned Debian 13 package/.test(n)),
+      kept.notes.join('\n'),
+    );
+    const upgraded = planHost(hostWith('debian'), facts, new Date('2026-12-01'));
+    assert.match(
+      upgraded.actions.find((a) => a.id === 'install:chasquid')!.title,
+      /^Upgrade chasquid 1\.11-2\+b2 → /,
+    );
+    assert.ok(
+      upgraded.notes.some((n) => /signs DKIM itself with new keys: publish their records/.test(n)),
+      upgraded.notes.join('\n'),
     );
   });
 });

@@ -17,6 +17,8 @@ export const SUPPORTED_SYSTEMS = 'Debian 12/13 or Ubuntu 22.04/24.04';
 export interface ChasquidSourceFacts {
   /** The installed package's dpkg version; undefined when dpkg has no installed chasquid. */
   installed?: string;
+  /** `file` when no package source offers the installed version (Mailwright's pinned package). */
+  installedFrom?: 'archive' | 'file';
   /**
    * The distribution's newest chasquid: a version, `none` when apt (after `apt-get update`) offers
    * none, `unknown` when apt's lists may just be empty (a fresh VPS) and only an update can tell.
@@ -72,10 +74,16 @@ export function decideChasquidSource(
   }
 
   if (f.installed !== undefined) {
-    // An installed chasquid stays unless auto finds it without built-in DKIM and can do better.
+    // An installed chasquid stays, except under auto: one too old to work is replaced, and the
+    // pinned package installed earlier follows the pin. A working 1.10-1.13 keeps its DKIM hook
+    // (its keys and DNS records); chasquid: debian moves it to built-in DKIM.
+    if (setting === 'distribution' || !deb) return { kind: 'keep' };
     const path = decideChasquidPath(f.installed).path;
-    if (setting === 'distribution' || path === 'native-dkim' || !deb) return { kind: 'keep' };
-    return pinned(f, deb, `chasquid ${f.installed} has no built-in DKIM (1.14+)`);
+    if (path === 'unsupported') return pinned(f, deb, `chasquid ${f.installed} is too old to use`);
+    if (path === 'native-dkim' && f.installedFrom === 'file') {
+      return pinned(f, deb, `chasquid ${f.installed} is Mailwright's pinned package`);
+    }
+    return { kind: 'keep' };
   }
 
   if (f.candidate === 'unknown') return { kind: 'after-update' };

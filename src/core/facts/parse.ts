@@ -42,6 +42,18 @@ const SUPPORTED: Record<string, string[]> = { debian: ['12', '13'], ubuntu: ['22
 /** dpkg's name for a machine (`uname -m`), when dpkg itself could not be asked. */
 const DPKG_ARCH_OF: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64' };
 
+/** What apt says about chasquid: the distribution's offer, and where the installed version came from. */
+function chasquidPolicy(
+  installed: string | undefined,
+  section: string | undefined,
+): Partial<Facts['chasquid']> {
+  const policy = parseAptPolicy(section ?? '');
+  return {
+    offered: policy.offered,
+    ...(installed && policy.installed === installed && { installedFrom: policy.installedFrom }),
+  };
+}
+
 /** The version of an installed package from "${Status}|${Version}" (a removed one's leftovers do not count). */
 export function installedPackageVersion(section: string | undefined): string | undefined {
   const [status, version] = lines(section)[0]?.split('|') ?? [];
@@ -198,7 +210,7 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
     chasquid: {
       installed: Boolean(pkg || binary),
       version: pkg,
-      offered: parseAptPolicy(s.get('chasquid-policy') ?? '').offered,
+      ...chasquidPolicy(pkg, s.get('chasquid-policy')),
       binary,
       active,
       enabled,

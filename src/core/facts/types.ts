@@ -36,6 +36,8 @@ export interface Facts {
      * lists none, which on a fresh VPS often only means `apt-get update` has not run yet.
      */
     offered?: string;
+    /** Whether the installed version came from a package source or from a file (Mailwright's pinned package). */
+    installedFrom?: 'archive' | 'file';
     binary?: string;
     active?: string;
     enabled?: string;

@@ -88,6 +88,21 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
       );
     }
     notes.push(decision.explanation, ...decision.warnings);
+    if (decision.path === 'legacy' && pinnedDebFor(facts.packageArch)) {
+      notes.push(
+        'chasquid: debian would install the pinned Debian 13 package, which signs DKIM itself (with new keys whose DNS records you then publish).',
+      );
+    }
+  }
+  if (
+    source.kind === 'pinned' &&
+    source.upgradeFrom &&
+    decideChasquidPath(source.upgradeFrom).path === 'legacy'
+  ) {
+    notes.push(
+      `After the upgrade chasquid signs DKIM itself with new keys: publish their records (mailwright dns check shows them). ` +
+        'The hook of the old version keeps signing with its key too, until domains/<domain>/dkim_selector is removed.',
+    );
   }
   const actions = PLANNERS.flatMap((p) => p(ctx));
   return { host: host.name, facts, actions: withAcme(actions, planAcmeCertificate(ctx)), notes };

@@ -65,6 +65,7 @@ export async function aptInstall(ctx: ApplyContext, packages: readonly string[])
 export function chasquidSourceFacts(facts: Facts): ChasquidSourceFacts {
   return {
     installed: facts.chasquid.version,
+    installedFrom: facts.chasquid.installedFrom,
     candidate: facts.chasquid.offered ?? 'unknown',
     arch: facts.packageArch,
     system: facts.os.prettyName,
