@@ -55,6 +55,10 @@ describe('apply output lines', () => {
     }
   });
 
+  it('shows other control characters instead of passing them to a terminal', () => {
+    assert.deepEqual(shown(['\x1b[31mred\x1b[0m\tdone\n']), ['\\x1b[31mred\\x1b[0m\tdone']);
+  });
+
   it('keeps a real failure that mentions a missing unit', () => {
     const failure = 'Failed to enable unit: Unit file chasquid-smtp.socket does not exist.';
     assert.deepEqual(shown([`${failure}\n`]), [failure]);

@@ -2,7 +2,8 @@
 // terminal would draw over itself (dpkg's "(Reading database ... 5%" ends each step with a
 // carriage return) is shown as its last state, and messages that look like errors but are not
 // (systemd's note about the chasquid.target the package's socket units name but never ship, apt
-// saying debconf waits for apt-utils) are left out.
+// saying debconf waits for apt-utils) are left out. Other control characters are made visible.
+import { printable } from '../printable';
 
 /** Lines that are harmless on every first provisioning and that users take for errors. */
 const NOISE: readonly RegExp[] = [
@@ -43,6 +44,6 @@ export class OutputLines {
     const line = lastDrawn(raw);
     // An empty line stays (it separates paragraphs); one emptied by carriage returns does not.
     if ((line === '' && raw !== '') || isNoise(line)) return;
-    this.emit(line);
+    this.emit(printable(line));
   }
 }

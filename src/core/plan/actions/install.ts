@@ -14,6 +14,7 @@ import {
 } from '../../chasquid';
 import type { HostConfig } from '../../config';
 import { parseAptPolicy, type Facts } from '../../facts';
+import { printable } from '../../printable';
 import { shellCommand, shellScript } from '../../remote';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 
@@ -63,12 +64,14 @@ export async function aptInstall(ctx: ApplyContext, packages: readonly string[])
 
 /** What the source decision needs from the facts. */
 export function chasquidSourceFacts(facts: Facts): ChasquidSourceFacts {
+  // Read from the server: shown in titles and messages, so made printable.
+  const version = (v: string | undefined) => (v === undefined ? undefined : printable(v));
   return {
-    installed: facts.chasquid.version,
+    installed: version(facts.chasquid.version),
     installedFrom: facts.chasquid.installedFrom,
-    candidate: facts.chasquid.offered ?? 'unknown',
-    arch: facts.packageArch,
-    system: facts.os.prettyName,
+    candidate: version(facts.chasquid.offered) ?? 'unknown',
+    arch: printable(facts.packageArch),
+    system: printable(facts.os.prettyName),
   };
 }
 
