@@ -54,11 +54,15 @@ describe('facts (sandbox VPS)', { skip: instances.length === 0 && skipReason }, 
           'sshd listens on 22',
         );
         // Other tests install chasquid on the same VPS: compare with what dpkg says right now.
-        const dpkg = await conn.exec(shellCommand(['dpkg-query', '-W', '-f', '${Version}', 'chasquid']), {
-          check: false,
-        });
-        assert.equal(facts.chasquid.installed, dpkg.exitCode === 0 && dpkg.stdout !== '');
-        if (facts.chasquid.installed) assert.equal(facts.chasquid.version, dpkg.stdout);
+        const dpkg = await conn.exec(
+          shellCommand(['dpkg-query', '-W', '-f', '${Status}|${Version}', 'chasquid']),
+          { check: false },
+        );
+        const [status, version] = dpkg.stdout.split('|');
+        assert.equal(facts.chasquid.installed, status === 'install ok installed');
+        if (facts.chasquid.installed) assert.equal(facts.chasquid.version, version);
+        const arch = await conn.exec(shellCommand(['dpkg', '--print-architecture']));
+        assert.equal(facts.packageArch, arch.stdout.trim());
         assert.equal(facts.hasApt, true);
         assert.equal(facts.sudo, 'root');
         assert.ok(facts.resources.memTotalBytes > 0 && facts.resources.diskFreeBytes > 0);

@@ -132,7 +132,10 @@ export async function startMailTestBed(instance: SandboxInstance): Promise<MailT
  * Provisions the forward-only domain with plan/apply and publishes its SPF, DKIM and DMARC records
  * (as expectedRecords says) in the test DNS. Returns the DKIM key types the server signs with.
  */
-export async function provisionMailTestHost(bed: MailTestBed): Promise<DkimKeyType[]> {
+export async function provisionMailTestHost(
+  bed: MailTestBed,
+  onEvent?: (e: ApplyEvent) => void,
+): Promise<DkimKeyType[]> {
   const { conn, host, dns, instance } = bed;
   const secrets = new MemorySecretStore();
   await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
@@ -147,7 +150,7 @@ export async function provisionMailTestHost(bed: MailTestBed): Promise<DkimKeyTy
     driftDecisions: Object.fromEntries(
       plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
     ),
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => (events.push(e), onEvent?.(e)),
   });
   if (!result.ok) {
     const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));

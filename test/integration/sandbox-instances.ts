@@ -101,7 +101,10 @@ export function sudoPassword(instance: SandboxInstance): string {
   return readFileSync(instance.sudoPasswordFile, 'utf8').trim();
 }
 
-/** The desired state the tests provision: root login with the instance's key, one domain. */
+/**
+ * The desired state the tests provision: root login with the instance's key, one domain. Debian 12
+ * keeps its own chasquid 1.11 (`chasquid: distribution`), so its tests cover the legacy DKIM hook.
+ */
 export function desiredHost(
   instance: SandboxInstance,
   domain: Pick<DomainConfig, 'name'> & Partial<DomainConfig>,
@@ -113,6 +116,7 @@ export function desiredHost(
     auth: 'key',
     identityFile: instance.rootKey,
     mailHost,
+    ...(instance.suite === 'bookworm' && { chasquid: 'distribution' as const }),
     domains: [
       {
         users: [],

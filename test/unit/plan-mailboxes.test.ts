@@ -60,6 +60,7 @@ function freshFacts(): Facts {
     os: { id: 'debian', versionId: '13', prettyName: 'Debian 13', codename: 'trixie', supported: true },
     kernel: '6.1',
     arch: 'x86_64',
+    packageArch: 'amd64',
     systemd: true,
     hostname: 'vps',
     fqdn: 'vps',

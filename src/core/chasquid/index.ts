@@ -16,3 +16,5 @@ export * from './users';
 export * from './version';
 export * from './forward-guard';
 export * from './paths';
+export * from './package';
+export * from './source';

@@ -34,6 +34,14 @@ export type AcmeChallenge = (typeof ACME_CHALLENGES)[number];
 export const ACME_RENEW_ON = ['server', 'client'] as const;
 export type AcmeRenewOn = (typeof ACME_RENEW_ON)[number];
 
+/**
+ * Where a host's chasquid package comes from. `auto`: the distribution's when it signs DKIM itself
+ * (1.14+), otherwise the pinned Debian 13 package; `distribution`: always the distribution's
+ * (1.10-1.13 sign DKIM through a hook); `debian`: always the pinned Debian 13 package.
+ */
+export const CHASQUID_SOURCES = ['auto', 'distribution', 'debian'] as const;
+export type ChasquidSource = (typeof CHASQUID_SOURCES)[number];
+
 /** Named CA directories; any other `https://` URL is a CA directory too (pebble in tests). */
 export const ACME_CA_DIRECTORIES = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -67,6 +75,8 @@ export interface HostConfig {
   domains: DomainConfig[];
   /** Only when written in the file; `acmeSettings(host)` gives the values with defaults. */
   acme?: AcmeConfig;
+  /** Only when written in the file; absent means `auto`. */
+  chasquid?: ChasquidSource;
 }
 
 export interface AcmeConfig {

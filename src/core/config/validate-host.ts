@@ -4,12 +4,28 @@ import { normalizeDomainName } from './domain-name';
 import { fleetProblems } from './fleet';
 import { acceptName, DuplicateTracker } from './name-issues';
 import { checkSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
-import { AUTH_METHODS, type AuthMethod, type DomainConfig, type HostConfig, type SshTarget } from './types';
+import {
+  AUTH_METHODS,
+  CHASQUID_SOURCES,
+  type AuthMethod,
+  type DomainConfig,
+  type HostConfig,
+  type SshTarget,
+} from './types';
 import { readAcme } from './validate-acme';
 import { readDomain } from './validate-domain';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
-export const HOST_KEYS = ['name', 'ssh', 'identityFile', 'auth', 'mailHost', 'domains', 'acme'] as const;
+export const HOST_KEYS = [
+  'name',
+  'ssh',
+  'identityFile',
+  'auth',
+  'mailHost',
+  'chasquid',
+  'domains',
+  'acme',
+] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
 const IDENTITY_FILE_EXAMPLE = '~/.ssh/id_ed25519';
@@ -54,6 +70,10 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
   const auth = authNode ? reader.choice(authNode, childPath(path, 'auth'), AUTH_METHODS) : undefined;
   const mailHostNode = reader.required(fields, node, path, 'mailHost', 'mailHost: mail.example.com');
   const mailHost = mailHostNode && readMailHost(reader, mailHostNode, childPath(path, 'mailHost'));
+  const chasquidNode = fields.get('chasquid')?.value;
+  const chasquid = chasquidNode
+    ? reader.choice(chasquidNode, childPath(path, 'chasquid'), CHASQUID_SOURCES)
+    : undefined;
   const domainsNode = fields.get('domains')?.value;
   const domains = domainsNode ? readDomains(reader, domainsNode, childPath(path, 'domains')) : [];
   const acmeNode = fields.get('acme')?.value;
@@ -66,6 +86,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     (identityNode && !identityFile) ||
     (authNode && !auth) ||
     !mailHost ||
+    (chasquidNode && !chasquid) ||
     !domains ||
     (acmeNode && !acme) ||
     !authValid
@@ -77,6 +98,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     ...(identityFile && { identityFile }),
     auth: auth ?? (identityFile ? 'key' : 'agent'),
     mailHost,
+    ...(chasquid && { chasquid }),
     domains,
     ...(acme && { acme }),
   };

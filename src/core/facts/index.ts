@@ -1,3 +1,4 @@
+export * from './apt-policy';
 export * from './gather';
 export * from './parse';
 export * from './script';

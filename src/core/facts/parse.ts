@@ -1,6 +1,7 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import { parseAptPolicy } from './apt-policy';
 import type {
   CertificateFacts,
   ChasquidState,
@@ -44,6 +45,28 @@ function parseOsRelease(text: string): Record<string, string> {
 }
 
 const SUPPORTED: Record<string, string[]> = { debian: ['12', '13'], ubuntu: ['22.04', '24.04'] };
+
+/** dpkg's name for a machine (`uname -m`), when dpkg itself could not be asked. */
+const DPKG_ARCH_OF: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64' };
+
+/** What apt says about chasquid: the distribution's offer, and where the installed version came from. */
+function chasquidPolicy(
+  installed: string | undefined,
+  section: string | undefined,
+): Partial<Facts['chasquid']> {
+  const policy = parseAptPolicy(section ?? '');
+  return {
+    offered: policy.offered,
+    ...(installed && policy.installed === installed && { installedFrom: policy.installedFrom }),
+  };
+}
+
+/** The version of an installed package from "${Status}|${Version}" (a removed one's leftovers do not count). */
+export function installedPackageVersion(section: string | undefined): string | undefined {
+  const [status, version] = lines(section)[0]?.split('|') ?? [];
+  // "install ok installed" or "hold ok installed"; "deinstall ok config-files" is a removed one.
+  return status?.split(' ')[2] === 'installed' && version ? version : undefined;
+}
 
 /** "0100007F:0019" (little-endian IPv4) or 32 hex digits in 4-byte little-endian words (IPv6). */
 function decodeProcAddress(hex: string): string {
@@ -143,7 +166,7 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
       return [k, parseInt(v ?? '0', 10) * 1024];
     }),
   );
-  const pkg = lines(s.get('chasquid-pkg'))[0]?.split(/\s+/)[1];
+  const pkg = installedPackageVersion(s.get('chasquid-pkg'));
   const binary = lines(s.get('chasquid-bin'))[0];
   const [active, enabled] = lines(s.get('chasquid-service'));
   const sudoLine = lines(s.get('sudo'))[0] ?? 'none';
@@ -180,6 +203,7 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
     },
     kernel,
     arch,
+    packageArch: lines(s.get('dpkg-arch'))[0] ?? DPKG_ARCH_OF[arch] ?? '',
     systemd: lines(s.get('systemd'))[0] === 'yes',
     hostname,
     fqdn: fqdn || hostname,
@@ -193,6 +217,7 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
     chasquid: {
       installed: Boolean(pkg || binary),
       version: pkg,
+      ...chasquidPolicy(pkg, s.get('chasquid-policy')),
       binary,
       active,
       enabled,

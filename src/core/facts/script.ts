@@ -31,7 +31,11 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
   ['df', 'df -Pk /'],
   ['meminfo', "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo"],
   ['chasquid-bin', 'command -v chasquid'],
-  ['chasquid-pkg', 'dpkg-query -W chasquid'],
+  // dpkg keeps a removed package's record ("deinstall ok config-files"): the status tells.
+  ['chasquid-pkg', "dpkg-query -W -f '${Status}|${Version}\\n' chasquid"],
+  // What the distribution offers; empty lists on a fresh VPS say "(none)" until apt-get update.
+  ['chasquid-policy', 'LC_ALL=C apt-cache policy chasquid'],
+  ['dpkg-arch', 'dpkg --print-architecture'],
   [
     'chasquid-service',
     '[ -d /run/systemd/system ] && { systemctl is-active chasquid; systemctl is-enabled chasquid; }',

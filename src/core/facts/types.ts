@@ -15,7 +15,10 @@ export interface Facts {
     supported: boolean;
   };
   kernel: string;
+  /** `uname -m`: x86_64, aarch64, … */
   arch: string;
+  /** dpkg's architecture (amd64, arm64, …), which names packages; empty when unknown. */
+  packageArch: string;
   systemd: boolean;
   hostname: string;
   fqdn: string;
@@ -24,8 +27,17 @@ export interface Facts {
   listening: ListeningSocket[];
   hasApt: boolean;
   chasquid: {
+    /** dpkg has it installed (a removed package's leftover configuration does not count), or a binary is found. */
     installed: boolean;
+    /** The installed package's dpkg version. */
     version?: string;
+    /**
+     * The newest chasquid the distribution's sources offer (apt-cache policy); undefined when apt
+     * lists none, which on a fresh VPS often only means `apt-get update` has not run yet.
+     */
+    offered?: string;
+    /** Whether the installed version came from a package source or from a file (Mailwright's pinned package). */
+    installedFrom?: 'archive' | 'file';
     binary?: string;
     active?: string;
     enabled?: string;

@@ -12,6 +12,7 @@ import {
 import type { Facts } from '../facts';
 import type { HostConfig } from '../config';
 import { RunJournal } from './journal';
+import { OutputLines } from './output-lines';
 import { chasquidPathOf } from './planner';
 import type { ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
 
@@ -100,16 +101,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     signal,
     log: (line) => emit({ type: 'output', id: currentId, line }),
     run: (command, runOpts = {}) => {
-      let pending = '';
-      const stream = (text: string) => {
-        pending += text;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) ctx.log(line);
-      };
+      const output = new OutputLines((line) => ctx.log(line));
+      const stream = (text: string) => output.push(text);
       return opts.conn
         .exec(command, { ...runOpts, sudo: true, signal, onStdout: stream, onStderr: stream })
-        .finally(() => pending && ctx.log(pending));
+        .finally(() => output.end());
     },
     files: journal,
     secrets: opts.secrets,

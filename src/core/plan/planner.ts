@@ -1,7 +1,7 @@
 // Desired state + facts -> the ordered actions that make a mail server: network, packages,
 // configuration, users, keys, certificate, services. An empty list means the server is already right.
 import { ExpectedError } from '../errors';
-import { decideChasquidPath, type ChasquidPath } from '../chasquid';
+import { decideChasquidPath, pinnedDebFor, SUPPORTED_SYSTEMS, type ChasquidPath } from '../chasquid';
 import { mailFlowProblems, type HostConfig } from '../config';
 import type { Facts } from '../facts';
 import { planAcmeCertificate } from './actions/acme-certificate';
@@ -10,7 +10,7 @@ import { planConf } from './actions/conf';
 import { planDkim } from './actions/dkim';
 import { planDomains } from './actions/domains';
 import { planHooks } from './actions/hooks';
-import { planInstall } from './actions/install';
+import { chasquidSourceOf, planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
 import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planRenewalTimer } from './actions/renewal-timer';
@@ -62,15 +62,49 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
       `${facts.login.user} needs a sudo password on ${host.name} to read chasquid's configuration: store it first (the CLI reads MAILWRIGHT_SUDO_PASSWORD).`,
     );
   }
-  const ctx: PlanContext = { host, facts, chasquidPath: chasquidPathOf(facts), now };
+  if (!facts.os.supported) {
+    throw new UnplannableError(
+      `${host.name} runs ${facts.os.prettyName}, which Mailwright does not provision: nothing is changed. ` +
+        `Fix: reinstall the server with ${SUPPORTED_SYSTEMS}.`,
+    );
+  }
+  const source = chasquidSourceOf(host, facts);
+  if (source.kind === 'refused') {
+    throw new UnplannableError(`${host.name}: nothing is changed. ${source.message}`);
+  }
+  // A chasquid about to be installed or upgraded decides its path once it is there.
+  const installing = source.kind !== 'keep';
+  const ctx: PlanContext = { host, facts, chasquidPath: installing ? undefined : chasquidPathOf(facts), now };
   const notes: string[] = [
     ...ipv6Notes(facts),
     ...flow.map((p) => `${p.message[0]!.toUpperCase()}${p.message.slice(1)}. Fix: ${p.fix}.`),
   ];
   if (ctx.chasquidPath) {
     const decision = decideChasquidPath(facts.chasquid.version!);
-    if (decision.path === 'unsupported') throw new UnplannableError(decision.explanation);
+    if (decision.path === 'unsupported') {
+      throw new UnplannableError(
+        `${host.name}: nothing is changed. ${decision.explanation}` +
+          (pinnedDebFor(facts.packageArch)
+            ? ' Or set chasquid: debian to install the pinned Debian 13 package.'
+            : ''),
+      );
+    }
     notes.push(decision.explanation, ...decision.warnings);
+    if (decision.path === 'legacy' && pinnedDebFor(facts.packageArch)) {
+      notes.push(
+        'chasquid: debian would install the pinned Debian 13 package, which signs DKIM itself (with new keys whose DNS records you then publish).',
+      );
+    }
+  }
+  if (
+    source.kind === 'pinned' &&
+    source.upgradeFrom &&
+    decideChasquidPath(source.upgradeFrom).path === 'legacy'
+  ) {
+    notes.push(
+      `After the upgrade chasquid signs DKIM itself with new keys: publish their records (mailwright dns check shows them). ` +
+        'The hook of the old version keeps signing with its key too, until domains/<domain>/dkim_selector is removed.',
+    );
   }
   const actions = PLANNERS.flatMap((p) => p(ctx));
   // Unattended renewal last: it renews what the steps before put in place.

@@ -1,17 +1,25 @@
-// chasquid from the distribution's packages. The candidate version is checked
-// before anything is installed, so a too-old chasquid is refused instead of half set up.
-import { decideChasquidPath } from '../../chasquid';
+// chasquid from the distribution's packages or the pinned Debian 13 package, as the host's
+// `chasquid:` setting and the facts decide (chasquid/source.ts). The choice is made in the plan,
+// so a server that cannot get a working chasquid is refused before anything changes; when apt's
+// lists are empty (a fresh VPS) it is made again after `apt-get update`.
+import {
+  compareDebianVersions,
+  decideChasquidPath,
+  decideChasquidSource,
+  PINNED_CHASQUID,
+  pinnedDebUrl,
+  type ChasquidSourceDecision,
+  type ChasquidSourceFacts,
+  type PinnedDeb,
+} from '../../chasquid';
+import type { HostConfig } from '../../config';
+import { parseAptPolicy, type Facts } from '../../facts';
+import { printable } from '../../printable';
 import { shellCommand, shellScript } from '../../remote';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 
 /** apt on a slow mirror (or a loaded sandbox) can take minutes. */
 const APT_TIMEOUT_MS = 15 * 60_000;
-
-/** The "Candidate:" of `apt-cache policy`, or undefined when apt has no installable version. */
-export function aptCandidate(policyOutput: string): string | undefined {
-  const m = /^\s*Candidate:\s*(\S+)/m.exec(policyOutput);
-  return m && m[1] !== '(none)' ? m[1] : undefined;
-}
 
 /** Packages for a path: the legacy path signs DKIM with dkimsign from python3-dkim. */
 export function packagesFor(path: 'native-dkim' | 'legacy'): string[] {
@@ -54,48 +62,166 @@ export async function aptInstall(ctx: ApplyContext, packages: readonly string[])
   );
 }
 
+/** What the source decision needs from the facts. */
+export function chasquidSourceFacts(facts: Facts): ChasquidSourceFacts {
+  // Read from the server: shown in titles and messages, so made printable.
+  const version = (v: string | undefined) => (v === undefined ? undefined : printable(v));
+  return {
+    installed: version(facts.chasquid.version),
+    installedFrom: facts.chasquid.installedFrom,
+    candidate: version(facts.chasquid.offered) ?? 'unknown',
+    arch: printable(facts.packageArch),
+    system: printable(facts.os.prettyName),
+  };
+}
+
+/** Where this host's chasquid comes from; a chasquid installed without dpkg (built by hand) stays. */
+export function chasquidSourceOf(host: HostConfig, facts: Facts): ChasquidSourceDecision {
+  if (facts.chasquid.installed && facts.chasquid.version === undefined) return { kind: 'keep' };
+  return decideChasquidSource(host.chasquid ?? 'auto', chasquidSourceFacts(facts));
+}
+
+// $1 URL, $2 sha256, $3 file name, then the apt-get command the file's path is appended to. The
+// file is checked before dpkg sees it and removed whatever happens; apt installs what it depends on.
+const INSTALL_DEB = `set -eu
+url=$1 sha=$2 name=$3; shift 3
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+echo "Downloading $url"
+if command -v curl >/dev/null; then curl -fsS --retry 3 -o "$dir/$name" "$url"
+else wget -q -O "$dir/$name" "$url"; fi
+( cd "$dir" && printf '%s  %s\\n' "$sha" "$name" | sha256sum -c - ) || {
+  echo "$name does not have the sha256 Mailwright pins ($sha): not installed" >&2; exit 1; }
+set -- "$@" "$dir/$name"
+export DEBIAN_FRONTEND=noninteractive
+${APT_WAITING}`;
+
+/** Downloads the pinned package, checks its sha256 and installs it with apt (which resolves libc6). */
+async function installPinned(ctx: ApplyContext, deb: PinnedDeb): Promise<void> {
+  const tool = await ctx.run(shellScript('command -v curl >/dev/null || command -v wget >/dev/null'), {
+    check: false,
+  });
+  if (tool.exitCode !== 0) await aptInstall(ctx, ['curl']);
+  const name = deb.filename.slice(deb.filename.lastIndexOf('/') + 1);
+  await ctx.run(
+    shellScript(INSTALL_DEB, [
+      pinnedDebUrl(deb),
+      deb.sha256,
+      name,
+      'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=300',
+      // An upgrade keeps the configuration files Mailwright wrote (chasquid.conf, the post-data
+      // hook) instead of stopping at dpkg's question about them.
+      '-o',
+      'Dpkg::Options::=--force-confdef',
+      '-o',
+      'Dpkg::Options::=--force-confold',
+      'install',
+      '-y',
+      '--no-install-recommends',
+      // openssl: the certificate action creates the bootstrap certificate on the server.
+      ...packagesFor('native-dkim').filter((p) => p !== 'chasquid'),
+    ]),
+    { timeoutMs: APT_TIMEOUT_MS },
+  );
+}
+
+async function installFromDistribution(ctx: ApplyContext, version: string): Promise<void> {
+  const decision = decideChasquidPath(version);
+  if (decision.path === 'unsupported') throw new Error(decision.explanation);
+  ctx.log(`chasquid ${version} is available: ${decision.explanation}`);
+  await aptInstall(ctx, packagesFor(decision.path));
+}
+
 async function installChasquid(ctx: ApplyContext): Promise<void> {
   await aptUpdate(ctx);
   const policy = await ctx.run(shellScript('LC_ALL=C exec apt-cache policy chasquid'), {
     timeoutMs: APT_TIMEOUT_MS,
   });
-  const candidate = aptCandidate(policy.stdout);
-  if (!candidate) {
-    throw new Error(
-      'The package sources of this server offer no chasquid package. Enable the main component ' +
-        '(Debian 12/13, Ubuntu 22.04+ "universe") and apply again.',
-    );
+  // The lists are fresh now: what they offer (or not) is final.
+  const decision = decideChasquidSource(ctx.host.chasquid ?? 'auto', {
+    ...chasquidSourceFacts(ctx.facts),
+    candidate: parseAptPolicy(policy.stdout).offered ?? 'none',
+  });
+  switch (decision.kind) {
+    case 'refused':
+      throw new Error(decision.message);
+    case 'keep':
+    case 'after-update':
+      return;
+    case 'distribution':
+      return installFromDistribution(ctx, decision.version!);
+    case 'pinned':
+      ctx.log(
+        `Installing ${PINNED_CHASQUID.release}'s chasquid ${PINNED_CHASQUID.version}: ${decision.why}.`,
+      );
+      return installPinned(ctx, decision.deb);
   }
-  const decision = decideChasquidPath(candidate);
-  if (decision.path === 'unsupported') throw new Error(decision.explanation);
-  ctx.log(`chasquid ${candidate} is available: ${decision.explanation}`);
-  await aptInstall(ctx, packagesFor(decision.path));
 }
 
-async function verifyInstalled(ctx: ApplyContext): Promise<void> {
-  const r = await ctx.run(shellCommand(['dpkg-query', '-W', '-f=${Status} ${Version}', 'chasquid']), {
+async function verifyInstalled(ctx: ApplyContext, atLeast?: string): Promise<void> {
+  const r = await ctx.run(shellCommand(['dpkg-query', '-W', '-f=${Status}|${Version}', 'chasquid']), {
     check: false,
   });
-  if (r.exitCode !== 0 || !r.stdout.startsWith('install ok installed')) {
+  const [status = '', version = ''] = r.stdout.split('|');
+  if (r.exitCode !== 0 || status !== 'install ok installed') {
     throw new Error(`chasquid is not installed after apt-get install (dpkg says: ${r.stdout || r.stderr})`);
+  }
+  if (atLeast && compareDebianVersions(version, atLeast) < 0) {
+    throw new Error(`chasquid ${version} is installed, not ${atLeast}: the upgrade did not take place`);
+  }
+}
+
+function describe(decision: Exclude<ChasquidSourceDecision, { kind: 'keep' | 'refused' }>, facts: Facts) {
+  const pinned = `${PINNED_CHASQUID.release}'s package, sha256-pinned`;
+  switch (decision.kind) {
+    case 'pinned':
+      return decision.upgradeFrom
+        ? {
+            title: `Upgrade chasquid ${decision.upgradeFrom} → ${PINNED_CHASQUID.version} (${pinned})`,
+            reason: `${decision.why}; Mailwright's pinned chasquid is ${PINNED_CHASQUID.version}`,
+          }
+        : {
+            title: `Install chasquid ${PINNED_CHASQUID.version} (${pinned})`,
+            reason: `chasquid is not installed; ${decision.why}, so ${PINNED_CHASQUID.release}'s package is used`,
+          };
+    case 'distribution':
+      return {
+        title: 'Install chasquid from the distribution packages',
+        reason: `chasquid is not installed; ${facts.os.prettyName || 'the distribution'} offers ${decision.version ?? 'it'} and ${decision.why}`,
+      };
+    case 'after-update':
+      return {
+        title: 'Install chasquid',
+        reason:
+          'chasquid is not installed; the mail server needs it (1.10 or newer, 1.14+ for built-in DKIM). ' +
+          "apt's package lists are empty: which package is decided after apt-get update",
+      };
   }
 }
 
 export const planInstall: ActionPlanner = (ctx) => {
-  if (ctx.facts.chasquid.installed) return [];
+  const decision = chasquidSourceOf(ctx.host, ctx.facts);
+  if (decision.kind === 'keep' || decision.kind === 'refused') return [];
+  const { title, reason } = describe(decision, ctx.facts);
+  const noApt = `chasquid is not installed and ${ctx.facts.os.prettyName || 'this system'} has no apt: install chasquid yourself, then plan again`;
   const action: Action = {
     id: 'install:chasquid',
     kind: 'install',
-    title: 'Install chasquid from the distribution packages',
-    reason: ctx.facts.hasApt
-      ? `chasquid is not installed on ${ctx.host.name}; the mail server needs it (1.10 or newer, 1.14+ for built-in DKIM)`
-      : `chasquid is not installed and ${ctx.facts.os.prettyName || 'this system'} has no apt: install chasquid yourself, then plan again`,
+    title,
+    reason: ctx.facts.hasApt ? reason : noApt,
     refreshesFacts: true,
     async apply(actx) {
-      if (!actx.facts.hasApt) throw new Error(action.reason);
-      await installChasquid(actx);
+      if (!actx.facts.hasApt) throw new Error(noApt);
+      if (decision.kind === 'pinned') {
+        await aptUpdate(actx);
+        await installPinned(actx, decision.deb);
+      } else {
+        await installChasquid(actx);
+      }
     },
-    verify: verifyInstalled,
+    verify: (actx) => verifyInstalled(actx, decision.kind === 'pinned' ? PINNED_CHASQUID.version : undefined),
   };
   return [action];
 };
