@@ -1,20 +1,25 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import { reportHeader } from './script';
 import type { CertificateFacts, ChasquidState, DovecotFacts, Facts, ListeningSocket } from './types';
 
 const CONF_PATH = '/etc/chasquid/chasquid.conf';
 
 /**
- * Each section header is printed as "\n@@mw:NAME\n", so a section's text is exactly what its
- * commands printed (file contents come back byte for byte, trailing newline included).
+ * Each section header is printed as "\n@@mw:<key>:NAME\n" with this run's key (see
+ * `reportHeader` in script.ts), so a section's text is exactly what its commands printed (file
+ * contents come back byte for byte, trailing newline included) and a line of a file that looks
+ * like a header — with any other key, or none — is only text.
  */
-export function splitSections(output: string): Map<string, string> {
+export function splitSections(output: string, key: string): Map<string, string> {
+  if (!/^[0-9a-f]{32}$/.test(key)) throw new RangeError('a facts report key is 32 hex digits');
+  const header = new RegExp(`^${reportHeader(key, '')}([a-z0-9-]+(?::[^\\s/]+)?)$`);
   const sections = new Map<string, string>();
   let name: string | undefined;
   let lines: string[] = [];
   for (const line of output.split('\n')) {
-    const m = /^@@mw:([a-z0-9-]+(?::[^\s/]+)?)$/.exec(line);
+    const m = header.exec(line);
     if (m) {
       if (name) sections.set(name, lines.join('\n'));
       name = m[1];
@@ -123,8 +128,9 @@ function lines(text: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function parseFacts(output: string, durationMs: number, now = new Date()): Facts {
-  const s = splitSections(output);
+/** `key`: the one the report was framed with (`newReportKey`). */
+export function parseFacts(output: string, key: string, durationMs: number, now = new Date()): Facts {
+  const s = splitSections(output, key);
   const [uid = '', user = '', groups = ''] = lines(s.get('id'));
   const osr = parseOsRelease(s.get('os-release') ?? '');
   const [kernel = '', arch = ''] = lines(s.get('uname'));

@@ -3,6 +3,7 @@
 // never fail as a whole, and print tagged sections that parse.ts turns into
 // Facts. An optional sudo password is read from stdin (never argv) so root-only
 // files can be looked at.
+import { randomBytes } from 'node:crypto';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
@@ -85,9 +86,33 @@ done`,
   ],
 ];
 
-/** Prints a section header; sections run in subshells so one failing cannot stop the rest. */
+/**
+ * How the report is framed — decided here and nowhere else. Sections carry file contents
+ * (aliases, chasquid.conf, managed.json) that anyone with write access on the server controls,
+ * so a header must be something no file can contain: each run draws a fresh random key on this
+ * machine, sends it to the script as the first line of stdin (never argv, where `ps` shows it),
+ * and every header is "\n@@mw:<key>:<name>\n". A line written into a file before the run cannot
+ * hold the key, so it stays text of the section it is in. parse.ts reads only headers with the
+ * run's key (`reportHeader`).
+ */
+export function newReportKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The header line (without its newlines) of section `name` in a report framed with `key`. */
+export function reportHeader(key: string, name: string): string {
+  return `@@mw:${key}:${name}`;
+}
+
+/** What the script reads before anything else: the key on stdin's first line; then the sudo password, if any. */
+export function reportStdin(key: string, sudoPassword?: string): string {
+  return `${key}\n${sudoPassword ? `${sudoPassword}\n` : ''}`;
+}
+
+/** Reads the key, prints section headers; sections run in subshells so one failing cannot stop the rest. */
 const PRELUDE = `exec 2>/dev/null
-sec() { printf '\\n@@mw:%s\\n' "$1"; }
+IFS= read -r mwkey
+sec() { printf '\\n@@mw:%s:%s\\n' "$mwkey" "$1"; }
 `;
 
 export function sectionScript(name: string, shell: string): string {
