@@ -32,6 +32,16 @@ export function splitSections(output: string, key: string): Map<string, string> 
   return sections;
 }
 
+/** Path -> sha256 from `sha256sum` lines. */
+export function parseFileHashes(text: string): Record<string, string> {
+  return Object.fromEntries(
+    lines(text).map((l) => {
+      const [hash, ...path] = l.split(/\s+/);
+      return [path.join(' '), hash ?? ''];
+    }),
+  );
+}
+
 function parseOsRelease(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
@@ -156,14 +166,7 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
   const id = (osr.ID ?? '').toLowerCase();
   const versionId = osr.VERSION_ID ?? '';
   const listening = [...parseListening(s.get('tcp') ?? ''), ...parseListening(s.get('tcp6') ?? '')];
-  const confFiles = s.has('conf-files')
-    ? Object.fromEntries(
-        lines(s.get('conf-files')).map((l) => {
-          const [hash, ...path] = l.split(/\s+/);
-          return [path.join(' '), hash ?? ''];
-        }),
-      )
-    : undefined;
+  const confFiles = s.has('conf-files') ? parseFileHashes(s.get('conf-files') ?? '') : undefined;
 
   return {
     gatheredAt: now.toISOString(),
@@ -247,7 +250,8 @@ function parseCertificate(text: string): CertificateFacts {
   };
 }
 
-function parseManaged(text: string | undefined): Record<string, string> {
+/** managed.json as Mailwright writes it; {} when absent or unreadable. */
+export function parseManaged(text: string | undefined): Record<string, string> {
   if (!text) return {};
   try {
     const value = JSON.parse(text) as unknown;

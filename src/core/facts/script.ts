@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
+/** sha256sum lines of every file of chasquid's configuration (its git folder aside); run as root. */
+export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +";
+
 /** Each section prints one kind of raw fact; sections are independent of each other. */
 export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
   ['id', 'id -u; id -un; id -Gn'],
@@ -64,7 +67,7 @@ pw=
 echo "$mode"
 [ "$mode" = root ] || [ -n "\${p:-}" ] || exit 0
 sec conf-files
-$p find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +
+$p ${CHASQUID_FILE_HASHES}
 $p sha256sum ${DOVECOT_CONF_PATH}
 sec managed
 $p cat /var/lib/mailwright/managed.json

@@ -90,7 +90,6 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     askSecret: opts.askSecret,
     requestRestart: (reason) => {
       restartReasons.push(reason);
-      journal.markRestartPending(reason);
     },
     restartReasons,
     now: opts.now ?? new Date(),
