@@ -257,20 +257,25 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
           : `${removed.join(', ')} in ${STORE_NAMES[c.store]}, but ${domain.name} ${domain.mailboxes ? 'has mailboxes' : 'is forward-only'}: removing there`,
       );
   }
+  // Asked for in prepare, before any action of the run changes anything.
+  let passwords: Map<string, string> | undefined;
+  const prepare = async (actx: ApplyContext) => {
+    passwords = new Map<string, string>();
+    for (const user of target?.missing ?? [])
+      passwords.set(user, await passwordFor(actx, user, domain.name, moved.includes(user)));
+  };
   return {
     id: `users:${domain.name}`,
     kind: 'domains',
     title: `Update the mail users of ${domain.name}`,
     reason: `users ${reasons.join('; ')}`,
+    prepare,
     async apply(actx) {
-      // Every password first: a missing one must fail before anything changes.
-      const passwords = new Map<string, string>();
-      for (const user of target?.missing ?? [])
-        passwords.set(user, await passwordFor(actx, user, domain.name, moved.includes(user)));
+      if (!passwords) await prepare(actx);
       await ensureDomainDir((line) => actx.run(line), domain.name);
       for (const c of changes) {
         const current = await readRemoteFileIfExists(actx.conn, c.path);
-        const adding = c === target ? passwords : new Map<string, string>();
+        const adding = c === target ? passwords! : new Map<string, string>();
         const { content } = await editedStore(c.store, current, domain.name, adding, c.extra);
         const { owner, mode } = storeFile(c.store, domain.name);
         await actx.files.write(c.path, content, { owner, mode });
