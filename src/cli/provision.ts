@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatIssue, loadConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { snapshotConf } from '../core/git';
+import { applyCommitLines, snapshotConf } from '../core/git';
 import {
   applyPlan,
   eventPrinter,
@@ -101,7 +101,10 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
   try {
     const plan = await makePlan(t, signal);
     process.stdout.write(formatPlan(plan, describeTarget(t.conn.target)) + '\n');
-    if (plan.actions.length === 0) return 0;
+    if (plan.actions.length === 0) {
+      if (!values['no-commit']) await commitSnapshot(t, plan, []);
+      return 0;
+    }
 
     const drifted = plan.actions.filter((a) => a.drift).map((a) => a.drift!.path);
     const decision: DriftDecision | undefined = values['overwrite-drift']
@@ -132,8 +135,12 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
       regather: () => gatherFacts(t.conn, { signal }),
       onEvent: eventPrinter((line) => process.stdout.write(line + '\n')),
     });
-    if (result.changedFiles.length > 0 && !values['no-commit']) {
-      await commitSnapshot(t, plan, result.applied);
+    // Whatever this run changed: the snapshot commits when the server differs from the last commit.
+    if (!values['no-commit']) {
+      await commitSnapshot(t, plan, result.applied).catch((e: unknown) => {
+        if (result.ok) throw e;
+        info(`Could not commit conf/${t.host.name}/: ${(e as Error).message}`);
+      });
     }
     return result.ok ? 0 : result.cancelled ? 130 : 1;
   } finally {
@@ -141,12 +148,12 @@ export async function applyCommand(args: string[], signal: AbortSignal): Promise
   }
 }
 
-/** The conf directory goes into the workspace's git after every apply that changed it. */
+/** The conf directory goes into the workspace's git after every apply, when it differs from the last commit. */
 async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise<void> {
   const snapshot = await snapshotConf(t.conn, {
     workspaceRoot: dirname(t.configPath),
     hostName: t.host.name,
-    actions: plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title),
+    actions: applyCommitLines(plan, applied),
     remote: t.gitRemote,
   });
   if (snapshot.committed) {
