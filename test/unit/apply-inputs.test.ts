@@ -2,28 +2,13 @@
 // the first action changes anything: a missing one stops the run with the server untouched.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HostConfig } from '../../src/core/config';
 import type { Facts } from '../../src/core/facts';
 import { applyPlan, type ApplyEvent, type Plan } from '../../src/core/plan';
 import { planDomains } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, type RemoteConnection } from '../../src/core/remote';
+import { testDomain, testHost } from './config-fixture';
 
-const host: HostConfig = {
-  name: 'vps',
-  ssh: { user: 'root', host: '198.51.100.14', port: 22 },
-  auth: 'key',
-  mailHost: 'smtp.example.test',
-  domains: [
-    {
-      name: 'example.test',
-      users: ['alice'],
-      aliases: { '*': ['me@gmail.com'] },
-      mailboxes: false,
-      dkim: { algorithms: ['rsa2048'], selector: 'auto' },
-      spf: { include: [] },
-    },
-  ],
-};
+const host = testHost({ domains: [testDomain({ aliases: { '*': ['me@gmail.com'] } })] });
 
 const facts = {
   chasquid: { installed: true, version: '1.15', active: 'active' },
@@ -54,7 +39,7 @@ describe('inputs before changes', () => {
     const actions = planDomains({ host, facts, now: new Date() });
     assert.deepEqual(
       actions.map((a) => a.id),
-      ['domain:example.test', 'users:example.test', 'aliases:example.test'],
+      ['domain:example.com', 'users:example.com', 'aliases:example.com'],
     );
     const { conn, calls } = recordingConnection();
     const events: ApplyEvent[] = [];
@@ -67,8 +52,8 @@ describe('inputs before changes', () => {
       onEvent: (e) => events.push(e),
     });
     assert.equal(result.ok, false);
-    assert.equal(result.failed?.id, 'users:example.test');
-    assert.match(result.failed?.message ?? '', /No password for the new mail user alice@example\.test/);
+    assert.equal(result.failed?.id, 'users:example.com');
+    assert.match(result.failed?.message ?? '', /No password for the new mail user alice@example\.com/);
     assert.equal(result.failed?.hint, 'Nothing was changed.');
     assert.deepEqual(calls, [], 'nothing reached the server');
     assert.deepEqual(result.applied, []);
@@ -86,7 +71,7 @@ describe('inputs before changes', () => {
       return { result, calls };
     };
     const short = await run('short');
-    assert.equal(short.result.failed?.id, 'users:example.test');
+    assert.equal(short.result.failed?.id, 'users:example.com');
     assert.match(short.result.failed?.message ?? '', /cannot be used/);
     assert.deepEqual(short.calls, []);
     const good = await run('a long enough password');
