@@ -29,8 +29,9 @@ export function withRunning(
 
 /**
  * Files read at start that changed (or appeared, or went away) since Mailwright last started
- * chasquid: `managed` holds the record, `files` today's hashes. Empty when nothing did or when
- * there is no record yet (chasquid then runs with what someone else last gave it).
+ * chasquid: `managed` holds the record, `files` today's hashes. Without a record, every such file
+ * counts once Mailwright has written anything (a run may have stopped before its restart); on a
+ * server Mailwright never touched, none does.
  */
 export function changedSinceStart(managed: Record<string, string>, files: Record<string, string>): string[] {
   const recorded = Object.fromEntries(
@@ -38,8 +39,9 @@ export function changedSinceStart(managed: Record<string, string>, files: Record
       .filter(([key]) => key.startsWith(RUNNING))
       .map(([key, hash]) => [key.slice(RUNNING.length), hash]),
   );
-  if (Object.keys(recorded).length === 0) return [];
   const now = startFiles(files);
+  if (Object.keys(recorded).length === 0)
+    return Object.keys(managed).some((key) => !key.startsWith('#')) ? Object.keys(now).sort() : [];
   const paths = [...new Set([...Object.keys(recorded), ...Object.keys(now)])].sort();
   return paths.filter((path) => recorded[path] !== now[path]);
 }
