@@ -1,10 +1,8 @@
 // Actions on tree rows: users, aliases, config files, logs, snapshots, hosts.
 import * as vscode from 'vscode';
-import type { Document } from 'yaml';
 import {
   addUser,
   CATCH_ALL,
-  editConfigFile,
   normalizeLocalPart,
   passwordProblem,
   removeHost,
@@ -62,22 +60,6 @@ async function askPassword(address: string): Promise<string | undefined> {
   return again === first ? first : undefined;
 }
 
-/** Edits mailwright.yaml first, then the server; a failure on the server puts the yaml back. */
-async function editThenServer<T>(
-  config: WorkspaceConfig,
-  edit: (document: Document) => T,
-  server: () => Promise<void>,
-): Promise<T> {
-  const uri = config.uri;
-  if (!uri)
-    throw new Error(vscode.l10n.t('Open a folder first: Mailwright keeps your servers in mailwright.yaml.'));
-  try {
-    return await editConfigFile(uri.fsPath, edit, server);
-  } finally {
-    await config.reload();
-  }
-}
-
 export async function addUserAction(config: WorkspaceConfig, connections: Connections, arg: unknown) {
   const { host, domain } = domainOf(arg);
   const user = await vscode.window.showInputBox({
@@ -101,7 +83,7 @@ export async function addUserAction(config: WorkspaceConfig, connections: Connec
       title: vscode.l10n.t('Adding {0}@{1}…', name, domain.name),
     },
     () =>
-      editThenServer(
+      editConfig(
         config,
         (doc) => (listed ? undefined : addUser(doc, host.name, domain.name, name)),
         () => setUserPassword(connections.for(host), domain.name, name, password, userStoreOf(domain)),
@@ -150,7 +132,7 @@ export async function removeUserAction(config: WorkspaceConfig, connections: Con
     remove,
   );
   if (answer !== remove) return;
-  const removal = await editThenServer(
+  const removal = await editConfig(
     config,
     (doc) => removeUser(doc, host.name, domain.name, user),
     async () => {
