@@ -212,15 +212,15 @@ describe(
           const kept = await cli(['apply', '--yes', '--keep-drift'], withPassword('carol'));
           assert.equal(kept.code, 1, kept.out);
           assert.match(kept.out, /chasquid is not restarted: .*does not parse: line \d+:\d+/);
-          assert.ok((await usersOnServer()).includes('carol'));
+          assert.ok(!(await usersOnServer()).includes('carol'), 'the refused run is undone');
           assert.equal(await root(['systemctl', 'is-active', 'chasquid']), 'active');
           assert.equal(await mainPid(), pid, 'the same chasquid process runs on');
           // Again: nothing remembered from the refused run makes the next one restart.
-          const again = await cli(['apply', '--yes', '--keep-drift']);
+          const again = await cli(['apply', '--yes', '--keep-drift'], withPassword('carol'));
           assert.equal(again.code, 1, again.out);
           assert.equal(await mainPid(), pid);
 
-          const fixed = await cli(['apply', '--yes', '--overwrite-drift']);
+          const fixed = await cli(['apply', '--yes', '--overwrite-drift'], withPassword('carol'));
           assert.equal(fixed.code, 0, fixed.out);
           const now = (await readRemoteFile(conn, CHASQUID_CONF_PATH)).toString('utf8');
           assert.deepEqual(ChasquidConf.parse(now).validate(), []);

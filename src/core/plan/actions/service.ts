@@ -64,17 +64,22 @@ const recentLog = (ctx: ApplyContext) => chasquidLog(ctx.conn);
 
 /**
  * Refuses to (re)start chasquid on a chasquid.conf it would not load: chasquid exits at once
- * on one, so a restart would take mail down. A running chasquid keeps what it started with.
+ * on one, so a restart would take mail down. Every file of the run is put back (the run may be
+ * what broke the file) and a running chasquid keeps what it started with.
  */
 async function assertStartable(ctx: ApplyContext): Promise<void> {
   const conf = await readRemoteFileIfExists(ctx.conn, CHASQUID_CONF_PATH);
   if (conf === null) return;
   const problem = await confLoadProblem(ctx, conf.toString('utf8'));
   if (problem === undefined) return;
+  const restored = await journalOf(ctx).restore('run');
   const active = ctx.facts.chasquid.active === 'active';
   throw new Error(
     `chasquid is not ${active ? 'restarted' : 'started'}: ${problem}. ` +
-      (active ? 'It keeps running with the configuration it started with. ' : 'It stays stopped. ') +
+      (restored.length > 0 ? `Put back ${restored.join(', ')}. ` : '') +
+      (active
+        ? 'chasquid keeps running with the configuration it started with. '
+        : 'chasquid stays stopped. ') +
       `Fix ${CHASQUID_CONF_PATH} on the server, or let Mailwright rewrite it (overwrite its drift), then apply again.`,
   );
 }
