@@ -2,7 +2,14 @@
 // side by side in the same run (ratios matter; these machines are noisy). Not a test.
 //   npm run bench -- facts     (brings up a sandbox VPS)   or   MAILWRIGHT_SANDBOX_13=instance.json npx tsx bench/facts.ts
 import { readFileSync } from 'node:fs';
-import { gatherFacts, FACT_SECTIONS, parseFacts, singleSectionScript } from '../src/core/facts';
+import {
+  gatherFacts,
+  FACT_SECTIONS,
+  newReportKey,
+  parseFacts,
+  reportStdin,
+  singleSectionScript,
+} from '../src/core/facts';
 import { shellScript, type RemoteConnection } from '../src/core/remote';
 import { connect, type SandboxInstance } from '../test/integration/sandbox-instances';
 
@@ -10,11 +17,16 @@ const ROUNDS = Number(process.env.ROUNDS ?? 10);
 
 async function perFact(conn: RemoteConnection): Promise<void> {
   let out = '';
+  const key = newReportKey();
   for (const [name, shell] of FACT_SECTIONS) {
-    out += (await conn.exec(shellScript(singleSectionScript(name, shell)), { check: false, stdin: '' }))
-      .stdout;
+    out += (
+      await conn.exec(shellScript(singleSectionScript(name, shell)), {
+        check: false,
+        stdin: reportStdin(key),
+      })
+    ).stdout;
   }
-  parseFacts(out, 0);
+  parseFacts(out, key, 0);
 }
 
 function stats(ms: number[]): string {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatIssue, loadConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { snapshotConf } from '../core/git';
+import { applyCommitLines, snapshotConf } from '../core/git';
 import {
   applyFleet,
   applyPlan,
@@ -212,8 +212,15 @@ async function applyHost(
     regather: () => gatherFacts(t.conn, { signal }),
     onEvent: eventPrinter(write),
   });
-  if (result.changedFiles.length > 0 && !flags['no-commit'])
-    await turns.commit(() => commitSnapshot(t, plan, result.applied));
+  // Whatever this run changed: the snapshot commits when the server differs from the last commit.
+  if (!flags['no-commit']) {
+    await turns
+      .commit(() => commitSnapshot(t, plan, result.applied))
+      .catch((e: unknown) => {
+        if (result.ok) throw e;
+        info(`Could not commit conf/${t.host.name}/: ${(e as Error).message}`);
+      });
+  }
   return result;
 }
 
@@ -260,7 +267,10 @@ export const applyCommand: CommandFn = async (parsed, signal) => {
   try {
     const plan = await makePlan(t, signal);
     out(...planLines(plan, describeTarget(t.conn.target)));
-    if (plan.actions.length === 0) return 0;
+    if (plan.actions.length === 0) {
+      if (!flags['no-commit']) await commitSnapshot(t, plan, []);
+      return 0;
+    }
 
     const drifted = driftedPaths(plan);
     if (drifted.length > 0 && !decision) throw new UsageError(undecidedDrift(drifted.length));
@@ -331,12 +341,12 @@ async function applyFleetCommand(
   return fleetExitCode(outcomes);
 }
 
-/** The conf directory goes into the workspace's git after every apply that changed it. */
+/** The conf directory goes into the workspace's git after every apply, when it differs from the last commit. */
 async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise<void> {
   const snapshot = await snapshotConf(t.conn, {
     workspaceRoot: dirname(t.configPath),
     hostName: t.host.name,
-    actions: plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title),
+    actions: applyCommitLines(plan, applied),
     remote: t.gitRemote,
   });
   if (snapshot.committed) {

@@ -1,13 +1,15 @@
 // mailwright user add|remove|passwd <user@domain>: passwords from a TTY prompt or stdin only.
 import {
   addUser,
-  loadConfig,
-  normalizeEmailAddress,
+  ConfigEditError,
+  editConfigFile,
+  normalizeUserAddress,
   passwordProblem,
   removeUser as removeUserFromConfig,
-  saveConfig,
+  userRemovalText,
 } from '../core/config';
 import {
+  NoSuchUserError,
   removeUser as removeMailUser,
   setUserPassword as setMailUserPassword,
   userStoreOf,
@@ -20,14 +22,23 @@ import { readNewPassword, readPassword } from './prompt';
 import { verifyUserPassword } from '../core/smtp';
 
 function splitAddress(text: string | undefined): { user: string; domain: string } {
-  const checked = text ? normalizeEmailAddress(text) : undefined;
+  const checked = text ? normalizeUserAddress(text) : undefined;
   if (!checked?.ok) {
     throw new UsageError(
       `Give the user as user@domain, e.g. alice@example.com${checked && !checked.ok ? ` (${checked.reason})` : ''}.`,
     );
   }
-  const [user, domain] = checked.value.split('@') as [string, string];
-  return { user, domain };
+  return { user: checked.user, domain: checked.domain };
+}
+
+/** A refused edit of mailwright.yaml is the user's to fix, not a crash. */
+function asUsage<T>(edit: () => T): T {
+  try {
+    return edit();
+  } catch (e) {
+    if (e instanceof ConfigEditError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** `user add|remove|passwd <user@domain>`. */
@@ -35,36 +46,63 @@ export const userCommand =
   (verb: 'add' | 'remove' | 'passwd'): CommandFn =>
   async ({ flags, positionals }) => {
     const { user, domain } = splitAddress(positionals[0]);
+    const address = `${user}@${domain}`;
+    // Everything that can be refused is refused before connecting or asking for a password.
+    const { host, configPath } = await hostFromFlags(flags as ConnectFlags);
+    const domainConfig = host.domains.find((d) => d.name === domain);
+    if (!domainConfig)
+      throw new UsageError(`${domain} is not a domain of ${host.name} in ${configPath}. Add it there first.`);
+    const listed = domainConfig.users.includes(user);
+    if (verb !== 'add' && !listed)
+      throw new UsageError(
+        `${address} is not a user in ${configPath}` +
+          (verb === 'passwd' ? `: add it with \`mailwright user add ${address}\`.` : '.'),
+      );
+    // A domain with mailboxes keeps its users in Dovecot's file, a forward-only one in chasquid's.
+    const store = userStoreOf(domainConfig);
+    let password = '';
+    if (verb !== 'remove') {
+      password = await readNewPassword(address);
+      const problem = passwordProblem(password);
+      if (problem) throw new UsageError(`That password cannot be used: ${problem}.`);
+    }
     const t = await targetFromFlags(flags as ConnectFlags);
     try {
-      if (!t.host.domains.some((d) => d.name === domain)) {
-        throw new UsageError(
-          `${domain} is not a domain of ${t.host.name} in ${t.configPath}. Add it there first.`,
+      // mailwright.yaml changes first and is put back if the server's side fails.
+      const removal = await editConfigFile(
+        configPath,
+        (doc) =>
+          asUsage(() => {
+            if (verb === 'add' && !listed) addUser(doc, host.name, domain, user);
+            return verb === 'remove' ? removeUserFromConfig(doc, host.name, domain, user) : undefined;
+          }),
+        async () => {
+          if (verb === 'remove') await removeMailUser(t.conn, domain, user, store);
+          else
+            await setMailUserPassword(
+              t.conn,
+              domain,
+              user,
+              password,
+              store,
+              verb === 'add' ? 'add' : 'change',
+            );
+        },
+      ).catch((e: unknown) => {
+        if (e instanceof NoSuchUserError) throw new UsageError(e.message);
+        throw e;
+      });
+      if (verb === 'remove') {
+        info(
+          `Removed ${address} from ${t.host.name}${store === 'dovecot' ? ' (the mail in its mailbox stays on the server)' : ''}.`,
+        );
+        const aliases = removal ? userRemovalText(user, domain, removal) : '';
+        if (aliases) info(`${aliases} Run \`mailwright apply\` to write the aliases on the server.`);
+      } else {
+        info(
+          `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; ${store === 'dovecot' ? 'Dovecot uses it at once' : 'chasquid reads it within 30 seconds'}.`,
         );
       }
-      const address = `${user}@${domain}`;
-      // A domain with mailboxes keeps its users in Dovecot's file, a forward-only one in chasquid's.
-      const store = userStoreOf(t.host.domains.find((d) => d.name === domain)!);
-      if (verb === 'remove') {
-        await removeMailUser(t.conn, domain, user, store);
-      } else {
-        const password = await readNewPassword(address);
-        const problem = passwordProblem(password);
-        if (problem) throw new UsageError(`That password cannot be used: ${problem}.`);
-        await setMailUserPassword(t.conn, domain, user, password, store);
-      }
-      // mailwright.yaml follows, so the next plan agrees with the server.
-      const loaded = await loadConfig(t.configPath);
-      const listed = t.host.domains.find((d) => d.name === domain)!.users.includes(user);
-      if (verb === 'add' && !listed) addUser(loaded.document, t.host.name, domain, user);
-      if (verb === 'remove' && listed) removeUserFromConfig(loaded.document, t.host.name, domain, user);
-      if ((verb === 'add' && !listed) || (verb === 'remove' && listed))
-        await saveConfig(t.configPath, loaded.document);
-      info(
-        verb === 'remove'
-          ? `Removed ${address} from ${t.host.name}${store === 'dovecot' ? ' (the mail in its mailbox stays on the server)' : ''}.`
-          : `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; ${store === 'dovecot' ? 'Dovecot uses it at once' : 'chasquid reads it within 30 seconds'}.`,
-      );
       return 0;
     } finally {
       t.conn.close();

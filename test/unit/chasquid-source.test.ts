@@ -16,10 +16,11 @@ import { parseConfig, type ChasquidSource, type HostConfig } from '../../src/cor
 import { parseAptPolicy, parseFacts, type Facts } from '../../src/core/facts';
 import { planHost, UnplannableError } from '../../src/core/plan';
 import { planIpv6 } from '../../src/core/plan/actions/ipv6';
+import { keyed, TEST_KEY } from './facts-report';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'facts', name), 'utf8');
-const jammy = () => parseFacts(fixture('ubuntu2204-cloud-sudo.txt'), 5);
-const nobleArm = () => parseFacts(fixture('ubuntu2404-arm64-chasquid-removed.txt'), 5);
+const jammy = () => parseFacts(keyed(fixture('ubuntu2204-cloud-sudo.txt')), TEST_KEY, 5);
+const nobleArm = () => parseFacts(keyed(fixture('ubuntu2404-arm64-chasquid-removed.txt')), TEST_KEY, 5);
 
 function hostWith(chasquid?: ChasquidSource): HostConfig {
   return {
@@ -164,13 +165,18 @@ describe('Ubuntu facts', () => {
 
   it('counts an installed (or held) package, and falls back to uname for the architecture', () => {
     const installed = parseFacts(
-      '@@mw:chasquid-pkg\nhold ok installed|1.15.0-1+b4\n@@mw:uname\n6.1\naarch64\n@@mw:end\n',
+      keyed('@@mw:chasquid-pkg\nhold ok installed|1.15.0-1+b4\n@@mw:uname\n6.1\naarch64\n@@mw:end\n'),
+      TEST_KEY,
       1,
     );
     assert.equal(installed.chasquid.installed, true);
     assert.equal(installed.chasquid.version, '1.15.0-1+b4');
     assert.equal(installed.packageArch, 'arm64');
-    const halfInstalled = parseFacts('@@mw:chasquid-pkg\ninstall ok unpacked|1.15.0-1+b4\n@@mw:end\n', 1);
+    const halfInstalled = parseFacts(
+      keyed('@@mw:chasquid-pkg\ninstall ok unpacked|1.15.0-1+b4\n@@mw:end\n'),
+      TEST_KEY,
+      1,
+    );
     assert.equal(halfInstalled.chasquid.installed, false);
   });
 });

@@ -27,9 +27,11 @@ import {
   removeAlias,
   removeDomain,
   removeHost,
+  normalizeUserAddress,
   removeUser,
   saveConfig,
   setAlias,
+  userRemovalText,
 } from '../../src/core/config';
 
 const commentedText = readFileSync(join(__dirname, 'fixtures', 'config', 'commented.yaml'), 'utf8');
@@ -132,8 +134,8 @@ describe('editing mailwright.yaml in place', () => {
 
   it('removes what exists and reports false for what does not', () => {
     const document = commentedDocument();
-    assert.equal(removeUser(document, 'prod', 'example.com', 'BOB'), true);
-    assert.equal(removeUser(document, 'prod', 'example.com', 'bob'), false);
+    assert.deepEqual(removeUser(document, 'prod', 'example.com', 'BOB'), { aliases: [] });
+    assert.equal(removeUser(document, 'prod', 'example.com', 'bob'), undefined);
     assert.equal(removeAlias(document, 'prod', 'example.com', 'nobody'), false);
     assert.equal(removeDomain(document, 'prod', 'example.org'), false);
     assert.equal(removeDomain(document, 'prod', 'EXAMPLE.com'), true);
@@ -266,5 +268,55 @@ describe('defaultConfigText', () => {
     assert.equal(host?.mailHost, 'mail.xn--bcher-kva.example');
     assert.deepEqual(host?.domains[0]?.aliases, { abuse: ['postmaster'] });
     assert.throws(() => defaultConfigText({ domain: 'localhost' }), ConfigEditError);
+  });
+
+  it('removing a user takes it out of the aliases that forward to it, so the yaml stays valid', () => {
+    const document = commentedDocument();
+    setAlias(document, 'prod', 'example.com', 'info', ['ALICE', 'bob', 'alice@example.com', 'x@else.test']);
+    setAlias(document, 'prod', 'example.com', '*', 'alice@example.com');
+    const removal = removeUser(document, 'prod', 'example.com', 'Alice');
+    assert.deepEqual(removal, {
+      aliases: [
+        { alias: 'postmaster', remaining: [] },
+        { alias: 'abuse', remaining: [] },
+        { alias: 'info', remaining: ['bob', 'x@else.test'] },
+        { alias: '*', remaining: [] },
+      ],
+    });
+    const reloaded = parseConfig(configToText(document));
+    assert.deepEqual(
+      reloaded.issues.filter((i) => i.severity === 'error'),
+      [],
+    );
+    assert.deepEqual(reloaded.config?.hosts[0]?.domains[0]?.aliases, { info: ['bob', 'x@else.test'] });
+    assert.equal(
+      userRemovalText('alice', 'example.com', removal!),
+      'alice@example.com is no longer an alias target in mailwright.yaml: postmaster@example.com was removed (it forwarded only to alice); abuse@example.com was removed (it forwarded only to alice); info@example.com now forwards to bob, x@else.test; the catch-all of example.com was removed (it forwarded only to alice).',
+    );
+    assert.ok(configToText(document).includes('# people'), 'comments kept');
+  });
+});
+
+describe('the address of a mail user', () => {
+  it('is a yaml user name at a domain name, normalized; anything else is refused', () => {
+    const ok = normalizeUserAddress('Alice@Example.COM');
+    assert.ok(ok.ok);
+    assert.equal(ok.value, 'alice@example.com');
+    assert.deepEqual([ok.user, ok.domain], ['alice', 'example.com']);
+    for (const bad of [
+      'x|touch${IFS}/tmp/pwn8@example.test',
+      "o'brien@example.test",
+      'a b@example.test',
+      'alice@',
+      'alice',
+      '@example.test',
+      'alice@example',
+      'alice@exa$mple.test',
+    ]) {
+      const check = normalizeUserAddress(bad);
+      assert.equal(check.ok, false, bad);
+    }
+    const piped = normalizeUserAddress('x|y@example.test');
+    assert.ok(!piped.ok && /user name is invalid: it contains "\|"/.test(piped.reason));
   });
 });

@@ -4,11 +4,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFacts } from '../../src/core/facts';
 import { factsScript } from '../../src/core/facts/script';
+import { keyed, TEST_KEY } from './facts-report';
 
 const sections = (parts: Record<string, string>) =>
-  Object.entries(parts)
-    .map(([name, text]) => `\n@@mw:${name}\n${text}`)
-    .join('');
+  keyed(
+    Object.entries(parts)
+      .map(([name, text]) => `\n@@mw:${name}\n${text}`)
+      .join(''),
+  );
 
 describe('Dovecot facts', () => {
   it('reads packages, service, store, conf and user names', () => {
@@ -27,6 +30,7 @@ describe('Dovecot facts', () => {
         'dovecot-users': 'alice@example.test\nbob@example.test\n',
         end: '',
       }),
+      TEST_KEY,
       5,
     );
     assert.deepEqual(facts.dovecot, {
@@ -49,6 +53,7 @@ describe('Dovecot facts', () => {
         'dovecot-service': 'inactive\ndisabled\n',
         end: '',
       }),
+      TEST_KEY,
       5,
     );
     assert.equal(facts.dovecot.installed, false);

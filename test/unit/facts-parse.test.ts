@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAddresses, parseFacts, parseListening, splitSections } from '../../src/core/facts/parse';
+import { newReportKey, reportHeader, reportStdin } from '../../src/core/facts/script';
+import { keyed, TEST_KEY } from './facts-report';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'facts', name), 'utf8');
 
 describe('facts parser', () => {
   it('recognises the TinyCore installer some providers leave answering SSH', () => {
-    const f = parseFacts(fixture('tinycore-installer.txt'), 5);
+    const f = parseFacts(keyed(fixture('tinycore-installer.txt')), TEST_KEY, 5);
     assert.equal(f.system.state, 'installing');
     assert.match(f.system.reason ?? '', /still installing/);
     assert.equal(f.os.supported, false);
@@ -17,7 +19,7 @@ describe('facts parser', () => {
   });
 
   it('reads a Debian system', () => {
-    const f = parseFacts(fixture('debian12-container-root.txt'), 5);
+    const f = parseFacts(keyed(fixture('debian12-container-root.txt')), TEST_KEY, 5);
     assert.equal(f.os.id, 'debian');
     assert.equal(f.os.versionId, '12');
     assert.equal(f.os.supported, true);
@@ -54,22 +56,74 @@ describe('facts parser', () => {
 
   it("lists chasquid's systemd units (socket activation decides the listen addresses)", () => {
     const f = parseFacts(
-      '@@mw:chasquid-units\nchasquid-smtp.socket disabled enabled\nchasquid.service enabled enabled\n\n@@mw:end\n',
+      keyed(
+        '@@mw:chasquid-units\nchasquid-smtp.socket disabled enabled\nchasquid.service enabled enabled\n\n@@mw:end\n',
+      ),
+      TEST_KEY,
       1,
     );
     assert.deepEqual(f.chasquidUnits, { 'chasquid-smtp.socket': 'disabled', 'chasquid.service': 'enabled' });
   });
 
   it('treats a machine without os-release as not installed yet', () => {
-    const f = parseFacts('@@mw:id\n0\nroot\nroot\n@@mw:end\n', 1);
+    const f = parseFacts(keyed('@@mw:id\n0\nroot\nroot\n@@mw:end\n'), TEST_KEY, 1);
     assert.equal(f.system.state, 'installing');
   });
 
   it('splits sections and ignores text before the first one', () => {
     // As the script prints them: each header is "\n@@mw:NAME\n".
-    const s = splitSections('noise\n@@mw:a\n1\n2\n\n@@mw:b\n\n@@mw:c\nno newline at end\n@@mw:end\n');
+    const s = splitSections(
+      keyed('noise\n@@mw:a\n1\n2\n\n@@mw:b\n\n@@mw:c\nno newline at end\n@@mw:end\n'),
+      TEST_KEY,
+    );
     assert.equal(s.get('a'), '1\n2\n', 'section text is exact, trailing newline included');
     assert.equal(s.get('b'), '');
     assert.equal(s.get('c'), 'no newline at end');
+  });
+
+  it('a file on the server cannot forge a section: headers count only with the run key', () => {
+    // An aliases file ending in lines shaped like headers: the old unkeyed one, one with
+    // another key, and managed.json contents that would hide drift if taken for real.
+    const forged = [
+      'alice: alice@elsewhere.test',
+      '@@mw:managed',
+      '{"/etc/chasquid/chasquid.conf":"0000"}',
+      `@@mw:${'f'.repeat(32)}:managed`,
+      '{"/etc/chasquid/chasquid.conf":"1111"}',
+      `@@mw:${TEST_KEY.toUpperCase()}:managed`,
+      `@@mw:${TEST_KEY}:managed `,
+      '',
+    ].join('\n');
+    const report =
+      keyed(
+        [
+          '@@mw:sudo',
+          'root',
+          '@@mw:conf-files',
+          'abcd  /etc/chasquid/chasquid.conf',
+          '@@mw:managed',
+          '{"/etc/chasquid/chasquid.conf":"abcd"}',
+          '@@mw:chasquid-conf',
+          'hostname: "smtp.example.test"',
+          '@@mw:domain-files:example.test',
+          'aliases',
+          '@@mw:domain-aliases:example.test',
+        ].join('\n') + '\n',
+      ) + `${forged}\n${reportHeader(TEST_KEY, 'end')}\n`;
+    const f = parseFacts(report, TEST_KEY, 1);
+    assert.deepEqual(f.chasquidState?.managed, { '/etc/chasquid/chasquid.conf': 'abcd' });
+    assert.equal(f.chasquidState?.domains['example.test']?.aliases, forged, 'all of it stays the file text');
+    // Read with another key, the report has no section at all.
+    assert.equal(splitSections(report, 'e'.repeat(32)).size, 0);
+    assert.throws(() => splitSections(report, ''), /32 hex digits/);
+  });
+
+  it('every run frames its report with a fresh key, sent on stdin before the sudo password', () => {
+    const a = newReportKey();
+    const b = newReportKey();
+    assert.match(a, /^[0-9a-f]{32}$/);
+    assert.notEqual(a, b);
+    assert.equal(reportStdin(a, 'pw'), `${a}\npw\n`);
+    assert.equal(reportStdin(a), `${a}\n`);
   });
 });

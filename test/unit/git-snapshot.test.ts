@@ -6,7 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { commitMessage, isSecretPath, snapshotConfFrom, type FetchConfTar } from '../../src/core/git';
+import {
+  applyCommitLines,
+  commitMessage,
+  isSecretPath,
+  snapshotConfFrom,
+  type FetchConfTar,
+} from '../../src/core/git';
 
 const temp: string[] = [];
 after(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -186,5 +192,18 @@ describe('isSecretPath / commitMessage', () => {
   it('keeps one action per line', () => {
     assert.equal(commitMessage({ hostName: 'h', actions: ['a\nb'] }), 'mailwright: apply on h\n\n- a b\n');
     assert.equal(commitMessage({ hostName: 'h' }), 'mailwright: apply on h\n');
+  });
+});
+
+describe('the commit of an apply run', () => {
+  const plan = {
+    actions: [
+      { id: 'a', title: 'Write A' },
+      { id: 'b', title: 'Write B' },
+    ],
+  };
+  it('lists what the run applied, or says why a run that applied nothing still commits', () => {
+    assert.deepEqual(applyCommitLines(plan, ['b']), ['Write B']);
+    assert.match(applyCommitLines(plan, [])[0] ?? '', /differed from the last commit/);
   });
 });

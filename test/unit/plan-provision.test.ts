@@ -15,6 +15,7 @@ import {
 } from '../../src/core/plan/actions/domains';
 import { packagesFor, planInstall } from '../../src/core/plan/actions/install';
 import { planService } from '../../src/core/plan/actions/service';
+import { withRunning } from '../../src/core/plan/running';
 import { certificateNames } from '../../src/core/plan/actions/service-probe';
 
 const MAIL_HOST = 'smtp.example.test';
@@ -89,10 +90,14 @@ function provisionedFacts(): Facts {
         'example.test': { files: ['aliases', 'dkim:mw20260101.pem', 'users'], users: ['alice'], aliases },
       },
       certs: { [MAIL_HOST]: { notAfter: '2027-01-01T00:00:00Z', subject: `CN=${MAIL_HOST}` } },
-      managed: {
-        [CHASQUID_CONF_PATH]: files[CHASQUID_CONF_PATH]!,
-        [aliasesPath('example.test')]: files[aliasesPath('example.test')]!,
-      },
+      // What it wrote, and what chasquid was restarted with.
+      managed: withRunning(
+        {
+          [CHASQUID_CONF_PATH]: files[CHASQUID_CONF_PATH]!,
+          [aliasesPath('example.test')]: files[aliasesPath('example.test')]!,
+        },
+        files,
+      ),
     },
   };
 }

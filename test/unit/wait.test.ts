@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFacts } from '../../src/core/facts/parse';
+import { keyed, TEST_KEY } from './facts-report';
 import { gatherWhenReady, NotReadyError } from '../../src/core/plan/wait';
 import { CancelledError } from '../../src/core/remote/errors';
 
-const installing = parseFacts('@@mw:markers\ntinycore\n@@mw:banner\nWelcome to TinyCore 13!\n', 1);
-const ready = parseFacts('@@mw:os-release\nID=debian\nVERSION_ID="13"\n', 1);
+const installing = parseFacts(
+  keyed('@@mw:markers\ntinycore\n@@mw:banner\nWelcome to TinyCore 13!\n'),
+  TEST_KEY,
+  1,
+);
+const ready = parseFacts(keyed('@@mw:os-release\nID=debian\nVERSION_ID="13"\n'), TEST_KEY, 1);
 
 describe('waiting out an installing OS', () => {
   it('retries with growing pauses until the real OS answers', async () => {

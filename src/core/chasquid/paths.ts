@@ -12,3 +12,16 @@ export function domainDir(domain: string): string {
 export function certDir(name: string): string {
   return `${CHASQUID_DIR}/certs/${name}`;
 }
+
+/**
+ * Whether chasquid reads the file only when it starts (chasquid.conf, certificates, DKIM keys),
+ * so a change needs a restart. Users and aliases are re-read within ~30 s and hooks run per
+ * message: those never do.
+ */
+export function readAtStart(path: string): boolean {
+  if (!path.startsWith(`${CHASQUID_DIR}/`)) return false;
+  const rel = path.slice(CHASQUID_DIR.length + 1);
+  if (/^domains\/[^/]+\/(users|aliases)$/.test(rel)) return false;
+  if (rel.startsWith('hooks/') || rel.split('/').includes('.git')) return false;
+  return true;
+}

@@ -87,14 +87,54 @@ export function addUser(document: Document, hostName: string, domainName: string
   users.items.push(document.createNode(name));
 }
 
-/** Aliases that point to the user are left alone: validation then reports them. */
-export function removeUser(document: Document, hostName: string, domainName: string, user: string): boolean {
+/** What removing a user did to the aliases that forwarded to it. */
+export interface UserRemoval {
+  /** Each alias that named the user, with the targets it keeps (none: the alias was removed too). */
+  aliases: { alias: string; remaining: string[] }[];
+}
+
+/**
+ * Removes a user and takes it out of every alias of its domain that forwards to it (by name or
+ * as user@domain), so the yaml stays valid; an alias left with no target goes too. Undefined
+ * when the domain has no such user.
+ */
+export function removeUser(
+  document: Document,
+  hostName: string,
+  domainName: string,
+  user: string,
+): UserRemoval | undefined {
   const { domain } = findDomain(document, hostName, domainName);
   const users = domainUsers(domain, false);
   const index = users?.items.findIndex((item) => localKey(textOf(item)) === localKey(user)) ?? -1;
-  if (users === undefined || index === -1) return false;
+  if (users === undefined || index === -1) return undefined;
   users.items.splice(index, 1);
-  return true;
+  const names = new Set([localKey(user), `${localKey(user)}@${domainKey(domainName)}`]);
+  const aliases = domainAliases(domain, false);
+  const removal: UserRemoval = { aliases: [] };
+  for (const pair of [...(aliases?.items ?? [])]) {
+    const value = pair.value;
+    const targets = isSeq(value) ? value.items.map((item) => textOf(item) ?? '') : [textOf(value) ?? ''];
+    const remaining = targets.filter((t) => !names.has(t.toLowerCase()));
+    if (remaining.length === targets.length) continue;
+    const alias = textOf(pair.key) ?? '';
+    removal.aliases.push({ alias, remaining });
+    if (remaining.length === 0) aliases!.items.splice(aliases!.items.indexOf(pair), 1);
+    else pair.value = aliasValueNode(document, remaining);
+  }
+  return removal;
+}
+
+/** The sentence telling what `removeUser` did to the aliases ('' when it touched none). */
+export function userRemovalText(user: string, domainName: string, removal: UserRemoval): string {
+  if (removal.aliases.length === 0) return '';
+  const each = removal.aliases.map(({ alias, remaining }) => {
+    const address = alias === CATCH_ALL ? `the catch-all of ${domainName}` : `${alias}@${domainName}`;
+    return remaining.length === 0
+      ? `${address} was removed (it forwarded only to ${user})`
+      : `${address} now forwards to ${remaining.join(', ')}`;
+  });
+  return `${user}@${domainName} is no longer an alias target in mailwright.yaml: ${each.join('; ')}.`;
 }
 
 /** Creates or replaces an alias; `targets` are local users or addresses (comma-separated or listed). */

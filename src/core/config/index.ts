@@ -10,7 +10,14 @@ export {
   type SshTargetCheck,
 } from './ssh-target';
 export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
-export { CATCH_ALL, normalizeAliasName, normalizeEmailAddress, normalizeLocalPart } from './mailbox';
+export {
+  CATCH_ALL,
+  normalizeAliasName,
+  normalizeEmailAddress,
+  normalizeLocalPart,
+  normalizeUserAddress,
+  type UserAddressCheck,
+} from './mailbox';
 export { hostNameProblem } from './validate-host';
 export { fleetProblems, hostsServing, type FleetProblem } from './fleet';
 export { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
@@ -33,7 +40,7 @@ export {
 export { formatIssue, formatIssues, hasErrors } from './issues';
 export { validateDocument, type ValidationResult } from './validate';
 export { ConfigFileError, configPath, loadConfig, parseConfig, type LoadedConfig } from './load';
-export { configToText, saveConfig, writeFileAtomic } from './save';
+export { configToText, editConfigFile, saveConfig, writeFileAtomic } from './save';
 export { ConfigEditError } from './edit-nodes';
 export {
   addDomain,
@@ -44,7 +51,9 @@ export {
   removeHost,
   removeUser,
   setAlias,
+  userRemovalText,
   type NewDomain,
+  type UserRemoval,
   type NewHost,
 } from './edit';
 export { defaultConfigText, type StarterOptions } from './default-config';

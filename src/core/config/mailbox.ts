@@ -34,6 +34,36 @@ export function normalizeLocalPart(text: string): NameCheck {
   return { ok: true, value: local, warnings };
 }
 
+/**
+ * The address of a mail user of this server, `user@domain`: the user part is a local part as
+ * mailwright.yaml holds it, the domain a domain name, both normalized. The one rule for a user
+ * named on the command line, in the editor or in the yaml.
+ */
+export type UserAddressCheck =
+  | { ok: true; value: string; warnings: NameNote[]; user: string; domain: string }
+  | { ok: false; reason: string; hint?: string };
+
+export function normalizeUserAddress(text: string): UserAddressCheck {
+  const at = text.lastIndexOf('@');
+  if (at === -1)
+    return {
+      ok: false,
+      reason: 'it has no "@"',
+      hint: `Write user@domain, e.g. ${LOCAL_PART_EXAMPLE}@example.com`,
+    };
+  const user = normalizeLocalPart(text.slice(0, at));
+  if (!user.ok) return { ok: false, reason: `the user name is invalid: ${user.reason}`, hint: user.hint };
+  const domain = normalizeDomainName(text.slice(at + 1));
+  if (!domain.ok) return { ok: false, reason: `the domain is invalid: ${domain.reason}`, hint: domain.hint };
+  return {
+    ok: true,
+    value: `${user.value}@${domain.value}`,
+    warnings: [...user.warnings, ...domain.warnings],
+    user: user.value,
+    domain: domain.value,
+  };
+}
+
 /** An alias name: a local part, or `*` for the catch-all. */
 export function normalizeAliasName(text: string): NameCheck {
   return text === CATCH_ALL ? { ok: true, value: CATCH_ALL, warnings: [] } : normalizeLocalPart(text);

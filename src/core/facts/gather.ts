@@ -1,6 +1,6 @@
 // Facts in one round trip: one exec channel runs the whole script.
 import { type RemoteConnection, secretKeys, shellScript } from '../remote';
-import { factsScript } from './script';
+import { factsScript, newReportKey, reportStdin } from './script';
 import { parseFacts } from './parse';
 import type { Facts } from './types';
 
@@ -14,13 +14,14 @@ export async function gatherFacts(conn: RemoteConnection, opts: GatherOptions = 
   const sudoPassword = conn.isRoot
     ? undefined
     : await conn.options.secrets.get(secretKeys.sudoPassword(conn.options.name));
+  const key = newReportKey();
   const started = performance.now();
   await conn.connect(opts.signal);
   const result = await conn.exec(shellScript(factsScript()), {
-    stdin: sudoPassword ? `${sudoPassword}\n` : '',
+    stdin: reportStdin(key, sudoPassword),
     signal: opts.signal,
     timeoutMs: opts.timeoutMs ?? 30_000,
     check: false,
   });
-  return parseFacts(result.stdout, Math.round(performance.now() - started));
+  return parseFacts(result.stdout, key, Math.round(performance.now() - started));
 }

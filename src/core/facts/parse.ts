@@ -10,19 +10,24 @@ import type {
   ListeningSocket,
   RenewalFacts,
 } from './types';
+import { reportHeader } from './script';
 
 const CONF_PATH = '/etc/chasquid/chasquid.conf';
 
 /**
- * Each section header is printed as "\n@@mw:NAME\n", so a section's text is exactly what its
- * commands printed (file contents come back byte for byte, trailing newline included).
+ * Each section header is printed as "\n@@mw:<key>:NAME\n" with this run's key (see
+ * `reportHeader` in script.ts), so a section's text is exactly what its commands printed (file
+ * contents come back byte for byte, trailing newline included) and a line of a file that looks
+ * like a header — with any other key, or none — is only text.
  */
-export function splitSections(output: string): Map<string, string> {
+export function splitSections(output: string, key: string): Map<string, string> {
+  if (!/^[0-9a-f]{32}$/.test(key)) throw new RangeError('a facts report key is 32 hex digits');
+  const header = new RegExp(`^${reportHeader(key, '')}([a-z0-9-]+(?::[^\\s/]+)?)$`);
   const sections = new Map<string, string>();
   let name: string | undefined;
   let lines: string[] = [];
   for (const line of output.split('\n')) {
-    const m = /^@@mw:([a-z0-9-]+(?::[^\s/]+)?)$/.exec(line);
+    const m = header.exec(line);
     if (m) {
       if (name) sections.set(name, lines.join('\n'));
       name = m[1];
@@ -33,6 +38,16 @@ export function splitSections(output: string): Map<string, string> {
   }
   if (name) sections.set(name, lines.join('\n'));
   return sections;
+}
+
+/** Path -> sha256 from `sha256sum` lines. */
+export function parseFileHashes(text: string): Record<string, string> {
+  return Object.fromEntries(
+    lines(text).map((l) => {
+      const [hash, ...path] = l.split(/\s+/);
+      return [path.join(' '), hash ?? ''];
+    }),
+  );
 }
 
 function parseOsRelease(text: string): Record<string, string> {
@@ -153,8 +168,9 @@ function lines(text: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function parseFacts(output: string, durationMs: number, now = new Date()): Facts {
-  const s = splitSections(output);
+/** `key`: the one the report was framed with (`newReportKey`). */
+export function parseFacts(output: string, key: string, durationMs: number, now = new Date()): Facts {
+  const s = splitSections(output, key);
   const [uid = '', user = '', groups = ''] = lines(s.get('id'));
   const osr = parseOsRelease(s.get('os-release') ?? '');
   const [kernel = '', arch = ''] = lines(s.get('uname'));
@@ -180,14 +196,7 @@ export function parseFacts(output: string, durationMs: number, now = new Date())
   const id = (osr.ID ?? '').toLowerCase();
   const versionId = osr.VERSION_ID ?? '';
   const listening = [...parseListening(s.get('tcp') ?? ''), ...parseListening(s.get('tcp6') ?? '')];
-  const confFiles = s.has('conf-files')
-    ? Object.fromEntries(
-        lines(s.get('conf-files')).map((l) => {
-          const [hash, ...path] = l.split(/\s+/);
-          return [path.join(' '), hash ?? ''];
-        }),
-      )
-    : undefined;
+  const confFiles = s.has('conf-files') ? parseFileHashes(s.get('conf-files') ?? '') : undefined;
 
   return {
     gatheredAt: now.toISOString(),
@@ -288,7 +297,8 @@ function parseCertificate(text: string): CertificateFacts {
   };
 }
 
-function parseManaged(text: string | undefined): Record<string, string> {
+/** managed.json as Mailwright writes it; {} when absent or unreadable. */
+export function parseManaged(text: string | undefined): Record<string, string> {
   if (!text) return {};
   try {
     const value = JSON.parse(text) as unknown;

@@ -3,8 +3,12 @@
 // never fail as a whole, and print tagged sections that parse.ts turns into
 // Facts. An optional sudo password is read from stdin (never argv) so root-only
 // files can be looked at.
+import { randomBytes } from 'node:crypto';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
+
+/** sha256sum lines of every file of chasquid's configuration (its git folder aside); run as root. */
+export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +";
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
 export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
@@ -76,7 +80,7 @@ pw=
 echo "$mode"
 [ "$mode" = root ] || [ -n "\${p:-}" ] || exit 0
 sec conf-files
-$p find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +
+$p ${CHASQUID_FILE_HASHES}
 $p sha256sum ${DOVECOT_CONF_PATH}
 sec managed
 $p cat /var/lib/mailwright/managed.json
@@ -98,9 +102,33 @@ done`,
   ],
 ];
 
-/** Prints a section header; sections run in subshells so one failing cannot stop the rest. */
+/**
+ * How the report is framed — decided here and nowhere else. Sections carry file contents
+ * (aliases, chasquid.conf, managed.json) that anyone with write access on the server controls,
+ * so a header must be something no file can contain: each run draws a fresh random key on this
+ * machine, sends it to the script as the first line of stdin (never argv, where `ps` shows it),
+ * and every header is "\n@@mw:<key>:<name>\n". A line written into a file before the run cannot
+ * hold the key, so it stays text of the section it is in. parse.ts reads only headers with the
+ * run's key (`reportHeader`).
+ */
+export function newReportKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** The header line (without its newlines) of section `name` in a report framed with `key`. */
+export function reportHeader(key: string, name: string): string {
+  return `@@mw:${key}:${name}`;
+}
+
+/** What the script reads before anything else: the key on stdin's first line; then the sudo password, if any. */
+export function reportStdin(key: string, sudoPassword?: string): string {
+  return `${key}\n${sudoPassword ? `${sudoPassword}\n` : ''}`;
+}
+
+/** Reads the key, prints section headers; sections run in subshells so one failing cannot stop the rest. */
 const PRELUDE = `exec 2>/dev/null
-sec() { printf '\\n@@mw:%s\\n' "$1"; }
+IFS= read -r mwkey
+sec() { printf '\\n@@mw:%s:%s\\n' "$mwkey" "$1"; }
 `;
 
 export function sectionScript(name: string, shell: string): string {

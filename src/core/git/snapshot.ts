@@ -82,6 +82,23 @@ export async function snapshotConfFrom(fetch: FetchConfTar, opts: SnapshotOption
   return result;
 }
 
+/**
+ * The lines of an apply run's commit: what it applied, or — when it applied nothing that changed
+ * a file — why the server still differs from the last commit (a run that stopped before its
+ * commit, or a change made on the server). Every apply snapshots: git never lags the server.
+ */
+export function applyCommitLines(
+  plan: { actions: readonly { id: string; title: string }[] },
+  applied: readonly string[],
+): string[] {
+  const titles = plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title);
+  return titles.length > 0
+    ? titles
+    : [
+        'the server differed from the last commit (an earlier run that stopped, or a change made on the server)',
+      ];
+}
+
 export function commitMessage(opts: Pick<SnapshotOptions, 'hostName' | 'actions' | 'title'>): string {
   const title = opts.title ?? `mailwright: apply on ${opts.hostName}`;
   const actions = (opts.actions ?? []).map((a) => `- ${a.replace(/\s*\n\s*/g, ' ')}`);

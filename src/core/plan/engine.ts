@@ -14,7 +14,7 @@ import type { HostConfig } from '../config';
 import { RunJournal } from './journal';
 import { OutputLines } from './output-lines';
 import { chasquidPathOf } from './planner';
-import type { ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
+import type { Action, ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
 
 export interface ApplyOptions {
   conn: RemoteConnection;
@@ -112,21 +112,35 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     askSecret: opts.askSecret,
     requestRestart: (reason) => {
       restartReasons.push(reason);
-      journal.markRestartPending(reason);
     },
     restartReasons,
     now: opts.now ?? new Date(),
   };
 
   const result: ApplyResult = { ok: true, cancelled: false, applied: [], changedFiles: [] };
-  let started = opts.startAt === undefined;
+  const from = opts.startAt === undefined ? 0 : plan.actions.findIndex((a) => a.id === opts.startAt);
+  const kept = (action: Action) =>
+    action.drift !== undefined && opts.driftDecisions?.[action.drift.path] === 'keep';
+  const torun = from < 0 ? [] : plan.actions.slice(from).filter((a) => !kept(a));
+  // Every input first: a missing password or credential stops the run before anything changes.
+  for (const action of torun) {
+    if (!action.prepare) continue;
+    currentId = action.id;
+    try {
+      await action.prepare(ctx);
+    } catch (e) {
+      const failed = { id: action.id, message: (e as Error).message, hint: 'Nothing was changed.' };
+      emit({ type: 'action-failed', ...failed, restored: [] });
+      emit({ type: 'run-failed', failedAction: action.id, message: failed.message });
+      return { ...result, ok: false, failed };
+    }
+  }
   const total = plan.actions.length;
   for (const [index, action] of plan.actions.entries()) {
-    if (!started && action.id !== opts.startAt) continue;
-    started = true;
+    if (index < from || from < 0) continue;
     currentId = action.id;
-    if (action.drift && opts.driftDecisions?.[action.drift.path] === 'keep') {
-      emit({ type: 'action-skipped', id: action.id, reason: `keeping the server's ${action.drift.path}` });
+    if (kept(action)) {
+      emit({ type: 'action-skipped', id: action.id, reason: `keeping the server's ${action.drift!.path}` });
       continue;
     }
     if (signal.aborted) {

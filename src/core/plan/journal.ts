@@ -10,15 +10,12 @@ import {
   type RemoteConnection,
   type WriteOptions,
 } from '../remote';
+import { parseManaged } from '../facts';
+import { readChasquidFileHashes, withRunning } from './running';
 import type { ApplyContext, FileJournal } from './types';
 
 export const MANAGED_STATE_DIR = '/var/lib/mailwright';
 export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
-/**
- * Kept in the managed state while changes wait for a chasquid restart, so a run cut off
- * before its restart still restarts next time (the files alone would look finished).
- */
-export const RESTART_PENDING = '#restart-pending';
 
 export function sha256(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
@@ -80,15 +77,11 @@ export class RunJournal implements FileJournal {
     this.dirty = true;
   }
 
-  markRestartPending(reason: string): void {
-    const earlier = this.managed[RESTART_PENDING];
-    this.managed[RESTART_PENDING] = earlier ? `${earlier}, ${reason}` : reason;
-    this.dirty = true;
-  }
-
-  clearRestartPending(): void {
-    if (!(RESTART_PENDING in this.managed)) return;
-    delete this.managed[RESTART_PENDING];
+  /** Records what chasquid was (re)started with (see running.ts). */
+  recordRunning(files: Record<string, string>): void {
+    const next = withRunning(this.managed, files);
+    for (const key of Object.keys(this.managed)) delete this.managed[key];
+    Object.assign(this.managed, next);
     this.dirty = true;
   }
 
@@ -112,12 +105,6 @@ export class RunJournal implements FileJournal {
         this.managed[path] = sha256(before!);
       }
     }
-    if (scope === 'run') {
-      // Every change of the run is undone: so is the restart it was waiting for.
-      if (RESTART_PENDING in this.managedBefore)
-        this.managed[RESTART_PENDING] = this.managedBefore[RESTART_PENDING]!;
-      else delete this.managed[RESTART_PENDING];
-    }
     this.beforeAction = new Map();
     this.firstWrittenInAction.clear();
     this.dirty = true;
@@ -138,4 +125,12 @@ export class RunJournal implements FileJournal {
 /** For the service action: undo every file of the run (used when chasquid will not start with them). */
 export function journalOf(ctx: ApplyContext): RunJournal {
   return ctx.files as RunJournal;
+}
+
+/** After a restart outside an apply run (a file saved from the editor): records what chasquid started with. */
+export async function recordRunningOnServer(conn: RemoteConnection): Promise<void> {
+  const state = await readRemoteFileIfExists(conn, MANAGED_STATE_PATH);
+  const journal = new RunJournal(conn, parseManaged(state?.toString('utf8')));
+  journal.recordRunning(await readChasquidFileHashes(conn));
+  await journal.saveManagedState();
 }

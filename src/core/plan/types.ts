@@ -48,6 +48,11 @@ export interface Action {
   consent?: string;
   /** Facts are gathered again after this action (e.g. after installing a package). */
   refreshesFacts?: boolean;
+  /**
+   * Gathers and checks what the action needs from the user (passwords, credentials) before any
+   * action of the run changes anything; throws to stop the run with nothing changed.
+   */
+  prepare?(ctx: ApplyContext): Promise<void>;
   apply(ctx: ApplyContext): Promise<void>;
   /** Throws when the change did not take effect. */
   verify(ctx: ApplyContext): Promise<void>;

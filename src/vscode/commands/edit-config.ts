@@ -1,15 +1,21 @@
-// Edits of mailwright.yaml from tree actions: load with comments, change, save atomically, reload.
+// Edits of mailwright.yaml from tree actions: load with comments, change, check, save atomically,
+// then the server's side if any (the file is put back when that fails), reload.
 import * as vscode from 'vscode';
 import type { Document } from 'yaml';
-import { loadConfig, saveConfig } from '../../core/config';
+import { editConfigFile } from '../../core/config';
 import type { WorkspaceConfig } from '../workspace-config';
 
-export async function editConfig(config: WorkspaceConfig, edit: (document: Document) => void): Promise<void> {
+export async function editConfig<T>(
+  config: WorkspaceConfig,
+  edit: (document: Document) => T,
+  server: (result: T) => Promise<void> = async () => undefined,
+): Promise<T> {
   const uri = config.uri;
   if (!uri)
     throw new Error(vscode.l10n.t('Open a folder first: Mailwright keeps your servers in mailwright.yaml.'));
-  const loaded = await loadConfig(uri.fsPath);
-  edit(loaded.document);
-  await saveConfig(uri.fsPath, loaded.document);
-  await config.reload();
+  try {
+    return await editConfigFile(uri.fsPath, edit, server);
+  } finally {
+    await config.reload();
+  }
 }

@@ -3,10 +3,12 @@ import * as vscode from 'vscode';
 import {
   addUser,
   CATCH_ALL,
+  normalizeLocalPart,
   passwordProblem,
   removeHost,
   removeUser,
   setAlias,
+  userRemovalText,
   type DomainConfig,
   type HostConfig,
 } from '../../core/config';
@@ -63,23 +65,30 @@ export async function addUserAction(config: WorkspaceConfig, connections: Connec
   const user = await vscode.window.showInputBox({
     title: vscode.l10n.t('New user of {0}', domain.name),
     prompt: vscode.l10n.t('The part before @{0}', domain.name),
-    validateInput: (v) =>
-      /^[a-z0-9._-]+$/i.test(v.trim())
-        ? undefined
-        : vscode.l10n.t('Letters, digits, dot, dash and underscore only.'),
+    validateInput: (v) => {
+      const check = normalizeLocalPart(v.trim());
+      return check.ok ? undefined : vscode.l10n.t('This user name cannot be used: {0}.', check.reason);
+    },
   });
   if (!user) return;
-  const name = user.trim().toLowerCase();
+  const check = normalizeLocalPart(user.trim());
+  if (!check.ok) return;
+  const name = check.value;
   const password = await askPassword(`${name}@${domain.name}`);
   if (!password) return;
+  const listed = domain.users.includes(name);
   await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Adding {0}@{1}…', name, domain.name),
     },
-    () => setUserPassword(connections.for(host), domain.name, name, password, userStoreOf(domain)),
+    () =>
+      editConfig(
+        config,
+        (doc) => (listed ? undefined : addUser(doc, host.name, domain.name, name)),
+        () => setUserPassword(connections.for(host), domain.name, name, password, userStoreOf(domain)),
+      ),
   );
-  await editConfig(config, (doc) => addUser(doc, host.name, domain.name, name));
   void vscode.window.showInformationMessage(
     vscode.l10n.t(
       '{0}@{1} can now send mail. Add an alias to forward the mail it receives.',
@@ -100,7 +109,7 @@ export async function resetPasswordAction(connections: Connections, arg: unknown
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Setting the password of {0}@{1}…', user, domain.name),
     },
-    () => setUserPassword(connections.for(host), domain.name, user, password, userStoreOf(domain)),
+    () => setUserPassword(connections.for(host), domain.name, user, password, userStoreOf(domain), 'change'),
   );
   void vscode.window.showInformationMessage(
     vscode.l10n.t('New password set for {0}@{1}.', user, domain.name),
@@ -117,14 +126,27 @@ export async function removeUserAction(config: WorkspaceConfig, connections: Con
     {
       modal: true,
       detail: vscode.l10n.t(
-        'The user can no longer log in. Mail already delivered or forwarded is not affected.',
+        'The user can no longer log in and is taken out of the aliases that forward to it. Mail already delivered or forwarded is not affected.',
       ),
     },
     remove,
   );
   if (answer !== remove) return;
-  await removeUserOnServer(connections.for(host), domain.name, user, userStoreOf(domain));
-  await editConfig(config, (doc) => removeUser(doc, host.name, domain.name, user));
+  const removal = await editConfig(
+    config,
+    (doc) => removeUser(doc, host.name, domain.name, user),
+    async () => {
+      await removeUserOnServer(connections.for(host), domain.name, user, userStoreOf(domain));
+    },
+  );
+  const aliases = removal ? userRemovalText(user, domain.name, removal) : '';
+  if (!aliases) return;
+  const provision = vscode.l10n.t('Provision Now');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('{0} Provision {1} to write the aliases on the server.', aliases, host.name),
+    provision,
+  );
+  if (choice === provision) await vscode.commands.executeCommand('mailwright.provision', { host });
 }
 
 async function suggestProvisioning(host: HostConfig, what: string) {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import type { ExpectedRecord } from '../../core/dns/model';
 import { gatherFacts, type Facts } from '../../core/facts';
-import { snapshotConf } from '../../core/git';
+import { applyCommitLines, snapshotConf } from '../../core/git';
 import {
   applyPlan,
   consentsMissing,
@@ -303,7 +303,7 @@ export class DashboardPanel {
         { ...this.state, progress: vscode.l10n.t('Committing the configuration snapshot…') },
         true,
       );
-      const commit = await this.snapshot(host, plan, result.applied, result.changedFiles);
+      const commit = await this.snapshot(host, plan, result.applied);
       const done = reduceEvent(
         this.state,
         { type: 'run-done', applied: result.applied, changedFiles: result.changedFiles },
@@ -336,11 +336,8 @@ export class DashboardPanel {
     host: HostConfig,
     plan: Plan,
     applied: string[],
-    changedFiles: string[],
   ): Promise<{ commit?: string; commitNote?: string }> {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (changedFiles.length === 0)
-      return { commitNote: vscode.l10n.t('No file changed: nothing to commit.') };
     if (!root)
       return { commitNote: vscode.l10n.t('No workspace folder: the configuration was not committed.') };
     try {
@@ -348,7 +345,7 @@ export class DashboardPanel {
       const snapshot = await snapshotConf(this.deps.connections.for(host), {
         workspaceRoot: root,
         hostName: host.name,
-        actions: plan.actions.filter((a) => applied.includes(a.id)).map((a) => a.title),
+        actions: applyCommitLines(plan, applied),
         remote: loaded?.git.remote,
       });
       const note = snapshot.committed

@@ -18,14 +18,6 @@ export function checkConfPath(path: string, l10n: L10n): string | undefined {
   return undefined;
 }
 
-/** chasquid re-reads users and aliases within ~30 s and runs hooks per message: no restart for those. */
-export function needsRestart(path: string): boolean {
-  const rel = posix.relative(CONF_ROOT, path);
-  if (/^domains\/[^/]+\/(users|aliases)$/.test(rel)) return false;
-  if (rel.startsWith('hooks/')) return false;
-  return true;
-}
-
 /** Problems our parsers find in a file about to be saved; unknown kinds of file are not checked. */
 export function validateConfFile(path: string, text: string, version?: string): ChasquidDiagnostic[] {
   const name = posix.basename(path);

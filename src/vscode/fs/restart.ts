@@ -1,5 +1,6 @@
 // Restart chasquid after a saved change and tell whether it keeps running.
 import { chasquidLog, CHASQUID_RUNNING_SCRIPT } from '../../core/plan/actions/service';
+import { recordRunningOnServer } from '../../core/plan/journal';
 import { shellCommand, shellScript, type RemoteConnection } from '../../core/remote';
 
 // Restart first, then the same running check the provisioning service step uses.
@@ -15,7 +16,9 @@ export async function restartChasquid(conn: RemoteConnection, signal?: AbortSign
     timeoutMs: 90_000,
     signal,
   });
-  return r.exitCode === 0;
+  if (r.exitCode !== 0) return false;
+  await recordRunningOnServer(conn);
+  return true;
 }
 
 export async function isChasquidActive(conn: RemoteConnection): Promise<boolean> {

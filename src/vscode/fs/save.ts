@@ -6,7 +6,8 @@ import type { ChasquidDiagnostic } from '../../core/chasquid';
 import type { HostConfig } from '../../core/config';
 import { snapshotConf } from '../../core/git';
 import { restoreRemoteFile, writeRemoteFileAtomic, type RemoteConnection } from '../../core/remote';
-import { CONF_ROOT, needsRestart, validateConfFile } from './remote-paths';
+import { readAtStart } from '../../core/chasquid/paths';
+import { CONF_ROOT, validateConfFile } from './remote-paths';
 import { chasquidLog, isChasquidActive, restartChasquid } from './restart';
 
 export interface SaveRequest {
@@ -69,7 +70,7 @@ export async function saveConfFile(req: SaveRequest): Promise<void> {
       await writeRemoteFileAtomic(conn, path, Buffer.from(req.content));
       log.info(`Uploaded ${path} to ${host.name}`);
 
-      const restart = needsRestart(path);
+      const restart = readAtStart(path);
       progress.report({
         message: restart ? vscode.l10n.t('restarting chasquid') : vscode.l10n.t('checking chasquid'),
       });

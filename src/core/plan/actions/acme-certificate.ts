@@ -180,6 +180,11 @@ export function planAcmeCertificate(
       kind: 'acme-certificate',
       title: `Get a certificate for ${names.join(', ')} from ${settings.directoryUrl} (${settings.challenge})`,
       reason,
+      // The DNS provider's credential is checked before any action of the run changes anything.
+      async prepare(actx) {
+        if (settings.challenge === 'http-01' || !deps.dnsProviderFor) return;
+        for (const name of names) await deps.dnsProviderFor(name, actx);
+      },
       async apply(actx) {
         // acme-client is loaded only here: planning and the other actions never need it.
         const { issueCertificate } = await import('../../acme/issue.js');

@@ -2,12 +2,13 @@
 // chasquid listens on 25, 587 and 465. Only those fields are touched; the rest of the file
 // stays as the user (or Debian) wrote it.
 import { ChasquidConf, type ConfValue } from '../../chasquid';
-import { CHASQUID_CONF_PATH, CHASQUID_DIR } from '../../chasquid/paths';
+import { CHASQUID_CONF_PATH } from '../../chasquid/paths';
 import { hasMailboxes } from '../../config';
 import { CHASQUID_LISTEN_PORTS } from '../../ports';
 import { AUTH_CLIENT_SOCKET, AUTH_USERDB_SOCKET, LMTP_SOCKET } from '../../dovecot';
-import { readRemoteFileIfExists, shellCommand } from '../../remote';
+import { backupPathFor, readRemoteFileIfExists } from '../../remote';
 import { managedFileAction } from '../managed-file';
+import { confLoadProblem, confRefusal } from '../running';
 import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
 
 export { CHASQUID_CONF_PATH, CHASQUID_DIR } from '../../chasquid/paths';
@@ -85,13 +86,28 @@ function mailboxFields(conf: ChasquidConf, mailboxes: boolean, changes: string[]
 const describeAny = (values: readonly ConfValue[]) =>
   values.length === 0 ? 'not set' : values.map((v) => JSON.stringify(v)).join(', ');
 
-/** chasquid.conf with the hostname and listen addresses Mailwright needs, everything else kept. */
+/** What a chasquid.conf that chasquid cannot load is replaced with, before the fields Mailwright sets. */
+const REWRITE_HEADER =
+  '# chasquid configuration, rewritten by Mailwright: the previous file did not load.\n' +
+  `# The previous version is kept as ${backupPathFor(CHASQUID_CONF_PATH)}.\n`;
+
+/**
+ * chasquid.conf with the hostname and listen addresses Mailwright needs, everything else kept —
+ * unless chasquid cannot load the file (`version`: the installed chasquid's): then it is a new
+ * file holding only those fields, since nothing of a file that does not load can be trusted.
+ */
 export function desiredConf(
   current: string,
   mailHost: string,
   socketUnits: boolean,
   mailboxes = false,
+  version?: string,
 ): DesiredConf {
+  const refusal = confRefusal(current, version);
+  if (refusal !== undefined) {
+    const fresh = desiredConf(REWRITE_HEADER, mailHost, socketUnits, mailboxes, version);
+    return { content: fresh.content, changes: [`${refusal}; a complete new file replaces it`] };
+  }
   const conf = ChasquidConf.parse(current);
   const changes: string[] = [];
   const hostname = conf.get('hostname');
@@ -115,21 +131,8 @@ export function desiredConf(
 
 /** Throws when chasquid would not accept the file (our parser, then chasquid-util's own reading). */
 async function verifyConf(ctx: ApplyContext, content: string): Promise<void> {
-  const errors = ChasquidConf.parse(content)
-    .validate({ version: ctx.facts.chasquid.version })
-    .filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    throw new Error(
-      `chasquid.conf would not load: ${errors.map((d) => `line ${d.line}: ${d.message}`).join('; ')}`,
-    );
-  }
-  const r = await ctx.run(shellCommand(['chasquid-util', `-C=${CHASQUID_DIR}`, 'print-config']), {
-    check: false,
-    timeoutMs: 30_000,
-  });
-  if (r.exitCode !== 0) {
-    throw new Error(`chasquid-util cannot read chasquid.conf: ${(r.stderr || r.stdout).trim()}`);
-  }
+  const problem = await confLoadProblem(ctx, content);
+  if (problem !== undefined) throw new Error(problem);
 }
 
 function confAction(ctx: PlanContext, current: string): Action | undefined {
@@ -138,6 +141,7 @@ function confAction(ctx: PlanContext, current: string): Action | undefined {
     ctx.host.mailHost,
     hasSocketUnits(ctx.facts.chasquidUnits),
     hasMailboxes(ctx.host),
+    ctx.facts.chasquid.version,
   );
   return managedFileAction(
     ctx,

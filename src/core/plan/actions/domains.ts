@@ -1,7 +1,7 @@
 // Each domain of mailwright.yaml has its folder, its users (with
 // passwords that only ever travel as scrypt hashes inside a file upload) and its aliases.
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
-import { passwordProblem, type DomainConfig } from '../../config';
+import { normalizeDomainName, normalizeUserAddress, passwordProblem, type DomainConfig } from '../../config';
 import {
   DOVECOT_RELOAD,
   MAILBOX_USERS_MODE,
@@ -38,9 +38,29 @@ export function userPasswordEnvName(user: string, domain: string): string {
   return envNamesFor(userPasswordKey(user, domain))[0]!;
 }
 
+/**
+ * A user and domain as mailwright.yaml holds them (the one address rule, normalizeUserAddress),
+ * or a RangeError: nothing else is ever written to a server's users or put in a path.
+ */
+function checkedAddress(user: string, domain: string): void {
+  const check = normalizeUserAddress(`${user}@${domain}`);
+  if (!check.ok || check.user !== user || check.domain !== domain)
+    throw new RangeError(
+      `not a mail user address: ${JSON.stringify(`${user}@${domain}`)}${check.ok ? ' (not normalized)' : ` (${check.reason})`}`,
+    );
+}
+
 function assertDomainName(domain: string): void {
-  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(domain) || domain.includes('..')) {
+  const check = normalizeDomainName(domain);
+  if (!check.ok || check.value !== domain)
     throw new RangeError(`not a domain name: ${JSON.stringify(domain)}`);
+}
+
+/** `user passwd` for a user the server does not have: passwords are changed, never users created. */
+export class NoSuchUserError extends Error {
+  override name = 'NoSuchUserError';
+  constructor(address: string) {
+    super(`${address} does not exist on the server: add it with \`mailwright user add ${address}\` instead.`);
   }
 }
 
@@ -109,23 +129,27 @@ async function writeMailboxUsers(conn: RemoteConnection, content: string): Promi
   await conn.exec(DOVECOT_RELOAD, { sudo: true, check: false });
 }
 
-/** Sets (or adds) a mail user's password in the domain's store: read, modify, atomic write. */
+/**
+ * Sets a mail user's password in the domain's store: read, modify, atomic write. `mode` 'add'
+ * creates the user when missing; 'change' refuses (NoSuchUserError) a user the store lacks.
+ */
 export async function setUserPassword(
   conn: RemoteConnection,
   domain: string,
   user: string,
   password: string,
   store: UserStore = 'chasquid',
+  mode: 'add' | 'change' = 'add',
 ): Promise<void> {
-  await ensureDomainDir((line) => conn.exec(line, { sudo: true }), domain);
+  checkedAddress(user, domain);
+  const problem = passwordProblem(password);
+  if (problem) throw new RangeError(`That password cannot be used: ${problem}.`);
   const file = storeFile(store, domain);
-  const { content } = await editedStore(
-    store,
-    await readRemoteFileIfExists(conn, file.path),
-    domain,
-    new Map([[user, password]]),
-    [],
-  );
+  const current = await readRemoteFileIfExists(conn, file.path);
+  if (mode === 'change' && !namesInStore(store, current, domain).includes(user))
+    throw new NoSuchUserError(`${user}@${domain}`);
+  await ensureDomainDir((line) => conn.exec(line, { sudo: true }), domain);
+  const { content } = await editedStore(store, current, domain, new Map([[user, password]]), []);
   if (store === 'dovecot') {
     await writeMailboxUsers(conn, content);
     // chasquid checks its own users file before asking Dovecot: no stale password there.
@@ -142,7 +166,7 @@ export async function removeUser(
   user: string,
   store: UserStore = 'chasquid',
 ): Promise<boolean> {
-  assertDomainName(domain);
+  checkedAddress(user, domain);
   const file = storeFile(store, domain);
   const current = await readRemoteFileIfExists(conn, file.path);
   if (!current) return false;
@@ -233,20 +257,25 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
           : `${removed.join(', ')} in ${STORE_NAMES[c.store]}, but ${domain.name} ${domain.mailboxes ? 'has mailboxes' : 'is forward-only'}: removing there`,
       );
   }
+  // Asked for in prepare, before any action of the run changes anything.
+  let passwords: Map<string, string> | undefined;
+  const prepare = async (actx: ApplyContext) => {
+    passwords = new Map<string, string>();
+    for (const user of target?.missing ?? [])
+      passwords.set(user, await passwordFor(actx, user, domain.name, moved.includes(user)));
+  };
   return {
     id: `users:${domain.name}`,
     kind: 'domains',
     title: `Update the mail users of ${domain.name}`,
     reason: `users ${reasons.join('; ')}`,
+    prepare,
     async apply(actx) {
-      // Every password first: a missing one must fail before anything changes.
-      const passwords = new Map<string, string>();
-      for (const user of target?.missing ?? [])
-        passwords.set(user, await passwordFor(actx, user, domain.name, moved.includes(user)));
+      if (!passwords) await prepare(actx);
       await ensureDomainDir((line) => actx.run(line), domain.name);
       for (const c of changes) {
         const current = await readRemoteFileIfExists(actx.conn, c.path);
-        const adding = c === target ? passwords : new Map<string, string>();
+        const adding = c === target ? passwords! : new Map<string, string>();
         const { content } = await editedStore(c.store, current, domain.name, adding, c.extra);
         const { owner, mode } = storeFile(c.store, domain.name);
         await actx.files.write(c.path, content, { owner, mode });

@@ -4,7 +4,10 @@
 import { shellCommand, shellScript, type RemoteConnection } from '../../remote';
 import { MAIL_PORT_NUMBERS } from '../../ports';
 import { sleep } from '../../sleep';
-import { journalOf, RESTART_PENDING } from '../journal';
+import { journalOf } from '../journal';
+import { changedSinceStart, confLoadProblem, readChasquidFileHashes } from '../running';
+import { CHASQUID_CONF_PATH } from '../../chasquid/paths';
+import { readRemoteFileIfExists } from '../../remote';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 import { planCertificate } from './certificate';
 import { hasSocketUnits, planConf } from './conf';
@@ -59,27 +62,54 @@ export async function chasquidLog(conn: RemoteConnection, lines = 30): Promise<s
 
 const recentLog = (ctx: ApplyContext) => chasquidLog(ctx.conn);
 
+/**
+ * Refuses to (re)start chasquid on a chasquid.conf it would not load: chasquid exits at once
+ * on one, so a restart would take mail down. Every file of the run is put back (the run may be
+ * what broke the file) and a running chasquid keeps what it started with.
+ */
+async function assertStartable(ctx: ApplyContext): Promise<void> {
+  const conf = await readRemoteFileIfExists(ctx.conn, CHASQUID_CONF_PATH);
+  if (conf === null) return;
+  const problem = await confLoadProblem(ctx, conf.toString('utf8'));
+  if (problem === undefined) return;
+  const restored = await journalOf(ctx).restore('run');
+  const active = ctx.facts.chasquid.active === 'active';
+  throw new Error(
+    `chasquid is not ${active ? 'restarted' : 'started'}: ${problem}. ` +
+      (restored.length > 0 ? `Put back ${restored.join(', ')}. ` : '') +
+      (active
+        ? 'chasquid keeps running with the configuration it started with. '
+        : 'chasquid stays stopped. ') +
+      `Fix ${CHASQUID_CONF_PATH} on the server, or let Mailwright rewrite it (overwrite its drift), then apply again.`,
+  );
+}
+
 async function applyService(ctx: ApplyContext): Promise<void> {
   await ctx.run(shellCommand(['systemctl', 'enable', 'chasquid', ...socketUnitsOf(ctx)]));
   const active = ctx.facts.chasquid.active === 'active';
-  const leftOver = ctx.facts.chasquidState?.managed[RESTART_PENDING];
+  const journal = journalOf(ctx);
+  // What chasquid will start with: the files as they are now, this run's changes included.
+  const files = await readChasquidFileHashes(ctx.conn);
+  const changed = changedSinceStart(journal.managed, files);
   const reasons = [
     ...ctx.restartReasons,
-    ...(leftOver ? [`from an earlier run that stopped before restarting: ${leftOver}`] : []),
+    ...(changed.length > 0 ? [`${changed.join(', ')} changed since chasquid started`] : []),
   ];
   if (reasons.length === 0 && active) {
     await ctx.run(shellCommand(['systemctl', 'start', 'chasquid']));
     return;
   }
+  await assertStartable(ctx);
   if (reasons.length > 0) ctx.log(`Restarting chasquid: ${reasons.join(', ')}`);
   if (await restart(ctx)) {
-    journalOf(ctx).clearRestartPending();
+    journal.recordRunning(files);
     return;
   }
 
   const log = await recentLog(ctx);
-  const restored = await journalOf(ctx).restore('run');
+  const restored = await journal.restore('run');
   const recovered = restored.length > 0 && (await restart(ctx));
+  if (recovered) journal.recordRunning(await readChasquidFileHashes(ctx.conn));
   throw new Error(
     `chasquid does not start with the new configuration. ` +
       (restored.length > 0
@@ -130,8 +160,9 @@ export const planService: ActionPlanner = (ctx) => {
     reasons.push(`chasquid is ${chasquid.active ?? 'not running'}, must be active`);
   if (chasquid.installed && chasquid.enabled !== 'enabled')
     reasons.push(`chasquid is ${chasquid.enabled ?? 'not enabled'} at boot, must be enabled`);
-  const pending = ctx.facts.chasquidState?.managed[RESTART_PENDING];
-  if (pending) reasons.push(`an earlier apply stopped before restarting chasquid for: ${pending}`);
+  const changed = changedSinceStart(ctx.facts.chasquidState?.managed ?? {}, ctx.facts.confFiles ?? {});
+  if (chasquid.installed && changed.length > 0)
+    reasons.push(`chasquid started before ${changed.join(', ')} changed: it must be restarted to use them`);
   const closed = MAIL_PORTS.filter((p) => !listening.some((l) => l.port === p));
   if (chasquid.installed && closed.length > 0) reasons.push(`nothing listens on port ${closed.join(', ')}`);
   if (chasquid.installed && hasSocketUnits(ctx.facts.chasquidUnits)) {
