@@ -10,7 +10,7 @@ import {
 } from '../remote';
 import type { Facts } from '../facts';
 import type { HostConfig } from '../config';
-import { RunJournal } from './journal';
+import { RestoreError, RunJournal } from './journal';
 import { chasquidPathOf } from './planner';
 import type { ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
 
@@ -120,10 +120,13 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       const error = e as Error;
       const cancelled = signal.aborted || error instanceof CancelledError;
       let restored: string[] = [];
+      let notRestored: string | undefined;
       try {
         restored = await journal.restore('action');
       } catch (restoreError) {
-        ctx.log(`Could not put back every file: ${(restoreError as Error).message}`);
+        if (restoreError instanceof RestoreError) restored = restoreError.restored;
+        notRestored = (restoreError as Error).message;
+        ctx.log(notRestored);
       }
       if (journal.dirty) await journal.saveManagedState().catch(() => undefined);
       if (cancelled) {
@@ -131,7 +134,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         emit({ type: 'run-cancelled', atAction: action.id });
         return { ...result, ok: false, cancelled: true };
       }
-      const failed = { id: action.id, message: error.message, hint: hintFor(error) };
+      const failed = {
+        id: action.id,
+        message: notRestored ? `${error.message}\n${notRestored}.` : error.message,
+        hint: hintFor(error),
+      };
       emit({ type: 'action-failed', ...failed, restored });
       emit({ type: 'run-failed', failedAction: action.id, message: error.message });
       return { ...result, ok: false, failed };

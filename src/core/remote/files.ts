@@ -4,9 +4,10 @@
 // an interrupted write never leaves a half-written file behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { shellCommand, shellScript } from './quote';
+import { EXIT_ON_SIGNALS, shellCommand, shellScript } from './quote';
 import type { RemoteConnection } from './connection';
-import { CancelledError, RemoteError } from './errors';
+import { printable } from '../printable';
+import { CancelledError, CommandError, RemoteError } from './errors';
 
 /** Where the previous version of every file Mailwright replaced is kept. */
 export const BACKUP_ROOT = '/var/backups/mailwright';
@@ -96,9 +97,10 @@ t=$1 up=$2 bak=$3 mode=$4 owner=$5 force=$6 sum=$7
 dir=$(dirname -- "$t")
 new="$dir/.mailwright-new.$$"
 trap 'rm -f -- "$new" "$up"' EXIT
+${EXIT_ON_SIGNALS}
 [ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 3; }
 got=$(sha256sum < "$up" | cut -d' ' -f1)
-[ "$got" = "$sum" ] || { echo "upload of $t is incomplete (checksum mismatch); the file was not changed" >&2; exit 5; }
+[ "$got" = "$sum" ] || { echo "its upload arrived incomplete (checksum mismatch)" >&2; exit 5; }
 cp -- "$up" "$new"
 mkdir -p -m 0700 -- "$(dirname -- "$bak")"
 if [ -e "$t" ]; then
@@ -121,6 +123,36 @@ sync -- "$new" 2>/dev/null || true
 mv -f -- "$new" "$t"
 `;
 
+/** Set by the install script's checks, and by every failure before its final rename: the target is as it was. */
+export class WriteNotDoneError extends RemoteError {
+  override name = 'WriteNotDoneError';
+}
+
+/**
+ * The install script stops before its rename on any error, so a CommandError means the target
+ * was not changed; a full disk (the commonest cause) is named as such, with the place to free.
+ */
+function explainWriteFailure(conn: RemoteConnection, path: string, error: unknown): unknown {
+  if (!(error instanceof CommandError)) return error;
+  const host = conn.options.name;
+  const lines = printable(error.stderr, { keepNewlines: true }).trim().split('\n');
+  const noRoom = lines.find((l) => /no space left on device|disk quota exceeded/i.test(l));
+  if (noRoom) {
+    // cp names the file it could not write: next to the target, or the kept previous version.
+    const written = /'([^']+)'/.exec(noRoom)?.[1];
+    const full = posix.dirname(written ?? path);
+    return new WriteNotDoneError(
+      `Disk full on ${host}: ${full} has no room left, so ${path} could not be written; the file was not changed.`,
+      `Free space there (\`df -h ${full}\` on ${host} shows the file system), then apply again.`,
+    );
+  }
+  const cause = lines.at(-1) || `exit ${error.exitCode ?? 'signal'}`;
+  return new WriteNotDoneError(
+    `Could not write ${path} on ${host}: ${cause}. The file was not changed.`,
+    'Apply again once the server is back to normal: finished steps are not repeated.',
+  );
+}
+
 export async function writeRemoteFileAtomic(
   conn: RemoteConnection,
   path: string,
@@ -134,18 +166,22 @@ export async function writeRemoteFileAtomic(
   await upload(conn, temp, bytes, opts.signal);
   const force = opts.mode !== undefined || opts.owner !== undefined ? '1' : '0';
   const backupPath = backupPathFor(path);
-  const result = await conn.exec(
-    shellScript(INSTALL_SCRIPT, [
-      path,
-      temp,
-      backupPath,
-      opts.mode ?? '',
-      opts.owner ?? '',
-      force,
-      createHash('sha256').update(bytes).digest('hex'),
-    ]),
-    { sudo: true, signal: opts.signal },
-  );
+  const result = await conn
+    .exec(
+      shellScript(INSTALL_SCRIPT, [
+        path,
+        temp,
+        backupPath,
+        opts.mode ?? '',
+        opts.owner ?? '',
+        force,
+        createHash('sha256').update(bytes).digest('hex'),
+      ]),
+      { sudo: true, signal: opts.signal },
+    )
+    .catch((error: unknown) => {
+      throw explainWriteFailure(conn, path, error);
+    });
   return { path, replaced: result.stdout.trim() === 'replaced', backupPath };
 }
 
@@ -153,6 +189,8 @@ const RESTORE_SCRIPT = `set -eu
 t=$1 bak=$2
 if [ -e "$bak" ]; then
   new="$(dirname -- "$t")/.mailwright-restore.$$"
+  trap 'rm -f -- "$new"' EXIT
+  ${EXIT_ON_SIGNALS}
   cp -p -- "$bak" "$new"
   mv -f -- "$new" "$t"
   echo restored
