@@ -116,6 +116,12 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     try {
       await action.apply(ctx);
       await action.verify(ctx);
+      // Part of the step: a step whose files are not recorded (the connection went away) is not done.
+      if (journal.dirty) await journal.saveManagedState();
+      if (action.refreshesFacts) {
+        ctx.facts = await opts.regather();
+        ctx.chasquidPath = chasquidPathOf(ctx.facts);
+      }
     } catch (e) {
       const error = e as Error;
       const cancelled = signal.aborted || error instanceof CancelledError;
@@ -144,14 +150,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
       return { ...result, ok: false, failed };
     }
     const changed = [...journal.changedByAction];
-    if (journal.dirty) await journal.saveManagedState();
     result.applied.push(action.id);
     result.changedFiles.push(...changed.filter((f) => !result.changedFiles.includes(f)));
     emit({ type: 'action-done', id: action.id, changedFiles: changed });
-    if (action.refreshesFacts) {
-      ctx.facts = await opts.regather();
-      ctx.chasquidPath = chasquidPathOf(ctx.facts);
-    }
   }
   emit({ type: 'run-done', applied: result.applied, changedFiles: result.changedFiles });
   return result;

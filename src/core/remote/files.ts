@@ -59,11 +59,17 @@ export async function remoteFileExists(conn: RemoteConnection, path: string): Pr
   return r.exitCode === 0;
 }
 
+/** A write that stopped before its final rename (upload cut, script failed): the target is as it was. */
+export class WriteNotDoneError extends RemoteError {
+  override name = 'WriteNotDoneError';
+}
+
 async function upload(
   conn: RemoteConnection,
   tempPath: string,
   content: Buffer,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  target: string,
 ): Promise<void> {
   const sftp = await conn.sftp();
   await new Promise<void>((resolve, reject) => {
@@ -81,10 +87,19 @@ async function upload(
     signal?.addEventListener('abort', onAbort, { once: true });
     const unsubscribe = conn.onceDisconnected(() =>
       done(
-        new RemoteError(`The connection was lost while uploading ${tempPath}; the target was not changed.`),
+        new WriteNotDoneError(
+          `The connection to ${conn.options.name} was lost while uploading ${target}; the file was not changed.`,
+          'Once the server answers again, apply again: finished steps are not repeated.',
+        ),
       ),
     );
-    stream.on('error', (e: Error) => done(new RemoteError(`Upload to ${tempPath} failed: ${e.message}`)));
+    stream.on('error', (e: Error) =>
+      done(
+        new WriteNotDoneError(
+          `Uploading ${target} to ${conn.options.name} failed (${e.message}); the file was not changed.`,
+        ),
+      ),
+    );
     stream.on('close', () => done());
     stream.end(content);
   });
@@ -123,11 +138,6 @@ sync -- "$new" 2>/dev/null || true
 mv -f -- "$new" "$t"
 `;
 
-/** Set by the install script's checks, and by every failure before its final rename: the target is as it was. */
-export class WriteNotDoneError extends RemoteError {
-  override name = 'WriteNotDoneError';
-}
-
 /**
  * The install script stops before its rename on any error, so a CommandError means the target
  * was not changed; a full disk (the commonest cause) is named as such, with the place to free.
@@ -163,7 +173,7 @@ export async function writeRemoteFileAtomic(
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   // A private name in /tmp: the SFTP user may not be able to write the target directory.
   const temp = `/tmp/.mailwright-upload-${randomBytes(8).toString('hex')}`;
-  await upload(conn, temp, bytes, opts.signal);
+  await upload(conn, temp, bytes, opts.signal, path);
   const force = opts.mode !== undefined || opts.owner !== undefined ? '1' : '0';
   const backupPath = backupPathFor(path);
   const result = await conn
