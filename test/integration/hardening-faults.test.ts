@@ -375,6 +375,7 @@ dd if=/dev/zero of="$d/.fill" bs=4k 2>/dev/null || true`,
           /was not changed/,
         );
         assert.doesNotMatch(result.failed!.message, /Could not put back/);
+        assert.match(result.failed?.hint ?? '', /^Free space there/, 'what to do');
         const during = await confHashes(conn);
         assert.deepEqual(during, before, 'nothing changed');
         assertWhole(before, during, await converge(host));

@@ -140,13 +140,19 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         emit({ type: 'run-cancelled', atAction: action.id });
         return { ...result, ok: false, cancelled: true };
       }
+      const hint = hintFor(error);
+      // A RemoteError carries its hint in its message too: shown once, as the hint.
+      const said =
+        hint && error.message.endsWith(`\n${hint}`)
+          ? error.message.slice(0, -hint.length - 1)
+          : error.message;
       const failed = {
         id: action.id,
-        message: notRestored ? `${error.message}\n${notRestored}.` : error.message,
-        hint: hintFor(error),
+        message: notRestored ? `${said}\n${notRestored}.` : said,
+        hint,
       };
       emit({ type: 'action-failed', ...failed, restored });
-      emit({ type: 'run-failed', failedAction: action.id, message: error.message });
+      emit({ type: 'run-failed', failedAction: action.id, message: failed.message });
       return { ...result, ok: false, failed };
     }
     const changed = [...journal.changedByAction];
