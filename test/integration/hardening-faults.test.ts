@@ -520,6 +520,32 @@ dd if=/dev/zero of="$d/.fill" bs=4k 2>/dev/null || true`,
     }
 
     tally.fault(
+      'a DNS API that accepts the connection and never answers: publish ends at its timeout and says so',
+      { timeout: 60_000 },
+      async () => {
+        const held: Array<{ destroy(): void }> = [];
+        const silent = createServer((req) => held.push(req.socket));
+        await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+        const baseUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+        try {
+          const provider = new CloudflareProvider({ token, zone: 'example.test', baseUrl, timeoutMs: 1_500 });
+          const started = Date.now();
+          const error = await within(20_000, 'publish', planPublish(records, provider)).then(
+            () => undefined,
+            (e: Error) => e,
+          );
+          assert.ok(error, 'the publish fails');
+          assert.ok(Date.now() - started < 10_000, 'at its timeout');
+          assertClearError(error.message, /cloudflare/, /no answer from/, /try again later/i);
+          assert.ok(error.message.includes(baseUrl), error.message);
+        } finally {
+          held.forEach((s) => s.destroy());
+          await new Promise((r) => silent.close(r));
+        }
+      },
+    );
+
+    tally.fault(
       'a DNS server that never answers: publish and check end in bounded time and say which server is silent',
       { timeout: 60_000 },
       async () => {
