@@ -12,7 +12,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,10 +273,15 @@ describe('the fault suite', { concurrency: true }, () => {
 
         const during: Array<Record<string, string>> = [];
         let last: { code: number | null; killed: boolean; out: string } | undefined;
-        for (let run = 1; run <= 10; run++) {
-          last = await within(180_000, `CLI apply run ${run}`, cliApply(run));
-          if (!last.killed) break;
-          during.push(await confHashes(conn));
+        try {
+          for (let run = 1; run <= 10; run++) {
+            last = await within(180_000, `CLI apply run ${run}`, cliApply(run));
+            if (!last.killed) break;
+            during.push(await confHashes(conn));
+          }
+        } finally {
+          rmSync(home, { recursive: true, force: true });
+          rmSync(workspace, { recursive: true, force: true });
         }
         assert.ok(last && !last.killed, 'a run finished without being killed');
         assert.ok(during.length >= 3, `the client was killed in ${during.length} actions`);
