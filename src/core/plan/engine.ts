@@ -11,7 +11,7 @@ import {
 } from '../remote';
 import type { Facts } from '../facts';
 import type { HostConfig } from '../config';
-import { RunJournal } from './journal';
+import { RestoreError, RunJournal } from './journal';
 import { OutputLines } from './output-lines';
 import { chasquidPathOf } from './planner';
 import type { Action, ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
@@ -152,14 +152,23 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
     try {
       await action.apply(ctx);
       await action.verify(ctx);
+      // Part of the step: a step whose files are not recorded (the connection went away) is not done.
+      if (journal.dirty) await journal.saveManagedState();
+      if (action.refreshesFacts) {
+        ctx.facts = await opts.regather();
+        ctx.chasquidPath = chasquidPathOf(ctx.facts);
+      }
     } catch (e) {
       const error = e as Error;
       const cancelled = signal.aborted || error instanceof CancelledError;
       let restored: string[] = [];
+      let notRestored: string | undefined;
       try {
         restored = await journal.restore('action');
       } catch (restoreError) {
-        ctx.log(`Could not put back every file: ${(restoreError as Error).message}`);
+        if (restoreError instanceof RestoreError) restored = restoreError.restored;
+        notRestored = (restoreError as Error).message;
+        ctx.log(notRestored);
       }
       if (journal.dirty) await journal.saveManagedState().catch(() => undefined);
       if (cancelled) {
@@ -167,20 +176,25 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyRe
         emit({ type: 'run-cancelled', atAction: action.id });
         return { ...result, ok: false, cancelled: true };
       }
-      const failed = { id: action.id, message: error.message, hint: hintFor(error) };
+      const hint = hintFor(error);
+      // A RemoteError carries its hint in its message too: shown once, as the hint.
+      const said =
+        hint && error.message.endsWith(`\n${hint}`)
+          ? error.message.slice(0, -hint.length - 1)
+          : error.message;
+      const failed = {
+        id: action.id,
+        message: notRestored ? `${said}\n${notRestored}.` : said,
+        hint,
+      };
       emit({ type: 'action-failed', ...failed, restored });
-      emit({ type: 'run-failed', failedAction: action.id, message: error.message });
+      emit({ type: 'run-failed', failedAction: action.id, message: failed.message });
       return { ...result, ok: false, failed };
     }
     const changed = [...journal.changedByAction];
-    if (journal.dirty) await journal.saveManagedState();
     result.applied.push(action.id);
     result.changedFiles.push(...changed.filter((f) => !result.changedFiles.includes(f)));
     emit({ type: 'action-done', id: action.id, changedFiles: changed });
-    if (action.refreshesFacts) {
-      ctx.facts = await opts.regather();
-      ctx.chasquidPath = chasquidPathOf(ctx.facts);
-    }
   }
   emit({ type: 'run-done', applied: result.applied, changedFiles: result.changedFiles });
   return result;

@@ -7,6 +7,7 @@ import {
   removeRemoteFile,
   shellCommand,
   writeRemoteFileAtomic,
+  WriteNotDoneError,
   type RemoteConnection,
   type WriteOptions,
 } from '../remote';
@@ -19,6 +20,18 @@ export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
 
 export function sha256(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');
+}
+
+/** Some files could not be put back: which, and why (the first cause; they usually share it). */
+export class RestoreError extends Error {
+  override name = 'RestoreError';
+  constructor(
+    readonly restored: string[],
+    readonly failed: Array<{ path: string; error: Error }>,
+  ) {
+    const cause = failed[0]!.error.message.split('\n')[0];
+    super(`Could not put back ${failed.map((f) => f.path).join(', ')}: ${cause}`);
+  }
 }
 
 export class RunJournal implements FileJournal {
@@ -57,14 +70,28 @@ export class RunJournal implements FileJournal {
 
   async write(path: string, content: string | Buffer, opts: WriteOptions = {}): Promise<void> {
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-    if (!this.beforeRun.has(path)) {
+    const newInRun = !this.beforeRun.has(path);
+    const newInAction = !this.beforeAction.has(path);
+    if (newInRun) {
       this.beforeRun.set(path, await readRemoteFileIfExists(this.conn, path));
       this.firstWrittenInAction.add(path);
     }
-    if (!this.beforeAction.has(path)) {
+    if (newInAction) {
       this.beforeAction.set(path, this.lastWritten.get(path) ?? this.beforeRun.get(path) ?? null);
     }
-    await writeRemoteFileAtomic(this.conn, path, bytes, { ...opts, signal: opts.signal ?? this.signal });
+    try {
+      await writeRemoteFileAtomic(this.conn, path, bytes, { ...opts, signal: opts.signal ?? this.signal });
+    } catch (error) {
+      // Not written at all: nothing to put back (a rollback would only fail the same way).
+      if (error instanceof WriteNotDoneError) {
+        if (newInAction) this.beforeAction.delete(path);
+        if (newInRun) {
+          this.beforeRun.delete(path);
+          this.firstWrittenInAction.delete(path);
+        }
+      }
+      throw error;
+    }
     this.lastWritten.set(path, bytes);
     this.managed[path] = sha256(bytes);
     this.dirty = true;
@@ -89,9 +116,15 @@ export class RunJournal implements FileJournal {
   async restore(scope: 'action' | 'run'): Promise<string[]> {
     const snapshot = scope === 'action' ? this.beforeAction : this.beforeRun;
     const restored: string[] = [];
+    const failed: Array<{ path: string; error: Error }> = [];
     for (const [path, before] of [...snapshot].reverse()) {
-      if (before === null) await removeRemoteFile(this.conn, path);
-      else await writeRemoteFileAtomic(this.conn, path, before);
+      try {
+        if (before === null) await removeRemoteFile(this.conn, path);
+        else await writeRemoteFileAtomic(this.conn, path, before);
+      } catch (error) {
+        failed.push({ path, error: error as Error });
+        continue;
+      }
       restored.push(path);
       const backToRunStart = scope === 'run' || this.firstWrittenInAction.has(path);
       if (backToRunStart) {
@@ -108,6 +141,7 @@ export class RunJournal implements FileJournal {
     this.beforeAction = new Map();
     this.firstWrittenInAction.clear();
     this.dirty = true;
+    if (failed.length > 0) throw new RestoreError(restored, failed);
     return restored;
   }
 

@@ -8,6 +8,7 @@ import {
   AuthenticationError,
   CancelledError,
   CommandError,
+  commandSummary,
   HostKeyError,
   RemoteError,
   TimeoutError,
@@ -77,6 +78,8 @@ export interface ConnectionStats {
 
 const PID_MARK = '\x1emailwright-pid:';
 const KILL_GRACE_MS = 1500;
+const LOST_HINT =
+  'The command may or may not have finished there. Once the server answers again, run it again: Mailwright checks what is done.';
 
 function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
@@ -434,7 +437,8 @@ export class RemoteConnection {
         finish(() =>
           reject(
             new RemoteError(
-              `The connection to ${describeTarget(this.target)} was lost while running: ${shown}`,
+              `The connection to ${describeTarget(this.target)} was lost while running: ${commandSummary(shown)}.`,
+              LOST_HINT,
             ),
           ),
         ),
@@ -448,11 +452,16 @@ export class RemoteConnection {
           finish(() => reject(reason));
         });
       };
-      const onAbort = () => stop(new CancelledError(`Cancelled: ${shown}`));
+      const onAbort = () => stop(new CancelledError(`Cancelled: ${commandSummary(shown)}`));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (opts.timeoutMs) {
         timer = setTimeout(
-          () => stop(new TimeoutError(`Timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${shown}`)),
+          () =>
+            stop(
+              new TimeoutError(
+                `Timed out after ${Math.round(opts.timeoutMs! / 1000)} s: ${commandSummary(shown)}`,
+              ),
+            ),
           opts.timeoutMs,
         );
       }
@@ -489,7 +498,8 @@ export class RemoteConnection {
           if (code === null && !signal && !this.client) {
             reject(
               new RemoteError(
-                `The connection to ${describeTarget(this.target)} was lost while running: ${shown}`,
+                `The connection to ${describeTarget(this.target)} was lost while running: ${commandSummary(shown)}.`,
+                LOST_HINT,
               ),
             );
           } else if ((opts.check ?? true) && code !== 0) {

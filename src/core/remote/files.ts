@@ -4,9 +4,10 @@
 // an interrupted write never leaves a half-written file behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { shellCommand, shellScript } from './quote';
+import { EXIT_ON_SIGNALS, shellCommand, shellScript } from './quote';
 import type { RemoteConnection } from './connection';
-import { CancelledError, RemoteError } from './errors';
+import { printable } from '../printable';
+import { CancelledError, CommandError, RemoteError } from './errors';
 
 /** Where the previous version of every file Mailwright replaced is kept. */
 export const BACKUP_ROOT = '/var/backups/mailwright';
@@ -58,11 +59,17 @@ export async function remoteFileExists(conn: RemoteConnection, path: string): Pr
   return r.exitCode === 0;
 }
 
+/** A write that stopped before its final rename (upload cut, script failed): the target is as it was. */
+export class WriteNotDoneError extends RemoteError {
+  override name = 'WriteNotDoneError';
+}
+
 async function upload(
   conn: RemoteConnection,
   tempPath: string,
   content: Buffer,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  target: string,
 ): Promise<void> {
   const sftp = await conn.sftp();
   await new Promise<void>((resolve, reject) => {
@@ -80,10 +87,19 @@ async function upload(
     signal?.addEventListener('abort', onAbort, { once: true });
     const unsubscribe = conn.onceDisconnected(() =>
       done(
-        new RemoteError(`The connection was lost while uploading ${tempPath}; the target was not changed.`),
+        new WriteNotDoneError(
+          `The connection to ${conn.options.name} was lost while uploading ${target}; the file was not changed.`,
+          'Once the server answers again, apply again: finished steps are not repeated.',
+        ),
       ),
     );
-    stream.on('error', (e: Error) => done(new RemoteError(`Upload to ${tempPath} failed: ${e.message}`)));
+    stream.on('error', (e: Error) =>
+      done(
+        new WriteNotDoneError(
+          `Uploading ${target} to ${conn.options.name} failed (${e.message}); the file was not changed.`,
+        ),
+      ),
+    );
     stream.on('close', () => done());
     stream.end(content);
   });
@@ -96,9 +112,10 @@ t=$1 up=$2 bak=$3 mode=$4 owner=$5 force=$6 sum=$7
 dir=$(dirname -- "$t")
 new="$dir/.mailwright-new.$$"
 trap 'rm -f -- "$new" "$up"' EXIT
+${EXIT_ON_SIGNALS}
 [ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 3; }
 got=$(sha256sum < "$up" | cut -d' ' -f1)
-[ "$got" = "$sum" ] || { echo "upload of $t is incomplete (checksum mismatch); the file was not changed" >&2; exit 5; }
+[ "$got" = "$sum" ] || { echo "its upload arrived incomplete (checksum mismatch)" >&2; exit 5; }
 cp -- "$up" "$new"
 mkdir -p -m 0700 -- "$(dirname -- "$bak")"
 if [ -e "$t" ]; then
@@ -121,6 +138,31 @@ sync -- "$new" 2>/dev/null || true
 mv -f -- "$new" "$t"
 `;
 
+/**
+ * The install script stops before its rename on any error, so a CommandError means the target
+ * was not changed; a full disk (the commonest cause) is named as such, with the place to free.
+ */
+function explainWriteFailure(conn: RemoteConnection, path: string, error: unknown): unknown {
+  if (!(error instanceof CommandError)) return error;
+  const host = conn.options.name;
+  const lines = printable(error.stderr, { keepNewlines: true }).trim().split('\n');
+  const noRoom = lines.find((l) => /no space left on device|disk quota exceeded/i.test(l));
+  if (noRoom) {
+    // cp names the file it could not write: next to the target, or the kept previous version.
+    const written = /'([^']+)'/.exec(noRoom)?.[1];
+    const full = posix.dirname(written ?? path);
+    return new WriteNotDoneError(
+      `Disk full on ${host}: ${full} has no room left, so ${path} could not be written; the file was not changed.`,
+      `Free space there (\`df -h ${full}\` on ${host} shows the file system), then apply again.`,
+    );
+  }
+  const cause = lines.at(-1) || `exit ${error.exitCode ?? 'signal'}`;
+  return new WriteNotDoneError(
+    `Could not write ${path} on ${host}: ${cause}. The file was not changed.`,
+    'Apply again once the server is back to normal: finished steps are not repeated.',
+  );
+}
+
 export async function writeRemoteFileAtomic(
   conn: RemoteConnection,
   path: string,
@@ -131,21 +173,25 @@ export async function writeRemoteFileAtomic(
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   // A private name in /tmp: the SFTP user may not be able to write the target directory.
   const temp = `/tmp/.mailwright-upload-${randomBytes(8).toString('hex')}`;
-  await upload(conn, temp, bytes, opts.signal);
+  await upload(conn, temp, bytes, opts.signal, path);
   const force = opts.mode !== undefined || opts.owner !== undefined ? '1' : '0';
   const backupPath = backupPathFor(path);
-  const result = await conn.exec(
-    shellScript(INSTALL_SCRIPT, [
-      path,
-      temp,
-      backupPath,
-      opts.mode ?? '',
-      opts.owner ?? '',
-      force,
-      createHash('sha256').update(bytes).digest('hex'),
-    ]),
-    { sudo: true, signal: opts.signal },
-  );
+  const result = await conn
+    .exec(
+      shellScript(INSTALL_SCRIPT, [
+        path,
+        temp,
+        backupPath,
+        opts.mode ?? '',
+        opts.owner ?? '',
+        force,
+        createHash('sha256').update(bytes).digest('hex'),
+      ]),
+      { sudo: true, signal: opts.signal },
+    )
+    .catch((error: unknown) => {
+      throw explainWriteFailure(conn, path, error);
+    });
   return { path, replaced: result.stdout.trim() === 'replaced', backupPath };
 }
 
@@ -153,6 +199,8 @@ const RESTORE_SCRIPT = `set -eu
 t=$1 bak=$2
 if [ -e "$bak" ]; then
   new="$(dirname -- "$t")/.mailwright-restore.$$"
+  trap 'rm -f -- "$new"' EXIT
+  ${EXIT_ON_SIGNALS}
   cp -p -- "$bak" "$new"
   mv -f -- "$new" "$t"
   echo restored

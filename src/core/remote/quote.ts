@@ -30,3 +30,10 @@ export function shellCommand(argv: readonly string[]): ShellLine {
 export function shellScript(script: string, args: readonly string[] = []): ShellLine {
   return shellCommand(['sh', '-c', script, 'mailwright', ...args]);
 }
+
+/**
+ * For a script with an EXIT trap that cleans up (temporary files): the shell runs EXIT traps
+ * only on a normal exit, and a client that goes away mid-script (killed, disconnected) makes it
+ * die of SIGPIPE or SIGHUP instead. Put this line right after the EXIT trap.
+ */
+export const EXIT_ON_SIGNALS = `trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM`;

@@ -1,5 +1,6 @@
 // Alibaba Cloud DNS (RPC API 2015-01-09, signature HMAC-SHA1 v1.0). Contract-tested against a
 // local server that follows the published API (test/fixtures-servers/alidns.ts), not the real service.
+import { fetchApi } from './http';
 import { createHmac, randomUUID } from 'node:crypto';
 import { formatMx, parseMx } from './record-value';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
@@ -11,6 +12,8 @@ export interface AlidnsOptions {
   ttl?: number;
   /** Default https://alidns.aliyuncs.com/ */
   baseUrl?: string;
+  /** One API call at most (default API_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 interface AliRecord {
@@ -138,17 +141,7 @@ export class AlidnsProvider implements DnsProvider {
     const url = `${this.base}?${Object.entries(all)
       .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
       .join('&')}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { signal });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new DnsProviderError(
-        this.kind,
-        'network',
-        `cannot reach ${this.base}: ${(error as Error).message}`,
-      );
-    }
+    const response = await fetchApi(this.kind, this.base, url, {}, signal, this.options.timeoutMs);
     const body = (await response.json().catch(() => ({}))) as T & { Code?: string; Message?: string };
     if (response.ok && !body.Code) return body;
     const code = body.Code ?? `HTTP ${response.status}`;

@@ -1,5 +1,6 @@
 // Cloudflare API v4 with an API token (Bearer). Contract-tested against a local server that
 // follows the published API (test/fixtures-servers/cloudflare.ts), not the real service.
+import { fetchApi } from './http';
 import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts } from './record-value';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
 
@@ -9,6 +10,8 @@ export interface CloudflareOptions {
   ttl?: number;
   /** Default https://api.cloudflare.com/client/v4 */
   baseUrl?: string;
+  /** One API call at most (default API_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 interface CfRecord {
@@ -114,22 +117,18 @@ export class CloudflareProvider implements DnsProvider {
   }
 
   private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.base}${path}`, {
+    const response = await fetchApi(
+      this.kind,
+      this.base,
+      `${this.base}${path}`,
+      {
         method,
         headers: { Authorization: `Bearer ${this.options.token}`, 'Content-Type': 'application/json' },
         ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new DnsProviderError(
-        this.kind,
-        'network',
-        `cannot reach ${this.base}: ${(error as Error).message}`,
-      );
-    }
+      },
+      signal,
+      this.options.timeoutMs,
+    );
     const parsed = (await response.json().catch(() => undefined)) as CfBody<T> | undefined;
     if (response.ok && parsed?.success) return parsed.result;
     const errors = parsed?.errors ?? [];

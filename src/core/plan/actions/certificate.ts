@@ -1,7 +1,7 @@
 // chasquid exits without a certificate, so a fresh server gets a self-signed one for the mail
 // host until ACME replaces it. The key is made on the server and never leaves it.
 import { CHASQUID_DIR, certDir } from '../../chasquid/paths';
-import { shellScript } from '../../remote';
+import { EXIT_ON_SIGNALS, shellScript } from '../../remote';
 import type { ActionPlanner, ApplyContext } from '../types';
 import { reloadDovecotForCertificate } from './mailboxes';
 
@@ -14,6 +14,7 @@ host=$1 dir=$2
 umask 077
 tmp=$(mktemp -d "${CHASQUID_DIR}/.mailwright-cert.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
+${EXIT_ON_SIGNALS}
 # genpkey -quiet: no key-generation progress dots in the step's live output.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -quiet -out "$tmp/privkey.pem" 2>&1
 openssl req -x509 -new -key "$tmp/privkey.pem" -days 90 -subj "/CN=$host" \\

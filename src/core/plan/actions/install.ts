@@ -15,7 +15,7 @@ import {
 import type { HostConfig } from '../../config';
 import { parseAptPolicy, type Facts } from '../../facts';
 import { printable } from '../../printable';
-import { shellCommand, shellScript } from '../../remote';
+import { CommandError, EXIT_ON_SIGNALS, shellCommand, shellScript } from '../../remote';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 
 /** apt on a slow mirror (or a loaded sandbox) can take minutes. */
@@ -29,37 +29,67 @@ export function packagesFor(path: 'native-dkim' | 'legacy'): string[] {
 
 /**
  * A fresh VPS often runs unattended-upgrades or cloud-init's apt at first boot: wait for
- * apt's locks (bounded) instead of failing on "Could not get lock".
+ * apt's locks (bounded) instead of failing on "Could not get lock". Any other failure (a
+ * mirror that cannot be reached) ends at once: trying again would only repeat it.
+ * apt's error output still reaches stderr, and is kept in a file to tell the two apart.
  */
-const APT_WAITING = `try=0
-until "$@"; do
-  rc=$?; try=$((try + 1))
-  [ "$rc" -eq 100 ] && [ "$try" -lt 60 ] || exit "$rc"
-  echo "apt is busy or failed (exit 100); trying again in 5 s ($try/60)"
+const APT_WAITING = `err=$(mktemp) && trap 'rm -f -- "$err" "$err.rc"' EXIT
+${EXIT_ON_SIGNALS}
+exec 3>&1
+try=0
+while :; do
+  { "$@" 2>&1 1>&3; echo "$?" >"$err.rc"; } | tee "$err" >&2
+  rc=$(cat "$err.rc")
+  [ "$rc" -ne 0 ] || exit 0
+  try=$((try + 1))
+  grep -q 'Could not get lock' "$err" && [ "$try" -lt 60 ] || exit "$rc"
+  echo "apt is busy (another program holds its lock); trying again in 5 s ($try/60)"
   sleep 5
 done`;
 
-/** `apt-get update`, waiting for apt's locks. */
-export async function aptUpdate(ctx: ApplyContext): Promise<void> {
-  await ctx.run(shellScript(APT_WAITING, ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update']), {
+/** What apt could not download (its "Failed to fetch" lines name the mirror and the reason). */
+export function aptFetchFailures(output: string): string[] {
+  return printable(output, { keepNewlines: true })
+    .split('\n')
+    .filter((l) => /^(?:W|E): (?:Failed to fetch|Unable to fetch)/.test(l))
+    .map((l) => l.replace(/\s+/g, ' ').trim());
+}
+
+function mirrorUnreachable(ctx: ApplyContext, failures: string[]): Error {
+  return new Error(
+    `apt on ${ctx.host.name} could not download from its package mirror: ${failures[0]!.replace(/^[WE]: /, '')}. ` +
+      'Check that the server reaches the mirror in its apt sources (network, DNS, a proxy), then apply again.',
+  );
+}
+
+/** `apt-get update`, waiting for apt's locks; returns what it could not download (it still exits 0). */
+export async function aptUpdate(ctx: ApplyContext): Promise<string[]> {
+  const r = await ctx.run(shellScript(APT_WAITING, ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update']), {
     timeoutMs: APT_TIMEOUT_MS,
   });
+  return aptFetchFailures(r.stdout + r.stderr);
 }
 
 /** Installs packages without recommends, non-interactively, waiting for apt's locks. */
 export async function aptInstall(ctx: ApplyContext, packages: readonly string[]): Promise<void> {
-  await ctx.run(
-    shellScript(`export DEBIAN_FRONTEND=noninteractive\n${APT_WAITING}`, [
-      'apt-get',
-      '-o',
-      'DPkg::Lock::Timeout=300',
-      'install',
-      '-y',
-      '--no-install-recommends',
-      ...packages,
-    ]),
-    { timeoutMs: APT_TIMEOUT_MS },
-  );
+  try {
+    await ctx.run(
+      shellScript(`export DEBIAN_FRONTEND=noninteractive\n${APT_WAITING}`, [
+        'apt-get',
+        '-o',
+        'DPkg::Lock::Timeout=300',
+        'install',
+        '-y',
+        '--no-install-recommends',
+        ...packages,
+      ]),
+      { timeoutMs: APT_TIMEOUT_MS },
+    );
+  } catch (error) {
+    const failures = error instanceof CommandError ? aptFetchFailures(error.stderr) : [];
+    if (failures.length > 0) throw mirrorUnreachable(ctx, failures);
+    throw error;
+  }
 }
 
 /** What the source decision needs from the facts. */
@@ -135,14 +165,17 @@ async function installFromDistribution(ctx: ApplyContext, version: string): Prom
 }
 
 async function installChasquid(ctx: ApplyContext): Promise<void> {
-  await aptUpdate(ctx);
+  const fetchFailures = await aptUpdate(ctx);
   const policy = await ctx.run(shellScript('LC_ALL=C exec apt-cache policy chasquid'), {
     timeoutMs: APT_TIMEOUT_MS,
   });
+  const offered = parseAptPolicy(policy.stdout).offered;
+  // An update that could not reach the mirror leaves lists that cannot be trusted to be complete.
+  if (!offered && fetchFailures.length > 0) throw mirrorUnreachable(ctx, fetchFailures);
   // The lists are fresh now: what they offer (or not) is final.
   const decision = decideChasquidSource(ctx.host.chasquid ?? 'auto', {
     ...chasquidSourceFacts(ctx.facts),
-    candidate: parseAptPolicy(policy.stdout).offered ?? 'none',
+    candidate: offered ?? 'none',
   });
   switch (decision.kind) {
     case 'refused':

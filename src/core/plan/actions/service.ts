@@ -1,6 +1,8 @@
 // Always last: chasquid enabled, (re)started when a change needs it, and checked from the
 // outside. A restart that fails puts back every file of the run and starts chasquid again
 // with the previous configuration, so a bad change never leaves the server without mail.
+import { splitLogLine } from '../../logs';
+import { printable } from '../../printable';
 import { shellCommand, shellScript, type RemoteConnection } from '../../remote';
 import { MAIL_PORT_NUMBERS } from '../../ports';
 import { sleep } from '../../sleep';
@@ -84,6 +86,33 @@ async function assertStartable(ctx: ApplyContext): Promise<void> {
   );
 }
 
+const PROBLEM = /error|fatal|fail|cannot|can't|denied|invalid|no such|refused|in use|not found/i;
+
+/**
+ * Why chasquid stopped, from its journal (`chasquidLog`): its own last complaint, without the
+ * journal's and Go's timestamps. Undefined when chasquid said nothing.
+ */
+export function startFailureCause(journal: string): string | undefined {
+  const own = journal
+    .split('\n')
+    .filter((line) => /\schasquid\[\d+\]:/.test(line))
+    .map((line) =>
+      printable(splitLogLine(line).message)
+        .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d+)? /, '')
+        .trim(),
+    )
+    .filter(Boolean);
+  const cause = own.filter((line) => PROBLEM.test(line)).at(-1) ?? own.at(-1);
+  return cause && cause.length > 300 ? `${cause.slice(0, 299)}…` : cause;
+}
+
+/** "a, b and 3 more": the files a message names, without a list longer than the message. */
+function someOf(paths: readonly string[]): string {
+  return paths.length <= 3
+    ? paths.join(', ')
+    : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
+}
+
 async function applyService(ctx: ApplyContext): Promise<void> {
   await ctx.run(shellCommand(['systemctl', 'enable', 'chasquid', ...socketUnitsOf(ctx)]));
   const active = ctx.facts.chasquid.active === 'active';
@@ -110,12 +139,14 @@ async function applyService(ctx: ApplyContext): Promise<void> {
   const restored = await journal.restore('run');
   const recovered = restored.length > 0 && (await restart(ctx));
   if (recovered) journal.recordRunning(await readChasquidFileHashes(ctx.conn));
+  const cause = startFailureCause(log);
   throw new Error(
-    `chasquid does not start with the new configuration. ` +
+    `chasquid does not start with the new configuration` +
+      (cause ? `; it says: "${cause}". ` : ' and wrote nothing about why. ') +
       (restored.length > 0
-        ? `Put back ${restored.join(', ')}; chasquid ${recovered ? 'runs again with the previous configuration' : 'does not start with the previous configuration either'}.`
+        ? `Put back ${someOf(restored)}; chasquid ${recovered ? 'runs again with the previous configuration' : 'does not start with the previous configuration either'}.`
         : 'No file of this run to put back.') +
-      `\nchasquid's log:\n${log}`,
+      ` Fix the cause, then apply again (chasquid's whole log: journalctl -u chasquid).`,
   );
 }
 
