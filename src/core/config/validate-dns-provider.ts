@@ -5,11 +5,13 @@ import type { Node } from 'yaml';
 import { envNamesFor, secretKeys } from '../remote/secrets';
 import { normalizeDomainName } from './domain-name';
 import { acceptName } from './name-issues';
-import { DNS_PROVIDERS, TSIG_ALGORITHMS, type DnsProviderConfig } from './types';
+import { DNS_PROVIDERS, TSIG_ALGORITHMS, type DnsProviderConfig, type TsigAlgorithm } from './types';
 import { childPath, type ConfigReader, type Field } from './yaml-reader';
 
 export const DNS_KEYS = ['provider', 'server', 'keyName', 'algorithm', 'zone', 'ttl'] as const;
 export const DEFAULT_DNS_TTL = 300;
+export const DNS_TTL_LIMITS = { min: 1, max: 86400 } as const;
+export const DEFAULT_TSIG_ALGORITHM: TsigAlgorithm = 'hmac-sha256';
 const RFC2136_ONLY = ['server', 'keyName', 'algorithm'] as const;
 const DNS_EXAMPLE = '{ provider: rfc2136, server: ns1.example.com:53, keyName: mailwright }';
 const SERVER_EXAMPLE = 'ns1.example.com:53';
@@ -73,7 +75,7 @@ export function readDnsProvider(
   return {
     provider,
     ...(provider === 'rfc2136' && { server: server.value, keyName: keyName.value }),
-    algorithm: algorithm.value ?? 'hmac-sha256',
+    algorithm: algorithm.value ?? DEFAULT_TSIG_ALGORITHM,
     zone: zone.value ?? domain ?? '',
     ttl: ttl.value ?? DEFAULT_DNS_TTL,
   };
@@ -151,7 +153,11 @@ function readZone(reader: ConfigReader, node: Node, path: string, domain: string
 }
 
 function readTtl(reader: ConfigReader, node: Node, path: string): number | undefined {
-  return readInteger(reader, node, path, { min: 1, max: 86400, what: 'TTL in seconds', example: 'ttl: 300' });
+  return readInteger(reader, node, path, {
+    ...DNS_TTL_LIMITS,
+    what: 'TTL in seconds',
+    example: `ttl: ${DEFAULT_DNS_TTL}`,
+  });
 }
 
 /** A whole number within bounds (shared with acme.renewBeforeDays). */
