@@ -120,13 +120,20 @@ function readServer(reader: ConfigReader, node: Node, path: string): string | un
   return undefined;
 }
 
+/** A TSIG key name as compared (lowercase, no final dot), or undefined when it is not one. */
+export function normalizeTsigKeyName(text: string): string | undefined {
+  const name = text.replace(/\.$/, '').toLowerCase();
+  return /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_][a-z0-9_-]{0,62})*$/.test(name) && name.length <= 253
+    ? name
+    : undefined;
+}
+
 /** TSIG key names are domain names (RFC 8945), often one label; compared lowercase, without the final dot. */
 function readKeyName(reader: ConfigReader, node: Node, path: string): string | undefined {
   const text = reader.text(node, path, KEY_NAME_EXAMPLE);
   if (text === undefined) return undefined;
-  const name = text.replace(/\.$/, '').toLowerCase();
-  if (/^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_][a-z0-9_-]{0,62})*$/.test(name) && name.length <= 253)
-    return name;
+  const name = normalizeTsigKeyName(text);
+  if (name !== undefined) return name;
   reader.issues.error(
     node,
     path,
