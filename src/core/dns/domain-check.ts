@@ -240,6 +240,7 @@ const STATUS_LABEL: Record<Finding['status'], string> = {
   wrong: 'WRONG',
   extra: 'extra',
   'not-checkable': 'unknown',
+  'self-signed': 'SELF-SIGNED',
 };
 
 const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', reset: '\x1b[0m' };
