@@ -225,11 +225,21 @@ describe('example files in the README and docs', () => {
   }
 });
 
-/** A fragment of a host (e.g. `acme:` or `domains:`), placed under a host of a whole file. */
+/**
+ * A fragment of a host (e.g. its `acme:` block, indented in a list item), placed under a host
+ * whose mail host's domain has a DNS provider, so that either challenge can be read.
+ */
 function wrapFragment(fragment: string): string {
-  const indented = fragment
-    .split('\n')
-    .map((line) => (line === '' ? line : `    ${line}`))
-    .join('\n');
-  return `version: 1\nhosts:\n  - name: vps\n    ssh: root@mail.example.com\n    mailHost: mail.example.com\n${indented}`;
+  const lines = fragment.split('\n').filter((line) => line.trim() !== '');
+  const indent = Math.min(...lines.map((line) => /^ */.exec(line)![0].length));
+  const host = [
+    'version: 1',
+    'hosts:',
+    '  - name: vps',
+    '    ssh: root@mail.example.com',
+    '    mailHost: mail.example.com',
+    '    domains:',
+    '      - { name: example.com, dns: { provider: manual } }',
+  ];
+  return [...host, ...lines.map((line) => `    ${line.slice(indent)}`)].join('\n') + '\n';
 }
