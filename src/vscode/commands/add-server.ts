@@ -102,7 +102,7 @@ export async function addServer(
     let r: unknown;
     switch (step) {
       case 1:
-        r = a.ssh = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('SSH login of the VPS: [user@]host[:port]'),
           placeholder: vscode.l10n.t('root@203.0.113.10 or root@vps.example.com:22'),
           value: a.ssh,
@@ -112,7 +112,8 @@ export async function addServer(
               ? undefined
               : vscode.l10n.t('Not a valid SSH target: {0}. Example: root@mail.example.com:22', c.reason);
           },
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.ssh = r;
         break;
       case 2: {
         const picked = await pickStep(
@@ -148,11 +149,12 @@ export async function addServer(
           r = 'skip';
           break;
         }
-        r = a.identityFile = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('Private key file'),
           value: a.identityFile ?? '~/.ssh/id_ed25519',
           validate: keyFileProblem,
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.identityFile = r;
         break;
       case 4: {
         // Connect now: the host key is confirmed in a modal dialog and facts prove the login works.
@@ -196,22 +198,24 @@ export async function addServer(
       }
       case 5: {
         const fqdn = a.facts?.fqdn.includes('.') ? a.facts.fqdn : undefined;
-        r = a.mailHost = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t(
             'Mail host name: the name the server announces; its reverse DNS (PTR) must point to it',
           ),
           placeholder: 'smtp.example.com',
           value: a.mailHost ?? fqdn,
           validate: domainProblem,
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.mailHost = r;
         break;
       }
       case 6:
-        r = a.domain = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('First mail domain (the part after @ in your addresses)'),
           value: a.domain ?? a.mailHost?.split('.').slice(1).join('.'),
           validate: domainProblem,
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.domain = r;
         break;
       case 7: {
         const mailHost = normalizeDomainName(a.mailHost!.trim());

@@ -91,7 +91,7 @@ export async function askCertificate(
         break;
       }
       case 'server':
-        r = server = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('DNS server that accepts signed updates for {0} (host:port)', domain!.name),
           placeholder: 'ns1.example.com:53',
           value: server,
@@ -99,10 +99,11 @@ export async function askCertificate(
             parseDnsServer(v.trim())
               ? undefined
               : vscode.l10n.t('Write host:port (IPv6 in brackets), e.g. ns1.example.com:53'),
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') server = r.trim();
         break;
       case 'keyName':
-        r = keyName = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t(
             'Name of the TSIG key the DNS server accepts (the secret is asked for later)',
           ),
@@ -112,7 +113,8 @@ export async function askCertificate(
             normalizeTsigKeyName(v.trim())
               ? undefined
               : vscode.l10n.t('Use the key name as the DNS server knows it, e.g. mailwright'),
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') keyName = r.trim();
         break;
     }
     if (r === undefined) return undefined;
@@ -123,7 +125,7 @@ export async function askCertificate(
     }
     index++;
   }
-  return choiceOf(kind!, domain, provider, server?.trim(), keyName?.trim());
+  return choiceOf(kind!, domain, provider, server, keyName);
 }
 
 function choiceOf(
