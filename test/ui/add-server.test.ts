@@ -1,28 +1,41 @@
 // "Mail: Add Server" in a real VS Code, from an empty workspace to a provisioned sandbox, the way
 // a person does it: the welcome view's button, every step of the quick input (target, key auth,
-// host key checked against the sandbox's real keys, mail host, first domain), mailwright.yaml on
-// disk, then "Mail: Provision Server" applied in the dashboard, the domain with its DNS Records
-// in the tree, and a user added from the tree.
+// host key checked against the sandbox's real keys, mail host, first domain, the certificate:
+// DNS-01's extra steps visited and left with Back, then the default Let's Encrypt HTTP-01),
+// mailwright.yaml on disk with its acme: block, then the notification's Provision Now button
+// opening the dashboard, whose plan gets the certificate from the CA over HTTP-01 and applies
+// (pebble stands in for Let's Encrypt, unreachable here: the test points acme.ca at it), 465
+// serving that certificate, the domain with its DNS Records in the tree, and a user added from
+// the tree.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { removeUser, usersPath } from '../../src/core/plan/actions/domains';
 import { readRemoteFile } from '../../src/core/remote';
-import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
+import { servedSerial, startTestAcme, type TestAcme } from '../integration/acme-fixture';
+import { startTestDns, type TestDns } from '../integration/dns-fixture';
+import type { SandboxInstance as IntegrationInstance } from '../integration/sandbox-instances';
+import { applyUntilDone, waitForPlan } from './dashboard-steps';
 import {
   eventually,
+  itemLabels,
   fingerprintOf,
   missingPrerequisite,
-  runCommand,
   sandboxInstance,
   treeRow,
   withWorkbench,
   type SandboxInstance,
 } from './harness';
-import { readSandbox, rootConnection, UI_DOMAIN, UI_MAIL_HOST } from './provisioned-sandbox';
+import {
+  readSandbox,
+  removeMailHostCertificate,
+  rootConnection,
+  UI_DOMAIN,
+  UI_MAIL_HOST,
+} from './provisioned-sandbox';
 
 const instance = sandboxInstance();
 const skip = !instance
@@ -61,16 +74,35 @@ async function expand(row: Locator): Promise<void> {
 
 const quickInput = (page: Page) => page.locator('.quick-input-widget');
 
-/** Waits until the quick input shows "Add Mail Server (n/6)" and returns its text box. */
-async function addServerStep(page: Page, n: number): Promise<Locator> {
+/** Waits until the quick input shows "Add Mail Server (n/total)" and returns its text box. */
+async function addServerStep(page: Page, n: number, total = TOTAL_STEPS): Promise<Locator> {
   const title = quickInput(page).locator('.quick-input-title');
   await eventually(async () => {
     assert.ok(await quickInput(page).isVisible(), 'the quick input is open');
     const text = (await title.textContent()) ?? '';
-    assert.equal(text.trim(), `${TITLE} (${n}/${TOTAL_STEPS})`, `quick input title is "${text}"`);
+    assert.equal(text.trim(), `${TITLE} (${n}/${total})`, `quick input title is "${text}"`);
   }, 60_000);
   return quickInput(page).locator('input.input').first();
 }
+
+/** The labels of the quick pick's items, in order. */
+async function pickLabels(page: Page): Promise<string[]> {
+  return itemLabels(quickInput(page));
+}
+
+function pickItem(page: Page, label: string): Locator {
+  return quickInput(page)
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+}
+
+async function pressBack(page: Page): Promise<void> {
+  // VS Code labels it "Back (<its keybinding>)".
+  await quickInput(page).locator('.quick-input-left-action-bar .action-label[aria-label^="Back"]').click();
+}
+
+const HTTP_01 = "Let's Encrypt (HTTP-01)";
+const DNS_01 = "Let's Encrypt (DNS-01)";
 
 /** What the quick input says under its box (the prompt, or the validation message). */
 async function quickInputMessage(page: Page): Promise<string> {
@@ -120,7 +152,16 @@ test(
     const vps = instance!;
     const target = `root@${vps.ipv4}:${vps.port}`;
     let addedUser = false;
+    let dns: TestDns | undefined;
+    let acme: TestAcme | undefined;
     try {
+      // Whatever an earlier test left: no certificate, as on a new server.
+      await removeMailHostCertificate(readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!));
+      // pebble resolves smtp.example.test through knot and fetches the HTTP-01 token from the guest.
+      const integration = vps as unknown as IntegrationInstance;
+      dns = await startTestDns(integration);
+      acme = await startTestAcme(`hgui-${process.pid}`, `${integration.hostIpv4}:53`);
+      const ca = acme;
       await withWorkbench('add-server', { installVsix: true }, async ({ page, server, screenshot, step }) => {
         const yamlPath = join(server.workspace, 'mailwright.yaml');
         assert.equal(existsSync(yamlPath), false, 'the workspace starts empty');
@@ -194,8 +235,9 @@ test(
         const hostKey = await confirmHostKey(page, vps, screenshot);
         step(`host key dialog showed the sandbox's ${hostKey}; trusted`);
 
-        // 5/6: the mail host name (the sandbox's own name "vps" has no dot, so nothing is proposed).
-        input = await addServerStep(page, 5);
+        // 4/6 (the connection was no step of its own): the mail host name (the sandbox's own name
+        // "vps" has no dot, so nothing is proposed).
+        input = await addServerStep(page, 4);
         assert.match(await quickInputMessage(page), /Mail host name/);
         await typeInto(input, 'smtp..example.test');
         await eventually(async () => {
@@ -207,14 +249,47 @@ test(
         await input.press('Enter');
         step(`mail host ${UI_MAIL_HOST}`);
 
-        // 6/6: the first domain, proposed from the mail host.
-        input = await addServerStep(page, 6);
+        // 5/6: the first domain, proposed from the mail host.
+        input = await addServerStep(page, 5);
         assert.equal(await input.inputValue(), UI_DOMAIN, 'the domain is proposed from the mail host');
         await typeInto(input, UI_DOMAIN);
         await screenshot('add-server-6-domain');
         await input.press('Enter');
         step(`domain ${UI_DOMAIN}`);
 
+        // 6/6: where the certificate comes from; Let's Encrypt over HTTP-01 is first and highlighted.
+        await addServerStep(page, 6);
+        await pickItem(page, HTTP_01).waitFor({ timeout: 10_000 });
+        assert.deepEqual(await pickLabels(page), [
+          HTTP_01,
+          DNS_01,
+          "Let's Encrypt staging (for trying)",
+          'Self-signed (for testing only)',
+        ]);
+        assert.match(
+          (await quickInput(page).locator('.monaco-list-row.focused').innerText()).trim(),
+          new RegExp(`^${escapeRegExp(HTTP_01)}`),
+          'HTTP-01 is the default',
+        );
+        await screenshot('add-server-7-certificate');
+        // DNS-01 on a new domain asks how its records are written: one step more (7/7), and an
+        // RFC 2136 server two more (8/9, 9/9). Back returns through them to 6/6.
+        await pickItem(page, DNS_01).click();
+        await addServerStep(page, 7, 7);
+        await pickItem(page, 'Your own DNS server (RFC 2136)').click();
+        input = await addServerStep(page, 8, 9);
+        assert.match(
+          await quickInputMessage(page),
+          /DNS server that accepts signed updates for example\.test/,
+        );
+        await screenshot('add-server-7b-dns-server');
+        await pressBack(page);
+        await addServerStep(page, 7, 9);
+        await pressBack(page);
+        // The answers are kept (DNS-01 through RFC 2136 is still chosen), and so is their count.
+        await addServerStep(page, 6, 9);
+        await pickItem(page, HTTP_01).click();
+        step("certificate: Let's Encrypt over HTTP-01");
         // mailwright.yaml on disk has exactly what was typed.
         await eventually(async () => {
           assert.ok(existsSync(yamlPath), 'mailwright.yaml was written');
@@ -232,10 +307,26 @@ test(
         assert.ok(host.auth === undefined || host.auth === 'key', `auth: ${String(host.auth)}`);
         assert.equal(host.mailHost, UI_MAIL_HOST);
         assert.deepEqual(
-          (host.domains as { name: string }[]).map((d) => d.name),
-          [UI_DOMAIN],
+          (host.domains as { name: string; dns?: unknown }[]).map((d) => [d.name, d.dns]),
+          [[UI_DOMAIN, undefined]],
+          'no dns: provider (DNS-01 was left with Back)',
         );
-        step('mailwright.yaml has the new host');
+        assert.deepEqual(host.acme, { ca: 'letsencrypt', challenge: 'http-01' });
+        step('mailwright.yaml has the new host with acme: { ca: letsencrypt, challenge: http-01 }');
+
+        // The notification offers to provision the new host.
+        const toast = page
+          .locator('.notifications-toasts .notification-toast')
+          .filter({ hasText: `Added ${HOST_LABEL} (` });
+        await toast.waitFor({ timeout: 30_000 });
+        await screenshot('add-server-8-added');
+
+        // Let's Encrypt cannot be reached from this test bed: pebble plays it, at its own URL.
+        const edited = parseDocument(readFileSync(yamlPath, 'utf8'));
+        edited.setIn(['hosts', 0, 'acme', 'ca'], ca.directoryUrl);
+        edited.setIn(['hosts', 0, 'acme', 'caCertificate'], ca.tlsCaFile);
+        writeFileSync(yamlPath, edited.toString());
+        step(`acme.ca pointed at pebble (${ca.directoryUrl})`);
 
         // The tree shows the host, described by its OS (it connects without asking again).
         const hostRow = exactRow(page, HOST_LABEL);
@@ -246,19 +337,19 @@ test(
         }, 60_000);
         await screenshot('add-server-7-tree-host');
 
-        // Provision from the palette, apply in the dashboard until done.
-        await runCommand(page, 'Mail: Provision Server');
-        step('ran Mail: Provision Server');
+        // Provision Now from the notification; the plan gets the certificate; apply until done.
+        await toast.getByRole('button', { name: 'Provision Now', exact: true }).click();
+        step('clicked Provision Now');
         const titles = await waitForPlan(page);
         step(`plan: ${titles.length} step(s): ${titles.join(' | ')}`);
         await screenshot('add-server-8-plan');
-        if (titles.length === 0) {
-          // Another UI test provisioned this sandbox for example.test already.
-          assert.match(
-            await dashboardFrame(page).locator('#app').innerText(),
-            /already matches mailwright\.yaml/,
-          );
-        } else {
+        assert.ok(
+          titles.some((t) =>
+            t.startsWith(`Get a certificate for ${UI_MAIL_HOST} from ${ca.directoryUrl} (http-01)`),
+          ),
+          `the plan gets the certificate from the CA: ${titles.join(' | ')}`,
+        );
+        {
           const run = await applyUntilDone(page, {
             step,
             runningScreenshot: () => screenshot('add-server-9-running'),
@@ -279,6 +370,9 @@ test(
             new RegExp(`${escapeRegExp(vps.ipv4)}\\s*→\\s*${escapeRegExp(UI_MAIL_HOST)}`),
           );
         }
+        const served = await servedSerial(integration, 465, ca.issuerRoot);
+        assert.ok(served, 'port 465 serves a certificate the CA issued');
+        step(`465 serves the CA's certificate (serial ${served})`);
         await screenshot('add-server-10-done');
 
         // The tree: the domain, and its DNS Records rows with a status icon each.
@@ -356,6 +450,8 @@ test(
         step(`added ${NEW_USER}@${UI_DOMAIN} from the tree`);
       });
     } finally {
+      await acme?.stop();
+      await dns?.stop();
       // The other UI tests on this sandbox expect only their own users on the server.
       if (addedUser) {
         const conn = rootConnection(readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!));

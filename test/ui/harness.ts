@@ -496,6 +496,12 @@ export function treeRow(page: Page, label: string | RegExp, tree = 'Mail Servers
     .first();
 }
 
+/** The labels of a quick pick's items, in order (an item's detail line is a label of its own). */
+export async function itemLabels(quickInput: Locator): Promise<string[]> {
+  const rows = await quickInput.locator('.monaco-list-row').all();
+  return Promise.all(rows.map(async (row) => (await row.locator('.label-name').first().innerText()).trim()));
+}
+
 /** Answers the first connection's unknown-host-key dialog with "Trust and Connect". */
 export async function trustHostKey(page: Page, timeoutMs = 60_000): Promise<void> {
   const dialog = page.getByRole('dialog').filter({ hasText: 'Mailwright: unknown host key for' });

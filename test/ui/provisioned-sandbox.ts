@@ -11,7 +11,8 @@ import type { HostConfig } from '../../src/core/config';
 import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost } from '../../src/core/plan';
 import { userPasswordKey } from '../../src/core/plan/actions/domains';
-import { KnownHosts, MemorySecretStore, RemoteConnection } from '../../src/core/remote';
+import { certDir } from '../../src/core/chasquid/paths';
+import { KnownHosts, MemorySecretStore, RemoteConnection, shellCommand } from '../../src/core/remote';
 
 export const UI_DOMAIN = 'example.test';
 export const UI_MAIL_HOST = 'smtp.example.test';
@@ -82,6 +83,20 @@ export function rootConnection(vps: SandboxJson): RemoteConnection {
     secrets: new MemorySecretStore(),
     confirmUnknownHostKey: async () => false,
   });
+}
+
+/**
+ * Removes the mail host's certificate from the sandbox, as on a server never provisioned: the
+ * next plan makes the self-signed bootstrap certificate (and, with acme:, gets a trusted one),
+ * whatever certificate an earlier test left there.
+ */
+export async function removeMailHostCertificate(vps: SandboxJson): Promise<void> {
+  const conn = rootConnection(vps);
+  try {
+    await conn.exec(shellCommand(['rm', '-rf', '--', certDir(UI_MAIL_HOST)]));
+  } finally {
+    conn.close();
+  }
 }
 
 /**

@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { startTestReceiver } from '../../src/core/smtp/test-receiver';
 import { checkDnsbl, dnsblQueryName } from '../../src/core/dns/dnsbl';
 import { MemoryDns } from './memory-dns';
-import { classifyProbe, judgeOutbound, type OutboundResult } from '../../src/core/dns/reachability';
+import {
+  checkInbound,
+  classifyProbe,
+  judgeOutbound,
+  SELF_SIGNED_FIX,
+  type OutboundResult,
+} from '../../src/core/dns/reachability';
+import { formatDnsReport } from '../../src/core/dns/domain-check';
 
 describe('DNSBL', () => {
   it('asks reversed IPv4 octets and reversed IPv6 nibbles under the list zone', () => {
@@ -85,5 +97,113 @@ describe('outbound port 25', () => {
     const refused = judgeOutbound(base, [result('a', 'refused'), result('b', 'timeout')]);
     assert.equal(refused.status, 'wrong');
     assert.doesNotMatch(refused.fix ?? '', /VPS provider — most/);
+  });
+});
+
+/** A CA of its own and a certificate it issued for `name` (made with the system openssl). */
+function issuedCertificate(name: string): { ca: string; key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-ca-'));
+  const f = (n: string) => join(dir, n);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  try {
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Test CA',
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('leaf.key'),
+      '-out',
+      f('leaf.csr'),
+      '-subj',
+      `/CN=${name}`,
+    );
+    writeFileSync(f('ext'), `subjectAltName=DNS:${name}\n`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      f('leaf.csr'),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      f('ext'),
+      '-out',
+      f('leaf.pem'),
+    );
+    const read = (n: string) => readFileSync(f(n), 'utf8');
+    return { ca: read('ca.pem'), key: read('leaf.key'), cert: read('leaf.pem') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('inbound ports: the certificate served', () => {
+  const NAME = 'smtp.example.test';
+
+  it('a self-signed certificate is its own status, with the way to a trusted one; a CA unknown here is wrong', async () => {
+    const selfSigned = await startTestReceiver({ tlsName: NAME });
+    const issued = issuedCertificate(NAME);
+    const byCa = await startTestReceiver({ key: issued.key, cert: issued.cert });
+    try {
+      const [own] = await checkInbound('127.0.0.1', [selfSigned.port], { servername: NAME, timeoutMs: 5000 });
+      assert.equal(own?.status, 'self-signed');
+      assert.equal(own?.severity, 'warning');
+      assert.equal(own?.fix, SELF_SIGNED_FIX);
+      assert.match(
+        own?.fix ?? '',
+        /^self-signed certificate \(mail is accepted; clients and other servers will not trust it\): get a trusted certificate/,
+      );
+
+      const [untrusted] = await checkInbound('127.0.0.1', [byCa.port], { servername: NAME, timeoutMs: 5000 });
+      assert.equal(untrusted?.status, 'wrong');
+      assert.match(untrusted?.fix ?? '', /is not trusted for smtp\.example\.test/);
+
+      const [trusted] = await checkInbound('127.0.0.1', [byCa.port], {
+        servername: NAME,
+        ca: issued.ca,
+        timeoutMs: 5000,
+      });
+      assert.equal(trusted?.status, 'ok');
+
+      // The command line's table says what it is, not WRONG.
+      const table = formatDnsReport({
+        domain: 'example.test',
+        host: 'vps',
+        mailHost: NAME,
+        checkedAt: new Date(0).toISOString(),
+        durationMs: 1,
+        findings: [own!],
+      });
+      assert.match(table, /SELF-SIGNED/);
+      assert.doesNotMatch(table, /WRONG/);
+      assert.match(table, /get a trusted certificate/);
+    } finally {
+      await Promise.all([selfSigned.close(), byCa.close()]);
+    }
   });
 });

@@ -65,6 +65,27 @@ describe('facts parser', () => {
     assert.deepEqual(f.chasquidUnits, { 'chasquid-smtp.socket': 'disabled', 'chasquid.service': 'enabled' });
   });
 
+  it('tells a self-signed certificate (issuer = subject) from one a CA issued', () => {
+    // As `openssl x509 -noout -enddate -serial -subject -issuer` prints them.
+    const cert = (subject: string, issuer: string) =>
+      `notAfter=Mar  6 12:00:00 2027 GMT\nserial=0A1B\nsubject=${subject}\nissuer=${issuer}\n`;
+    const f = parseFacts(
+      keyed(
+        '@@mw:conf-files\n\n' +
+          `@@mw:cert:smtp.example.test\n${cert('CN = smtp.example.test', 'CN = smtp.example.test')}\n` +
+          `@@mw:cert:mx.example.test\n${cert('CN = mx.example.test', "C = US, O = Let's Encrypt, CN = R11")}\n` +
+          '@@mw:end\n',
+      ),
+      TEST_KEY,
+      1,
+    );
+    const certs = f.chasquidState?.certs ?? {};
+    assert.equal(certs['smtp.example.test']?.selfSigned, true);
+    assert.equal(certs['smtp.example.test']?.serial, '0a1b');
+    assert.equal(certs['mx.example.test']?.selfSigned, false);
+    assert.equal(certs['mx.example.test']?.issuer, "C = US, O = Let's Encrypt, CN = R11");
+  });
+
   it('treats a machine without os-release as not installed yet', () => {
     const f = parseFacts(keyed('@@mw:id\n0\nroot\nroot\n@@mw:end\n'), TEST_KEY, 1);
     assert.equal(f.system.state, 'installing');

@@ -13,8 +13,8 @@ import {
   type DnsProviderName,
   type TsigAlgorithm,
 } from './types';
-import { ACME_KEYS } from './validate-acme';
-import { DNS_KEYS, parseDnsServer } from './validate-dns-provider';
+import { ACME_KEYS, RENEW_BEFORE_DAYS_LIMITS } from './validate-acme';
+import { DNS_KEYS, DNS_TTL_LIMITS, parseDnsServer } from './validate-dns-provider';
 import { DOMAIN_KEYS } from './validate-domain';
 import { HOST_KEYS } from './validate-host';
 
@@ -57,8 +57,10 @@ export function setDomainDns(
     throw new ConfigEditError(`"${dns.algorithm}" is not a TSIG algorithm (${TSIG_ALGORITHMS.join(', ')}).`);
   if (dns.zone !== undefined && !normalizeDomainName(dns.zone).ok)
     throw new ConfigEditError(`"${dns.zone}" is not a valid zone name.`);
-  if (dns.ttl !== undefined && !(Number.isInteger(dns.ttl) && dns.ttl >= 1 && dns.ttl <= 86400))
-    throw new ConfigEditError(`TTL ${dns.ttl} is not a whole number of seconds from 1 to 86400.`);
+  if (dns.ttl !== undefined && !within(dns.ttl, DNS_TTL_LIMITS))
+    throw new ConfigEditError(
+      `TTL ${dns.ttl} is not a whole number of seconds from ${DNS_TTL_LIMITS.min} to ${DNS_TTL_LIMITS.max}.`,
+    );
   setInSchemaOrder(domain, 'dns', flowMap(document, dns, DNS_KEYS), DOMAIN_KEYS);
 }
 
@@ -76,12 +78,18 @@ export function setHostAcme(document: Document, hostName: string, acme: NewAcme 
   if (acme.challenge !== undefined && !ACME_CHALLENGES.includes(acme.challenge))
     throw new ConfigEditError(`"${acme.challenge}" is not a challenge (${ACME_CHALLENGES.join(', ')}).`);
   const days = acme.renewBeforeDays;
-  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 89))
-    throw new ConfigEditError(`renewBeforeDays ${days} is not a whole number from 1 to 89.`);
+  if (days !== undefined && !within(days, RENEW_BEFORE_DAYS_LIMITS))
+    throw new ConfigEditError(
+      `renewBeforeDays ${days} is not a whole number from ${RENEW_BEFORE_DAYS_LIMITS.min} to ${RENEW_BEFORE_DAYS_LIMITS.max}.`,
+    );
   const existing = host.get('acme');
   const node = flowMap(document, acme, ACME_KEYS);
   if (isMap(existing)) node.flow = existing.flow; // keep the user's block or flow style
   setInSchemaOrder(host, 'acme', node, HOST_KEYS);
+}
+
+function within(value: number, limits: { min: number; max: number }): boolean {
+  return Number.isInteger(value) && value >= limits.min && value <= limits.max;
 }
 
 /** The given keys in schema order, as `{ a: 1, b: 2 }`. */

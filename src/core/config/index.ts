@@ -65,4 +65,10 @@ export {
   domainOfName,
   DEFAULT_RENEW_BEFORE_DAYS,
 } from './validate-acme';
-export { DEFAULT_DNS_TTL, dnsSecretEnvName, parseDnsServer } from './validate-dns-provider';
+export {
+  DEFAULT_DNS_TTL,
+  dnsSecretEnvName,
+  normalizeTsigKeyName,
+  parseDnsServer,
+} from './validate-dns-provider';
+export { DEFAULT_SPF_FORM } from './validate-dns-policy';

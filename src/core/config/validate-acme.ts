@@ -18,6 +18,8 @@ import { childPath, type ConfigReader } from './yaml-reader';
 
 export const ACME_KEYS = ['ca', 'email', 'challenge', 'renewBeforeDays', 'caCertificate', 'renewOn'] as const;
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
+/** Let's Encrypt certificates last 90 days: renewing 90 days ahead would never stop. */
+export const RENEW_BEFORE_DAYS_LIMITS = { min: 1, max: 89 } as const;
 const ACME_EXAMPLE = '{ ca: letsencrypt, email: you@example.com }';
 const CA_NAMES = Object.keys(ACME_CA_DIRECTORIES);
 
@@ -67,8 +69,7 @@ export function readAcme(
   const renewNode = fields.get('renewBeforeDays')?.value;
   const renewBeforeDays = renewNode
     ? readInteger(reader, renewNode, at('renewBeforeDays'), {
-        min: 1,
-        max: 89, // Let's Encrypt certificates last 90 days: renewing 90 days ahead would never stop
+        ...RENEW_BEFORE_DAYS_LIMITS,
         what: 'number of days',
         example: `renewBeforeDays: ${DEFAULT_RENEW_BEFORE_DAYS}`,
       })

@@ -12,6 +12,7 @@ import {
   type DkimConfig,
   type DmarcConfig,
   type SpfConfig,
+  type SpfForm,
 } from './types';
 import { readInteger } from './validate-dns-provider';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
@@ -19,6 +20,9 @@ import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 export const DKIM_KEYS = ['algorithms', 'selector'] as const;
 export const DMARC_KEYS = ['p', 'rua', 'ruf', 'fo', 'adkim', 'aspf', 'pct'] as const;
 export const SPF_KEYS = ['include', 'form'] as const;
+/** The SPF form when `form:` is left out (applied where the records are derived). */
+export const DEFAULT_SPF_FORM: SpfForm = 'split';
+export const DMARC_PCT_LIMITS = { min: 0, max: 100 } as const;
 export const DEFAULT_DKIM: Readonly<DkimConfig> = { algorithms: ['rsa2048'], selector: 'auto' };
 
 export function readDkim(reader: ConfigReader, node: Node, path: string): DkimConfig | undefined {
@@ -85,8 +89,7 @@ export function readDmarc(reader: ConfigReader, node: Node, path: string): Dmarc
   const pct =
     pctNode &&
     readInteger(reader, pctNode, childPath(path, 'pct'), {
-      min: 0,
-      max: 100,
+      ...DMARC_PCT_LIMITS,
       what: 'percentage of failing mail the policy applies to',
       example: 'pct: 100',
     });

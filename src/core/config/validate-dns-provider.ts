@@ -5,11 +5,13 @@ import type { Node } from 'yaml';
 import { envNamesFor, secretKeys } from '../remote/secrets';
 import { normalizeDomainName } from './domain-name';
 import { acceptName } from './name-issues';
-import { DNS_PROVIDERS, TSIG_ALGORITHMS, type DnsProviderConfig } from './types';
+import { DNS_PROVIDERS, TSIG_ALGORITHMS, type DnsProviderConfig, type TsigAlgorithm } from './types';
 import { childPath, type ConfigReader, type Field } from './yaml-reader';
 
 export const DNS_KEYS = ['provider', 'server', 'keyName', 'algorithm', 'zone', 'ttl'] as const;
 export const DEFAULT_DNS_TTL = 300;
+export const DNS_TTL_LIMITS = { min: 1, max: 86400 } as const;
+export const DEFAULT_TSIG_ALGORITHM: TsigAlgorithm = 'hmac-sha256';
 const RFC2136_ONLY = ['server', 'keyName', 'algorithm'] as const;
 const DNS_EXAMPLE = '{ provider: rfc2136, server: ns1.example.com:53, keyName: mailwright }';
 const SERVER_EXAMPLE = 'ns1.example.com:53';
@@ -73,7 +75,7 @@ export function readDnsProvider(
   return {
     provider,
     ...(provider === 'rfc2136' && { server: server.value, keyName: keyName.value }),
-    algorithm: algorithm.value ?? 'hmac-sha256',
+    algorithm: algorithm.value ?? DEFAULT_TSIG_ALGORITHM,
     zone: zone.value ?? domain ?? '',
     ttl: ttl.value ?? DEFAULT_DNS_TTL,
   };
@@ -118,13 +120,20 @@ function readServer(reader: ConfigReader, node: Node, path: string): string | un
   return undefined;
 }
 
+/** A TSIG key name as compared (lowercase, no final dot), or undefined when it is not one. */
+export function normalizeTsigKeyName(text: string): string | undefined {
+  const name = text.replace(/\.$/, '').toLowerCase();
+  return /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_][a-z0-9_-]{0,62})*$/.test(name) && name.length <= 253
+    ? name
+    : undefined;
+}
+
 /** TSIG key names are domain names (RFC 8945), often one label; compared lowercase, without the final dot. */
 function readKeyName(reader: ConfigReader, node: Node, path: string): string | undefined {
   const text = reader.text(node, path, KEY_NAME_EXAMPLE);
   if (text === undefined) return undefined;
-  const name = text.replace(/\.$/, '').toLowerCase();
-  if (/^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_][a-z0-9_-]{0,62})*$/.test(name) && name.length <= 253)
-    return name;
+  const name = normalizeTsigKeyName(text);
+  if (name !== undefined) return name;
   reader.issues.error(
     node,
     path,
@@ -151,7 +160,11 @@ function readZone(reader: ConfigReader, node: Node, path: string, domain: string
 }
 
 function readTtl(reader: ConfigReader, node: Node, path: string): number | undefined {
-  return readInteger(reader, node, path, { min: 1, max: 86400, what: 'TTL in seconds', example: 'ttl: 300' });
+  return readInteger(reader, node, path, {
+    ...DNS_TTL_LIMITS,
+    what: 'TTL in seconds',
+    example: `ttl: ${DEFAULT_DNS_TTL}`,
+  });
 }
 
 /** A whole number within bounds (shared with acme.renewBeforeDays). */

@@ -7,6 +7,7 @@ import { childPath, ConfigReader } from './yaml-reader';
 
 export const ROOT_KEYS = ['version', 'hosts', 'git'] as const;
 export const GIT_KEYS = ['remote'] as const;
+export const GIT_REMOTE_PATTERN = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
 
 export interface ValidationResult {
   /** Undefined when there is any error: a half-read desired state must never be applied. */
@@ -80,7 +81,7 @@ function readGit(reader: ConfigReader, node: Node): GitConfig | undefined {
   const path = childPath('git', 'remote');
   const remote = reader.text(remoteNode, path, 'origin');
   if (remote === undefined) return undefined;
-  if (/^[A-Za-z0-9._][A-Za-z0-9._/-]*$/.test(remote)) return { remote };
+  if (GIT_REMOTE_PATTERN.test(remote)) return { remote };
   reader.issues.error(
     remoteNode,
     path,

@@ -170,8 +170,9 @@ const STATUS_RANK: Record<FindingStatus, number> = {
   ok: 0,
   extra: 1,
   'not-checkable': 2,
-  wrong: 3,
-  missing: 4,
+  'self-signed': 3,
+  wrong: 4,
+  missing: 5,
 };
 
 async function checkOne(ctx: Context, record: ExpectedRecord): Promise<Finding[]> {

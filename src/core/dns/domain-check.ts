@@ -246,6 +246,7 @@ const STATUS_LABEL: Record<Finding['status'], string> = {
   wrong: 'WRONG',
   extra: 'extra',
   'not-checkable': 'unknown',
+  'self-signed': 'SELF-SIGNED',
 };
 
 /** The report as a terminal table: status, type, name, found/expected, fix; notes indented under each row. */

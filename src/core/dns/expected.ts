@@ -5,6 +5,7 @@ import {
   acmeDirectoryUrl,
   acmeSettings,
   ACME_CA_DIRECTORIES,
+  DEFAULT_SPF_FORM,
   hostsServing,
   tlsReportAddress,
   type DomainConfig,
@@ -190,7 +191,7 @@ function spfRecords(
   const extra = domain.spf.include.map((include) => `include:${include}`);
   const apexPurpose =
     'SPF: lists the servers allowed to send mail as @' + domain.name + '; others soft-fail (~all).';
-  if ((domain.spf.form ?? 'split') === 'simple')
+  if ((domain.spf.form ?? DEFAULT_SPF_FORM) === 'simple')
     return [
       {
         id: 'spf',

@@ -31,7 +31,8 @@ export interface ExpectedRecord {
   details?: string[];
 }
 
-export type FindingStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable';
+/** `self-signed`: a mail port serves a certificate nobody trusts, but mail is still accepted. */
+export type FindingStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'self-signed';
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
 /** One row of the expected-vs-found table. */

@@ -233,6 +233,10 @@ export async function checkInbound(
   return Promise.all(ports.map((port) => checkInboundPort(host, port, opts)));
 }
 
+/** What a port serving a self-signed certificate means, and the way out (the CLI table and the DNS panel). */
+export const SELF_SIGNED_FIX =
+  'self-signed certificate (mail is accepted; clients and other servers will not trust it): get a trusted certificate — add acme: to the host in mailwright.yaml, e.g. acme: { ca: letsencrypt, challenge: http-01 }, and provision again';
+
 const PORT_ROLE: Record<number, string> = {
   25: 'other servers deliver mail to you here',
   465: 'mail clients submit over TLS here',
@@ -262,6 +266,17 @@ async function checkInboundPort(host: string, port: number, opts: InboundOptions
       `TLS ${tls.protocol ?? '?'} ${tls.cipher}`,
       ...(await defaultsNotes(host, port, result.authMechanisms, opts)),
     ];
+    // Node's code for a certificate that signed itself (the bootstrap certificate), not a chain.
+    if (tls.authorizationError === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+      return {
+        ...base,
+        status: 'self-signed',
+        severity: 'warning',
+        found: [result.banner],
+        fix: SELF_SIGNED_FIX,
+        notes,
+      };
+    }
     if (!tls.authorized) {
       return {
         ...base,

@@ -290,10 +290,14 @@ function parseCertificate(text: string): CertificateFacts {
   const field = (name: string) => new RegExp(`^${name}=\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
   const notAfter = field('notAfter');
   const date = notAfter ? new Date(notAfter) : undefined;
+  const subject = field('subject');
+  const issuer = field('issuer');
   return {
     notAfter: date && !isNaN(date.getTime()) ? date.toISOString() : undefined,
     serial: field('serial')?.toLowerCase(),
-    subject: field('subject'),
+    subject,
+    issuer,
+    selfSigned: subject !== undefined && subject === issuer,
   };
 }
 

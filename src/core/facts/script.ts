@@ -97,7 +97,7 @@ for d in $($p ls /etc/chasquid/domains); do
   sec "domain-aliases:$d"; $p cat "/etc/chasquid/domains/$d/aliases"
 done
 for c in $($p ls /etc/chasquid/certs); do
-  sec "cert:$c"; $p openssl x509 -noout -enddate -serial -subject -in "/etc/chasquid/certs/$c/fullchain.pem"
+  sec "cert:$c"; $p openssl x509 -noout -enddate -serial -subject -issuer -in "/etc/chasquid/certs/$c/fullchain.pem"
 done`,
   ],
 ];

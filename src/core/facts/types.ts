@@ -103,6 +103,9 @@ export interface CertificateFacts {
   notAfter?: string;
   serial?: string;
   subject?: string;
+  issuer?: string;
+  /** Issued by itself (the bootstrap certificate): mail is accepted, but nobody trusts it. */
+  selfSigned?: boolean;
 }
 
 export interface ListeningSocket {

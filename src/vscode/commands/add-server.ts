@@ -1,5 +1,6 @@
 // "Mail: Add Server": SSH target → auth → host key confirmed by a real connection →
-// mail host name → first domain, then the host is written into mailwright.yaml.
+// mail host name → first domain → where its certificate comes from, then the host is written
+// into mailwright.yaml and the notification offers to provision it.
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
@@ -18,7 +19,9 @@ import type { Facts } from '../../core/facts';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import type { WorkspaceConfig } from '../workspace-config';
+import { applyCertificateChoice, askCertificate, type CertificateChoice } from './certificate-step';
 import { BACK, inputStep, pickStep } from './multi-step';
+import { offerProvisioning } from './offer-provision';
 
 interface Answers {
   ssh?: string;
@@ -27,14 +30,20 @@ interface Answers {
   facts?: Facts;
   mailHost?: string;
   domain?: string;
-  name?: string;
+  certificate?: CertificateChoice;
 }
 
 const NEW_FILE_HEADER = `# Mailwright desired state: the mail servers and domains this workspace manages.
 # Passwords, passphrases and API tokens never go here: they live in VS Code's secret storage.
 version: 1
 `;
-const TOTAL = 6;
+/** The steps in order; 4 connects (its only window is the host-key dialog), 7 may ask more. */
+const LAST_STEP = 7;
+
+/** The steps a person sees with these answers: the key file only for key logins, never the connection. */
+function shownSteps(a: Answers): number[] {
+  return [1, 2, 3, 5, 6, 7].filter((s) => s !== 3 || a.auth === undefined || a.auth === 'key');
+}
 
 function domainProblem(v: string): string | undefined {
   const check = normalizeDomainName(v.trim());
@@ -87,12 +96,13 @@ export async function addServer(
   const a: Answers = {};
   const title = vscode.l10n.t('Add Mail Server');
   let step = 1;
-  while (step <= TOTAL) {
-    const pos = { title, step, totalSteps: TOTAL };
+  while (step <= LAST_STEP) {
+    const shown = shownSteps(a);
+    const pos = { title, step: shown.filter((s) => s <= step).length, totalSteps: shown.length };
     let r: unknown;
     switch (step) {
       case 1:
-        r = a.ssh = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('SSH login of the VPS: [user@]host[:port]'),
           placeholder: vscode.l10n.t('root@203.0.113.10 or root@vps.example.com:22'),
           value: a.ssh,
@@ -102,7 +112,8 @@ export async function addServer(
               ? undefined
               : vscode.l10n.t('Not a valid SSH target: {0}. Example: root@mail.example.com:22', c.reason);
           },
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.ssh = r;
         break;
       case 2: {
         const picked = await pickStep(
@@ -138,11 +149,12 @@ export async function addServer(
           r = 'skip';
           break;
         }
-        r = a.identityFile = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('Private key file'),
           value: a.identityFile ?? '~/.ssh/id_ed25519',
           validate: keyFileProblem,
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.identityFile = r;
         break;
       case 4: {
         // Connect now: the host key is confirmed in a modal dialog and facts prove the login works.
@@ -186,23 +198,40 @@ export async function addServer(
       }
       case 5: {
         const fqdn = a.facts?.fqdn.includes('.') ? a.facts.fqdn : undefined;
-        r = a.mailHost = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t(
             'Mail host name: the name the server announces; its reverse DNS (PTR) must point to it',
           ),
           placeholder: 'smtp.example.com',
           value: a.mailHost ?? fqdn,
           validate: domainProblem,
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.mailHost = r;
         break;
       }
       case 6:
-        r = a.domain = (await inputStep(pos, {
+        r = await inputStep(pos, {
           prompt: vscode.l10n.t('First mail domain (the part after @ in your addresses)'),
           value: a.domain ?? a.mailHost?.split('.').slice(1).join('.'),
           validate: domainProblem,
-        })) as string | undefined;
+        });
+        if (typeof r === 'string') a.domain = r;
         break;
+      case 7: {
+        const mailHost = normalizeDomainName(a.mailHost!.trim());
+        const domain = normalizeDomainName(a.domain!.trim());
+        if (!mailHost.ok || !domain.ok) return;
+        const choice = await askCertificate({
+          title,
+          stepsBefore: pos.step - 1,
+          mailHost: mailHost.value,
+          domains: [{ name: domain.value }],
+          offerSelfSigned: true,
+        });
+        if (choice && choice !== BACK) a.certificate = choice;
+        r = choice;
+        break;
+      }
     }
     if (r === undefined) return;
     if (r === BACK) {
@@ -229,9 +258,11 @@ export async function addServer(
     mailHost: mailHost.value,
     domains: [{ name: domain.value }],
   });
+  if (a.certificate) applyCertificateChoice(loaded.document, name, a.certificate);
   await saveConfig(uri.fsPath, loaded.document);
   await config.reload();
-  void vscode.window.showInformationMessage(
+  void offerProvisioning(
+    name,
     vscode.l10n.t('Added {0} ({1}) to mailwright.yaml.', name, a.facts?.os.prettyName ?? a.ssh!),
   );
 }

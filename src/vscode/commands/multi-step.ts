@@ -62,6 +62,8 @@ export function pickStep<T extends vscode.QuickPickItem>(
   pos: StepPosition,
   items: T[],
   placeholder: string,
+  /** The item chosen before (coming back to this step), highlighted again. */
+  isActive?: (item: T) => boolean,
 ): Promise<StepResult<T>> {
   return new Promise((resolve) => {
     const pick = vscode.window.createQuickPick<T>();
@@ -74,6 +76,8 @@ export function pickStep<T extends vscode.QuickPickItem>(
       ignoreFocusOut: true,
       buttons: pos.step > 1 ? [vscode.QuickInputButtons.Back] : [],
     });
+    const active = isActive && items.find(isActive);
+    if (active) pick.activeItems = [active];
     let done = false;
     const finish = (v: StepResult<T>) => {
       if (done) return;

@@ -77,6 +77,10 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
       const h = await host(arg, vscode.l10n.t('Which server to commit the configuration of?'));
       if (h) await (await actions()).commitConfAction(await remote.get(), h);
     }),
+    run('mailwright.getTrustedCertificate', async (arg) => {
+      const h = await host(arg, vscode.l10n.t('Which server needs a trusted certificate?'));
+      if (h) await (await actions()).getTrustedCertificateAction(config, h);
+    }),
     run('mailwright.removeHost', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to remove?'));
       if (h) await (await actions()).removeHostAction(config, h);

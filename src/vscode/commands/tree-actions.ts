@@ -23,6 +23,7 @@ import {
 import type { Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
 import { editConfig } from './edit-config';
+import { offerProvisioning } from './offer-provision';
 import { pickUser } from './pick-user';
 
 export interface DomainTarget {
@@ -150,12 +151,10 @@ export async function removeUserAction(config: WorkspaceConfig, connections: Con
 }
 
 async function suggestProvisioning(host: HostConfig, what: string) {
-  const provision = vscode.l10n.t('Provision Now');
-  const answer = await vscode.window.showInformationMessage(
+  await offerProvisioning(
+    host.name,
     vscode.l10n.t('{0} is in mailwright.yaml. Provision {1} to apply it on the server.', what, host.name),
-    provision,
   );
-  if (answer === provision) await vscode.commands.executeCommand('mailwright.provision', { host });
 }
 
 export async function addAliasAction(config: WorkspaceConfig, arg: unknown, catchAll = false) {

@@ -5,7 +5,7 @@ import type { L10n } from '../localize';
 import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
 
 /** A finding's status, or "unchecked" for an expected record before the first check. */
-export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'unchecked';
+export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'self-signed' | 'unchecked';
 export type RowSeverity = 'error' | 'warning' | 'info';
 
 /** One row of the expected-vs-found table. */
@@ -118,7 +118,15 @@ const PHASES: readonly DnsPhase[] = [
   'publishing',
   'published',
 ];
-const STATUSES: readonly RowStatus[] = ['ok', 'missing', 'wrong', 'extra', 'not-checkable', 'unchecked'];
+const STATUSES: readonly RowStatus[] = [
+  'ok',
+  'missing',
+  'wrong',
+  'extra',
+  'not-checkable',
+  'self-signed',
+  'unchecked',
+];
 const SEVERITIES: readonly RowSeverity[] = ['error', 'warning', 'info'];
 /** Copy requests carry one DNS name or value; anything longer is not what the table shows. */
 export const MAX_COPY_LENGTH = 8192;

@@ -97,6 +97,8 @@ export function statusLabel(status: RowStatus, l10n: L10n): string {
       return l10n.t('extra');
     case 'not-checkable':
       return l10n.t('not checkable');
+    case 'self-signed':
+      return l10n.t('self-signed');
     case 'unchecked':
       return l10n.t('not checked');
   }

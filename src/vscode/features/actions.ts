@@ -1,5 +1,6 @@
 // Bundle "actions": Add Server and the tree's actions (users, aliases, commits, hosts).
 export { addServer } from '../commands/add-server';
+export { getTrustedCertificateAction } from '../commands/trusted-certificate';
 export {
   addAliasAction,
   addUserAction,

@@ -147,7 +147,7 @@ export class StatusNode extends MailNode {
             )
           : vscode.l10n.t('Not installed: run Mail: Provision Server.'),
       ),
-      ...certificateNodes(f),
+      ...certificateNodes(f, this.host),
       new FactNode(
         vscode.l10n.t('Mail ports'),
         mailPorts,
@@ -186,8 +186,11 @@ export class DomainsNode extends MailNode {
 
 const DAY_MS = 86_400_000;
 
-/** One row per certificate chasquid serves, coloured by how soon it expires. */
-function certificateNodes(f: Facts): MailNode[] {
+/**
+ * One row per certificate chasquid serves, coloured by how soon it expires; a self-signed one
+ * (the bootstrap certificate) is a warning whatever its date, with the action that replaces it.
+ */
+function certificateNodes(f: Facts, host: HostConfig): MailNode[] {
   const certs = Object.entries(f.chasquidState?.certs ?? {});
   if (certs.length === 0)
     return [
@@ -202,6 +205,7 @@ function certificateNodes(f: Facts): MailNode[] {
       ),
     ];
   return certs.map(([name, cert]) => {
+    if (cert.selfSigned) return selfSignedNode(name, host);
     const days = cert.notAfter ? Math.floor((Date.parse(cert.notAfter) - Date.now()) / DAY_MS) : undefined;
     const bad = days === undefined || days < 14;
     const tip =
@@ -233,4 +237,26 @@ function certificateNodes(f: Facts): MailNode[] {
       bad ? 'charts.red' : 'charts.green',
     );
   });
+}
+
+function selfSignedNode(name: string, host: HostConfig): MailNode {
+  const node = new FactNode(
+    vscode.l10n.t('Certificate {0}', name),
+    vscode.l10n.t('self-signed'),
+    'warning',
+    host.acme
+      ? vscode.l10n.t(
+          'certs/{0} is self-signed: mail is accepted, but mail programs warn and other servers do not trust it. mailwright.yaml asks for a trusted certificate: provision {1} to get it.',
+          name,
+          host.name,
+        )
+      : vscode.l10n.t(
+          "certs/{0} is self-signed: mail is accepted, but mail programs warn and other servers do not trust it. Get a trusted certificate (Let's Encrypt) from this row.",
+          name,
+        ),
+    'charts.yellow',
+  );
+  node.host = host;
+  node.contextValue = 'certificate.selfSigned';
+  return node;
 }

@@ -1,0 +1,494 @@
+// Every key of mailwright.yaml in one table: type, allowed values, default, description and an
+// example. The JSON schema the editor checks the file with while typing (schemas/) and the
+// reference page (docs/mailwright-yaml.md) are generated from it by scripts/config-reference.ts.
+// Allowed values, limits and defaults come from the validator's own constants; a unit test feeds
+// every key, value and limit to the validator and fails when the two disagree.
+//
+// A new key is one entry in the mapping it belongs to, e.g. in HOST:
+//   chasquid: text('What it does.', 'an example'),
+// then `npm run config-reference` to regenerate the schema and the page.
+import { stringify } from 'yaml';
+import { DOMAIN_EXAMPLE } from './domain-name';
+import { LOCAL_PART_EXAMPLE } from './mailbox';
+import { SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
+import {
+  ACME_CA_DIRECTORIES,
+  ACME_CHALLENGES,
+  AUTH_METHODS,
+  CONFIG_SCHEMA_VERSION,
+  DKIM_ALGORITHMS,
+  DMARC_ALIGNMENTS,
+  DMARC_POLICIES,
+  DNS_PROVIDERS,
+  SPF_FORMS,
+  TSIG_ALGORITHMS,
+} from './types';
+import { GIT_REMOTE_PATTERN } from './validate';
+import { DEFAULT_RENEW_BEFORE_DAYS, RENEW_BEFORE_DAYS_LIMITS } from './validate-acme';
+import { DEFAULT_DNS_TTL, DEFAULT_TSIG_ALGORITHM, DNS_TTL_LIMITS } from './validate-dns-provider';
+import { DEFAULT_DKIM, DEFAULT_SPF_FORM, DMARC_PCT_LIMITS } from './validate-dns-policy';
+import { HOST_NAME_PATTERN } from './validate-host';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** One key of a mapping. */
+export interface KeySpec {
+  description: string;
+  /** The value's JSON schema, without description, default and examples (added from here). */
+  schema: JsonSchema;
+  /** Type in words, for the reference page. */
+  type: string;
+  required?: boolean;
+  /** The value used when the key is left out (offered by completion). */
+  default?: unknown;
+  /** A default that depends on other keys, in words. */
+  defaultText?: string;
+  /** Leaves only; mappings and lists of mappings are shown with their keys' examples. */
+  example?: unknown;
+  /** A mapping (or a list of mappings) with fixed keys. */
+  keys?: MappingSpec;
+  list?: boolean;
+}
+
+export interface MappingSpec {
+  keys: Record<string, KeySpec>;
+  /** Further JSON-schema rules between keys (e.g. rfc2136 needs server and keyName). */
+  rules?: JsonSchema;
+}
+
+type Extra = Partial<Pick<KeySpec, 'required' | 'default' | 'defaultText'>>;
+
+function text(description: string, example: string, extra: Extra & { pattern?: RegExp } = {}): KeySpec {
+  const { pattern, ...rest } = extra;
+  return {
+    description,
+    type: 'text',
+    schema: { type: 'string', ...(pattern && { pattern: pattern.source }) },
+    example,
+    ...rest,
+  };
+}
+
+function choice(values: readonly string[], description: string, extra: Extra = {}): KeySpec {
+  return {
+    description,
+    type: 'one of',
+    schema: { type: 'string', enum: [...values] },
+    example: extra.default ?? values[0],
+    ...extra,
+  };
+}
+
+function integer(
+  limits: { min: number; max: number },
+  description: string,
+  example: number,
+  extra: Extra = {},
+) {
+  return {
+    description,
+    type: `whole number, ${limits.min}-${limits.max}`,
+    schema: { type: 'integer', minimum: limits.min, maximum: limits.max },
+    example,
+    ...extra,
+  } satisfies KeySpec;
+}
+
+function flag(description: string, defaultValue: boolean): KeySpec {
+  return {
+    description,
+    type: 'true or false',
+    schema: { type: 'boolean' },
+    default: defaultValue,
+    example: !defaultValue,
+  };
+}
+
+/** A list of texts; with `single`, one text (or several separated by commas) is accepted too. */
+function texts(description: string, example: string[], extra: Extra & { single?: boolean } = {}): KeySpec {
+  const { single, ...rest } = extra;
+  const list = { type: 'array', items: { type: 'string' } };
+  return {
+    description,
+    type: single ? 'text or list of texts' : 'list of texts',
+    schema: single ? { anyOf: [{ type: 'string' }, list] } : list,
+    example,
+    ...rest,
+  };
+}
+
+function mapping(description: string, spec: MappingSpec, extra: Extra = {}): KeySpec {
+  return { description, type: 'mapping', schema: {}, keys: spec, ...extra };
+}
+
+function listOf(description: string, spec: MappingSpec): KeySpec {
+  return { description, type: 'list of mappings', schema: {}, keys: spec, list: true };
+}
+
+const ACME: MappingSpec = {
+  keys: {
+    ca: {
+      description:
+        "The certificate authority: `letsencrypt` (trusted everywhere), `letsencrypt-staging` (Let's Encrypt's test CA: for trying, its certificates are not trusted), or the https URL of any ACME directory.",
+      type: 'CA name or https URL',
+      schema: {
+        anyOf: [
+          { type: 'string', enum: Object.keys(ACME_CA_DIRECTORIES) },
+          { type: 'string', pattern: '^https://' },
+        ],
+      },
+      default: 'letsencrypt',
+      example: 'letsencrypt',
+    },
+    email: text("Contact address for the CA's expiry notices.", 'you@example.com'),
+    challenge: choice(
+      ACME_CHALLENGES,
+      "How the CA checks that you own the mail host name. `http-01`: the CA fetches a file from the server on port 80 (Mailwright answers it over SSH; port 80 must be open). `dns-01`: a TXT record at `_acme-challenge.<mail host>`, written through the `dns:` provider of the mail host's domain (works with port 80 closed; wildcard names possible).",
+      { defaultText: "`dns-01` when the mail host's domain has a `dns:` provider, else `http-01`" },
+    ),
+    renewBeforeDays: integer(
+      RENEW_BEFORE_DAYS_LIMITS,
+      'Renew when the certificate has fewer days left than this.',
+      DEFAULT_RENEW_BEFORE_DAYS,
+      { default: DEFAULT_RENEW_BEFORE_DAYS },
+    ),
+    caCertificate: text(
+      "Path of a PEM file with a private CA's root certificate (a test CA such as pebble); `~` expands to your home folder.",
+      './pebble-root.pem',
+    ),
+  },
+};
+
+const DKIM: MappingSpec = {
+  keys: {
+    algorithms: {
+      ...texts('Key algorithms the domain signs with; several sign each message once per key.', [
+        'rsa2048',
+        'ed25519',
+      ]),
+      type: 'list, each one of',
+      schema: {
+        type: 'array',
+        items: { type: 'string', enum: [...DKIM_ALGORITHMS] },
+        minItems: 1,
+        uniqueItems: true,
+      },
+      default: [...DEFAULT_DKIM.algorithms],
+    },
+    selector: text(
+      '`auto` (Mailwright picks a date-based selector) or a DNS label of your choice.',
+      'mail2025',
+      { default: DEFAULT_DKIM.selector },
+    ),
+  },
+};
+
+const DMARC: MappingSpec = {
+  keys: {
+    p: choice(DMARC_POLICIES, 'What receivers do with mail that fails DMARC.', { required: true }),
+    rua: texts('Where aggregate reports go: `mailto:` URIs, one or a list.', ['mailto:dmarc@example.com'], {
+      single: true,
+      default: [],
+    }),
+    ruf: texts('Where failure reports go: `mailto:` URIs, one or a list.', ['mailto:dmarc@example.com'], {
+      single: true,
+      default: [],
+    }),
+    fo: {
+      description: 'When failure reports are sent: `0`, `1`, `d` or `s`, several joined by `:`.',
+      type: 'text',
+      schema: {
+        anyOf: [
+          { type: 'string', pattern: '^[01ds](:[01ds])*$' },
+          { type: 'integer', enum: [0, 1] },
+        ],
+      },
+      example: '1',
+    },
+    adkim: choice(
+      DMARC_ALIGNMENTS,
+      'DKIM alignment: `r` relaxed (same organizational domain), `s` strict (same name).',
+      {
+        defaultText: '`r` (the DMARC default)',
+      },
+    ),
+    aspf: choice(DMARC_ALIGNMENTS, 'SPF alignment: `r` relaxed, `s` strict.', {
+      defaultText: '`r` (the DMARC default)',
+    }),
+    pct: integer(DMARC_PCT_LIMITS, 'Percentage of failing mail the policy applies to.', 100, {
+      defaultText: '100 (the DMARC default)',
+    }),
+  },
+};
+
+const SPF: MappingSpec = {
+  keys: {
+    include: texts('Other senders of the domain (e.g. Gmail), as `include:` domains.', ['_spf.google.com'], {
+      single: true,
+      default: [],
+    }),
+    form: choice(
+      SPF_FORMS,
+      "`split`: the domain's record includes `_spf.<domain>`, which lists the server's addresses; `simple`: one record naming the mail host.",
+      { default: DEFAULT_SPF_FORM },
+    ),
+  },
+};
+
+const DNS: MappingSpec = {
+  keys: {
+    provider: choice(
+      DNS_PROVIDERS,
+      "Who writes the domain's records: `rfc2136` (dynamic updates signed with TSIG, e.g. BIND or Knot), `cloudflare`, `alidns` (Alibaba Cloud DNS), or `manual` (you publish them; Mailwright checks). The credential is never written here: the editor keeps it in secret storage, the command line reads MAILWRIGHT_DNS_SECRET_<DOMAIN>.",
+      { required: true },
+    ),
+    server: text('rfc2136 only: the primary server as `host:port` (IPv6 in brackets).', 'ns1.example.com:53'),
+    keyName: text('rfc2136 only: the name of the TSIG key.', 'mailwright'),
+    algorithm: choice(TSIG_ALGORITHMS, 'rfc2136 only: the TSIG algorithm.', {
+      default: DEFAULT_TSIG_ALGORITHM,
+    }),
+    zone: text(
+      "The zone holding the domain's records: the domain itself or a parent of it.",
+      DOMAIN_EXAMPLE,
+      {
+        defaultText: 'the domain',
+      },
+    ),
+    ttl: integer(DNS_TTL_LIMITS, 'TTL in seconds of the records Mailwright writes.', DEFAULT_DNS_TTL, {
+      default: DEFAULT_DNS_TTL,
+    }),
+  },
+  rules: {
+    if: { properties: { provider: { const: 'rfc2136' } }, required: ['provider'] },
+    then: { required: ['server', 'keyName'] },
+  },
+};
+
+const ALIASES: KeySpec = {
+  description:
+    "Alias name (a local part, or `'*'` for the catch-all: any name nobody else has) → where its mail goes: a user of this domain or a full address; one, several separated by commas, or a list.",
+  type: 'mapping of names to texts or lists of texts',
+  schema: {
+    type: 'object',
+    additionalProperties: {
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
+    },
+  },
+  default: {},
+  example: { postmaster: LOCAL_PART_EXAMPLE, '*': 'you@gmail.com' },
+};
+
+const DOMAIN: MappingSpec = {
+  keys: {
+    name: text('The mail domain: the part after `@` in its addresses.', DOMAIN_EXAMPLE, { required: true }),
+    users: texts(
+      'Users of the domain (local parts only; passwords never go in this file).',
+      [LOCAL_PART_EXAMPLE],
+      {
+        default: [],
+      },
+    ),
+    aliases: ALIASES,
+    mailboxes: flag(
+      'Keep mail for the users on the server (Dovecot, read over IMAP on 993). `false`: a forward-only domain, where every address must end at an outside mailbox through an alias.',
+      false,
+    ),
+    dkim: mapping('How outgoing mail is signed.', DKIM),
+    dmarc: mapping('The DMARC record to publish; none when left out.', DMARC),
+    spf: mapping('The SPF record to publish.', SPF),
+    dns: mapping(
+      "How Mailwright publishes the domain's records; without it, Mailwright shows them for you to publish.",
+      DNS,
+    ),
+  },
+};
+
+const HOST: MappingSpec = {
+  keys: {
+    name: text('A short label for the server, unique in this file (lowercase letters, digits, `-`).', 'vps', {
+      required: true,
+      pattern: HOST_NAME_PATTERN,
+    }),
+    ssh: text(`Where to log in over SSH: \`${SSH_TARGET_FORMAT}\` (IPv6 in brackets).`, SSH_TARGET_EXAMPLE, {
+      required: true,
+    }),
+    identityFile: text(
+      'Private key for the SSH login (not the .pub file); `~` expands to your home folder.',
+      '~/.ssh/id_ed25519',
+    ),
+    auth: choice(
+      AUTH_METHODS,
+      'How to log in: a key file, the SSH agent, or a password kept in secret storage.',
+      {
+        defaultText: '`key` when identityFile is set, else `agent`',
+      },
+    ),
+    mailHost: text(
+      "The name the server announces: chasquid's host name, the MX target and the reverse DNS (PTR) of its addresses.",
+      'smtp.example.com',
+      { required: true },
+    ),
+    domains: listOf('The mail domains this server serves.', DOMAIN),
+    acme: mapping(
+      "Where the mail host's TLS certificate comes from. Without it, Mailwright uses Let's Encrypt too (challenge chosen as below); the first provisioning installs a self-signed certificate until the trusted one is issued.",
+      ACME,
+    ),
+  },
+};
+
+const GIT: MappingSpec = {
+  keys: {
+    remote: text(
+      "Push the history of the servers' configuration to this remote of the workspace repository.",
+      'origin',
+      {
+        pattern: GIT_REMOTE_PATTERN,
+      },
+    ),
+  },
+};
+
+/** The whole file. */
+export const CONFIG_SCHEMA: MappingSpec = {
+  keys: {
+    version: {
+      description: "The version of this file's format.",
+      type: `the number ${CONFIG_SCHEMA_VERSION}`,
+      schema: { const: CONFIG_SCHEMA_VERSION },
+      required: true,
+      example: CONFIG_SCHEMA_VERSION,
+    },
+    hosts: listOf('The mail servers.', HOST),
+    git: mapping('Where the configuration history is pushed.', GIT),
+  },
+};
+
+/** Every mapping with fixed keys, by its path (`hosts[].domains[].dns`), the file itself at ''. */
+export function mappings(spec: MappingSpec = CONFIG_SCHEMA, path = ''): Array<[string, MappingSpec]> {
+  const found: Array<[string, MappingSpec]> = [[path, spec]];
+  for (const [key, field] of Object.entries(spec.keys)) {
+    if (field.keys)
+      found.push(...mappings(field.keys, `${path === '' ? '' : `${path}.`}${key}${field.list ? '[]' : ''}`));
+  }
+  return found;
+}
+
+/** A file with every key set to its example. */
+export function exampleOf(spec: MappingSpec = CONFIG_SCHEMA): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(spec.keys).map(([key, field]) => {
+      if (!field.keys) return [key, field.example];
+      const value = exampleOf(field.keys);
+      return [key, field.list ? [value] : value];
+    }),
+  );
+}
+
+function keySchema(field: KeySpec): JsonSchema {
+  const value = field.keys ? mappingSchema(field.keys) : field.schema;
+  const described: JsonSchema = {
+    ...(field.list ? { type: 'array', items: value } : value),
+    description: plain(field.description),
+    markdownDescription: field.description + (field.defaultText ? `\n\nDefault: ${field.defaultText}.` : ''),
+  };
+  if (field.default !== undefined) described.default = field.default;
+  if (field.example !== undefined) described.examples = [field.example];
+  return described;
+}
+
+function mappingSchema(spec: MappingSpec): JsonSchema {
+  const required = Object.entries(spec.keys)
+    .filter(([, field]) => field.required)
+    .map(([key]) => key);
+  return {
+    type: 'object',
+    properties: Object.fromEntries(Object.entries(spec.keys).map(([key, field]) => [key, keySchema(field)])),
+    ...(required.length > 0 && { required }),
+    additionalProperties: false,
+    ...spec.rules,
+  };
+}
+
+function plain(markdown: string): string {
+  return markdown.replace(/`/g, '');
+}
+
+/** The JSON schema (draft-07) the YAML language server checks mailwright.yaml with. */
+export function configJsonSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'mailwright.yaml',
+    description: 'Mailwright desired state: mail servers, domains, users, aliases, DNS and certificates.',
+    ...mappingSchema(CONFIG_SCHEMA),
+  };
+}
+
+/** The reference page: an example file, then one table row per key. */
+export function configReferenceMarkdown(): string {
+  return [
+    '# mailwright.yaml reference',
+    '',
+    '<!-- Generated from src/core/config/schema.ts by `npm run config-reference`; edit that file, not this one. -->',
+    '',
+    '`mailwright.yaml`, at the root of the workspace, is the desired state of your mail servers. Mailwright checks it',
+    'when it is read (errors in the Problems panel, with the line, what is wrong and an example of a right value), and',
+    'with the YAML extension (redhat.vscode-yaml) installed, VS Code completes and checks it while you type.',
+    'Passwords, passphrases and DNS credentials never go in it.',
+    '',
+    'Every key, with its example value:',
+    '',
+    '```yaml',
+    stringify(exampleOf(), { lineWidth: 0 }).trimEnd(),
+    '```',
+    '',
+    '| Key | Type | Default | What it does | Example |',
+    '| --- | --- | --- | --- | --- |',
+    ...referenceRows(CONFIG_SCHEMA, ''),
+    '',
+  ].join('\n');
+}
+
+/** Each key, followed by the keys of its mapping. */
+function referenceRows(spec: MappingSpec, path: string): string[] {
+  return Object.entries(spec.keys).flatMap(([key, field]) => {
+    const at = `${path}${key}`;
+    const allowed = allowedValues(field);
+    const defaultValue =
+      field.required === true
+        ? 'required'
+        : (field.defaultText ?? (field.default !== undefined ? `\`${inline(field.default)}\`` : '—'));
+    const example = field.keys ? '' : `\`${key}: ${inline(field.example)}\``;
+    const type = allowed ? `${field.type}: ${allowed}` : field.type;
+    const row = `| \`${at}\` | ${type} | ${defaultValue} | ${cell(field.description)} | ${example} |`;
+    return field.keys ? [row, ...referenceRows(field.keys, `${at}${field.list ? '[]' : ''}.`)] : [row];
+  });
+}
+
+function allowedValues(field: KeySpec): string | undefined {
+  const schema = field.schema as {
+    enum?: unknown[];
+    items?: { enum?: unknown[] };
+    anyOf?: Array<{ enum?: unknown[]; type?: string }>;
+  };
+  const values =
+    schema.enum ?? schema.items?.enum ?? schema.anyOf?.find((s) => s.enum && s.type === 'string')?.enum;
+  return values?.map((v) => `\`${String(v)}\``).join(', ');
+}
+
+function inline(value: unknown): string {
+  return stringify(value, { flow: true, lineWidth: 0 }).trim();
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The generated files, by their path in the repository. */
+export const CONFIG_REFERENCE_FILES = ['schemas/mailwright.schema.json', 'docs/mailwright-yaml.md'] as const;
+
+export function configReferenceFiles(): Record<(typeof CONFIG_REFERENCE_FILES)[number], string> {
+  return {
+    'schemas/mailwright.schema.json': `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+    'docs/mailwright-yaml.md': configReferenceMarkdown(),
+  };
+}
