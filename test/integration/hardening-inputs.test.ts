@@ -318,12 +318,9 @@ os.remove(${JSON.stringify(stopFile)})
     tally.inputCase(
       "'x|touch${IFS}/tmp/pwn-hd-8@fwd.test' (a name mailwright.yaml cannot hold) is refused",
       () => refused(['user', 'add', `x|touch\${IFS}/tmp/pwn-hd-8@${FWD}`, ...KH()], fieldUser, pw),
-      { todo: 'fixed on another branch: user add checks the name with the yaml rule before the server' },
     );
-    tally.inputCase(
-      "o'brien@fwd.test (a quote) is refused",
-      () => refused(['user', 'add', `o'brien@${FWD}`, ...KH()], fieldUser, pw),
-      { todo: 'fixed on another branch: user add checks the name with the yaml rule before the server' },
+    tally.inputCase("o'brien@fwd.test (a quote) is refused", () =>
+      refused(['user', 'add', `o'brien@${FWD}`, ...KH()], fieldUser, pw),
     );
     tally.inputCase('$(touch /tmp/pwn-hd-9)@fwd.test is refused', () =>
       refused(['user', 'add', `$(touch /tmp/pwn-hd-9)@${FWD}`, ...KH()], /not a valid local part/, pw),
@@ -343,23 +340,15 @@ os.remove(${JSON.stringify(stopFile)})
     tally.inputCase('an address without "@" is refused', () =>
       refused(['user', 'add', 'carol', ...KH()], /user@domain/, pw),
     );
-    tally.inputCase(
-      'an ANSI escape in the address is refused and not echoed raw',
-      () => refused(['user', 'add', `\u001b[2J\u001b[31mred@${FWD}`, ...KH()], /local part/, pw),
-      { todo: 'fixed on another branch: control characters escaped in CLI output' },
+    tally.inputCase('an ANSI escape in the address is refused and not echoed raw', () =>
+      refused(['user', 'add', `\u001b[2J\u001b[31mred@${FWD}`, ...KH()], /local part/, pw),
     );
-    tally.inputCase(
-      'a newline in the address is refused and not echoed raw (no forged line)',
-      async () => {
-        const r = await refused(['user', 'add', `red\nforged line@${FWD}`, ...KH()], /local part/, pw);
-        assert.doesNotMatch(r.stderr, /^forged line/m, show(r));
-      },
-      { todo: 'fixed on another branch: control characters escaped in CLI output' },
-    );
-    tally.inputCase(
-      '`user passwd` of a user that does not exist is refused (it would create one)',
-      () => refused(['user', 'passwd', `nobody@${FWD}`, ...KH()], /nobody/, pw),
-      { todo: 'fixed on another branch: user passwd refuses a user that does not exist' },
+    tally.inputCase('a newline in the address is refused and not echoed raw (no forged line)', async () => {
+      const r = await refused(['user', 'add', `red\nforged line@${FWD}`, ...KH()], /local part/, pw);
+      assert.doesNotMatch(r.stderr, /^forged line/m, show(r));
+    });
+    tally.inputCase('`user passwd` of a user that does not exist is refused (it would create one)', () =>
+      refused(['user', 'passwd', `nobody@${FWD}`, ...KH()], /nobody/, pw),
     );
   });
 
@@ -395,8 +384,7 @@ os.remove(${JSON.stringify(stopFile)})
 
   describe('mailwright.yaml edits that apply must refuse before any change', () => {
     /** Writes a variant of the workspace's yaml, runs apply, and puts the yaml back. */
-    const withYaml = async (edit: (text: string) => string, field: RegExp, opts: { todo?: string } = {}) => {
-      void opts;
+    const withYaml = async (edit: (text: string) => string, field: RegExp) => {
       const original = yamlText;
       yamlText = edit(original);
       writeFileSync(join(work, 'mailwright.yaml'), yamlText);
@@ -414,7 +402,6 @@ os.remove(${JSON.stringify(stopFile)})
           (t) => t.replace('bob: bob@sink.test', 'bob: bob@sink.test, eve: "|/tmp/pwn-hd-13@sink.test"'),
           /aliases\.eve/,
         ),
-      { todo: 'fixed on another branch: pipe targets refused in alias targets' },
     );
     tally.inputCase('an alias loop is refused naming the alias', () =>
       withYaml(
@@ -513,28 +500,22 @@ os.remove(${JSON.stringify(stopFile)})
       assert.doesNotMatch(r.stdout + r.stderr, CONTROL, `no raw control characters\n${show(r)}`);
       assert.doesNotMatch(r.stderr, STACK);
     };
-    tally.inputCase(
-      'a hostname with an ANSI escape in chasquid.conf',
-      () =>
-        withServerFile(
-          '/etc/chasquid/chasquid.conf',
-          (t) => t.replace(/^hostname: .*$/m, 'hostname: "smtp.example.test\\033[2J\\033]0;owned\\007"'),
-          planShowsEscaped,
-        ),
-      { todo: 'fixed on another branch: control characters escaped in CLI output' },
+    tally.inputCase('a hostname with an ANSI escape in chasquid.conf', () =>
+      withServerFile(
+        '/etc/chasquid/chasquid.conf',
+        (t) => t.replace(/^hostname: .*$/m, 'hostname: "smtp.example.test\\033[2J\\033]0;owned\\007"'),
+        planShowsEscaped,
+      ),
     );
     tally.inputCase('an /etc/hostname with a newline and an escape', () =>
       withServerFile('/etc/hostname', () => 'vps\u001b[31m\nforged: line\n', planShowsEscaped),
     );
-    tally.inputCase(
-      'an aliases file with odd lines (no colon, a pipe, CRLF, an escape)',
-      () =>
-        withServerFile(
-          `/etc/chasquid/domains/${FWD}/aliases`,
-          (t) => `${t}no colon here\nevil: | /bin/sh -c id\r\n\u001b[31mred: bob\n`,
-          planShowsEscaped,
-        ),
-      { todo: 'fixed on another branch: control characters escaped in CLI output' },
+    tally.inputCase('an aliases file with odd lines (no colon, a pipe, CRLF, an escape)', () =>
+      withServerFile(
+        `/etc/chasquid/domains/${FWD}/aliases`,
+        (t) => `${t}no colon here\nevil: | /bin/sh -c id\r\n\u001b[31mred: bob\n`,
+        planShowsEscaped,
+      ),
     );
   });
 

@@ -14,7 +14,9 @@ import { SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import {
   ACME_CA_DIRECTORIES,
   ACME_CHALLENGES,
+  ACME_RENEW_ON,
   AUTH_METHODS,
+  CHASQUID_SOURCES,
   CONFIG_SCHEMA_VERSION,
   DKIM_ALGORITHMS,
   DMARC_ALIGNMENTS,
@@ -155,6 +157,11 @@ const ACME: MappingSpec = {
     caCertificate: text(
       "Path of a PEM file with a private CA's root certificate (a test CA such as pebble); `~` expands to your home folder.",
       './pebble-root.pem',
+    ),
+    renewOn: choice(
+      ACME_RENEW_ON,
+      "Where the certificate is renewed. `client`: by provisioning again or `mailwright renew` from your machine (the editor offers it when due). `server`: a systemd timer on the server renews it unattended with the distribution's Node.js (18 or newer); with `dns-01` the domain's DNS credential is then stored on the server (root-only), only after you consent.",
+      { defaultText: '`client`' },
     ),
   },
 };
@@ -327,6 +334,11 @@ const HOST: MappingSpec = {
       "The name the server announces: chasquid's host name, the MX target and the reverse DNS (PTR) of its addresses.",
       'smtp.example.com',
       { required: true },
+    ),
+    chasquid: choice(
+      CHASQUID_SOURCES,
+      "Where the server's chasquid comes from. `auto`: the distribution's when it signs DKIM itself (1.14 or newer), otherwise Debian 13's sha256-pinned package. `distribution`: always the distribution's (1.10 to 1.13 sign DKIM through a hook; older is refused). `debian`: always the pinned Debian 13 package (amd64 and arm64).",
+      { defaultText: '`auto`' },
     ),
     domains: listOf('The mail domains this server serves.', DOMAIN),
     acme: mapping(
