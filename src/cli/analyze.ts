@@ -7,7 +7,7 @@ import { countStatuses, formatChecks } from '../core/checks';
 import { resolverLookup } from '../core/dns/lookup';
 import { printable } from '../core/printable';
 import { checkServer } from './dns';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import { out, printJson, UsageError } from './output';
 
 async function readStdin(): Promise<Buffer> {

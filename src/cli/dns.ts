@@ -15,7 +15,7 @@ import { DnsProviderError, providerFor } from '../core/dns/providers';
 import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
 import { zoneFileSnippet } from '../core/dns/zone-export';
 import { EnvSecretStore } from '../core/remote';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, out, printJson, UsageError } from './output';
 import { isInteractive, promptYesNo } from './prompt';

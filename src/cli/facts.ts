@@ -1,6 +1,6 @@
 // mailwright facts: what a server is, gathered in one SSH round trip, as JSON.
 import { gatherFacts } from '../core/facts';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import { connectFromFlags, type ConnectFlags } from './connect';
 import { printJson } from './output';
 

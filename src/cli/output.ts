@@ -6,7 +6,7 @@
 import { isExpectedError, UsageError } from '../core/errors';
 import { CancelledError } from '../core/remote/errors';
 import { renderLine, type TextLine } from '../core/printable';
-import { EXIT } from './commands';
+import { EXIT } from './command-types';
 
 export { UsageError };
 export type { TextLine };

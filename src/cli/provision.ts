@@ -25,7 +25,7 @@ import {
   type Plan,
 } from '../core/plan';
 import { describeTarget, EnvSecretStore, type RemoteConnection } from '../core/remote';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import { connectFromFlags, type ConnectFlags } from './connect';
 import { info, out, UsageError } from './output';
 import { isInteractive, promptHidden, promptYesNo } from './prompt';

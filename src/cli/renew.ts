@@ -7,7 +7,7 @@ import { gatherFacts } from '../core/facts';
 import { applyPlan, eventPrinter } from '../core/plan';
 import { planRenewal } from '../core/plan/actions/acme-certificate';
 import { EnvSecretStore } from '../core/remote';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, out, UsageError } from './output';
 import { targetFromFlags } from './provision';

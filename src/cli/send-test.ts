@@ -10,7 +10,7 @@ import { mailTestOptions, runMailTest, type MailTestReport } from '../core/mailt
 import { userPasswordEnvName } from '../core/plan/actions/domains';
 import { printable } from '../core/printable';
 import { checkServer } from './dns';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import { out, printJson, UsageError } from './output';
 import { hostFromFlags } from './provision';
 import { readPassword } from './prompt';

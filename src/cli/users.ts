@@ -15,7 +15,7 @@ import {
   userStoreOf,
 } from '../core/plan/actions/domains';
 import { hostFromFlags, targetFromFlags } from './provision';
-import type { CommandFn } from './commands';
+import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, UsageError } from './output';
 import { readNewPassword, readPassword } from './prompt';

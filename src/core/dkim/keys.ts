@@ -1,7 +1,7 @@
 // DKIM key pairs made in Node: the private key exists only in this process and in the file
 // written over SFTP; it is never passed on a command line or logged.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { DkimAlgorithm } from '../config';
+import type { DkimAlgorithm } from '../config/types';
 
 /** The DNS key type (`k=` tag): what a verifier needs to know about a key. */
 export type DkimKeyType = 'rsa' | 'ed25519';

@@ -3,7 +3,7 @@
 // them apart, "r" for RSA and "e" for Ed25519 (mw20261128r, mw20261128e); the same suffixes
 // are added to an explicit selector. Existing keys are always reused: a later run on a later
 // date finds them by name and does not rotate.
-import type { DkimAlgorithm, DkimConfig } from '../config';
+import type { DkimAlgorithm, DkimConfig } from '../config/types';
 import { keyTypeOf, type DkimKeyType } from './keys';
 
 const AUTO_PREFIX = 'mw';
