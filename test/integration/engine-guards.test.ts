@@ -27,7 +27,7 @@ const instances = sandboxes();
 const opened: RemoteConnection[] = [];
 after(() => opened.forEach((c) => c.close()));
 
-const CLI = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const CLI = join(__dirname, '..', '..', 'src', 'cli', 'bin.ts');
 // A domain of its own on the shared VPSes, new on every run.
 const DOMAIN = `guard${Date.now() % 1_000_000}.test`;
 const PASSWORD = 'guarded but usable';
