@@ -26,7 +26,11 @@ export function normalizeLocalPart(text: string): NameCheck {
   }
   const bad = [...local].find((c) => !/[a-z0-9._+-]/.test(c));
   if (bad !== undefined)
-    return { ok: false, reason: `it contains "${bad}"; only a-z, 0-9, ".", "_", "+", "-" are allowed` };
+    // JSON quoting shows a line break or an escape character as \n or \u001b, never raw.
+    return {
+      ok: false,
+      reason: `it contains ${JSON.stringify(bad)}; only a-z, 0-9, ".", "_", "+", "-" are allowed`,
+    };
   if (local.length > 64)
     return { ok: false, reason: `it is ${local.length} characters long; the limit is 64` };
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..'))
