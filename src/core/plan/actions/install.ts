@@ -113,7 +113,11 @@ export function chasquidSourceOf(host: HostConfig, facts: Facts): ChasquidSource
 
 // $1 URL, $2 sha256, $3 file name, then the apt-get command the file's path is appended to. The
 // file is checked before dpkg sees it and removed whatever happens; apt installs what it depends on.
+// apt runs in a subshell, as it does in aptInstall (no set -e, which would stop the lock-waiting
+// loop before it reads apt's exit code), and the loop's own EXIT trap does not replace the one
+// that removes the download.
 const INSTALL_DEB = `set -eu
+${EXIT_ON_SIGNALS}
 url=$1 sha=$2 name=$3; shift 3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -124,7 +128,10 @@ else wget -q -O "$dir/$name" "$url"; fi
   echo "$name does not have the sha256 Mailwright pins ($sha): not installed" >&2; exit 1; }
 set -- "$@" "$dir/$name"
 export DEBIAN_FRONTEND=noninteractive
-${APT_WAITING}`;
+(
+set +e
+${APT_WAITING}
+)`;
 
 /** Downloads the pinned package, checks its sha256 and installs it with apt (which resolves libc6). */
 async function installPinned(ctx: ApplyContext, deb: PinnedDeb): Promise<void> {
