@@ -516,9 +516,15 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
+  // The row whose label starts with the title: Enter would run the top row, which may be another
+  // command that matches as well ("Mail: Provision All Servers" for "Mail: Provision Server").
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escaped}`) }) })
+    .first();
   await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.press('Enter');
+  await row.click();
 }
 
 // ---------------------------------------------------------------- sandbox
