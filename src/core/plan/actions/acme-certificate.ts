@@ -4,7 +4,7 @@
 // the service action restarts chasquid, then a check that 465 and 587 serve the new serial.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { domainOfName, type HostConfig } from '../../config';
+import { acmeDirectoryUrl, DEFAULT_RENEW_BEFORE_DAYS, domainOfName, type HostConfig } from '../../config';
 import { waitForTxt } from '../../dns/propagation';
 import type { DnsProvider } from '../../dns/providers/types';
 // Only the light parts of core/acme: issuing (acme-client) is import()ed where it runs.
@@ -31,21 +31,17 @@ export interface AcmeSettings {
   caCertificatePem?: string;
 }
 
-const NAMED_CAS: Record<string, string> = {
-  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
-  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
-};
-
 export function acmeSettingsOf(host: HostConfig): AcmeSettings | undefined {
   const raw = (host as { acme?: Record<string, unknown> }).acme;
   if (!raw || typeof raw.ca !== 'string') return undefined;
   const caFile =
     typeof raw.caCertificate === 'string' ? raw.caCertificate.replace(/^~(?=\/)/, homedir()) : undefined;
   return {
-    directoryUrl: NAMED_CAS[raw.ca] ?? raw.ca,
+    directoryUrl: acmeDirectoryUrl(raw.ca),
     email: typeof raw.email === 'string' ? raw.email : undefined,
     challenge: raw.challenge === 'http-01' ? 'http-01' : 'dns-01',
-    renewBeforeDays: typeof raw.renewBeforeDays === 'number' ? raw.renewBeforeDays : 30,
+    renewBeforeDays:
+      typeof raw.renewBeforeDays === 'number' ? raw.renewBeforeDays : DEFAULT_RENEW_BEFORE_DAYS,
     caCertificatePem: caFile ? readFileSync(caFile, 'utf8') : undefined,
   };
 }
