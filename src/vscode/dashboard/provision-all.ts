@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
 import { gatherFacts } from '../../core/facts';
-import { snapshotConf } from '../../core/git';
+import { applyCommitLines, snapshotConf } from '../../core/git';
 import {
   applyFleet,
   applyPlan,
@@ -169,13 +169,15 @@ async function applyAll(
       onEvent: eventPrinter((line) => deps.log.info(`${host.name}: ${line}`)),
     });
     void deps.facts.gather(host).catch(() => undefined); // the tree shows the new state
-    if (result.changedFiles.length > 0 && root)
-      // One workspace repository: one commit at a time.
+    // Every apply snapshots, as a single server's does: git commits whenever the server differs
+    // from the last commit, even after a run that changed nothing itself. One workspace
+    // repository: one commit at a time.
+    if (root)
       await commit(() =>
         snapshotConf(conn, {
           workspaceRoot: root,
           hostName: host.name,
-          actions: entry.plan.actions.filter((a) => result.applied.includes(a.id)).map((a) => a.title),
+          actions: applyCommitLines(entry.plan, result.applied),
           remote: gitRemote,
         }),
       ).catch((e: Error) =>
