@@ -252,17 +252,24 @@ describe(
       assert.equal(leaked.trim(), '');
 
       const before = await served();
-      await guest('systemctl', 'start', `${RENEW_UNIT}.service`);
-      const journal = await guest(
-        'journalctl',
-        '-u',
-        `${RENEW_UNIT}.service`,
-        '--no-pager',
-        '-o',
-        'cat',
-        '-n',
-        '40',
-      );
+      // A CA may hand back an authorization this account already proved (pebble does so about
+      // once in a hundred orders even when told not to); then no TXT record is needed and the
+      // run proves nothing about the credential, so the renewal runs again.
+      let journal = '';
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await guest('systemctl', 'start', `${RENEW_UNIT}.service`);
+        const invocation = (
+          await guest('systemctl', 'show', '-p', 'InvocationID', '--value', `${RENEW_UNIT}.service`)
+        ).trim();
+        journal = await guest(
+          'journalctl',
+          `_SYSTEMD_INVOCATION_ID=${invocation}`,
+          '--no-pager',
+          '-o',
+          'cat',
+        );
+        if (!/still holds a valid authorization/.test(journal)) break;
+      }
       assert.match(journal, /\(dns-01\)/);
       assert.match(journal, /TXT _acme-challenge\.smtp\.example\.test added through rfc2136/);
       assert.match(journal, /Renewed: smtp\.example\.test serves the new certificate/);

@@ -83,8 +83,12 @@ export async function issueCertificate(opts: IssueOptions): Promise<IssuedCertif
     const authorizations = await client.getAuthorizations(order);
     const pending: { name: string; challenge: acme.Authorization['challenges'][number] }[] = [];
     for (const authz of authorizations) {
-      if (authz.status === 'valid') continue;
       const name = (authz.wildcard ? '*.' : '') + authz.identifier.value;
+      if (authz.status === 'valid') {
+        // CAs keep a proven name valid for a while per account: nothing to publish this time.
+        log(`${name}: the CA still holds a valid authorization, no ${responder.type} challenge needed`);
+        continue;
+      }
       const challenge = authz.challenges.find((c) => c.type === responder.type);
       if (!challenge)
         throw new AcmeError('challenge', `The CA offers no ${responder.type} challenge for ${name}.`);
