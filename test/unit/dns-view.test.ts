@@ -9,9 +9,9 @@ import {
   isDnsWebviewMessage,
   MAX_COPY_LENGTH,
   noProviderHelp,
-} from '../../src/vscode/dns/messages';
-import { panelState, writesOf } from '../../src/vscode/dns/panel-state';
-import { ENGLISH } from '../../src/vscode/localize';
+} from '../../src/shared/dns/messages';
+import { panelState, writesOf } from '../../src/shared/dns/panel-state';
+import { ENGLISH } from '../../src/shared/l10n';
 import { dnsCheckSettings, DnsSettingError } from '../../src/vscode/dns/settings';
 import {
   iconFor,
@@ -21,7 +21,7 @@ import {
   summarize,
   tooltipLines,
   uncheckedRows,
-} from '../../src/vscode/dns/rows';
+} from '../../src/shared/dns/rows';
 
 const expected: ExpectedRecord[] = [
   {

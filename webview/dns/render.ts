@@ -6,8 +6,8 @@ import {
   type DnsPanelState,
   type DnsRowView,
   type PublishChangeView,
-} from '../../src/vscode/dns/messages.js';
-import { needsFix, statusLabel } from '../../src/vscode/dns/rows.js';
+} from '../../src/shared/dns/messages.js';
+import { needsFix, statusLabel } from '../../src/shared/dns/rows.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';
 

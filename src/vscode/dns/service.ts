@@ -5,11 +5,11 @@ import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { RemoteConnection } from '../../core/remote';
 import type { FactsService } from '../facts-service';
-import { ENGLISH } from '../localize';
+import { ENGLISH } from '../../shared/l10n';
 import type { DnsCore } from './core';
-import type { DnsRowView } from './messages';
-import type { DnsEntryView } from './panel-state';
-import { reportRows, summarize, uncheckedRows } from './rows';
+import type { DnsRowView } from '../../shared/dns/messages';
+import type { DnsEntryView } from '../../shared/dns/panel-state';
+import { reportRows, summarize, uncheckedRows } from '../../shared/dns/rows';
 import { dnsCheckSettings, DnsSettingError, type DnsCheckSettings } from './settings';
 
 export type DnsEntry = DnsEntryView;

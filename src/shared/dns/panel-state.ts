@@ -1,7 +1,7 @@
 // The DNS panel's state as a pure function of the cached DNS entry and the panel's own
 // publish step; no vscode import, so it is unit-tested.
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
-import type { L10n } from '../localize';
+import type { L10n } from '../l10n';
 import type { DnsPanelState, DnsPhase, DnsRowView, PublishChangeView } from './messages';
 import { reportRows, summarize, uncheckedRows } from './rows';
 
