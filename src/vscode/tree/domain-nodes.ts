@@ -168,7 +168,12 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
         icon.icon,
         icon.color ? new vscode.ThemeColor(icon.color) : undefined,
       );
-      this.description = summarize(rows, vscode.l10n);
+      // The results stay until the next check: when they were taken is part of them.
+      this.description = vscode.l10n.t(
+        '{0} · checked {1}',
+        summarize(rows, vscode.l10n),
+        new Date(entry.report.checkedAt).toLocaleTimeString(vscode.env.language),
+      );
     } else {
       this.iconPath = new vscode.ThemeIcon('symbol-namespace');
       this.description = vscode.l10n.t('not checked');
@@ -180,7 +185,7 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
         vscode.l10n.t(
           '{0} — checked {1} in {2} ms.',
           summarize(rows, vscode.l10n),
-          entry.report.checkedAt,
+          new Date(entry.report.checkedAt).toLocaleString(vscode.env.language),
           entry.report.durationMs,
         ),
       );
