@@ -38,6 +38,11 @@ export interface CheckInput {
   addresses: { ipv4: string[]; ipv6: string[] };
   /** chasquid.conf's hostname: PTR must name it too. */
   chasquidHostname?: string;
+  /**
+   * Told once when the zone's name servers cannot be found (the domain is not delegated); without
+   * it, the reason goes into every finding's notes.
+   */
+  onZoneProblem?: (message: string) => void;
   /** How the MTA-STS policy is fetched when the `_mta-sts` TXT is published (tests: port, extra CA). */
   mtaSts?: Omit<MtaStsFetchOptions, 'signal'>;
   signal?: AbortSignal;
@@ -130,7 +135,8 @@ export async function checkRecords(input: CheckInput): Promise<Finding[]> {
 
   const groups = await Promise.all(input.expected.map((record) => checkOne(ctx, record)));
   const findings = groups.flat();
-  if (setupNotes.length > 0) for (const finding of findings) finding.notes.push(...setupNotes);
+  if (setupNotes.length > 0 && input.onZoneProblem) for (const note of setupNotes) input.onZoneProblem(note);
+  else if (setupNotes.length > 0) for (const finding of findings) finding.notes.push(...setupNotes);
   return findings;
 }
 

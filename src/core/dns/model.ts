@@ -65,6 +65,11 @@ export interface DnsReport {
   checkedAt: string;
   durationMs: number;
   findings: Finding[];
+  /**
+   * What holds for the whole domain, said once rather than on every row: the domain is not
+   * delegated (no name servers answer for it), or DNS answered for none of its records.
+   */
+  notices?: string[];
 }
 
 /** How a lookup ended. "nodata": the name exists without records of this type. */

@@ -68,6 +68,8 @@ export interface DnsPanelState {
   checkedAt?: string;
   durationMs?: number;
   rows: DnsRowView[];
+  /** What holds for the whole domain (not delegated, DNS not answering): said once, above the table. */
+  notices?: string[];
   error?: string;
   /** The dry run of Publish, while planned (and what was applied, once published). */
   publish?: { changes: PublishChangeView[]; notes: string[] };
@@ -170,6 +172,7 @@ export function isDnsPanelState(v: unknown): v is DnsPanelState {
     (v.durationMs === undefined || typeof v.durationMs === 'number') &&
     Array.isArray(v.rows) &&
     v.rows.every(isRow) &&
+    (v.notices === undefined || isStrArray(v.notices)) &&
     isOptStr(v.error) &&
     (v.publish === undefined ||
       (isObj(v.publish) &&

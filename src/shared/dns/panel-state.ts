@@ -110,6 +110,7 @@ export function panelState(
     checkedAt: entry?.report?.checkedAt,
     durationMs: entry?.report?.durationMs,
     rows,
+    notices: entry?.report?.notices,
     error: publish?.error ?? entry?.checkError ?? entry?.expectedError,
     publish: publish?.changes ? { changes: publish.changes, notes: publish.notes ?? [] } : undefined,
     message: publish?.message,
