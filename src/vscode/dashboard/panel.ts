@@ -18,19 +18,23 @@ import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
-import { webviewOptions, webviewPage } from '../webview-page';
-import { answerWebview } from '../webview-requests';
+import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
-  VIEW_TYPE,
+  dashboardProtocol,
   isSavedWebviewState,
-  isWebviewMessage,
+  type DashboardCommand,
   type DashboardState,
   type DriftDecision,
-  type HostMessage,
   type SummaryView,
-  type WebviewMessage,
-} from './messages';
-import { applyingState, gatheringState, nextSteps, plannedState, reduceEvent, restoredState } from './state';
+} from '../../shared/dashboard/messages';
+import {
+  applyingState,
+  gatheringState,
+  nextSteps,
+  plannedState,
+  reduceEvent,
+  restoredState,
+} from '../../shared/dashboard/state';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;
@@ -51,7 +55,7 @@ export interface DashboardDeps {
 /** Live output arrives line by line: the webview gets at most one state per this many ms. */
 const POST_INTERVAL_MS = 100;
 
-export class DashboardPanel {
+export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCommand> {
   private static readonly open = new Map<string, DashboardPanel>();
 
   /** Opens (or brings forward) the dashboard of a host and plans it. */
@@ -62,11 +66,10 @@ export class DashboardPanel {
       if (!existing.busy) void existing.plan(host);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      VIEW_TYPE,
+    const panel = openWebviewPanel(
+      dashboardProtocol,
+      deps.extensionUri,
       vscode.l10n.t('Provision {0}', host.name),
-      vscode.ViewColumn.Active,
-      webviewOptions(deps.extensionUri),
     );
     const target = describeTarget(deps.connections.for(host).target);
     const dashboard = new DashboardPanel(deps, panel, gatheringState(host.name, target, vscode.l10n));
@@ -80,7 +83,7 @@ export class DashboardPanel {
       panel.dispose();
       return;
     }
-    panel.webview.options = webviewOptions(deps.extensionUri);
+    reviveWebviewPanel(panel, deps.extensionUri);
     DashboardPanel.open.get(state.hostName)?.panel.dispose();
     new DashboardPanel(deps, panel, state);
   }
@@ -91,35 +94,38 @@ export class DashboardPanel {
   private decisions: Record<string, DriftDecision> = {};
   private consents: string[] = [];
   private postTimer?: ReturnType<typeof setTimeout>;
-  private disposed = false;
 
   private constructor(
     private readonly deps: DashboardDeps,
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private state: DashboardState,
   ) {
-    DashboardPanel.open.set(state.hostName, this);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
-    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, {
+    super(panel, {
+      extensionUri: deps.extensionUri,
+      log: deps.log,
+      protocol: dashboardProtocol,
+      name: 'Dashboard',
       bundle: 'dashboard',
       title: vscode.l10n.t('Provision'),
-    });
-    answerWebview({
-      panel,
-      name: 'Dashboard',
-      log: deps.log,
-      isMessage: isWebviewMessage,
-      onReady: () => this.post(true),
-      handle: (m) => this.handle(m),
       // A cancel asked from the page is answered, like any command.
       replyWhenCancelled: true,
     });
-    panel.onDidDispose(() => {
-      this.disposed = true;
-      this.abort?.abort(); // closing the panel stops the run; the engine puts the step's files back
-      clearTimeout(this.postTimer);
-      if (DashboardPanel.open.get(state.hostName) === this) DashboardPanel.open.delete(state.hostName);
-    });
+    DashboardPanel.open.set(state.hostName, this);
+  }
+
+  protected override currentState(): DashboardState {
+    return this.state;
+  }
+
+  protected override onReady(): void {
+    this.post(true);
+  }
+
+  protected override onDispose(): void {
+    this.abort?.abort(); // closing the panel stops the run; the engine puts the step's files back
+    clearTimeout(this.postTimer);
+    if (DashboardPanel.open.get(this.state.hostName) === this)
+      DashboardPanel.open.delete(this.state.hostName);
   }
 
   private get busy(): boolean {
@@ -128,7 +134,7 @@ export class DashboardPanel {
 
   // ------------------------------------------------------------ messages
 
-  private async handle(m: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
+  protected override async handle(m: DashboardCommand): Promise<void> {
     switch (m.type) {
       case 'cancel':
         if (this.abort) this.abort.abort();
@@ -174,8 +180,7 @@ export class DashboardPanel {
     if (this.disposed) return;
     const send = () => {
       this.postTimer = undefined;
-      const message: HostMessage = { type: 'state', state: this.state };
-      void this.panel.webview.postMessage(message);
+      this.sendState();
     };
     if (now) {
       clearTimeout(this.postTimer);

@@ -2,7 +2,7 @@
 // No vscode import: the rules are plain functions.
 import { posix } from 'node:path';
 import { ChasquidAliases, ChasquidConf, type ChasquidDiagnostic } from '../../core/chasquid';
-import type { L10n } from '../localize';
+import type { L10n } from '../../shared/l10n';
 
 export const CONF_ROOT = '/etc/chasquid';
 export const SCHEME = 'mailwright';
