@@ -58,7 +58,7 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
       (await actions()).removeUserAction(config, await remote.get(), arg),
     ),
     run('mailwright.resetPassword', async (arg) =>
-      (await actions()).resetPasswordAction(await remote.get(), arg),
+      (await actions()).resetPasswordAction(config, await remote.get(), arg),
     ),
     run('mailwright.verifyUser', async (arg) => (await actions()).verifyUserAction(config, arg)),
     run('mailwright.mailSettings', async (arg) => (await actions()).mailSettingsAction(config, arg)),
