@@ -64,7 +64,7 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
     run('mailwright.mailSettings', async (arg) => (await actions()).mailSettingsAction(config, arg)),
     run('mailwright.addAlias', async (arg) => (await actions()).addAliasAction(config, arg)),
     run('mailwright.addCatchAll', async (arg) => (await actions()).addAliasAction(config, arg, true)),
-    run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(arg)),
+    run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(config, arg)),
     run('mailwright.tailLogs', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to tail the logs of?'));
       if (h) await (await logs.get()).open(h);

@@ -14,7 +14,7 @@ import { snapshotConf } from '../../core/git';
 import { verifyUserPassword } from '../../core/smtp';
 import { gatherFacts } from '../../core/facts';
 import { changeMailUser, type UserChange } from '../../core/plan';
-import { userPasswordKey } from '../../core/plan/actions/domains';
+import { generatedFromYaml, userPasswordKey } from '../../core/plan/actions/domains';
 import type { Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
 import { askNewPassword } from './ask-password';
@@ -215,9 +215,55 @@ export async function addAliasAction(config: WorkspaceConfig, arg: unknown, catc
   );
 }
 
-export async function openConfigFileAction(arg: unknown) {
+/**
+ * Opens a server file; one generated from mailwright.yaml (aliases, users) first offers the
+ * yaml, where the change belongs, or the file read-only.
+ */
+export async function openConfigFileAction(config: WorkspaceConfig, arg: unknown) {
   const uri = (arg as { uri?: vscode.Uri }).uri;
-  if (uri) await vscode.window.showTextDocument(uri, { preview: false });
+  if (!uri) return;
+  const generated = generatedFromYaml(uri.path);
+  if (generated) {
+    const edit = vscode.l10n.t('Edit mailwright.yaml');
+    const view = vscode.l10n.t('Open Read-Only');
+    const answer = await vscode.window.showInformationMessage(
+      vscode.l10n.t('This file is generated from mailwright.yaml'),
+      {
+        modal: true,
+        detail:
+          generated.what === 'aliases'
+            ? vscode.l10n.t(
+                'The aliases of {0} come from mailwright.yaml: a change made here would be undone by the next provision. Change them in mailwright.yaml (or with Add Alias), then provision.',
+                generated.domain,
+              )
+            : vscode.l10n.t(
+                'The users of {0} come from mailwright.yaml: a change made here would be undone by the next provision. Use Add User, Reset Password and Remove User instead.',
+                generated.domain,
+              ),
+      },
+      edit,
+      view,
+    );
+    if (answer === edit) return openYamlAt(config, generated.domain);
+    if (answer !== view) return;
+  }
+  await vscode.window.showTextDocument(uri, { preview: false });
+}
+
+/** mailwright.yaml, with the cursor on the domain's entry when it is found. */
+async function openYamlAt(config: WorkspaceConfig, domain: string) {
+  const uri = config.uri;
+  if (!uri)
+    throw new Error(vscode.l10n.t('Open a folder first: Mailwright keeps your servers in mailwright.yaml.'));
+  const editor = await vscode.window.showTextDocument(uri, { preview: false });
+  const line = editor.document
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.replace(/^[\s-]*name:\s*/, '').replace(/['"\s]/g, '') === domain);
+  if (line < 0) return;
+  const position = new vscode.Position(line, 0);
+  editor.selection = new vscode.Selection(position, position);
+  editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
 }
 
 export async function commitConfAction(connections: Connections, host: HostConfig) {

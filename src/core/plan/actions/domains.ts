@@ -388,11 +388,28 @@ function fullAddress(target: string, domain: string): string {
   return target.includes('@') ? target : `${target}@${domain}`;
 }
 
+/**
+ * The first line of a file generated from mailwright.yaml, saying what a save does: the editor
+ * opens these read-only (there is no save), and a provision writes them again from the yaml.
+ */
+export const GENERATED_HEADER =
+  '# Generated from mailwright.yaml by Mailwright: opened read-only in the editor; change mailwright.yaml and provision.';
+
+/**
+ * Whether a server file is generated from mailwright.yaml (a domain's aliases and users): edits
+ * there would contradict the yaml and be undone by the next provision.
+ */
+export function generatedFromYaml(path: string): { domain: string; what: 'aliases' | 'users' } | undefined {
+  const prefix = domainDir('');
+  if (!path.startsWith(prefix)) return undefined;
+  const [domain, what, ...rest] = path.slice(prefix.length).split('/');
+  if (!domain || rest.length > 0 || (what !== 'aliases' && what !== 'users')) return undefined;
+  return { domain, what };
+}
+
 /** The aliases file for the yaml: one line per alias, the catch-all last. */
 export function desiredAliases(domain: DomainConfig): string {
-  const aliases = ChasquidAliases.parse(
-    '# Written by Mailwright from mailwright.yaml; edit the yaml, not this file.\n',
-  );
+  const aliases = ChasquidAliases.parse(`${GENERATED_HEADER}\n`);
   const users = Object.keys(domain.aliases)
     .filter((u) => u !== '*')
     .sort();
