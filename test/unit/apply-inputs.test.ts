@@ -147,5 +147,21 @@ describe('inputs before changes', () => {
       passwd?.actions.map((a) => [a.id, a.inputs?.map((i) => i.label)]),
       [['password:alice@example.com', ['New password for alice@example.com']]],
     );
+    // add of a user the server has sets its password; remove plans only that user's removal.
+    assert.deepEqual(
+      userChangePlan(host, withAlice, { domain: 'example.com', user: 'alice', verb: 'add' })?.actions.map(
+        (a) => a.id,
+      ),
+      ['password:alice@example.com'],
+    );
+    const removal = userChangePlan(host, withAlice, { domain: 'example.com', user: 'alice', verb: 'remove' });
+    assert.deepEqual(
+      removal?.actions.map((a) => [a.id, a.inputs]),
+      [['users:example.com', []]],
+    );
+    assert.match(
+      removal?.actions[0]?.reason ?? '',
+      /alice on the server but not in mailwright\.yaml: removing/,
+    );
   });
 });

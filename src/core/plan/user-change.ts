@@ -69,13 +69,18 @@ export function userChangePlan(
   const onServer = usersOnServer(facts, domain);
   if (onServer === undefined) return undefined;
   let actions: Action[];
-  if (change.verb === 'passwd') {
-    if (!onServer.includes(change.user)) throw new NoSuchUserError(`${change.user}@${change.domain}`);
+  const exists = onServer.includes(change.user);
+  if (change.verb === 'passwd' || (change.verb === 'add' && exists)) {
+    // add of a user the server has already sets its password, as passwd does.
+    if (!exists) throw new NoSuchUserError(`${change.user}@${change.domain}`);
     actions = [passwordAction(domain, change.user)];
   } else {
-    // The users step a provision would run for this domain, and nothing else.
+    // The users step a provision would run, for this one user: the others stay as they are on
+    // the server (a user listed but not created yet is the next provision's, with its password).
+    const others = onServer.filter((u) => u !== change.user);
+    const users = change.verb === 'add' ? [...others, change.user] : others;
     const ctx = { host, facts, chasquidPath: chasquidPathOf(facts), now: new Date() };
-    actions = planDomains({ ...ctx, host: { ...host, domains: [domain] } }).filter(
+    actions = planDomains({ ...ctx, host: { ...host, domains: [{ ...domain, users }] } }).filter(
       (a) => a.id === `users:${domain.name}`,
     );
   }
