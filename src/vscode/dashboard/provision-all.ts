@@ -16,6 +16,7 @@ import {
   oneAtATime,
   planFleet,
   planHost,
+  planInputs,
   refuse,
   type FleetEntry,
   type FleetOutcome,
@@ -81,6 +82,11 @@ export async function provisionAll(deps: DashboardDeps): Promise<FleetOutcome[] 
     applyAll(deps, hosts, entries, secrets, signal),
   );
   if (!outcomes) return undefined;
+  // Passwords kept for these provisions have done their work where the server took them.
+  for (const outcome of outcomes.filter((o) => o.status === 'ok')) {
+    const done = entries.find((e) => e.host === outcome.host)?.plan;
+    for (const input of done ? planInputs(done) : []) await deps.connections.pendingInputs.delete(input.key);
+  }
   const results = formatFleetResults(outcomes);
   deps.log.info(`Provision All: results\n${results}`);
   // The results first: what the user looks for once the run is over; the plan they confirmed below.
