@@ -32,6 +32,8 @@ export async function waitForPlan(page: Page, timeoutMs = 90_000): Promise<strin
 export interface ApplyOptions {
   /** The password to type for each new mail user (address → password); any other prompt fails. */
   passwords?: Record<string, string>;
+  /** Screenshot taken once, when the first password input shows (before Apply changes anything). */
+  inputScreenshot?: () => Promise<unknown>;
   /** Screenshot taken once while a step runs and at least one is done. */
   runningScreenshot?: () => Promise<unknown>;
   step?: (what: string) => void;
@@ -58,9 +60,11 @@ export interface AppliedRun {
 async function answerPasswordPrompt(
   page: Page,
   passwords: Record<string, string>,
+  screenshot?: () => Promise<unknown>,
 ): Promise<string | undefined> {
   const input = page.locator('.quick-input-widget input[type="password"]');
   if (!(await input.isVisible().catch(() => false))) return undefined;
+  await screenshot?.();
   const title = (
     (await page
       .locator('.quick-input-widget .quick-input-title')
@@ -108,10 +112,15 @@ export async function applyUntilDone(page: Page, opts: ApplyOptions = {}): Promi
   log('clicked Apply');
   const askedPasswordFor: string[] = [];
   let sawRunning = false;
+  let shotTaken = false;
   const phase = view.locator('#progress');
   const timeoutMs = opts.timeoutMs ?? 12 * 60_000;
   for (const deadline = Date.now() + timeoutMs; ;) {
-    const asked = await answerPasswordPrompt(page, opts.passwords ?? {});
+    const asked = await answerPasswordPrompt(
+      page,
+      opts.passwords ?? {},
+      shotTaken ? undefined : async () => ((shotTaken = true), await opts.inputScreenshot?.()),
+    );
     if (asked) {
       askedPasswordFor.push(asked);
       log(`typed the password of ${asked} into the password input`);
