@@ -11,12 +11,19 @@ import {
   eventPrinter,
   gatherWhenReady,
   planHost,
+  planInputs,
   type Plan,
 } from '../../core/plan';
-import { describeTarget, type RemoteConnection } from '../../core/remote';
+import {
+  describeTarget,
+  LayeredSecretStore,
+  type RemoteConnection,
+  type SecretStore,
+} from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
+import { collectPlanInputs } from './inputs';
 import type { WorkspaceConfig } from '../workspace-config';
 import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
@@ -227,11 +234,36 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
         vscode.l10n.t('Choose Keep or Overwrite for {0}.', undecided.map((a) => a.drift!.path).join(', ')),
       );
     this.decisions = decisions;
-    void this.askConsents().then((consents) => {
+    void this.askConsents().then(async (consents) => {
       if (!consents) return;
       this.consents = consents;
-      void this.run(startAt);
+      const secrets = await this.collectInputs(startAt);
+      if (secrets) void this.run(secrets, startAt);
     });
+  }
+
+  /**
+   * The secrets of the run: every input the plan needs, asked now, before the first change
+   * (answers given earlier, e.g. with Add User, are used without asking again).
+   */
+  private async collectInputs(startAt?: string): Promise<SecretStore | undefined> {
+    const { connections, secrets } = this.deps;
+    const known = new LayeredSecretStore(connections.pendingInputs, new VscodeSecretStore(secrets));
+    const progress = this.state.progress;
+    const answers = await collectPlanInputs([{ plan: this.planned!, startAt }], known, (what) =>
+      this.setState(
+        {
+          ...this.state,
+          progress: what === undefined ? progress : vscode.l10n.t('Waiting for: {0}', what),
+        },
+        true,
+      ),
+    );
+    if (!answers) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Not applied: nothing was changed.'));
+      return undefined;
+    }
+    return new LayeredSecretStore(answers, known);
   }
 
   /** Steps that store a secret on the server run only after a yes to each (a modal, not the webview). */
@@ -272,10 +304,10 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
     }
   }
 
-  private async run(startAt?: string): Promise<void> {
+  private async run(runSecrets: SecretStore, startAt?: string): Promise<void> {
     const plan = this.planned!;
     const host = this.host!;
-    const { log, connections, secrets } = this.deps;
+    const { log, connections } = this.deps;
     const conn = connections.for(host);
     const abort = new AbortController();
     this.abort = abort;
@@ -285,11 +317,8 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
       const result = await applyPlan(plan, {
         conn,
         host,
-        secrets: new VscodeSecretStore(secrets),
-        // Native input, not a webview form; the answer goes to the server and nowhere else. The
-        // prompt comes from src/core, in English.
-        askSecret: (_key, prompt) =>
-          Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
+        // Every input was collected before the run: nothing is asked while it changes the server.
+        secrets: runSecrets,
         signal: abort.signal,
         driftDecisions: this.decisions,
         consents: this.consents,
@@ -304,6 +333,8 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
       });
       void this.deps.facts.gather(host).catch(() => undefined); // the tree shows the new state
       if (!result.ok) return;
+      // Passwords kept for this provision have done their work.
+      for (const input of planInputs(plan, startAt)) await connections.pendingInputs.delete(input.key);
       this.setState(
         { ...this.state, progress: vscode.l10n.t('Committing the configuration snapshot…') },
         true,
