@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { desiredAliases, GENERATED_HEADER, generatedFromYaml } from '../../src/core/plan/actions/domains';
-import { validateConfFile } from '../../src/core/plan/conf-save';
+import {
+  ConfFileInvalidError,
+  ConfFileOwnedError,
+  saveConfFile,
+  validateConfFile,
+} from '../../src/core/plan/conf-save';
+import type { RemoteConnection } from '../../src/core/remote';
 import { testDomain } from './config-fixture';
 
 describe('files generated from mailwright.yaml', () => {
@@ -41,5 +47,36 @@ describe('files generated from mailwright.yaml', () => {
       JSON.stringify(bad),
     );
     assert.deepEqual(validateConfFile('/etc/chasquid/hooks/post-data', 'anything'), []);
+  });
+
+  it('a save that is invalid or sets what mailwright.yaml decides is refused before the server is touched', async () => {
+    const calls: string[] = [];
+    const conn = new Proxy(
+      {},
+      {
+        get: (_, prop) => () => {
+          calls.push(String(prop));
+          return Promise.reject(new Error('the server must not be reached'));
+        },
+      },
+    ) as RemoteConnection;
+    const save = (text: string) =>
+      saveConfFile({
+        conn,
+        hostName: 'vps',
+        path: '/etc/chasquid/chasquid.conf',
+        content: Buffer.from(text),
+        mailHost: 'smtp.example.com',
+      });
+    await assert.rejects(save('this line is not valid\n'), ConfFileInvalidError);
+    await assert.rejects(
+      save('hostname: "other.example.com"\n'),
+      (e: Error) =>
+        e instanceof ConfFileOwnedError &&
+        /sets hostname to "other\.example\.com", but mailwright\.yaml says "smtp\.example\.com"/.test(
+          e.message,
+        ),
+    );
+    assert.deepEqual(calls, []);
   });
 });

@@ -63,6 +63,21 @@ export class ConfFileRejectedError extends ExpectedError {
   }
 }
 
+/** The file sets what mailwright.yaml decides: nothing was uploaded. */
+export class ConfFileOwnedError extends ExpectedError {
+  override name = 'ConfFileOwnedError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly found: string,
+    readonly wanted: string,
+  ) {
+    super(
+      `${file} sets ${field} to "${found}", but mailwright.yaml says "${wanted}" (mailHost): change it in mailwright.yaml and provision; nothing was uploaded.`,
+    );
+  }
+}
+
 export type ConfSaveStep = 'uploading' | 'restarting' | 'checking' | 'committing';
 
 export interface ConfSave {
@@ -72,6 +87,8 @@ export interface ConfSave {
   content: Uint8Array;
   /** chasquid's installed version, for the checks that depend on it. */
   version?: string;
+  /** The host's mailHost from mailwright.yaml: chasquid.conf's hostname must be it. */
+  mailHost?: string;
   /** chasquid's socket units (chasquidSocketUnits of the facts). */
   socketUnits?: readonly string[];
   /** Where the snapshot is committed; none: no commit. */
@@ -103,6 +120,12 @@ export async function saveConfFile(req: ConfSave): Promise<ConfSaveResult> {
   const diagnostics = validateConfFile(path, Buffer.from(req.content).toString('utf8'), req.version);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfFileInvalidError(file, errors);
+  if (path === CHASQUID_CONF_PATH && req.mailHost) {
+    // The field a provision writes from mailwright.yaml: a different value here would be undone.
+    const hostname = ChasquidConf.parse(Buffer.from(req.content).toString('utf8')).get('hostname');
+    if (hostname !== undefined && String(hostname) !== req.mailHost)
+      throw new ConfFileOwnedError(file, 'hostname', String(hostname), req.mailHost);
+  }
 
   req.progress?.('uploading');
   await writeRemoteFileAtomic(conn, path, Buffer.from(req.content));

@@ -5,6 +5,7 @@ import type { ChasquidDiagnostic } from '../../core/chasquid';
 import type { HostConfig } from '../../core/config';
 import {
   ConfFileInvalidError,
+  ConfFileOwnedError,
   ConfFileRejectedError,
   confFileName,
   saveConfFile as saveOnServer,
@@ -81,6 +82,7 @@ export async function saveConfFile(req: SaveRequest): Promise<void> {
           path,
           content: req.content,
           version: req.chasquidVersion,
+          mailHost: host.mailHost,
           socketUnits: req.socketUnits,
           workspaceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
           progress: (step) => progress.report({ message: STEPS[step]() }),
@@ -105,6 +107,17 @@ export async function saveConfFile(req: SaveRequest): Promise<void> {
           e.errors.length,
           first.line,
           first.message,
+        ),
+      );
+    }
+    if (e instanceof ConfFileOwnedError) {
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t(
+          '{0} sets {1} to "{2}", but mailwright.yaml says "{3}" (mailHost): change it in mailwright.yaml and provision; nothing was uploaded.',
+          name,
+          e.field,
+          e.found,
+          e.wanted,
         ),
       );
     }
