@@ -240,6 +240,7 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     },
     sudo,
     confFiles,
+    confTree: confFiles ? s.get('conf-tree') || undefined : undefined,
     chasquidState: parseChasquidState(s, confFiles),
     dovecot: parseDovecot(s, confFiles),
     renewal: parseRenewal(s.get('renewal')),

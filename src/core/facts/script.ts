@@ -8,8 +8,18 @@ import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
+/** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
+export const MANAGED_STATE_DIR = '/var/lib/mailwright';
+export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
+
 /** sha256sum lines of every file of chasquid's configuration (its git folder aside); run as root. */
 export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +";
+
+/**
+ * Type, mode and link target of everything under /etc/chasquid (its git folder aside), one line
+ * each: with the hashes above, what a snapshot of the folder would hold. Run as root.
+ */
+export const CHASQUID_TREE = "find /etc/chasquid -path /etc/chasquid/.git -prune -o -printf '%y %m %p %l\\n'";
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
 export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
@@ -106,8 +116,10 @@ echo "$mode"
 sec conf-files
 $p ${CHASQUID_FILE_HASHES}
 $p sha256sum ${DOVECOT_CONF_PATH}
+sec conf-tree
+$p ${CHASQUID_TREE}
 sec managed
-$p cat /var/lib/mailwright/managed.json
+$p cat ${MANAGED_STATE_PATH}
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
 sec dovecot-conf
