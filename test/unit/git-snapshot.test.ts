@@ -51,6 +51,8 @@ const BASE = {
   'certs/mail.example.test/privkey.pem': `-----BEGIN PRIVATE KEY-----\n${SECRET_TEXT}\n`,
   'certs/example.test/dkim_privkey.pem': `-----BEGIN RSA PRIVATE KEY-----\n${SECRET_TEXT}\n`,
   '.git/config': `[remote "x"]\n url = ${SECRET_TEXT}\n`,
+  // A DKIM key's copy left by a write that a power loss cut off before its rename.
+  'domains/example.test/.mailwright-new.4242': `-----BEGIN PRIVATE KEY-----\n${SECRET_TEXT}\n`,
 };
 
 describe('snapshotConf', () => {

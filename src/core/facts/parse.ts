@@ -2,6 +2,7 @@
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
 import { X509Certificate } from 'node:crypto';
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import { isWriteLeftover } from '../remote/files';
 import { parseAptPolicy } from './apt-policy';
 import type {
   CertificateFacts,
@@ -241,6 +242,10 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     sudo,
     confFiles,
     confTree: confFiles ? s.get('conf-tree') || undefined : undefined,
+    // A file whose script still runs ("busy") is another run's write in progress, not a leftover.
+    leftoverFiles: confFiles
+      ? [...new Set(lines(s.get('leftovers')).filter(isWriteLeftover))].sort()
+      : undefined,
     chasquidState: parseChasquidState(s, confFiles),
     dovecot: parseDovecot(s, confFiles),
     renewal: parseRenewal(s.get('renewal')),

@@ -4,6 +4,8 @@
 // Facts. An optional sudo password is read from stdin (never argv) so root-only
 // files can be looked at.
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { WRITE_LEFTOVER_NAMES } from '../remote/files';
 import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
@@ -131,6 +133,14 @@ for d in $($p ls /etc/chasquid/domains); do
   sec "domain-files:$d"; $p ls -1 "/etc/chasquid/domains/$d"
   sec "domain-users:$d"; $p sed -n 's/^[[:space:]]*key:[[:space:]]*"\\(.*\\)"[[:space:]]*$/\\1/p' "/etc/chasquid/domains/$d/users"
   sec "domain-aliases:$d"; $p cat "/etc/chasquid/domains/$d/aliases"
+done
+# Temporary files of writes cut off before their rename, in the folders Mailwright writes to
+# (chasquid's, Dovecot's and those of the files it manages); "busy" when their script still runs.
+sec leftovers
+set -- ${posix.dirname(MAILBOX_USERS_PATH)} $($p sed -n 's|^ *"\\(/[^"]*\\)/[^/"]*": .*|\\1|p' ${MANAGED_STATE_PATH})
+{ $p find /etc/chasquid -path /etc/chasquid/.git -prune -o -type f ${WRITE_LEFTOVER_NAMES} -print
+  $p find "$@" -maxdepth 1 -type f ${WRITE_LEFTOVER_NAMES} -print; } | while IFS= read -r f; do
+  if [ -d "/proc/\${f##*.}" ]; then echo "busy $f"; else echo "$f"; fi
 done
 for c in $($p ls /etc/chasquid/certs); do
   # The certificate itself (public): read on this machine, which costs the server no openssl run.

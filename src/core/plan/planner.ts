@@ -12,6 +12,7 @@ import { planDomains } from './actions/domains';
 import { planHooks } from './actions/hooks';
 import { chasquidSourceOf, planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
+import { planLeftovers } from './actions/leftovers';
 import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planRenewalTimer } from './actions/renewal-timer';
 import { planService, serviceAction } from './actions/service';
@@ -19,6 +20,7 @@ import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
 /** The order: the network first, then the packages, their configuration, and last the services. */
 const PLANNERS: ActionPlanner[] = [
+  planLeftovers,
   planIpv6,
   planInstall,
   planMailboxStore,
