@@ -1,7 +1,7 @@
 // Builds a connection for a CLI command from --host (a name in mailwright.yaml or user@host[:port]).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, formatIssue } from '../core/config';
+import { loadConfig, formatIssue, type HostConfig } from '../core/config';
 import { checkSshTarget } from '../core/config/ssh-target';
 import {
   defaultKnownHosts,
@@ -23,7 +23,7 @@ export interface ConnectFlags {
 }
 
 /** --connect-timeout in milliseconds (default 20 s). */
-function readyTimeoutFrom(flags: ConnectFlags): number | undefined {
+function readyTimeoutFrom(flags: Omit<ConnectFlags, 'host'>): number | undefined {
   const text = flags['connect-timeout'];
   if (text === undefined) return undefined;
   const seconds = Number(text);
@@ -34,7 +34,7 @@ function readyTimeoutFrom(flags: ConnectFlags): number | undefined {
   return Math.round(seconds * 1000);
 }
 
-function knownHostsFrom(flags: ConnectFlags): KnownHosts {
+function knownHostsFrom(flags: Omit<ConnectFlags, 'host'>): KnownHosts {
   const defaults = defaultKnownHosts();
   return flags['known-hosts'] ? new KnownHosts([], resolve(flags['known-hosts'])) : defaults;
 }
@@ -44,7 +44,7 @@ function connectionFor(
   target: { user: string; host: string; port: number },
   auth: AuthMethod,
   identityFile: string | undefined,
-  flags: ConnectFlags,
+  flags: Omit<ConnectFlags, 'host'>,
 ): RemoteConnection {
   return new RemoteConnection({
     name,
@@ -69,6 +69,12 @@ function connectionFor(
   });
 }
 
+/** The connection to a host of a mailwright.yaml already loaded (and refused if it has errors). */
+export function connectionForHost(host: HostConfig, flags: Omit<ConnectFlags, 'host'>): RemoteConnection {
+  const identity = flags.identity ?? host.identityFile;
+  return connectionFor(host.name, host.ssh, host.auth ?? (identity ? 'key' : 'agent'), identity, flags);
+}
+
 /** --host NAME picks a host from mailwright.yaml; anything else is read as [user@]host[:port]. */
 export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConnection> {
   if (!flags.host)
@@ -80,8 +86,7 @@ export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConne
     if (host) {
       const errors = loaded.issues.filter((i) => i.severity === 'error');
       if (errors.length > 0) throw new UsageError(errors.map(formatIssue).join('\n'));
-      const identity = flags.identity ?? host.identityFile;
-      return connectionFor(host.name, host.ssh, host.auth ?? (identity ? 'key' : 'agent'), identity, flags);
+      return connectionForHost(host, flags);
     }
   }
   const parsed = checkSshTarget(flags.host);
