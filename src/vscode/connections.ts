@@ -3,11 +3,19 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { HostConfig } from '../core/config';
-import { ConnectionPool, defaultKnownHosts, KnownHosts, type RemoteConnection } from '../core/remote';
+import {
+  ConnectionPool,
+  defaultKnownHosts,
+  hostSshRequest,
+  KnownHosts,
+  resolveSsh,
+  type RemoteConnection,
+} from '../core/remote';
 import { VscodeSecretStore } from './secrets';
 
 export class Connections implements vscode.Disposable {
   private pool: ConnectionPool;
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -51,13 +59,26 @@ export class Connections implements vscode.Disposable {
     });
   }
 
+  /** The host's connection, its login resolved through the user's SSH configuration (mailwright.ssh.configFile). */
   for(host: HostConfig): RemoteConnection {
-    return this.pool.get({
-      name: host.name,
-      target: host.ssh,
-      auth: host.auth,
-      identityFile: host.identityFile,
-    });
+    const settings = vscode.workspace.getConfiguration('mailwright');
+    const timeout = settings.inspect<number>('connectTimeoutSeconds');
+    const setTimeout = timeout?.workspaceFolderValue ?? timeout?.workspaceValue ?? timeout?.globalValue;
+    const ssh = resolveSsh(
+      {
+        ...hostSshRequest(host),
+        ...(setTimeout !== undefined && {
+          connectTimeout: { ms: setTimeout * 1000, origin: 'the mailwright.connectTimeoutSeconds setting' },
+        }),
+      },
+      { configFile: settings.get<string>('ssh.configFile', '') || undefined },
+    );
+    for (const warning of ssh.warnings) {
+      if (this.warned.has(warning)) continue;
+      this.warned.add(warning);
+      this.log.warn(warning);
+    }
+    return this.pool.get({ name: host.name, ssh });
   }
 
   /** Settings changed: drop every connection so the next use picks them up. */
