@@ -151,26 +151,6 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./facts.js')).factsCommand,
   },
   {
-    name: 'ssh-config',
-    summary: "Show how a host's SSH login is resolved, each value with where it came from",
-    details:
-      'Values come from mailwright.yaml (or the flags), then the first the SSH configuration gives for the host\n' +
-      '(~/.ssh/config and what it includes), then the defaults. Nothing connects; an alias that is no Host of\n' +
-      'the configuration is looked up in DNS.',
-    flags: [
-      ...CONNECT_FLAGS.filter((f) =>
-        ['host', 'config', 'identity', 'connect-timeout', 'ssh-config'].includes(f.name),
-      ).map((f) => (f.name === 'host' ? { ...f, default: undefined } : f)),
-      json('the resolved login'),
-    ],
-    examples: [
-      'mailwright ssh-config --host vps',
-      'mailwright ssh-config --host myvps --ssh-config ./ssh_config',
-    ],
-    exits: [[EXIT.failed, 'the host name cannot be resolved in DNS']],
-    load: async () => (await import('./ssh-config.js')).sshConfigCommand,
-  },
-  {
     name: 'plan',
     summary: 'Show what apply would change on a host of mailwright.yaml, and why',
     details: 'Nothing on the server changes.',
@@ -376,6 +356,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['mailwright send-test --host vps --to you@gmail.com'],
     exits: [[EXIT.failed, 'a check failed']],
     load: async () => (await import('./send-test.js')).sendTestCommand,
+  },
+  {
+    name: 'ssh-config',
+    summary: "Show how a host's SSH login is resolved, each value with where it came from",
+    details:
+      'Values come from mailwright.yaml (or the flags), then the first the SSH configuration gives for the host\n' +
+      '(~/.ssh/config and what it includes), then the defaults. Nothing connects; an alias that is no Host of\n' +
+      'the configuration is looked up in DNS.',
+    flags: [
+      ...CONNECT_FLAGS.filter((f) =>
+        ['host', 'config', 'identity', 'connect-timeout', 'ssh-config'].includes(f.name),
+      ).map((f) => (f.name === 'host' ? { ...f, default: undefined } : f)),
+      json('the resolved login'),
+    ],
+    examples: [
+      'mailwright ssh-config --host vps',
+      'mailwright ssh-config --host myvps --ssh-config ./ssh_config',
+    ],
+    exits: [[EXIT.failed, 'the host name cannot be resolved in DNS']],
+    load: async () => (await import('./ssh-config.js')).sshConfigCommand,
   },
 ];
 
