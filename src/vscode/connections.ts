@@ -59,6 +59,11 @@ export class Connections implements vscode.Disposable {
     });
   }
 
+  /** The OpenSSH client configuration chosen in the settings (mailwright.ssh.configFile); undefined: the default. */
+  get sshConfigFile(): string | undefined {
+    return vscode.workspace.getConfiguration('mailwright').get<string>('ssh.configFile', '') || undefined;
+  }
+
   /** The host's connection, its login resolved through the user's SSH configuration (mailwright.ssh.configFile). */
   for(host: HostConfig): RemoteConnection {
     const settings = vscode.workspace.getConfiguration('mailwright');
@@ -71,7 +76,7 @@ export class Connections implements vscode.Disposable {
           connectTimeout: { ms: setTimeout * 1000, origin: 'the mailwright.connectTimeoutSeconds setting' },
         }),
       },
-      { configFile: settings.get<string>('ssh.configFile', '') || undefined },
+      { configFile: this.sshConfigFile },
     );
     for (const warning of ssh.warnings) {
       if (this.warned.has(warning)) continue;
