@@ -1,7 +1,6 @@
 // mailwright ssh-config: a host's SSH login as Mailwright will use it, each value with its origin
 // (mailwright.yaml, a line of ~/.ssh/config, a default). Nothing connects.
-import { lookup } from 'node:dns/promises';
-import { describeTarget, unknownHostError, type ResolvedSsh } from '../core/remote';
+import { checkHostNameKnown, describeTarget, type ResolvedSsh } from '../core/remote';
 import type { CommandFn } from './command-types';
 import { resolveFromFlags, type ConnectFlags } from './connect';
 import { info, out, printJson } from './output';
@@ -43,14 +42,7 @@ export function explainLines(name: string, ssh: ResolvedSsh, indent = ''): strin
 
 export const sshConfigCommand: CommandFn = async ({ flags }) => {
   const { name, ssh } = await resolveFromFlags(flags as ConnectFlags);
-  if (ssh.unknownAlias) {
-    // Not a Host of the configuration: it must be a host name DNS knows.
-    try {
-      await lookup(ssh.target.host);
-    } catch (e) {
-      throw unknownHostError(ssh, (e as NodeJS.ErrnoException).code ?? 'ENOTFOUND');
-    }
-  }
+  await checkHostNameKnown(ssh);
   if (flags.json) printJson({ name, ...ssh });
   else out(...explainLines(name, ssh));
   for (const warning of ssh.warnings) info(`mailwright: ${warning}`);

@@ -29,7 +29,7 @@ import {
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
 import { KnownHosts } from './known-hosts';
 import { shellCommand, shellQuote, shellScript, type ShellLine } from './quote';
-import type { ResolvedSsh } from './resolve-target';
+import { checkHostNameKnown, type ResolvedSsh } from './resolve-target';
 import { envNamesFor, secretKeys, type SecretStore } from './secrets';
 
 export type { AuthMethod, SshTarget };
@@ -269,8 +269,9 @@ export class RemoteConnection {
   }
 
   private async open(signal?: AbortSignal): Promise<Client> {
-    const { log } = this.options;
+    const { log, ssh } = this.options;
     const { target, knownHosts } = this;
+    await checkHostNameKnown(ssh);
     const auth = await this.authConfig();
     if (signal?.aborted) throw this.cancelledConnecting();
     const knownTypes = await knownHosts.knownKeyTypes(target.host, target.port);

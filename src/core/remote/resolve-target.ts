@@ -6,11 +6,12 @@
 // Precedence, for each value: what mailwright.yaml (or the command line) writes, then the first
 // value the SSH configuration gives for the host (ssh's own rule), then Mailwright's default.
 // Identity files add up: mailwright.yaml's first, then the configuration's, tried in that order.
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { closestMatch } from '../config/suggest';
 import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, readSshTarget } from '../config/ssh-target';
 import type { AuthMethod, HostConfig, SshTarget } from '../config/types';
-import { SshConfigError } from './errors';
+import { SshConfigError, unknownHostError } from './errors';
 import {
   defaultSshConfigPath,
   displayPath,
@@ -381,4 +382,15 @@ export function directSsh(target: SshTarget, identityFile?: string, auth?: AuthM
     },
     { configFile: null },
   );
+}
+
+/**
+ * A name that is no Host of the SSH configuration must be a host name DNS knows: said before
+ * anything else is tried (a key, an agent), as the first thing wrong.
+ */
+export async function checkHostNameKnown(ssh: ResolvedSsh): Promise<void> {
+  if (!ssh.unknownAlias) return;
+  await lookup(ssh.target.host).catch((e: NodeJS.ErrnoException) => {
+    throw unknownHostError(ssh, e.code ?? 'ENOTFOUND');
+  });
 }
