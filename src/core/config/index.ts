@@ -10,6 +10,7 @@ export {
   SshTargetError,
   type SshTargetCheck,
   type SshTargetWritten,
+  writtenSshTarget,
 } from './ssh-target';
 export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
 export {

@@ -73,6 +73,15 @@ export function formatSshTarget(target: SshTarget): string {
   return `${target.user}@${host}:${target.port}`;
 }
 
+/** The target as mailwright.yaml writes it: only the parts given (`myvps`, `admin@myvps`, `root@[fd00::2]:22`). */
+export function writtenSshTarget(
+  target: SshTarget,
+  written: SshTargetWritten = { user: true, port: true },
+): string {
+  const host = isIPv6(target.host) ? `[${target.host}]` : target.host;
+  return `${written.user ? `${target.user}@` : ''}${host}${written.port ? `:${target.port}` : ''}`;
+}
+
 function fail(reason: string): { ok: false; reason: string } {
   return { ok: false, reason };
 }

@@ -9,7 +9,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { closestMatch } from '../config/suggest';
-import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, readSshTarget } from '../config/ssh-target';
+import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, readSshTarget, writtenSshTarget } from '../config/ssh-target';
 import type { AuthMethod, HostConfig, SshTarget } from '../config/types';
 import { SshConfigError, unknownHostError } from './errors';
 import {
@@ -76,19 +76,13 @@ export interface ResolveOptions {
   env?: SshEnvironment;
 }
 
-/** What `ssh:` holds when it is a HostConfig's parsed target: written back as text. */
-export function sshText(target: SshTarget, written: { user: boolean; port: boolean }): string {
-  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  return `${written.user ? `${target.user}@` : ''}${host}${written.port ? `:${target.port}` : ''}`;
-}
-
 /** A host of mailwright.yaml as a request: its ssh (as written), identityFile and auth. */
 export function hostSshRequest(
   host: Pick<HostConfig, 'ssh' | 'sshWritten' | 'identityFile' | 'auth'>,
   origin = 'mailwright.yaml',
 ): SshRequest {
   return {
-    ssh: sshText(host.ssh, host.sshWritten ?? { user: true, port: true }),
+    ssh: writtenSshTarget(host.ssh, host.sshWritten),
     ...(host.identityFile !== undefined && { identityFile: host.identityFile }),
     ...(host.auth !== undefined && { auth: host.auth }),
     origin,
@@ -375,7 +369,7 @@ export function resolveSsh(request: SshRequest, options: ResolveOptions = {}): R
 export function directSsh(target: SshTarget, identityFile?: string, auth?: AuthMethod): ResolvedSsh {
   return resolveSsh(
     {
-      ssh: sshText(target, { user: true, port: true }),
+      ssh: writtenSshTarget(target),
       ...(identityFile !== undefined && { identityFile }),
       ...(auth !== undefined && { auth }),
       origin: 'given',
