@@ -9,9 +9,20 @@ import {
   hostSshRequest,
   KnownHosts,
   resolveSsh,
+  serverAddress,
   type RemoteConnection,
 } from '../core/remote';
 import { VscodeSecretStore } from './secrets';
+
+/** The OpenSSH client configuration chosen in the settings (mailwright.ssh.configFile); undefined: the default. */
+export function sshConfigFileSetting(): string | undefined {
+  return vscode.workspace.getConfiguration('mailwright').get<string>('ssh.configFile', '') || undefined;
+}
+
+/** Where the host's server is for SMTP and IMAP: its SSH host through the chosen SSH configuration. */
+export function serverAddressOf(host: HostConfig): string {
+  return serverAddress(host, { configFile: sshConfigFileSetting() });
+}
 
 export class Connections implements vscode.Disposable {
   private pool: ConnectionPool;
@@ -59,9 +70,8 @@ export class Connections implements vscode.Disposable {
     });
   }
 
-  /** The OpenSSH client configuration chosen in the settings (mailwright.ssh.configFile); undefined: the default. */
   get sshConfigFile(): string | undefined {
-    return vscode.workspace.getConfiguration('mailwright').get<string>('ssh.configFile', '') || undefined;
+    return sshConfigFileSetting();
   }
 
   /** The host's connection, its login resolved through the user's SSH configuration (mailwright.ssh.configFile). */

@@ -388,3 +388,20 @@ export async function checkHostNameKnown(ssh: ResolvedSsh): Promise<void> {
     throw unknownHostError(ssh, e.code ?? 'ENOTFOUND');
   });
 }
+
+/**
+ * Where the server itself is, for what reaches it without SSH (SMTP and IMAP probes): the SSH
+ * login's host, resolved through the SSH configuration (an alias becomes its HostName). A
+ * configuration that cannot be used leaves the name as written; connecting over SSH says why.
+ */
+export function serverAddress(
+  host: Pick<HostConfig, 'ssh' | 'sshWritten' | 'identityFile' | 'auth'>,
+  options: ResolveOptions = {},
+): string {
+  try {
+    return resolveSsh(hostSshRequest(host), options).target.host;
+  } catch (e) {
+    if (e instanceof SshConfigError) return host.ssh.host;
+    throw e;
+  }
+}

@@ -20,7 +20,7 @@ import {
   setUserPassword,
   userStoreOf,
 } from '../../core/plan/actions/domains';
-import type { Connections } from '../connections';
+import { serverAddressOf, type Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
 import { editConfig } from './edit-config';
 import { offerProvisioning } from './offer-provision';
@@ -240,7 +240,7 @@ export async function verifyUserAction(config: WorkspaceConfig, arg: unknown) {
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Checking the password of {0}…', address),
     },
-    () => verifyUserPassword({ host: target.host, address, password }),
+    () => verifyUserPassword({ host: target.host, address, password, server: serverAddressOf(target.host) }),
   );
   if (result.accepted) void vscode.window.showInformationMessage(result.message);
   else void vscode.window.showWarningMessage(result.message);
