@@ -15,7 +15,7 @@ import { verifyUserPassword } from '../../core/smtp';
 import { gatherFacts } from '../../core/facts';
 import { changeMailUser, type UserChange } from '../../core/plan';
 import { generatedFromYaml, userPasswordKey } from '../../core/plan/actions/domains';
-import type { Connections } from '../connections';
+import { serverAddressOf, type Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
 import { askNewPassword } from './ask-password';
 import { editConfig } from './edit-config';
@@ -320,7 +320,7 @@ export async function verifyUserAction(config: WorkspaceConfig, arg: unknown) {
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Checking the password of {0}…', address),
     },
-    () => verifyUserPassword({ host: target.host, address, password }),
+    () => verifyUserPassword({ host: target.host, address, password, server: serverAddressOf(target.host) }),
   );
   if (result.accepted) void vscode.window.showInformationMessage(result.message);
   else void vscode.window.showWarningMessage(result.message);
