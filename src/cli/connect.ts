@@ -1,7 +1,7 @@
 // Builds a connection for a CLI command from --host (a name in mailwright.yaml or user@host[:port]).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig, formatIssue } from '../core/config';
+import { loadConfig, formatIssue, type HostConfig } from '../core/config';
 import { checkSshTarget } from '../core/config/ssh-target';
 import {
   defaultKnownHosts,
@@ -69,6 +69,12 @@ function connectionFor(
   });
 }
 
+/** A connection to a host of mailwright.yaml already loaded (opened on its first command). */
+export async function connectToHost(host: HostConfig, flags: ConnectFlags): Promise<RemoteConnection> {
+  const identity = flags.identity ?? host.identityFile;
+  return connectionFor(host.name, host.ssh, host.auth ?? (identity ? 'key' : 'agent'), identity, flags);
+}
+
 /** --host NAME picks a host from mailwright.yaml; anything else is read as [user@]host[:port]. */
 export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConnection> {
   if (!flags.host)
@@ -80,8 +86,7 @@ export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConne
     if (host) {
       const errors = loaded.issues.filter((i) => i.severity === 'error');
       if (errors.length > 0) throw new UsageError(errors.map(formatIssue).join('\n'));
-      const identity = flags.identity ?? host.identityFile;
-      return connectionFor(host.name, host.ssh, host.auth ?? (identity ? 'key' : 'agent'), identity, flags);
+      return connectToHost(host, flags);
     }
   }
   const parsed = checkSshTarget(flags.host);

@@ -14,7 +14,7 @@ import {
   setUserPassword as setMailUserPassword,
   userStoreOf,
 } from '../core/plan/actions/domains';
-import { hostFromFlags, targetFromFlags } from './provision';
+import { CommandContext, withContext } from './context';
 import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, UsageError } from './output';
@@ -48,26 +48,29 @@ export const userCommand =
     const { user, domain } = splitAddress(positionals[0]);
     const address = `${user}@${domain}`;
     // Everything that can be refused is refused before connecting or asking for a password.
-    const { host, configPath } = await hostFromFlags(flags as ConnectFlags);
-    const domainConfig = host.domains.find((d) => d.name === domain);
-    if (!domainConfig)
-      throw new UsageError(`${domain} is not a domain of ${host.name} in ${configPath}. Add it there first.`);
-    const listed = domainConfig.users.includes(user);
-    if (verb !== 'add' && !listed)
-      throw new UsageError(
-        `${address} is not a user in ${configPath}` +
-          (verb === 'passwd' ? `: add it with \`mailwright user add ${address}\`.` : '.'),
-      );
-    // A domain with mailboxes keeps its users in Dovecot's file, a forward-only one in chasquid's.
-    const store = userStoreOf(domainConfig);
-    let password = '';
-    if (verb !== 'remove') {
-      password = await readNewPassword(address);
-      const problem = passwordProblem(password);
-      if (problem) throw new UsageError(`That password cannot be used: ${problem}.`);
-    }
-    const t = await targetFromFlags(flags as ConnectFlags);
-    try {
+    return withContext(flags as ConnectFlags, async (context) => {
+      const host = context.host();
+      const { configPath } = context;
+      const domainConfig = host.domains.find((d) => d.name === domain);
+      if (!domainConfig)
+        throw new UsageError(
+          `${domain} is not a domain of ${host.name} in ${configPath}. Add it there first.`,
+        );
+      const listed = domainConfig.users.includes(user);
+      if (verb !== 'add' && !listed)
+        throw new UsageError(
+          `${address} is not a user in ${configPath}` +
+            (verb === 'passwd' ? `: add it with \`mailwright user add ${address}\`.` : '.'),
+        );
+      // A domain with mailboxes keeps its users in Dovecot's file, a forward-only one in chasquid's.
+      const store = userStoreOf(domainConfig);
+      let password = '';
+      if (verb !== 'remove') {
+        password = await readNewPassword(address);
+        const problem = passwordProblem(password);
+        if (problem) throw new UsageError(`That password cannot be used: ${problem}.`);
+      }
+      const conn = await context.connection(host);
       // mailwright.yaml changes first and is put back if the server's side fails.
       const removal = await editConfigFile(
         configPath,
@@ -77,16 +80,9 @@ export const userCommand =
             return verb === 'remove' ? removeUserFromConfig(doc, host.name, domain, user) : undefined;
           }),
         async () => {
-          if (verb === 'remove') await removeMailUser(t.conn, domain, user, store);
+          if (verb === 'remove') await removeMailUser(conn, domain, user, store);
           else
-            await setMailUserPassword(
-              t.conn,
-              domain,
-              user,
-              password,
-              store,
-              verb === 'add' ? 'add' : 'change',
-            );
+            await setMailUserPassword(conn, domain, user, password, store, verb === 'add' ? 'add' : 'change');
         },
       ).catch((e: unknown) => {
         if (e instanceof NoSuchUserError) throw new UsageError(e.message);
@@ -94,19 +90,17 @@ export const userCommand =
       });
       if (verb === 'remove') {
         info(
-          `Removed ${address} from ${t.host.name}${store === 'dovecot' ? ' (the mail in its mailbox stays on the server)' : ''}.`,
+          `Removed ${address} from ${host.name}${store === 'dovecot' ? ' (the mail in its mailbox stays on the server)' : ''}.`,
         );
         const aliases = removal ? userRemovalText(user, domain, removal) : '';
         if (aliases) info(`${aliases} Run \`mailwright apply\` to write the aliases on the server.`);
       } else {
         info(
-          `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; ${store === 'dovecot' ? 'Dovecot uses it at once' : 'chasquid reads it within 30 seconds'}.`,
+          `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${host.name}; ${store === 'dovecot' ? 'Dovecot uses it at once' : 'chasquid reads it within 30 seconds'}.`,
         );
       }
       return 0;
-    } finally {
-      t.conn.close();
-    }
+    });
   };
 
 /**
@@ -118,7 +112,7 @@ export const verifyCommand: CommandFn = async ({ flags, positionals }) => {
   const { user, domain } = splitAddress(positionals[0]);
   const port = values.port === undefined ? 465 : Number(values.port);
   if (port !== 465 && port !== 587) throw new UsageError('--port is 465 (TLS) or 587 (STARTTLS).');
-  const { host } = await hostFromFlags(values);
+  const host = (await CommandContext.open(values)).host();
   if (!host.domains.some((d) => d.name === domain))
     throw new UsageError(`${domain} is not a domain of ${host.name} in mailwright.yaml.`);
   const address = `${user}@${domain}`;

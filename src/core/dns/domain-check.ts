@@ -37,6 +37,8 @@ export interface DomainCheckOptions {
   signal?: AbortSignal;
   /** Facts already gathered for this host, so the check does not gather them again. */
   facts?: Facts;
+  /** The expected records already read for this domain (hostExpectation), so the check reads no DKIM key again. */
+  expectation?: HostExpectation;
   /**
    * Called with the expected records as soon as they are known (before the lookups finish), so
    * a caller that shows them needs no second read of the server's DKIM keys.
@@ -111,7 +113,7 @@ export async function checkDomainDns(
   const { signal } = options;
   // Every parallel query listens for the cancel: dozens at once are expected, not a leak.
   if (signal) setMaxListeners(0, signal);
-  const facts = options.facts ?? (await gatherFacts(conn, { signal }));
+  const facts = options.expectation?.facts ?? options.facts ?? (await gatherFacts(conn, { signal }));
   const addresses = { ipv4: facts.addresses.ipv4, ipv6: facts.addresses.ipv6 };
   const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
 
@@ -143,7 +145,7 @@ export async function checkDomainDns(
         });
   const records = (async () => {
     const [{ expected, chasquidHostname, dkimKeys, facts: known }, authoritative] = await Promise.all([
-      hostExpectation(conn, host, domain, facts, signal, options.fleet),
+      options.expectation ?? hostExpectation(conn, host, domain, facts, signal, options.fleet),
       options.authoritative?.length
         ? serversLookup(domain.name, options.authoritative)
         : zoneServers(domain.name, recursive, signal),
