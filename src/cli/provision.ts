@@ -6,18 +6,20 @@ import { applyCommitLines, snapshotConf } from '../core/git';
 import {
   applyFleet,
   applyPlan,
+  changingEntries,
   consentsMissing,
+  driftedPaths,
   eventPrinter,
   fleetActionCount,
   fleetExitCode,
   formatFleetPlan,
   formatFleetResults,
+  gateFleet,
   gatherWhenReady,
   oneAtATime,
   planFleet,
   planHost,
   planLines,
-  refuse,
   type ApplyResult,
   type DriftDecision,
   type FleetEntry,
@@ -109,24 +111,20 @@ function driftDecision(flags: FleetFlags): DriftDecision | undefined {
   return flags['overwrite-drift'] ? 'overwrite' : flags['keep-drift'] ? 'keep' : undefined;
 }
 
-function driftedPaths(plan: Plan): string[] {
-  return plan.actions.filter((a) => a.drift).map((a) => a.drift!.path);
-}
-
 const CONSENT_NEEDED =
   'This step stores a secret on the server and needs your explicit consent: pass --store-credential-on-server, or set acme.renewOn: client. Nothing was changed.';
 
 /**
- * The plan's steps that need the user's consent (a DNS credential stored on the server): given by
+ * The consents a plan's steps need (a DNS credential stored on the server): given by
  * --store-credential-on-server or asked on the terminal; undefined when refused.
  */
 async function collectConsents(
-  plan: Plan,
+  missing: { id: string; question: string }[],
   flags: FleetFlags,
   ask: Turns['ask'],
 ): Promise<string[] | undefined> {
   const consents: string[] = [];
-  for (const { id, question } of consentsMissing(plan)) {
+  for (const { id, question } of missing) {
     if (flags['store-credential-on-server']) consents.push(id);
     else if (flags.yes || !isInteractive()) throw new UsageError(`${question}\n${CONSENT_NEEDED}`);
     else if (await ask(() => promptYesNo(question))) consents.push(id);
@@ -225,7 +223,7 @@ export const applyCommand: CommandFn = async (parsed, signal) => {
 
     const drifted = driftedPaths(plan);
     if (drifted.length > 0 && !decision) throw new UsageError(undecidedDrift(drifted.length));
-    const consents = await collectConsents(plan, flags, ALONE.ask);
+    const consents = await collectConsents(consentsMissing(plan), flags, ALONE.ask);
     if (!consents) {
       info('Nothing changed. Set acme.renewOn: client to renew from this machine instead.');
       return 1;
@@ -253,29 +251,16 @@ async function applyFleetCommand(
   signal: AbortSignal,
 ): Promise<number> {
   const turns: Turns = { ask: oneAtATime(), commit: oneAtATime() };
-  const consents = new Map<string, string[]>();
-  const entries: FleetEntry[] = [];
-  for (const planned of await planRun(context, hosts, signal)) {
-    let entry = planned;
-    const drifted = entry.plan && !entry.refused ? driftedPaths(entry.plan) : [];
-    if (drifted.length > 0 && !decision) entry = refuse(entry, undecidedDrift(drifted.length));
-    if (entry.plan && !entry.refused) {
-      try {
-        const given = await collectConsents(entry.plan, flags, turns.ask);
-        if (given) consents.set(entry.host, given);
-        else entry = refuse(entry, 'You did not consent to storing a secret on the server.');
-      } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        entry = refuse(entry, e.message);
-      }
-    }
-    entries.push(entry);
-  }
+  const { entries, consents } = await gateFleet(await planRun(context, hosts, signal), {
+    driftDecision: decision,
+    driftRefusal: (paths) => undecidedDrift(paths.length),
+    consent: (_host, missing) => collectConsents(missing, flags, turns.ask),
+  });
   out(...formatFleetPlan(entries).split('\n'));
   const actions = fleetActionCount(entries);
   if (actions > 0 && !flags.yes) {
     if (!isInteractive()) throw new UsageError('Not a terminal: pass --yes to apply without asking.');
-    const changing = entries.filter((e) => !e.refused && e.plan && e.plan.actions.length > 0);
+    const changing = changingEntries(entries);
     const question = `Apply ${actions} action(s) to ${changing.length} host(s) (${changing.map((e) => e.host).join(', ')})?`;
     if (!(await promptYesNo(question))) {
       info('Nothing changed.');

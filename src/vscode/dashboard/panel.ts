@@ -17,6 +17,7 @@ import { describeTarget, type RemoteConnection } from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
+import { askConsents } from './consent';
 import type { WorkspaceConfig } from '../workspace-config';
 import { webviewOptions, webviewPage } from '../webview-page';
 import { answerWebview } from '../webview-requests';
@@ -231,22 +232,11 @@ export class DashboardPanel {
 
   /** Steps that store a secret on the server run only after a yes to each (a modal, not the webview). */
   private async askConsents(): Promise<string[] | undefined> {
-    const given: string[] = [];
-    for (const { id, question } of consentsMissing(this.planned!)) {
-      const store = vscode.l10n.t('Store on the Server');
-      const answer = await vscode.window.showWarningMessage(
-        vscode.l10n.t('This step stores a secret on the server.'),
-        { modal: true, detail: question },
-        store,
+    const given = await askConsents(consentsMissing(this.planned!));
+    if (!given)
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Nothing was changed. Set acme.renewOn: client to renew from this machine instead.'),
       );
-      if (answer !== store) {
-        void vscode.window.showInformationMessage(
-          vscode.l10n.t('Nothing was changed. Set acme.renewOn: client to renew from this machine instead.'),
-        );
-        return undefined;
-      }
-      given.push(id);
-    }
     return given;
   }
 
