@@ -21,7 +21,8 @@ import { info, UsageError } from './output';
 import { readNewPassword, readPassword } from './prompt';
 import { verifyUserPassword } from '../core/smtp';
 
-function splitAddress(text: string | undefined): { user: string; domain: string } {
+/** A `<user@domain>` argument: a user of this server, checked and normalized by the one address rule. */
+export function parseUserArgument(text: string | undefined): { user: string; domain: string } {
   const checked = text ? normalizeUserAddress(text) : undefined;
   if (!checked?.ok) {
     throw new UsageError(
@@ -45,7 +46,7 @@ function asUsage<T>(edit: () => T): T {
 export const userCommand =
   (verb: 'add' | 'remove' | 'passwd'): CommandFn =>
   async ({ flags, positionals }) => {
-    const { user, domain } = splitAddress(positionals[0]);
+    const { user, domain } = parseUserArgument(positionals[0]);
     const address = `${user}@${domain}`;
     // Everything that can be refused is refused before connecting or asking for a password.
     return withContext(flags as ConnectFlags, async (context) => {
@@ -109,7 +110,7 @@ export const userCommand =
  */
 export const verifyCommand: CommandFn = async ({ flags, positionals }) => {
   const values = flags as ConnectFlags & { port?: string };
-  const { user, domain } = splitAddress(positionals[0]);
+  const { user, domain } = parseUserArgument(positionals[0]);
   const port = values.port === undefined ? 465 : Number(values.port);
   if (port !== 465 && port !== 587) throw new UsageError('--port is 465 (TLS) or 587 (STARTTLS).');
   const host = (await CommandContext.open(values)).host();

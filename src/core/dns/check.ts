@@ -3,14 +3,7 @@
 // extra MX rows), each with a one-line fix. All questions go out in parallel.
 import { canonicalIp, fromReverseName, ipFamily } from './address';
 import { parseDmarc } from './dmarc';
-import {
-  authoritativeLookup,
-  isDefinite,
-  normalizeName,
-  sameAddress,
-  sameAnswer,
-  ZoneNotFoundError,
-} from './lookup';
+import { authoritativeLookup, isDefinite, sameAddress, sameAnswer, ZoneNotFoundError } from './lookup';
 import type { DnsLookup, ExpectedRecord, Finding, FindingStatus, LookupAnswer, QueryType } from './model';
 import {
   fetchMtaStsPolicy,
@@ -20,6 +13,7 @@ import {
   type MtaStsFetchOptions,
 } from './mta-sts';
 import { lintSpf } from './spf';
+import { normalizeName } from '../names';
 
 export interface CheckInput {
   domain: string;
@@ -287,7 +281,7 @@ const TXT_PREFIX: Partial<Record<ExpectedRecord['kind'], RegExp>> = {
 function normalizeValue(record: ExpectedRecord, value: string): string {
   if (record.type === 'A' || record.type === 'AAAA') return ipFamily(value) ? canonicalIp(value) : value;
   if (record.type === 'TXT') return collapse(value);
-  return collapse(value).toLowerCase().replace(/\.$/, '');
+  return normalizeName(collapse(value));
 }
 
 function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
@@ -346,7 +340,7 @@ async function checkMtaSts(ctx: Context, record: ExpectedRecord, answer: LookupA
 
 function mxHost(value: string): { priority: number; host: string } {
   const [priority = '0', host = ''] = collapse(value).split(' ');
-  return { priority: Number(priority), host: host.toLowerCase().replace(/\.$/, '') };
+  return { priority: Number(priority), host: normalizeName(host) };
 }
 
 function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Finding[] {

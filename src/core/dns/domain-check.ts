@@ -20,6 +20,7 @@ import {
 import type { DnsLookup, DnsReport, ExpectedRecord, Finding } from './model';
 import { checkInbound, checkOutbound25 } from './reachability';
 import { paint, renderLines, type Style, type TextLine } from '../printable';
+import { normalizeName } from '../names';
 
 export interface DomainCheckOptions {
   /** Recursive resolvers (`ip` or `ip:port`); default: the system's. */
@@ -99,7 +100,7 @@ function chasquidHostnameOf(facts: Facts): string | undefined {
   const text = facts.chasquidState?.conf;
   if (!text) return undefined;
   const value = ChasquidConf.parse(text).get('hostname');
-  return typeof value === 'string' && value !== '' ? value.toLowerCase().replace(/\.$/, '') : undefined;
+  return typeof value === 'string' && value !== '' ? normalizeName(value) : undefined;
 }
 
 /** Every check of one domain; the findings follow the expected records, then reachability, then DNSBL. */

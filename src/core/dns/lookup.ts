@@ -5,6 +5,7 @@ import { ExpectedError } from '../errors';
 import { getServers, Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { canonicalIp } from './address';
+import { normalizeName } from '../names';
 import type { DnsLookup, LookupAnswer, LookupStatus, QueryType } from './model';
 
 export interface LookupOptions {
@@ -33,11 +34,6 @@ const STATUS_OF_CODE: Record<string, LookupStatus> = {
   EREFUSED: 'refused',
   ESERVFAIL: 'servfail',
 };
-
-/** Lowercase, without the trailing dot: the form every name in LookupAnswer has. */
-export function normalizeName(name: string): string {
-  return name.replace(/\.$/, '').toLowerCase();
-}
 
 /** Same address, whatever the spelling (IPv6 "fd00::2" = "fd00:0:0::2"). */
 export function sameAddress(a: string, b: string): boolean {

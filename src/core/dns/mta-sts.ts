@@ -4,7 +4,7 @@
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { normalizeName } from './lookup';
+import { normalizeName } from '../names';
 import type { DnsLookup } from './model';
 
 /** The policy's path on mta-sts.<domain> (RFC 8461 3.3). */
