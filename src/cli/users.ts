@@ -4,7 +4,7 @@ import {
   ConfigEditError,
   editConfigFile,
   normalizeUserAddress,
-  passwordProblem,
+  passwordRefusal,
   removeUser as removeUserFromConfig,
   userRemovalText,
 } from '../core/config';
@@ -68,8 +68,8 @@ export const userCommand =
       let password = '';
       if (verb !== 'remove') {
         password = await readNewPassword(address);
-        const problem = passwordProblem(password);
-        if (problem) throw new UsageError(`That password cannot be used: ${problem}.`);
+        const refusal = passwordRefusal(password);
+        if (refusal) throw new UsageError(refusal);
       }
       const conn = await context.connection(host);
       // mailwright.yaml changes first and is put back if the server's side fails.

@@ -24,7 +24,7 @@ export {
 } from '../names';
 export { hostNameProblem } from './validate-host';
 export { fleetProblems, hostsServing, type FleetProblem } from './fleet';
-export { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
+export { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem, passwordRefusal } from './password-policy';
 export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
 export {
   addressProblems,

@@ -4,6 +4,7 @@ import {
   addUser,
   CATCH_ALL,
   normalizeLocalPart,
+  MIN_PASSWORD_LENGTH,
   passwordProblem,
   removeHost,
   removeUser,
@@ -42,7 +43,8 @@ async function askPassword(address: string): Promise<string | undefined> {
   const first = await vscode.window.showInputBox({
     title: vscode.l10n.t('Password for {0}', address),
     prompt: vscode.l10n.t(
-      'At least 12 characters. Stored on the server only as a hash, never in mailwright.yaml.',
+      'At least {0} characters. Stored on the server only as a hash, never in mailwright.yaml.',
+      MIN_PASSWORD_LENGTH,
     ),
     password: true,
     ignoreFocusOut: true,
