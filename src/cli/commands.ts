@@ -77,7 +77,12 @@ const CONNECT_FLAGS: readonly FlagSpec[] = [
     help: 'how long to wait for the SSH connection and handshake',
     default: '20',
   },
-  { name: 'verbose', short: 'v', type: 'boolean', help: 'show connection progress' },
+  {
+    name: 'verbose',
+    short: 'v',
+    type: 'boolean',
+    help: 'show connection progress, and what the command read (mailwright.yaml, facts, DKIM keys, SSH commands)',
+  },
 ];
 /** plan and apply work on several hosts: --host repeated, or --all. */
 const FLEET_FLAGS: readonly FlagSpec[] = [
