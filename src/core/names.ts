@@ -125,9 +125,12 @@ export function dnsLabelProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** Lowercase, without the final dot: how two DNS names (as written, or as a server answers) are compared. */
+/**
+ * Lowercase, without spaces around it or the final dot: how two DNS names (as written, as a
+ * setting holds them, or as a server or a DNS provider answers) are compared.
+ */
 export function normalizeName(name: string): string {
-  return name.replace(/\.$/, '').toLowerCase();
+  return name.trim().replace(/\.$/, '').toLowerCase();
 }
 
 // Local parts (users, alias names) and email addresses (alias targets, DMARC reports).

@@ -3,11 +3,22 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { HostConfig } from '../core/config';
-import { ConnectionPool, defaultKnownHosts, KnownHosts, type RemoteConnection } from '../core/remote';
+import {
+  ConnectionPool,
+  defaultKnownHosts,
+  KnownHosts,
+  MemorySecretStore,
+  type RemoteConnection,
+} from '../core/remote';
 import { VscodeSecretStore } from './secrets';
 
 export class Connections implements vscode.Disposable {
   private pool: ConnectionPool;
+  /**
+   * Inputs given for a later run and kept in memory only (a user added before the server serves
+   * its domain: its password, for the next provision). The dashboard reads them before asking.
+   */
+  readonly pendingInputs = new MemorySecretStore();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,

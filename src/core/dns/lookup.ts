@@ -6,7 +6,7 @@ import { getServers, Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { canonicalIp } from './address';
 import { normalizeName } from '../names';
-import type { DnsLookup, LookupAnswer, LookupStatus, QueryType } from './model';
+import { joinTxt, type DnsLookup, type LookupAnswer, type LookupStatus, type QueryType } from './model';
 
 export interface LookupOptions {
   /** Per try, in milliseconds (default 2000). */
@@ -97,7 +97,7 @@ export async function resolveValues(
       return { values: await resolver.resolve6(name) };
     case 'TXT': {
       const txtStrings = await resolver.resolveTxt(name);
-      return { values: txtStrings.map((strings) => strings.join('')), txtStrings };
+      return { values: txtStrings.map(joinTxt), txtStrings };
     }
     case 'MX':
       return {

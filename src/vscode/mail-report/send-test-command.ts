@@ -9,9 +9,9 @@ import { mailTestOptions, runMailTest, type MailTestReport, type MailTestStage }
 import { pickUser, type UserTarget } from '../commands/pick-user';
 import { dnsCheckSettings } from '../dns/settings';
 import type { WorkspaceConfig } from '../workspace-config';
-import type { MailReportStage, MailReportView } from './messages';
+import type { MailReportStage, MailReportView } from '../../shared/mail-report/messages';
 import { MailReportPanel, type MailReportPanelDeps } from './panel';
-import { checksSummary } from './view';
+import { checksSummary } from '../../shared/mail-report/view';
 
 export interface SendTestDeps extends MailReportPanelDeps {
   config: WorkspaceConfig;
