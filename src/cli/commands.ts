@@ -87,7 +87,12 @@ const CONNECT_FLAGS: readonly FlagSpec[] = [
     default: '20',
   },
   sshConfigFlag(),
-  { name: 'verbose', short: 'v', type: 'boolean', help: 'show connection progress' },
+  {
+    name: 'verbose',
+    short: 'v',
+    type: 'boolean',
+    help: 'show connection progress, and what the command read (mailwright.yaml, facts, DKIM keys, SSH commands)',
+  },
 ];
 /** plan and apply work on several hosts: --host repeated, or --all. */
 const FLEET_FLAGS: readonly FlagSpec[] = [

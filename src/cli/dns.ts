@@ -1,15 +1,14 @@
 // mailwright dns check|plan|publish|export: the records a mail domain needs, compared with
 // DNS, published through the domain's provider, or printed for any other provider.
 import { setMaxListeners } from 'node:events';
-import type { DomainConfig } from '../core/config';
+import { normalizeDomainName, type DomainConfig, type HostConfig } from '../core/config';
 import {
   checkDomainDns,
-  expectedForHost,
   dnsReportLines,
   requiredRecordsOk,
   type DomainCheckOptions,
 } from '../core/dns/domain-check';
-import { normalizeName, type DnsReport, type ExpectedRecord } from '../core/dns/model';
+import type { DnsReport, ExpectedRecord } from '../core/dns/model';
 import { waitForRecord } from '../core/dns/propagation';
 import { DnsProviderError, providerFor } from '../core/dns/providers';
 import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
@@ -19,7 +18,7 @@ import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, out, printJson, UsageError } from './output';
 import { isInteractive, promptYesNo } from './prompt';
-import { targetFromFlags, type Target } from './provision';
+import { withContext, type CommandContext } from './context';
 
 type DnsFlags = ConnectFlags & {
   domain?: string;
@@ -44,25 +43,30 @@ export const dnsCommand =
     // Lookups and provider calls run in parallel, each listening for Ctrl-C: many listeners are expected.
     setMaxListeners(0, signal);
     for (const server of [...(flags.resolver ?? []), ...(flags.authoritative ?? [])]) checkServer(server);
-    const target = await targetFromFlags(flags);
-    try {
-      const domain = domainFrom(target, flags.domain);
-      return await run(sub, target, domain, flags, signal);
-    } finally {
-      target.conn.close();
-    }
+    return withContext(flags, async (context) => {
+      const host = context.host();
+      const domain = domainFrom(host, flags.domain);
+      return run(sub, { context, host, domain }, flags, signal);
+    });
   };
 
-function run(sub: Subcommand, t: Target, domain: DomainConfig, flags: DnsFlags, signal: AbortSignal) {
+/** The domain a dns command works on, with its host and the command's context. */
+interface DnsTarget {
+  context: CommandContext;
+  host: HostConfig;
+  domain: DomainConfig;
+}
+
+function run(sub: Subcommand, t: DnsTarget, flags: DnsFlags, signal: AbortSignal) {
   switch (sub) {
     case 'check':
-      return checkCommand(t, domain, flags, signal);
+      return checkCommand(t, flags, signal);
     case 'plan':
-      return publishCommand(t, domain, flags, signal, false);
+      return publishCommand(t, flags, signal, false);
     case 'publish':
-      return publishCommand(t, domain, flags, signal, true);
+      return publishCommand(t, flags, signal, true);
     case 'export':
-      return exportCommand(t, domain, signal);
+      return exportCommand(t, signal);
   }
 }
 
@@ -77,23 +81,27 @@ export function checkServer(server: string, flag = '--resolver/--authoritative')
     );
 }
 
-function domainFrom(t: Target, name: string | undefined): DomainConfig {
-  const domains = t.host.domains;
+function domainFrom(host: HostConfig, name: string | undefined): DomainConfig {
+  const domains = host.domains;
   const list = domains.map((d) => d.name).join(', ') || 'none';
   if (!name) {
     if (domains.length === 1) return domains[0]!;
-    throw new UsageError(`${t.host.name} has ${domains.length} domains: choose one with --domain (${list}).`);
+    throw new UsageError(`${host.name} has ${domains.length} domains: choose one with --domain (${list}).`);
   }
-  const domain = domains.find((d) => d.name === normalizeName(name));
-  if (!domain)
-    throw new UsageError(`--domain "${name}" is not a domain of ${t.host.name} (domains: ${list}).`);
+  const checked = normalizeDomainName(name);
+  const domain = checked.ok ? domains.find((d) => d.name === checked.value) : undefined;
+  if (!domain) throw new UsageError(`--domain "${name}" is not a domain of ${host.name} (domains: ${list}).`);
   return domain;
 }
 
-/** The domain's other hosts (a fleet) come from mailwright.yaml: their mail hosts share MX and SPF. */
-function checkOptions(t: Target, flags: DnsFlags, signal: AbortSignal): DomainCheckOptions {
+/**
+ * The domain's other hosts (a fleet) come from mailwright.yaml: their mail hosts share MX and SPF.
+ * The facts and the expected records are the context's, read once for the whole command.
+ */
+async function checkOptions(t: DnsTarget, flags: DnsFlags, signal: AbortSignal): Promise<DomainCheckOptions> {
   return {
-    fleet: t.fleet,
+    fleet: t.context.fleet,
+    expectation: await t.context.expectation(t.host, t.domain, signal),
     ...(flags.resolver && { resolvers: flags.resolver }),
     ...(flags.authoritative && { authoritative: flags.authoritative }),
     ...(flags['outbound-probe'] && { outboundProbeDomain: flags['outbound-probe'] }),
@@ -103,8 +111,9 @@ function checkOptions(t: Target, flags: DnsFlags, signal: AbortSignal): DomainCh
   };
 }
 
-async function checkCommand(t: Target, domain: DomainConfig, flags: DnsFlags, signal: AbortSignal) {
-  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(t, flags, signal));
+async function checkCommand(t: DnsTarget, flags: DnsFlags, signal: AbortSignal) {
+  const conn = await t.context.connection(t.host);
+  const report = await checkDomainDns(conn, t.host, t.domain, await checkOptions(t, flags, signal));
   printReport(report, flags);
   return requiredRecordsOk(report) ? DNS_EXIT.ok : DNS_EXIT.problems;
 }
@@ -116,18 +125,18 @@ function printReport(report: DnsReport, flags: DnsFlags): void {
 
 /** plan (dry run) and publish: the changes the domain's provider needs, applied only by publish. */
 async function publishCommand(
-  t: Target,
-  domain: DomainConfig,
+  t: DnsTarget,
   flags: DnsFlags,
   signal: AbortSignal,
   publish: boolean,
 ): Promise<number> {
+  const { domain } = t;
   if (!domain.dns)
     throw new UsageError(
       `${domain.name} has no dns: provider in mailwright.yaml (e.g. dns: { provider: cloudflare }). ` +
         'Add one to publish, or print the records with `mailwright dns export`.',
     );
-  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal, t.fleet);
+  const { expected } = await t.context.expectation(t.host, domain, signal);
   const provider = await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
     onInstruction: (text: string) => info(text),
     ...(flags.authoritative && { servers: flags.authoritative }),
@@ -165,7 +174,8 @@ async function publishCommand(
       ),
     );
   }
-  const report = await checkDomainDns(t.conn, t.host, domain, checkOptions(t, flags, signal));
+  const conn = await t.context.connection(t.host);
+  const report = await checkDomainDns(conn, t.host, domain, await checkOptions(t, flags, signal));
   printReport(report, flags);
   // PTR records are set at the VPS provider, not in the zone: publish cannot fix those.
   return zoneRecordsOk(report, expected) ? DNS_EXIT.ok : DNS_EXIT.problems;
@@ -176,8 +186,8 @@ function zoneRecordsOk(report: DnsReport, expected: readonly ExpectedRecord[]): 
   return !report.findings.some((f) => inZone.has(f.id) && f.severity === 'error');
 }
 
-async function exportCommand(t: Target, domain: DomainConfig, signal: AbortSignal): Promise<number> {
-  const expected = await expectedForHost(t.conn, t.host, domain, undefined, signal, t.fleet);
-  out(...zoneFileSnippet(expected, { origin: domain.name }).split('\n'));
+async function exportCommand(t: DnsTarget, signal: AbortSignal): Promise<number> {
+  const { expected } = await t.context.expectation(t.host, t.domain, signal);
+  out(...zoneFileSnippet(expected, { origin: t.domain.name }).split('\n'));
   return DNS_EXIT.ok;
 }

@@ -10,7 +10,7 @@ import { EnvSecretStore } from '../core/remote';
 import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, out, UsageError } from './output';
-import { targetFromFlags } from './provision';
+import { withContext } from './context';
 
 export const RENEW_EXIT = { ok: 0, failed: 1, usage: 2, locked: 3 } as const;
 
@@ -52,13 +52,13 @@ export const renewCommand: CommandFn = async ({ flags }, signal) => {
     return RENEW_EXIT.locked;
   }
   try {
-    const t = await targetFromFlags(values as ConnectFlags);
-    try {
+    return await withContext(values, async (context) => {
+      const t = await context.target();
       if (!t.host.acme) {
         info(`${t.host.name} has no acme settings in mailwright.yaml: it uses no ACME certificate to renew.`);
         return RENEW_EXIT.ok;
       }
-      const plan = planRenewal(t.host, await gatherFacts(t.conn, { signal }), { days });
+      const plan = planRenewal(t.host, await context.hostFacts(t.host, signal), { days });
       if (plan.actions.length === 0) {
         info(`${t.host.name}: the certificate of ${t.host.mailHost} is not due for renewal.`);
         return RENEW_EXIT.ok;
@@ -73,9 +73,7 @@ export const renewCommand: CommandFn = async ({ flags }, signal) => {
         onEvent: eventPrinter((line) => out(line)),
       });
       return result.ok ? RENEW_EXIT.ok : RENEW_EXIT.failed;
-    } finally {
-      t.conn.close();
-    }
+    });
   } finally {
     release();
   }

@@ -1,8 +1,7 @@
 // mailwright send-test: a test mail through the user's server, reported stage by stage.
 // The sending user's password comes from MAILWRIGHT_USER_PASSWORD_<USER>_<DOMAIN>, the
 // terminal (not echoed) or stdin — never from an argument.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { formatChecks } from '../core/checks';
 import { normalizeEmailAddress } from '../core/config';
 import { resolverLookup } from '../core/dns/lookup';
@@ -12,7 +11,7 @@ import { printable } from '../core/printable';
 import { checkServer } from './dns';
 import type { CommandFn } from './command-types';
 import { out, printJson, UsageError } from './output';
-import { hostFromFlags } from './provision';
+import { CommandContext } from './context';
 import { readPassword } from './prompt';
 
 function address(text: string, what: string): { address: string; user: string; domain: string } {
@@ -70,14 +69,9 @@ export const sendTestCommand: CommandFn = async ({ flags }, signal) => {
     throw new UsageError('--timeout must be a number of seconds.');
 
   // A host of mailwright.yaml gives the mail host and the default sender; else --host is the mail host.
-  const configPath = resolve(values.config ?? 'mailwright.yaml');
-  const fromConfig =
-    existsSync(configPath) || values.config
-      ? await hostFromFlags({ host: values.host, config: values.config }).catch((e: unknown) => {
-          if (values.host && e instanceof UsageError && /No host named/.test(e.message)) return undefined;
-          throw e;
-        })
-      : undefined;
+  const context = await CommandContext.open({ host: values.host, config: values.config }, true);
+  const named = context && values.host ? context.fleet.find((h) => h.name === values.host) : undefined;
+  const fromConfig = context && (!values.host || named) ? { host: context.host() } : undefined;
   const mailHost = fromConfig?.host.mailHost ?? values.host;
   if (!mailHost)
     throw new UsageError(

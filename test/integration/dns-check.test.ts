@@ -548,9 +548,16 @@ describe(
         assert.ok(!refused.stderr.includes(wrongSecret));
         assert.deepEqual(await served(), [], 'nothing was published');
 
-        const publish = await cli(['publish', '--yes', ...commonArgs()]);
+        const publish = await cli(['publish', '--yes', '--verbose', ...commonArgs()]);
         assert.equal(publish.code, 0, publish.stderr + publish.stdout);
         assert.deepEqual(await served(), [dmarc.value]);
+        // The records to publish and the check after publishing share one read of the server:
+        // one login, the facts once, the DKIM keys once (both were read twice before).
+        assert.match(
+          publish.stderr,
+          /^Read mailwright\.yaml 1 time\(s\), the facts 1 time\(s\), DKIM keys 1 time\(s\); SSH: 1 login\(s\), 2 command\(s\)/m,
+        );
+        assert.equal(publish.stderr.match(/^Connecting to /gm)?.length, 1, publish.stderr);
         assert.match(publish.stdout, /Every required record is right/);
         assert.ok(
           !(publish.stdout + publish.stderr).includes(tsigKey(dns).secret),

@@ -1,7 +1,8 @@
 // "Mail: Provision All Servers" in a real VS Code: two hosts serve example.test, the sandbox VPS
 // and one where nothing listens. The combined plan opens in an editor with the unreachable host
 // refused, one confirmation applies the sandbox (its new user's password typed into VS Code's
-// password input), and the results name each host: the sandbox ok, the other failed.
+// password input), and the results name each host: the sandbox ok, the other failed. Then a step
+// that stores a secret on the server is asked about first, and a no refuses that server.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -124,6 +125,79 @@ test(
           assert.match(results, /1 of 2 host\(s\) did not succeed: gone\./);
         }, 30_000);
         await screenshot('provision-all-results');
+      },
+    );
+  },
+);
+
+test(
+  'Provision All Servers asks consent before storing a secret on a server; a no refuses that server',
+  { skip, timeout: 10 * 60_000 },
+  async () => {
+    const vps = instance!;
+    // Renewal on the server with dns-01 stores the domain's DNS credential there: a step that
+    // needs the user's yes, asked the way a single server's dashboard asks it.
+    const yaml = [
+      'version: 1',
+      'hosts:',
+      '  - name: sandbox',
+      `    ssh: root@${vps.ipv4}:${vps.port}`,
+      `    identityFile: ${vps.rootKey}`,
+      '    mailHost: smtp.example.test',
+      '    acme: { email: you@example.test, challenge: dns-01, renewOn: server }',
+      '    domains:',
+      '      - name: example.test',
+      '        users: [alice]',
+      '        aliases: { postmaster: alice, alice: alice@elsewhere.test }',
+      "        dns: { provider: rfc2136, server: '127.0.0.1:53', keyName: mw-test }",
+      '',
+    ].join('\n');
+
+    await withWorkbench(
+      'provision-all-consent',
+      { installVsix: true, workspaceFiles: { 'mailwright.yaml': yaml } },
+      async ({ page, screenshot, step }) => {
+        await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
+        await eventually(async () => {
+          await page.keyboard.press('Escape');
+          await runCommand(page, 'Mail: Provision All Servers');
+        }, 30_000);
+        step('ran Mail: Provision All Servers');
+        await trustHostKey(page);
+        step('host key trusted');
+
+        const consent = page
+          .getByRole('dialog')
+          .filter({ hasText: 'This step stores a secret on the server.' });
+        await consent.waitFor({ timeout: 5 * 60_000 });
+        assert.match(
+          await consent.innerText(),
+          /Store the DNS credential of example\.test \(rfc2136\) on sandbox, readable by root only\?/,
+        );
+        assert.ok(await consent.getByRole('button', { name: 'Store on the Server' }).isVisible());
+        await screenshot('provision-all-consent');
+        await page.keyboard.press('Escape'); // the modal's Cancel
+        step('declined');
+
+        // The only server is refused: nothing is applied, and the plan says why.
+        await page
+          .locator('.notifications-toasts')
+          .filter({ hasText: 'Nothing to apply. Refused: sandbox (see the plan).' })
+          .waitFor({ timeout: 60_000 });
+        await eventually(async () => {
+          const plan = await editorText(page);
+          assert.match(plan, /REFUSED: sandbox will not be changed:/);
+          assert.match(plan, /You did not consent to storing a secret on the server\./);
+        }, 30_000);
+        assert.equal(
+          await page
+            .getByRole('dialog')
+            .filter({ hasText: /Apply \d+ action\(s\)/ })
+            .count(),
+          0,
+          'no confirmation to apply is asked',
+        );
+        await screenshot('provision-all-consent-refused');
       },
     );
   },

@@ -10,7 +10,6 @@ import { checkRecords } from '../../src/core/dns/check';
 import {
   comparableValue,
   joinTxt,
-  normalizeName,
   recordKey,
   sameRecordValue,
   type DnsLookup,
@@ -18,6 +17,7 @@ import {
   type LookupAnswer,
   type QueryType,
 } from '../../src/core/dns/model';
+import { normalizeName } from '../../src/core/names';
 import type { DnsProvider, DnsRecord, RecordType } from '../../src/core/dns/providers/types';
 import { planPublish } from '../../src/core/dns/publish';
 

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem } from '../../src/core/config';
+import {
+  MAX_PASSWORD_BYTES,
+  MIN_PASSWORD_LENGTH,
+  passwordProblem,
+  passwordRefusal,
+} from '../../src/core/config';
 
 describe('password policy (one rule for the editor, the CLI and apply)', () => {
   it('accepts a long passphrase, with spaces and any script inside', () => {
@@ -32,5 +37,15 @@ describe('password policy (one rule for the editor, the CLI and apply)', () => {
     assert.equal(passwordProblem('p'.repeat(256)), undefined);
     assert.match(passwordProblem('p'.repeat(257))!, /257 bytes long in UTF-8; at most 256/);
     assert.match(passwordProblem('密'.repeat(86))!, /258 bytes/);
+  });
+
+  it('is refused in the same words by the CLI and apply (the editor says the same, translated)', () => {
+    const short = 'short';
+    assert.equal(passwordRefusal('correct horse battery staple'), undefined);
+    assert.equal(passwordRefusal(short), `This password cannot be used: ${passwordProblem(short)}.`);
+    assert.equal(
+      passwordRefusal(short, 'The password given for bob@example.com'),
+      `The password given for bob@example.com cannot be used: ${passwordProblem(short)}.`,
+    );
   });
 });

@@ -3,8 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Facts } from '../../src/core/facts';
+import { UsageError } from '../../src/core/errors';
 import {
   applyFleet,
+  changingEntries,
+  CONSENT_DECLINED,
+  gateFleet,
   fleetActionCount,
   fleetExitCode,
   formatFleetPlan,
@@ -212,6 +216,82 @@ describe('applyFleet', () => {
     }));
     assert.deepEqual(cancelled, [{ host: 'a', status: 'cancelled', detail: 'cancelled after 1 action(s)' }]);
     assert.equal(fleetExitCode(cancelled), 130);
+  });
+});
+
+describe('gateFleet: the refusals of a combined plan, the same in the CLI and the editor', () => {
+  const drifted = (host: string): Plan => {
+    const plan = planOf(host, 'conf');
+    plan.actions[0]!.drift = { path: '/etc/chasquid/chasquid.conf' } as Action['drift'];
+    return plan;
+  };
+  const needsConsent = (host: string): Plan => {
+    const plan = planOf(host, 'renewal:dns-credential', 'timer');
+    plan.actions[0]!.consent = `Store the DNS credential on ${host}?`;
+    return plan;
+  };
+  const entries = [
+    { host: 'a', plan: drifted('a') },
+    { host: 'b', plan: needsConsent('b') },
+    { host: 'c', refused: 'unreachable' },
+    { host: 'd', plan: needsConsent('d') },
+    { host: 'e', plan: needsConsent('e') },
+    { host: 'f', plan: planOf('f') },
+  ];
+
+  it('refuses hand-edited files without a decision, and asks each host for its consents in turn', async () => {
+    const asked: string[] = [];
+    const { entries: gated, consents } = await gateFleet(entries, {
+      driftRefusal: (paths) => `edited by hand: ${paths.join(', ')}`,
+      consent: async (host, missing) => {
+        asked.push(`${host}: ${missing.map((m) => m.question).join(' | ')}`);
+        if (host === 'd') return undefined;
+        if (host === 'e') throw new UsageError('pass --store-credential-on-server');
+        return missing.map((m) => m.id);
+      },
+    });
+    assert.deepEqual(asked, [
+      'b: Store the DNS credential on b?',
+      'd: Store the DNS credential on d?',
+      'e: Store the DNS credential on e?',
+    ]);
+    assert.deepEqual(
+      gated.map((e) => [e.host, e.refused ?? null]),
+      [
+        ['a', 'edited by hand: /etc/chasquid/chasquid.conf'],
+        ['b', null],
+        ['c', 'unreachable'],
+        ['d', CONSENT_DECLINED],
+        ['e', 'pass --store-credential-on-server'],
+        ['f', null],
+      ],
+    );
+    assert.deepEqual([...consents], [['b', ['renewal:dns-credential']]]);
+    assert.ok(gated[0]!.plan, 'a refused host keeps its plan, shown with the refusal');
+    assert.deepEqual(
+      changingEntries(gated).map((e) => e.host),
+      ['b'],
+      'f has nothing to do; refused hosts do not change',
+    );
+    assert.equal(fleetActionCount(gated), 2);
+  });
+
+  it('lets hand-edited files through with a decision; a bug in asking is not a refusal', async () => {
+    const { entries: gated } = await gateFleet([entries[0]!], {
+      driftDecision: 'keep',
+      driftRefusal: () => 'refused',
+      consent: async () => [],
+    });
+    assert.equal(gated[0]!.refused, undefined);
+    await assert.rejects(
+      gateFleet([entries[1]!], {
+        driftRefusal: () => 'refused',
+        consent: async () => {
+          throw new TypeError('a bug');
+        },
+      }),
+      TypeError,
+    );
   });
 });
 

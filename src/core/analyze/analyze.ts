@@ -2,7 +2,7 @@
 // hand-off of its path, as checks (src/core/checks) with the evidence seen and the fix.
 import { isIP } from 'node:net';
 import { type Check } from '../checks';
-import { normalizeEmailAddress } from '../config/mailbox';
+import { normalizeEmailAddress } from '../names';
 import type { DnsLookup } from '../dns/model';
 import { addressOf, decodeWords, firstHeader, headerValues, parseHeaders, type HeaderField } from './headers';
 import { authenticateMessage, type AuthenticateResult } from './mailauth';

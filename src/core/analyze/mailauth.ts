@@ -4,6 +4,7 @@
 import { authenticate, type DNSResolver } from 'mailauth';
 import { resolverLookup, systemLookup } from '../dns/lookup';
 import type { DnsLookup, LookupStatus, QueryType } from '../dns/model';
+import { normalizeName } from '../names';
 
 /**
  * Where DNS answers come from: a DnsLookup, DNS servers ("127.0.0.1:5353"), a mailauth-style
@@ -81,7 +82,7 @@ export function mailauthResolver(
     return lookupAsMailauthResolver(resolverLookup(input.servers, { timeoutMs: 3000 }), signal);
   const records = input as Record<string, string | string[]>;
   return async (name, type) => {
-    const value = records[name.toLowerCase().replace(/\.$/, '')];
+    const value = records[normalizeName(name)];
     if (type !== 'TXT' || value === undefined) throw dnsError(name, type, 'nxdomain');
     // A TXT record is a list of <=255-byte strings; mailauth joins them like DNS answers.
     return [Array.isArray(value) ? value : [value]];

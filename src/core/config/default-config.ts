@@ -1,8 +1,7 @@
 // A commented starter mailwright.yaml that loads without errors and explains each key.
 import { stringify } from 'yaml';
-import { normalizeDomainName, type NameCheck } from './domain-name';
+import { normalizeDomainName, normalizeLocalPart, type NameCheck } from '../names';
 import { ConfigEditError } from './edit-nodes';
-import { normalizeLocalPart } from './mailbox';
 import { checkSshTarget, formatSshTarget } from './ssh-target';
 import { hostNameProblem } from './validate-host';
 

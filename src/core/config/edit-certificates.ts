@@ -1,9 +1,8 @@
 // Edits for the DNS provider of a domain and the ACME settings of a host. Values are checked
 // like the validator checks them; keys left out fall back to their defaults when read.
 import { isMap, type Document, type YAMLMap } from 'yaml';
-import { normalizeDomainName } from './domain-name';
+import { normalizeDomainName, normalizeEmailAddress } from '../names';
 import { ConfigEditError, findDomain, findHost, setInSchemaOrder } from './edit-nodes';
-import { normalizeEmailAddress } from './mailbox';
 import {
   ACME_CA_DIRECTORIES,
   ACME_CHALLENGES,

@@ -1,6 +1,6 @@
 // Finding and creating the YAML nodes that edits change, without disturbing the rest.
 import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Document } from 'yaml';
-import { normalizeDomainName } from './domain-name';
+import { domainKey } from '../names';
 import { CONFIG_SCHEMA_VERSION } from './types';
 import { DOMAIN_KEYS } from './validate-domain';
 import { HOST_KEYS } from './validate-host';
@@ -118,16 +118,4 @@ export function setInSchemaOrder(map: YAMLMap, key: string, value: unknown, orde
 export function textOf(node: unknown): string | undefined {
   const value: unknown = isScalar(node) ? node.value : node;
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-}
-
-/** Compare names the way validation normalizes them, so `Example.COM` matches `example.com`. */
-export function domainKey(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  const check = normalizeDomainName(name);
-  return check.ok ? check.value : name.toLowerCase();
-}
-
-/** Local parts normalize by lowercasing only. */
-export function localKey(name: string | undefined): string | undefined {
-  return name?.toLowerCase();
 }

@@ -2,21 +2,28 @@
 // Names are checked and normalized before they are written; add* throws ConfigEditError when
 // the entry exists already, remove* returns false when there was nothing to remove.
 import { isMap, isScalar, isSeq, Scalar, YAMLSeq, type Document, type Node, type YAMLMap } from 'yaml';
-import { normalizeDomainName, type NameCheck } from './domain-name';
 import {
   ConfigEditError,
   domainAliases,
-  domainKey,
   domainUsers,
   findDomain,
   findHost,
   hostDomains,
   hostsList,
-  localKey,
   setInSchemaOrder,
   textOf,
 } from './edit-nodes';
-import { CATCH_ALL, normalizeAliasName, normalizeEmailAddress, normalizeLocalPart } from './mailbox';
+import {
+  addressKey,
+  CATCH_ALL,
+  domainKey,
+  localKey,
+  normalizeAliasName,
+  normalizeDomainName,
+  normalizeEmailAddress,
+  normalizeLocalPart,
+  type NameCheck,
+} from '../names';
 import { checkSshTarget, formatSshTarget } from './ssh-target';
 import type { AuthMethod, DkimAlgorithm, DmarcPolicy, SshTarget } from './types';
 import { DOMAIN_KEYS } from './validate-domain';
@@ -109,13 +116,13 @@ export function removeUser(
   const index = users?.items.findIndex((item) => localKey(textOf(item)) === localKey(user)) ?? -1;
   if (users === undefined || index === -1) return undefined;
   users.items.splice(index, 1);
-  const names = new Set([localKey(user), `${localKey(user)}@${domainKey(domainName)}`]);
+  const names = new Set([localKey(user), addressKey(`${user}@${domainName}`)]);
   const aliases = domainAliases(domain, false);
   const removal: UserRemoval = { aliases: [] };
   for (const pair of [...(aliases?.items ?? [])]) {
     const value = pair.value;
     const targets = isSeq(value) ? value.items.map((item) => textOf(item) ?? '') : [textOf(value) ?? ''];
-    const remaining = targets.filter((t) => !names.has(t.toLowerCase()));
+    const remaining = targets.filter((t) => !names.has(addressKey(t)));
     if (remaining.length === targets.length) continue;
     const alias = textOf(pair.key) ?? '';
     removal.aliases.push({ alias, remaining });

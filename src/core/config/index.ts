@@ -12,18 +12,22 @@ export {
   type SshTargetWritten,
   writtenSshTarget,
 } from './ssh-target';
-export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
+// The name rules are the core's (src/core/names.ts); mailwright.yaml's readers and writers use them.
 export {
   CATCH_ALL,
+  dnsLabelProblem,
   normalizeAliasName,
+  normalizeDomainName,
   normalizeEmailAddress,
   normalizeLocalPart,
   normalizeUserAddress,
+  type NameCheck,
+  type NameNote,
   type UserAddressCheck,
-} from './mailbox';
+} from '../names';
 export { hostNameProblem } from './validate-host';
 export { fleetProblems, hostsServing, type FleetProblem } from './fleet';
-export { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem } from './password-policy';
+export { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH, passwordProblem, passwordRefusal } from './password-policy';
 export { defaultReportAddress, reportAddresses, tlsReportAddress } from './report-addresses';
 export {
   addressProblems,

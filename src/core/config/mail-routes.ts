@@ -4,7 +4,7 @@
 // (`*`), targets in a domain of the same host are resolved again, and chasquid gives up after
 // ten levels. Validation (alias loops), the planner (mail that would be accepted and then lost)
 // and the editor all ask this module, so they cannot disagree about a route.
-import { CATCH_ALL } from './mailbox';
+import { addressKey, CATCH_ALL } from '../names';
 import { reportAddresses } from './report-addresses';
 import type { DomainConfig, HostConfig } from './types';
 
@@ -28,9 +28,11 @@ export interface Route {
   tooDeep?: string[];
 }
 
+/** An address of this server's domains as validation normalizes it, split at "@". */
 function split(address: string): [string, string] {
-  const at = address.lastIndexOf('@');
-  return [address.slice(0, at), address.slice(at + 1).toLowerCase()];
+  const key = addressKey(address);
+  const at = key.lastIndexOf('@');
+  return [key.slice(0, at), key.slice(at + 1)];
 }
 
 /** A target as written in the yaml (`bob` or `bob@example.net`) as a full address. */
@@ -52,13 +54,12 @@ export function routeOf(domains: readonly RoutingDomain[], address: string): Rou
   const seen = new Set<string>();
   const walk = (addr: string, path: string[]): void => {
     if (route.loop || route.tooDeep) return;
-    const [localText, domainName] = split(addr);
+    const [local, domainName] = split(addr);
     const domain = domains.find((d) => d.name === domainName);
     if (!domain) {
       route.ends.push({ kind: 'outside', address: addr });
       return;
     }
-    const local = localText.toLowerCase();
     const key = `${local}@${domainName}`;
     if (path.includes(key)) {
       route.loop = [...path.slice(path.indexOf(key)), key];
@@ -113,7 +114,7 @@ export function deliverableAddresses(domains: readonly DomainConfig[]): Delivera
   const found = new Map<string, DeliverableAddress>();
   const add = (address: string, role: string) => {
     const [local, domain] = split(address);
-    const key = `${local.toLowerCase()}@${domain}`;
+    const key = `${local}@${domain}`;
     if (!domains.some((d) => d.name === domain) || found.has(key)) return;
     found.set(key, { address: key, domain, role });
   };

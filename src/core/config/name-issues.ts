@@ -1,6 +1,6 @@
 // Turns a NameCheck into issues at the node it came from.
 import type { Node } from 'yaml';
-import type { NameCheck } from './domain-name';
+import type { NameCheck } from '../names';
 import type { IssueCollector } from './issues';
 
 /** The normalized name, or undefined after reporting why it is invalid. Warnings are reported too. */

@@ -23,3 +23,12 @@ export function passwordProblem(password: string): string | undefined {
     return `it is ${bytes} bytes long in UTF-8; at most ${MAX_PASSWORD_BYTES} fit in the login line chasquid reads`;
   return undefined;
 }
+
+/**
+ * The refusal of a new password, in the words every front end shows (the editor's input box says
+ * the same, translated); undefined when it is acceptable. `whose` names the password in the sentence.
+ */
+export function passwordRefusal(password: string, whose = 'This password'): string | undefined {
+  const problem = passwordProblem(password);
+  return problem === undefined ? undefined : `${whose} cannot be used: ${problem}.`;
+}

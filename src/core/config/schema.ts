@@ -8,8 +8,7 @@
 //   chasquid: text('What it does.', 'an example'),
 // then `npm run config-reference` to regenerate the schema and the page.
 import { stringify } from 'yaml';
-import { DOMAIN_EXAMPLE } from './domain-name';
-import { LOCAL_PART_EXAMPLE } from './mailbox';
+import { DOMAIN_EXAMPLE, LOCAL_PART_EXAMPLE } from '../names';
 import { SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import {
   ACME_CA_DIRECTORIES,

@@ -1,7 +1,7 @@
 // hosts[].acme: where the mail host's TLS certificate comes from (an ACME CA) and how the CA
 // checks we own the name (DNS-01 needs a DNS provider for the name's domain; HTTP-01 does not).
 import type { Node } from 'yaml';
-import { normalizeEmailAddress } from './mailbox';
+import { normalizeEmailAddress } from '../names';
 import { acceptName } from './name-issues';
 import { closestMatch } from './suggest';
 import {

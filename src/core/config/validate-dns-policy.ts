@@ -1,7 +1,6 @@
 // hosts[].domains[].dkim / dmarc / spf.
 import type { Node } from 'yaml';
-import { dnsLabelProblem, normalizeDomainName } from './domain-name';
-import { normalizeEmailAddress } from './mailbox';
+import { dnsLabelProblem, normalizeDomainName, normalizeEmailAddress } from '../names';
 import { acceptName, DuplicateTracker } from './name-issues';
 import {
   DKIM_ALGORITHMS,

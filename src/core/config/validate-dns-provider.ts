@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type { Node } from 'yaml';
 import { envNamesFor, secretKeys } from '../remote/secrets';
-import { normalizeDomainName } from './domain-name';
+import { normalizeDomainName, normalizeName } from '../names';
 import { acceptName } from './name-issues';
 import { DNS_PROVIDERS, TSIG_ALGORITHMS, type DnsProviderConfig, type TsigAlgorithm } from './types';
 import { childPath, type ConfigReader, type Field } from './yaml-reader';
@@ -122,7 +122,7 @@ function readServer(reader: ConfigReader, node: Node, path: string): string | un
 
 /** A TSIG key name as compared (lowercase, no final dot), or undefined when it is not one. */
 export function normalizeTsigKeyName(text: string): string | undefined {
-  const name = text.replace(/\.$/, '').toLowerCase();
+  const name = normalizeName(text);
   return /^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_][a-z0-9_-]{0,62})*$/.test(name) && name.length <= 253
     ? name
     : undefined;

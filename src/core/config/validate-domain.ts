@@ -1,15 +1,17 @@
 // hosts[].domains[]: name, users and aliases (DNS policies live in validate-dns-policy.ts).
 import type { Node } from 'yaml';
-import { DOMAIN_EXAMPLE, normalizeDomainName } from './domain-name';
 import { readDkim, readDmarc, readSpf, DEFAULT_DKIM } from './validate-dns-policy';
 import { readDnsProvider } from './validate-dns-provider';
 import {
   CATCH_ALL,
+  DOMAIN_EXAMPLE,
   LOCAL_PART_EXAMPLE,
+  localKey,
   normalizeAliasName,
+  normalizeDomainName,
   normalizeEmailAddress,
   normalizeLocalPart,
-} from './mailbox';
+} from '../names';
 import { ALIAS_DEPTH_LIMIT, routeOf } from './mail-routes';
 import { acceptName, DuplicateTracker } from './name-issues';
 import type { DomainConfig } from './types';
@@ -222,7 +224,7 @@ function checkLoops(
     if (!circle) continue;
     const names = circle.map((a) => a.slice(0, a.lastIndexOf('@')));
     names.forEach((n) => reported.add(n));
-    const key = entries.find((e) => normalizeAliasName(e.name).ok && e.name.toLowerCase() === name)?.key;
+    const key = entries.find((e) => normalizeAliasName(e.name).ok && localKey(e.name) === name)?.key;
     reader.issues.error(
       key,
       childPath(path, name),

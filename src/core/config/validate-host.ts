@@ -1,6 +1,6 @@
 // hosts[]: the servers, each with its SSH access, mail host name and domains.
 import { isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
-import { normalizeDomainName } from './domain-name';
+import { normalizeDomainName } from '../names';
 import { fleetProblems } from './fleet';
 import { acceptName, DuplicateTracker } from './name-issues';
 import { readSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT, type SshTargetWritten } from './ssh-target';

@@ -1,6 +1,7 @@
 // IP address arithmetic the DNS records need: bytes of an address, CIDR matching (SPF ip4/ip6,
 // a/24), canonical text, which addresses belong in DNS, and reverse (PTR) names.
 import { isIPv4, isIPv6 } from 'node:net';
+import { normalizeName } from '../names';
 
 export type IpFamily = 4 | 6;
 
@@ -95,7 +96,7 @@ export function reverseName(ip: string): string {
 
 /** The address a full reverse name stands for (canonical text), or undefined when it is not one. */
 export function fromReverseName(name: string): string | undefined {
-  const lower = name.toLowerCase().replace(/\.$/, '');
+  const lower = normalizeName(name);
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(lower);
   if (v4) {
     const ip = v4.slice(1, 5).reverse().map(Number).join('.');

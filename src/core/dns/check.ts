@@ -8,7 +8,6 @@ import {
   comparableValue,
   inRecordSlot,
   isSpfRecord,
-  normalizeName,
   parseTags,
   sameRecordValue,
   type DnsLookup,
@@ -26,6 +25,7 @@ import {
   type MtaStsFetchOptions,
 } from './mta-sts';
 import { lintSpf } from './spf';
+import { normalizeName } from '../names';
 
 export interface CheckInput {
   domain: string;

@@ -3,7 +3,8 @@
 // name = not listed, 127.0.0.x / 127.0.1.x = listed (the last byte says why), 127.255.255.x = the
 // list refused to answer (typically because the query came through a big public resolver).
 import { ipFamily, reverseName } from './address';
-import { normalizeName, type DnsLookup, type Finding } from './model';
+import type { DnsLookup, Finding } from './model';
+import { normalizeName } from '../names';
 
 export const DEFAULT_IP_BLOCKLIST = 'zen.spamhaus.org';
 export const DEFAULT_DOMAIN_BLOCKLIST = 'dbl.spamhaus.org';

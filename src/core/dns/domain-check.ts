@@ -21,6 +21,7 @@ import {
 import type { DnsLookup, DnsReport, ExpectedRecord, Finding } from './model';
 import { checkInbound, checkOutbound25 } from './reachability';
 import { paint, renderLines, type Style, type TextLine } from '../printable';
+import { normalizeName } from '../names';
 
 export interface DomainCheckOptions {
   /** Recursive resolvers (`ip` or `ip:port`); default: the system's. */
@@ -38,6 +39,8 @@ export interface DomainCheckOptions {
   signal?: AbortSignal;
   /** Facts already gathered for this host, so the check does not gather them again. */
   facts?: Facts;
+  /** The expected records already read for this domain (hostExpectation), so the check reads no DKIM key again. */
+  expectation?: HostExpectation;
   /**
    * Called with the expected records as soon as they are known (before the lookups finish), so
    * a caller that shows them needs no second read of the server's DKIM keys.
@@ -98,7 +101,7 @@ function chasquidHostnameOf(facts: Facts): string | undefined {
   const text = facts.chasquidState?.conf;
   if (!text) return undefined;
   const value = ChasquidConf.parse(text).get('hostname');
-  return typeof value === 'string' && value !== '' ? value.toLowerCase().replace(/\.$/, '') : undefined;
+  return typeof value === 'string' && value !== '' ? normalizeName(value) : undefined;
 }
 
 /** Every check of one domain; the findings follow the expected records, then reachability, then DNSBL. */
@@ -112,7 +115,7 @@ export async function checkDomainDns(
   const { signal } = options;
   // Every parallel query listens for the cancel: dozens at once are expected, not a leak.
   if (signal) setMaxListeners(0, signal);
-  const facts = options.facts ?? (await gatherFacts(conn, { signal }));
+  const facts = options.expectation?.facts ?? options.facts ?? (await gatherFacts(conn, { signal }));
   const addresses = { ipv4: facts.addresses.ipv4, ipv6: facts.addresses.ipv6 };
   const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
 
@@ -145,7 +148,7 @@ export async function checkDomainDns(
   const notices: string[] = [];
   const records = (async () => {
     const [{ expected, chasquidHostname, dkimKeys, facts: known }, authoritative] = await Promise.all([
-      hostExpectation(conn, host, domain, facts, signal, options.fleet),
+      options.expectation ?? hostExpectation(conn, host, domain, facts, signal, options.fleet),
       options.authoritative?.length
         ? serversLookup(domain.name, options.authoritative)
         : zoneServers(domain.name, recursive, signal),

@@ -5,14 +5,8 @@ import { ExpectedError } from '../errors';
 import { getServers, Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { canonicalIp } from './address';
-import {
-  joinTxt,
-  normalizeName,
-  type DnsLookup,
-  type LookupAnswer,
-  type LookupStatus,
-  type QueryType,
-} from './model';
+import { normalizeName } from '../names';
+import { joinTxt, type DnsLookup, type LookupAnswer, type LookupStatus, type QueryType } from './model';
 
 export interface LookupOptions {
   /** Per try, in milliseconds (default 2000). */

@@ -2,6 +2,7 @@
 // records), what a lookup answered, and what the check concluded (findings). The generator,
 // the linters, the checker, the publisher, the CLI and the VS Code views all speak it.
 import { canonicalIp } from './address';
+import { normalizeName } from '../names';
 import type { RecordType } from './providers/types';
 
 export type { RecordType } from './providers/types';
@@ -100,11 +101,6 @@ export interface DnsLookup {
 // The one place that decides when two records are the same: the checker (is the record right?),
 // the publisher (does the provider already serve it?), the zone export and the editor all ask
 // here, so the check never says "ok" while publish plans a change, or the other way round.
-
-/** A DNS name as compared: lowercase, without the trailing dot. */
-export function normalizeName(name: string): string {
-  return name.trim().replace(/\.$/, '').toLowerCase();
-}
 
 /** A record's identity: its normalised name and its type. */
 export function recordKey(name: string, type: string): string {

@@ -4,7 +4,8 @@
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { normalizeName, type DnsLookup } from './model';
+import { normalizeName } from '../names';
+import type { DnsLookup } from './model';
 
 /** The policy's path on mta-sts.<domain> (RFC 8461 3.3). */
 export const MTA_STS_POLICY_PATH = '/.well-known/mta-sts.txt';

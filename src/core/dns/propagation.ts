@@ -5,6 +5,7 @@ import { Resolver } from 'node:dns/promises';
 import type { DnsRecord, RecordType } from './providers/types';
 import { sleep } from '../sleep';
 import { authoritativeLookup, resolveValues, systemLookup } from './lookup';
+import { normalizeName } from '../names';
 
 export interface WaitOptions {
   /** Authoritative servers as `ip` or `ip:port`; found through the zone's NS records when absent. */
@@ -78,5 +79,5 @@ export async function lookupValues(resolver: Resolver, name: string, type: Recor
 }
 
 function normalizeValue(record: DnsRecord): string {
-  return record.type === 'TXT' ? record.value : record.value.replace(/\.$/, '').toLowerCase();
+  return record.type === 'TXT' ? record.value : normalizeName(record.value);
 }

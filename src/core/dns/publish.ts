@@ -2,14 +2,8 @@
 // and updates exactly the value Mailwright owns in each "slot" (the SPF TXT, the DMARC TXT…),
 // never deletes, and lists what else lives at the same names so the user sees it.
 import { ExpectedError, isExpectedError } from '../errors';
-import {
-  inRecordSlot,
-  isSingleValued,
-  normalizeName,
-  recordKey,
-  sameRecordValue,
-  type ExpectedRecord,
-} from './model';
+import { inRecordSlot, isSingleValued, recordKey, sameRecordValue, type ExpectedRecord } from './model';
+import { normalizeName } from '../names';
 import type { DnsProvider, DnsRecord } from './providers/types';
 
 export type PublishAction = 'create' | 'update' | 'keep' | 'skip';

@@ -2,6 +2,7 @@
 // and redirects through a DnsLookup to count DNS lookups and evaluate the server's addresses.
 import { canonicalIp, inCidr, ipFamily } from './address';
 import { isSpfRecord, type DnsLookup, type LookupAnswer, type QueryType } from './model';
+import { normalizeName } from '../names';
 
 export type SpfQualifier = '+' | '-' | '~' | '?';
 export type SpfMechanismName = 'all' | 'include' | 'a' | 'mx' | 'ptr' | 'ip4' | 'ip6' | 'exists';
@@ -185,10 +186,6 @@ interface SpfNode {
 const TEMPORARY = new Set(['timeout', 'servfail', 'refused', 'error']);
 const MAX_DEPTH = 12;
 
-function normalizeTarget(domain: string): string {
-  return domain.toLowerCase().replace(/\.$/, '');
-}
-
 function hasMacro(domain: string | undefined): boolean {
   return domain !== undefined && domain.includes('%');
 }
@@ -205,19 +202,17 @@ function effectiveRedirect(record: SpfRecord): SpfModifier | undefined {
  * and the result for each of the server's addresses. Every query goes through `lookup`.
  */
 export async function lintSpf(domain: string, lookup: DnsLookup, opts: SpfLintOptions): Promise<SpfLint> {
-  const apex = normalizeTarget(domain);
+  const apex = normalizeName(domain);
   const cache = new Map<string, Promise<LookupAnswer>>();
   const query = (name: string, type: QueryType): Promise<LookupAnswer> => {
-    const key = `${normalizeTarget(name)} ${type}`;
+    const key = `${normalizeName(name)} ${type}`;
     let answer = cache.get(key);
     if (!answer) {
-      answer = lookup
-        .query(normalizeTarget(name), type, opts.signal)
-        .catch((error: unknown): LookupAnswer => ({
-          status: 'error',
-          values: [],
-          error: error instanceof Error ? error.message : String(error),
-        }));
+      answer = lookup.query(normalizeName(name), type, opts.signal).catch((error: unknown): LookupAnswer => ({
+        status: 'error',
+        values: [],
+        error: error instanceof Error ? error.message : String(error),
+      }));
       cache.set(key, answer);
     }
     return answer;
@@ -273,7 +268,7 @@ async function loadNode(
   record.mechanisms.forEach((mechanism, index) => {
     if (mechanism.name !== 'include' || !mechanism.domain || hasMacro(mechanism.domain)) return;
     loads.push(
-      loadNode(normalizeTarget(mechanism.domain), chain, query).then((child) => {
+      loadNode(normalizeName(mechanism.domain), chain, query).then((child) => {
         node.includes.set(index, child);
       }),
     );
@@ -281,7 +276,7 @@ async function loadNode(
   const redirect = effectiveRedirect(record);
   if (redirect && !hasMacro(redirect.value))
     loads.push(
-      loadNode(normalizeTarget(redirect.value), chain, query).then((child) => {
+      loadNode(normalizeName(redirect.value), chain, query).then((child) => {
         node.redirect = child;
       }),
     );
@@ -514,7 +509,7 @@ async function matches(
     case 'a':
     case 'mx': {
       if (hasMacro(mechanism.domain)) return false;
-      const target = normalizeTarget(mechanism.domain ?? node.domain);
+      const target = normalizeName(mechanism.domain ?? node.domain);
       const type = family === 4 ? 'A' : 'AAAA';
       const prefix = family === 4 ? (mechanism.cidr4 ?? 32) : (mechanism.cidr6 ?? 128);
       let hosts = [target];
@@ -522,7 +517,7 @@ async function matches(
         const mx = await query(target, 'MX');
         if (TEMPORARY.has(mx.status)) return 'temperror';
         if (isVoid(mx) && ++budget.voids > SPF_VOID_LOOKUP_LIMIT) return 'permerror';
-        hosts = mx.values.map((value) => normalizeTarget(value.trim().split(/\s+/).pop() ?? ''));
+        hosts = mx.values.map((value) => normalizeName(value.trim().split(/\s+/).pop() ?? ''));
         if (hosts.length > MX_NAME_LIMIT) {
           notes.add(
             `"${mechanism.text}" finds ${hosts.length} MX hosts; more than ${MX_NAME_LIMIT} is a permerror.`,

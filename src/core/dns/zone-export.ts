@@ -1,7 +1,8 @@
 // The expected records as BIND zone-file lines, for any DNS provider Mailwright cannot write to:
 // absolute names, TXT split into quoted <=255-byte strings, and a comment saying what each is for.
 import { splitTxt } from '../dkim';
-import { normalizeName, type ExpectedRecord } from './model';
+import type { ExpectedRecord } from './model';
+import { normalizeName } from '../names';
 
 export const DEFAULT_ZONE_TTL = 3600;
 

@@ -4,9 +4,10 @@
 import { printable } from '../printable';
 import type { SshTarget } from '../config';
 import { CancelledError, describeTarget } from '../remote';
-import type { ApplyResult } from './engine';
+import { UsageError } from '../errors';
+import { consentsMissing, type ApplyResult } from './engine';
 import { formatPlan } from './format';
-import type { Plan } from './types';
+import type { DriftDecision, Plan } from './types';
 
 /** One host's part of the combined plan: its plan, or why there is none. */
 export interface FleetEntry {
@@ -62,6 +63,65 @@ export function refuse(entry: FleetEntry, reason: string): FleetEntry {
   return { ...entry, refused: reason };
 }
 
+/** The files of a plan edited on the server by hand since Mailwright wrote them. */
+export function driftedPaths(plan: Plan): string[] {
+  return plan.actions.filter((a) => a.drift).map((a) => a.drift!.path);
+}
+
+/** Why a host is refused when the user said no to a step that needs consent. */
+export const CONSENT_DECLINED = 'You did not consent to storing a secret on the server.';
+
+/** What decides, per host, whether its plan may run: the same for the CLI and the editor. */
+export interface FleetGates {
+  /** What to do with files edited by hand ('keep' or 'overwrite' them all); undefined refuses such a host. */
+  driftDecision?: DriftDecision;
+  /** Why a host with files edited by hand is refused when there is no decision. */
+  driftRefusal: (paths: string[]) => string;
+  /**
+   * Asks for the consents a host's plan needs (consentsMissing): the ids given, or undefined when
+   * the user said no (the host is refused with CONSENT_DECLINED), or a thrown UsageError whose
+   * message becomes the refusal (nobody can be asked, say). Called one host at a time.
+   */
+  consent: (host: string, missing: { id: string; question: string }[]) => Promise<string[] | undefined>;
+}
+
+/**
+ * The refusals of a combined plan, decided once for every front end: a host with files edited by
+ * hand and no decision is refused, then each remaining host with steps needing consent is asked,
+ * one host after the other; a no refuses that host alone. Returns the entries and each host's consents.
+ */
+export async function gateFleet(
+  entries: readonly FleetEntry[],
+  gates: FleetGates,
+): Promise<{ entries: FleetEntry[]; consents: Map<string, string[]> }> {
+  const consents = new Map<string, string[]>();
+  const gated: FleetEntry[] = [];
+  for (let entry of entries) {
+    const drifted = entry.plan && !entry.refused ? driftedPaths(entry.plan) : [];
+    if (drifted.length > 0 && !gates.driftDecision) entry = refuse(entry, gates.driftRefusal(drifted));
+    const missing = entry.plan && !entry.refused ? consentsMissing(entry.plan) : [];
+    if (missing.length > 0) {
+      try {
+        const given = await gates.consent(entry.host, missing);
+        if (given) consents.set(entry.host, given);
+        else entry = refuse(entry, CONSENT_DECLINED);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        entry = refuse(entry, e.message);
+      }
+    }
+    gated.push(entry);
+  }
+  return { entries: gated, consents };
+}
+
+/** The hosts the combined plan would change: planned, not refused, with something to do. */
+export function changingEntries(entries: readonly FleetEntry[]): (FleetEntry & { plan: Plan })[] {
+  return entries.filter(
+    (e): e is FleetEntry & { plan: Plan } => !e.refused && !!e.plan && e.plan.actions.length > 0,
+  );
+}
+
 /** The number of actions the combined plan would apply (refused hosts' plans are not applied). */
 export function fleetActionCount(entries: readonly FleetEntry[]): number {
   return entries.reduce((n, e) => n + (e.refused || !e.plan ? 0 : e.plan.actions.length), 0);
@@ -80,7 +140,7 @@ export function formatFleetPlan(entries: readonly FleetEntry[]): string {
       );
     out.push('');
   }
-  const changing = entries.filter((e) => !e.refused && e.plan && e.plan.actions.length > 0);
+  const changing = changingEntries(entries);
   const right = entries.filter((e) => !e.refused && e.plan && e.plan.actions.length === 0);
   const refused = entries.filter((e) => e.refused);
   const parts = [

@@ -36,6 +36,11 @@ export interface UserChange {
   verb: UserVerb;
   /** For add and passwd, already checked with the password policy by the caller's prompt. */
   password?: string;
+  /**
+   * The host as the caller already read it from configPath (the command line's context): then
+   * mailwright.yaml is not read again here, only edited.
+   */
+  host?: HostConfig;
   conn: RemoteConnection;
   gather: (signal?: AbortSignal) => Promise<Facts>;
   signal?: AbortSignal;
@@ -99,16 +104,25 @@ function domainOf(host: HostConfig | undefined, name: string): DomainConfig | un
 export async function checkUserChange(
   change: Pick<UserChange, 'configPath' | 'hostName' | 'domain' | 'user' | 'verb'>,
 ): Promise<boolean> {
-  const { configPath, hostName, domain, user, verb } = change;
+  const { configPath, hostName } = change;
   const loaded = await loadConfig(configPath);
   if (!loaded.config)
     throw new UserChangeError(
       `${configPath} has errors: fix them first (the Problems panel or \`mailwright check\` lists them).`,
     );
-  const found = domainOf(
+  return checkUserChangeOn(
     loaded.config.hosts.find((h) => h.name === hostName),
-    domain,
+    change,
   );
+}
+
+/** checkUserChange on a host already read from mailwright.yaml. */
+export function checkUserChangeOn(
+  host: HostConfig | undefined,
+  change: Pick<UserChange, 'configPath' | 'hostName' | 'domain' | 'user' | 'verb'>,
+): boolean {
+  const { configPath, hostName, domain, user, verb } = change;
+  const found = domainOf(host, domain);
   if (!found)
     throw new UserChangeError(
       `${domain} is not a domain of ${hostName} in ${configPath}. Add it there first.`,
@@ -128,7 +142,7 @@ export async function checkUserChange(
  */
 export async function changeMailUser(change: UserChange): Promise<UserChangeResult> {
   const { configPath, hostName, domain, user, verb } = change;
-  const listed = await checkUserChange(change);
+  const listed = change.host ? checkUserChangeOn(change.host, change) : await checkUserChange(change);
   let applied = false;
   const removal = await editConfigFile(
     configPath,
@@ -137,8 +151,9 @@ export async function changeMailUser(change: UserChange): Promise<UserChangeResu
       return verb === 'remove' ? removeUserFromConfig(doc, hostName, domain, user) : undefined;
     },
     async () => {
-      const loaded = await loadConfig(configPath);
-      const host = loaded.config?.hosts.find((h) => h.name === hostName);
+      // The user's step depends on the domain and its store, which the edit leaves as they were.
+      const host =
+        change.host ?? (await loadConfig(configPath)).config?.hosts.find((h) => h.name === hostName);
       if (!host || !domainOf(host, domain))
         throw new UserChangeError(`${domain} is not a domain of ${hostName} in ${configPath}.`);
       const facts = await change.gather(change.signal);

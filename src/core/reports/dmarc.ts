@@ -3,6 +3,7 @@
 // into a checked shape; anything a report cannot hold is refused with the field it is about.
 import { isIP } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
+import { normalizeName } from '../names';
 import { ReportError } from './errors';
 
 /** More rows than any receiver sends for one domain and day: a bound, not a expectation. */
@@ -178,7 +179,7 @@ export function parseDmarcAggregate(xml: string): DmarcAggregateReport {
     reportId: text(metadata.report_id, 'report_metadata.report_id'),
     begin: date(range.begin, 'report_metadata.date_range.begin'),
     end: date(range.end, 'report_metadata.date_range.end'),
-    domain: text(published.domain, 'policy_published.domain').toLowerCase().replace(/\.$/, ''),
+    domain: normalizeName(text(published.domain, 'policy_published.domain')),
     policy: {
       p: text(published.p, 'policy_published.p').toLowerCase(),
       sp: optionalText(published.sp)?.toLowerCase(),

@@ -1,5 +1,6 @@
 // SMTP TLS reports (RFC 8460): how many TLS sessions to our MX hosts a sender opened, and why
 // the failed ones failed (certificate expired, STARTTLS missing, DANE or MTA-STS mismatch...).
+import { normalizeName } from '../names';
 import { ReportError } from './errors';
 
 export interface TlsFailure {
@@ -96,9 +97,7 @@ export function parseTlsReport(json: string): TlsReport {
       const summary = obj(item.summary, `${at}.summary`);
       return {
         policyType: str(policy['policy-type'], `${at}.policy.policy-type`).toLowerCase(),
-        policyDomain: str(policy['policy-domain'], `${at}.policy.policy-domain`)
-          .toLowerCase()
-          .replace(/\.$/, ''),
+        policyDomain: normalizeName(str(policy['policy-domain'], `${at}.policy.policy-domain`)),
         mxHosts: arr(policy['mx-host'], `${at}.policy.mx-host`).filter(
           (h): h is string => typeof h === 'string',
         ),

@@ -98,7 +98,7 @@ function sshConfigHosts(configFile: string | undefined): { file: string; hosts: 
 }
 
 function domainProblem(v: string): string | undefined {
-  const check = normalizeDomainName(v.trim());
+  const check = normalizeDomainName(v);
   // The reason and hint come from src/core, in English.
   return check.ok ? undefined : `${check.reason}${check.hint ? `. ${check.hint}` : ''}`;
 }
@@ -314,8 +314,8 @@ export async function addServer(
         if (typeof r === 'string') a.domain = r;
         break;
       case 7: {
-        const mailHost = normalizeDomainName(a.mailHost!.trim());
-        const domain = normalizeDomainName(a.domain!.trim());
+        const mailHost = normalizeDomainName(a.mailHost!);
+        const domain = normalizeDomainName(a.domain!);
         if (!mailHost.ok || !domain.ok) return;
         const choice = await askCertificate({
           title,
@@ -339,8 +339,8 @@ export async function addServer(
     step++;
   }
 
-  const mailHost = normalizeDomainName(a.mailHost!.trim());
-  const domain = normalizeDomainName(a.domain!.trim());
+  const mailHost = normalizeDomainName(a.mailHost!);
+  const domain = normalizeDomainName(a.domain!);
   if (!mailHost.ok || !domain.ok) return;
   const name = suggestedName(mailHost.value, taken);
   if (hostNameProblem(name))

@@ -1,13 +1,14 @@
 // A new password, asked twice in VS Code's own input and checked with the one password policy.
 import * as vscode from 'vscode';
-import { passwordProblem } from '../../core/config';
+import { MIN_PASSWORD_LENGTH, passwordProblem } from '../../core/config';
 
 /** The password, or undefined when the user cancelled either input. */
 export async function askNewPassword(title: string, againTitle: string): Promise<string | undefined> {
   const first = await vscode.window.showInputBox({
     title,
     prompt: vscode.l10n.t(
-      'At least 12 characters. Stored on the server only as a hash, never in mailwright.yaml.',
+      'At least {0} characters. Stored on the server only as a hash, never in mailwright.yaml.',
+      MIN_PASSWORD_LENGTH,
     ),
     password: true,
     ignoreFocusOut: true,

@@ -91,12 +91,12 @@ export async function addUserAction(config: WorkspaceConfig, connections: Connec
     title: vscode.l10n.t('New user of {0}', domain.name),
     prompt: vscode.l10n.t('The part before @{0}', domain.name),
     validateInput: (v) => {
-      const check = normalizeLocalPart(v.trim());
+      const check = normalizeLocalPart(v);
       return check.ok ? undefined : vscode.l10n.t('This user name cannot be used: {0}.', check.reason);
     },
   });
   if (!user) return;
-  const check = normalizeLocalPart(user.trim());
+  const check = normalizeLocalPart(user);
   if (!check.ok) return;
   const name = check.value;
   const address = `${name}@${domain.name}`;

@@ -23,6 +23,7 @@ import {
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
+import { askConsents } from './consent';
 import { collectPlanInputs } from './inputs';
 import type { WorkspaceConfig } from '../workspace-config';
 import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
@@ -268,22 +269,11 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
 
   /** Steps that store a secret on the server run only after a yes to each (a modal, not the webview). */
   private async askConsents(): Promise<string[] | undefined> {
-    const given: string[] = [];
-    for (const { id, question } of consentsMissing(this.planned!)) {
-      const store = vscode.l10n.t('Store on the Server');
-      const answer = await vscode.window.showWarningMessage(
-        vscode.l10n.t('This step stores a secret on the server.'),
-        { modal: true, detail: question },
-        store,
+    const given = await askConsents(consentsMissing(this.planned!));
+    if (!given)
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Nothing was changed. Set acme.renewOn: client to renew from this machine instead.'),
       );
-      if (answer !== store) {
-        void vscode.window.showInformationMessage(
-          vscode.l10n.t('Nothing was changed. Set acme.renewOn: client to renew from this machine instead.'),
-        );
-        return undefined;
-      }
-      given.push(id);
-    }
     return given;
   }
 

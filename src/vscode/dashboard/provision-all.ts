@@ -8,21 +8,23 @@ import { applyCommitLines, snapshotConf } from '../../core/git';
 import {
   applyFleet,
   applyPlan,
+  changingEntries,
   eventPrinter,
   fleetActionCount,
   formatFleetPlan,
   formatFleetResults,
+  gateFleet,
   gatherWhenReady,
   oneAtATime,
   planFleet,
   planHost,
   planInputs,
-  refuse,
   type FleetEntry,
   type FleetOutcome,
 } from '../../core/plan';
 import { CancelledError, describeTarget, LayeredSecretStore, type SecretStore } from '../../core/remote';
 import { VscodeSecretStore } from '../secrets';
+import { askConsents } from './consent';
 import { collectPlanInputs } from './inputs';
 import type { DashboardDeps } from './panel';
 
@@ -33,10 +35,20 @@ export async function provisionAll(deps: DashboardDeps): Promise<FleetOutcome[] 
     void vscode.window.showInformationMessage(vscode.l10n.t('mailwright.yaml has no servers yet.'));
     return undefined;
   }
-  const entries = await withCancel(vscode.l10n.t('Planning {0} server(s)…', hosts.length), (signal) =>
+  const planned = await withCancel(vscode.l10n.t('Planning {0} server(s)…', hosts.length), (signal) =>
     planAll(deps, hosts, signal),
   );
-  if (!entries) return undefined;
+  if (!planned) return undefined;
+  // Files edited by hand refuse their server (keep or overwrite them in its own dashboard); steps
+  // that store a secret on a server are asked about one by one, a no refusing that server alone.
+  const { entries, consents } = await gateFleet(planned, {
+    driftRefusal: (paths) =>
+      vscode.l10n.t(
+        'Edited on the server by hand: {0}. Provision this server on its own to keep or overwrite them.',
+        paths.join(', '),
+      ),
+    consent: (_host, missing) => askConsents(missing),
+  });
   const plan = formatFleetPlan(entries);
   deps.log.info(`Provision All: combined plan\n${plan}`);
   await showText(plan);
@@ -50,7 +62,7 @@ export async function provisionAll(deps: DashboardDeps): Promise<FleetOutcome[] 
     void vscode.window.showInformationMessage(message);
     return undefined;
   }
-  const changing = entries.filter((e) => !e.refused && e.plan && e.plan.actions.length > 0);
+  const changing = changingEntries(entries);
   const apply = vscode.l10n.t('Apply');
   const answer = await vscode.window.showWarningMessage(
     vscode.l10n.t('Apply {0} action(s) to {1} server(s)?', actions, changing.length),
@@ -79,7 +91,7 @@ export async function provisionAll(deps: DashboardDeps): Promise<FleetOutcome[] 
   }
   const secrets = new LayeredSecretStore(answers, known);
   const outcomes = await withCancel(vscode.l10n.t('Provisioning {0} server(s)…', changing.length), (signal) =>
-    applyAll(deps, hosts, entries, secrets, signal),
+    applyAll(deps, hosts, entries, consents, secrets, signal),
   );
   if (!outcomes) return undefined;
   // Passwords kept for these provisions have done their work where the server took them.
@@ -133,9 +145,9 @@ async function showText(content: string): Promise<void> {
   await vscode.window.showTextDocument(document, { preview: true });
 }
 
-/** Every host's facts and plan at the same time; files edited by hand refuse that host (decide in its own dashboard). */
+/** Every host's facts and plan at the same time. */
 async function planAll(deps: DashboardDeps, hosts: HostConfig[], signal: AbortSignal): Promise<FleetEntry[]> {
-  const entries = await planFleet(
+  return planFleet(
     hosts,
     async (host) => {
       const conn = deps.connections.for(host);
@@ -147,24 +159,13 @@ async function planAll(deps: DashboardDeps, hosts: HostConfig[], signal: AbortSi
     },
     signal,
   );
-  return entries.map((entry) => {
-    const drifted = entry.plan?.actions.filter((a) => a.drift).map((a) => a.drift!.path) ?? [];
-    return drifted.length > 0 && !entry.refused
-      ? refuse(
-          entry,
-          vscode.l10n.t(
-            'Edited on the server by hand: {0}. Provision this server on its own to keep or overwrite them.',
-            drifted.join(', '),
-          ),
-        )
-      : entry;
-  });
 }
 
 async function applyAll(
   deps: DashboardDeps,
   hosts: HostConfig[],
   entries: FleetEntry[],
+  consents: Map<string, string[]>,
   secrets: SecretStore,
   signal: AbortSignal,
 ): Promise<FleetOutcome[]> {
@@ -179,6 +180,7 @@ async function applyAll(
       host,
       secrets,
       signal,
+      consents: consents.get(host.name) ?? [],
       regather: () => gatherFacts(conn, { signal }),
       onEvent: eventPrinter((line) => deps.log.info(`${host.name}: ${line}`)),
     });

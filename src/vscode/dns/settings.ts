@@ -1,7 +1,7 @@
 // The mailwright.dns.* settings as DNS check options. Pure (the caller passes a reader over
 // the workspace configuration), so what each setting does is unit-tested without VS Code.
 import type { DomainCheckOptions } from '../../core/dns/domain-check';
-import { normalizeName } from '../../core/dns/model';
+import { normalizeName } from '../../core/names';
 
 /** Reads one setting under `mailwright.`; undefined when it is not set anywhere. */
 export type SettingReader = (key: string) => unknown;

@@ -99,12 +99,12 @@ async function askInputs(deps: SendTestDeps, arg: unknown): Promise<TestInputs |
     value: from,
     ignoreFocusOut: true,
     validateInput: (v) => {
-      const checked = normalizeEmailAddress(v.trim());
+      const checked = normalizeEmailAddress(v);
       return checked.ok ? undefined : vscode.l10n.t('Not an address: {0}', checked.reason);
     },
   });
   if (!to) return undefined;
-  const recipient = (normalizeEmailAddress(to.trim()) as { value: string }).value;
+  const recipient = (normalizeEmailAddress(to) as { value: string }).value;
   const password = await vscode.window.showInputBox({
     title: vscode.l10n.t('Send a test mail from {0} (2/2)', from),
     prompt: vscode.l10n.t(

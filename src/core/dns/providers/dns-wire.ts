@@ -6,6 +6,7 @@ import { splitTxt } from '../../dkim/record';
 import { joinTxt } from '../model';
 import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts, type MxParts } from './record-value';
 import type { DnsRecord, RecordType } from './types';
+import { normalizeName } from '../../names';
 
 /** dns-packet's per-part codecs, which its type definitions leave out. */
 interface Codec<T> {
@@ -102,7 +103,7 @@ function toPacketData(record: DnsRecord): unknown {
 
 /** A decoded answer as a DnsRecord, or undefined for types we do not model. */
 export function fromAnswer(answer: packet.Answer): DnsRecord | undefined {
-  const base = { name: stripDot(answer.name).toLowerCase(), ttl: 'ttl' in answer ? answer.ttl : undefined };
+  const base = { name: normalizeName(answer.name), ttl: 'ttl' in answer ? answer.ttl : undefined };
   const data: unknown = 'data' in answer ? answer.data : undefined;
   switch (answer.type) {
     case 'TXT': {

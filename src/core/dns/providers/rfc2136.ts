@@ -13,6 +13,7 @@ import {
 } from './dns-wire';
 import { signMessage, verifyResponse, type TsigAlgorithm, type TsigKey } from './tsig';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
+import { normalizeName } from '../../names';
 
 export interface Rfc2136Options {
   /** The primary server. */
@@ -41,7 +42,7 @@ export class Rfc2136Provider implements DnsProvider {
       algorithm: options.algorithm,
       secret: Buffer.from(options.secret, 'base64'),
     };
-    this.zone = stripDot(options.zone).toLowerCase();
+    this.zone = normalizeName(options.zone);
   }
 
   async list(name: string, type?: RecordType, signal?: AbortSignal): Promise<DnsRecord[]> {
@@ -63,7 +64,7 @@ export class Rfc2136Provider implements DnsProvider {
   }
 
   private change(op: UpdateChange['op'], record: DnsRecord): UpdateChange {
-    const name = stripDot(record.name).toLowerCase();
+    const name = normalizeName(record.name);
     if (name !== this.zone && !name.endsWith(`.${this.zone}`))
       throw new DnsProviderError(this.kind, 'zone-not-found', `${name} is not in zone ${this.zone}.`);
     return { op, record: { ...record, name }, ttl: record.ttl ?? this.options.ttl ?? 300 };
@@ -110,7 +111,7 @@ export class Rfc2136Provider implements DnsProvider {
   }
 
   private async query(name: string, type: RecordType, signal?: AbortSignal): Promise<DnsRecord[]> {
-    const fqdn = stripDot(name).toLowerCase();
+    const fqdn = normalizeName(name);
     const reply = await this.exchange(encodeQuery(randomInt(0x10000), fqdn, type), signal);
     const decoded = packet.decode(reply);
     const rcode = reply.readUInt16BE(2) & 0xf;

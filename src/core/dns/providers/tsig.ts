@@ -2,6 +2,7 @@
 // dns2 signs, so this adds the TSIG record to a request and checks the one on a response.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { codec, encodeWith, lastRecordOffset, skipName } from './dns-wire';
+import { normalizeName } from '../../names';
 
 export type TsigAlgorithm = 'hmac-sha256' | 'hmac-sha512';
 
@@ -101,8 +102,7 @@ export function verifyResponse(response: Buffer, requestMac: Buffer, key: TsigKe
   let offset = skipName(response, at);
   const ownerName = codec.name.decode(response, at);
   if (response.readUInt16BE(offset) !== TYPE_TSIG) return { ok: false, reason: 'unsigned' };
-  if (ownerName.toLowerCase() !== key.name.toLowerCase().replace(/\.$/, ''))
-    return { ok: false, reason: 'wrong-key' };
+  if (normalizeName(ownerName) !== normalizeName(key.name)) return { ok: false, reason: 'wrong-key' };
   offset += 10; // type, class, ttl, rdlength
   const algorithm = codec.name.decode(response, offset);
   offset += codec.name.decode.bytes;

@@ -1,7 +1,7 @@
 // Each domain of mailwright.yaml has its folder, its users (with
 // passwords that only ever travel as scrypt hashes inside a file upload) and its aliases.
 import { ChasquidAliases, ChasquidUsers, normalizeUserName } from '../../chasquid';
-import { normalizeDomainName, normalizeUserAddress, passwordProblem, type DomainConfig } from '../../config';
+import { normalizeDomainName, normalizeUserAddress, passwordRefusal, type DomainConfig } from '../../config';
 import {
   DOVECOT_RELOAD,
   MAILBOX_USERS_MODE,
@@ -143,8 +143,8 @@ export async function setUserPassword(
   mode: 'add' | 'change' = 'add',
 ): Promise<void> {
   checkedAddress(user, domain);
-  const problem = passwordProblem(password);
-  if (problem) throw new RangeError(`That password cannot be used: ${problem}.`);
+  const refusal = passwordRefusal(password);
+  if (refusal) throw new RangeError(refusal);
   const file = storeFile(store, domain);
   const current = await readRemoteFileIfExists(conn, file.path);
   if (mode === 'change' && !namesInStore(store, current, domain).includes(user))
@@ -219,17 +219,17 @@ async function passwordFor(ctx: ApplyContext, user: string, domain: string, move
   const { label, who } = passwordWho(user, domain, moved);
   const stored = await ctx.secrets.get(key);
   if (stored) {
-    const problem = passwordProblem(stored);
-    if (problem)
-      throw new Error(
-        `The password stored for ${who} (${userPasswordEnvName(user, domain)} for the CLI) cannot be used: ${problem}.`,
-      );
+    const refusal = passwordRefusal(
+      stored,
+      `The password stored for ${who} (${userPasswordEnvName(user, domain)} for the CLI)`,
+    );
+    if (refusal) throw new Error(refusal);
     return stored;
   }
   const asked = await ctx.askSecret?.(key, label);
   if (asked) {
-    const problem = passwordProblem(asked);
-    if (problem) throw new Error(`The password given for ${who} cannot be used: ${problem}.`);
+    const refusal = passwordRefusal(asked, `The password given for ${who}`);
+    if (refusal) throw new Error(refusal);
     return asked;
   }
   throw new Error(
