@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { FactsService } from './facts-service';
 import { provision, provisionAll } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
-import { showFacts } from './commands/show-facts';
+import { FACTS_SCHEME, FactsDocuments } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
 import { registerDnsFeatures } from './dns/register';
 import { registerMailReport } from './mail-report/register';
@@ -21,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const remote = new RemoteAccess(context.secrets, log);
   const facts = new FactsService(remote, log);
   const tree = new ServersTreeProvider(config, facts);
+  const factsDocuments = new FactsDocuments(config, facts);
   const dashboard = async (): Promise<DashboardDeps> => ({
     extensionUri: context.extensionUri,
     config,
@@ -77,7 +78,10 @@ export function activate(context: vscode.ExtensionContext): void {
       facts.clear();
       await config.reload();
     }),
-    run('mailwright.showFacts', (arg) => showFacts(config, facts, arg)),
+    factsDocuments,
+    vscode.workspace.registerTextDocumentContentProvider(FACTS_SCHEME, factsDocuments),
+    run('mailwright.showFacts', (arg) => factsDocuments.show(arg)),
+    run('mailwright.refreshFacts', (arg) => factsDocuments.refresh(arg)),
     run('mailwright.addServer', async () =>
       (await load('actions')).addServer(config, await remote.get(), facts),
     ),

@@ -96,7 +96,9 @@ for d in $($p ls /etc/chasquid/domains); do
   sec "domain-users:$d"; $p sed -n 's/^[[:space:]]*key:[[:space:]]*"\\(.*\\)"[[:space:]]*$/\\1/p' "/etc/chasquid/domains/$d/users"
   sec "domain-aliases:$d"; $p cat "/etc/chasquid/domains/$d/aliases"
 done
+# What chasquid loads: directories with a fullchain.pem; other entries (README.certs) are not certificates.
 for c in $($p ls /etc/chasquid/certs); do
+  $p test -f "/etc/chasquid/certs/$c/fullchain.pem" || continue
   sec "cert:$c"; $p openssl x509 -noout -enddate -serial -subject -issuer -in "/etc/chasquid/certs/$c/fullchain.pem"
 done`,
   ],

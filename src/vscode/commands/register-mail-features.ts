@@ -69,6 +69,8 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
       const h = await host(arg, vscode.l10n.t('Which server to tail the logs of?'));
       if (h) await (await logs.get()).open(h);
     }),
+    run('mailwright.logs.stopFollowing', async (arg) => (await logs.get()).setFollowing(false, arg)),
+    run('mailwright.logs.follow', async (arg) => (await logs.get()).setFollowing(true, arg)),
     run('mailwright.showRecentMessages', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to list the messages of?'));
       if (h) await (await load('logs')).showRecentMessages(await remote.get(), h);
