@@ -8,6 +8,7 @@ import {
   type PublishChangeView,
 } from '../../src/vscode/dns/messages.js';
 import { needsFix, statusLabel } from '../../src/vscode/dns/rows.js';
+import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';
 
@@ -172,22 +173,9 @@ function statusClass(r: DnsRowView): string {
   return needsFix(r) === 'error' ? 'error' : 'warning';
 }
 
-/**
- * A value with its Copy button. `what` names it in the host's "Copied {0}"; `tooltip` says what
- * the button does.
- */
+/** A value with its Copy button. */
 function copyable(text: string, what: string, tooltip: string, cls: string, cmd: DnsCommands): HTMLElement {
-  return h(
-    'div',
-    { class: 'copyable' },
-    h('code', {}, text),
-    button(t('Copy'), () => cmd.copy(text, what), {
-      class: `copy ${cls}`,
-      appearance: 'secondary',
-      title: tooltip,
-      'aria-label': tooltip,
-    }),
-  );
+  return h('div', { class: 'copyable' }, h('code', {}, text), copyButton(text, what, tooltip, cls, cmd.copy));
 }
 
 function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {

@@ -2,7 +2,15 @@
 // import this file and both validate what they receive: a webview is another process, and a
 // restored panel hands back whatever state an older version saved. No vscode or node imports.
 import type { L10n } from '../localize';
-import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
+import {
+  isCopyMessage,
+  isInt,
+  isObj,
+  isOptStr,
+  isStr,
+  isStrArray,
+  type CopyMessage,
+} from '../message-guards';
 
 /** A finding's status, or "unchecked" for an expected record before the first check. */
 export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'self-signed' | 'unchecked';
@@ -72,7 +80,7 @@ export interface DnsPanelState {
 export type DnsWebviewMessage =
   | { type: 'ready' }
   | { type: 'check'; requestId: number }
-  | { type: 'copy'; requestId: number; text: string; what: string }
+  | CopyMessage
   | { type: 'exportZone'; requestId: number }
   | { type: 'planPublish'; requestId: number }
   | { type: 'applyPublish'; requestId: number }
@@ -143,7 +151,7 @@ export function isDnsWebviewMessage(v: unknown): v is DnsWebviewMessage {
     case 'cancelPublish':
       return isInt(v.requestId);
     case 'copy':
-      return isInt(v.requestId) && isStr(v.text) && v.text.length <= MAX_COPY_LENGTH && isStr(v.what);
+      return isCopyMessage(v, MAX_COPY_LENGTH);
     default:
       return false;
   }

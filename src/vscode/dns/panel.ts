@@ -9,6 +9,7 @@ import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
 import { webviewOptions, webviewPage } from '../webview-page';
 import { answerWebview } from '../webview-requests';
+import { copyToClipboard } from '../clipboard';
 import {
   changeLabel,
   DNS_VIEW_TYPE,
@@ -129,9 +130,7 @@ export class DnsPanel {
         await this.deps.service.check(this.host, this.domain);
         return;
       case 'copy':
-        await vscode.env.clipboard.writeText(m.text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', m.what), 3000);
-        return;
+        return copyToClipboard(m);
       case 'exportZone':
         return this.exportZone();
       case 'planPublish':

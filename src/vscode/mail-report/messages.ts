@@ -4,7 +4,15 @@
 // what they receive. No vscode or node imports.
 import type { Check, CheckStatus } from '../../core/checks';
 import type { ReceivedHop } from '../../core/analyze/received';
-import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
+import {
+  isCopyMessage,
+  isInt,
+  isObj,
+  isOptStr,
+  isStr,
+  isStrArray,
+  type CopyMessage,
+} from '../message-guards';
 
 export const MAIL_REPORT_VIEW_TYPE = 'mailwright.mailReport';
 
@@ -57,9 +65,7 @@ export interface MailReportView {
 
 /** Webview → extension. Commands carry a requestId; the extension answers with a reply. */
 export type MailReportWebviewMessage =
-  | { type: 'ready' }
-  | { type: 'copy'; requestId: number; text: string; what: string }
-  | { type: 'action'; requestId: number; id: string };
+  { type: 'ready' } | CopyMessage | { type: 'action'; requestId: number; id: string };
 
 export type MailReportHostMessage =
   | { type: 'state'; state: MailReportView }
@@ -81,7 +87,7 @@ export function isMailReportWebviewMessage(v: unknown): v is MailReportWebviewMe
     case 'ready':
       return true;
     case 'copy':
-      return isInt(v.requestId) && isStr(v.text) && v.text.length <= MAX_COPY_LENGTH && isStr(v.what);
+      return isCopyMessage(v, MAX_COPY_LENGTH);
     case 'action':
       return isInt(v.requestId) && isStr(v.id);
     default:

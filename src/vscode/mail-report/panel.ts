@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { webviewOptions, webviewPage } from '../webview-page';
 import { answerWebview } from '../webview-requests';
+import { copyToClipboard } from '../clipboard';
 import {
   isMailReportView,
   isMailReportWebviewMessage,
@@ -115,9 +116,7 @@ export class MailReportPanel {
   private async handle(m: Exclude<MailReportWebviewMessage, { type: 'ready' }>): Promise<void> {
     switch (m.type) {
       case 'copy':
-        await vscode.env.clipboard.writeText(m.text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', m.what), 3000);
-        return;
+        return copyToClipboard(m);
       case 'action': {
         if (!this.view.actions?.some((a) => a.id === m.id) || !this.onAction)
           throw new Error(vscode.l10n.t('This report has nothing to run any more: run the command again.'));
