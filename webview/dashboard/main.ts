@@ -52,6 +52,7 @@ const commands: Commands = {
   apply: () => request((requestId) => ({ type: 'apply', requestId, decisions: view?.decisions ?? {} })),
   cancel: () => request((requestId) => ({ type: 'cancel', requestId })),
   replan: () => request((requestId) => ({ type: 'replan', requestId })),
+  copy: (text, what) => request((requestId) => ({ type: 'copy', requestId, text, what })),
   rerun: (from) =>
     request((requestId) => ({ type: 'rerun', requestId, from, decisions: view?.decisions ?? {} })),
   decide: (path: string, decision: DriftDecision) => {

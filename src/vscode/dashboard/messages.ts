@@ -1,7 +1,17 @@
 // The one protocol between the dashboard panel (extension host) and its webview. Both sides
 // import this file, and both validate what they receive: a webview is another process, and a
 // restored panel hands back whatever state an older version saved. No vscode or node imports.
-import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
+// The summary's Copy buttons copy DNS names and values, as the DNS Records table does.
+import { MAX_COPY_LENGTH } from '../dns/messages';
+import {
+  isCopyMessage,
+  isInt,
+  isObj,
+  isOptStr,
+  isStr,
+  isStrArray,
+  type CopyMessage,
+} from '../message-guards';
 
 export type DriftDecision = 'keep' | 'overwrite';
 
@@ -71,7 +81,8 @@ export type WebviewMessage =
   | { type: 'apply'; requestId: number; decisions: Record<string, DriftDecision> }
   | { type: 'cancel'; requestId: number }
   | { type: 'rerun'; requestId: number; from: string; decisions: Record<string, DriftDecision> }
-  | { type: 'replan'; requestId: number };
+  | { type: 'replan'; requestId: number }
+  | CopyMessage;
 
 /** Extension → webview: the whole state (an event stream folded on the host side), or a reply. */
 export type HostMessage =
@@ -110,6 +121,8 @@ export function isWebviewMessage(v: unknown): v is WebviewMessage {
       return isInt(v.requestId) && isDecisions(v.decisions);
     case 'rerun':
       return isInt(v.requestId) && isStr(v.from) && isDecisions(v.decisions);
+    case 'copy':
+      return isCopyMessage(v, MAX_COPY_LENGTH);
     default:
       return false;
   }

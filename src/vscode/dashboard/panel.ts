@@ -20,6 +20,7 @@ import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
 import { webviewOptions, webviewPage } from '../webview-page';
 import { answerWebview } from '../webview-requests';
+import { copyToClipboard } from '../clipboard';
 import {
   VIEW_TYPE,
   isSavedWebviewState,
@@ -30,7 +31,15 @@ import {
   type SummaryView,
   type WebviewMessage,
 } from './messages';
-import { applyingState, gatheringState, nextSteps, plannedState, reduceEvent, restoredState } from './state';
+import {
+  applyingState,
+  gatheringState,
+  nextSteps,
+  plannedState,
+  reduceEvent,
+  restoredState,
+  runEndNotice,
+} from './state';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;
@@ -156,6 +165,8 @@ export class DashboardPanel {
           throw new Error(vscode.l10n.t('There is no plan to apply.'));
         this.startRun(m.decisions);
         return;
+      case 'copy':
+        return copyToClipboard(m);
       case 'rerun':
         if (!['failed', 'cancelled'].includes(this.state.phase) || !this.planned)
           throw new Error(vscode.l10n.t('Plan again: this run cannot be resumed.'));
@@ -274,6 +285,7 @@ export class DashboardPanel {
     const conn = connections.for(host);
     const abort = new AbortController();
     this.abort = abort;
+    const started = Date.now();
     this.setState(applyingState(this.state, vscode.l10n, startAt), true);
     const print = eventPrinter((line) => log.info(`${host.name}: ${line}`));
     try {
@@ -328,7 +340,24 @@ export class DashboardPanel {
       );
     } finally {
       if (this.abort === abort) this.abort = undefined;
+      this.notifyEnd(host, Date.now() - started);
     }
+  }
+
+  /** The end of a run said in a notification too: the dashboard may be hidden behind other tabs. */
+  private notifyEnd(host: HostConfig, ms: number): void {
+    const notice = runEndNotice(this.state, host.mailHost, ms, vscode.l10n);
+    if (!notice) return;
+    const show = vscode.l10n.t('Show');
+    const ask =
+      notice.severity === 'info'
+        ? vscode.window.showInformationMessage
+        : notice.severity === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showErrorMessage;
+    void ask(notice.message, show).then((answer) => {
+      if (answer === show && !this.disposed) this.panel.reveal();
+    });
   }
 
   /** The conf directory's new state, committed to the workspace repository (Source Control shows it). */
