@@ -1,9 +1,9 @@
 // mailwright plan / apply: the model's loop from the command line.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { formatIssue, loadConfig, type HostConfig } from '../core/config';
+import { formatIssue, loadConfig, type GitConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { applyCommitLines, snapshotConf } from '../core/git';
+import { applyCommitLines, historyChoice, snapshotConf } from '../core/git';
 import {
   applyFleet,
   applyPlan,
@@ -34,14 +34,14 @@ export interface Target {
   host: HostConfig;
   conn: RemoteConnection;
   configPath: string;
-  /** mailwright.yaml git.remote: push after committing only when set. */
-  gitRemote?: string;
+  /** mailwright.yaml git: history kept unless it says no; pushed after committing only with a remote. */
+  git: GitConfig;
   /** Every host of mailwright.yaml (a domain may be served by several). */
   fleet: HostConfig[];
 }
 
 /** mailwright.yaml as the flags name it, refused with every error in it; warnings are printed. */
-async function loadDesired(flags: ConnectFlags): Promise<Pick<Target, 'configPath' | 'gitRemote' | 'fleet'>> {
+async function loadDesired(flags: ConnectFlags): Promise<Pick<Target, 'configPath' | 'git' | 'fleet'>> {
   const configPath = resolve(flags.config ?? 'mailwright.yaml');
   if (!existsSync(configPath)) {
     throw new UsageError(`${configPath} does not exist. Create it (see README) or pass --config.`);
@@ -50,7 +50,7 @@ async function loadDesired(flags: ConnectFlags): Promise<Pick<Target, 'configPat
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   if (!loaded.config || errors.length > 0) throw new UsageError(errors.map(formatIssue).join('\n'));
   for (const w of loaded.issues.filter((i) => i.severity === 'warning')) info(formatIssue(w));
-  return { configPath, gitRemote: loaded.config.git.remote, fleet: loaded.config.hosts };
+  return { configPath, git: loaded.config.git, fleet: loaded.config.hosts };
 }
 
 function hostNamed(name: string, desired: Pick<Target, 'configPath' | 'fleet'>): HostConfig {
@@ -65,7 +65,7 @@ function hostNamed(name: string, desired: Pick<Target, 'configPath' | 'fleet'>):
 /** The host of mailwright.yaml the flags name (--host NAME, or the only host), without connecting. */
 export async function hostFromFlags(
   flags: ConnectFlags,
-): Promise<Pick<Target, 'host' | 'configPath' | 'gitRemote' | 'fleet'>> {
+): Promise<Pick<Target, 'host' | 'configPath' | 'git' | 'fleet'>> {
   const desired = await loadDesired(flags);
   const hosts = desired.fleet;
   const name = flags.host ?? (hosts.length === 1 ? hosts[0]!.name : undefined);
@@ -111,7 +111,7 @@ async function fleetFromFlags(flags: FleetFlags): Promise<FleetRun | undefined> 
   return { ...desired, hosts, conns: new Map() };
 }
 
-interface FleetRun extends Pick<Target, 'configPath' | 'gitRemote' | 'fleet'> {
+interface FleetRun extends Pick<Target, 'configPath' | 'git' | 'fleet'> {
   hosts: HostConfig[];
   /** Each host's connection, opened while planning and reused to apply. */
   conns: Map<string, RemoteConnection>;
@@ -343,11 +343,12 @@ async function applyFleetCommand(
 
 /** The conf directory goes into the workspace's git after every apply, when it differs from the last commit. */
 async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise<void> {
+  if (historyChoice(t.git) === false) return; // git.history: false in mailwright.yaml
   const snapshot = await snapshotConf(t.conn, {
     workspaceRoot: dirname(t.configPath),
     hostName: t.host.name,
     actions: applyCommitLines(plan, applied),
-    remote: t.gitRemote,
+    remote: t.git.remote,
   });
   if (snapshot.committed) {
     info(
