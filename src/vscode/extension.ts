@@ -14,6 +14,7 @@ import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
 import { watchCertificates } from './certificate-watch';
+import { GitHistoryChoice } from './git-history';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mailwright', { log: true });
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const facts = new FactsService(remote, log);
   const tree = new ServersTreeProvider(config, facts);
   const factsDocuments = new FactsDocuments(config, facts);
+  const gitHistory = new GitHistoryChoice(context.workspaceState, config);
   const dashboard = async (): Promise<DashboardDeps> => ({
     extensionUri: context.extensionUri,
     config,
@@ -29,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     facts,
     secrets: context.secrets,
     log,
+    keepHistory: (root) => gitHistory.keep(root),
     // The DNS core is its own bundle: the dashboard asks for it only when a run is done.
     expectedRecords: async (conn, host, domain, facts) =>
       (await load('dns')).dnsCore.expectedForHost(
@@ -95,7 +98,9 @@ export function activate(context: vscode.ExtensionContext): void {
       if (uri) await vscode.window.showTextDocument(uri);
     }),
   );
-  context.subscriptions.push(...registerMailFeatures({ config, remote, facts, log, treeView, run }));
+  context.subscriptions.push(
+    ...registerMailFeatures({ config, remote, facts, log, treeView, run, gitHistory }),
+  );
   context.subscriptions.push(
     ...registerDnsFeatures({
       config,

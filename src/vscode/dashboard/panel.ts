@@ -48,6 +48,8 @@ export interface DashboardDeps {
   facts: FactsService;
   secrets: vscode.SecretStorage;
   log: vscode.LogOutputChannel;
+  /** Whether snapshots may be committed to the workspace at this root (asked once per workspace). */
+  keepHistory(root: string): Promise<boolean>;
   /** The DNS records a domain needs (the DNS bundle's expectedForHost), for the run's summary. */
   expectedRecords(
     conn: RemoteConnection,
@@ -369,6 +371,12 @@ export class DashboardPanel {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!root)
       return { commitNote: vscode.l10n.t('No workspace folder: the configuration was not committed.') };
+    if (!(await this.deps.keepHistory(root)))
+      return {
+        commitNote: vscode.l10n.t(
+          'Not kept in git: this workspace keeps no configuration history (git.history in mailwright.yaml decides).',
+        ),
+      };
     try {
       const loaded = await this.deps.config.get();
       const snapshot = await snapshotConf(this.deps.connections.for(host), {

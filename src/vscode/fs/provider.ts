@@ -23,6 +23,8 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     private readonly connections: Connections,
     private readonly facts: FactsService,
     private readonly log: vscode.LogOutputChannel,
+    /** Whether saves may be committed to the workspace at this root (asked once per workspace). */
+    private readonly keepHistory: (root: string) => Promise<boolean>,
   ) {}
 
   private async target(uri: vscode.Uri): Promise<{ host: HostConfig; path: string }> {
@@ -82,6 +84,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       chasquidVersion: facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined,
       diagnostics: this.diagnostics,
       log: this.log,
+      keepHistory: this.keepHistory,
     });
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }

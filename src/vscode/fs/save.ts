@@ -19,6 +19,8 @@ export interface SaveRequest {
   chasquidVersion?: string;
   diagnostics: vscode.DiagnosticCollection;
   log: vscode.LogOutputChannel;
+  /** Whether the save may be committed to the workspace at this root (asked once per workspace). */
+  keepHistory(root: string): Promise<boolean>;
 }
 
 function toDiagnostic(d: ChasquidDiagnostic): vscode.Diagnostic {
@@ -91,7 +93,7 @@ export async function saveConfFile(req: SaveRequest): Promise<void> {
 
       progress.report({ message: vscode.l10n.t('committing to git') });
       const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      if (!root) return;
+      if (!root || !(await req.keepHistory(root))) return;
       try {
         const snap = await snapshotConf(conn, {
           workspaceRoot: root,
