@@ -7,12 +7,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
+  answerGitHistoryQuestion,
   eventually,
   fingerprintOf,
   missingPrerequisite,
@@ -352,7 +354,11 @@ test(
         const toast = page
           .locator('.notifications-toasts .notification-list-item')
           .filter({ hasText: /Provisioned smtp\.example\.test in (\d+ min )?\d+ s\./ });
-        await toast.waitFor({ timeout: 5 * 60_000 });
+        // The workspace is no git repository yet: the run's snapshot asks first (answered yes).
+        await eventually(async () => {
+          await answerGitHistoryQuestion(page);
+          await toast.waitFor({ timeout: 1_000 });
+        }, 5 * 60_000);
         await screenshot('run-end-notification');
         step(`notification: ${(await toast.innerText()).split('\n')[0]}`);
         await toast.getByRole('button', { name: 'Show' }).click();
@@ -445,6 +451,9 @@ test('a server file tab says which server it is from', { skip, timeout: 20 * 60_
         ['chasquid.conf', 'chasquid.conf — sandbox'],
         [`domains/${UI_DOMAIN}/aliases`, 'aliases — sandbox'],
       ] as const) {
+        // Away from the tree first: a row's tooltip would take the click.
+        await page.mouse.move(900, 600);
+        await page.waitForTimeout(500);
         await treeRow(page, row).click({ timeout: 30_000 });
         await eventually(async () => {
           const tabs = await tabLabels(page);
@@ -462,3 +471,120 @@ test('a server file tab says which server it is from', { skip, timeout: 20 * 60_
     },
   );
 });
+
+test(
+  'git: asked once before the workspace becomes a repository; a config file shows its history',
+  { skip, timeout: 25 * 60_000 },
+  async () => {
+    const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
+    await provisionSandbox(vps, (l) => console.log(`[provision] ${l}`));
+    const withAlias = (yaml: string, alias: string) =>
+      yaml.replace('        aliases:\n', `        aliases:\n          ${alias}: ${UI_USER}\n`);
+    const first = `first-${randomBytes(3).toString('hex')}`;
+    const second = `second-${randomBytes(3).toString('hex')}`;
+    await withWorkbench(
+      'git-history',
+      { installVsix: true, workspaceFiles: { 'mailwright.yaml': withAlias(uiYaml(vps), first) } },
+      async ({ page, screenshot, step, server }) => {
+        const question = page
+          .getByRole('dialog')
+          .filter({ hasText: "Keep the history of the servers' configuration in git?" });
+        const view = dashboardFrame(page);
+        await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
+        await eventually(async () => {
+          await page.keyboard.press('Escape');
+          await runCommand(page, 'Mail: Provision Server');
+        }, 30_000);
+        await trustHostKey(page);
+        await waitForPlan(page);
+        assert.equal(existsSync(join(server.workspace, '.git')), false, 'the workspace starts without git');
+        await view.locator('vscode-button#apply').click();
+        await question.waitFor({ timeout: 5 * 60_000 });
+        assert.equal(existsSync(join(server.workspace, '.git')), false, 'no repository before the answer');
+        await screenshot('git-question');
+        await question.getByRole('button', { name: 'Keep History in Git' }).click();
+        await view.locator('#progress[data-phase="done"]').waitFor({ timeout: 2 * 60_000 });
+        assert.match(await view.locator('#commit').innerText(), /Committed [0-9a-f]{10}/);
+        assert.ok(
+          existsSync(join(server.workspace, '.git')),
+          'the workspace became a repository after the yes',
+        );
+        step('asked once, answered Keep: committed');
+
+        // A second run is not asked again.
+        writeFileSync(
+          join(server.workspace, 'mailwright.yaml'),
+          withAlias(withAlias(uiYaml(vps), first), second),
+        );
+        await view.locator('vscode-button#replan').click();
+        const titles = await waitForPlan(page);
+        assert.ok(titles.length >= 1, 'the second alias needs a step');
+        await view.locator('vscode-button#apply').click();
+        await view.locator('#progress[data-phase="done"]').waitFor({ timeout: 2 * 60_000 });
+        assert.equal(await question.count(), 0, 'asked a second time');
+        assert.match(await view.locator('#commit').innerText(), /Committed [0-9a-f]{10}/);
+        step('second run committed without a question');
+
+        // The aliases row: Compare with Previous Version shows the second alias as the change.
+        await page.getByRole('tab', { name: 'Mail', exact: true }).click();
+        const hostRow = treeRow(page, 'sandbox');
+        await hostRow.waitFor({ timeout: 45_000 });
+        if ((await hostRow.getAttribute('aria-expanded')) !== 'true') await hostRow.click();
+        const files = treeRow(page, 'Config files');
+        await files.waitFor({ timeout: 30_000 });
+        if ((await files.getAttribute('aria-expanded')) !== 'true') await files.click();
+        const aliasesRow = treeRow(page, `domains/${UI_DOMAIN}/aliases`);
+        const menu = async (item: string) => {
+          await page.mouse.move(900, 600);
+          await aliasesRow.click({ button: 'right', timeout: 30_000 });
+          await page.getByRole('menuitem', { name: item }).click({ timeout: 10_000 });
+        };
+        await menu('Compare with Previous Version');
+        const diff = page.locator('.editor-group-container.active .monaco-diff-editor');
+        await diff.waitFor({ timeout: 45_000 });
+        await eventually(async () => {
+          const original = ((await diff.locator('.editor.original .view-lines').textContent()) ?? '').replace(
+            /\u00a0/g,
+            ' ',
+          );
+          const modified = ((await diff.locator('.editor.modified .view-lines').textContent()) ?? '').replace(
+            /\u00a0/g,
+            ' ',
+          );
+          assert.ok(original.includes(first) && !original.includes(second), `previous version: ${original}`);
+          assert.ok(modified.includes(second), `server version: ${modified}`);
+        }, 30_000);
+        const tabs = await tabLabels(page);
+        assert.ok(
+          tabs.some((t) => /^aliases — sandbox: [0-9a-f]{7} ↔ server$/.test(t)),
+          tabs.join(' | '),
+        );
+        await screenshot('git-compare-previous');
+        step('Compare with Previous Version: the last commit before the present text, beside the server');
+
+        // Show History: the commits that touched the file; the newest opens as the change it made.
+        await menu('Show History');
+        const rows = page.locator('.quick-input-widget .monaco-list-row');
+        await eventually(
+          async () => assert.ok((await rows.count()) >= 2, `history rows: ${await rows.count()}`),
+          30_000,
+        );
+        await screenshot('git-history-pick');
+        await rows.first().click();
+        await eventually(async () => {
+          const modified = ((await diff.locator('.editor.modified .view-lines').textContent()) ?? '').replace(
+            /\u00a0/g,
+            ' ',
+          );
+          assert.ok(modified.includes(second), `the newest commit's text: ${modified}`);
+          const labels = await tabLabels(page);
+          assert.ok(
+            labels.some((t) => /\^ ↔ [0-9a-f]{7}$/.test(t)),
+            labels.join(' | '),
+          );
+        }, 30_000);
+        step('Show History listed the commits and opened one');
+      },
+    );
+  },
+);

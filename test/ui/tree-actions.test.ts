@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { readRemoteFile, writeRemoteFileAtomic } from '../../src/core/remote';
 import {
+  answerGitHistoryQuestion,
   eventually,
   missingPrerequisite,
   sandboxInstance,
@@ -129,8 +130,10 @@ async function editInWorkbench(vps: SandboxJson): Promise<void> {
       }, 60_000);
       step(`a message to ${alias} was accepted`);
 
-      // The save was committed to the workspace repository (conf/<host>/).
+      // The save was committed to the workspace repository (conf/<host>/), once the question
+      // asked before the workspace becomes a repository is answered.
       await eventually(async () => {
+        await answerGitHistoryQuestion(page);
         const log = execFileSync(
           'git',
           ['-C', server.workspace, 'log', '--format=%H %s', '--name-only', '--', 'conf/sandbox'],
