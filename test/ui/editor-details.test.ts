@@ -382,8 +382,9 @@ test(
           'a done step shows its output folded',
         );
 
-        // Names stay whole in a narrow editor; the long DKIM value wraps inside its cell.
-        await page.setViewportSize({ width: 900, height: 900 });
+        // Names stay whole in a narrow editor (the explorer beside it); the long DKIM value wraps
+        // inside its cell.
+        await page.setViewportSize({ width: 1100, height: 900 });
         await page.waitForTimeout(500);
         const names = await view
           .locator('table.dns td.name code')
@@ -584,6 +585,57 @@ test(
           );
         }, 30_000);
         step('Show History listed the commits and opened one');
+      },
+    );
+  },
+);
+
+test(
+  'git: a no is kept for the workspace, which does not become a repository',
+  { skip, timeout: 20 * 60_000 },
+  async () => {
+    const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
+    await provisionSandbox(vps, (l) => console.log(`[provision] ${l}`));
+    const withAlias = (yaml: string, alias: string) =>
+      yaml.replace('        aliases:\n', `        aliases:\n          ${alias}: ${UI_USER}\n`);
+    const first = `first-${randomBytes(3).toString('hex')}`;
+    const second = `second-${randomBytes(3).toString('hex')}`;
+    await withWorkbench(
+      'git-declined',
+      { installVsix: true, workspaceFiles: { 'mailwright.yaml': withAlias(uiYaml(vps), first) } },
+      async ({ page, screenshot, step, server }) => {
+        const question = page
+          .getByRole('dialog')
+          .filter({ hasText: "Keep the history of the servers' configuration in git?" });
+        const view = dashboardFrame(page);
+        await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
+        await eventually(async () => {
+          await page.keyboard.press('Escape');
+          await runCommand(page, 'Mail: Provision Server');
+        }, 30_000);
+        await trustHostKey(page);
+        await waitForPlan(page);
+        await view.locator('vscode-button#apply').click();
+        await question.waitFor({ timeout: 5 * 60_000 });
+        assert.ok(await answerGitHistoryQuestion(page, false));
+        await view.locator('#progress[data-phase="done"]').waitFor({ timeout: 2 * 60_000 });
+        assert.match(await view.locator('#commit').innerText(), /Not kept in git/);
+        assert.equal(existsSync(join(server.workspace, '.git')), false, 'no repository after the no');
+        await screenshot('git-declined');
+        step('answered no: nothing committed');
+
+        writeFileSync(
+          join(server.workspace, 'mailwright.yaml'),
+          withAlias(withAlias(uiYaml(vps), first), second),
+        );
+        await view.locator('vscode-button#replan').click();
+        assert.ok((await waitForPlan(page)).length >= 1, 'the second alias needs a step');
+        await view.locator('vscode-button#apply').click();
+        await view.locator('#progress[data-phase="done"]').waitFor({ timeout: 2 * 60_000 });
+        assert.equal(await question.count(), 0, 'asked a second time');
+        assert.match(await view.locator('#commit').innerText(), /Not kept in git/);
+        assert.equal(existsSync(join(server.workspace, '.git')), false, 'no repository after the second run');
+        step('second run: not asked again, still no repository');
       },
     );
   },
