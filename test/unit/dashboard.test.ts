@@ -9,7 +9,7 @@ import {
   isSavedWebviewState,
   isWebviewMessage,
   type DashboardState,
-} from '../../src/vscode/dashboard/messages';
+} from '../../src/shared/dashboard/messages';
 import {
   MAX_OUTPUT_LINES,
   applyingState,
@@ -18,8 +18,8 @@ import {
   reduceEvent,
   restoredState,
   runEndNotice,
-} from '../../src/vscode/dashboard/state';
-import { ENGLISH } from '../../src/vscode/localize';
+} from '../../src/shared/dashboard/state';
+import { ENGLISH } from '../../src/shared/l10n';
 
 function planned(): DashboardState {
   const action = (id: string) => ({

@@ -316,18 +316,23 @@ const HOST: MappingSpec = {
       required: true,
       pattern: HOST_NAME_PATTERN,
     }),
-    ssh: text(`Where to log in over SSH: \`${SSH_TARGET_FORMAT}\` (IPv6 in brackets).`, SSH_TARGET_EXAMPLE, {
-      required: true,
-    }),
+    ssh: text(
+      `Where to log in over SSH: \`${SSH_TARGET_FORMAT}\` (IPv6 in brackets), or a \`Host\` of your SSH configuration (\`~/.ssh/config\`), e.g. \`myvps\`, whose HostName, User, Port and IdentityFile are used where this file gives none.`,
+      SSH_TARGET_EXAMPLE,
+      {
+        required: true,
+      },
+    ),
     identityFile: text(
-      'Private key for the SSH login (not the .pub file); `~` expands to your home folder.',
+      'Private key for the SSH login (not the .pub file); `~` expands to your home folder. Tried before the IdentityFile keys of your SSH configuration.',
       '~/.ssh/id_ed25519',
     ),
     auth: choice(
       AUTH_METHODS,
       'How to log in: a key file, the SSH agent, or a password kept in secret storage.',
       {
-        defaultText: '`key` when identityFile is set, else `agent`',
+        defaultText:
+          '`key` when identityFile (or IdentityFile in your SSH configuration) is set, else `agent`',
       },
     ),
     mailHost: text(

@@ -65,11 +65,17 @@ export interface MailwrightConfig {
 export interface HostConfig {
   /** Unique label, e.g. `sandbox`. */
   name: string;
+  /** As written, with user root and port 22 where `ssh:` names none; `host` may be a Host alias of the SSH configuration. */
   ssh: SshTarget;
+  /** Which parts of `ssh` were written (absent: all); the SSH configuration may give the others. */
+  sshWritten?: { user: boolean; port: boolean };
   /** As written in the file; a leading `~` is expanded only when the key is used. */
   identityFile?: string;
-  /** Explicit value, or the default: `key` when identityFile is set, else `agent`. */
-  auth: AuthMethod;
+  /**
+   * Only when written. The default, decided when the login is resolved (resolveSsh): `key` when an
+   * identity file is known (identityFile, or IdentityFile in the SSH configuration), else `agent`.
+   */
+  auth?: AuthMethod;
   /** FQDN the server announces (chasquid hostname, PTR, MX target). */
   mailHost: string;
   domains: DomainConfig[];

@@ -3,7 +3,7 @@ import { isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
 import { normalizeDomainName } from './domain-name';
 import { fleetProblems } from './fleet';
 import { acceptName, DuplicateTracker } from './name-issues';
-import { checkSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
+import { readSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT, type SshTargetWritten } from './ssh-target';
 import {
   AUTH_METHODS,
   CHASQUID_SOURCES,
@@ -94,9 +94,10 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     return undefined;
   return {
     name,
-    ssh,
+    ssh: ssh.target,
+    ...((!ssh.written.user || !ssh.written.port) && { sshWritten: ssh.written }),
     ...(identityFile && { identityFile }),
-    auth: auth ?? (identityFile ? 'key' : 'agent'),
+    ...(auth && { auth }),
     mailHost,
     ...(chasquid && { chasquid }),
     domains,
@@ -124,11 +125,15 @@ function readHostName(reader: ConfigReader, node: Node, path: string): string | 
   return undefined;
 }
 
-function readSsh(reader: ConfigReader, node: Node, path: string): SshTarget | undefined {
+function readSsh(
+  reader: ConfigReader,
+  node: Node,
+  path: string,
+): { target: SshTarget; written: SshTargetWritten } | undefined {
   const text = reader.text(node, path, SSH_TARGET_EXAMPLE);
   if (text === undefined) return undefined;
-  const check = checkSshTarget(text);
-  if (check.ok) return check.target;
+  const check = readSshTarget(text);
+  if (check.ok) return check;
   reader.issues.error(
     node,
     path,
@@ -171,15 +176,7 @@ function checkAuth(
   identityFile: string | undefined,
   identityNode: Node | undefined,
 ): boolean {
-  if (auth === 'key' && identityNode === undefined) {
-    reader.issues.error(
-      authNode,
-      childPath(path, 'auth'),
-      'auth: key needs an identityFile.',
-      `Add identityFile: ${IDENTITY_FILE_EXAMPLE}, or use auth: agent.`,
-    );
-    return false;
-  }
+  // auth: key without identityFile is fine: the SSH configuration may name the keys (IdentityFile).
   if (identityFile !== undefined && identityNode !== undefined && (auth === 'agent' || auth === 'password')) {
     reader.issues.warning(
       identityNode,

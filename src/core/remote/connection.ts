@@ -2,10 +2,23 @@
 // commands with streamed output, timeouts and cancellation that reaches the
 // remote process, sudo when the login user is not root, and SFTP.
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import {
+  Client,
+  OpenSSHAgent,
+  utils,
+  type AuthHandlerMiddleware,
+  type ClientChannel,
+  type ConnectConfig,
+  type ParsedKey,
+  type SFTPWrapper,
+} from 'ssh2';
+import type { AuthMethod, SshTarget } from '../config/types';
+import {
+  agentWithoutKeysError,
   AuthenticationError,
+  keysRefusedError,
+  unknownHostError,
+  unreadableIdentityError,
   CancelledError,
   CommandError,
   commandSummary,
@@ -14,17 +27,12 @@ import {
   TimeoutError,
 } from './errors';
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
-import type { KnownHosts } from './known-hosts';
+import { KnownHosts } from './known-hosts';
 import { shellCommand, shellQuote, shellScript, type ShellLine } from './quote';
+import { checkHostNameKnown, type ResolvedSsh } from './resolve-target';
 import { envNamesFor, secretKeys, type SecretStore } from './secrets';
 
-export interface SshTarget {
-  user: string;
-  host: string;
-  port: number;
-}
-
-export type AuthMethod = 'key' | 'agent' | 'password';
+export type { AuthMethod, SshTarget };
 
 export interface UnknownHostKey {
   host: string;
@@ -36,15 +44,15 @@ export interface UnknownHostKey {
 export interface ConnectOptions {
   /** The host's name in mailwright.yaml; secrets are stored under it. */
   name: string;
-  target: SshTarget;
-  auth: AuthMethod;
-  identityFile?: string;
+  /** Where and how to log in, resolved once from mailwright.yaml and the SSH configuration (resolveSsh). */
+  ssh: ResolvedSsh;
   knownHosts: KnownHosts;
   secrets: SecretStore;
   /** Asked once for a host key nobody has trusted yet; resolve true to trust and remember it. */
   confirmUnknownHostKey: (key: UnknownHostKey) => Promise<boolean>;
   /** Asked when a secret is missing (the extension shows an input box); undefined = give up. */
   promptSecret?: (key: string, prompt: string) => Promise<string | undefined>;
+  /** The connect timeout when the SSH login names none (ConnectTimeout or a flag). */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -81,10 +89,6 @@ const KILL_GRACE_MS = 1500;
 const LOST_HINT =
   'The command may or may not have finished there. Once the server answers again, run it again: Mailwright checks what is done.';
 
-function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
-}
-
 /** ssh2's host-key algorithm names for a known_hosts key type. */
 function algorithmsFor(keyType: string): string[] {
   return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
@@ -98,6 +102,22 @@ const DEFAULT_HOST_KEY_ALGORITHMS = [
   'rsa-sha2-256',
   'ssh-rsa',
 ];
+
+/** How many keys the agent at this socket holds. */
+function agentKeyCount(socket: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    new OpenSSHAgent(socket).getIdentities((err, keys) => {
+      if (err)
+        reject(
+          new AuthenticationError(
+            `Cannot reach the ssh-agent at ${socket}: ${err.message}`,
+            'Start ssh-agent (eval "$(ssh-agent)") and add your key with ssh-add, or set identityFile for this host in mailwright.yaml.',
+          ),
+        );
+      else resolve(keys?.length ?? 0);
+    });
+  });
+}
 
 export function describeTarget(t: SshTarget): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
@@ -116,11 +136,19 @@ export class RemoteConnection {
   constructor(readonly options: ConnectOptions) {}
 
   get target(): SshTarget {
-    return this.options.target;
+    return this.options.ssh.target;
   }
 
   get isRoot(): boolean {
-    return this.options.target.user === 'root';
+    return this.target.user === 'root';
+  }
+
+  /** The known-hosts files: those the SSH configuration names (UserKnownHostsFile) replace ~/.ssh/known_hosts. */
+  private get knownHosts(): KnownHosts {
+    const files = this.options.ssh.knownHostsFiles;
+    return files.length > 0
+      ? new KnownHosts(files, this.options.knownHosts.managedFile)
+      : this.options.knownHosts;
   }
 
   get connected(): boolean {
@@ -129,7 +157,7 @@ export class RemoteConnection {
 
   /** How long a connection attempt (TCP connect and SSH handshake) may take. */
   get readyTimeoutMs(): number {
-    return this.options.readyTimeoutMs ?? 20_000;
+    return this.options.ssh.connectTimeoutMs ?? this.options.readyTimeoutMs ?? 20_000;
   }
 
   /**
@@ -145,41 +173,64 @@ export class RemoteConnection {
     return this.connecting;
   }
 
+  /** What was offered to the server on the last attempt (key files with their origin, or the agent). */
+  private offered: string[] = [];
+
   private async authConfig(): Promise<Partial<ConnectConfig>> {
-    const { auth, identityFile, name } = this.options;
-    if (auth === 'agent') {
-      const sock = process.env.SSH_AUTH_SOCK;
+    const { ssh, name } = this.options;
+    this.offered = [];
+    if (ssh.auth === 'agent') {
+      const sock = ssh.identityAgent ?? process.env.SSH_AUTH_SOCK;
       if (!sock) {
         throw new AuthenticationError(
           `Host "${name}" uses ssh-agent authentication, but no agent is running (SSH_AUTH_SOCK is not set).`,
           'Start ssh-agent and add your key (ssh-add), or set identityFile for this host in mailwright.yaml.',
         );
       }
+      if ((await agentKeyCount(sock)) === 0) throw agentWithoutKeysError(ssh, sock);
+      this.offered = [`the keys of the ssh-agent at ${sock}`];
       return { agent: sock };
     }
-    if (auth === 'password') {
+    if (ssh.auth === 'password') {
       const password = await this.secret(
         secretKeys.sshPassword(name),
         `SSH password for ${describeTarget(this.target)}`,
       );
       return { password };
     }
-    if (!identityFile) {
+    if (ssh.identityFiles.length === 0) {
       throw new AuthenticationError(
         `Host "${name}" uses key authentication but names no identityFile.`,
-        'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml, or use "auth: agent".',
+        'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml (or IdentityFile to its Host in ~/.ssh/config), or use "auth: agent".',
       );
     }
-    const path = expandHome(identityFile);
-    let keyData: Buffer;
-    try {
-      keyData = await readFile(path);
-    } catch (e) {
-      throw new AuthenticationError(
-        `Cannot read the private key ${path} for host "${name}": ${(e as Error).message}`,
-        'Check identityFile in mailwright.yaml.',
-      );
+    const keys: { file: string; key: ParsedKey }[] = [];
+    const unreadable: { file: string; reason: string }[] = [];
+    for (const file of ssh.identityFiles) {
+      let keyData: Buffer;
+      try {
+        keyData = await readFile(file);
+      } catch (e) {
+        unreadable.push({ file, reason: (e as Error).message });
+        continue;
+      }
+      keys.push({ file, key: await this.parseKey(file, keyData) });
     }
+    if (keys.length === 0) throw unreadableIdentityError(ssh, unreadable);
+    for (const u of unreadable) this.options.log?.(`Skipping the private key ${u.file}: ${u.reason}`);
+    const pending = [...keys];
+    const authHandler: AuthHandlerMiddleware = (_left, _partial, next) => {
+      const k = pending.shift();
+      if (!k) return next(false as never);
+      const index = ssh.identityFiles.indexOf(k.file);
+      this.offered.push(`${k.file} (from ${ssh.origins[`identityFiles[${index}]`] ?? 'mailwright.yaml'})`);
+      next({ type: 'publickey', username: ssh.target.user, key: k.key });
+    };
+    return { authHandler };
+  }
+
+  private async parseKey(path: string, keyData: Buffer): Promise<ParsedKey> {
+    const { name } = this.options;
     let parsed = utils.parseKey(keyData);
     if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
       const passphrase = await this.secret(secretKeys.keyPassphrase(name), `Passphrase for ${path}`);
@@ -188,12 +239,11 @@ export class RemoteConnection {
         await this.options.secrets.delete(secretKeys.keyPassphrase(name));
         throw new AuthenticationError(`The passphrase for ${path} is wrong (${parsed.message}).`);
       }
-      return { privateKey: keyData, passphrase };
     }
     if (parsed instanceof Error) {
       throw new AuthenticationError(`${path} is not a private key ssh2 can read: ${parsed.message}`);
     }
-    return { privateKey: keyData };
+    return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
   }
 
   /** A secret from the store, or asked for (and remembered) when the store has none. */
@@ -219,7 +269,9 @@ export class RemoteConnection {
   }
 
   private async open(signal?: AbortSignal): Promise<Client> {
-    const { target, knownHosts, log } = this.options;
+    const { log, ssh } = this.options;
+    const { target, knownHosts } = this;
+    await checkHostNameKnown(ssh);
     const auth = await this.authConfig();
     if (signal?.aborted) throw this.cancelledConnecting();
     const knownTypes = await knownHosts.knownKeyTypes(target.host, target.port);
@@ -233,7 +285,7 @@ export class RemoteConnection {
       port: target.port,
       username: target.user,
       readyTimeout: this.readyTimeoutMs,
-      keepaliveInterval: 15_000,
+      keepaliveInterval: this.options.ssh.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
       algorithms: { serverHostKey: serverHostKey as never },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
@@ -290,7 +342,7 @@ export class RemoteConnection {
   }
 
   private async checkHostKey(key: Buffer): Promise<boolean> {
-    const { target, knownHosts } = this.options;
+    const { target, knownHosts } = this;
     const verdict = await knownHosts.verify(target.host, target.port, key);
     const presented = `${keyTypeOf(key)} ${sha256Fingerprint(key)}`;
     switch (verdict.kind) {
@@ -332,11 +384,11 @@ export class RemoteConnection {
   private explainConnectError(e: Error & { level?: string; code?: string }): Error {
     const where = describeTarget(this.target);
     if (e.level === 'client-authentication') {
+      if (this.options.ssh.auth !== 'password')
+        return keysRefusedError(this.options.ssh, where, this.offered);
       return new AuthenticationError(
-        `The server ${where} refused every authentication method tried (${this.options.auth}).`,
-        this.options.auth === 'key'
-          ? `Is the public key of ${this.options.identityFile} in ~${this.target.user}/.ssh/authorized_keys on the server?`
-          : 'Check the user name and credentials.',
+        `The server ${where} refused the password login.`,
+        'Check the user name and the password.',
       );
     }
     if (e.code === 'ECONNREFUSED') {
@@ -345,12 +397,7 @@ export class RemoteConnection {
         'Is sshd running there and is the port right?',
       );
     }
-    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
-      return new RemoteError(
-        `Cannot resolve the host name in ${where}.`,
-        'Check the ssh field of the host in mailwright.yaml.',
-      );
-    }
+    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return unknownHostError(this.options.ssh, e.code);
     if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') {
       return new RemoteError(`No route to ${where} (${e.code}).`, 'Check the address and your network.');
     }

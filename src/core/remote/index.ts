@@ -5,4 +5,6 @@ export * from './fingerprint';
 export * from './known-hosts';
 export * from './pool';
 export * from './quote';
+export * from './resolve-target';
 export * from './secrets';
+export * from './ssh-config';

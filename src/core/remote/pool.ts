@@ -4,10 +4,11 @@ import { RemoteConnection, type ConnectOptions } from './connection';
 export class ConnectionPool {
   private readonly connections = new Map<string, RemoteConnection>();
 
-  constructor(private readonly defaults: Omit<ConnectOptions, 'name' | 'target' | 'auth' | 'identityFile'>) {}
+  constructor(private readonly defaults: Omit<ConnectOptions, 'name' | 'ssh'>) {}
 
-  get(options: Pick<ConnectOptions, 'name' | 'target' | 'auth' | 'identityFile'>): RemoteConnection {
-    const key = `${options.name}|${options.target.user}@${options.target.host}:${options.target.port}|${options.auth}|${options.identityFile ?? ''}`;
+  get(options: Pick<ConnectOptions, 'name' | 'ssh'>): RemoteConnection {
+    // Everything that decides the login is in the key; warnings and origins are not.
+    const key = `${options.name}|${JSON.stringify({ ...options.ssh, origins: undefined, warnings: undefined })}`;
     let conn = this.connections.get(key);
     if (!conn) {
       // A host whose settings changed gets a new connection; the old one is closed.

@@ -6,8 +6,10 @@ import { readRemoteFile, shellScript } from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import type { WorkspaceConfig } from '../workspace-config';
-import { checkConfPath, confTarget } from './remote-paths';
-import { saveConfFile } from './save';
+import { checkConfPath, confTarget, SCHEME } from './remote-paths';
+import { saveConfFile, showProblems } from './save';
+import { generatedFromYaml } from '../../core/plan/actions/domains';
+import { chasquidSocketUnits } from '../../core/plan/actions/service';
 
 // One line "type size mtime" for the path, or "missing"; -L follows symlinked cert folders.
 const STAT_SCRIPT = `if [ -e "$1" ]; then stat -L -c '%F|%s|%Y' -- "$1"; else echo missing; fi`;
@@ -18,6 +20,8 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   readonly onDidChangeFile = this.changed.event;
   readonly diagnostics = vscode.languages.createDiagnosticCollection('chasquid');
 
+  private readonly listeners: vscode.Disposable[];
+
   constructor(
     private readonly config: WorkspaceConfig,
     private readonly connections: Connections,
@@ -25,7 +29,25 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     private readonly log: vscode.LogOutputChannel,
     /** Whether saves may be committed to the workspace at this root (asked once per workspace). */
     private readonly keepHistory: (root: string) => Promise<boolean>,
-  ) {}
+  ) {
+    // The problems follow the text: a revert or an edit back to valid content clears them, and
+    // a closed file has none.
+    this.listeners = [
+      vscode.workspace.onDidChangeTextDocument((e) => this.recheck(e.document)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        if (doc.uri.scheme === SCHEME) this.diagnostics.delete(doc.uri);
+      }),
+    ];
+  }
+
+  private recheck(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== SCHEME) return;
+    const target = confTarget(doc.uri.authority, doc.uri.path);
+    if (!target || checkConfPath(target.path, vscode.l10n)) return;
+    const facts = this.facts.state(target.hostName);
+    const version = facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined;
+    showProblems(this.diagnostics, doc.uri, target.path, doc.getText(), version);
+  }
 
   private async target(uri: vscode.Uri): Promise<{ host: HostConfig; path: string }> {
     const target = confTarget(uri.authority, uri.path);
@@ -51,6 +73,8 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       size: Number(size),
       ctime: Number(mtime) * 1000,
       mtime: Number(mtime) * 1000,
+      // Generated from mailwright.yaml: a save here would contradict it.
+      ...(generatedFromYaml(path) ? { permissions: vscode.FilePermission.Readonly } : {}),
     };
   }
 
@@ -74,6 +98,13 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const { host, path } = await this.target(uri);
+    if (generatedFromYaml(path))
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t(
+          '{0} is generated from mailwright.yaml: change mailwright.yaml and provision instead.',
+          path,
+        ),
+      );
     const facts = this.facts.state(host.name);
     await saveConfFile({
       uri,
@@ -82,6 +113,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       content,
       conn: this.connections.for(host),
       chasquidVersion: facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined,
+      socketUnits: facts?.kind === 'ok' ? chasquidSocketUnits(facts.facts) : undefined,
       diagnostics: this.diagnostics,
       log: this.log,
       keepHistory: this.keepHistory,
@@ -113,6 +145,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   }
 
   dispose(): void {
+    for (const l of this.listeners) l.dispose();
     this.changed.dispose();
     this.diagnostics.dispose();
   }

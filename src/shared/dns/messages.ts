@@ -1,16 +1,17 @@
-// The one protocol between the DNS Records panel (extension host) and its webview. Both sides
-// import this file and both validate what they receive: a webview is another process, and a
-// restored panel hands back whatever state an older version saved. No vscode or node imports.
-import type { L10n } from '../localize';
+// The DNS Records panel's part of the webview protocol (src/shared/protocol.ts): its state, its
+// commands and their checks. Both sides import this file. No vscode or node imports.
+import type { L10n } from '../l10n';
 import {
   isCopyMessage,
-  isInt,
   isObj,
   isOptStr,
   isStr,
   isStrArray,
-  type CopyMessage,
-} from '../message-guards';
+  panelProtocol,
+  type CopyCommand,
+  type HostMessage,
+  type WebviewMessage,
+} from '../protocol';
 
 /** A finding's status, or "unchecked" for an expected record before the first check. */
 export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'self-signed' | 'unchecked';
@@ -69,6 +70,8 @@ export interface DnsPanelState {
   checkedAt?: string;
   durationMs?: number;
   rows: DnsRowView[];
+  /** What holds for the whole domain (not delegated, DNS not answering): said once, above the table. */
+  notices?: string[];
   error?: string;
   /** The dry run of Publish, while planned (and what was applied, once published). */
   publish?: { changes: PublishChangeView[]; notes: string[] };
@@ -76,20 +79,17 @@ export interface DnsPanelState {
   message?: string;
 }
 
-/** Webview → extension. Commands carry a requestId; the extension answers with a reply. */
-export type DnsWebviewMessage =
-  | { type: 'ready' }
+/** Webview → extension: the commands; the extension answers each with a reply. */
+export type DnsCommand =
   | { type: 'check'; requestId: number }
-  | CopyMessage
+  | CopyCommand
   | { type: 'exportZone'; requestId: number }
   | { type: 'planPublish'; requestId: number }
   | { type: 'applyPublish'; requestId: number }
   | { type: 'cancelPublish'; requestId: number };
 
-export type DnsHostMessage =
-  { type: 'state'; state: DnsPanelState } | { type: 'reply'; requestId: number; ok: boolean; error?: string };
-
-export const DNS_VIEW_TYPE = 'mailwright.dnsRecords';
+export type DnsWebviewMessage = WebviewMessage<DnsCommand>;
+export type DnsHostMessage = HostMessage<DnsPanelState>;
 
 /** How a domain without `dns:` gets one: Publish shows it, and the table is the manual instructions. */
 export function noProviderHelp(domain: string, l10n: L10n): string {
@@ -139,24 +139,6 @@ const SEVERITIES: readonly RowSeverity[] = ['error', 'warning', 'info'];
 /** Copy requests carry one DNS name or value; anything longer is not what the table shows. */
 export const MAX_COPY_LENGTH = 8192;
 
-export function isDnsWebviewMessage(v: unknown): v is DnsWebviewMessage {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-      return true;
-    case 'check':
-    case 'exportZone':
-    case 'planPublish':
-    case 'applyPublish':
-    case 'cancelPublish':
-      return isInt(v.requestId);
-    case 'copy':
-      return isCopyMessage(v, MAX_COPY_LENGTH);
-    default:
-      return false;
-  }
-}
-
 function isRow(v: unknown): v is DnsRowView {
   return (
     isObj(v) &&
@@ -192,6 +174,7 @@ export function isDnsPanelState(v: unknown): v is DnsPanelState {
     (v.durationMs === undefined || typeof v.durationMs === 'number') &&
     Array.isArray(v.rows) &&
     v.rows.every(isRow) &&
+    (v.notices === undefined || isStrArray(v.notices)) &&
     isOptStr(v.error) &&
     (v.publish === undefined ||
       (isObj(v.publish) &&
@@ -202,9 +185,18 @@ export function isDnsPanelState(v: unknown): v is DnsPanelState {
   );
 }
 
-export function isDnsHostMessage(v: unknown): v is DnsHostMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'state') return isDnsPanelState(v.state);
-  if (v.type === 'reply') return isInt(v.requestId) && typeof v.ok === 'boolean' && isOptStr(v.error);
-  return false;
-}
+export const dnsProtocol = panelProtocol<DnsPanelState, DnsCommand>({
+  viewType: 'mailwright.dnsRecords',
+  isState: isDnsPanelState,
+  commands: {
+    check: () => true,
+    copy: (m) => isCopyMessage(m, MAX_COPY_LENGTH),
+    exportZone: () => true,
+    planPublish: () => true,
+    applyPublish: () => true,
+    cancelPublish: () => true,
+  },
+});
+
+export const DNS_VIEW_TYPE = dnsProtocol.viewType;
+export const { isWebviewMessage: isDnsWebviewMessage, isHostMessage: isDnsHostMessage } = dnsProtocol;
