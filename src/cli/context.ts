@@ -9,6 +9,7 @@ import {
   formatIssue,
   loadConfig,
   type DomainConfig,
+  type GitConfig,
   type HostConfig,
   type MailwrightConfig,
 } from '../core/config';
@@ -23,8 +24,8 @@ export interface Target {
   host: HostConfig;
   conn: RemoteConnection;
   configPath: string;
-  /** mailwright.yaml git.remote: push after committing only when set. */
-  gitRemote?: string;
+  /** mailwright.yaml git: history kept unless it says no; pushed after committing only with a remote. */
+  git: GitConfig;
   /** Every host of mailwright.yaml (a domain may be served by several). */
   fleet: HostConfig[];
 }
@@ -74,8 +75,8 @@ export class CommandContext {
     return this.config.hosts;
   }
 
-  get gitRemote(): string | undefined {
-    return this.config.git.remote;
+  get git(): GitConfig {
+    return this.config.git;
   }
 
   /** The host of mailwright.yaml called `name`; refused with the names there are. */
@@ -115,7 +116,7 @@ export class CommandContext {
       host,
       conn: await this.connection(host),
       configPath: this.configPath,
-      gitRemote: this.gitRemote,
+      git: this.git,
       fleet: this.fleet,
     };
   }

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import type { HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { applyCommitLines, serverStateOf, snapshotConf } from '../core/git';
+import { applyCommitLines, historyChoice, serverStateOf, snapshotConf } from '../core/git';
 import {
   applyFleet,
   applyPlan,
@@ -279,11 +279,12 @@ async function applyFleetCommand(
 
 /** The conf directory goes into the workspace's git after every apply, when it differs from the last commit. */
 async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise<void> {
+  if (historyChoice(t.git) === false) return; // git.history: false in mailwright.yaml
   const snapshot = await snapshotConf(t.conn, {
     workspaceRoot: dirname(t.configPath),
     hostName: t.host.name,
     actions: applyCommitLines(plan, applied),
-    remote: t.gitRemote,
+    remote: t.git.remote,
     // An empty plan changed nothing since the facts: a server as at the last snapshot is not fetched again.
     serverState: plan.actions.length === 0 ? serverStateOf(plan.facts) : undefined,
   });

@@ -49,6 +49,25 @@ export interface PanelProtocol<S, C extends Command> {
   isHostMessage(v: unknown): v is HostMessage<S>;
 }
 
+/**
+ * A Copy button's request, the same in every panel: `what` names the text in "Copied {0}".
+ * Each panel lists it in its commands table with the check below.
+ */
+export interface CopyCommand {
+  type: 'copy';
+  requestId: number;
+  text: string;
+  what: string;
+}
+
+/**
+ * The check of a Copy request's fields: `maxLength` is the longest text the panel shows
+ * (anything longer was not what the page showed).
+ */
+export function isCopyMessage(m: Obj, maxLength: number): boolean {
+  return isStr(m.text) && m.text.length <= maxLength && isStr(m.what);
+}
+
 export function isReply(v: unknown): v is ReplyMessage {
   return (
     isObj(v) && v.type === 'reply' && isInt(v.requestId) && typeof v.ok === 'boolean' && isOptStr(v.error)

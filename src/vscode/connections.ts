@@ -52,17 +52,22 @@ export class Connections implements vscode.Disposable {
       readyTimeoutMs: settings.get<number>('connectTimeoutSeconds', 20) * 1000,
       log: (line) => this.log.info(line),
       confirmUnknownHostKey: async (key) => {
+        // The dialog focuses its first button and Enter presses it: "Don't Connect" comes first,
+        // so that only a deliberate click trusts the key. Escape and the close button answer
+        // undefined, like "Don't Connect". The detail is plain text (a modal shows no markdown).
+        const dontConnect = vscode.l10n.t("Don't Connect");
         const trust = vscode.l10n.t('Trust and Connect');
         const answer = await vscode.window.showWarningMessage(
           vscode.l10n.t('Mailwright: unknown host key for {0}:{1}', key.host, key.port),
           {
             modal: true,
             detail: vscode.l10n.t(
-              'The server presents this {0} key:\n{1}\n\nCompare it with the fingerprint your provider shows (or run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server console). Trust it only if they match.',
+              'The server presents this {0} key:\n\n{1}\n\nCompare it with the fingerprint your provider shows, or with what this command prints on the server console:\n\nssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\n\nTrust it only if they match.',
               key.keyType,
               key.fingerprint,
             ),
           },
+          dontConnect,
           trust,
         );
         this.log.info(

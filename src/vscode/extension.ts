@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { FactsService } from './facts-service';
 import { provision, provisionAll } from './commands/provision';
 import { registerDashboardSerializer, type DashboardDeps } from './dashboard';
-import { showFacts } from './commands/show-facts';
+import { FACTS_SCHEME, FactsDocuments } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
 import { registerDnsFeatures } from './dns/register';
 import { registerMailReport } from './mail-report/register';
@@ -14,6 +14,7 @@ import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
 import { watchCertificates } from './certificate-watch';
+import { GitHistoryChoice } from './git-history';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mailwright', { log: true });
@@ -21,6 +22,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const remote = new RemoteAccess(context.secrets, log);
   const facts = new FactsService(remote, log);
   const tree = new ServersTreeProvider(config, facts);
+  const factsDocuments = new FactsDocuments(config, facts);
+  const gitHistory = new GitHistoryChoice(context.workspaceState, config);
   const dashboard = async (): Promise<DashboardDeps> => ({
     extensionUri: context.extensionUri,
     config,
@@ -28,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     facts,
     secrets: context.secrets,
     log,
+    keepHistory: (root) => gitHistory.keep(root),
     // The DNS core is its own bundle: the dashboard asks for it only when a run is done.
     expectedRecords: async (conn, host, domain, facts) =>
       (await load('dns')).dnsCore.expectedForHost(
@@ -77,7 +81,10 @@ export function activate(context: vscode.ExtensionContext): void {
       facts.clear();
       await config.reload();
     }),
-    run('mailwright.showFacts', (arg) => showFacts(config, facts, arg)),
+    factsDocuments,
+    vscode.workspace.registerTextDocumentContentProvider(FACTS_SCHEME, factsDocuments),
+    run('mailwright.showFacts', (arg) => factsDocuments.show(arg)),
+    run('mailwright.refreshFacts', (arg) => factsDocuments.refresh(arg)),
     run('mailwright.addServer', async () =>
       (await load('actions')).addServer(config, await remote.get(), facts),
     ),
@@ -91,7 +98,9 @@ export function activate(context: vscode.ExtensionContext): void {
       if (uri) await vscode.window.showTextDocument(uri);
     }),
   );
-  context.subscriptions.push(...registerMailFeatures({ config, remote, facts, log, treeView, run }));
+  context.subscriptions.push(
+    ...registerMailFeatures({ config, remote, facts, log, treeView, run, gitHistory }),
+  );
   context.subscriptions.push(
     ...registerDnsFeatures({
       config,

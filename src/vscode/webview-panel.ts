@@ -81,12 +81,6 @@ export abstract class WebviewPanelHost<S, C extends Command> {
     else this.subscriptions.push(subscription);
   }
 
-  /** A page's Copy button: the text to the clipboard, and a word in the status bar. */
-  protected async copy(text: string, what: string): Promise<void> {
-    await vscode.env.clipboard.writeText(text);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', what), 3000);
-  }
-
   /** Sends the current state to the page now. */
   protected sendState(): void {
     this.postToPage({ type: 'state', state: this.currentState() });

@@ -3,6 +3,7 @@
 // Shared by the UI tests that provision through the dashboard.
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
+import { answerGitHistoryQuestion } from './harness';
 
 /** The dashboard's content frame (VS Code nests a webview's document in two iframes). */
 export function dashboardFrame(page: Page): FrameLocator {
@@ -116,6 +117,8 @@ export async function applyUntilDone(page: Page, opts: ApplyOptions = {}): Promi
   const phase = view.locator('#progress');
   const timeoutMs = opts.timeoutMs ?? 12 * 60_000;
   for (const deadline = Date.now() + timeoutMs; ;) {
+    // The workspace is no git repository yet: the first snapshot asks, and a person says yes.
+    if (await answerGitHistoryQuestion(page)) log('answered the git history question: keep');
     const asked = await answerPasswordPrompt(
       page,
       opts.passwords ?? {},

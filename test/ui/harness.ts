@@ -510,6 +510,20 @@ export async function trustHostKey(page: Page, timeoutMs = 60_000): Promise<void
   await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
+/**
+ * Answers the question asked once per workspace before it becomes a git repository (the first
+ * snapshot of a run or a save), when it is showing; true when it was.
+ */
+export async function answerGitHistoryQuestion(page: Page, keep = true): Promise<boolean> {
+  const dialog = page
+    .getByRole('dialog')
+    .filter({ hasText: "Keep the history of the servers' configuration in git?" });
+  if (!(await dialog.isVisible().catch(() => false))) return false;
+  await dialog.getByRole('button', { name: keep ? 'Keep History in Git' : 'Not in This Workspace' }).click();
+  await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  return true;
+}
+
 /** Runs a command from the palette: F1, type its title, Enter on the matching entry. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');

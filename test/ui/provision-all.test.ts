@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
+  answerGitHistoryQuestion,
   eventually,
   missingPrerequisite,
   runCommand,
@@ -90,6 +91,7 @@ test(
           .filter({ hasText: '1 of 2 server(s) did not succeed: gone.' });
         const asked: string[] = [];
         for (const deadline = Date.now() + 12 * 60_000; !(await failed.isVisible().catch(() => false));) {
+          if (await answerGitHistoryQuestion(page)) step('answered the git history question: keep');
           const input = page.locator('.quick-input-widget input[type="password"]');
           if (await input.isVisible().catch(() => false)) {
             const title = (await page.locator('.quick-input-widget .quick-input-title').innerText())

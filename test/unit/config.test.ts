@@ -88,6 +88,13 @@ describe('loading mailwright.yaml', () => {
     const config = parseConfig(sample({ 'root@mail.example.com:22': 'mail.example.com' })).config;
     assert.deepEqual(config?.hosts[0]?.ssh, { user: 'root', host: 'mail.example.com', port: 22 });
     assert.deepEqual(parseConfig('version: 1\n').config, { version: 1, hosts: [], git: {} });
+    assert.deepEqual(parseConfig('version: 1\ngit:\n  history: false\n').config?.git, { history: false });
+    const wrong = parseConfig('version: 1\ngit:\n  history: maybe\n');
+    assert.equal(wrong.config, undefined);
+    assert.deepEqual(
+      wrong.issues.map((i) => [i.path, i.hint]),
+      [['git.history', 'For example: history: true']],
+    );
   });
 
   it('keeps auth only when written, and warns when auth makes identityFile unused', () => {

@@ -13,9 +13,11 @@ import {
 import {
   MAX_OUTPUT_LINES,
   applyingState,
+  formatDuration,
   nextSteps,
   reduceEvent,
   restoredState,
+  runEndNotice,
 } from '../../src/shared/dashboard/state';
 import { ENGLISH } from '../../src/shared/l10n';
 
@@ -131,6 +133,38 @@ describe('dashboard state', () => {
   });
 });
 
+describe('the end of a run', () => {
+  it('says how long it took as people say it', () => {
+    assert.equal(formatDuration(12_400, ENGLISH), '12 s');
+    assert.equal(formatDuration(72_000, ENGLISH), '1 min 12 s');
+    assert.equal(formatDuration(3_900_000, ENGLISH), '1 h 5 min');
+  });
+
+  it('notifies success with the mail host and time, a failure with its step, and nothing mid-run', () => {
+    const done = { ...planned(), phase: 'done' as const };
+    assert.deepEqual(runEndNotice(done, 'smtp.example.test', 72_000, ENGLISH), {
+      severity: 'info',
+      message: 'Provisioned smtp.example.test in 1 min 12 s.',
+    });
+    let failed = applyingState(planned(), ENGLISH);
+    failed = reduceEvent(
+      failed,
+      { type: 'action-failed', id: 'conf', message: 'chasquid.conf does not parse', restored: [] },
+      ENGLISH,
+    );
+    failed = reduceEvent(failed, { type: 'run-failed', failedAction: 'conf', message: 'x' }, ENGLISH);
+    assert.deepEqual(runEndNotice(failed, 'smtp.example.test', 5_000, ENGLISH), {
+      severity: 'error',
+      message: 'Provisioning smtp.example.test failed at step "conf": chasquid.conf does not parse',
+    });
+    assert.equal(runEndNotice(applyingState(planned(), ENGLISH), 'smtp.example.test', 1, ENGLISH), undefined);
+    assert.equal(
+      runEndNotice({ ...planned(), phase: 'cancelled' }, 'smtp.example.test', 1, ENGLISH)?.severity,
+      'warning',
+    );
+  });
+});
+
 describe('dashboard messages', () => {
   it('accepts the webview commands and refuses malformed ones', () => {
     assert.ok(isWebviewMessage({ type: 'ready' }));
@@ -140,6 +174,11 @@ describe('dashboard messages', () => {
     assert.ok(!isWebviewMessage({ type: 'rerun', requestId: 2, decisions: {} }));
     assert.ok(!isWebviewMessage({ type: 'cancel', requestId: '1' }));
     assert.ok(!isWebviewMessage({ type: 'exec', command: 'rm -rf /' }));
+    assert.ok(
+      isWebviewMessage({ type: 'copy', requestId: 4, text: 'v=DMARC1; p=quarantine', what: 'value' }),
+    );
+    assert.ok(!isWebviewMessage({ type: 'copy', requestId: 4, text: 'x'.repeat(100_000), what: 'value' }));
+    assert.ok(!isWebviewMessage({ type: 'copy', requestId: 4, text: 'x' }));
     assert.ok(!isWebviewMessage(null));
   });
 

@@ -9,7 +9,11 @@ import { after, describe, it } from 'node:test';
 import {
   applyCommitLines,
   commitMessage,
+  fileAt,
+  fileHistory,
+  historyChoice,
   isSecretPath,
+  snapshotPath,
   serverStateOf,
   snapshotConfFrom,
   type FetchConfTar,
@@ -266,5 +270,41 @@ describe('the commit of an apply run', () => {
   it('lists what the run applied, or says why a run that applied nothing still commits', () => {
     assert.deepEqual(applyCommitLines(plan, ['b']), ['Write B']);
     assert.match(applyCommitLines(plan, [])[0] ?? '', /differed from the last commit/);
+  });
+});
+
+describe("a config file's history", () => {
+  it('lists the commits of its snapshot, newest first, and reads its text at each, final newline kept', async () => {
+    const root = tempDir('mw-ws-');
+    assert.deepEqual(await fileHistory(root, 'conf/vps/chasquid.conf'), [], 'no repository: no history');
+    const rel = snapshotPath('vps', '/etc/chasquid/domains/example.test/aliases');
+    assert.equal(rel, 'conf/vps/domains/example.test/aliases');
+    assert.equal(snapshotPath('vps', '/etc/passwd'), undefined);
+    const conf = (aliases: string) =>
+      fetchOf({ 'chasquid.conf': 'hostname: "a"\n', 'domains/example.test/aliases': aliases });
+    await snapshotConfFrom(conf('a: b\n'), { workspaceRoot: root, hostName: 'vps', title: 'first' });
+    await snapshotConfFrom(conf('a: b\nc: d\n'), { workspaceRoot: root, hostName: 'vps', title: 'second' });
+    const history = await fileHistory(root, rel!);
+    assert.deepEqual(
+      history.map((c) => c.subject),
+      ['second', 'first'],
+    );
+    assert.match(history[0]!.commit, /^[0-9a-f]{40}$/);
+    assert.ok(!Number.isNaN(Date.parse(history[0]!.date)));
+    assert.equal(await fileAt(root, history[0]!.commit, rel!), 'a: b\nc: d\n');
+    assert.equal(await fileAt(root, `${history[0]!.commit}^`, rel!), 'a: b\n');
+    assert.equal(await fileAt(root, `${history[1]!.commit}^`, rel!), undefined, 'no parent: nothing before');
+    await assert.rejects(fileAt(root, 'HEAD; rm -rf /', rel!), /not a commit/);
+    // chasquid.conf did not change in the second snapshot: one commit.
+    assert.equal((await fileHistory(root, 'conf/vps/chasquid.conf')).length, 1);
+  });
+
+  it('is kept as mailwright.yaml says, and left open when it says nothing', () => {
+    assert.equal(historyChoice({}), undefined);
+    assert.equal(historyChoice(undefined), undefined);
+    assert.equal(historyChoice({ history: false }), false);
+    assert.equal(historyChoice({ history: false, remote: 'origin' }), false);
+    assert.equal(historyChoice({ remote: 'origin' }), true);
+    assert.equal(historyChoice({ history: true }), true);
   });
 });

@@ -17,6 +17,7 @@ import {
   type DriftDecision,
   type SavedWebviewState,
 } from '../../src/shared/dashboard/messages.js';
+import { copyCommand } from '../common/copy.js';
 import { t } from '../common/l10n.js';
 import { connectPage } from '../common/page.js';
 import { render, type Commands } from './render.js';
@@ -61,6 +62,7 @@ const commands: Commands = {
   apply: () => request({ type: 'apply', decisions: view?.decisions ?? {} }),
   cancel: () => request({ type: 'cancel' }),
   replan: () => request({ type: 'replan' }),
+  copy: copyCommand(request),
   rerun: (from) => request({ type: 'rerun', from, decisions: view?.decisions ?? {} }),
   decide: (path: string, decision: DriftDecision) => {
     if (!view) return;

@@ -1,11 +1,13 @@
 // Draws the whole dashboard from the state. Redrawn on every state (at most ~10 per second);
-// output blocks are scrolled to their end so live output follows.
+// output blocks are scrolled to their end so live output follows. Once a run is done its
+// summary comes first, and each step's output is folded away (open while it runs or failed).
 import type {
   ActionView,
   DriftDecision,
   SavedWebviewState,
   SummaryView,
 } from '../../src/shared/dashboard/messages.js';
+import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { t } from '../common/l10n.js';
 
@@ -15,6 +17,7 @@ export interface Commands {
   replan(): void;
   rerun(from: string): void;
   decide(path: string, decision: DriftDecision): void;
+  copy(text: string, what: string): void;
 }
 
 function statusLabel(status: ActionView['status']): string {
@@ -61,6 +64,7 @@ export function render(
         ),
       s.error && h('p', { class: 'error', id: 'error' }, s.error),
       error && h('p', { class: 'error', id: 'request-error' }, error),
+      s.summary && summary(s.summary, cmd),
       s.actions.length > 0 && h('ol', { id: 'actions' }, ...s.actions.map((a) => actionItem(a, view, cmd))),
       s.phase === 'planned' &&
         s.actions.length === 0 &&
@@ -73,10 +77,17 @@ export function render(
           h('ul', {}, ...s.notes.map((n) => h('li', {}, n))),
         ),
       buttons(view, cmd),
-      s.summary && summary(s.summary),
     ),
   );
   app.querySelectorAll<HTMLElement>('pre.output').forEach((pre) => (pre.scrollTop = pre.scrollHeight));
+  // A folded output the user opened stays open across redraws.
+  app.querySelectorAll<HTMLDetailsElement>('details.output').forEach((d) =>
+    d.addEventListener('toggle', () => {
+      const id = d.closest('li.action')?.getAttribute('data-id');
+      if (id && d.open !== (d.dataset.defaultOpen === 'true')) openedOutputs.add(id);
+      else if (id) openedOutputs.delete(id);
+    }),
+  );
 }
 
 function buttons(view: SavedWebviewState, cmd: Commands): HTMLElement {
@@ -116,13 +127,7 @@ function actionItem(a: ActionView, view: SavedWebviewState, cmd: Commands): HTML
     h('div', { class: 'reason' }, t('Why: {0}', a.reason)),
     a.drift && drift(a.drift, view, cmd),
     a.skippedReason && h('div', { class: 'reason' }, t('Skipped: {0}', a.skippedReason)),
-    a.output.length > 0 &&
-      h(
-        'pre',
-        { class: 'output' },
-        a.dropped ? t('… {0} earlier line(s) not kept', a.dropped) + '\n' : '',
-        a.output.join('\n'),
-      ),
+    a.output.length > 0 && output(a),
     a.error &&
       h(
         'div',
@@ -133,6 +138,27 @@ function actionItem(a: ActionView, view: SavedWebviewState, cmd: Commands): HTML
           h('p', {}, t('Put back as they were: {0}', a.error.restored.join(', '))),
         canRerun && button(t('Rerun from here'), () => cmd.rerun(a.id), { class: 'rerun' }),
       ),
+  );
+}
+
+/** Steps whose folded output the user opened or closed against the default. */
+const openedOutputs = new Set<string>();
+
+/** A step's output, folded unless it is running or failed (or the user turned it over). */
+function output(a: ActionView): HTMLElement {
+  const defaultOpen = a.status === 'running' || a.status === 'failed';
+  const open = openedOutputs.has(a.id) ? !defaultOpen : defaultOpen;
+  const lines = a.output.length + a.dropped;
+  return h(
+    'details',
+    { class: 'output', open, 'data-default-open': String(defaultOpen) },
+    h('summary', {}, t('Output ({0} line(s))', lines)),
+    h(
+      'pre',
+      { class: 'output' },
+      a.dropped ? t('… {0} earlier line(s) not kept', a.dropped) + '\n' : '',
+      a.output.join('\n'),
+    ),
   );
 }
 
@@ -161,7 +187,12 @@ function drift(d: { path: string; diff: string }, view: SavedWebviewState, cmd: 
   return h('div', { class: 'drift' }, group, diff);
 }
 
-function summary(s: SummaryView): HTMLElement {
+/** A word no cell can hold (a DKIM key): only such a value may be broken anywhere. */
+function longWord(value: string): boolean {
+  return value.split(/\s+/).some((w) => w.length > 48);
+}
+
+function summary(s: SummaryView, cmd: Commands): HTMLElement {
   return h(
     'section',
     { id: 'summary' },
@@ -197,14 +228,27 @@ function summary(s: SummaryView): HTMLElement {
       ...s.dns.map((r) =>
         h(
           'tr',
-          {},
+          { class: 'record' },
           h('td', {}, r.type),
-          h('td', {}, h('code', {}, r.name)),
           h(
             'td',
-            {},
-            r.value ? h('code', {}, r.value) : '',
+            { class: 'name' },
+            h('code', {}, r.name),
+            copyButton(r.name, t('name {0}', r.name), t('Copy the name {0}', r.name), 'copy-name', cmd.copy),
+          ),
+          h(
+            'td',
+            { class: 'value' },
+            r.value ? h('code', { class: longWord(r.value) ? 'long' : '' }, r.value) : '',
             r.note ? h('span', { class: 'hint' }, r.value ? ' ' + t('({0})', r.note) : r.note) : '',
+            r.value &&
+              copyButton(
+                r.value,
+                t('value for {0}', r.name),
+                t('Copy the value for {0}', r.name),
+                'copy-value',
+                cmd.copy,
+              ),
           ),
         ),
       ),

@@ -12,6 +12,7 @@ import {
   type DnsCommand,
   type DnsPanelState,
 } from '../../src/shared/dns/messages.js';
+import { copyCommand } from '../common/copy.js';
 import { t } from '../common/l10n.js';
 import { connectPage } from '../common/page.js';
 import { render, type DnsCommands } from './render.js';
@@ -45,7 +46,7 @@ function request(command: Parameters<typeof page.request>[0]): void {
 
 const commands: DnsCommands = {
   check: () => request({ type: 'check' }),
-  copy: (text, what) => request({ type: 'copy', text, what }),
+  copy: copyCommand(request),
   exportZone: () => request({ type: 'exportZone' }),
   planPublish: () => request({ type: 'planPublish' }),
   applyPublish: () => request({ type: 'applyPublish' }),

@@ -9,6 +9,7 @@ import {
 } from '../../src/shared/dns/messages.js';
 import { findingType } from '../../src/core/dns/finding-type.js';
 import { needsFix, statusLabel } from '../../src/shared/dns/rows.js';
+import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';
 
@@ -188,10 +189,7 @@ function statusClass(r: DnsRowView): string {
   return needsFix(r) === 'error' ? 'error' : 'warning';
 }
 
-/**
- * A value with its Copy button. `what` names it in the host's "Copied {0}"; `tooltip` says what
- * the button does.
- */
+/** A value with its Copy button; `shown` is what the table shows of it (the text itself if absent). */
 function copyable(
   text: string,
   what: string,
@@ -204,12 +202,7 @@ function copyable(
     'div',
     { class: 'copyable' },
     h('code', {}, shown),
-    button(t('Copy'), () => cmd.copy(text, what), {
-      class: `copy ${cls}`,
-      appearance: 'secondary',
-      title: tooltip,
-      'aria-label': tooltip,
-    }),
+    copyButton(text, what, tooltip, cls, cmd.copy),
   );
 }
 

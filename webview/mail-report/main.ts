@@ -12,6 +12,7 @@ import {
   type MailReportCommand,
   type MailReportView,
 } from '../../src/shared/mail-report/messages.js';
+import { copyCommand } from '../common/copy.js';
 import { t } from '../common/l10n.js';
 import { connectPage } from '../common/page.js';
 import { render, type ReportCommands } from './render.js';
@@ -46,7 +47,7 @@ function request(command: Parameters<typeof page.request>[0], busy = false): voi
 }
 
 const commands: ReportCommands = {
-  copy: (text, what) => request({ type: 'copy', text, what }),
+  copy: copyCommand(request),
   action: (id) => request({ type: 'action', id }, true),
 };
 

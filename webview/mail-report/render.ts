@@ -5,6 +5,7 @@ import type { ReceivedHop } from '../../src/core/analyze/received.js';
 import type { Check } from '../../src/core/checks/index.js';
 import type { MailReportStage, MailReportView } from '../../src/shared/mail-report/messages.js';
 import { statusLabel } from '../../src/shared/mail-report/view.js';
+import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';
 
@@ -82,15 +83,6 @@ function stages(list: readonly MailReportStage[]): HTMLElement {
   );
 }
 
-function copyButton(text: string, what: string, tooltip: string, cls: string, cmd: ReportCommands) {
-  return button(t('Copy'), () => cmd.copy(text, what), {
-    class: `copy ${cls}`,
-    appearance: 'secondary',
-    title: tooltip,
-    'aria-label': tooltip,
-  });
-}
-
 function checks(list: readonly Check[], cmd: ReportCommands): HTMLElement {
   return h(
     'section',
@@ -123,7 +115,7 @@ function checks(list: readonly Check[], cmd: ReportCommands): HTMLElement {
                   t('evidence of {0}', c.title),
                   t('Copy the evidence of {0}', c.title),
                   'copy-evidence',
-                  cmd,
+                  cmd.copy,
                 ),
             ),
             h(
@@ -139,7 +131,7 @@ function checks(list: readonly Check[], cmd: ReportCommands): HTMLElement {
                       t('fix for {0}', c.title),
                       t('Copy the fix for {0}', c.title),
                       'copy-fix',
-                      cmd,
+                      cmd.copy,
                     ),
                   )
                 : '',
@@ -208,7 +200,7 @@ function transcript(lines: readonly string[], cmd: ReportCommands): HTMLElement 
       'details',
       { id: 'transcript' },
       h('summary', {}, t('SMTP transcript ({0} lines)', lines.length)),
-      copyButton(text, t('SMTP transcript'), t('Copy the SMTP transcript'), 'copy-transcript', cmd),
+      copyButton(text, t('SMTP transcript'), t('Copy the SMTP transcript'), 'copy-transcript', cmd.copy),
       h('pre', {}, text),
     ),
   );

@@ -354,6 +354,13 @@ const HOST: MappingSpec = {
 
 const GIT: MappingSpec = {
   keys: {
+    history: {
+      description:
+        "Keep the history of each server's configuration (its /etc/chasquid, secrets left out) in the workspace's git repository, under `conf/<host>/`, one commit per change. Left out: the command line keeps it, and the editor asks once per workspace.",
+      type: 'true or false',
+      schema: { type: 'boolean' },
+      example: true,
+    },
     remote: text(
       "Push the history of the servers' configuration to this remote of the workspace repository.",
       'origin',
@@ -375,7 +382,7 @@ export const CONFIG_SCHEMA: MappingSpec = {
       example: CONFIG_SCHEMA_VERSION,
     },
     hosts: listOf('The mail servers.', HOST),
-    git: mapping('Where the configuration history is pushed.', GIT),
+    git: mapping('Whether the configuration history is kept in git, and where it is pushed.', GIT),
   },
 };
 

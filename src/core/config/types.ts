@@ -170,6 +170,8 @@ export interface SpfConfig {
 }
 
 export interface GitConfig {
+  /** Keep the configuration history in git; unset: the command line does, the editor asks. */
+  history?: boolean;
   /** Push only when set. */
   remote?: string;
 }

@@ -6,7 +6,7 @@ import { readHosts } from './validate-host';
 import { childPath, ConfigReader } from './yaml-reader';
 
 export const ROOT_KEYS = ['version', 'hosts', 'git'] as const;
-export const GIT_KEYS = ['remote'] as const;
+export const GIT_KEYS = ['history', 'remote'] as const;
 export const GIT_REMOTE_PATTERN = /^[A-Za-z0-9._][A-Za-z0-9._/-]*$/;
 
 export interface ValidationResult {
@@ -76,12 +76,18 @@ function readVersion(reader: ConfigReader, node: Node): 1 | undefined {
 function readGit(reader: ConfigReader, node: Node): GitConfig | undefined {
   const fields = reader.fields(node, 'git', GIT_KEYS, '{ remote: origin }');
   if (fields === undefined) return undefined;
+  const historyNode = fields.get('history')?.value;
+  const history = historyNode
+    ? reader.flag(historyNode, childPath('git', 'history'), 'history: true')
+    : undefined;
+  if (historyNode && history === undefined) return undefined;
+  const kept = history === undefined ? {} : { history };
   const remoteNode = fields.get('remote')?.value;
-  if (remoteNode === undefined) return {};
+  if (remoteNode === undefined) return kept;
   const path = childPath('git', 'remote');
   const remote = reader.text(remoteNode, path, 'origin');
   if (remote === undefined) return undefined;
-  if (GIT_REMOTE_PATTERN.test(remote)) return { remote };
+  if (GIT_REMOTE_PATTERN.test(remote)) return { ...kept, remote };
   reader.issues.error(
     remoteNode,
     path,

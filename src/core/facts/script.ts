@@ -142,7 +142,9 @@ set -- ${posix.dirname(MAILBOX_USERS_PATH)} $($p sed -n 's|^ *"\\(/[^"]*\\)/[^/"
   $p find "$@" -maxdepth 1 -type f ${WRITE_LEFTOVER_NAMES} -print; } | while IFS= read -r f; do
   if [ -d "/proc/\${f##*.}" ]; then echo "busy $f"; else echo "$f"; fi
 done
+# What chasquid loads: directories with a fullchain.pem; other entries (README.certs) are not certificates.
 for c in $($p ls /etc/chasquid/certs); do
+  $p test -f "/etc/chasquid/certs/$c/fullchain.pem" || continue
   # The certificate itself (public): read on this machine, which costs the server no openssl run.
   sec "cert:$c"; $p cat "/etc/chasquid/certs/$c/fullchain.pem"
 done`,

@@ -16,14 +16,15 @@ const NON_INTERACTIVE = { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GCM_INTE
 export async function git(
   cwd: string,
   args: readonly string[],
-  opts: { allowFailure?: boolean; timeoutMs?: number } = {},
+  /** `exactOutput`: stdout as git wrote it (a file's text), its final newline kept. */
+  opts: { allowFailure?: boolean; timeoutMs?: number; exactOutput?: boolean } = {},
 ): Promise<GitResult> {
   // execa is ESM-only; a dynamic import keeps this CommonJS module loadable (esbuild inlines it).
   const { execa } = await import('execa');
   const result = await execa('git', [...args], {
     cwd,
     reject: false,
-    stripFinalNewline: true,
+    stripFinalNewline: !opts.exactOutput,
     env: NON_INTERACTIVE,
     timeout: opts.timeoutMs ?? 60_000,
     stdin: 'ignore',

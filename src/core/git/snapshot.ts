@@ -68,8 +68,8 @@ export function snapshotConf(conn: RemoteConnection, opts: SnapshotOptions): Pro
 export async function snapshotConfFrom(fetch: FetchConfTar, opts: SnapshotOptions): Promise<SnapshotResult> {
   checkHostName(opts.hostName);
   const confDir = opts.confDir ?? '/etc/chasquid';
-  const hostRel = `conf/${opts.hostName}`;
-  const target = join(opts.workspaceRoot, 'conf', opts.hostName);
+  const hostRel = snapshotFolder(opts.hostName);
+  const target = join(opts.workspaceRoot, hostRel);
 
   if (
     opts.serverState &&
@@ -165,6 +165,21 @@ export function applyCommitLines(
     : [
         'the server differed from the last commit (an earlier run that stopped, or a change made on the server)',
       ];
+}
+
+/** The workspace folder (relative, with /) that mirrors a host's conf directory. */
+export function snapshotFolder(hostName: string): string {
+  return `conf/${hostName}`;
+}
+
+/** Where the snapshot keeps a file of the host's conf directory, relative to the workspace; undefined outside it. */
+export function snapshotPath(
+  hostName: string,
+  serverPath: string,
+  confDir = '/etc/chasquid',
+): string | undefined {
+  if (!serverPath.startsWith(`${confDir}/`)) return undefined;
+  return `${snapshotFolder(hostName)}/${serverPath.slice(confDir.length + 1)}`;
 }
 
 export function commitMessage(opts: Pick<SnapshotOptions, 'hostName' | 'actions' | 'title'>): string {

@@ -93,6 +93,8 @@ export interface ConfSave {
   socketUnits?: readonly string[];
   /** Where the snapshot is committed; none: no commit. */
   workspaceRoot?: string;
+  /** Whether the workspace keeps a configuration history (asked once by the editor); none: it does. */
+  keepHistory?: (root: string) => Promise<boolean>;
   signal?: AbortSignal;
   progress?: (step: ConfSaveStep) => void;
 }
@@ -156,6 +158,7 @@ export async function saveConfFile(req: ConfSave): Promise<ConfSaveResult> {
 
   const result: ConfSaveResult = { diagnostics, restarted: restart };
   if (!req.workspaceRoot) return result;
+  if (req.keepHistory && !(await req.keepHistory(req.workspaceRoot))) return result;
   req.progress?.('committing');
   try {
     const snap = await snapshotConf(conn, {

@@ -1,12 +1,16 @@
 // The dashboard panel's part of the webview protocol (src/shared/protocol.ts): its state, its
 // commands and their checks. Both sides import this file. No vscode or node imports.
+// The summary's Copy buttons copy DNS names and values, as the DNS Records table does.
+import { MAX_COPY_LENGTH } from '../dns/messages';
 import {
+  isCopyMessage,
   isInt,
   isObj,
   isOptStr,
   isStr,
   isStrArray,
   panelProtocol,
+  type CopyCommand,
   type HostMessage as PanelHostMessage,
   type WebviewMessage as PanelWebviewMessage,
 } from '../protocol';
@@ -78,7 +82,8 @@ export type DashboardCommand =
   | { type: 'apply'; requestId: number; decisions: Record<string, DriftDecision> }
   | { type: 'cancel'; requestId: number }
   | { type: 'rerun'; requestId: number; from: string; decisions: Record<string, DriftDecision> }
-  | { type: 'replan'; requestId: number };
+  | { type: 'replan'; requestId: number }
+  | CopyCommand;
 
 export type WebviewMessage = PanelWebviewMessage<DashboardCommand>;
 
@@ -172,6 +177,7 @@ export const dashboardProtocol = panelProtocol<DashboardState, DashboardCommand>
     cancel: () => true,
     rerun: (m) => isStr(m.from) && isDecisions(m.decisions),
     replan: () => true,
+    copy: (m) => isCopyMessage(m, MAX_COPY_LENGTH),
   },
 });
 

@@ -165,3 +165,50 @@ export function nextSteps(
   for (const r of records) if (r.kind === 'ptr') reverseDns.set(r.id.replace(/^ptr:/, ''), r.value);
   return { dns, reverseDns: [...reverseDns].map(([address, name]) => ({ address, name })) };
 }
+
+/** A run's length as people say it: "12 s", "1 min 12 s", "1 h 5 min". */
+export function formatDuration(ms: number, l10n: L10n): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(seconds / 3600);
+  const min = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return l10n.t('{0} h {1} min', h, min);
+  if (min > 0) return l10n.t('{0} min {1} s', min, s);
+  return l10n.t('{0} s', s);
+}
+
+/**
+ * What the notification says when a run ends (the dashboard may be hidden by then): undefined
+ * while it has not ended.
+ */
+export function runEndNotice(
+  state: DashboardState,
+  mailHost: string,
+  ms: number,
+  l10n: L10n,
+): { severity: 'info' | 'warning' | 'error'; message: string } | undefined {
+  switch (state.phase) {
+    case 'done':
+      return {
+        severity: 'info',
+        message: l10n.t('Provisioned {0} in {1}.', mailHost, formatDuration(ms, l10n)),
+      };
+    case 'failed': {
+      const failed = state.actions.find((a) => a.status === 'failed');
+      const why = failed?.error?.message ?? state.error ?? '';
+      return {
+        severity: 'error',
+        message: failed
+          ? l10n.t('Provisioning {0} failed at step "{1}": {2}', mailHost, failed.title, why)
+          : l10n.t('Provisioning {0} failed: {1}', mailHost, why),
+      };
+    }
+    case 'cancelled':
+      return {
+        severity: 'warning',
+        message: l10n.t('Provisioning {0} was cancelled; the interrupted step was put back.', mailHost),
+      };
+    default:
+      return undefined;
+  }
+}

@@ -2,11 +2,13 @@
 // commands and their checks. Both sides import this file. No vscode or node imports.
 import type { L10n } from '../l10n';
 import {
+  isCopyMessage,
   isObj,
   isOptStr,
   isStr,
   isStrArray,
   panelProtocol,
+  type CopyCommand,
   type HostMessage,
   type WebviewMessage,
 } from '../protocol';
@@ -80,7 +82,7 @@ export interface DnsPanelState {
 /** Webview → extension: the commands; the extension answers each with a reply. */
 export type DnsCommand =
   | { type: 'check'; requestId: number }
-  | { type: 'copy'; requestId: number; text: string; what: string }
+  | CopyCommand
   | { type: 'exportZone'; requestId: number }
   | { type: 'planPublish'; requestId: number }
   | { type: 'applyPublish'; requestId: number }
@@ -188,7 +190,7 @@ export const dnsProtocol = panelProtocol<DnsPanelState, DnsCommand>({
   isState: isDnsPanelState,
   commands: {
     check: () => true,
-    copy: (m) => isStr(m.text) && m.text.length <= MAX_COPY_LENGTH && isStr(m.what),
+    copy: (m) => isCopyMessage(m, MAX_COPY_LENGTH),
     exportZone: () => true,
     planPublish: () => true,
     applyPublish: () => true,

@@ -4,12 +4,14 @@
 import type { Check, CheckStatus } from '../../core/checks';
 import type { ReceivedHop } from '../../core/analyze/received';
 import {
+  isCopyMessage,
   isInt,
   isObj,
   isOptStr,
   isStr,
   isStrArray,
   panelProtocol,
+  type CopyCommand,
   type HostMessage,
   type WebviewMessage,
 } from '../protocol';
@@ -62,9 +64,7 @@ export interface MailReportView {
 }
 
 /** Webview → extension: the commands; the extension answers each with a reply. */
-export type MailReportCommand =
-  | { type: 'copy'; requestId: number; text: string; what: string }
-  | { type: 'action'; requestId: number; id: string };
+export type MailReportCommand = CopyCommand | { type: 'action'; requestId: number; id: string };
 
 export type MailReportWebviewMessage = WebviewMessage<MailReportCommand>;
 export type MailReportHostMessage = HostMessage<MailReportView>;
@@ -147,7 +147,7 @@ export const mailReportProtocol = panelProtocol<MailReportView, MailReportComman
   viewType: 'mailwright.mailReport',
   isState: isMailReportView,
   commands: {
-    copy: (m) => isStr(m.text) && m.text.length <= MAX_COPY_LENGTH && isStr(m.what),
+    copy: (m) => isCopyMessage(m, MAX_COPY_LENGTH),
     action: (m) => isStr(m.id),
   },
 });

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
 import type { FactsService } from '../facts-service';
+import { GIT_FILE_SCHEME, type GitHistoryChoice } from '../git-history';
 import { load } from '../lazy';
 import { LazyContentProvider, LazyFileSystem } from '../lazy-providers';
 import type { RemoteAccess } from '../remote-access';
@@ -23,14 +24,15 @@ export interface MailFeatureDeps {
   facts: FactsService;
   log: vscode.LogOutputChannel;
   treeView: vscode.TreeView<MailNode>;
+  gitHistory: GitHistoryChoice;
   run: (name: string, fn: (...args: unknown[]) => unknown) => vscode.Disposable;
 }
 
 export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[] {
-  const { config, remote, facts, log, run, treeView } = deps;
+  const { config, remote, facts, log, run, treeView, gitHistory } = deps;
   const files = new LazyFileSystem(async () => {
     const [{ MailFileSystem }, connections] = await Promise.all([load('files'), remote.get()]);
-    return new MailFileSystem(config, connections, facts, log);
+    return new MailFileSystem(config, connections, facts, log, (root) => gitHistory.keep(root));
   });
   const logs = new LazyContentProvider(
     async () => {
@@ -65,10 +67,18 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
     run('mailwright.addAlias', async (arg) => (await actions()).addAliasAction(config, arg)),
     run('mailwright.addCatchAll', async (arg) => (await actions()).addAliasAction(config, arg, true)),
     run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(config, arg)),
+    run('mailwright.showFileHistory', async (arg) => (await actions()).showFileHistoryAction(arg)),
+    run('mailwright.compareWithPrevious', async (arg) => (await actions()).compareWithPreviousAction(arg)),
+    // A config file at a commit, read (with git, in the actions bundle) when a diff shows it.
+    vscode.workspace.registerTextDocumentContentProvider(GIT_FILE_SCHEME, {
+      provideTextDocumentContent: async (uri) => (await actions()).gitFileContent(uri),
+    }),
     run('mailwright.tailLogs', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to tail the logs of?'));
       if (h) await (await logs.get()).open(h);
     }),
+    run('mailwright.logs.stopFollowing', async (arg) => (await logs.get()).setFollowing(false, arg)),
+    run('mailwright.logs.follow', async (arg) => (await logs.get()).setFollowing(true, arg)),
     run('mailwright.showRecentMessages', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to list the messages of?'));
       if (h) await (await load('logs')).showRecentMessages(await remote.get(), h);

@@ -26,6 +26,7 @@ import { VscodeSecretStore } from '../secrets';
 import { askConsents } from './consent';
 import { collectPlanInputs } from './inputs';
 import type { WorkspaceConfig } from '../workspace-config';
+import { copyToClipboard } from '../clipboard';
 import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
   dashboardProtocol,
@@ -42,6 +43,7 @@ import {
   plannedState,
   reduceEvent,
   restoredState,
+  runEndNotice,
 } from '../../shared/dashboard/state';
 
 export interface DashboardDeps {
@@ -51,6 +53,8 @@ export interface DashboardDeps {
   facts: FactsService;
   secrets: vscode.SecretStorage;
   log: vscode.LogOutputChannel;
+  /** Whether snapshots may be committed to the workspace at this root (asked once per workspace). */
+  keepHistory(root: string): Promise<boolean>;
   /** The DNS records a domain needs (the DNS bundle's expectedForHost), for the run's summary. */
   expectedRecords(
     conn: RemoteConnection,
@@ -170,6 +174,8 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
           throw new Error(vscode.l10n.t('There is no plan to apply.'));
         this.startRun(m.decisions);
         return;
+      case 'copy':
+        return copyToClipboard(m);
       case 'rerun':
         if (!['failed', 'cancelled'].includes(this.state.phase) || !this.planned)
           throw new Error(vscode.l10n.t('Plan again: this run cannot be resumed.'));
@@ -301,6 +307,7 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
     const conn = connections.for(host);
     const abort = new AbortController();
     this.abort = abort;
+    const started = Date.now();
     this.setState(applyingState(this.state, vscode.l10n, startAt), true);
     const print = eventPrinter((line) => log.info(`${host.name}: ${line}`));
     try {
@@ -354,7 +361,24 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
       );
     } finally {
       if (this.abort === abort) this.abort = undefined;
+      this.notifyEnd(host, Date.now() - started);
     }
+  }
+
+  /** The end of a run said in a notification too: the dashboard may be hidden behind other tabs. */
+  private notifyEnd(host: HostConfig, ms: number): void {
+    const notice = runEndNotice(this.state, host.mailHost, ms, vscode.l10n);
+    if (!notice) return;
+    const show = vscode.l10n.t('Show');
+    const ask =
+      notice.severity === 'info'
+        ? vscode.window.showInformationMessage
+        : notice.severity === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showErrorMessage;
+    void ask(notice.message, show).then((answer) => {
+      if (answer === show && !this.disposed) this.panel.reveal();
+    });
   }
 
   /** The conf directory's new state, committed to the workspace repository (Source Control shows it). */
@@ -366,6 +390,12 @@ export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCo
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!root)
       return { commitNote: vscode.l10n.t('No workspace folder: the configuration was not committed.') };
+    if (!(await this.deps.keepHistory(root)))
+      return {
+        commitNote: vscode.l10n.t(
+          'Not kept in git: this workspace keeps no configuration history (git.history in mailwright.yaml decides).',
+        ),
+      };
     try {
       const loaded = await this.deps.config.get();
       const snapshot = await snapshotConf(this.deps.connections.for(host), {

@@ -188,7 +188,7 @@ async function applyAll(
     // Every apply snapshots, as a single server's does: git commits whenever the server differs
     // from the last commit, even after a run that changed nothing itself. One workspace
     // repository: one commit at a time.
-    if (root)
+    if (root && (await deps.keepHistory(root)))
       await commit(() =>
         snapshotConf(conn, {
           workspaceRoot: root,

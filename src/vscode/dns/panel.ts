@@ -7,6 +7,7 @@ import { secretKeys } from '../../core/remote/secrets';
 import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
+import { copyToClipboard } from '../clipboard';
 import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
   changeLabel,
@@ -120,7 +121,7 @@ export class DnsPanel extends WebviewPanelHost<DnsPanelState, DnsCommand> {
         await this.deps.service.check(this.host, this.domain);
         return;
       case 'copy':
-        return this.copy(m.text, m.what);
+        return copyToClipboard(m);
       case 'exportZone':
         return this.exportZone();
       case 'planPublish':

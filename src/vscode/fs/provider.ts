@@ -1,4 +1,4 @@
-// mailwright://<host>/etc/chasquid/…: chasquid's configuration opened in normal editors, over
+// mailwright:/<host>/etc/chasquid/…: chasquid's configuration opened in normal editors, over
 // the host's SSH connection (as root through sudo). Saving runs the checked pipeline in save.ts.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
@@ -6,7 +6,7 @@ import { readRemoteFile, shellScript } from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import type { WorkspaceConfig } from '../workspace-config';
-import { checkConfPath, SCHEME } from './remote-paths';
+import { checkConfPath, confTarget, SCHEME } from './remote-paths';
 import { saveConfFile, showProblems } from './save';
 import { generatedFromYaml } from '../../core/plan/actions/domains';
 import { chasquidSocketUnits } from '../../core/plan/actions/service';
@@ -14,10 +14,6 @@ import { chasquidSocketUnits } from '../../core/plan/actions/service';
 // One line "type size mtime" for the path, or "missing"; -L follows symlinked cert folders.
 const STAT_SCRIPT = `if [ -e "$1" ]; then stat -L -c '%F|%s|%Y' -- "$1"; else echo missing; fi`;
 const LIST_SCRIPT = `find -L "$1" -mindepth 1 -maxdepth 1 -printf '%y %f\\n' 2>/dev/null | grep -v '^. \\.git$' || true`;
-
-export function confUri(hostName: string, path: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: SCHEME, authority: hostName, path });
-}
 
 export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -31,6 +27,8 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     private readonly connections: Connections,
     private readonly facts: FactsService,
     private readonly log: vscode.LogOutputChannel,
+    /** Whether saves may be committed to the workspace at this root (asked once per workspace). */
+    private readonly keepHistory: (root: string) => Promise<boolean>,
   ) {
     // The problems follow the text: a revert or an edit back to valid content clears them, and
     // a closed file has none.
@@ -43,22 +41,25 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   }
 
   private recheck(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== SCHEME || checkConfPath(doc.uri.path, vscode.l10n)) return;
-    const facts = this.facts.state(doc.uri.authority);
+    if (doc.uri.scheme !== SCHEME) return;
+    const target = confTarget(doc.uri.authority, doc.uri.path);
+    if (!target || checkConfPath(target.path, vscode.l10n)) return;
+    const facts = this.facts.state(target.hostName);
     const version = facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined;
-    showProblems(this.diagnostics, doc.uri, doc.uri.path, doc.getText(), version);
+    showProblems(this.diagnostics, doc.uri, target.path, doc.getText(), version);
   }
 
   private async target(uri: vscode.Uri): Promise<{ host: HostConfig; path: string }> {
-    const problem = checkConfPath(uri.path, vscode.l10n);
-    if (problem)
-      throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('{0}: {1}', uri.toString(), problem));
-    const host = (await this.config.get())?.hosts.find((h) => h.name === uri.authority);
+    const target = confTarget(uri.authority, uri.path);
+    const problem = target ? checkConfPath(target.path, vscode.l10n) : vscode.l10n.t('no server in the path');
+    if (problem || !target)
+      throw vscode.FileSystemError.NoPermissions(vscode.l10n.t('{0}: {1}', uri.toString(), problem ?? ''));
+    const host = (await this.config.get())?.hosts.find((h) => h.name === target.hostName);
     if (!host)
       throw vscode.FileSystemError.Unavailable(
-        vscode.l10n.t('No host "{0}" in mailwright.yaml', uri.authority),
+        vscode.l10n.t('No host "{0}" in mailwright.yaml', target.hostName),
       );
-    return { host, path: uri.path.replace(/\/+$/, '') || '/' };
+    return { host, path: target.path.replace(/\/+$/, '') || '/' };
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
@@ -101,7 +102,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       throw vscode.FileSystemError.Unavailable(
         vscode.l10n.t(
           '{0} is generated from mailwright.yaml: change mailwright.yaml and provision instead.',
-          uri.path,
+          path,
         ),
       );
     const facts = this.facts.state(host.name);
@@ -115,6 +116,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       socketUnits: facts?.kind === 'ok' ? chasquidSocketUnits(facts.facts) : undefined,
       diagnostics: this.diagnostics,
       log: this.log,
+      keepHistory: this.keepHistory,
     });
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }

@@ -24,6 +24,8 @@ export interface SaveRequest {
   socketUnits?: readonly string[];
   diagnostics: vscode.DiagnosticCollection;
   log: vscode.LogOutputChannel;
+  /** Whether the save may be committed to the workspace at this root (asked once per workspace). */
+  keepHistory(root: string): Promise<boolean>;
 }
 
 function toDiagnostic(d: ChasquidDiagnostic): vscode.Diagnostic {
@@ -85,6 +87,7 @@ export async function saveConfFile(req: SaveRequest): Promise<void> {
           mailHost: host.mailHost,
           socketUnits: req.socketUnits,
           workspaceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+          keepHistory: req.keepHistory,
           progress: (step) => progress.report({ message: STEPS[step]() }),
         }),
     );

@@ -1,6 +1,7 @@
 // "Mail: Tail Logs": a read-only document (scheme mailwright-log) per host that streams
 // chasquid's log, follows the end in visible editors, and stops the remote command once
-// its tab is closed.
+// its tab is closed. "Stop Following" (its title bar) holds the document still while the
+// tail goes on; "Follow" shows what arrived meanwhile and scrolls to the end again.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
 import type { Connections } from '../connections';
@@ -9,6 +10,8 @@ import { TailSession } from './tail-session';
 export const LOG_SCHEME = 'mailwright-log';
 export const LOG_LANGUAGE = 'mailwright-log';
 const REFRESH_MS = 150;
+/** Context key: the active editor shows a log whose following is stopped (the title bar's toggle). */
+const STOPPED_CONTEXT = 'mailwright.logFollowingStopped';
 
 export function logUri(hostName: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, authority: hostName, path: '/chasquid.log' });
@@ -22,6 +25,8 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   private readonly closing = new Set<NodeJS.Timeout>();
   private readonly followers = new Map<string, vscode.TextEditor[]>();
   private readonly revealed = new WeakMap<vscode.TextEditor, number>();
+  /** Logs whose document is held still (by URI). */
+  private readonly stopped = new Set<string>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
@@ -44,6 +49,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
       vscode.workspace.onDidChangeTextDocument(
         (e) => e.document.uri.scheme === LOG_SCHEME && this.follow(e.document),
       ),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateContext()),
       // A closed tab stops the tail at once (the document itself may linger in memory).
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         for (const tab of e.closed) {
@@ -71,6 +77,34 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     return editor;
   }
 
+  /**
+   * Stops or resumes following the log (of the active editor when no URI is given). Stopped,
+   * the document keeps what it shows while the tail goes on; resumed, it catches up and
+   * scrolls to the end.
+   */
+  setFollowing(follow: boolean, arg?: unknown): void {
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || uri.scheme !== LOG_SCHEME) return;
+    const key = uri.toString();
+    if (follow) {
+      if (!this.stopped.delete(key)) return;
+      this.followers.set(
+        key,
+        vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key),
+      );
+      this.changed.fire(uri);
+    } else {
+      this.stopped.add(key);
+    }
+    this.updateContext();
+  }
+
+  private updateContext(): void {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const stopped = uri?.scheme === LOG_SCHEME && this.stopped.has(uri.toString());
+    void vscode.commands.executeCommand('setContext', STOPPED_CONTEXT, stopped);
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
     const session = this.sessions.get(uri.toString());
     if (!session) return vscode.l10n.t('(not tailing: run "Mail: Tail Logs" again)') + '\n';
@@ -94,7 +128,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
   /** Coalesces a burst of lines into one document update and one scroll. */
   private schedule(uri: vscode.Uri): void {
     const key = uri.toString();
-    if (this.pending.has(key)) return;
+    if (this.pending.has(key) || this.stopped.has(key)) return;
     this.pending.set(
       key,
       setTimeout(() => {
@@ -152,6 +186,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
     if (!session) return;
     session.stop();
     this.sessions.delete(key);
+    this.stopped.delete(key);
     this.log.info(`Stopped tailing ${uri.authority}'s log`);
   }
 

@@ -2,6 +2,7 @@
 // mail's run), replaces it when the opener has a newer one (a run's next stage), copies what
 // the webview asks for, and hands the report's buttons to the opener.
 import * as vscode from 'vscode';
+import { copyToClipboard } from '../clipboard';
 import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
   isMailReportView,
@@ -97,7 +98,7 @@ export class MailReportPanel extends WebviewPanelHost<MailReportView, MailReport
   protected override async handle(m: MailReportCommand): Promise<void> {
     switch (m.type) {
       case 'copy':
-        return this.copy(m.text, m.what);
+        return copyToClipboard(m);
       case 'action': {
         if (!this.view.actions?.some((a) => a.id === m.id) || !this.onAction)
           throw new Error(vscode.l10n.t('This report has nothing to run any more: run the command again.'));

@@ -1,6 +1,7 @@
 // Config files on the server (opened through the mailwright:// file system) and the log tail.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/config';
+import { confUriParts } from '../fs/remote-paths';
 import { MailNode } from './base';
 
 export class ConfigFilesNode extends MailNode {
@@ -27,7 +28,7 @@ export class ConfigFileNode extends MailNode {
   ) {
     super(path.replace('/etc/chasquid/', ''), vscode.TreeItemCollapsibleState.None);
     this.id = `file:${host.name}:${path}`;
-    this.uri = vscode.Uri.from({ scheme: 'mailwright', authority: host.name, path });
+    this.uri = vscode.Uri.from(confUriParts(host.name, path));
     this.resourceUri = this.uri;
     this.iconPath = vscode.ThemeIcon.File;
     this.contextValue = 'configFile';
