@@ -7,8 +7,12 @@ import {
   defaultKnownHosts,
   EnvSecretStore,
   KnownHosts,
+  chooseAgent,
+  hostConnectOptions,
   RemoteConnection,
   type AuthMethod,
+  type HostConnectOptions,
+  type UnknownHostKey,
 } from '../core/remote';
 import { info, UsageError } from './output';
 
@@ -39,34 +43,30 @@ function knownHostsFrom(flags: ConnectFlags): KnownHosts {
   return flags['known-hosts'] ? new KnownHosts([], resolve(flags['known-hosts'])) : defaults;
 }
 
-function connectionFor(
-  name: string,
-  target: { user: string; host: string; port: number },
-  auth: AuthMethod,
-  identityFile: string | undefined,
-  flags: ConnectFlags,
-): RemoteConnection {
+function connectionFor(host: HostConnectOptions, flags: ConnectFlags): RemoteConnection {
   return new RemoteConnection({
-    name,
-    target,
-    auth,
-    identityFile,
+    ...host,
     knownHosts: knownHostsFrom(flags),
     secrets: new EnvSecretStore(),
     log: flags.verbose ? (line) => info(line) : undefined,
     readyTimeoutMs: readyTimeoutFrom(flags),
     confirmUnknownHostKey: async (key) => {
       if (flags['accept-new-host-key']) {
-        info(`Trusting new host key of ${key.host}:${key.port}: ${key.keyType} ${key.fingerprint}`);
+        info(`Trusting new host key of ${whose(key)}: ${key.keyType} ${key.fingerprint}`);
         return true;
       }
       info(
-        `The host key of ${key.host}:${key.port} is not known: ${key.keyType} ${key.fingerprint}`,
+        `The host key of ${whose(key)} is not known: ${key.keyType} ${key.fingerprint}`,
         'Check it against the fingerprint your provider shows, then run again with --accept-new-host-key.',
       );
       return false;
     },
   });
+}
+
+/** "bastion:22", or "jump host bastion (hop 1 of 2), bastion:22" for a jump host's key. */
+function whose(key: UnknownHostKey): string {
+  return key.jumpHost ? `${key.jumpHost}, ${key.host}:${key.port}` : `${key.host}:${key.port}`;
 }
 
 /** --host NAME picks a host from mailwright.yaml; anything else is read as [user@]host[:port]. */
@@ -80,8 +80,7 @@ export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConne
     if (host) {
       const errors = loaded.issues.filter((i) => i.severity === 'error');
       if (errors.length > 0) throw new UsageError(errors.map(formatIssue).join('\n'));
-      const identity = flags.identity ?? host.identityFile;
-      return connectionFor(host.name, host.ssh, host.auth ?? (identity ? 'key' : 'agent'), identity, flags);
+      return connectionFor(hostConnectOptions(host, flags.identity ?? host.identityFile), flags);
     }
   }
   const parsed = checkSshTarget(flags.host);
@@ -90,6 +89,9 @@ export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConne
       `--host "${flags.host}" is neither a host in ${configPath} nor a valid SSH target (${parsed.reason}). Example: --host root@mail.example.com:22`,
     );
   }
-  const auth: AuthMethod = flags.identity ? 'key' : process.env.SSH_AUTH_SOCK ? 'agent' : 'password';
-  return connectionFor(parsed.target.host, parsed.target, auth, flags.identity, flags);
+  const auth: AuthMethod = flags.identity ? 'key' : chooseAgent(undefined).ok ? 'agent' : 'password';
+  return connectionFor(
+    { name: parsed.target.host, target: parsed.target, auth, identityFile: flags.identity },
+    flags,
+  );
 }

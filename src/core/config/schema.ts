@@ -9,6 +9,7 @@
 // then `npm run config-reference` to regenerate the schema and the page.
 import { stringify } from 'yaml';
 import { DOMAIN_EXAMPLE } from './domain-name';
+import { WINDOWS_OPENSSH_AGENT_PIPE } from '../local-path';
 import { LOCAL_PART_EXAMPLE } from './mailbox';
 import { SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import {
@@ -328,6 +329,18 @@ const HOST: MappingSpec = {
       'How to log in: a key file, the SSH agent, or a password kept in secret storage.',
       {
         defaultText: '`key` when identityFile is set, else `agent`',
+      },
+    ),
+    jump: texts(
+      `Jump hosts (bastions) to reach the server through, first hop first: \`${SSH_TARGET_FORMAT}\` each, one or a list. Each is logged in to with the same method and key as the server, and its host key is checked like the server's.`,
+      ['admin@bastion.example.com:22'],
+      { single: true },
+    ),
+    identityAgent: text(
+      "The SSH agent to ask for keys, as OpenSSH's IdentityAgent: a socket or Windows pipe path, `SSH_AUTH_SOCK`, `$VARIABLE`, `pageant` (Windows) or `none`.",
+      '~/.1password/agent.sock',
+      {
+        defaultText: `the socket in \`SSH_AUTH_SOCK\`; on Windows without it, the OpenSSH agent pipe \`${WINDOWS_OPENSSH_AGENT_PIPE}\`, else Pageant`,
       },
     ),
     mailHost: text(

@@ -70,6 +70,10 @@ export interface HostConfig {
   identityFile?: string;
   /** Explicit value, or the default: `key` when identityFile is set, else `agent`. */
   auth: AuthMethod;
+  /** Jump hosts, first hop first; logged in to like the host itself (same auth and key). */
+  jump?: SshTarget[];
+  /** The SSH agent's socket or pipe (OpenSSH's IdentityAgent), as written. */
+  identityAgent?: string;
   /** FQDN the server announces (chasquid hostname, PTR, MX target). */
   mailHost: string;
   domains: DomainConfig[];

@@ -2,7 +2,7 @@
 // commands with streamed output, timeouts and cancellation that reaches the
 // remote process, sudo when the login user is not root, and SFTP.
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import {
   AuthenticationError,
@@ -13,6 +13,8 @@ import {
   RemoteError,
   TimeoutError,
 } from './errors';
+import { currentSystem, expandUserPath, type LocalSystem } from '../local-path';
+import { agentKeys, chooseAgent } from './agent';
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
 import type { KnownHosts } from './known-hosts';
 import { shellCommand, shellQuote, shellScript, type ShellLine } from './quote';
@@ -26,11 +28,23 @@ export interface SshTarget {
 
 export type AuthMethod = 'key' | 'agent' | 'password';
 
+/** A jump host: the connection to the server (or to the next jump host) is opened through it. */
+export interface JumpHost {
+  target: SshTarget;
+  /** Default: the server's own method (and key file). */
+  auth?: AuthMethod;
+  identityFile?: string;
+  /** How messages call it; default: its host name. */
+  name?: string;
+}
+
 export interface UnknownHostKey {
   host: string;
   port: number;
   keyType: string;
   fingerprint: string;
+  /** Set when the key is a jump host's, e.g. "jump host bastion.example (hop 1 of 2)". */
+  jumpHost?: string;
 }
 
 export interface ConnectOptions {
@@ -39,14 +53,25 @@ export interface ConnectOptions {
   target: SshTarget;
   auth: AuthMethod;
   identityFile?: string;
+  /** Jump hosts, first hop first; each is verified and logged in to like the server itself. */
+  jumps?: JumpHost[];
+  /** OpenSSH's IdentityAgent: a socket or pipe path, `SSH_AUTH_SOCK`, `$VARIABLE` or `none`. */
+  identityAgent?: string;
   knownHosts: KnownHosts;
   secrets: SecretStore;
   /** Asked once for a host key nobody has trusted yet; resolve true to trust and remember it. */
   confirmUnknownHostKey: (key: UnknownHostKey) => Promise<boolean>;
   /** Asked when a secret is missing (the extension shows an input box); undefined = give up. */
   promptSecret?: (key: string, prompt: string) => Promise<string | undefined>;
+  /**
+   * Asked after a key's passphrase was entered: true keeps it in the secret store. Without this
+   * question the passphrase is kept in memory for this connection only.
+   */
+  rememberPassphrase?: (key: string, keyFile: string) => Promise<boolean>;
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** The local machine: platform, environment and home folder (tests inject other platforms). */
+  system?: LocalSystem;
 }
 
 export interface ExecOptions {
@@ -81,8 +106,11 @@ const KILL_GRACE_MS = 1500;
 const LOST_HINT =
   'The command may or may not have finished there. Once the server answers again, run it again: Mailwright checks what is done.';
 
-function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+/** How to get an agent running, per platform. */
+function agentHint(system: LocalSystem): string {
+  return system.platform === 'win32'
+    ? 'Start the "OpenSSH Authentication Agent" service and add your key (ssh-add), or start Pageant with your key; or set identityAgent in mailwright.yaml to the agent\'s pipe.'
+    : 'Start ssh-agent and add your key (eval "$(ssh-agent)"; ssh-add), or set identityAgent in mailwright.yaml to your agent\'s socket (e.g. 1Password\'s).';
 }
 
 /** ssh2's host-key algorithm names for a known_hosts key type. */
@@ -104,12 +132,79 @@ export function describeTarget(t: SshTarget): string {
   return `${t.user}@${host}:${t.port}`;
 }
 
+/** One SSH login on the way to the server: the jump hosts first, the server last. */
+interface Hop {
+  target: SshTarget;
+  auth: AuthMethod;
+  identityFile?: string;
+  /** The name its password or key passphrase is stored under. */
+  secretName: string;
+  /** How messages name it: "jump host bastion.example (hop 1 of 2)", or the server's user@host:port. */
+  label: string;
+  isJump: boolean;
+}
+
+/** What a login offers the server, and how to say so when the server refuses it. */
+interface HopAuth {
+  config: Partial<ConnectConfig>;
+  /** "the key ~/.ssh/id_ed25519 (ssh-ed25519 SHA256:…)", "the agent at SSH_AUTH_SOCK" … */
+  offered: string;
+  agent?: { agent: string; from: string };
+}
+
+/** The hops of a connection, first first. */
+function hopsOf(options: ConnectOptions): Hop[] {
+  const { jumps = [], target, auth, identityFile, name } = options;
+  const count = jumps.length + 1;
+  const hops: Hop[] = jumps.map((jump, i) => {
+    const jumpAuth = jump.auth ?? auth;
+    const jumpKey = jump.identityFile ?? (jumpAuth === 'key' ? identityFile : undefined);
+    return {
+      target: jump.target,
+      auth: jumpAuth,
+      identityFile: jumpKey,
+      // The server's key file keeps the server's passphrase; another key or a password has its own.
+      secretName: jumpAuth === 'key' && jumpKey === identityFile ? name : `${name}-jump${i + 1}`,
+      label: `jump host ${jump.name ?? jump.target.host} (hop ${i + 1} of ${count})`,
+      isJump: true,
+    };
+  });
+  const via = jumps.map((j) => j.name ?? j.target.host).join(', ');
+  hops.push({
+    target,
+    auth,
+    identityFile,
+    secretName: name,
+    label: count > 1 ? `${describeTarget(target)} (through ${via})` : describeTarget(target),
+    isJump: false,
+  });
+  return hops;
+}
+
+/** The key under which the pool keeps a connection: every setting that changes how it is made. */
+export function connectionKey(
+  options: Pick<ConnectOptions, 'name' | 'target' | 'auth' | 'identityFile' | 'jumps' | 'identityAgent'>,
+): string {
+  return JSON.stringify([
+    options.name,
+    describeTarget(options.target),
+    options.auth,
+    options.identityFile ?? '',
+    options.identityAgent ?? '',
+    (options.jumps ?? []).map((j) => [describeTarget(j.target), j.auth ?? '', j.identityFile ?? '']),
+  ]);
+}
+
 export class RemoteConnection {
   readonly stats: ConnectionStats = { connects: 0, execChannels: 0, sftpChannels: 0 };
   private client?: Client;
+  /** The jump hosts' connections under `client`, first hop first. */
+  private jumpClients: Client[] = [];
   private connecting?: Promise<Client>;
   private sftpChannel?: Promise<SFTPWrapper>;
   private sudoMode?: SudoMode;
+  /** Passphrases entered during this connection's life but not kept in the secret store. */
+  private readonly enteredPassphrases = new Map<string, string>();
   private readonly openChannels = new Set<ClientChannel>();
   private readonly disconnectListeners = new Set<() => void>();
 
@@ -127,9 +222,13 @@ export class RemoteConnection {
     return this.client !== undefined;
   }
 
-  /** How long a connection attempt (TCP connect and SSH handshake) may take. */
+  /** How long a connection attempt (TCP connect and SSH handshake) may take, per hop. */
   get readyTimeoutMs(): number {
     return this.options.readyTimeoutMs ?? 20_000;
+  }
+
+  private get system(): LocalSystem {
+    return this.options.system ?? currentSystem();
   }
 
   /**
@@ -145,61 +244,97 @@ export class RemoteConnection {
     return this.connecting;
   }
 
-  private async authConfig(): Promise<Partial<ConnectConfig>> {
-    const { auth, identityFile, name } = this.options;
+  private async authFor(hop: Hop): Promise<HopAuth> {
+    const { auth, identityFile, secretName, label } = hop;
     if (auth === 'agent') {
-      const sock = process.env.SSH_AUTH_SOCK;
-      if (!sock) {
+      const choice = chooseAgent(this.options.identityAgent, { system: this.system });
+      if (!choice.ok) {
         throw new AuthenticationError(
-          `Host "${name}" uses ssh-agent authentication, but no agent is running (SSH_AUTH_SOCK is not set).`,
-          'Start ssh-agent and add your key (ssh-add), or set identityFile for this host in mailwright.yaml.',
+          `${label} is to be logged in to with an SSH agent, but there is no agent to ask (${choice.tried}).`,
+          `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml to log in with a key file.`,
         );
       }
-      return { agent: sock };
+      return { config: { agent: choice.agent }, offered: `the keys of ${choice.from}`, agent: choice };
     }
     if (auth === 'password') {
-      const password = await this.secret(
-        secretKeys.sshPassword(name),
-        `SSH password for ${describeTarget(this.target)}`,
-      );
-      return { password };
+      const password = await this.secret(secretKeys.sshPassword(secretName), `SSH password for ${label}`);
+      return { config: { password }, offered: `the password of ${hop.target.user}` };
     }
     if (!identityFile) {
       throw new AuthenticationError(
-        `Host "${name}" uses key authentication but names no identityFile.`,
+        `${label} is to be logged in to with a key, but no identityFile is named.`,
         'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml, or use "auth: agent".',
       );
     }
-    const path = expandHome(identityFile);
+    const path = expandUserPath(identityFile, this.system);
     let keyData: Buffer;
     try {
       keyData = await readFile(path);
     } catch (e) {
       throw new AuthenticationError(
-        `Cannot read the private key ${path} for host "${name}": ${(e as Error).message}`,
+        `Cannot read the private key ${path} for ${label}: ${(e as Error).message}`,
         'Check identityFile in mailwright.yaml.',
       );
     }
     let parsed = utils.parseKey(keyData);
+    let passphrase: string | undefined;
     if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
-      const passphrase = await this.secret(secretKeys.keyPassphrase(name), `Passphrase for ${path}`);
+      passphrase = await this.passphrase(secretName, path);
       parsed = utils.parseKey(keyData, passphrase);
       if (parsed instanceof Error) {
-        await this.options.secrets.delete(secretKeys.keyPassphrase(name));
-        throw new AuthenticationError(`The passphrase for ${path} is wrong (${parsed.message}).`);
+        await this.forgetPassphrase(secretName);
+        throw new AuthenticationError(
+          `The passphrase for ${path} is wrong (${parsed.message}); it was not kept.`,
+          this.options.promptSecret
+            ? 'Run the command again and enter the passphrase of this key.'
+            : `Set the right passphrase in ${envNamesFor(secretKeys.keyPassphrase(secretName)).join(' or ')}.`,
+        );
       }
-      return { privateKey: keyData, passphrase };
     }
     if (parsed instanceof Error) {
       throw new AuthenticationError(`${path} is not a private key ssh2 can read: ${parsed.message}`);
     }
-    return { privateKey: keyData };
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    const blob = key?.getPublicSSH();
+    const offered = `the key ${path}${blob ? ` (${keyTypeOf(blob)} ${sha256Fingerprint(blob)})` : ''}`;
+    return {
+      config: passphrase === undefined ? { privateKey: keyData } : { privateKey: keyData, passphrase },
+      offered,
+    };
+  }
+
+  /** A key's passphrase: stored, entered earlier on this connection, or asked (and kept only if the user agrees). */
+  private async passphrase(secretName: string, keyFile: string): Promise<string> {
+    const key = secretKeys.keyPassphrase(secretName);
+    const entered = this.enteredPassphrases.get(key);
+    if (entered !== undefined) return entered;
+    const stored = await this.options.secrets.get(key);
+    if (stored !== undefined) return stored;
+    const asked = await this.ask(key, `Passphrase for ${keyFile}`);
+    if (this.options.rememberPassphrase && (await this.options.rememberPassphrase(key, keyFile))) {
+      await this.options.secrets.set(key, asked);
+    } else {
+      this.enteredPassphrases.set(key, asked);
+    }
+    return asked;
+  }
+
+  private async forgetPassphrase(secretName: string): Promise<void> {
+    const key = secretKeys.keyPassphrase(secretName);
+    this.enteredPassphrases.delete(key);
+    await this.options.secrets.delete(key);
   }
 
   /** A secret from the store, or asked for (and remembered) when the store has none. */
   async secret(key: string, prompt: string): Promise<string> {
     const stored = await this.options.secrets.get(key);
     if (stored !== undefined) return stored;
+    const asked = await this.ask(key, prompt);
+    await this.options.secrets.set(key, asked);
+    return asked;
+  }
+
+  private async ask(key: string, prompt: string): Promise<string> {
     const asked = await this.options.promptSecret?.(key, prompt);
     if (asked === undefined) {
       const names = envNamesFor(key);
@@ -210,7 +345,6 @@ export class RemoteConnection {
           : `Set it in the environment variable ${names.join(' or ')}.`,
       );
     }
-    await this.options.secrets.set(key, asked);
     return asked;
   }
 
@@ -218,9 +352,62 @@ export class RemoteConnection {
     return new CancelledError(`Cancelled while connecting to ${describeTarget(this.target)}.`);
   }
 
+  /** Logs in to every hop in turn, each through a channel of the one before; all or nothing. */
   private async open(signal?: AbortSignal): Promise<Client> {
-    const { target, knownHosts, log } = this.options;
-    const auth = await this.authConfig();
+    const { target, log } = this.options;
+    const hops = hopsOf(this.options);
+    const auths = new Map<string, Promise<HopAuth>>();
+    const clients: Client[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (const [i, hop] of hops.entries()) {
+        // A key file or agent shared by several hops is read (and its passphrase asked) once.
+        const authKey = `${hop.auth}|${hop.identityFile ?? ''}|${hop.auth === 'password' ? hop.secretName : ''}`;
+        let auth = auths.get(authKey);
+        if (!auth) auths.set(authKey, (auth = this.authFor(hop)));
+        const client = await this.handshake(hop, await auth, sock, signal);
+        clients.push(client);
+        const next = hops[i + 1];
+        if (next) sock = await this.forward(client, hop, next, signal);
+      }
+    } catch (e) {
+      for (const c of clients.reverse()) c.end();
+      throw e;
+    }
+    const client = clients.pop()!;
+    const jumpClients = clients;
+    this.stats.connects++;
+    this.client = client;
+    this.jumpClients = jumpClients;
+    for (const [i, jump] of jumpClients.entries()) {
+      jump.on('error', (e) => log?.(`SSH connection error on ${hops[i]!.label}: ${e.message}`));
+      // A jump host that goes away takes the connection through it along.
+      jump.on('close', () => client.end());
+    }
+    client.on('error', (e) => log?.(`SSH connection error: ${e.message}`));
+    client.on('close', () => {
+      for (const jump of [...jumpClients].reverse()) jump.end();
+      if (this.client === client) {
+        this.client = undefined;
+        this.jumpClients = [];
+        this.sftpChannel = undefined;
+        log?.(`Connection to ${describeTarget(target)} closed`);
+      }
+      this.notifyDisconnected();
+    });
+    log?.(`Connected to ${hops.at(-1)!.label}`);
+    return client;
+  }
+
+  /** The SSH handshake and login with one hop, over `sock` (a channel of the hop before) or TCP. */
+  private async handshake(
+    hop: Hop,
+    auth: HopAuth,
+    sock: Duplex | undefined,
+    signal?: AbortSignal,
+  ): Promise<Client> {
+    const { knownHosts, log } = this.options;
+    const { target } = hop;
     if (signal?.aborted) throw this.cancelledConnecting();
     const knownTypes = await knownHosts.knownKeyTypes(target.host, target.port);
     const preferred = knownTypes.flatMap(algorithmsFor);
@@ -232,12 +419,13 @@ export class RemoteConnection {
       host: target.host,
       port: target.port,
       username: target.user,
+      ...(sock && { sock }),
       readyTimeout: this.readyTimeoutMs,
       keepaliveInterval: 15_000,
       keepaliveCountMax: 3,
       algorithms: { serverHostKey: serverHostKey as never },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        this.checkHostKey(key).then(
+        this.checkHostKey(hop, key).then(
           (ok) => verify(ok),
           (e: Error) => {
             hostKeyProblem = e;
@@ -245,16 +433,19 @@ export class RemoteConnection {
           },
         );
       },
-      ...auth,
+      ...auth.config,
     };
 
-    log?.(`Connecting to ${describeTarget(target)}`);
+    log?.(`Connecting to ${hop.label}`);
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error & { level?: string; code?: string }) => {
         signal?.removeEventListener('abort', onAbort);
         client.removeAllListeners('ready');
+        // ssh2 may report the end of a half-open connection once more: nobody is listening now.
+        client.on('error', () => undefined);
         client.end();
-        reject(hostKeyProblem ?? this.explainConnectError(e));
+        if (hostKeyProblem) reject(hostKeyProblem);
+        else this.explainConnectError(hop, auth, e).then(reject, reject);
       };
       const onAbort = () => {
         client.removeAllListeners('ready');
@@ -273,39 +464,76 @@ export class RemoteConnection {
       signal?.addEventListener('abort', onAbort, { once: true });
       client.connect(config);
     });
-
-    this.stats.connects++;
-    this.client = client;
-    client.on('error', (e) => log?.(`SSH connection error: ${e.message}`));
-    client.on('close', () => {
-      if (this.client === client) {
-        this.client = undefined;
-        this.sftpChannel = undefined;
-        log?.(`Connection to ${describeTarget(target)} closed`);
-      }
-      this.notifyDisconnected();
-    });
-    log?.(`Connected to ${describeTarget(target)}`);
     return client;
   }
 
-  private async checkHostKey(key: Buffer): Promise<boolean> {
-    const { target, knownHosts } = this.options;
+  /** A channel from one hop to the next one's SSH port, within the connect timeout. */
+  private forward(client: Client, hop: Hop, next: Hop, signal?: AbortSignal): Promise<Duplex> {
+    const where = `${next.target.host.includes(':') ? `[${next.target.host}]` : next.target.host}:${next.target.port}`;
+    return new Promise<Duplex>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = () => settle(() => reject(this.cancelledConnecting()));
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new TimeoutError(
+                `${hop.label} did not open a connection to ${where} within ${Math.round(this.readyTimeoutMs / 1000)} s.`,
+                `Check that ${hop.target.host} can reach ${where} (address, port, firewall between them).`,
+              ),
+            ),
+          ),
+        this.readyTimeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      client.forwardOut('127.0.0.1', 0, next.target.host, next.target.port, (err, channel) => {
+        if (err) {
+          settle(() =>
+            reject(
+              new RemoteError(
+                `${hop.label} could not open a connection to ${where}: ${err.message}.`,
+                /prohibited/i.test(err.message)
+                  ? `Its sshd does not allow TCP forwarding: set "AllowTcpForwarding yes" for ${hop.target.user} in /etc/ssh/sshd_config on ${hop.target.host}.`
+                  : `Check that ${hop.target.host} can reach ${where} (is sshd running there, is the address and port right?).`,
+              ),
+            ),
+          );
+          return;
+        }
+        if (settled) channel.close();
+        else settle(() => resolve(channel));
+      });
+    });
+  }
+
+  private async checkHostKey(hop: Hop, key: Buffer): Promise<boolean> {
+    const { knownHosts } = this.options;
+    const { target } = hop;
     const verdict = await knownHosts.verify(target.host, target.port, key);
     const presented = `${keyTypeOf(key)} ${sha256Fingerprint(key)}`;
+    const owner = hop.isJump
+      ? `${hop.label}, ${target.host}:${target.port}`
+      : `${target.host}:${target.port}`;
     switch (verdict.kind) {
       case 'trusted':
         return true;
       case 'revoked':
         throw new HostKeyError(
-          `The host key of ${target.host}:${target.port} (${presented}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`,
+          `The host key of ${owner} (${presented}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`,
         );
       case 'changed': {
         const known = verdict.known
           .map((e) => `  ${e.keyType} ${sha256Fingerprint(e.key)} (${e.file}:${e.line})`)
           .join('\n');
         throw new HostKeyError(
-          `HOST KEY CHANGED for ${target.host}:${target.port}: the server presented ${presented}, but the known key is:\n${known}\nRefusing to connect: this may be an attack or a reinstalled server.`,
+          `HOST KEY CHANGED for ${owner}: the server presented ${presented}, but the known key is:\n${known}\nRefusing to connect: this may be an attack or a reinstalled server.`,
           'If you reinstalled the server and trust the new key, delete the line(s) named above and connect again.',
         );
       }
@@ -316,10 +544,11 @@ export class RemoteConnection {
           port: target.port,
           keyType: keyTypeOf(key),
           fingerprint,
+          ...(hop.isJump && { jumpHost: hop.label }),
         });
         if (!accepted) {
           throw new HostKeyError(
-            `The host key of ${target.host}:${target.port} (${presented}) is not known and was not trusted.`,
+            `The host key of ${owner} (${presented}) is not known and was not trusted.`,
             'Compare the fingerprint with the one your provider shows (or `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server) and trust it when it matches.',
           );
         }
@@ -329,16 +558,13 @@ export class RemoteConnection {
     }
   }
 
-  private explainConnectError(e: Error & { level?: string; code?: string }): Error {
-    const where = describeTarget(this.target);
-    if (e.level === 'client-authentication') {
-      return new AuthenticationError(
-        `The server ${where} refused every authentication method tried (${this.options.auth}).`,
-        this.options.auth === 'key'
-          ? `Is the public key of ${this.options.identityFile} in ~${this.target.user}/.ssh/authorized_keys on the server?`
-          : 'Check the user name and credentials.',
-      );
-    }
+  private async explainConnectError(
+    hop: Hop,
+    auth: HopAuth,
+    e: Error & { level?: string; code?: string },
+  ): Promise<Error> {
+    const { label: where, target } = hop;
+    if (e.level === 'client-authentication') return this.explainRefusedLogin(hop, auth);
     if (e.code === 'ECONNREFUSED') {
       return new RemoteError(
         `Nothing accepts connections on ${where} (connection refused).`,
@@ -347,20 +573,65 @@ export class RemoteConnection {
     }
     if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
       return new RemoteError(
-        `Cannot resolve the host name in ${where}.`,
-        'Check the ssh field of the host in mailwright.yaml.',
+        `Cannot resolve the host name of ${where}.`,
+        hop.isJump
+          ? 'Check the jump of the host in mailwright.yaml (or ProxyJump in ~/.ssh/config).'
+          : 'Check the ssh field of the host in mailwright.yaml.',
       );
     }
     if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') {
-      return new RemoteError(`No route to ${where} (${e.code}).`, 'Check the address and your network.');
+      return new RemoteError(
+        `No route to ${where} (${e.code}).`,
+        this.options.jumps?.length || hop.isJump
+          ? 'Check the address and your network.'
+          : 'Check the address and your network; a server on a private network is reached through a jump host (jump in mailwright.yaml).',
+      );
     }
     if (/timed out/i.test(e.message)) {
+      const seconds = Math.round(this.readyTimeoutMs / 1000);
       return new TimeoutError(
-        `No SSH connection to ${where} within ${Math.round(this.readyTimeoutMs / 1000)} s (the connection or the SSH handshake did not complete).`,
-        `Check the host name or address and the port (${this.target.port}), that the server is up and sshd runs, and that no firewall drops the port.`,
+        hop.isJump
+          ? `${where} did not answer within ${seconds} s (the connection or the SSH handshake did not complete).`
+          : `No SSH connection to ${where} within ${seconds} s (the connection or the SSH handshake did not complete).`,
+        `Check the host name or address and the port (${target.port}), that the server is up and sshd runs, and that no firewall drops the port.`,
       );
     }
     return new RemoteError(`Cannot connect to ${where}: ${e.message}`);
+  }
+
+  /** The server refused the login: say what was offered (which keys) and what to do. */
+  private async explainRefusedLogin(hop: Hop, auth: HopAuth): Promise<Error> {
+    const { label: where, target } = hop;
+    const authorizedKeys = `~${target.user}/.ssh/authorized_keys on ${target.host}`;
+    if (auth.agent) {
+      const keys = await agentKeys(auth.agent.agent);
+      if (keys instanceof Error) {
+        return new AuthenticationError(
+          `${where} refused the login of ${target.user}: ${auth.agent.from} did not answer (${keys.message}), so no key was offered.`,
+          `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml.`,
+        );
+      }
+      if (keys.length === 0) {
+        return new AuthenticationError(
+          `${where} refused the login of ${target.user}: ${auth.agent.from} holds no keys, so none was offered.`,
+          'Add your key to the agent (ssh-add ~/.ssh/id_ed25519), or set identityFile for this host in mailwright.yaml.',
+        );
+      }
+      return new AuthenticationError(
+        `${where} refused every key ${auth.agent.from} offered for ${target.user}:\n${keys.map((k) => `  ${k}`).join('\n')}`,
+        `Add the public key of one of them to ${authorizedKeys}, or add the right key to the agent with ssh-add.`,
+      );
+    }
+    if (hop.auth === 'key') {
+      return new AuthenticationError(
+        `${where} refused ${auth.offered} for ${target.user}.`,
+        `Is the public key of ${hop.identityFile} in ${authorizedKeys}?`,
+      );
+    }
+    return new AuthenticationError(
+      `${where} refused ${auth.offered}.`,
+      'Check the user name and the password (it is kept in secret storage; enter it again when asked).',
+    );
   }
 
   /** How this login reaches root, found once per connection. */
@@ -572,16 +843,23 @@ kill -s KILL -- "-$1" 2>/dev/null; exit 0`;
   /** Drops the TCP connection at once (tests use it to simulate a network failure). */
   destroy(): void {
     const client = this.client;
+    const jumps = this.jumpClients;
     this.client = undefined;
+    this.jumpClients = [];
     this.sftpChannel = undefined;
     client?.destroy();
+    for (const jump of jumps.reverse()) jump.destroy();
     this.notifyDisconnected();
   }
 
+  /** Ends the connection and those to its jump hosts. */
   close(): void {
     const client = this.client;
+    const jumps = this.jumpClients;
     this.client = undefined;
+    this.jumpClients = [];
     this.sftpChannel = undefined;
     client?.end();
+    for (const jump of jumps.reverse()) jump.end();
   }
 }

@@ -1,3 +1,4 @@
+export * from './agent';
 export * from './connection';
 export * from './errors';
 export * from './files';
@@ -6,3 +7,4 @@ export * from './known-hosts';
 export * from './pool';
 export * from './quote';
 export * from './secrets';
+export * from './host-options';

@@ -3,7 +3,7 @@
 // issue + install (files through the journal, so a failure later puts the old pair back),
 // the service action restarts chasquid, then a check that 465 and 587 serve the new serial.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { expandUserPath } from '../../local-path';
 import { acmeDirectoryUrl, DEFAULT_RENEW_BEFORE_DAYS, domainOfName, type HostConfig } from '../../config';
 import { waitForTxt } from '../../dns/propagation';
 import type { DnsProvider } from '../../dns/providers/types';
@@ -34,8 +34,7 @@ export interface AcmeSettings {
 export function acmeSettingsOf(host: HostConfig): AcmeSettings | undefined {
   const raw = (host as { acme?: Record<string, unknown> }).acme;
   if (!raw || typeof raw.ca !== 'string') return undefined;
-  const caFile =
-    typeof raw.caCertificate === 'string' ? raw.caCertificate.replace(/^~(?=\/)/, homedir()) : undefined;
+  const caFile = typeof raw.caCertificate === 'string' ? expandUserPath(raw.caCertificate) : undefined;
   return {
     directoryUrl: acmeDirectoryUrl(raw.ca),
     email: typeof raw.email === 'string' ? raw.email : undefined,
