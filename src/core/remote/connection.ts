@@ -74,6 +74,12 @@ export interface ConnectOptions {
   system?: LocalSystem;
 }
 
+/** Opens TCP connections from a jump host; `from` names it ("jump host bastion (hop 1 of 2)"). */
+export interface JumpDialer {
+  from: string;
+  dial: (host: string, port: number) => Promise<Duplex>;
+}
+
 export interface ExecOptions {
   stdin?: string | Buffer;
   onStdout?: (text: string) => void;
@@ -632,6 +638,33 @@ export class RemoteConnection {
       `${where} refused ${auth.offered}.`,
       'Check the user name and the password (it is kept in secret storage; enter it again when asked).',
     );
+  }
+
+  /**
+   * Where the server's other ports are reached from when it sits behind jump hosts: a TCP
+   * connection opened by the last jump host, as a client on that network would open it.
+   * Undefined without jump hosts (then they are reached directly from this machine).
+   */
+  get jumpDialer(): JumpDialer | undefined {
+    const jumps = this.options.jumps ?? [];
+    const last = jumps.at(-1);
+    if (!last) return undefined;
+    const label = hopsOf(this.options)[jumps.length - 1]!.label;
+    return {
+      from: label,
+      dial: async (host, port) => {
+        await this.connect();
+        const client = this.jumpClients.at(-1);
+        if (!client) throw new RemoteError(`The connection through ${label} was lost.`, LOST_HINT);
+        return new Promise<Duplex>((resolve, reject) =>
+          client.forwardOut('127.0.0.1', 0, host, port, (err, channel) =>
+            err
+              ? reject(new Error(`${label} could not open a connection to ${host}:${port}: ${err.message}`))
+              : resolve(channel),
+          ),
+        );
+      },
+    };
   }
 
   /** How this login reaches root, found once per connection. */
