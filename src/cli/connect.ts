@@ -14,7 +14,9 @@ import {
   type HostConnectOptions,
   type UnknownHostKey,
 } from '../core/remote';
+import { oneAtATime } from '../core/plan/fleet';
 import { info, UsageError } from './output';
+import { isInteractive, promptHidden } from './prompt';
 
 export interface ConnectFlags {
   host?: string;
@@ -43,11 +45,18 @@ function knownHostsFrom(flags: ConnectFlags): KnownHosts {
   return flags['known-hosts'] ? new KnownHosts([], resolve(flags['known-hosts'])) : defaults;
 }
 
+/** The terminal's questions while connecting, one at a time (the hosts of a fleet connect side by side). */
+const askInTurn = oneAtATime();
+
 function connectionFor(host: HostConnectOptions, flags: ConnectFlags): RemoteConnection {
   return new RemoteConnection({
     ...host,
     knownHosts: knownHostsFrom(flags),
+    // The command line keeps no secret beyond its run: one typed in is held in memory only.
     secrets: new EnvSecretStore(),
+    promptSecret: isInteractive()
+      ? (_key, prompt) => askInTurn(() => promptHidden(`${prompt}: `))
+      : undefined,
     log: flags.verbose ? (line) => info(line) : undefined,
     readyTimeoutMs: readyTimeoutFrom(flags),
     confirmUnknownHostKey: async (key) => {

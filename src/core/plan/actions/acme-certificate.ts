@@ -20,7 +20,7 @@ import type { Action, ApplyContext, Plan, PlanContext } from '../types';
 import { verifyCertificate, certDir } from './certificate';
 import { reloadDovecotForCertificate } from './mailboxes';
 import { serviceAction } from './service';
-import { probeAddress } from './service-probe';
+import { probeAddress, probeOrigin } from './service-probe';
 
 /** host.acme as the config engineer defines it; read defensively (older configs lack it). */
 export interface AcmeSettings {
@@ -132,6 +132,7 @@ async function checkServed(ctx: ApplyContext, serial: string, deps: AcmeDeps): P
           servername: host,
           ca: deps.issuerRootPem,
           timeoutMs: 10_000,
+          dial: probeOrigin(ctx)?.dial,
         });
         served = (r.tls.certificate?.serialNumber ?? '').toUpperCase();
         if (served === want) break;
