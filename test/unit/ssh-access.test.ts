@@ -13,6 +13,7 @@ import { expandUserPath, type LocalSystem } from '../../src/core/local-path';
 import {
   AuthenticationError,
   chooseAgent,
+  ConnectionPool,
   connectionKey,
   defaultKnownHosts,
   hostConnectOptions,
@@ -197,6 +198,17 @@ hosts:
     const viaB = { ...base, jumps: [{ target: { user: 'root', host: 'b', port: 22 } }] };
     const keys = new Set([connectionKey(base), connectionKey(viaA), connectionKey(viaB)]);
     assert.equal(keys.size, 3);
+    const pool = new ConnectionPool({
+      knownHosts: new KnownHosts([], join(tmpdir(), 'mw-unused-known-hosts')),
+      secrets: new MemorySecretStore(),
+      confirmUnknownHostKey: async () => false,
+    });
+    const first = pool.get(viaA);
+    assert.equal(pool.get({ ...viaA, jumps: [{ target: { user: 'root', host: 'a', port: 22 } }] }), first);
+    const second = pool.get(viaB);
+    assert.notEqual(second, first, 'another jump host is another connection');
+    assert.deepEqual(second.options.jumps, viaB.jumps);
+    pool.closeAll();
     assert.equal(
       connectionKey(viaA),
       connectionKey({ ...viaA, jumps: [{ target: { user: 'root', host: 'a', port: 22 } }] }),
