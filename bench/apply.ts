@@ -89,20 +89,25 @@ async function main(): Promise<void> {
   await processFigures(instance, median);
 }
 
-/** Median wall time of a command run as a process, in ms; it must exit 0. */
-function timeProcess(args: string[], cwd: string): number {
-  const times: number[] = [];
+/**
+ * Median wall time of each command run as a process, in ms; each must exit 0. The commands take
+ * turns round after round, so a machine whose load changes treats them alike.
+ */
+function timeProcesses(commands: string[][], cwd: string): number[] {
+  const times = commands.map((): number[] => []);
   for (let i = 0; i < ROUNDS; i++) {
-    const t = performance.now();
-    const r = spawnSync(process.execPath, args, {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, SSH_AUTH_SOCK: '' },
+    commands.forEach((args, c) => {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, args, {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, SSH_AUTH_SOCK: '' },
+      });
+      times[c]!.push(performance.now() - t);
+      if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     });
-    times.push(performance.now() - t);
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }
 
 /** The no-op apply as a user runs it, a process from start to exit. */
@@ -141,22 +146,42 @@ async function processFigures(instance: SandboxInstance, inProcessMs: number): P
       ].join('\n'),
     );
     const apply = ['apply', '--yes', '--known-hosts', instance.knownHostsFile];
-    const rows: [string, number][] = [
-      ['node -e 0 (Node itself)', timeProcess(['-e', '0'], work)],
-      ['mailwright --help, split', timeProcess([split, '--help'], work)],
-      ['mailwright --help, one bundle', timeProcess([single, '--help'], work)],
-      ['no-op apply, split', timeProcess([split, ...apply], work)],
-      ['no-op apply, one bundle', timeProcess([single, ...apply], work)],
+    // MAILWRIGHT_BENCH_BASELINE: another build's dist/cli.js (e.g. of the commit before a change),
+    // measured in the same rounds for a before/after ratio.
+    const baseline = process.env.MAILWRIGHT_BENCH_BASELINE;
+    const commands: [string, string[]][] = [
+      ['node -e 0 (Node itself)', ['-e', '0']],
+      ['mailwright --help, split', [split, '--help']],
+      ['mailwright --help, one bundle', [single, '--help']],
+      ['no-op apply, split', [split, ...apply]],
+      ['no-op apply, one bundle', [single, ...apply]],
+      ['no-op apply --no-commit, split', [split, ...apply, '--no-commit']],
+      ...(baseline
+        ? ([
+            ['mailwright --help, baseline', [baseline, '--help']],
+            ['no-op apply, baseline', [baseline, ...apply]],
+          ] as [string, string[]][])
+        : []),
     ];
-    const [, splitApply] = rows[3]!;
-    const [, singleApply] = rows[4]!;
-    console.log(`whole process (median of ${ROUNDS}):`);
-    for (const [what, ms] of rows) console.log(`  ${what.padEnd(32)} ${ms.toFixed(0).padStart(5)} ms`);
-    console.log(
-      `  split / one bundle: ${(splitApply / singleApply).toFixed(2)} (apply), ${(rows[1]![1] / rows[2]![1]).toFixed(2)} (--help)`,
+    const medians = timeProcesses(
+      commands.map(([, args]) => args),
+      work,
+    );
+    const ms = (what: string) => medians[commands.findIndex(([w]) => w === what)]!;
+    console.log(`whole process (median of ${ROUNDS}, the commands taking turns):`);
+    commands.forEach(([what], i) =>
+      console.log(`  ${what.padEnd(34)} ${medians[i]!.toFixed(0).padStart(5)} ms`),
     );
     console.log(
-      `  no-op apply as a process / in-process: ${(splitApply / inProcessMs).toFixed(2)} (goal: process <= 600 ms)`,
+      `  split / one bundle: ${(ms('no-op apply, split') / ms('no-op apply, one bundle')).toFixed(2)} (apply), ${(ms('mailwright --help, split') / ms('mailwright --help, one bundle')).toFixed(2)} (--help)`,
+    );
+    if (baseline) {
+      console.log(
+        `  this build / baseline: ${(ms('no-op apply, split') / ms('no-op apply, baseline')).toFixed(2)} (apply), ${(ms('mailwright --help, split') / ms('mailwright --help, baseline')).toFixed(2)} (--help)`,
+      );
+    }
+    console.log(
+      `  no-op apply as a process / in-process: ${(ms('no-op apply, split') / inProcessMs).toFixed(2)} (goal: process <= 600 ms)`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -46,6 +46,15 @@ const config: FlagSpec = {
   help: 'mailwright.yaml to read',
   default: './mailwright.yaml',
 };
+function sshConfigFlag(): FlagSpec {
+  return {
+    name: 'ssh-config',
+    type: 'string',
+    value: '<file>',
+    help: 'the OpenSSH client configuration whose Host entries --host and ssh: may name',
+    default: 'MAILWRIGHT_SSH_CONFIG, else ~/.ssh/config',
+  };
+}
 /** How to reach a server over SSH. */
 const CONNECT_FLAGS: readonly FlagSpec[] = [
   host,
@@ -77,6 +86,7 @@ const CONNECT_FLAGS: readonly FlagSpec[] = [
     help: 'how long to wait for the SSH connection and handshake',
     default: '20',
   },
+  sshConfigFlag(),
   { name: 'verbose', short: 'v', type: 'boolean', help: 'show connection progress' },
 ];
 /** plan and apply work on several hosts: --host repeated, or --all. */
@@ -346,6 +356,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['mailwright send-test --host vps --to you@gmail.com'],
     exits: [[EXIT.failed, 'a check failed']],
     load: async () => (await import('./send-test.js')).sendTestCommand,
+  },
+  {
+    name: 'ssh-config',
+    summary: "Show how a host's SSH login is resolved, each value with where it came from",
+    details:
+      'Values come from mailwright.yaml (or the flags), then the first the SSH configuration gives for the host\n' +
+      '(~/.ssh/config and what it includes), then the defaults. Nothing connects; an alias that is no Host of\n' +
+      'the configuration is looked up in DNS.',
+    flags: [
+      ...CONNECT_FLAGS.filter((f) =>
+        ['host', 'config', 'identity', 'connect-timeout', 'ssh-config'].includes(f.name),
+      ).map((f) => (f.name === 'host' ? { ...f, default: undefined } : f)),
+      json('the resolved login'),
+    ],
+    examples: [
+      'mailwright ssh-config --host vps',
+      'mailwright ssh-config --host myvps --ssh-config ./ssh_config',
+    ],
+    exits: [[EXIT.failed, 'the host name cannot be resolved in DNS']],
+    load: async () => (await import('./ssh-config.js')).sshConfigCommand,
   },
 ];
 

@@ -9,7 +9,7 @@ import {
   requiredRecordsOk,
   type DomainCheckOptions,
 } from '../core/dns/domain-check';
-import type { DnsReport, ExpectedRecord } from '../core/dns/model';
+import { normalizeName, type DnsReport, type ExpectedRecord } from '../core/dns/model';
 import { waitForRecord } from '../core/dns/propagation';
 import { DnsProviderError, providerFor } from '../core/dns/providers';
 import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
@@ -84,7 +84,7 @@ function domainFrom(t: Target, name: string | undefined): DomainConfig {
     if (domains.length === 1) return domains[0]!;
     throw new UsageError(`${t.host.name} has ${domains.length} domains: choose one with --domain (${list}).`);
   }
-  const domain = domains.find((d) => d.name === name.toLowerCase().replace(/\.$/, ''));
+  const domain = domains.find((d) => d.name === normalizeName(name));
   if (!domain)
     throw new UsageError(`--domain "${name}" is not a domain of ${t.host.name} (domains: ${list}).`);
   return domain;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatIssue, loadConfig, type HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { applyCommitLines, snapshotConf } from '../core/git';
+import { applyCommitLines, serverStateOf, snapshotConf } from '../core/git';
 import {
   applyFleet,
   applyPlan,
@@ -26,7 +26,7 @@ import {
 } from '../core/plan';
 import { describeTarget, EnvSecretStore, type RemoteConnection } from '../core/remote';
 import type { CommandFn } from './command-types';
-import { connectFromFlags, type ConnectFlags } from './connect';
+import { connectionForHost, type ConnectFlags } from './connect';
 import { info, out, UsageError } from './output';
 import { isInteractive, promptHidden, promptYesNo } from './prompt';
 
@@ -78,8 +78,7 @@ export async function hostFromFlags(
 
 export async function targetFromFlags(flags: ConnectFlags): Promise<Target> {
   const found = await hostFromFlags(flags);
-  const conn = await connectFromFlags({ ...flags, host: found.host.name, config: found.configPath });
-  return { ...found, conn };
+  return { ...found, conn: connectionForHost(found.host, flags) };
 }
 
 /** plan and apply take several hosts: --host repeated (in order), or --all of mailwright.yaml. */
@@ -135,7 +134,7 @@ async function planRun(run: FleetRun, flags: FleetFlags, signal: AbortSignal): P
   return planFleet(
     run.hosts,
     async (host) => {
-      const conn = await connectFromFlags({ ...flags, host: host.name, config: run.configPath });
+      const conn = connectionForHost(host, flags);
       run.conns.set(host.name, conn);
       const plan = await makePlan({ ...run, host, conn }, signal, (line) => info(`${host.name}: ${line}`));
       return { plan, target: describeTarget(conn.target) };
@@ -348,6 +347,8 @@ async function commitSnapshot(t: Target, plan: Plan, applied: string[]): Promise
     hostName: t.host.name,
     actions: applyCommitLines(plan, applied),
     remote: t.gitRemote,
+    // An empty plan changed nothing since the facts: a server as at the last snapshot is not fetched again.
+    serverState: plan.actions.length === 0 ? serverStateOf(plan.facts) : undefined,
   });
   if (snapshot.committed) {
     info(

@@ -1,19 +1,8 @@
 // mailwright user add|remove|passwd <user@domain>: passwords from a TTY prompt or stdin only.
-import {
-  addUser,
-  ConfigEditError,
-  editConfigFile,
-  normalizeUserAddress,
-  passwordProblem,
-  removeUser as removeUserFromConfig,
-  userRemovalText,
-} from '../core/config';
-import {
-  NoSuchUserError,
-  removeUser as removeMailUser,
-  setUserPassword as setMailUserPassword,
-  userStoreOf,
-} from '../core/plan/actions/domains';
+import { ConfigEditError, normalizeUserAddress, passwordProblem, userRemovalText } from '../core/config';
+import { gatherFacts } from '../core/facts';
+import { changeMailUser, checkUserChange, UserChangeError } from '../core/plan';
+import { NoSuchUserError, userPasswordEnvName, userStoreOf } from '../core/plan/actions/domains';
 import { hostFromFlags, targetFromFlags } from './provision';
 import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
@@ -31,17 +20,14 @@ function splitAddress(text: string | undefined): { user: string; domain: string 
   return { user: checked.user, domain: checked.domain };
 }
 
-/** A refused edit of mailwright.yaml is the user's to fix, not a crash. */
-function asUsage<T>(edit: () => T): T {
-  try {
-    return edit();
-  } catch (e) {
-    if (e instanceof ConfigEditError) throw new UsageError(e.message);
-    throw e;
-  }
+/** A refused change is the user's to fix, not a crash. */
+function asUsage(e: unknown): never {
+  if (e instanceof ConfigEditError || e instanceof UserChangeError || e instanceof NoSuchUserError)
+    throw new UsageError(e.message);
+  throw e;
 }
 
-/** `user add|remove|passwd <user@domain>`. */
+/** `user add|remove|passwd <user@domain>`, through the same core change as the editor's tree. */
 export const userCommand =
   (verb: 'add' | 'remove' | 'passwd'): CommandFn =>
   async ({ flags, positionals }) => {
@@ -49,18 +35,12 @@ export const userCommand =
     const address = `${user}@${domain}`;
     // Everything that can be refused is refused before connecting or asking for a password.
     const { host, configPath } = await hostFromFlags(flags as ConnectFlags);
-    const domainConfig = host.domains.find((d) => d.name === domain);
-    if (!domainConfig)
-      throw new UsageError(`${domain} is not a domain of ${host.name} in ${configPath}. Add it there first.`);
-    const listed = domainConfig.users.includes(user);
-    if (verb !== 'add' && !listed)
-      throw new UsageError(
-        `${address} is not a user in ${configPath}` +
-          (verb === 'passwd' ? `: add it with \`mailwright user add ${address}\`.` : '.'),
-      );
+    const change = { configPath, hostName: host.name, domain, user, verb };
+    await checkUserChange(change).catch(asUsage);
+    const domainConfig = host.domains.find((d) => d.name === domain)!;
     // A domain with mailboxes keeps its users in Dovecot's file, a forward-only one in chasquid's.
     const store = userStoreOf(domainConfig);
-    let password = '';
+    let password: string | undefined;
     if (verb !== 'remove') {
       password = await readNewPassword(address);
       const problem = passwordProblem(password);
@@ -69,40 +49,30 @@ export const userCommand =
     const t = await targetFromFlags(flags as ConnectFlags);
     try {
       // mailwright.yaml changes first and is put back if the server's side fails.
-      const removal = await editConfigFile(
-        configPath,
-        (doc) =>
-          asUsage(() => {
-            if (verb === 'add' && !listed) addUser(doc, host.name, domain, user);
-            return verb === 'remove' ? removeUserFromConfig(doc, host.name, domain, user) : undefined;
-          }),
-        async () => {
-          if (verb === 'remove') await removeMailUser(t.conn, domain, user, store);
-          else
-            await setMailUserPassword(
-              t.conn,
-              domain,
-              user,
-              password,
-              store,
-              verb === 'add' ? 'add' : 'change',
-            );
-        },
-      ).catch((e: unknown) => {
-        if (e instanceof NoSuchUserError) throw new UsageError(e.message);
-        throw e;
-      });
-      if (verb === 'remove') {
+      const result = await changeMailUser({
+        ...change,
+        password,
+        conn: t.conn,
+        gather: (signal) => gatherFacts(t.conn, { signal }),
+      }).catch(asUsage);
+      if (!result.applied) {
+        info(
+          `${verb === 'remove' ? 'Removed' : 'Added'} ${address} in ${configPath}; ${t.host.name} does not serve ${domain} yet. ` +
+            (verb === 'remove'
+              ? 'Nothing to do on the server.'
+              : `Run \`mailwright apply\` to create it there (it asks for the password again, or set ${userPasswordEnvName(user, domain)}).`),
+        );
+      } else if (verb === 'remove') {
         info(
           `Removed ${address} from ${t.host.name}${store === 'dovecot' ? ' (the mail in its mailbox stays on the server)' : ''}.`,
         );
-        const aliases = removal ? userRemovalText(user, domain, removal) : '';
-        if (aliases) info(`${aliases} Run \`mailwright apply\` to write the aliases on the server.`);
       } else {
         info(
           `${verb === 'add' ? 'Added' : 'Changed the password of'} ${address} on ${t.host.name}; ${store === 'dovecot' ? 'Dovecot uses it at once' : 'chasquid reads it within 30 seconds'}.`,
         );
       }
+      const aliases = result.removal ? userRemovalText(user, domain, result.removal) : '';
+      if (aliases) info(`${aliases} Run \`mailwright apply\` to write the aliases on the server.`);
       return 0;
     } finally {
       t.conn.close();

@@ -6,14 +6,33 @@ import { expandUserPath } from '../core/local-path';
 import {
   ConnectionPool,
   defaultKnownHosts,
-  hostConnectOptions,
+  hostSshRequest,
   KnownHosts,
+  MemorySecretStore,
+  resolveSsh,
+  serverAddress,
   type RemoteConnection,
 } from '../core/remote';
 import { VscodeSecretStore } from './secrets';
 
+/** The OpenSSH client configuration chosen in the settings (mailwright.ssh.configFile); undefined: the default. */
+export function sshConfigFileSetting(): string | undefined {
+  return vscode.workspace.getConfiguration('mailwright').get<string>('ssh.configFile', '') || undefined;
+}
+
+/** Where the host's server is for SMTP and IMAP: its SSH host through the chosen SSH configuration. */
+export function serverAddressOf(host: HostConfig): string {
+  return serverAddress(host, { configFile: sshConfigFileSetting() });
+}
+
 export class Connections implements vscode.Disposable {
   private pool: ConnectionPool;
+  /**
+   * Inputs given for a later run and kept in memory only (a user added before the server serves
+   * its domain: its password, for the next provision). The dashboard reads them before asking.
+   */
+  readonly pendingInputs = new MemorySecretStore();
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -77,8 +96,30 @@ export class Connections implements vscode.Disposable {
     });
   }
 
+  get sshConfigFile(): string | undefined {
+    return sshConfigFileSetting();
+  }
+
+  /** The host's connection, its login resolved through the user's SSH configuration (mailwright.ssh.configFile). */
   for(host: HostConfig): RemoteConnection {
-    return this.pool.get(hostConnectOptions(host));
+    const settings = vscode.workspace.getConfiguration('mailwright');
+    const timeout = settings.inspect<number>('connectTimeoutSeconds');
+    const setTimeout = timeout?.workspaceFolderValue ?? timeout?.workspaceValue ?? timeout?.globalValue;
+    const ssh = resolveSsh(
+      {
+        ...hostSshRequest(host),
+        ...(setTimeout !== undefined && {
+          connectTimeout: { ms: setTimeout * 1000, origin: 'the mailwright.connectTimeoutSeconds setting' },
+        }),
+      },
+      { configFile: this.sshConfigFile },
+    );
+    for (const warning of ssh.warnings) {
+      if (this.warned.has(warning)) continue;
+      this.warned.add(warning);
+      this.log.warn(warning);
+    }
+    return this.pool.get({ name: host.name, ssh });
   }
 
   /** Settings changed: drop every connection so the next use picks them up. */

@@ -149,6 +149,46 @@ describe(
           assert.match(mirrored, /^sales: alice@/m);
         });
 
+        it('temporary files of writes cut off before their rename are removed by the next apply, and said in the plan', async () => {
+          const dir = `/etc/chasquid/domains/${DOMAIN}`;
+          // As a power loss leaves them: a copy next to its target (and a restore's), its script gone.
+          const leftovers = [
+            `${dir}/.mailwright-new.4000001`,
+            '/etc/chasquid/hooks/.mailwright-restore.4000002',
+          ];
+          // Not a leftover: a write whose script still runs (process 1 always does).
+          const others = [`${dir}/.mailwright-new.1`];
+          const exists = async (path: string) =>
+            (await root(['sh', '-c', '[ -e "$1" ] && echo yes || echo no', 'sh', path])) === 'yes';
+          for (const f of [...leftovers, ...others])
+            await root(['sh', '-c', 'echo half-written > "$1"', 'sh', f]);
+          try {
+            const planned = await cli(['plan']);
+            assert.equal(planned.code, 0, planned.out);
+            // The step and its reason, and no restart for files chasquid never reads.
+            const step = /Remove temporary files left by interrupted writes\n\s*why: (.*)/.exec(planned.out);
+            assert.ok(step, planned.out);
+            for (const f of leftovers) assert.ok(step[1]!.includes(f), `${f} named in the plan`);
+            for (const f of others) assert.ok(!step[1]!.includes(f), `${f} not named in the plan`);
+            assert.doesNotMatch(planned.out, /restart/i, planned.out);
+            const applied = await cli(['apply', '--yes']);
+            assert.equal(applied.code, 0, applied.out);
+            for (const f of leftovers) {
+              assert.ok(applied.out.includes(`removed ${f}`), `the log says ${f} was removed`);
+              assert.equal(await exists(f), false, `${f} removed`);
+            }
+            for (const f of others) assert.equal(await exists(f), true, `${f} kept`);
+            await root(['rm', '-f', '--', ...others]);
+            assert.deepEqual(
+              (await plan()).actions.map((a) => a.id),
+              [],
+              'nothing left to plan',
+            );
+          } finally {
+            await root(['rm', '-f', '--', ...leftovers, ...others]);
+          }
+        });
+
         it('a line in a server file cannot forge a facts section: a hand edit still shows as drift', async () => {
           const conf = (await readRemoteFile(conn, CHASQUID_CONF_PATH)).toString('utf8');
           const edited = conf.replace('hostname: "smtp.example.test"', 'hostname: "mx.example.test"');

@@ -40,7 +40,7 @@ describe(
         await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
         const conn = connect(instance);
         opened.push(conn);
-        const target = conn.options.target as { port: number };
+        const target = conn.options.ssh.target as { port: number };
         const plan = planHost(host, await gatherFacts(conn));
         const dkim = plan.actions.find((a) => a.kind === 'dkim');
         assert.ok(dkim, `a DKIM action is planned: ${plan.actions.map((a) => a.id).join(', ')}`);

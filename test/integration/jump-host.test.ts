@@ -16,9 +16,13 @@ import {
   KnownHosts,
   MemorySecretStore,
   RemoteConnection,
+  directSsh,
   secretKeys,
   shellCommand,
+  type AuthMethod,
   type ConnectOptions,
+  type ResolvedSsh,
+  type SshTarget,
 } from '../../src/core/remote';
 import { TailSession } from '../../src/vscode/logs/tail-session';
 import type { SandboxInstance } from './sandbox-instances';
@@ -27,6 +31,16 @@ const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const SANDBOX = join(ROOT, 'scripts', 'sandbox');
 const PASSWORD = 'jump test password, not secret';
+
+/** A login as resolveSsh gives it (no SSH configuration read), through `jumps`, first hop first. */
+function login(
+  target: SshTarget,
+  auth: AuthMethod,
+  identityFile?: string,
+  jumps: ResolvedSsh[] = [],
+): ResolvedSsh {
+  return { ...directSsh(target, identityFile, auth), jumps };
+}
 
 function instance(variable: string): SandboxInstance | undefined {
   const path = process.env[variable];
@@ -175,10 +189,9 @@ describe('a server reachable only through a jump host', { skip, timeout: 10 * 60
   it('tails the log through the jump host, and stopping ends the remote tail', async () => {
     const conn = new RemoteConnection({
       name: 'inner',
-      target: { user: 'root', host: behind!.ipv4, port: behind!.port },
-      auth: 'key',
-      identityFile: behind!.rootKey,
-      jumps: [{ target: { user: 'root', host: jump!.ipv4, port: jump!.port } }],
+      ssh: login({ user: 'root', host: behind!.ipv4, port: behind!.port }, 'key', behind!.rootKey, [
+        login({ user: 'root', host: jump!.ipv4, port: jump!.port }, 'key', behind!.rootKey),
+      ]),
       knownHosts: new KnownHosts([join(work, 'known_hosts')], join(work, 'managed_known_hosts')),
       secrets: new MemorySecretStore(),
       confirmUnknownHostKey: async () => false,
@@ -273,14 +286,11 @@ describe(
 
     const knownHosts = () =>
       new KnownHosts([jump!.knownHostsFile, behind!.knownHostsFile], join(dir, 'managed'));
+    const server = { user: 'root', host: behind!.ipv4, port: behind!.port };
+    const jumpHost = () => ({ user: 'root', host: jump!.ipv4, port: jump!.port });
     const options = (overrides: Partial<ConnectOptions>): ConnectOptions => ({
       name: 'inner',
-      target: { user: 'root', host: behind!.ipv4, port: behind!.port },
-      auth: 'key',
-      identityFile: keyFile,
-      jumps: [
-        { target: { user: 'root', host: jump!.ipv4, port: jump!.port }, identityFile: behind!.rootKey },
-      ],
+      ssh: login(server, 'key', keyFile, [login(jumpHost(), 'key', behind!.rootKey)]),
       knownHosts: knownHosts(),
       secrets: new MemorySecretStore(),
       confirmUnknownHostKey: async () => false,
@@ -323,26 +333,21 @@ describe(
     it('logs in with the keys of a real ssh-agent, and says so when the agent holds none', async () => {
       const system: LocalSystem = { platform: 'linux', env: { SSH_AUTH_SOCK: agentSock }, home: dir };
       const empty = new RemoteConnection(
-        options({ auth: 'agent', identityFile: undefined, jumps: undefined, system, readyTimeoutMs: 5000 }),
+        options({ ssh: login(server, 'agent'), system, readyTimeoutMs: 5000 }),
       );
       // Without jumps the server cannot be reached: use the jump host itself as the server here.
-      const emptyJump = new RemoteConnection({
-        ...empty.options,
-        target: { user: 'root', host: jump!.ipv4, port: jump!.port },
-      });
+      const emptyJump = new RemoteConnection({ ...empty.options, ssh: login(jumpHost(), 'agent') });
       await assert.rejects(emptyJump.connect(), (e: Error) => {
         assert.ok(e instanceof AuthenticationError, String(e));
-        assert.match(e.message, /refused the login of root: SSH_AUTH_SOCK holds no keys/);
+        assert.match(e.message, new RegExp(`The ssh-agent at ${agentSock} holds no keys`));
         assert.match(e.message, /ssh-add/);
         return true;
       });
       execFileSync('ssh-add', ['-q', behind!.rootKey], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
       const conn = new RemoteConnection(
         options({
-          auth: 'agent',
-          identityFile: undefined,
           // Every hop asks the agent, which now holds the key both accept.
-          jumps: [{ target: { user: 'root', host: jump!.ipv4, port: jump!.port } }],
+          ssh: login(server, 'agent', undefined, [login(jumpHost(), 'agent')]),
           system,
         }),
       );

@@ -11,6 +11,7 @@ import {
   CommandError,
   ConnectionPool,
   HostKeyError,
+  directSsh,
   KnownHosts,
   MemorySecretStore,
   readRemoteFile,
@@ -171,9 +172,7 @@ describe('remote (sandbox VPS)', { skip: instances.length === 0 && skipReason },
         });
         const spec = {
           name: instance.name,
-          target: { user: 'root', host: instance.ipv4, port: instance.port },
-          auth: 'key' as const,
-          identityFile: instance.rootKey,
+          ssh: directSsh({ user: 'root', host: instance.ipv4, port: instance.port }, instance.rootKey, 'key'),
         };
         const conn = pool.get(spec);
         assert.equal(pool.get(spec), conn);

@@ -6,10 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  directSsh,
   KnownHosts,
   MemorySecretStore,
   RemoteConnection,
   sha256Fingerprint,
+  type AuthMethod,
   type ConnectOptions,
 } from '../../src/core/remote';
 
@@ -70,7 +72,7 @@ export type Login = 'root' | 'sudo-nopasswd' | 'sudo-password';
 export function connect(
   instance: SandboxInstance,
   login: Login = 'root',
-  overrides: Partial<ConnectOptions> = {},
+  overrides: Partial<Omit<ConnectOptions, 'ssh'>> & { identityFile?: string; auth?: AuthMethod } = {},
 ): RemoteConnection {
   const user =
     login === 'root' ? 'root' : login === 'sudo-nopasswd' ? instance.user : instance.sudoPasswordUser;
@@ -80,11 +82,11 @@ export function connect(
       : login === 'sudo-nopasswd'
         ? instance.userKey
         : instance.sudoPasswordUserKey;
+  const { identityFile: keyGiven, auth, ...rest } = overrides;
+  const key = 'identityFile' in overrides ? keyGiven : identityFile;
   return new RemoteConnection({
     name: instance.name,
-    target: { user, host: instance.ipv4, port: instance.port },
-    auth: 'key',
-    identityFile,
+    ssh: directSsh({ user, host: instance.ipv4, port: instance.port }, key, auth ?? 'key'),
     knownHosts: new KnownHosts(
       [instance.knownHostsFile],
       join(mkdtempSync(join(tmpdir(), 'mw-kh-')), 'known_hosts'),
@@ -93,7 +95,7 @@ export function connect(
     confirmUnknownHostKey: async () => {
       throw new Error('unexpected host key prompt');
     },
-    ...overrides,
+    ...rest,
   });
 }
 

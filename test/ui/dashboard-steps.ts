@@ -32,6 +32,8 @@ export async function waitForPlan(page: Page, timeoutMs = 90_000): Promise<strin
 export interface ApplyOptions {
   /** The password to type for each new mail user (address → password); any other prompt fails. */
   passwords?: Record<string, string>;
+  /** Screenshot taken once, when the first password input shows (before Apply changes anything). */
+  inputScreenshot?: () => Promise<unknown>;
   /** Screenshot taken once while a step runs and at least one is done. */
   runningScreenshot?: () => Promise<unknown>;
   step?: (what: string) => void;
@@ -49,21 +51,57 @@ export interface AppliedRun {
   summaryText: string;
 }
 
-/** Types the password when VS Code's password input asks for one; the address it was for, if it did. */
+/**
+ * Types the password when VS Code's password input asks for one. Every input is asked before
+ * the first change, titled with the address and confirmed, while the dashboard says what it is
+ * waiting for: a prompt that appears once a step has started fails the test. Returns the address
+ * once its password is confirmed.
+ */
 async function answerPasswordPrompt(
   page: Page,
   passwords: Record<string, string>,
+  screenshot?: () => Promise<unknown>,
 ): Promise<string | undefined> {
   const input = page.locator('.quick-input-widget input[type="password"]');
   if (!(await input.isVisible().catch(() => false))) return undefined;
+  await screenshot?.();
+  const title = (
+    (await page
+      .locator('.quick-input-widget .quick-input-title')
+      .innerText()
+      .catch(() => '')) ?? ''
+  )
+    .replace(/\s+/g, ' ')
+    .trim();
+  const match = /^Password for (\S+@[A-Za-z0-9.-]+[A-Za-z0-9]) \(new user\)( \(again\))?$/.exec(title);
   const prompt = (await page.locator('.quick-input-widget').innerText()).replace(/\s+/g, ' ');
-  const address = /Password for the new mail user (\S+@[A-Za-z0-9.-]+[A-Za-z0-9])/.exec(prompt)?.[1];
-  assert.ok(address, `unexpected password input: ${prompt}`);
+  assert.ok(match, `unexpected password input: title "${title}", ${prompt}`);
+  const address = match[1]!;
   const password = passwords[address];
   assert.ok(password, `the dashboard asked for the password of ${address}, which this test did not expect`);
+  const view = dashboardFrame(page);
+  const started = await view
+    .locator('li.action[data-status="running"], li.action[data-status="done"]')
+    .count();
+  assert.equal(
+    started,
+    0,
+    `the password of ${address} was asked after the run had started changing the server`,
+  );
+  const progress = await view.locator('#progress').innerText();
+  assert.match(progress, new RegExp(`Waiting for: password of ${address.replace(/\./g, '\\.')}`), progress);
   await input.fill(password);
   await input.press('Enter');
-  return address;
+  // The input closes and, for the first one, the confirmation opens with another title.
+  await page
+    .waitForFunction(
+      (shown) =>
+        document.querySelector('.quick-input-widget .quick-input-title')?.textContent?.trim() !== shown,
+      title,
+      { timeout: 5_000 },
+    )
+    .catch(() => undefined);
+  return match[2] ? address : undefined;
 }
 
 /** Clicks Apply and follows the run until the dashboard says done; fails if it ends otherwise. */
@@ -74,10 +112,15 @@ export async function applyUntilDone(page: Page, opts: ApplyOptions = {}): Promi
   log('clicked Apply');
   const askedPasswordFor: string[] = [];
   let sawRunning = false;
+  let shotTaken = false;
   const phase = view.locator('#progress');
   const timeoutMs = opts.timeoutMs ?? 12 * 60_000;
   for (const deadline = Date.now() + timeoutMs; ;) {
-    const asked = await answerPasswordPrompt(page, opts.passwords ?? {});
+    const asked = await answerPasswordPrompt(
+      page,
+      opts.passwords ?? {},
+      shotTaken ? undefined : async () => ((shotTaken = true), await opts.inputScreenshot?.()),
+    );
     if (asked) {
       askedPasswordFor.push(asked);
       log(`typed the password of ${asked} into the password input`);

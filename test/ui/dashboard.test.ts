@@ -1,6 +1,8 @@
 // "Mail: Provision Server" in a real VS Code against a fresh sandbox VPS: the dashboard
-// webview shows the plan, Apply runs it with live per-step state (the new user's password
-// typed into VS Code's own password input), and the summary names the snapshot commit.
+// webview shows the plan, Apply first asks the new user's password (titled with the address,
+// confirmed, in VS Code's own password input, while the dashboard says what it waits for and
+// before any step starts), then runs with live per-step state, and the summary names the
+// snapshot commit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
@@ -70,6 +72,7 @@ test(
         const run = await applyUntilDone(page, {
           passwords: { 'alice@example.test': PASSWORD },
           step,
+          inputScreenshot: () => screenshot('dashboard-waiting-for-password'),
           runningScreenshot: () => screenshot('dashboard-running'),
         });
         assert.deepEqual(

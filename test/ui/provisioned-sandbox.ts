@@ -12,7 +12,13 @@ import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost } from '../../src/core/plan';
 import { userPasswordKey } from '../../src/core/plan/actions/domains';
 import { certDir } from '../../src/core/chasquid/paths';
-import { KnownHosts, MemorySecretStore, RemoteConnection, shellCommand } from '../../src/core/remote';
+import {
+  directSsh,
+  KnownHosts,
+  MemorySecretStore,
+  RemoteConnection,
+  shellCommand,
+} from '../../src/core/remote';
 
 export const UI_DOMAIN = 'example.test';
 export const UI_MAIL_HOST = 'smtp.example.test';
@@ -73,9 +79,7 @@ export function uiYaml(vps: SandboxJson, name = 'sandbox'): string {
 export function rootConnection(vps: SandboxJson): RemoteConnection {
   return new RemoteConnection({
     name: vps.name,
-    target: { user: 'root', host: vps.ipv4, port: vps.port },
-    auth: 'key',
-    identityFile: vps.rootKey,
+    ssh: directSsh({ user: 'root', host: vps.ipv4, port: vps.port }, vps.rootKey, 'key'),
     knownHosts: new KnownHosts(
       [vps.knownHostsFile],
       join(mkdtempSync(join(tmpdir(), 'mw-kh-')), 'known_hosts'),

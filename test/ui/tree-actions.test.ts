@@ -1,15 +1,23 @@
-// Editing chasquid's files on the server from the "Mail Servers" tree, in a real VS Code on a
-// provisioned sandbox: a new alias saved from the editor is used by chasquid (a real message
-// to it is accepted) and committed to the workspace git; an invalid chasquid.conf gets a
-// diagnostic and never reaches the server.
+// The "Mail Servers" tree's actions in a real VS Code on a provisioned sandbox, as a first-time
+// user meets them: a domain's aliases are generated from mailwright.yaml, so opening them offers
+// the yaml or a read-only view (and mailwright.yaml is where a new alias goes: provisioned, a
+// real message to it is accepted); an invalid chasquid.conf is refused with its own error and
+// never reaches the server, and its problems go away when the file is reverted; Add User on a
+// domain the server does not serve yet writes the yaml, keeps the password for the provision
+// it offers, and that provision creates the user without asking again.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { readRemoteFile, writeRemoteFileAtomic } from '../../src/core/remote';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { readRemoteFile, shellCommand } from '../../src/core/remote';
+import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
   eventually,
   missingPrerequisite,
+  runCommand,
   sandboxInstance,
   treeRow,
   trustHostKey,
@@ -21,6 +29,7 @@ import {
   rootConnection,
   sendMail,
   UI_DOMAIN,
+  UI_USER,
   uiYaml,
   type SandboxJson,
 } from './provisioned-sandbox';
@@ -56,46 +65,52 @@ async function openFromTree(page: Page, row: Locator, expected: RegExp): Promise
   }, 60_000);
 }
 
+/** A domain of the yaml that the sandbox does not serve until the test provisions it. */
+const NEW_DOMAIN = 'new.test';
+const NEW_USER = 'bob';
+const NEW_PASSWORD = 'a long password for bob';
+
+function testYaml(vps: SandboxJson): string {
+  return [
+    uiYaml(vps).trimEnd(),
+    // Not on the server yet: the provision the test runs writes it.
+    `          newalias: ${UI_USER}`,
+    `      - name: ${NEW_DOMAIN}`,
+    '        aliases:',
+    `          ${NEW_USER}: ${NEW_USER}@elsewhere.test`,
+    '',
+  ].join('\n');
+}
+
 test(
-  'aliases and chasquid.conf edited from the tree: checked, uploaded, used and committed',
-  { skip, timeout: 20 * 60_000 },
+  'tree actions: generated files go through mailwright.yaml, errors clear, Add User before the domain is served',
+  { skip, timeout: 25 * 60_000 },
   async () => {
     const vps = readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!);
     await provisionSandbox(vps, (l) => console.log(`[provision] ${l}`));
-    // A run just before may have added the alias: chasquid forgets it within about 30 s of the
-    // file being put back (see the finally below).
-    await eventually(
-      () =>
-        assert.rejects(
-          sendMail(vps, 'before@elsewhere.test', `newalias@${UI_DOMAIN}`, 'before the alias'),
-          /550|not accepted|did not accept|Recipient/i,
-          `newalias@${UI_DOMAIN} must not exist before the test adds it`,
-        ),
-      90_000,
-    );
-
-    // The test changes the aliases on the server: put them back afterwards, so that the next
-    // test's provisioning finds the server as Mailwright left it (no drift to decide on).
-    const aliasesPath = `/etc/chasquid/domains/${UI_DOMAIN}/aliases`;
-    const restoreConn = rootConnection(vps);
-    const originalAliases = await readRemoteFile(restoreConn, aliasesPath);
+    const conn = rootConnection(vps);
+    // The new domain is this test's own: the other UI tests on this sandbox do not expect it.
+    const dropNewDomain = () =>
+      conn.exec(shellCommand(['rm', '-rf', '--', `/etc/chasquid/domains/${NEW_DOMAIN}`]), { check: false });
     try {
-      await editInWorkbench(vps);
+      await dropNewDomain();
+      await inWorkbench(vps);
     } finally {
-      await writeRemoteFileAtomic(restoreConn, aliasesPath, originalAliases).catch((e: Error) =>
-        console.warn(`could not restore ${aliasesPath}: ${e.message}`),
-      );
-      restoreConn.close();
+      await dropNewDomain().catch(() => undefined);
+      conn.close();
     }
   },
 );
 
-async function editInWorkbench(vps: SandboxJson): Promise<void> {
-  const alias = `newalias@${UI_DOMAIN}`;
+const editorTextarea = (page: Page) =>
+  page.locator('.editor-group-container.active .monaco-editor textarea').first();
+
+async function inWorkbench(vps: SandboxJson): Promise<void> {
   await withWorkbench(
     'tree-actions',
-    { installVsix: true, workspaceFiles: { 'mailwright.yaml': uiYaml(vps) } },
+    { installVsix: true, workspaceFiles: { 'mailwright.yaml': testYaml(vps) } },
     async ({ page, server, screenshot, step }) => {
+      const yamlPath = join(server.workspace, 'mailwright.yaml');
       await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
       await page.getByRole('tree', { name: 'Mail Servers' }).waitFor({ timeout: 30_000 });
       await trustHostKey(page, 45_000);
@@ -114,72 +129,177 @@ async function editInWorkbench(vps: SandboxJson): Promise<void> {
       }, 30_000);
       await screenshot('tree-domain');
 
-      // Open the aliases file from the tree and add a line at the end.
-      await openFromTree(page, aliasesRow, /postmaster\s*:\s*alice/);
-      step('aliases open in an editor');
-      await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+      // 1. The aliases are generated from mailwright.yaml: opening them offers the choice.
+      const generated = page
+        .getByRole('dialog')
+        .filter({ hasText: 'This file is generated from mailwright.yaml' });
+      await eventually(async () => {
+        if (!(await generated.isVisible())) {
+          await page.mouse.move(0, 0);
+          await aliasesRow.click();
+        }
+        await generated.waitFor({ timeout: 5_000 });
+      }, 60_000);
+      assert.match(await generated.innerText(), /undone by the next provision/);
+      await screenshot('aliases-generated-choice');
+      await generated.getByRole('button', { name: 'Open Read-Only' }).click();
+      await eventually(async () => {
+        assert.match(await editorText(page), /postmaster\s*:\s*alice/);
+      }, 30_000);
+      const text = await editorText(page);
+      assert.match(
+        text,
+        /Generated from mailwright\.yaml by Mailwright: opened read-only in the editor/,
+        text,
+      );
+      // Typing changes nothing: the file is read-only.
+      await editorTextarea(page).focus();
       await page.keyboard.press('Control+End');
       await page.keyboard.type('\nnewalias: alice\n');
-      await page.keyboard.press('Control+s');
-      step('saved the aliases with newalias: alice');
-
-      // chasquid re-reads aliases within about 30 s: a real message to the new alias is accepted.
-      await eventually(async () => {
-        await sendMail(vps, 'sender@elsewhere.test', alias, 'to the new alias');
-      }, 60_000);
-      step(`a message to ${alias} was accepted`);
-
-      // The save was committed to the workspace repository (conf/<host>/).
-      await eventually(async () => {
-        const log = execFileSync(
-          'git',
-          ['-C', server.workspace, 'log', '--format=%H %s', '--name-only', '--', 'conf/sandbox'],
-          { encoding: 'utf8' },
-        );
-        assert.match(log, new RegExp(`edit domains/${UI_DOMAIN}/aliases on sandbox`), log);
-        assert.match(log, new RegExp(`conf/sandbox/domains/${UI_DOMAIN.replace('.', '\\.')}/aliases`), log);
-      }, 30_000);
-      const committed = execFileSync(
-        'git',
-        ['-C', server.workspace, 'show', 'HEAD:conf/sandbox/domains/example.test/aliases'],
-        {
-          encoding: 'utf8',
-        },
+      await page.waitForTimeout(1_000);
+      assert.doesNotMatch(
+        await editorText(page),
+        /newalias/,
+        'the generated aliases file must not be editable',
       );
-      assert.match(committed, /^newalias: alice$/m);
-      step('the workspace repository has the commit');
-      await screenshot('aliases-saved');
+      await screenshot('aliases-read-only');
+      step('aliases opened read-only');
 
-      // An invalid chasquid.conf: a diagnostic, and the server keeps its file.
+      // "Edit mailwright.yaml" opens the yaml, where the alias goes; provisioning writes it.
+      await page.keyboard.press('Control+w');
+      await eventually(async () => {
+        if (!(await generated.isVisible())) {
+          await page.mouse.move(0, 0);
+          await aliasesRow.click();
+        }
+        await generated.waitFor({ timeout: 5_000 });
+      }, 60_000);
+      await generated.getByRole('button', { name: 'Edit mailwright.yaml' }).click();
+      await eventually(async () => {
+        assert.match(await page.locator('.tab.active').innerText(), /mailwright\.yaml/);
+      }, 15_000);
+      step('Edit mailwright.yaml opened the yaml');
+      await page.keyboard.press('Control+w');
+
+      // 2. An invalid chasquid.conf: its own error, a diagnostic, and the server keeps its file;
+      // reverting the editor clears the problem.
       const conn = rootConnection(vps);
       try {
         const before = (await readRemoteFile(conn, '/etc/chasquid/chasquid.conf')).toString('utf8');
         await openFromTree(page, treeRow(page, 'chasquid.conf'), /hostname/);
         step('chasquid.conf open');
-        await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+        await editorTextarea(page).focus();
         await page.keyboard.press('Control+End');
         await page.keyboard.type('\nthis line is not valid\n');
         await page.keyboard.press('Control+s');
         step('saved chasquid.conf with an invalid line');
 
-        // The squiggle in the editor, and the entry in the Problems panel.
         await page
           .locator('.editor-group-container.active .monaco-editor .squiggly-error')
           .first()
           .waitFor({ timeout: 30_000 });
+        // The save error names the problem, not only "permissions".
+        const saveError = page.locator('.notifications-toasts').filter({ hasText: 'chasquid.conf' });
+        await eventually(async () => {
+          const shown = (
+            (await saveError
+              .first()
+              .innerText()
+              .catch(() => '')) ?? ''
+          ).replace(/\s+/g, ' ');
+          assert.match(shown, /chasquid\.conf has 1 error\(s\) \(line \d+:/, `the save error: ${shown}`);
+          assert.doesNotMatch(shown, /permission/i);
+        }, 30_000);
+        await screenshot('conf-invalid');
         await page.keyboard.press('Control+Shift+M');
         const problems = page.locator('.markers-panel');
         await eventually(async () => {
           const text = ((await problems.textContent()) ?? '').replace(/\u00a0/g, ' ');
           assert.match(text, /chasquid\.conf/, `Problems panel: ${text}`);
-          assert.match(text, /chasquid/, `Problems panel: ${text}`);
         }, 20_000);
-        step('a diagnostic is shown');
-        await screenshot('conf-invalid');
-
+        step('the save error and a diagnostic are shown');
         const after = (await readRemoteFile(conn, '/etc/chasquid/chasquid.conf')).toString('utf8');
         assert.equal(after, before, 'the invalid chasquid.conf must not reach the server');
-        assert.doesNotMatch(after, /this line is not valid/);
+
+        await editorTextarea(page).focus();
+        await runCommand(page, 'File: Revert File');
+        await eventually(async () => {
+          assert.doesNotMatch(await editorText(page), /this line is not valid/);
+          const text = ((await problems.textContent()) ?? '').replace(/\u00a0/g, ' ');
+          assert.doesNotMatch(text, /chasquid\.conf/, `Problems panel after the revert: ${text}`);
+          assert.equal(
+            await page.locator('.editor-group-container.active .monaco-editor .squiggly-error').count(),
+            0,
+          );
+        }, 30_000);
+        await screenshot('conf-reverted');
+        step('reverted: no problem left');
+        await page.keyboard.press('Control+w');
+
+        // 3. Add User on a domain the server does not serve yet.
+        const newDomainRow = treeRow(page, NEW_DOMAIN);
+        await newDomainRow.waitFor({ timeout: 30_000 });
+        await newDomainRow.hover();
+        await newDomainRow.locator('.action-label[aria-label="Add User"]').click();
+        const box = page.locator('.quick-input-widget input').first();
+        await box.waitFor({ timeout: 15_000 });
+        await box.pressSequentially(NEW_USER);
+        await box.press('Enter');
+        for (const again of [false, true]) {
+          await eventually(async () => {
+            const title = (await page.locator('.quick-input-widget .quick-input-title').textContent()) ?? '';
+            assert.equal(title.trim(), `Password for ${NEW_USER}@${NEW_DOMAIN}${again ? ' (again)' : ''}`);
+          }, 15_000);
+          const pw = page.locator('.quick-input-widget input[type="password"]');
+          await pw.pressSequentially(NEW_PASSWORD);
+          await pw.press('Enter');
+        }
+        const offer = page
+          .locator('.notifications-toasts .notification-list-item')
+          .filter({ hasText: `does not serve ${NEW_DOMAIN} yet` });
+        await offer.waitFor({ timeout: 60_000 });
+        await screenshot('add-user-offer');
+        const users = (
+          parse(readFileSync(yamlPath, 'utf8')) as {
+            hosts: { domains: { name: string; users?: string[] }[] }[];
+          }
+        ).hosts[0]!.domains.find((d) => d.name === NEW_DOMAIN)?.users;
+        assert.deepEqual(users, [NEW_USER], 'mailwright.yaml lists the new user');
+        const folder = await conn.exec(shellCommand(['test', '-e', `/etc/chasquid/domains/${NEW_DOMAIN}`]), {
+          check: false,
+        });
+        assert.notEqual(folder.exitCode, 0, 'nothing was made on the server before the provision');
+        step('Add User wrote the yaml and offered to provision');
+
+        // Provision Now: the dashboard asks nothing (the password was kept) and creates bob.
+        await offer.getByRole('button', { name: 'Provision Now' }).click();
+        await waitForPlan(page, 120_000);
+        const run = await applyUntilDone(page, { passwords: {}, step });
+        assert.deepEqual(run.askedPasswordFor, [], 'the password given with Add User is not asked again');
+        await dashboardFrame(page).locator('#summary').scrollIntoViewIfNeeded();
+        await screenshot('add-user-provisioned');
+        const usersFile = (await readRemoteFile(conn, `/etc/chasquid/domains/${NEW_DOMAIN}/users`)).toString(
+          'utf8',
+        );
+        assert.match(
+          usersFile,
+          new RegExp(`"${NEW_USER}"`),
+          `the users file of ${NEW_DOMAIN} has ${NEW_USER}`,
+        );
+        step(`${NEW_USER}@${NEW_DOMAIN} created by the provision`);
+
+        // The alias added in mailwright.yaml was written by the same provision: chasquid takes a
+        // real message to it, and the workspace repository has the server's new aliases.
+        await eventually(async () => {
+          await sendMail(vps, 'sender@elsewhere.test', `newalias@${UI_DOMAIN}`, 'to the new alias');
+        }, 60_000);
+        const committed = execFileSync(
+          'git',
+          ['-C', server.workspace, 'show', `HEAD:conf/sandbox/domains/${UI_DOMAIN}/aliases`],
+          { encoding: 'utf8' },
+        );
+        assert.match(committed, /^newalias: alice@example\.test$/m, committed);
+        step('a message to the alias from mailwright.yaml was accepted and the aliases committed');
       } finally {
         conn.close();
       }

@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Facts } from '../../src/core/facts';
-import { applyPlan, type ApplyEvent, type Plan } from '../../src/core/plan';
+import {
+  applyPlan,
+  inputsMissing,
+  planInputs,
+  userChangePlan,
+  type ApplyEvent,
+  type Plan,
+} from '../../src/core/plan';
 import { planDomains } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, type RemoteConnection } from '../../src/core/remote';
 import { testDomain, testHost } from './config-fixture';
@@ -77,5 +84,84 @@ describe('inputs before changes', () => {
     const good = await run('a long enough password');
     assert.ok(good.calls.length > 0, 'with every input present the run starts changing the server');
     assert.match(good.calls[0] ?? '', /mkdir/);
+  });
+
+  it('the plan lists its inputs, titled with the address; those already given are not asked again', async () => {
+    const two = testHost({
+      domains: [testDomain({ users: ['alice', 'bob'], aliases: { '*': ['me@gmail.com'] } })],
+    });
+    const plan: Plan = {
+      host: two.name,
+      facts,
+      actions: planDomains({ host: two, facts, now: new Date() }),
+      notes: [],
+    };
+    const inputs = planInputs(plan);
+    assert.deepEqual(
+      inputs.map((i) => [i.label, i.short]),
+      [
+        ['Password for alice@example.com (new user)', 'password of alice@example.com'],
+        ['Password for bob@example.com (new user)', 'password of bob@example.com'],
+      ],
+    );
+    const known = new MemorySecretStore();
+    await known.set(inputs[0]!.key, 'given before, with Add User');
+    assert.deepEqual(
+      (await inputsMissing(plan, known)).map((i) => i.short),
+      ['password of bob@example.com'],
+    );
+    // Starting after the users step: nothing to ask.
+    assert.deepEqual(await inputsMissing(plan, known, 'aliases:example.com'), []);
+  });
+
+  it('a user change on a server that does not serve the domain yet plans nothing; on one that does, only the users step', () => {
+    const fresh = { ...facts, chasquid: { installed: false } } as unknown as Facts;
+    assert.equal(
+      userChangePlan(host, fresh, { domain: 'example.com', user: 'alice', verb: 'add' }),
+      undefined,
+    );
+    // chasquid installed, but no folder for the domain yet.
+    assert.equal(
+      userChangePlan(host, facts, { domain: 'example.com', user: 'alice', verb: 'add' }),
+      undefined,
+    );
+    const serving = {
+      ...facts,
+      chasquidState: { domains: { 'example.com': { files: [], users: [] } }, certs: {}, managed: {} },
+    } as unknown as Facts;
+    const plan = userChangePlan(host, serving, { domain: 'example.com', user: 'alice', verb: 'add' });
+    assert.deepEqual(
+      plan?.actions.map((a) => a.id),
+      ['users:example.com'],
+    );
+    assert.throws(
+      () => userChangePlan(host, serving, { domain: 'example.com', user: 'alice', verb: 'passwd' }),
+      /alice@example\.com does not exist on the server/,
+    );
+    const withAlice = {
+      ...facts,
+      chasquidState: { domains: { 'example.com': { files: [], users: ['alice'] } }, certs: {}, managed: {} },
+    } as unknown as Facts;
+    const passwd = userChangePlan(host, withAlice, { domain: 'example.com', user: 'alice', verb: 'passwd' });
+    assert.deepEqual(
+      passwd?.actions.map((a) => [a.id, a.inputs?.map((i) => i.label)]),
+      [['password:alice@example.com', ['New password for alice@example.com']]],
+    );
+    // add of a user the server has sets its password; remove plans only that user's removal.
+    assert.deepEqual(
+      userChangePlan(host, withAlice, { domain: 'example.com', user: 'alice', verb: 'add' })?.actions.map(
+        (a) => a.id,
+      ),
+      ['password:alice@example.com'],
+    );
+    const removal = userChangePlan(host, withAlice, { domain: 'example.com', user: 'alice', verb: 'remove' });
+    assert.deepEqual(
+      removal?.actions.map((a) => [a.id, a.inputs]),
+      [['users:example.com', []]],
+    );
+    assert.match(
+      removal?.actions[0]?.reason ?? '',
+      /alice on the server but not in mailwright\.yaml: removing/,
+    );
   });
 });

@@ -377,9 +377,30 @@ describe('the plan on Ubuntu', () => {
       /^Upgrade chasquid 1\.11-2\+b2 → /,
     );
     assert.ok(
-      upgraded.notes.some((n) => /signs DKIM itself with new keys: publish their records/.test(n)),
+      upgraded.notes.some((n) =>
+        /RSA key moves to domains\/<domain>\/dkim:<selector>\.pem under the same selector/.test(n),
+      ),
       upgraded.notes.join('\n'),
     );
+    // The hook's files are there: the DKIM step of the same run says it keeps the key.
+    const withHook = structuredClone(facts);
+    withHook.confFiles = {
+      ...withHook.confFiles,
+      '/etc/chasquid/certs/example.test/dkim_privkey.pem': 'a'.repeat(64),
+    };
+    withHook.chasquidState = {
+      ...(withHook.chasquidState ?? { certs: {}, managed: {} }),
+      domains: { 'example.test': { files: ['aliases', 'dkim_selector'], users: [] } },
+    };
+    const switched = planHost(hostWith('debian'), withHook, new Date('2026-12-01'));
+    const ids = switched.actions.map((a) => a.id);
+    const dkim = switched.actions.find((a) => a.id === 'dkim:example.test');
+    assert.ok(ids.indexOf('install:chasquid') < ids.indexOf('dkim:example.test'), ids.join(', '));
+    assert.match(
+      dkim?.title ?? '',
+      /^Move the post-data hook's DKIM key of example\.test into chasquid's own layout/,
+    );
+    assert.match(dkim?.reason ?? '', /the DNS record already published stays valid/);
   });
 });
 

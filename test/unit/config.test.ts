@@ -75,7 +75,7 @@ describe('loading mailwright.yaml', () => {
       spf: { include: ['_spf.google.com'] },
     });
     assert.deepEqual(v6?.ssh, { user: 'admin', host: 'fd00:5eed::2', port: 2222 });
-    assert.equal(v6?.auth, 'agent', 'agent is the default without identityFile');
+    assert.equal(v6?.auth, undefined);
     assert.deepEqual(v6?.domains[0]?.aliases, {
       team: ['bob', 'carol'],
       sales: ['bob', 'partner@example.net'],
@@ -90,9 +90,16 @@ describe('loading mailwright.yaml', () => {
     assert.deepEqual(parseConfig('version: 1\n').config, { version: 1, hosts: [], git: {} });
   });
 
-  it('defaults auth to key with an identityFile, and warns when auth makes it unused', () => {
+  it('keeps auth only when written, and warns when auth makes identityFile unused', () => {
     const withKey = sample({ '    mailHost:': '    identityFile: ~/.ssh/id_ed25519\n    mailHost:' });
-    assert.equal(parseConfig(withKey).config?.hosts[0]?.auth, 'key');
+    assert.equal(parseConfig(withKey).config?.hosts[0]?.auth, undefined);
+    const keyAlone = sample({ '    mailHost:': '    auth: key\n    mailHost:' });
+    assert.deepEqual(
+      parseConfig(keyAlone).issues.filter((i) => i.severity === 'error'),
+      [],
+      'auth: key without identityFile is allowed: the SSH configuration may name the keys',
+    );
+    assert.equal(parseConfig(keyAlone).config?.hosts[0]?.auth, 'key');
     const withAgent = sample({
       '    mailHost:': '    identityFile: ~/.ssh/id_ed25519\n    auth: agent\n    mailHost:',
     });
@@ -243,13 +250,6 @@ describe('errors point at the line, column and path, and say how to fix it', () 
       at: 'alice\n',
       path: 'hosts[0].domains[0].users',
       hint: /\[alice, bob\]/,
-    },
-    {
-      name: 'auth: key without identityFile',
-      replace: { '    mailHost:': '    auth: key\n    mailHost:' },
-      at: 'key',
-      path: 'hosts[0].auth',
-      hint: /identityFile: ~\/\.ssh\/id_ed25519/,
     },
     {
       name: 'public key as identity file',

@@ -9,15 +9,15 @@ import {
   isSavedWebviewState,
   isWebviewMessage,
   type DashboardState,
-} from '../../src/vscode/dashboard/messages';
+} from '../../src/shared/dashboard/messages';
 import {
   MAX_OUTPUT_LINES,
   applyingState,
   nextSteps,
   reduceEvent,
   restoredState,
-} from '../../src/vscode/dashboard/state';
-import { ENGLISH } from '../../src/vscode/localize';
+} from '../../src/shared/dashboard/state';
+import { ENGLISH } from '../../src/shared/l10n';
 
 function planned(): DashboardState {
   const action = (id: string) => ({

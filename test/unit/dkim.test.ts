@@ -237,3 +237,53 @@ describe('selectors (legacy path)', () => {
     assert.deepEqual(changed.create, []);
   });
 });
+
+describe('switching from the post-data hook to chasquid signing itself', () => {
+  const LEGACY_KEY = '/etc/chasquid/certs/example.test/dkim_privkey.pem';
+  const SELECTOR = '/etc/chasquid/domains/example.test/dkim_selector';
+  const legacyFacts = (files: string[] = []) =>
+    facts(['dkim_selector', 'users', ...files], { [LEGACY_KEY]: 'a'.repeat(64) });
+
+  it("moves the hook's RSA key to chasquid's layout under its selector and removes the hook's files", () => {
+    const d = decideNativeDkim(domain({ algorithms: ['rsa2048', 'ed25519'] }), legacyFacts(), LATER);
+    assert.deepEqual(d.legacy?.files, [SELECTOR, LEGACY_KEY]);
+    const importAs = d.legacy?.importAs;
+    assert.ok(importAs, 'the key can be kept');
+    assert.equal(importAs.replaces.algorithm, 'rsa2048', 'instead of a new RSA key');
+    // The hook's selector was the date of its key (auto), or any name made by hand: both stay RSA.
+    assert.equal(importAs.accepts('mw20261128'), true);
+    assert.equal(importAs.accepts('mail'), true);
+    assert.equal(importAs.accepts('mw20261128e'), false, 'an Ed25519 name');
+    assert.equal(importAs.accepts('../x'), false);
+    assert.equal(importAs.accepts(''), false);
+    // Ed25519 is new either way.
+    assert.deepEqual(
+      d.create.map((k) => k.algorithm),
+      ['rsa2048', 'ed25519'],
+    );
+  });
+
+  it('an explicit selector keeps the key only under that very name', () => {
+    const one = decideNativeDkim(domain({ selector: 'mx2' }), legacyFacts(), LATER);
+    assert.equal(one.legacy?.importAs?.accepts('mx2'), true);
+    assert.equal(one.legacy?.importAs?.accepts('mw20261128'), false);
+    // With two algorithms the RSA key's selector has a suffix the hook's never had.
+    const two = decideNativeDkim(
+      domain({ selector: 'mx2', algorithms: ['rsa2048', 'ed25519'] }),
+      legacyFacts(),
+      LATER,
+    );
+    assert.equal(two.legacy?.importAs?.accepts('mx2'), false);
+    assert.equal(two.legacy?.importAs?.accepts('mx2r'), true);
+  });
+
+  it("a domain that already has chasquid's RSA key only loses the hook's files; none left: nothing to do", () => {
+    const d = decideNativeDkim(domain(), legacyFacts(['dkim:mw20261128.pem']), LATER);
+    assert.deepEqual(d.create, []);
+    assert.ok(d.legacy);
+    assert.equal(d.legacy.importAs, undefined, 'nothing to import into');
+    const after = decideNativeDkim(domain(), facts(['dkim:mw20261128.pem']), LATER);
+    assert.equal(after.legacy, undefined);
+    assert.deepEqual(after.create, []);
+  });
+});

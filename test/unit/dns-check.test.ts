@@ -256,3 +256,18 @@ describe('DKIM record syntax', () => {
     assert.match(dkimProblems(parseDkimTags('v=DKIM1; p=AB"CD'))[0] ?? '', /not valid base64/);
   });
 });
+
+describe('a domain that is not delegated', () => {
+  it('is told once, not in every finding', async () => {
+    // No NS anywhere: the zone's name servers cannot be found; the records come from the resolver.
+    const zone = goodZone();
+    const problems: string[] = [];
+    const findings = await check(zone, { authoritative: undefined, onZoneProblem: (p) => problems.push(p) });
+    assert.equal(problems.length, 1, problems.join(' | '));
+    assert.match(problems[0]!, /cannot find the name servers of example\.com/);
+    for (const f of findings) assert.ok(!f.notes.some((n) => /name servers of example\.com/.test(n)), f.id);
+    // Without someone to tell it to, every finding carries it (the library's old contract).
+    const repeated = await check(zone, { authoritative: undefined });
+    assert.ok(repeated.every((f) => f.notes.some((n) => /cannot find the name servers/.test(n))));
+  });
+});

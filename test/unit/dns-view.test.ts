@@ -9,9 +9,10 @@ import {
   isDnsWebviewMessage,
   MAX_COPY_LENGTH,
   noProviderHelp,
-} from '../../src/vscode/dns/messages';
-import { panelState, writesOf } from '../../src/vscode/dns/panel-state';
-import { ENGLISH } from '../../src/vscode/localize';
+} from '../../src/shared/dns/messages';
+import { dnsInputs, entryRows, keptReport, panelState, writesOf } from '../../src/shared/dns/panel-state';
+import { testDomain, testHost } from './config-fixture';
+import { ENGLISH } from '../../src/shared/l10n';
 import { dnsCheckSettings, DnsSettingError } from '../../src/vscode/dns/settings';
 import {
   iconFor,
@@ -21,7 +22,7 @@ import {
   summarize,
   tooltipLines,
   uncheckedRows,
-} from '../../src/vscode/dns/rows';
+} from '../../src/shared/dns/rows';
 
 const expected: ExpectedRecord[] = [
   {
@@ -236,6 +237,60 @@ describe('DNS panel state', () => {
   it('explains how to add a provider when there is none', () => {
     assert.match(noProviderHelp('example.test', ENGLISH), /example\.test has no dns: provider/);
     assert.match(noProviderHelp('example.test', ENGLISH), /dns: \{ provider: cloudflare \}/);
+  });
+});
+
+describe('DNS results kept', () => {
+  it('keeps the findings of records mailwright.yaml did not change, with their time', () => {
+    const changed = expected.map((r) => (r.id === 'dmarc' ? { ...r, value: 'v=DMARC1; p=reject' } : r));
+    const kept = keptReport(report, expected, changed)!;
+    assert.equal(kept.checkedAt, report.checkedAt);
+    assert.deepEqual(
+      kept.findings.map((f) => f.id),
+      ['mx', 'ptr:198.51.100.2', 'mta-sts', 'extra:mx:old'],
+    );
+    // The changed record is a row again, not checked, with its new value.
+    const rows = entryRows({ expected: changed, report: kept });
+    const dmarc = rows.find((r) => r.id === 'dmarc')!;
+    assert.equal(dmarc.status, 'unchecked');
+    assert.equal(dmarc.expected, 'v=DMARC1; p=reject');
+    assert.equal(rows.find((r) => r.id === 'mx')!.status, 'ok');
+    // Nothing changed: everything stays as checked.
+    assert.deepEqual(keptReport(report, expected, expected)!.findings, report.findings);
+    // A dropped record's finding goes; a new one is not checked.
+    const fewer = keptReport(
+      report,
+      expected,
+      expected.filter((r) => r.id !== 'mta-sts'),
+    )!;
+    assert.ok(!fewer.findings.some((f) => f.id === 'mta-sts'));
+  });
+
+  it('tells the configuration changes that make other records from those that do not', () => {
+    const domain = testDomain();
+    const host = testHost({ domains: [domain] });
+    const before = dnsInputs(host, domain, [host]);
+    const withAlias = {
+      ...domain,
+      aliases: { ...domain.aliases, sales: ['alice'] },
+      users: [...domain.users, 'bob'],
+    };
+    assert.equal(
+      dnsInputs({ ...host, domains: [withAlias] }, withAlias, [host]),
+      before,
+      'users and aliases',
+    );
+    const otherDomain = testDomain({ name: 'other.test' });
+    assert.equal(
+      dnsInputs({ ...host, domains: [domain, otherDomain] }, domain, [host]),
+      before,
+      'another domain',
+    );
+    const dmarc = { ...domain, dmarc: { p: 'reject' as const, rua: [], ruf: [] } };
+    assert.notEqual(dnsInputs(host, dmarc, [host]), before, 'DMARC');
+    assert.notEqual(dnsInputs({ ...host, mailHost: 'mx.example.test' }, domain, [host]), before, 'mail host');
+    const peer = testHost({ name: 'second', mailHost: 'smtp2.example.test', domains: [domain] });
+    assert.notEqual(dnsInputs(host, domain, [host, peer]), before, 'another host serving the domain');
   });
 });
 

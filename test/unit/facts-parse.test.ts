@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAddresses, parseFacts, parseListening, splitSections } from '../../src/core/facts/parse';
 import { newReportKey, reportHeader, reportStdin } from '../../src/core/facts/script';
+import { issuedCertificate, selfSignedCertificate } from './certificates';
 import { keyed, TEST_KEY } from './facts-report';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'facts', name), 'utf8');
@@ -66,24 +68,30 @@ describe('facts parser', () => {
   });
 
   it('tells a self-signed certificate (issuer = subject) from one a CA issued', () => {
-    // As `openssl x509 -noout -enddate -serial -subject -issuer` prints them.
-    const cert = (subject: string, issuer: string) =>
-      `notAfter=Mar  6 12:00:00 2027 GMT\nserial=0A1B\nsubject=${subject}\nissuer=${issuer}\n`;
+    // The section is the fullchain.pem itself: the server's certificate first, then its CA's.
+    const own = selfSignedCertificate('smtp.example.test');
+    const issued = issuedCertificate('mx.example.test');
     const f = parseFacts(
       keyed(
         '@@mw:conf-files\n\n' +
-          `@@mw:cert:smtp.example.test\n${cert('CN = smtp.example.test', 'CN = smtp.example.test')}\n` +
-          `@@mw:cert:mx.example.test\n${cert('CN = mx.example.test', "C = US, O = Let's Encrypt, CN = R11")}\n` +
+          `@@mw:cert:smtp.example.test\n${own.cert}` +
+          `@@mw:cert:mx.example.test\n${issued.cert}${issued.ca}` +
+          '@@mw:cert:broken.example.test\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' +
           '@@mw:end\n',
       ),
       TEST_KEY,
       1,
     );
     const certs = f.chasquidState?.certs ?? {};
+    const x509 = new X509Certificate(own.cert);
     assert.equal(certs['smtp.example.test']?.selfSigned, true);
-    assert.equal(certs['smtp.example.test']?.serial, '0a1b');
+    assert.equal(certs['smtp.example.test']?.subject, 'CN=smtp.example.test');
+    assert.equal(certs['smtp.example.test']?.serial, x509.serialNumber.toLowerCase());
+    assert.equal(certs['smtp.example.test']?.notAfter, new Date(x509.validTo).toISOString());
     assert.equal(certs['mx.example.test']?.selfSigned, false);
-    assert.equal(certs['mx.example.test']?.issuer, "C = US, O = Let's Encrypt, CN = R11");
+    assert.equal(certs['mx.example.test']?.subject, 'CN=mx.example.test', 'the first certificate is the own');
+    assert.equal(certs['mx.example.test']?.issuer, 'O=Test Org, CN=Test CA');
+    assert.deepEqual(certs['broken.example.test'], { selfSigned: false }, 'unreadable: no dates');
   });
 
   it('treats a machine without os-release as not installed yet', () => {

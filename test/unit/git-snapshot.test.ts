@@ -10,6 +10,7 @@ import {
   applyCommitLines,
   commitMessage,
   isSecretPath,
+  serverStateOf,
   snapshotConfFrom,
   type FetchConfTar,
 } from '../../src/core/git';
@@ -50,6 +51,8 @@ const BASE = {
   'certs/mail.example.test/privkey.pem': `-----BEGIN PRIVATE KEY-----\n${SECRET_TEXT}\n`,
   'certs/example.test/dkim_privkey.pem': `-----BEGIN RSA PRIVATE KEY-----\n${SECRET_TEXT}\n`,
   '.git/config': `[remote "x"]\n url = ${SECRET_TEXT}\n`,
+  // A DKIM key's copy left by a write that a power loss cut off before its rename.
+  'domains/example.test/.mailwright-new.4242': `-----BEGIN PRIVATE KEY-----\n${SECRET_TEXT}\n`,
 };
 
 describe('snapshotConf', () => {
@@ -118,6 +121,64 @@ describe('snapshotConf', () => {
     assert.deepEqual(third.changed, ['domains/example.test/aliases']);
     assert.equal(existsSync(join(ws, 'conf/sandbox/domains/example.test/aliases')), false);
     assert.equal(gitIn(ws, 'rev-list', '--count', 'HEAD').trim(), '2');
+  });
+
+  it('fetches nothing when the server is as at the last snapshot and HEAD still holds it', async () => {
+    const ws = tempDir('mw-ws-');
+    let fetches = 0;
+    const counted = (files: Record<string, string>): FetchConfTar => {
+      return async () => {
+        fetches++;
+        return archiveOf(files);
+      };
+    };
+    const facts = {
+      confFiles: {
+        '/etc/chasquid/chasquid.conf': 'a'.repeat(64),
+        '/etc/dovecot/dovecot.conf': 'b'.repeat(64),
+      },
+      confTree: 'd 755 /etc/chasquid \nf 644 /etc/chasquid/chasquid.conf \n',
+    };
+    const state = serverStateOf(facts)!;
+    const opts = { workspaceRoot: ws, hostName: 'sandbox', serverState: state };
+    await snapshotConfFrom(counted(BASE), opts);
+    assert.equal(fetches, 1, 'the first snapshot of a state fetches');
+    const again = await snapshotConfFrom(counted(BASE), opts);
+    assert.equal(fetches, 1, 'the same state again: nothing fetched');
+    assert.equal(again.unchanged, true);
+    assert.equal(again.committed, false);
+    assert.ok(again.files.includes('chasquid.conf'));
+
+    // Any difference on the server is a new state: a file's content, a mode, a link, a file more.
+    const variants = [
+      { ...facts, confFiles: { ...facts.confFiles, '/etc/chasquid/chasquid.conf': 'c'.repeat(64) } },
+      { ...facts, confTree: facts.confTree.replace('f 644', 'f 755') },
+      { ...facts, confTree: `${facts.confTree}l 777 /etc/chasquid/certs/x /etc/letsencrypt/live/x\n` },
+    ];
+    const states = new Set([state, ...variants.map((v) => serverStateOf(v))]);
+    assert.equal(states.size, 4);
+    assert.equal(
+      serverStateOf({
+        ...facts,
+        confFiles: { ...facts.confFiles, '/etc/dovecot/dovecot.conf': 'd'.repeat(64) },
+      }),
+      state,
+      'only the conf directory counts',
+    );
+    assert.equal(serverStateOf({ confFiles: facts.confFiles }), undefined, 'no tree: no state');
+
+    await snapshotConfFrom(counted(BASE), { ...opts, serverState: serverStateOf(variants[0]!) });
+    assert.equal(fetches, 2, 'another state fetches');
+    // HEAD moved away from the snapshot (the user reset it): fetched again, even for the same state.
+    gitIn(ws, 'commit', '-q', '--allow-empty', '-m', 'mine');
+    writeFileSync(join(ws, 'conf/sandbox/chasquid.conf'), 'edited by hand\n');
+    gitIn(ws, 'commit', '-q', '-am', 'edited');
+    await snapshotConfFrom(counted(BASE), { ...opts, serverState: serverStateOf(variants[0]!) });
+    assert.equal(fetches, 3, 'HEAD no longer holds the snapshot');
+    assert.equal(readFileSync(join(ws, 'conf/sandbox/chasquid.conf'), 'utf8'), BASE['chasquid.conf']);
+    // Without a state (a run that changed the server) it always fetches.
+    await snapshotConfFrom(counted(BASE), { workspaceRoot: ws, hostName: 'sandbox' });
+    assert.equal(fetches, 4);
   });
 
   it('commits only its own folder and keeps what the user staged', async () => {

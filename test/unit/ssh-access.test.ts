@@ -16,7 +16,7 @@ import {
   ConnectionPool,
   connectionKey,
   defaultKnownHosts,
-  hostConnectOptions,
+  hostSshRequest,
   KnownHosts,
   MemorySecretStore,
   PAGEANT,
@@ -24,8 +24,10 @@ import {
   RemoteError,
   secretKeys,
   TimeoutError,
+  resolveSsh,
   WINDOWS_OPENSSH_AGENT_PIPE,
   type ConnectOptions,
+  type SshRequest,
 } from '../../src/core/remote';
 
 const linux: LocalSystem = { platform: 'linux', env: {}, home: '/home/ann' };
@@ -35,6 +37,24 @@ const windows: LocalSystem = {
   env: { USERPROFILE: 'C:\\Users\\ann', APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' },
   home: 'C:\\Users\\ann',
 };
+/** A login resolved as the extension and the command line resolve it, with no SSH configuration read. */
+const login = (request: Omit<SshRequest, 'origin'>, system: LocalSystem = linux) =>
+  resolveSsh(
+    { origin: 'mailwright.yaml', ...request },
+    {
+      configFile: null,
+      env: {
+        platform: system.platform,
+        home: system.home,
+        localUser: 'ann',
+        env: system.env,
+        readFile: () => {
+          throw Object.assign(new Error('none'), { code: 'ENOENT' });
+        },
+        readDir: () => [],
+      },
+    },
+  );
 const withEnv = (system: LocalSystem, env: NodeJS.ProcessEnv): LocalSystem => ({
   ...system,
   env: { ...system.env, ...env },
@@ -167,21 +187,22 @@ hosts:
 
   it('reads one jump host or a list, first hop first, with the [user@]host[:port] rule', () => {
     const one = parseConfig(yaml('jump: admin@bastion.example.com:2222'));
-    assert.deepEqual(one.config?.hosts[0]?.jump, [
-      { user: 'admin', host: 'bastion.example.com', port: 2222 },
-    ]);
+    assert.deepEqual(one.config?.hosts[0]?.jump, ['admin@bastion.example.com:2222']);
     const two = parseConfig(yaml('jump: [bastion.example.com, "ops@[fd00::1]"]'));
     const host = two.config!.hosts[0]!;
-    assert.deepEqual(host.jump, [
-      { user: 'root', host: 'bastion.example.com', port: 22 },
-      { user: 'ops', host: 'fd00::1', port: 22 },
-    ]);
-    const options = hostConnectOptions(host);
+    assert.deepEqual(host.jump, ['bastion.example.com', 'ops@[fd00::1]']);
+    const ssh = login(hostSshRequest(host));
     assert.deepEqual(
-      options.jumps?.map((j) => j.target.host),
-      ['bastion.example.com', 'fd00::1'],
+      ssh.jumps.map((j) => j.target),
+      [
+        { user: 'root', host: 'bastion.example.com', port: 22 },
+        { user: 'ops', host: 'fd00::1', port: 22 },
+      ],
     );
-    assert.equal(options.identityFile, '~/.ssh/id_ed25519');
+    assert.equal(ssh.origins.proxyJump, 'mailwright.yaml');
+    // Jump hosts written in mailwright.yaml log in like the host: the same key.
+    assert.deepEqual(ssh.identityFiles, ['/home/ann/.ssh/id_ed25519']);
+    assert.ok(ssh.jumps.every((j) => j.identityFiles[0] === '/home/ann/.ssh/id_ed25519'));
   });
 
   it('refuses a bad jump host with its place in the list', () => {
@@ -193,26 +214,30 @@ hosts:
   });
 
   it('gives every different way to a host its own pooled connection', () => {
-    const base = { name: 'vps', target: { user: 'root', host: '10.1.2.3', port: 22 }, auth: 'key' as const };
-    const viaA = { ...base, jumps: [{ target: { user: 'root', host: 'a', port: 22 } }] };
-    const viaB = { ...base, jumps: [{ target: { user: 'root', host: 'b', port: 22 } }] };
-    const keys = new Set([connectionKey(base), connectionKey(viaA), connectionKey(viaB)]);
-    assert.equal(keys.size, 3);
+    const base = { name: 'vps', ssh: login({ ssh: 'root@10.1.2.3', auth: 'key' }) };
+    const viaA = { name: 'vps', ssh: login({ ssh: 'root@10.1.2.3', auth: 'key', jumps: ['a'] }) };
+    const viaB = { name: 'vps', ssh: login({ ssh: 'root@10.1.2.3', auth: 'key', jumps: ['b'] }) };
+    const viaAB = { name: 'vps', ssh: login({ ssh: 'root@10.1.2.3', auth: 'key', jumps: ['a', 'b'] }) };
+    const keys = new Set([
+      connectionKey(base),
+      connectionKey(viaA),
+      connectionKey(viaB),
+      connectionKey(viaAB),
+    ]);
+    assert.equal(keys.size, 4);
     const pool = new ConnectionPool({
       knownHosts: new KnownHosts([], join(tmpdir(), 'mw-unused-known-hosts')),
       secrets: new MemorySecretStore(),
       confirmUnknownHostKey: async () => false,
     });
+    const again = { name: 'vps', ssh: login({ ssh: 'root@10.1.2.3', auth: 'key', jumps: ['a'] }) };
     const first = pool.get(viaA);
-    assert.equal(pool.get({ ...viaA, jumps: [{ target: { user: 'root', host: 'a', port: 22 } }] }), first);
+    assert.equal(pool.get(again), first);
     const second = pool.get(viaB);
     assert.notEqual(second, first, 'another jump host is another connection');
-    assert.deepEqual(second.options.jumps, viaB.jumps);
+    assert.deepEqual(second.options.ssh.jumps, viaB.ssh.jumps);
     pool.closeAll();
-    assert.equal(
-      connectionKey(viaA),
-      connectionKey({ ...viaA, jumps: [{ target: { user: 'root', host: 'a', port: 22 } }] }),
-    );
+    assert.equal(connectionKey(viaA), connectionKey(again));
   });
 });
 
@@ -240,12 +265,14 @@ describe('connecting: errors that name the hop, passphrases asked once', () => {
     silent.close();
   });
 
-  function connection(overrides: Partial<ConnectOptions>): RemoteConnection {
+  function connection(
+    overrides: Partial<ConnectOptions>,
+    request: Partial<SshRequest> = {},
+    system: LocalSystem = linux,
+  ): RemoteConnection {
     return new RemoteConnection({
       name: 'vps',
-      target: { user: 'root', host: '10.9.9.9', port: 22 },
-      auth: 'key',
-      identityFile: keyFile,
+      ssh: login({ ssh: 'root@10.9.9.9:22', auth: 'key', identityFile: keyFile, ...request }, system),
       knownHosts: new KnownHosts([], join(dir, 'known_hosts')),
       secrets: new MemorySecretStore(),
       confirmUnknownHostKey: async () => false,
@@ -255,25 +282,22 @@ describe('connecting: errors that name the hop, passphrases asked once', () => {
   }
 
   it('a jump host that does not answer is named with its hop and the time waited', async () => {
-    const conn = connection({
-      jumps: [
-        { target: { user: 'root', host: '127.0.0.1', port: silentPort }, name: 'bastion.example' },
-        { target: { user: 'root', host: 'inner', port: 22 } },
-      ],
-      promptSecret: async () => 'right horse',
-    });
+    const conn = connection(
+      { promptSecret: async () => 'right horse' },
+      { jumps: [`root@127.0.0.1:${silentPort}`, 'root@inner:22'] },
+    );
     await assert.rejects(conn.connect(), (e: Error) => {
       assert.ok(e instanceof TimeoutError, String(e));
-      assert.match(e.message, /^jump host bastion\.example \(hop 1 of 3\) did not answer within 1 s/);
+      assert.match(e.message, /^jump host 127\.0\.0\.1 \(hop 1 of 3\) did not answer within 1 s/);
       return true;
     });
   });
 
   it('a jump host that refuses the connection is named too', async () => {
-    const conn = connection({
-      jumps: [{ target: { user: 'root', host: '127.0.0.1', port: closedPort } }],
-      promptSecret: async () => 'right horse',
-    });
+    const conn = connection(
+      { promptSecret: async () => 'right horse' },
+      { jumps: [`root@127.0.0.1:${closedPort}`] },
+    );
     await assert.rejects(conn.connect(), (e: Error) => {
       assert.ok(e instanceof RemoteError);
       assert.match(e.message, /^Nothing accepts connections on jump host 127\.0\.0\.1 \(hop 1 of 2\)/);
@@ -302,12 +326,14 @@ describe('connecting: errors that name the hop, passphrases asked once', () => {
     for (const consent of [false, true]) {
       const secrets = new MemorySecretStore();
       let asked = 0;
-      const conn = connection({
-        secrets,
-        jumps: [{ target: { user: 'root', host: '127.0.0.1', port: closedPort } }],
-        promptSecret: async () => (asked++, 'right horse'),
-        rememberPassphrase: async () => consent,
-      });
+      const conn = connection(
+        {
+          secrets,
+          promptSecret: async () => (asked++, 'right horse'),
+          rememberPassphrase: async () => consent,
+        },
+        { jumps: [`root@127.0.0.1:${closedPort}`] },
+      );
       // The key is read (and unlocked) before the first hop is dialled; the hop then refuses.
       await assert.rejects(conn.connect(), /Nothing accepts connections on jump host/);
       await assert.rejects(conn.connect(), /Nothing accepts connections on jump host/);
@@ -317,7 +343,7 @@ describe('connecting: errors that name the hop, passphrases asked once', () => {
   });
 
   it('without an agent, says which variable or pipe was tried and how to start one', async () => {
-    const conn = connection({ auth: 'agent', identityFile: undefined, system: linux });
+    const conn = connection({ system: linux }, { auth: 'agent', identityFile: undefined });
     await assert.rejects(conn.connect(), (e: Error) => {
       assert.ok(e instanceof AuthenticationError);
       assert.match(
@@ -327,20 +353,22 @@ describe('connecting: errors that name the hop, passphrases asked once', () => {
       assert.match(e.message, /ssh-add/);
       return true;
     });
-    const onWindows = connection({
-      auth: 'agent',
-      identityFile: undefined,
-      identityAgent: 'none',
-      system: windows,
-    });
+    const onWindows = connection(
+      { system: windows },
+      { auth: 'agent', identityFile: undefined, identityAgent: 'none' },
+      windows,
+    );
     await assert.rejects(onWindows.connect(), /IdentityAgent is "none"[\s\S]*OpenSSH Authentication Agent/);
   });
 
   it('a key file that does not exist names the expanded path', async () => {
-    const conn = connection({ identityFile: '~/.ssh/nope', system: { ...linux, home: dir } });
+    const home = { ...linux, home: dir };
+    const conn = connection({ system: home }, { identityFile: '~/.ssh/nope' }, home);
     await assert.rejects(
       conn.connect(),
-      new RegExp(`Cannot read the private key ${join(dir, '.ssh/nope')} for root@10.9.9.9:22`),
+      new RegExp(
+        `Cannot read the private key for 10\\.9\\.9\\.9:\\n  ${join(dir, '.ssh/nope')} \\(from mailwright\\.yaml\\)`,
+      ),
     );
   });
 });

@@ -12,11 +12,13 @@ import {
 import {
   isHostMessage,
   isSavedWebviewState,
+  type DashboardCommand,
+  type DashboardState,
   type DriftDecision,
   type SavedWebviewState,
-  type WebviewMessage,
-} from '../../src/vscode/dashboard/messages.js';
+} from '../../src/shared/dashboard/messages.js';
 import { t } from '../common/l10n.js';
+import { connectPage } from '../common/page.js';
 import { render, type Commands } from './render.js';
 
 provideVSCodeDesignSystem().register(
@@ -28,36 +30,42 @@ provideVSCodeDesignSystem().register(
   vsCodeTag(),
 );
 
-interface VsCodeApi {
-  postMessage(message: WebviewMessage): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
-
-const saved = vscode.getState();
-let view: SavedWebviewState | undefined = isSavedWebviewState(saved) ? saved : undefined;
+let view: SavedWebviewState | undefined;
 let lastError: string | undefined;
-let nextRequest = 1;
 
 const app = document.getElementById('app')!;
 
-function request(make: (requestId: number) => WebviewMessage): void {
+const page = connectPage<DashboardState, DashboardCommand>({
+  isHostMessage,
+  onState: (state) => {
+    // A new plan resets the choices about drifted files.
+    const decisions = state.phase === 'gathering' ? {} : (view?.decisions ?? {});
+    view = { state, decisions };
+    page.save(view);
+    show();
+  },
+  onReply: (reply) => {
+    if (reply.ok) return;
+    lastError = reply.error ?? t('The command failed.');
+    show();
+  },
+});
+view = isSavedWebviewState(page.saved) ? page.saved : undefined;
+
+function request(command: Parameters<typeof page.request>[0]): void {
   lastError = undefined;
-  vscode.postMessage(make(nextRequest++));
+  page.request(command);
 }
 
 const commands: Commands = {
-  apply: () => request((requestId) => ({ type: 'apply', requestId, decisions: view?.decisions ?? {} })),
-  cancel: () => request((requestId) => ({ type: 'cancel', requestId })),
-  replan: () => request((requestId) => ({ type: 'replan', requestId })),
-  rerun: (from) =>
-    request((requestId) => ({ type: 'rerun', requestId, from, decisions: view?.decisions ?? {} })),
+  apply: () => request({ type: 'apply', decisions: view?.decisions ?? {} }),
+  cancel: () => request({ type: 'cancel' }),
+  replan: () => request({ type: 'replan' }),
+  rerun: (from) => request({ type: 'rerun', from, decisions: view?.decisions ?? {} }),
   decide: (path: string, decision: DriftDecision) => {
     if (!view) return;
     view = { ...view, decisions: { ...view.decisions, [path]: decision } };
-    vscode.setState(view);
+    page.save(view);
     show();
   },
 };
@@ -70,20 +78,4 @@ function show(): void {
   render(app, view, lastError, commands);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = event.data;
-  if (!isHostMessage(message)) return; // validated: anything else is ignored
-  if (message.type === 'reply') {
-    if (message.ok) return;
-    lastError = message.error ?? t('The command failed.');
-  } else {
-    // A new plan resets the choices about drifted files.
-    const decisions = message.state.phase === 'gathering' ? {} : (view?.decisions ?? {});
-    view = { state: message.state, decisions };
-    vscode.setState(view);
-  }
-  show();
-});
-
 show();
-vscode.postMessage({ type: 'ready' });

@@ -5,7 +5,7 @@ import type {
   DriftDecision,
   SavedWebviewState,
   SummaryView,
-} from '../../src/vscode/dashboard/messages.js';
+} from '../../src/shared/dashboard/messages.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { t } from '../common/l10n.js';
 

@@ -9,41 +9,47 @@ import {
 import {
   isDnsHostMessage,
   isDnsPanelState,
+  type DnsCommand,
   type DnsPanelState,
-  type DnsWebviewMessage,
-} from '../../src/vscode/dns/messages.js';
+} from '../../src/shared/dns/messages.js';
 import { t } from '../common/l10n.js';
+import { connectPage } from '../common/page.js';
 import { render, type DnsCommands } from './render.js';
 
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing(), vsCodeTag());
 
-interface VsCodeApi {
-  postMessage(message: DnsWebviewMessage): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
-
-const saved = vscode.getState();
-let state: DnsPanelState | undefined = isDnsPanelState(saved) ? saved : undefined;
+let state: DnsPanelState | undefined;
 let lastError: string | undefined;
-let nextRequest = 1;
 const app = document.getElementById('app')!;
 
-function request(make: (requestId: number) => DnsWebviewMessage): void {
+const page = connectPage<DnsPanelState, DnsCommand>({
+  isHostMessage: isDnsHostMessage,
+  onState: (next) => {
+    state = next;
+    page.save(state);
+    show();
+  },
+  onReply: (reply) => {
+    if (reply.ok) return;
+    lastError = reply.error ?? t('The command failed.');
+    show();
+  },
+});
+state = isDnsPanelState(page.saved) ? page.saved : undefined;
+
+function request(command: Parameters<typeof page.request>[0]): void {
   lastError = undefined;
-  vscode.postMessage(make(nextRequest++));
+  page.request(command);
   show();
 }
 
 const commands: DnsCommands = {
-  check: () => request((requestId) => ({ type: 'check', requestId })),
-  copy: (text, what) => request((requestId) => ({ type: 'copy', requestId, text, what })),
-  exportZone: () => request((requestId) => ({ type: 'exportZone', requestId })),
-  planPublish: () => request((requestId) => ({ type: 'planPublish', requestId })),
-  applyPublish: () => request((requestId) => ({ type: 'applyPublish', requestId })),
-  cancelPublish: () => request((requestId) => ({ type: 'cancelPublish', requestId })),
+  check: () => request({ type: 'check' }),
+  copy: (text, what) => request({ type: 'copy', text, what }),
+  exportZone: () => request({ type: 'exportZone' }),
+  planPublish: () => request({ type: 'planPublish' }),
+  applyPublish: () => request({ type: 'applyPublish' }),
+  cancelPublish: () => request({ type: 'cancelPublish' }),
 };
 
 function show(): void {
@@ -54,18 +60,4 @@ function show(): void {
   render(app, state, lastError, commands);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = event.data;
-  if (!isDnsHostMessage(message)) return; // validated: anything else is ignored
-  if (message.type === 'reply') {
-    if (message.ok) return;
-    lastError = message.error ?? t('The command failed.');
-  } else {
-    state = message.state;
-    vscode.setState(state);
-  }
-  show();
-});
-
 show();
-vscode.postMessage({ type: 'ready' });

@@ -6,8 +6,9 @@ import {
   type DnsPanelState,
   type DnsRowView,
   type PublishChangeView,
-} from '../../src/vscode/dns/messages.js';
-import { needsFix, statusLabel } from '../../src/vscode/dns/rows.js';
+} from '../../src/shared/dns/messages.js';
+import { findingType } from '../../src/core/dns/finding-type.js';
+import { needsFix, statusLabel } from '../../src/shared/dns/rows.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';
 
@@ -48,10 +49,11 @@ export function render(
       s.error && h('p', { class: 'error', id: 'error' }, s.error),
       error && h('p', { class: 'error', id: 'request-error' }, error),
       s.message && h('p', { class: 'message', id: 'message' }, s.message),
+      ...(s.notices ?? []).map((n) => h('p', { class: 'banner warning notice' }, n)),
       buttons(s, busy, cmd),
       !s.provider && h('p', { class: 'banner', id: 'manual' }, noProviderHelp(s.domain, l10n)),
       s.publish && publishPlan(s, cmd),
-      s.rows.length > 0 && table(s.rows, cmd),
+      s.rows.length > 0 && table(s.rows, cmd, (s.notices ?? []).length > 0),
     ),
   );
 }
@@ -81,11 +83,25 @@ function buttons(s: DnsPanelState, busy: boolean, cmd: DnsCommands): HTMLElement
       appearance: 'secondary',
       disabled: s.rows.length === 0,
     }),
-    button(t('Publish…'), cmd.planPublish, {
-      id: 'publish',
-      appearance: 'secondary',
-      disabled: busy || s.phase === 'planned' || s.rows.length === 0,
-    }),
+    // Without a dns: provider there is nothing to publish through (the banner below says how to add
+    // one): disabled, with the way out as its tooltip, instead of a click that only explains.
+    h(
+      'span',
+      {
+        id: 'publish-wrap',
+        title: s.provider
+          ? undefined
+          : t(
+              'Publish needs a DNS provider: add dns: {0} under the domain in mailwright.yaml.',
+              '{ provider: … }',
+            ),
+      },
+      button(t('Publish…'), cmd.planPublish, {
+        id: 'publish',
+        appearance: 'secondary',
+        disabled: !s.provider || busy || s.phase === 'planned' || s.rows.length === 0,
+      }),
+    ),
   );
 }
 
@@ -176,11 +192,18 @@ function statusClass(r: DnsRowView): string {
  * A value with its Copy button. `what` names it in the host's "Copied {0}"; `tooltip` says what
  * the button does.
  */
-function copyable(text: string, what: string, tooltip: string, cls: string, cmd: DnsCommands): HTMLElement {
+function copyable(
+  text: string,
+  what: string,
+  tooltip: string,
+  cls: string,
+  cmd: DnsCommands,
+  shown: Node | string = text,
+): HTMLElement {
   return h(
     'div',
     { class: 'copyable' },
-    h('code', {}, text),
+    h('code', {}, shown),
     button(t('Copy'), () => cmd.copy(text, what), {
       class: `copy ${cls}`,
       appearance: 'secondary',
@@ -190,23 +213,45 @@ function copyable(text: string, what: string, tooltip: string, cls: string, cmd:
   );
 }
 
-function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
+/** A DNS name that wraps only after its dots (never one character per line). */
+function dotted(name: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  name.split(/(?<=\.)/).forEach((label, i) => {
+    if (i > 0) fragment.append(document.createElement('wbr'));
+    fragment.append(label);
+  });
+  return fragment;
+}
+
+function table(rows: readonly DnsRowView[], cmd: DnsCommands, quiet: boolean): HTMLElement {
   const body: HTMLElement[] = [];
+  const labels = { expected: t('Expected'), found: t('Found'), fix: t('Fix') };
   for (const r of rows) {
     body.push(
       h(
         'tr',
         { class: `record st-${statusClass(r)}`, 'data-id': r.id, 'data-status': r.status },
-        h('td', {}, h('vscode-tag', { class: `status st-${statusClass(r)}` }, statusLabel(r.status, l10n))),
-        h('td', {}, r.type ?? r.kind),
+        h(
+          'td',
+          { class: 'status' },
+          h('vscode-tag', { class: `status st-${statusClass(r)}` }, statusLabel(r.status, l10n)),
+        ),
+        h('td', { class: 'type' }, findingType(r)),
         h(
           'td',
           { class: 'name' },
-          copyable(r.name, t('name {0}', r.name), t('Copy the name {0}', r.name), 'copy-name', cmd),
+          copyable(
+            r.name,
+            t('name {0}', r.name),
+            t('Copy the name {0}', r.name),
+            'copy-name',
+            cmd,
+            dotted(r.name),
+          ),
         ),
         h(
           'td',
-          { class: 'expected' },
+          { class: 'expected', 'data-label': labels.expected },
           r.expected !== undefined
             ? copyable(
                 r.expected,
@@ -219,7 +264,7 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
         ),
         h(
           'td',
-          { class: 'found' },
+          { class: 'found', 'data-label': labels.found },
           r.status === 'unchecked'
             ? ''
             : sameLongValue(r)
@@ -230,8 +275,9 @@ function table(rows: readonly DnsRowView[], cmd: DnsCommands): HTMLElement {
         ),
         h(
           'td',
-          { class: 'fix' },
-          r.fix ?? '',
+          { class: 'fix', 'data-label': labels.fix },
+          // When DNS could not be asked at all, the banner above says so once for every row.
+          quiet && r.status === 'not-checkable' ? '' : (r.fix ?? ''),
           r.publishedAt === 'reverse'
             ? h('div', { class: 'hint' }, t("Set at the VPS provider's reverse-DNS page."))
             : '',

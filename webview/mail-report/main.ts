@@ -9,39 +9,45 @@ import {
 import {
   isMailReportHostMessage,
   isMailReportView,
+  type MailReportCommand,
   type MailReportView,
-  type MailReportWebviewMessage,
-} from '../../src/vscode/mail-report/messages.js';
+} from '../../src/shared/mail-report/messages.js';
 import { t } from '../common/l10n.js';
+import { connectPage } from '../common/page.js';
 import { render, type ReportCommands } from './render.js';
 
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing(), vsCodeTag());
 
-interface VsCodeApi {
-  postMessage(message: MailReportWebviewMessage): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
-
-const saved = vscode.getState();
-let state: MailReportView | undefined = isMailReportView(saved) ? saved : undefined;
+let state: MailReportView | undefined;
 let lastError: string | undefined;
 let pending = 0;
-let nextRequest = 1;
 const app = document.getElementById('app')!;
 
-function request(make: (requestId: number) => MailReportWebviewMessage, busy = false): void {
+const page = connectPage<MailReportView, MailReportCommand>({
+  isHostMessage: isMailReportHostMessage,
+  onState: (next) => {
+    state = next;
+    page.save(state);
+    show();
+  },
+  onReply: (reply) => {
+    pending = 0;
+    if (!reply.ok) lastError = reply.error ?? t('The command failed.');
+    show();
+  },
+});
+state = isMailReportView(page.saved) ? page.saved : undefined;
+
+function request(command: Parameters<typeof page.request>[0], busy = false): void {
   lastError = undefined;
   if (busy) pending++;
-  vscode.postMessage(make(nextRequest++));
+  page.request(command);
   show();
 }
 
 const commands: ReportCommands = {
-  copy: (text, what) => request((requestId) => ({ type: 'copy', requestId, text, what })),
-  action: (id) => request((requestId) => ({ type: 'action', requestId, id }), true),
+  copy: (text, what) => request({ type: 'copy', text, what }),
+  action: (id) => request({ type: 'action', id }, true),
 };
 
 function show(): void {
@@ -52,18 +58,4 @@ function show(): void {
   render(app, state, { error: lastError, busy: pending > 0 }, commands);
 }
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const message = event.data;
-  if (!isMailReportHostMessage(message)) return; // validated: anything else is ignored
-  if (message.type === 'reply') {
-    pending = 0;
-    if (!message.ok) lastError = message.error ?? t('The command failed.');
-  } else {
-    state = message.state;
-    vscode.setState(state);
-  }
-  show();
-});
-
 show();
-vscode.postMessage({ type: 'ready' });

@@ -1,7 +1,8 @@
 // Problems chasquid would refuse to start on (errors) or would silently ignore (warnings).
 import { decodeConfScalar, scalarsOf } from './conf-values';
 import { CONF_FIELDS, fqdnProblem, isGoDuration, LISTEN_ADDRESS_FIELDS } from './conf-schema';
-import { ChasquidDiagnostic, closestName, LineIndex } from './diagnostic';
+import { closestMatch } from '../config/suggest';
+import { ChasquidDiagnostic, LineIndex } from './diagnostic';
 import { PtDocument, PtField } from './prototext';
 import { ChasquidVersion, formatVersion, isAtLeast, toVersion } from './version';
 
@@ -27,7 +28,7 @@ export function validateConfFields(
   for (const f of doc.fields) {
     const spec = CONF_FIELDS[f.name];
     if (!spec) {
-      const hint = closestName(f.name, Object.keys(CONF_FIELDS));
+      const hint = closestMatch(f.name, Object.keys(CONF_FIELDS));
       err(
         f.nameStart,
         f.nameEnd,

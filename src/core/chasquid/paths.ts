@@ -1,5 +1,7 @@
 // Where chasquid keeps its configuration on a Debian or Ubuntu server: one home for the paths
 // that the planner, the DKIM code, the hooks and Dovecot's certificate all name.
+import { isWriteLeftover } from '../remote/files';
+
 export const CHASQUID_DIR = '/etc/chasquid';
 export const CHASQUID_CONF_PATH = `${CHASQUID_DIR}/chasquid.conf`;
 
@@ -23,5 +25,7 @@ export function readAtStart(path: string): boolean {
   const rel = path.slice(CHASQUID_DIR.length + 1);
   if (/^domains\/[^/]+\/(users|aliases)$/.test(rel)) return false;
   if (rel.startsWith('hooks/') || rel.split('/').includes('.git')) return false;
+  // A temporary file of a write (or one a cut-off write left behind) is nothing chasquid loads.
+  if (isWriteLeftover(path)) return false;
   return true;
 }

@@ -6,8 +6,11 @@ export {
   DEFAULT_SSH_USER,
   formatSshTarget,
   parseSshTarget,
+  readSshTarget,
   SshTargetError,
   type SshTargetCheck,
+  type SshTargetWritten,
+  writtenSshTarget,
 } from './ssh-target';
 export { normalizeDomainName, dnsLabelProblem, type NameCheck, type NameNote } from './domain-name';
 export {

@@ -317,27 +317,32 @@ const HOST: MappingSpec = {
       required: true,
       pattern: HOST_NAME_PATTERN,
     }),
-    ssh: text(`Where to log in over SSH: \`${SSH_TARGET_FORMAT}\` (IPv6 in brackets).`, SSH_TARGET_EXAMPLE, {
-      required: true,
-    }),
+    ssh: text(
+      `Where to log in over SSH: \`${SSH_TARGET_FORMAT}\` (IPv6 in brackets), or a \`Host\` of your SSH configuration (\`~/.ssh/config\`), e.g. \`myvps\`, whose HostName, User, Port and IdentityFile are used where this file gives none.`,
+      SSH_TARGET_EXAMPLE,
+      {
+        required: true,
+      },
+    ),
     identityFile: text(
-      'Private key for the SSH login (not the .pub file); `~` expands to your home folder.',
+      'Private key for the SSH login (not the .pub file); `~` expands to your home folder. Tried before the IdentityFile keys of your SSH configuration.',
       '~/.ssh/id_ed25519',
     ),
     auth: choice(
       AUTH_METHODS,
       'How to log in: a key file, the SSH agent, or a password kept in secret storage.',
       {
-        defaultText: '`key` when identityFile is set, else `agent`',
+        defaultText:
+          '`key` when identityFile (or IdentityFile in your SSH configuration) is set, else `agent`',
       },
     ),
     jump: texts(
-      `Jump hosts (bastions) to reach the server through, first hop first: \`${SSH_TARGET_FORMAT}\` each, one or a list. Each is logged in to with the same method and key as the server, and its host key is checked like the server's.`,
+      `Jump hosts (bastions) to reach the server through, first hop first: \`${SSH_TARGET_FORMAT}\` or a \`Host\` of your SSH configuration each, one or a list. Wins over ProxyJump in your SSH configuration. Each is logged in to with the same method, key and agent as the server (completed by its own Host entry), and its host key is checked like the server's.`,
       ['admin@bastion.example.com:22'],
       { single: true },
     ),
     identityAgent: text(
-      "The SSH agent to ask for keys, as OpenSSH's IdentityAgent: a socket or Windows pipe path, `SSH_AUTH_SOCK`, `$VARIABLE`, `pageant` (Windows) or `none`.",
+      "The SSH agent to ask for keys, as OpenSSH's IdentityAgent: a socket or Windows pipe path, `SSH_AUTH_SOCK`, `$VARIABLE`, `pageant` (Windows) or `none`. Wins over IdentityAgent in your SSH configuration.",
       '~/.1password/agent.sock',
       {
         defaultText: `the socket in \`SSH_AUTH_SOCK\`; on Windows without it, the OpenSSH agent pipe \`${WINDOWS_OPENSSH_AGENT_PIPE}\`, else Pageant`,

@@ -10,6 +10,12 @@ export const SSH_TARGET_EXAMPLE = 'root@mail.example.com:22';
 
 export type SshTargetCheck = { ok: true; target: SshTarget } | { ok: false; reason: string };
 
+/** Which parts of a target were written; the others hold the defaults (root, 22). */
+export interface SshTargetWritten {
+  user: boolean;
+  port: boolean;
+}
+
 export class SshTargetError extends UsageError {
   constructor(
     readonly text: string,
@@ -31,12 +37,21 @@ export function parseSshTarget(text: string): SshTarget {
 
 /** Like parseSshTarget, but returns the reason instead of throwing (for validation and input boxes). */
 export function checkSshTarget(text: string): SshTargetCheck {
+  const read = readSshTarget(text);
+  return read.ok ? { ok: true, target: read.target } : read;
+}
+
+/** checkSshTarget, also telling which parts were written (an SSH client configuration may give the others). */
+export function readSshTarget(
+  text: string,
+): { ok: true; target: SshTarget; written: SshTargetWritten } | { ok: false; reason: string } {
   if (text.trim() === '') return fail('it is empty');
   if (/\s/.test(text)) return fail('it contains spaces');
 
   const at = text.indexOf('@');
   if (at !== -1 && text.indexOf('@', at + 1) !== -1) return fail('it contains more than one "@"');
   const user = at === -1 ? DEFAULT_SSH_USER : text.slice(0, at);
+  const written = { user: at !== -1, port: false };
   const hostAndPort = at === -1 ? text : text.slice(at + 1);
   const userProblem = checkUser(user);
   if (userProblem) return fail(userProblem);
@@ -46,10 +61,10 @@ export function checkSshTarget(text: string): SshTargetCheck {
   const hostProblem = split.bracketed ? checkBracketedHost(split.host) : checkPlainHost(split.host);
   if (hostProblem) return fail(hostProblem);
   if (split.portText === undefined)
-    return { ok: true, target: { user, host: split.host, port: DEFAULT_SSH_PORT } };
+    return { ok: true, target: { user, host: split.host, port: DEFAULT_SSH_PORT }, written };
   const port = parsePort(split.portText);
   if (typeof port === 'string') return fail(port);
-  return { ok: true, target: { user, host: split.host, port } };
+  return { ok: true, target: { user, host: split.host, port }, written: { ...written, port: true } };
 }
 
 /** The canonical text form, always with user and port: `root@[fd00::2]:22`. */
@@ -58,7 +73,16 @@ export function formatSshTarget(target: SshTarget): string {
   return `${target.user}@${host}:${target.port}`;
 }
 
-function fail(reason: string): SshTargetCheck {
+/** The target as mailwright.yaml writes it: only the parts given (`myvps`, `admin@myvps`, `root@[fd00::2]:22`). */
+export function writtenSshTarget(
+  target: SshTarget,
+  written: SshTargetWritten = { user: true, port: true },
+): string {
+  const host = isIPv6(target.host) ? `[${target.host}]` : target.host;
+  return `${written.user ? `${target.user}@` : ''}${host}${written.port ? `:${target.port}` : ''}`;
+}
+
+function fail(reason: string): { ok: false; reason: string } {
   return { ok: false, reason };
 }
 

@@ -65,14 +65,23 @@ export interface MailwrightConfig {
 export interface HostConfig {
   /** Unique label, e.g. `sandbox`. */
   name: string;
+  /** As written, with user root and port 22 where `ssh:` names none; `host` may be a Host alias of the SSH configuration. */
   ssh: SshTarget;
+  /** Which parts of `ssh` were written (absent: all); the SSH configuration may give the others. */
+  sshWritten?: { user: boolean; port: boolean };
   /** As written in the file; a leading `~` is expanded only when the key is used. */
   identityFile?: string;
-  /** Explicit value, or the default: `key` when identityFile is set, else `agent`. */
-  auth: AuthMethod;
-  /** Jump hosts, first hop first; logged in to like the host itself (same auth and key). */
-  jump?: SshTarget[];
-  /** The SSH agent's socket or pipe (OpenSSH's IdentityAgent), as written. */
+  /**
+   * Only when written. The default, decided when the login is resolved (resolveSsh): `key` when an
+   * identity file is known (identityFile, or IdentityFile in the SSH configuration), else `agent`.
+   */
+  auth?: AuthMethod;
+  /**
+   * Jump hosts as written, first hop first: `[user@]host[:port]` or a Host alias of the SSH
+   * configuration. Win over ProxyJump; logged in to like the host itself (same auth and key).
+   */
+  jump?: string[];
+  /** The SSH agent's socket or pipe (OpenSSH's IdentityAgent), as written; wins over IdentityAgent. */
   identityAgent?: string;
   /** FQDN the server announces (chasquid hostname, PTR, MX target). */
   mailHost: string;

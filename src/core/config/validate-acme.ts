@@ -24,7 +24,7 @@ const ACME_EXAMPLE = '{ ca: letsencrypt, email: you@example.com }';
 const CA_NAMES = Object.keys(ACME_CA_DIRECTORIES);
 
 /** The configured domain a certificate name belongs to (the longest matching suffix). */
-export function domainOfName(name: string, domains: readonly DomainConfig[]): DomainConfig | undefined {
+export function domainOfName<D extends { name: string }>(name: string, domains: readonly D[]): D | undefined {
   const matches = domains.filter((d) => name === d.name || name.endsWith(`.${d.name}`));
   return matches.sort((a, b) => b.name.length - a.name.length)[0];
 }

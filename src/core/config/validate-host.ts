@@ -3,7 +3,7 @@ import { isMap, isNode, isScalar, isSeq, type Node } from 'yaml';
 import { normalizeDomainName } from './domain-name';
 import { fleetProblems } from './fleet';
 import { acceptName, DuplicateTracker } from './name-issues';
-import { checkSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
+import { readSshTarget, SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT, type SshTargetWritten } from './ssh-target';
 import {
   AUTH_METHODS,
   CHASQUID_SOURCES,
@@ -104,9 +104,10 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     return undefined;
   return {
     name,
-    ssh,
+    ssh: ssh.target,
+    ...((!ssh.written.user || !ssh.written.port) && { sshWritten: ssh.written }),
     ...(identityFile && { identityFile }),
-    auth: auth ?? (identityFile ? 'key' : 'agent'),
+    ...(auth && { auth }),
     ...(jump && jump.length > 0 && { jump }),
     ...(identityAgent && { identityAgent }),
     mailHost,
@@ -141,10 +142,10 @@ function readSsh(
   node: Node,
   path: string,
   text = reader.text(node, path, SSH_TARGET_EXAMPLE),
-): SshTarget | undefined {
+): { target: SshTarget; written: SshTargetWritten } | undefined {
   if (text === undefined) return undefined;
-  const check = checkSshTarget(text);
-  if (check.ok) return check.target;
+  const check = readSshTarget(text);
+  if (check.ok) return check;
   reader.issues.error(
     node,
     path,
@@ -154,14 +155,14 @@ function readSsh(
   return undefined;
 }
 
-/** `jump:` one `[user@]host[:port]` or a list of them, checked like `ssh:`. */
-function readJump(reader: ConfigReader, node: Node, path: string): SshTarget[] | undefined {
+/** `jump:` one `[user@]host[:port]` (or Host alias) or a list of them, checked like `ssh:`, kept as written. */
+function readJump(reader: ConfigReader, node: Node, path: string): string[] | undefined {
   const items = reader.texts(node, path, JUMP_EXAMPLE, true);
   if (items === undefined) return undefined;
-  const targets = items.map(([text, item], index) =>
-    readSsh(reader, item, isSeq(node) ? itemPath(path, index) : path, text),
+  const checked = items.map(([text, item], index) =>
+    readSsh(reader, item, isSeq(node) ? itemPath(path, index) : path, text) ? text.trim() : undefined,
   );
-  return targets.every((t) => t !== undefined) ? targets : undefined;
+  return checked.every((t) => t !== undefined) ? checked : undefined;
 }
 
 function readIdentityAgent(reader: ConfigReader, node: Node, path: string): string | undefined {
@@ -210,15 +211,7 @@ function checkAuth(
   identityFile: string | undefined,
   identityNode: Node | undefined,
 ): boolean {
-  if (auth === 'key' && identityNode === undefined) {
-    reader.issues.error(
-      authNode,
-      childPath(path, 'auth'),
-      'auth: key needs an identityFile.',
-      `Add identityFile: ${IDENTITY_FILE_EXAMPLE}, or use auth: agent.`,
-    );
-    return false;
-  }
+  // auth: key without identityFile is fine: the SSH configuration may name the keys (IdentityFile).
   if (identityFile !== undefined && identityNode !== undefined && (auth === 'agent' || auth === 'password')) {
     reader.issues.warning(
       identityNode,

@@ -31,10 +31,32 @@ export interface DkimDecision {
   reused: string[];
   /** Things the user should hear (e.g. Ed25519 skipped on the legacy path). */
   notes: string[];
+  /**
+   * Native only: the legacy hook's files are still there (chasquid was upgraded from a version
+   * before 1.14), so the hook would sign every message a second time. They are removed (kept in
+   * the backups); the hook's RSA key first moves to dkim:<its selector>.pem when `importAs`
+   * accepts that selector, so the record already published stays valid.
+   */
+  legacy?: LegacyDkim;
+}
+
+export interface LegacyDkim {
+  /** The hook's files found: its selector file and its PKCS#1 key. */
+  files: string[];
+  selectorPath: string;
+  keyPath: string;
+  /**
+   * Whether a selector read from the hook's selector file can keep signing as this domain's RSA
+   * key under chasquid's own layout: then that key is imported and the RSA key in `create`
+   * (`replaces`) is not made.
+   */
+  importAs?: { accepts: (selector: string) => boolean; replaces: NewDkimKey };
+  /** Set once the key was written as chasquid's own: its path. */
+  imported?: string;
 }
 
 export function isEmptyDecision(d: DkimDecision): boolean {
-  return d.create.length === 0 && !d.selectorFile;
+  return d.create.length === 0 && !d.selectorFile && !d.legacy;
 }
 
 function sha256(text: string): string {
@@ -73,7 +95,36 @@ export function decideNativeDkim(domain: DomainConfig, facts: Facts, now: Date):
     claimed.add(selector);
     decision.reused.push(selector);
   }
+  const legacy = legacyDkimFilesOf(domain.name, facts);
+  if (legacy.length > 0) {
+    const rsa = decision.create.find((k) => keyTypeOf(k.algorithm) === 'rsa');
+    const explicit = domain.dkim.selector !== 'auto' ? domain.dkim.selector : undefined;
+    decision.legacy = {
+      files: legacy,
+      selectorPath: legacySelectorPath(domain.name),
+      keyPath: legacyKeyPath(domain.name),
+      ...(rsa && {
+        importAs: {
+          // The name this domain's RSA key would have, or (auto) one that a later plan reads as RSA.
+          accepts: (selector: string) =>
+            /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(selector) &&
+            !existing.includes(selector) &&
+            (explicit ? selector === rsa.selector : (keyTypeOfAutoSelector(selector) ?? 'rsa') === 'rsa'),
+          replaces: rsa,
+        },
+      }),
+    };
+  }
   return decision;
+}
+
+/** The legacy hook's selector file and key of a domain, as far as the facts show them. */
+export function legacyDkimFilesOf(domain: string, facts: Facts): string[] {
+  const files = facts.chasquidState?.domains[domain]?.files ?? [];
+  return [
+    ...(files.includes(LEGACY_SELECTOR_FILE) ? [legacySelectorPath(domain)] : []),
+    ...(facts.confFiles?.[legacyKeyPath(domain)] !== undefined ? [legacyKeyPath(domain)] : []),
+  ];
 }
 
 /**

@@ -1,17 +1,23 @@
 // The record checker: for each expected record, what the zone's authoritative servers and the
 // recursive resolvers say, compared with what the record should be — one Finding per record (plus
 // extra MX rows), each with a one-line fix. All questions go out in parallel.
-import { canonicalIp, fromReverseName, ipFamily } from './address';
+import { fromReverseName, ipFamily } from './address';
 import { parseDmarc } from './dmarc';
+import { authoritativeLookup, isDefinite, sameAddress, sameAnswer, ZoneNotFoundError } from './lookup';
 import {
-  authoritativeLookup,
-  isDefinite,
+  comparableValue,
+  inRecordSlot,
+  isSpfRecord,
   normalizeName,
-  sameAddress,
-  sameAnswer,
-  ZoneNotFoundError,
-} from './lookup';
-import type { DnsLookup, ExpectedRecord, Finding, FindingStatus, LookupAnswer, QueryType } from './model';
+  parseTags,
+  sameRecordValue,
+  type DnsLookup,
+  type ExpectedRecord,
+  type Finding,
+  type FindingStatus,
+  type LookupAnswer,
+  type QueryType,
+} from './model';
 import {
   fetchMtaStsPolicy,
   judgeMtaStsPolicy,
@@ -32,6 +38,11 @@ export interface CheckInput {
   addresses: { ipv4: string[]; ipv6: string[] };
   /** chasquid.conf's hostname: PTR must name it too. */
   chasquidHostname?: string;
+  /**
+   * Told once when the zone's name servers cannot be found (the domain is not delegated); without
+   * it, the reason goes into every finding's notes.
+   */
+  onZoneProblem?: (message: string) => void;
   /** How the MTA-STS policy is fetched when the `_mta-sts` TXT is published (tests: port, extra CA). */
   mtaSts?: Omit<MtaStsFetchOptions, 'signal'>;
   signal?: AbortSignal;
@@ -124,7 +135,8 @@ export async function checkRecords(input: CheckInput): Promise<Finding[]> {
 
   const groups = await Promise.all(input.expected.map((record) => checkOne(ctx, record)));
   const findings = groups.flat();
-  if (setupNotes.length > 0) for (const finding of findings) finding.notes.push(...setupNotes);
+  if (setupNotes.length > 0 && input.onZoneProblem) for (const note of setupNotes) input.onZoneProblem(note);
+  else if (setupNotes.length > 0) for (const finding of findings) finding.notes.push(...setupNotes);
   return findings;
 }
 
@@ -270,29 +282,10 @@ function quoteIfTxt(record: ExpectedRecord): string {
   return quoteValue(record, record.value);
 }
 
-const collapse = (text: string) => text.trim().replace(/\s+/g, ' ');
-
 // ---------- generic values: A, AAAA, TXT (MTA-STS, TLS-RPT, the _spf include)
 
-/** TXT records at a shared name that belong to this record's protocol. */
-const TXT_PREFIX: Partial<Record<ExpectedRecord['kind'], RegExp>> = {
-  spf: /^v=spf1(\s|$)/i,
-  'spf-include': /^v=spf1(\s|$)/i,
-  'mta-sts': /^v=STSv1\s*(;|$)/i,
-  'tls-rpt': /^v=TLSRPTv1\s*(;|$)/i,
-  dmarc: /^v=DMARC1\s*(;|$)/i,
-  dkim: /(^|;)\s*p=/i,
-};
-
-function normalizeValue(record: ExpectedRecord, value: string): string {
-  if (record.type === 'A' || record.type === 'AAAA') return ipFamily(value) ? canonicalIp(value) : value;
-  if (record.type === 'TXT') return collapse(value);
-  return collapse(value).toLowerCase().replace(/\.$/, '');
-}
-
 function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
-  const prefix = TXT_PREFIX[record.kind];
-  const relevant = prefix ? answer.values.filter((v) => prefix.test(v.trim())) : answer.values;
+  const relevant = answer.values.filter((v) => inRecordSlot(record, v));
   if (relevant.length === 0) {
     const others =
       answer.values.length > 0 ? [`other ${record.type} records there: ${answer.values.join(', ')}`] : [];
@@ -301,22 +294,24 @@ function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
       notes: [record.purpose, ...others],
     });
   }
-  if (prefix && relevant.length > 1 && record.type === 'TXT') {
+  if (relevant.length > 1 && record.type === 'TXT') {
     return finding(record, 'wrong', relevant, {
       fix: `${relevant.length} such records at ${normalizeName(record.name)}: receivers treat this as an error; keep only ${quoteIfTxt(record)}`,
     });
   }
-  const want = normalizeValue(record, record.value);
-  const match = relevant.some((v) => normalizeValue(record, v) === want);
-  const others = relevant.filter((v) => normalizeValue(record, v) !== want);
-  if (match) {
+  const others = relevant.filter((v) => !sameRecordValue(record, v));
+  if (others.length < relevant.length) {
     const notes = others.length > 0 ? [`also present: ${others.join(', ')}`] : [];
     return finding(record, 'ok', relevant, { notes });
   }
-  if (record.kind === 'mta-sts' && relevant.some((v) => /(^|;)\s*id=[A-Za-z0-9]{1,32}\s*(;|$)/.test(v))) {
-    // The id only has to change when the policy changes: another id is not an error.
-    return finding(record, 'ok', relevant, {
-      notes: ['the policy id differs from the suggested one; change it whenever the policy changes'],
+  if (record.kind === 'mta-sts') {
+    // Senders fetch the policy again only when the id changes: a stale id keeps the old policy.
+    return finding(record, 'wrong', relevant, {
+      fix: changeFix(record, relevant),
+      notes: [
+        'the id is not the one of the policy the server serves: senders keep using the policy they fetched before',
+      ],
+      severity: 'warning',
     });
   }
   return finding(record, 'wrong', relevant, { fix: changeFix(record, relevant), notes: [record.purpose] });
@@ -345,8 +340,8 @@ async function checkMtaSts(ctx: Context, record: ExpectedRecord, answer: LookupA
 // ---------- MX
 
 function mxHost(value: string): { priority: number; host: string } {
-  const [priority = '0', host = ''] = collapse(value).split(' ');
-  return { priority: Number(priority), host: host.toLowerCase().replace(/\.$/, '') };
+  const [priority = '0', host = ''] = comparableValue({ kind: 'mx', type: 'MX' }, value).split(' ');
+  return { priority: Number(priority), host };
 }
 
 function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Finding[] {
@@ -369,10 +364,6 @@ function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Fi
       }),
     ];
   }
-  const notes =
-    ours.priority === want.priority
-      ? []
-      : [`priority ${ours.priority} instead of the suggested ${want.priority}`];
   // Told once, under the domain's first MX row.
   const extras = others
     .filter((mx) => record.id === 'mx' && !expectedHosts.has(mx.host))
@@ -391,7 +382,15 @@ function checkMx(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Fi
           : `${mx.host} is a backup MX (lower preference)`,
       ],
     }));
-  return [finding(record, 'ok', answer.values, { notes }), ...extras];
+  const own =
+    ours.priority === want.priority
+      ? finding(record, 'ok', answer.values)
+      : finding(record, 'wrong', answer.values, {
+          fix: `MX ${want.host} has priority ${ours.priority}, mailwright.yaml's records say ${want.priority}: ${changeFix(record, [`${ours.priority} ${ours.host}`])}`,
+          notes: ['mail still arrives; the priority only orders several MX hosts'],
+          severity: 'warning',
+        });
+  return [own, ...extras];
 }
 
 // ---------- SPF
@@ -408,7 +407,7 @@ function withAnswer(lookup: DnsLookup, name: string, answer: LookupAnswer): DnsL
 
 async function checkSpf(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Promise<Finding> {
   const name = normalizeName(record.name);
-  const spfs = answer.values.filter((v) => TXT_PREFIX.spf!.test(v.trim()));
+  const spfs = answer.values.filter(isSpfRecord);
   if (spfs.length === 0)
     return finding(record, 'missing', [], { fix: addFix(record), notes: [record.purpose] });
   if (spfs.length > 1) {
@@ -427,34 +426,26 @@ async function checkSpf(ctx: Context, record: ExpectedRecord, answer: LookupAnsw
   const unauthorized = [...ipv4, ...ipv6].filter((ip) => lint.results[ip] !== 'pass');
   const resultNotes = [...ipv4, ...ipv6].map((ip) => `${ip}: ${lint.results[ip] ?? 'not evaluated'}`);
   notes.push(`${lint.lookups} DNS lookup(s) of the 10 allowed`, ...resultNotes);
-  if (collapse(spfs[0]!) !== collapse(record.value))
-    notes.push(`differs from the suggested ${quoteIfTxt(record)}`);
   let fix: string | undefined;
+  let severity: Finding['severity'] | undefined;
   if (problems.length > 0) fix = `fix the SPF record: ${problems[0]}`;
   else if (lint.lookups > 10) {
     fix = `the SPF record needs ${lint.lookups} DNS lookups, receivers stop at 10 (permerror): drop includes you do not use, or use ip4:/ip6: terms`;
   } else if (unauthorized.length > 0) {
     const first = unauthorized[0]!;
     fix = `SPF does not authorize ${unauthorized.join(', ')} (${first}: ${lint.results[first] ?? 'none'}): publish ${quoteIfTxt(record)}`;
+  } else if (!sameRecordValue(record, spfs[0]!)) {
+    // It works for this server, but not as mailwright.yaml says (an include it lists is missing…).
+    fix = `the SPF record is not the one mailwright.yaml describes: ${changeFix(record, spfs)}`;
+    severity = 'warning';
   }
-  return finding(record, fix ? 'wrong' : 'ok', spfs, { fix, notes });
+  return finding(record, fix ? 'wrong' : 'ok', spfs, { fix, notes, severity });
 }
 
 // ---------- DKIM
 
 /** tag=value pairs of a DKIM record (RFC 6376 3.2), keys lowercase, in order. */
-export function parseDkimTags(text: string): Array<[string, string]> {
-  return text
-    .split(';')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const eq = part.indexOf('=');
-      return eq < 0
-        ? [part.toLowerCase(), '']
-        : [part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim()];
-    });
-}
+export const parseDkimTags = parseTags;
 
 /** Syntax problems of a DKIM key record, in plain words. */
 export function dkimProblems(tags: Array<[string, string]>): string[] {
@@ -488,15 +479,14 @@ function checkDkim(record: ExpectedRecord, answer: LookupAnswer): Finding {
   const problems = dkimProblems(tags);
   if (problems.length > 0)
     return finding(record, 'wrong', records, { fix: `fix the DKIM record: ${problems[0]}`, notes: problems });
-  const wanted = parseDkimTags(record.value);
-  const keyOf = (t: Array<[string, string]>) => (t.find(([k]) => k === 'p')?.[1] ?? '').replace(/\s+/g, '');
-  const typeOf = (t: Array<[string, string]>) => t.find(([k]) => k === 'k')?.[1] ?? 'rsa';
-  if (typeOf(tags) !== typeOf(wanted)) {
+  // The model compares what a verifier uses: "k=<type>;p=<key>".
+  const typeOf = (value: string) => /^k=([^;]*)/.exec(comparableValue(record, value))?.[1];
+  if (typeOf(records[0]!) !== typeOf(record.value)) {
     return finding(record, 'wrong', records, {
-      fix: `the published key type is k=${typeOf(tags)}, the server's key is k=${typeOf(wanted)}: ${changeFix(record, records)}`,
+      fix: `the published key type is k=${typeOf(records[0]!)}, the server's key is k=${typeOf(record.value)}: ${changeFix(record, records)}`,
     });
   }
-  if (keyOf(tags) !== keyOf(wanted)) {
+  if (!sameRecordValue(record, records[0]!)) {
     return finding(record, 'wrong', records, {
       fix: `the published key is not the key on the server: ${changeFix(record, records)}`,
       notes: ['receivers will find every signature of this server invalid until the record matches'],
@@ -508,7 +498,7 @@ function checkDkim(record: ExpectedRecord, answer: LookupAnswer): Finding {
 // ---------- DMARC
 
 function checkDmarc(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Finding {
-  const records = answer.values.filter((v) => TXT_PREFIX.dmarc!.test(v.trim()));
+  const records = answer.values.filter((v) => inRecordSlot(record, v));
   if (records.length === 0) {
     const others =
       answer.values.length > 0
@@ -542,14 +532,20 @@ function checkDmarc(ctx: Context, record: ExpectedRecord, answer: LookupAnswer):
   const want = parseDmarc(record.value);
   const found = parsed.tags.p;
   const expected = want.tags.p;
-  if (expected !== undefined && found !== expected) {
+  if (expected !== undefined && found?.toLowerCase() !== expected.toLowerCase()) {
     return finding(record, 'wrong', records, {
       fix: `policy is p=${found ?? '(none)'}, expected p=${expected}: ${changeFix(record, records)}`,
       notes,
     });
   }
-  if (collapse(records[0]!) !== collapse(record.value))
-    notes.push(`differs from the suggested ${quoteIfTxt(record)}`);
+  if (!sameRecordValue(record, records[0]!)) {
+    // The policy is right; another tag (where reports go, alignment) is not what mailwright.yaml says.
+    return finding(record, 'wrong', records, {
+      fix: `the DMARC record is not the one mailwright.yaml describes: ${changeFix(record, records)}`,
+      notes,
+      severity: 'warning',
+    });
+  }
   return finding(record, 'ok', records, { notes });
 }
 
@@ -602,9 +598,7 @@ function checkCaa(record: ExpectedRecord, answer: LookupAnswer): Finding {
       notes: [record.purpose, 'without CAA records any CA may issue certificates for the domain'],
     });
   }
-  const want = normalizeValue(record, record.value);
-  if (answer.values.some((v) => normalizeValue(record, v) === want))
-    return finding(record, 'ok', answer.values);
+  if (answer.values.some((v) => sameRecordValue(record, v))) return finding(record, 'ok', answer.values);
   const issuers = answer.values.filter((v) => /\sissue(wild)?\s/i.test(` ${v} `));
   if (issuers.length > 0) {
     // CAA that names other CAs forbids ours: certificate renewals will fail.

@@ -3,7 +3,7 @@
 // name = not listed, 127.0.0.x / 127.0.1.x = listed (the last byte says why), 127.255.255.x = the
 // list refused to answer (typically because the query came through a big public resolver).
 import { ipFamily, reverseName } from './address';
-import type { DnsLookup, Finding } from './model';
+import { normalizeName, type DnsLookup, type Finding } from './model';
 
 export const DEFAULT_IP_BLOCKLIST = 'zen.spamhaus.org';
 export const DEFAULT_DOMAIN_BLOCKLIST = 'dbl.spamhaus.org';
@@ -70,7 +70,7 @@ export async function checkDnsbl(input: DnsblInput): Promise<Finding[]> {
   const ipZone = input.zones?.ip ?? DEFAULT_IP_BLOCKLIST;
   const domainZone = input.zones?.domain ?? DEFAULT_DOMAIN_BLOCKLIST;
   const addresses = [...list(input.ipv4), ...list(input.ipv6)];
-  const domain = input.domain.replace(/\.$/, '').toLowerCase();
+  const domain = normalizeName(input.domain);
   return Promise.all([
     ...addresses.map((ip) =>
       askList(

@@ -10,6 +10,7 @@ import type { RemoteConnection } from '../remote';
 import { checkRecords, type CheckInput } from './check';
 import { checkDnsbl } from './dnsbl';
 import { expectedRecords } from './expected';
+import { findingType } from './finding-type';
 import {
   authoritativeLookup,
   resolverLookup,
@@ -141,6 +142,7 @@ export async function checkDomainDns(
           ...(options.dnsbl && { zones: options.dnsbl }),
           signal,
         });
+  const notices: string[] = [];
   const records = (async () => {
     const [{ expected, chasquidHostname, dkimKeys, facts: known }, authoritative] = await Promise.all([
       hostExpectation(conn, host, domain, facts, signal, options.fleet),
@@ -159,7 +161,15 @@ export async function checkDomainDns(
       chasquidHostname,
       ...(options.mtaSts && { mtaSts: options.mtaSts }),
       signal,
+      onZoneProblem: (problem) =>
+        notices.push(
+          `${domain.name} is not delegated, or its name servers do not answer (${problem}): set the domain's name servers at your registrar. Until they answer, nobody can find these records; the rows below come from your resolver only.`,
+        ),
     });
+    if (findings.length > 0 && findings.every((f) => f.status === 'not-checkable'))
+      notices.push(
+        `DNS did not answer for any record of ${domain.name}: check this machine's network and the resolvers (setting mailwright.dns.resolvers), then check again.`,
+      );
     const ordered = orderLike(expected, findings);
     if (dkimKeys.length > 0) return ordered;
     // Where the DKIM rows would be: right before DMARC.
@@ -180,6 +190,7 @@ export async function checkDomainDns(
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
     findings: [...recordFindings, ...reachFindings, ...dnsblFindings],
+    ...(notices.length > 0 && { notices }),
   };
 }
 
@@ -264,8 +275,7 @@ export function dnsReportLines(report: DnsReport): TextLine[] {
   const rows = report.findings.map((f) => ({
     finding: f,
     status: STATUS_LABEL[f.status],
-    // A blocklist answer is an A lookup, but the row is about the listing, not a record.
-    type: f.kind === 'reachability' ? 'PORT' : f.kind === 'dnsbl' ? 'DNSBL' : (f.type ?? ''),
+    type: findingType(f),
     name: f.name,
   }));
   const widthOf = (pick: (r: (typeof rows)[number]) => string, title: string) =>
@@ -279,6 +289,8 @@ export function dnsReportLines(report: DnsReport): TextLine[] {
   const indent = ' '.repeat(statusWidth + typeWidth + 4);
   const lines: TextLine[] = [
     `DNS of ${report.domain} (mail host ${report.mailHost}, server ${report.host}), checked in ${report.durationMs} ms`,
+    // Said once for the domain, not on each row.
+    ...(report.notices ?? []).flatMap((notice): TextLine[] => ['', [paint('yellow', 'note:'), ` ${notice}`]]),
     '',
     [
       paint(

@@ -5,7 +5,14 @@ import { ExpectedError } from '../errors';
 import { getServers, Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
 import { canonicalIp } from './address';
-import type { DnsLookup, LookupAnswer, LookupStatus, QueryType } from './model';
+import {
+  joinTxt,
+  normalizeName,
+  type DnsLookup,
+  type LookupAnswer,
+  type LookupStatus,
+  type QueryType,
+} from './model';
 
 export interface LookupOptions {
   /** Per try, in milliseconds (default 2000). */
@@ -33,11 +40,6 @@ const STATUS_OF_CODE: Record<string, LookupStatus> = {
   EREFUSED: 'refused',
   ESERVFAIL: 'servfail',
 };
-
-/** Lowercase, without the trailing dot: the form every name in LookupAnswer has. */
-export function normalizeName(name: string): string {
-  return name.replace(/\.$/, '').toLowerCase();
-}
 
 /** Same address, whatever the spelling (IPv6 "fd00::2" = "fd00:0:0::2"). */
 export function sameAddress(a: string, b: string): boolean {
@@ -101,7 +103,7 @@ export async function resolveValues(
       return { values: await resolver.resolve6(name) };
     case 'TXT': {
       const txtStrings = await resolver.resolveTxt(name);
-      return { values: txtStrings.map((strings) => strings.join('')), txtStrings };
+      return { values: txtStrings.map(joinTxt), txtStrings };
     }
     case 'MX':
       return {

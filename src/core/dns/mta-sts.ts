@@ -4,8 +4,7 @@
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { normalizeName } from './lookup';
-import type { DnsLookup } from './model';
+import { normalizeName, type DnsLookup } from './model';
 
 /** The policy's path on mta-sts.<domain> (RFC 8461 3.3). */
 export const MTA_STS_POLICY_PATH = '/.well-known/mta-sts.txt';

@@ -2,9 +2,14 @@
 // and updates exactly the value Mailwright owns in each "slot" (the SPF TXT, the DMARC TXT…),
 // never deletes, and lists what else lives at the same names so the user sees it.
 import { ExpectedError, isExpectedError } from '../errors';
-import { canonicalIp } from './address';
-import { isSpfRecord } from './spf';
-import type { ExpectedRecord, RecordKind } from './model';
+import {
+  inRecordSlot,
+  isSingleValued,
+  normalizeName,
+  recordKey,
+  sameRecordValue,
+  type ExpectedRecord,
+} from './model';
 import type { DnsProvider, DnsRecord } from './providers/types';
 
 export type PublishAction = 'create' | 'update' | 'keep' | 'skip';
@@ -36,75 +41,6 @@ export interface PublishResult {
 const REVERSE_DNS_REASON =
   "PTR is not part of the domain's zone: set it at your VPS provider's reverse DNS page.";
 
-/**
- * For each kind whose value occupies one "slot" at its name: which existing values are the
- * same slot (and so get updated rather than joined by a second value).
- */
-const SLOT_OF: Partial<Record<RecordKind, (value: string, expected: ExpectedRecord) => boolean>> = {
-  spf: (value) => isSpfRecord(value),
-  'spf-include': (value) => isSpfRecord(value),
-  dmarc: (value) => /^v=DMARC1\b/i.test(value.trim()),
-  // Only the DKIM key lives at <selector>._domainkey.
-  dkim: () => true,
-  'tls-rpt': (value) => /^v=TLSRPTv1\b/i.test(value.trim()),
-  'mta-sts': (value) => /^v=STSv1\b/i.test(value.trim()),
-  a: () => true,
-  aaaa: () => true,
-  caa: (value, expected) =>
-    caaIssueOf(value) !== undefined && caaIssueOf(value) === caaIssueOf(expected.value),
-};
-
-/** Kinds where two values in the slot break the record for receivers. */
-const SINGLE_VALUED: ReadonlySet<RecordKind> = new Set([
-  'spf',
-  'spf-include',
-  'dmarc',
-  'dkim',
-  'tls-rpt',
-  'mta-sts',
-]);
-
-/** `0 issue "letsencrypt.org; validationmethods=dns-01"` -> `letsencrypt.org`. */
-function caaIssueOf(value: string): string | undefined {
-  const match = /^\s*\d+\s+issue\s+"?([^";]*)/i.exec(value);
-  return match?.[1]?.trim().toLowerCase();
-}
-
-/** Compares values the way DNS does: names without case or final dot, addresses canonical, TXT exact. */
-export function sameValue(type: DnsRecord['type'], a: string, b: string): boolean {
-  switch (type) {
-    case 'A':
-    case 'AAAA':
-      return canonicalIp(a.trim()) === canonicalIp(b.trim());
-    case 'MX':
-    case 'CNAME':
-    case 'NS':
-    case 'PTR':
-      return normalizeWords(a) === normalizeWords(b);
-    case 'CAA': {
-      const [flagsA, tagA, ...restA] = a.trim().split(/\s+/);
-      const [flagsB, tagB, ...restB] = b.trim().split(/\s+/);
-      const unquote = (parts: string[]) => parts.join(' ').replace(/^"|"$/g, '');
-      return (
-        Number(flagsA) === Number(flagsB) &&
-        tagA?.toLowerCase() === tagB?.toLowerCase() &&
-        unquote(restA) === unquote(restB)
-      );
-    }
-    case 'TXT':
-      return a === b;
-  }
-}
-
-function normalizeWords(value: string): string {
-  return value
-    .trim()
-    .toLowerCase()
-    .split(/\s+/)
-    .map((word) => word.replace(/\.$/, ''))
-    .join(' ');
-}
-
 function asDnsRecord(record: ExpectedRecord): DnsRecord {
   return {
     name: record.name,
@@ -129,7 +65,7 @@ export async function planPublish(
   signal?: AbortSignal,
 ): Promise<PublishChange[]> {
   const zoneRecords = expected.filter((record) => record.publishedAt === 'zone');
-  const names = [...new Set(zoneRecords.map((record) => record.name.toLowerCase()))];
+  const names = [...new Set(zoneRecords.map((record) => normalizeName(record.name)))];
   const listed = new Map<string, DnsRecord[]>();
   await Promise.all(
     names.map(async (name) => {
@@ -140,13 +76,13 @@ export async function planPublish(
   const decided = new Map<ExpectedRecord, PublishChange>();
   const groups = new Map<string, ExpectedRecord[]>();
   for (const record of zoneRecords) {
-    const key = `${record.name.toLowerCase()} ${record.type}`;
+    const key = recordKey(record.name, record.type);
     groups.set(key, [...(groups.get(key) ?? []), record]);
   }
   for (const group of groups.values()) {
     const first = group[0];
     if (!first) continue;
-    const existing = (listed.get(first.name.toLowerCase()) ?? []).filter((r) => r.type === first.type);
+    const existing = (listed.get(normalizeName(first.name)) ?? []).filter((r) => r.type === first.type);
     for (const change of planGroup(group, existing)) decided.set(change.record, change);
   }
   return expected.map(
@@ -159,31 +95,24 @@ function planGroup(group: ExpectedRecord[], existing: DnsRecord[]): PublishChang
   const used = new Set<DnsRecord>();
   const changes = new Map<ExpectedRecord, PublishChange>();
   for (const record of group) {
-    const same = existing.find((r) => !used.has(r) && sameValue(record.type, r.value, record.value));
-    // A CAA issue for the same CA with parameters (e.g. validationmethods=) already allows it.
-    const allowing =
-      record.kind === 'caa'
-        ? existing.find((r) => !used.has(r) && caaIssueOf(r.value) === caaIssueOf(record.value))
-        : undefined;
-    const found = same ?? allowing;
-    if (!found) continue;
-    used.add(found);
-    const reason = same
-      ? 'already published with this value'
-      : `already allowed by ${show(found)}, which Mailwright leaves as it is`;
-    changes.set(record, { action: 'keep', record, previous: found, reason });
+    const same = existing.find((r) => !used.has(r) && sameRecordValue(record, r.value));
+    if (!same) continue;
+    used.add(same);
+    changes.set(record, {
+      action: 'keep',
+      record,
+      previous: same,
+      reason: 'already published with this value',
+    });
   }
   for (const record of group) {
     if (changes.has(record)) continue;
-    const inSlot = SLOT_OF[record.kind];
-    const previous =
-      inSlot &&
-      existing.find(
-        (r) =>
-          !used.has(r) &&
-          inSlot(r.value, record) &&
-          !group.some((other) => sameValue(record.type, r.value, other.value)),
-      );
+    const previous = existing.find(
+      (r) =>
+        !used.has(r) &&
+        inRecordSlot(record, r.value) &&
+        !group.some((other) => sameRecordValue(other, r.value)),
+    );
     if (previous) {
       used.add(previous);
       changes.set(record, {
@@ -205,8 +134,7 @@ function planGroup(group: ExpectedRecord[], existing: DnsRecord[]): PublishChang
   const notes: string[] = [];
   const first = group[0];
   for (const other of existing.filter((r) => !used.has(r))) {
-    const inSlot = first && SLOT_OF[first.kind];
-    if (first && SINGLE_VALUED.has(first.kind) && inSlot?.(other.value, first)) {
+    if (first && isSingleValued(first.kind) && inRecordSlot(first, other.value)) {
       const problem =
         `another ${first.kind.toUpperCase()} record ${show(other)} stays at ${other.name}: Mailwright never deletes, ` +
         `so delete it by hand — two of them make receivers ignore both (permerror).`;

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { RemoteConnection } from '../remote';
 import { shellScript } from '../remote';
 import { SMTP_PORT, SUBMISSION_TLS_PORT } from '../ports';
-import { probeSmtp, SmtpProbeError } from '../smtp/probe';
+import { probeSmtp, SmtpProbeError, type ProbeErrorKind } from '../smtp/probe';
 import { systemLookup } from './lookup';
 import type { DnsLookup, Finding } from './model';
 
@@ -237,6 +237,37 @@ export async function checkInbound(
 export const SELF_SIGNED_FIX =
   'self-signed certificate (mail is accepted; clients and other servers will not trust it): get a trusted certificate — add acme: to the host in mailwright.yaml, e.g. acme: { ca: letsencrypt, challenge: http-01 }, and provision again';
 
+/** What a failed probe saw, in the words the Found column shows. */
+const PROBE_FOUND: Record<ProbeErrorKind, string> = {
+  refused: 'connection refused',
+  timeout: 'no answer (timed out)',
+  'no-greeting': 'connected, but no SMTP greeting',
+  'no-starttls': 'SMTP without STARTTLS',
+  tls: 'TLS handshake failed',
+  closed: 'connection closed by the server',
+  network: 'network unreachable',
+};
+
+/** Why a certificate is not trusted, in plain words (Node's verification codes otherwise). */
+function untrustedReason(code: string | undefined, name: string): string {
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return 'the certificate has expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'the certificate is not valid yet (check the server clock)';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the certificate does not name ${name}`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return 'the certificate chain is incomplete or its CA is unknown (serve fullchain.pem, not the certificate alone)';
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return 'the certificate comes from a CA that is not publicly trusted (a test CA?)';
+    default:
+      return `the certificate is not trusted for ${name} (${code ?? 'unknown reason'})`;
+  }
+}
+
 const PORT_ROLE: Record<number, string> = {
   25: 'other servers deliver mail to you here',
   465: 'mail clients submit over TLS here',
@@ -283,7 +314,7 @@ async function checkInboundPort(host: string, port: number, opts: InboundOptions
         status: 'wrong',
         severity: 'warning',
         found: [result.banner],
-        fix: `the certificate on ${where} is not trusted for ${opts.servername ?? host} (${tls.authorizationError ?? 'unknown reason'}): issue a certificate for the mail host`,
+        fix: `${untrustedReason(tls.authorizationError, opts.servername ?? host)} on ${where}: mail is accepted, but clients and other servers will not trust it; issue a certificate for the mail host (acme: in mailwright.yaml, then provision again)`,
         notes,
       };
     }
@@ -295,7 +326,7 @@ async function checkInboundPort(host: string, port: number, opts: InboundOptions
       ...base,
       status: 'wrong',
       severity: 'error',
-      found: [error.kind],
+      found: [PROBE_FOUND[error.kind] ?? error.kind],
       fix: inboundFix(error, where, port),
       notes: [...roleNote, error.message],
     };

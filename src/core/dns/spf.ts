@@ -1,7 +1,7 @@
 // SPF (RFC 7208): a parser that names the term at fault, and a linter that follows includes
 // and redirects through a DnsLookup to count DNS lookups and evaluate the server's addresses.
 import { canonicalIp, inCidr, ipFamily } from './address';
-import type { DnsLookup, LookupAnswer, QueryType } from './model';
+import { isSpfRecord, type DnsLookup, type LookupAnswer, type QueryType } from './model';
 
 export type SpfQualifier = '+' | '-' | '~' | '?';
 export type SpfMechanismName = 'all' | 'include' | 'a' | 'mx' | 'ptr' | 'ip4' | 'ip6' | 'exists';
@@ -49,11 +49,6 @@ const QUALIFIER_RESULT: Record<SpfQualifier, SpfResult> = {
   '~': 'softfail',
   '?': 'neutral',
 };
-
-/** True for a TXT value that is an SPF record (RFC 7208 4.5: "v=spf1" then a space or the end). */
-export function isSpfRecord(text: string): boolean {
-  return /^v=spf1( |$)/i.test(text.trim());
-}
 
 /** Parses one SPF record; `problems` explain each syntax error and which term has it. */
 export function parseSpf(text: string): SpfRecord {

@@ -1,7 +1,7 @@
 // The expected records as BIND zone-file lines, for any DNS provider Mailwright cannot write to:
 // absolute names, TXT split into quoted <=255-byte strings, and a comment saying what each is for.
 import { splitTxt } from '../dkim';
-import type { ExpectedRecord } from './model';
+import { normalizeName, type ExpectedRecord } from './model';
 
 export const DEFAULT_ZONE_TTL = 3600;
 
@@ -14,7 +14,7 @@ export interface ZoneExportOptions {
 
 /** Zone-file lines for `records`; PTR records come last, commented out, since they live elsewhere. */
 export function zoneFileSnippet(records: ExpectedRecord[], opts: ZoneExportOptions = {}): string {
-  const origin = opts.origin?.toLowerCase().replace(/\.$/, '');
+  const origin = opts.origin === undefined ? undefined : normalizeName(opts.origin);
   const inZone = (name: string): boolean => !origin || name === origin || name.endsWith(`.${origin}`);
   const zoneRecords = records.filter((r) => r.publishedAt === 'zone' && inZone(r.name));
   const elsewhere = records.filter((r) => r.publishedAt === 'zone' && !inZone(r.name));

@@ -1,6 +1,8 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
+import { X509Certificate } from 'node:crypto';
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import { isWriteLeftover } from '../remote/files';
 import { parseAptPolicy } from './apt-policy';
 import type {
   CertificateFacts,
@@ -239,6 +241,11 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     },
     sudo,
     confFiles,
+    confTree: confFiles ? s.get('conf-tree') || undefined : undefined,
+    // A file whose script still runs ("busy") is another run's write in progress, not a leftover.
+    leftoverFiles: confFiles
+      ? [...new Set(lines(s.get('leftovers')).filter(isWriteLeftover))].sort()
+      : undefined,
     chasquidState: parseChasquidState(s, confFiles),
     dovecot: parseDovecot(s, confFiles),
     renewal: parseRenewal(s.get('renewal')),
@@ -286,18 +293,30 @@ export function parseRenewal(text: string | undefined): RenewalFacts {
   return facts;
 }
 
-function parseCertificate(text: string): CertificateFacts {
-  const field = (name: string) => new RegExp(`^${name}=\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
-  const notAfter = field('notAfter');
-  const date = notAfter ? new Date(notAfter) : undefined;
-  const subject = field('subject');
-  const issuer = field('issuer');
+/**
+ * The first certificate of a fullchain.pem (the server's own). Subject and issuer are written as
+ * OpenSSL 3.2 and later print them ("C=US, O=Let's Encrypt, CN=R11"); a file that holds no readable
+ * certificate gives no dates, which the plan treats as no certificate.
+ */
+export function parseCertificate(pem: string): CertificateFacts {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  let cert: X509Certificate | undefined;
+  try {
+    cert = block ? new X509Certificate(block) : undefined;
+  } catch {
+    cert = undefined;
+  }
+  if (!cert) return { selfSigned: false };
+  const names = (dn: string) => dn.split('\n').filter(Boolean).join(', ');
+  const date = new Date(cert.validTo);
+  const subject = names(cert.subject);
+  const issuer = names(cert.issuer);
   return {
-    notAfter: date && !isNaN(date.getTime()) ? date.toISOString() : undefined,
-    serial: field('serial')?.toLowerCase(),
+    notAfter: isNaN(date.getTime()) ? undefined : date.toISOString(),
+    serial: cert.serialNumber.toLowerCase(),
     subject,
     issuer,
-    selfSigned: subject !== undefined && subject === issuer,
+    selfSigned: subject === issuer,
   };
 }
 

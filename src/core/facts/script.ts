@@ -4,11 +4,24 @@
 // Facts. An optional sudo password is read from stdin (never argv) so root-only
 // files can be looked at.
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { WRITE_LEFTOVER_NAMES } from '../remote/files';
+import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
+/** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
+export const MANAGED_STATE_DIR = '/var/lib/mailwright';
+export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
+
 /** sha256sum lines of every file of chasquid's configuration (its git folder aside); run as root. */
 export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +";
+
+/**
+ * Type, mode and link target of everything under /etc/chasquid (its git folder aside), one line
+ * each: with the hashes above, what a snapshot of the folder would hold. Run as root.
+ */
+export const CHASQUID_TREE = "find /etc/chasquid -path /etc/chasquid/.git -prune -o -printf '%y %m %p %l\\n'";
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
 export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
@@ -37,33 +50,56 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
   ['chasquid-bin', 'command -v chasquid'],
   // dpkg keeps a removed package's record ("deinstall ok config-files"): the status tells.
   ['chasquid-pkg', "dpkg-query -W -f '${Status}|${Version}\\n' chasquid"],
-  // What the distribution offers; empty lists on a fresh VPS say "(none)" until apt-get update.
-  ['chasquid-policy', 'LC_ALL=C apt-cache policy chasquid'],
   ['dpkg-arch', 'dpkg --print-architecture'],
-  [
-    'chasquid-service',
-    '[ -d /run/systemd/system ] && { systemctl is-active chasquid; systemctl is-enabled chasquid; }',
-  ],
   // Dovecot serves the mailboxes (all three packages make it usable).
   [
     'dovecot-pkg',
     "dpkg-query -W -f '${Status}|${Package}|${Version}\\n' dovecot-core dovecot-imapd dovecot-lmtpd",
-  ],
-  [
-    'dovecot-service',
-    '[ -d /run/systemd/system ] && { systemctl is-active dovecot; systemctl is-enabled dovecot; }',
   ],
   ['mail-store', `getent passwd ${MAIL_STORE_USER} | cut -d: -f1,3; stat -c '%U:%G %a' ${MAIL_STORE_DIR}`],
   [
     'chasquid-units',
     "[ -d /run/systemd/system ] && systemctl list-unit-files --no-legend --no-pager 'chasquid*'",
   ],
-  // The unattended renewal: Node.js (installed, or else what apt offers) and its public files.
+  // One apt-cache and one systemctl for what several sections tell (each process costs on a small
+  // VPS); the shell splits their output into the sections "chasquid-policy" (what the distribution
+  // offers; empty lists on a fresh VPS say "(none)" until apt-get update), "chasquid-service" and
+  // "dovecot-service" (active, enabled) and "renewal" (Node.js installed, or else what apt offers;
+  // the renewal timer; its public files). apt-cache prints the packages in the order asked.
   [
-    'renewal',
-    `echo "node $(node --version)"
-command -v node >/dev/null || echo "candidate $(LC_ALL=C apt-cache policy nodejs | sed -n 's/^ *Candidate: *//p')"
-[ -d /run/systemd/system ] && echo "timer-enabled $(systemctl is-enabled ${RENEW_UNIT}.timer)" && echo "timer-active $(systemctl is-active ${RENEW_UNIT}.timer)"
+    'packages',
+    `nl='
+'
+if command -v node >/dev/null; then node=$(node --version) pk=chasquid; else node= pk='chasquid nodejs'; fi
+pol="$nl$(LC_ALL=C apt-cache policy $pk)"
+cpol=\${pol%%"\${nl}nodejs:"*}
+sec chasquid-policy
+printf '%s\\n' "\${cpol#"$nl"}"
+cand=
+case $pol in *"\${nl}nodejs:"*)
+  npol=\${pol#*"\${nl}nodejs:"}
+  case $npol in *"Candidate: "*) cand=\${npol#*"Candidate: "}; cand=\${cand%%"$nl"*} ;; esac ;;
+esac
+i=0 ca= ce= da= de= ta= te=
+if [ -d /run/systemd/system ]; then
+  # One block of properties per unit, in the order asked, blocks separated by an empty line.
+  while IFS='=' read -r k v; do
+    case $i:$k in
+    0:ActiveState) ca=$v ;; 0:UnitFileState) ce=$v ;;
+    1:ActiveState) da=$v ;; 1:UnitFileState) de=$v ;;
+    2:ActiveState) ta=$v ;; 2:UnitFileState) te=$v ;;
+    *:) i=$((i + 1)) ;;
+    esac
+  done <<MWUNITS
+$(systemctl show -p ActiveState -p UnitFileState chasquid.service dovecot.service ${RENEW_UNIT}.timer)
+MWUNITS
+  sec chasquid-service; printf '%s\\n' "$ca" "$ce"
+  sec dovecot-service; printf '%s\\n' "$da" "$de"
+fi
+sec renewal
+echo "node $node"
+[ -n "$node" ] || echo "candidate $cand"
+[ -d /run/systemd/system ] && echo "timer-enabled $te" && echo "timer-active $ta"
 for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],
   [
@@ -82,8 +118,10 @@ echo "$mode"
 sec conf-files
 $p ${CHASQUID_FILE_HASHES}
 $p sha256sum ${DOVECOT_CONF_PATH}
+sec conf-tree
+$p ${CHASQUID_TREE}
 sec managed
-$p cat /var/lib/mailwright/managed.json
+$p cat ${MANAGED_STATE_PATH}
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
 sec dovecot-conf
@@ -96,8 +134,17 @@ for d in $($p ls /etc/chasquid/domains); do
   sec "domain-users:$d"; $p sed -n 's/^[[:space:]]*key:[[:space:]]*"\\(.*\\)"[[:space:]]*$/\\1/p' "/etc/chasquid/domains/$d/users"
   sec "domain-aliases:$d"; $p cat "/etc/chasquid/domains/$d/aliases"
 done
+# Temporary files of writes cut off before their rename, in the folders Mailwright writes to
+# (chasquid's, Dovecot's and those of the files it manages); "busy" when their script still runs.
+sec leftovers
+set -- ${posix.dirname(MAILBOX_USERS_PATH)} $($p sed -n 's|^ *"\\(/[^"]*\\)/[^/"]*": .*|\\1|p' ${MANAGED_STATE_PATH})
+{ $p find /etc/chasquid -path /etc/chasquid/.git -prune -o -type f ${WRITE_LEFTOVER_NAMES} -print
+  $p find "$@" -maxdepth 1 -type f ${WRITE_LEFTOVER_NAMES} -print; } | while IFS= read -r f; do
+  if [ -d "/proc/\${f##*.}" ]; then echo "busy $f"; else echo "$f"; fi
+done
 for c in $($p ls /etc/chasquid/certs); do
-  sec "cert:$c"; $p openssl x509 -noout -enddate -serial -subject -issuer -in "/etc/chasquid/certs/$c/fullchain.pem"
+  # The certificate itself (public): read on this machine, which costs the server no openssl run.
+  sec "cert:$c"; $p cat "/etc/chasquid/certs/$c/fullchain.pem"
 done`,
   ],
 ];
@@ -135,8 +182,39 @@ export function sectionScript(name: string, shell: string): string {
   return `sec ${name}\n( ${shell}\n)\n`;
 }
 
+/** The section that reads stdin (the sudo password) and prints what only root may read. */
+const STDIN_SECTION = 'sudo';
+
+/**
+ * Every section is a shell function. Where a private temporary folder can be made, all sections
+ * but the one reading stdin run at once, each into its own file there, while that one runs in
+ * the foreground; the files are then printed in order and removed (also when the run is cut
+ * off). Without one (a read-only /tmp in a rescue system) they run one after the other. Either
+ * way the report is the same: each section's text stays together under its header.
+ */
 export function factsScript(): string {
-  return PRELUDE + FACT_SECTIONS.map(([name, shell]) => sectionScript(name, shell)).join('') + 'sec end\n';
+  const fn = (i: number) => `mws${i}`;
+  const functions = FACT_SECTIONS.map(([name, shell], i) => `${fn(i)}() {\n${sectionScript(name, shell)}}\n`);
+  const indexes = FACT_SECTIONS.map((_, i) => i);
+  const background = indexes.filter((i) => FACT_SECTIONS[i]![0] !== STDIN_SECTION);
+  const foreground = indexes.filter((i) => FACT_SECTIONS[i]![0] === STDIN_SECTION);
+  return (
+    PRELUDE +
+    functions.join('') +
+    `mwd=$(mktemp -d) || mwd=
+if [ -n "$mwd" ] && [ -d "$mwd" ]; then
+trap 'rm -rf -- "$mwd"' EXIT
+${EXIT_ON_SIGNALS}
+${background.map((i) => `${fn(i)} >"$mwd/${i}" </dev/null &`).join('\n')}
+${foreground.map(fn).join('\n')}
+wait
+cat ${background.map((i) => `"$mwd/${i}"`).join(' ')}
+else
+${indexes.map(fn).join('\n')}
+fi
+sec end
+`
+  );
 }
 
 export function singleSectionScript(name: string, shell: string): string {

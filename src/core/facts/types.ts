@@ -51,6 +51,13 @@ export interface Facts {
   sudo: 'root' | 'nopasswd' | 'password' | 'none';
   /** sha256 of each file under /etc/chasquid, when root access was available. */
   confFiles?: Record<string, string>;
+  /**
+   * Temporary files of Mailwright's atomic writes that outlived their script (a write cut off by
+   * a power loss), in the folders it writes to; with root access.
+   */
+  leftoverFiles?: string[];
+  /** Type, mode and link target of each entry under /etc/chasquid (`find -printf '%y %m %p %l'`), with root access. */
+  confTree?: string;
   /** chasquid's configuration as found, when root access was available. Password hashes are never read. */
   chasquidState?: ChasquidState;
   /** systemd unit files of chasquid (service and sockets) with their enablement. */

@@ -1,6 +1,7 @@
 // What must never leave the server into the workspace's git: private keys and password hashes.
 // The same list drives three guards: the server-side tar exclusion (they never travel), the
 // local extraction filter, and the generated .gitignore (in case someone copies files by hand).
+import { isWriteLeftover, WRITE_TEMP_PATTERNS } from '../remote/files';
 
 /** tar --exclude patterns (GNU tar: unanchored, `*` also matches `/` for exclusions). */
 export const SECRET_TAR_EXCLUDES: readonly string[] = [
@@ -9,6 +10,7 @@ export const SECRET_TAR_EXCLUDES: readonly string[] = [
   '*dkim_privkey.pem', // chasquid 1.11 hook layout (certs/<d>/dkim_privkey.pem)
   'privkey.pem', // TLS private keys (certs/<name>/privkey.pem), wherever they are
   '.git', // a server-side repository holds every key in its history
+  ...WRITE_TEMP_PATTERNS, // a write in progress, or one a power loss cut off: a copy of any of the above
 ];
 
 const GITIGNORE_LINES = [
@@ -20,6 +22,7 @@ const GITIGNORE_LINES = [
   'privkey.pem',
   '*.key',
   '.git',
+  ...WRITE_TEMP_PATTERNS,
 ];
 
 export const CONF_GITIGNORE = `${GITIGNORE_LINES.join('\n')}\n`;
@@ -29,6 +32,8 @@ export function isSecretPath(relative: string): boolean {
   const parts = relative.replace(/^\.\//, '').split('/');
   const name = parts[parts.length - 1] ?? '';
   if (parts.includes('.git')) return true;
+  // The temporary copy of a file being written (or left by a cut-off write) may be any of these.
+  if (isWriteLeftover(`/${parts.join('/')}`)) return true;
   if (name === 'privkey.pem' || name.endsWith('dkim_privkey.pem') || name.endsWith('.key')) return true;
   if (name.startsWith('dkim:') && name.endsWith('.pem')) return true;
   // domains/<d>/users; any file named users is treated the same way (cheap, and never public).

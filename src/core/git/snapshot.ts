@@ -1,10 +1,10 @@
 // The server's conf directory mirrored into the workspace's git,
 // one commit per change, secrets never fetched nor committed, push optional.
 import { ExpectedError } from '../errors';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import type { RemoteConnection } from '../remote';
 import { fetchConfTar, tarExcludeArgs } from './fetch-conf';
 import { git, GitError } from './git-command';
@@ -23,6 +23,13 @@ export interface SnapshotOptions {
   remote?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * What the server's conf directory holds as this run's facts saw it (`serverStateOf`), given
+   * only when nothing changed it since. When the last snapshot of this host was of the same state
+   * and the workspace's HEAD still holds that snapshot's folder, nothing is fetched, run or
+   * committed: git already matches the server.
+   */
+  serverState?: string;
 }
 
 export interface PushResult {
@@ -39,6 +46,8 @@ export interface SnapshotResult {
   files: string[];
   /** Files this commit added, changed or removed, relative to conf/<host>/. */
   changed: string[];
+  /** The server was as at the last snapshot, which HEAD still holds: nothing was fetched. */
+  unchanged?: boolean;
   push?: PushResult;
 }
 
@@ -62,6 +71,14 @@ export async function snapshotConfFrom(fetch: FetchConfTar, opts: SnapshotOption
   const hostRel = `conf/${opts.hostName}`;
   const target = join(opts.workspaceRoot, 'conf', opts.hostName);
 
+  if (
+    opts.serverState &&
+    !opts.remote &&
+    (await lastSnapshotWas(opts.workspaceRoot, hostRel, opts.serverState))
+  ) {
+    return { committed: false, files: await listFiles(target).catch(() => []), changed: [], unchanged: true };
+  }
+
   const archive = await fetch(confDir);
   await replaceFolder(target, archive);
   const files = await listFiles(target);
@@ -78,8 +95,59 @@ export async function snapshotConfFrom(fetch: FetchConfTar, opts: SnapshotOption
     result.committed = true;
     result.commit = (await git(opts.workspaceRoot, ['rev-parse', 'HEAD'])).stdout.trim();
   }
+  if (opts.serverState) await rememberSnapshot(opts.workspaceRoot, hostRel, opts.serverState);
   if (opts.remote) result.push = await push(opts.workspaceRoot, opts.remote);
   return result;
+}
+
+/**
+ * A fingerprint of what a snapshot of the conf directory holds, from facts gathered with root
+ * access: each file's sha256 and each entry's type, mode and link target. Undefined when the facts
+ * lack either (no root access, or a find without -printf).
+ */
+export function serverStateOf(
+  facts: { confFiles?: Record<string, string>; confTree?: string },
+  confDir = '/etc/chasquid',
+): string | undefined {
+  if (!facts.confFiles || !facts.confTree?.trim()) return undefined;
+  const files = Object.entries(facts.confFiles)
+    .filter(([path]) => path.startsWith(`${confDir}/`))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([path, hash]) => `${hash} ${path}`);
+  const tree = facts.confTree.split('\n').filter(Boolean).sort();
+  return createHash('sha256')
+    .update(JSON.stringify([files, tree]))
+    .digest('hex');
+}
+
+/** The git folder and HEAD's tree of conf/<host> (one git run); undefined when HEAD has no such folder. */
+async function headFolder(
+  root: string,
+  hostRel: string,
+): Promise<{ gitDir: string; tree: string } | undefined> {
+  const r = await git(root, ['rev-parse', '--absolute-git-dir', `HEAD:./${hostRel}`], { allowFailure: true });
+  const [gitDir, tree] = r.stdout.split('\n').map((l) => l.trim());
+  return r.exitCode === 0 && gitDir && tree ? { gitDir, tree } : undefined;
+}
+
+/** Where the state of a host's last snapshot is kept: inside the git folder, never committed. */
+function snapshotRecord(gitDir: string, hostRel: string): string {
+  return join(gitDir, 'mailwright', `${hostRel.replace(/\//g, '-')}.snapshot`);
+}
+
+async function lastSnapshotWas(root: string, hostRel: string, state: string): Promise<boolean> {
+  const head = await headFolder(root, hostRel);
+  if (!head) return false;
+  const recorded = await readFile(snapshotRecord(head.gitDir, hostRel), 'utf8').catch(() => '');
+  return recorded === `${state} ${head.tree}\n`;
+}
+
+async function rememberSnapshot(root: string, hostRel: string, state: string): Promise<void> {
+  const head = await headFolder(root, hostRel);
+  if (!head) return;
+  const record = snapshotRecord(head.gitDir, hostRel);
+  await mkdir(dirname(record), { recursive: true });
+  await writeFile(record, `${state} ${head.tree}\n`);
 }
 
 /**

@@ -2,6 +2,7 @@
 // how the delivered copy can be read back. The CLI and the editor both start a test from here.
 import { deliveryOf } from '../client-settings';
 import { routeOf, type HostConfig } from '../config';
+import { serverAddress } from '../remote/resolve-target';
 import { imapDelivery } from './imap-delivery';
 import type { MailTestOptions } from './run';
 
@@ -18,6 +19,8 @@ export interface HostMailTest {
   recipientPassword?: string;
   ca?: string | Buffer;
   timeoutMs?: number;
+  /** Where the server is (name or IP); default: its SSH host resolved through ~/.ssh/config (serverAddress). */
+  server?: string;
 }
 
 /**
@@ -33,9 +36,10 @@ export function mailTestOptions(t: HostMailTest): Omit<MailTestOptions, 'signal'
     deliveryOf(t.host, t.to).kind === 'mailbox' &&
     routeOf(t.host.domains, t.to).ends.some((e) => e.kind === 'local' && e.address === t.to);
   const recipientPassword = t.to === t.from ? t.password : t.recipientPassword;
+  const server = t.server ?? serverAddress(t.host);
   return {
     submission: {
-      host: t.host.ssh.host,
+      host: server,
       port,
       secure: port === 465,
       starttls: port !== 465,
@@ -52,7 +56,7 @@ export function mailTestOptions(t: HostMailTest): Omit<MailTestOptions, 'signal'
     ...(ownMailbox &&
       recipientPassword && {
         fetchDelivered: imapDelivery({
-          host: t.host.ssh.host,
+          host: server,
           servername: t.host.mailHost,
           user: t.to,
           password: recipientPassword,

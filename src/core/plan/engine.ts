@@ -14,7 +14,7 @@ import type { HostConfig } from '../config';
 import { RestoreError, RunJournal } from './journal';
 import { OutputLines } from './output-lines';
 import { chasquidPathOf } from './planner';
-import type { Action, ApplyContext, ApplyEvent, DriftDecision, Plan } from './types';
+import type { Action, ApplyContext, ApplyEvent, DriftDecision, Plan, PlanInput } from './types';
 
 export interface ApplyOptions {
   conn: RemoteConnection;
@@ -71,6 +71,32 @@ export function consentsMissing(
   return plan.actions
     .filter((a) => a.consent && !consents.includes(a.id))
     .map((a) => ({ id: a.id, question: a.consent! }));
+}
+
+/** Every input the plan's actions (from `startAt` on) need, each key once, in plan order. */
+export function planInputs(plan: Plan, startAt?: string): PlanInput[] {
+  const from =
+    startAt === undefined
+      ? 0
+      : Math.max(
+          0,
+          plan.actions.findIndex((a) => a.id === startAt),
+        );
+  const seen = new Map<string, PlanInput>();
+  for (const action of plan.actions.slice(from))
+    for (const input of action.inputs ?? []) if (!seen.has(input.key)) seen.set(input.key, input);
+  return [...seen.values()];
+}
+
+/** The plan's inputs that `secrets` does not hold yet: what must be asked before Apply. */
+export async function inputsMissing(
+  plan: Plan,
+  secrets: SecretStore,
+  startAt?: string,
+): Promise<PlanInput[]> {
+  const missing: PlanInput[] = [];
+  for (const input of planInputs(plan, startAt)) if (!(await secrets.get(input.key))) missing.push(input);
+  return missing;
 }
 
 function hintFor(error: Error): string | undefined {

@@ -6,3 +6,4 @@ export * from './types';
 export * from './wait';
 export * from './format';
 export * from './fleet';
+export * from './user-change';

@@ -11,12 +11,9 @@ import {
   type RemoteConnection,
   type WriteOptions,
 } from '../remote';
-import { parseManaged } from '../facts';
+import { MANAGED_STATE_DIR, MANAGED_STATE_PATH, parseManaged } from '../facts';
 import { readChasquidFileHashes, withRunning } from './running';
 import type { ApplyContext, FileJournal } from './types';
-
-export const MANAGED_STATE_DIR = '/var/lib/mailwright';
-export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
 
 export function sha256(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');

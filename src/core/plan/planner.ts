@@ -12,6 +12,7 @@ import { planDomains } from './actions/domains';
 import { planHooks } from './actions/hooks';
 import { chasquidSourceOf, planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
+import { planLeftovers } from './actions/leftovers';
 import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planRenewalTimer } from './actions/renewal-timer';
 import { planService, serviceAction } from './actions/service';
@@ -19,6 +20,7 @@ import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
 /** The order: the network first, then the packages, their configuration, and last the services. */
 const PLANNERS: ActionPlanner[] = [
+  planLeftovers,
   planIpv6,
   planInstall,
   planMailboxStore,
@@ -92,7 +94,7 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
     notes.push(decision.explanation, ...decision.warnings);
     if (decision.path === 'legacy' && pinnedDebFor(facts.packageArch)) {
       notes.push(
-        'chasquid: debian would install the pinned Debian 13 package, which signs DKIM itself (with new keys whose DNS records you then publish).',
+        "chasquid: debian would install the pinned Debian 13 package, which signs DKIM itself, with the post-data hook's RSA key under the same selector (the published record stays valid).",
       );
     }
   }
@@ -102,8 +104,8 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
     decideChasquidPath(source.upgradeFrom).path === 'legacy'
   ) {
     notes.push(
-      `After the upgrade chasquid signs DKIM itself with new keys: publish their records (mailwright dns check shows them). ` +
-        'The hook of the old version keeps signing with its key too, until domains/<domain>/dkim_selector is removed.',
+      "After the upgrade chasquid signs DKIM itself: the post-data hook's RSA key moves to domains/<domain>/dkim:<selector>.pem under the same selector, so its published record stays valid, and the hook's selector and key files are removed (kept in the backups) so that each message is signed once. " +
+        'Keys the hook could not use (Ed25519) are new: publish their records (mailwright dns check shows them).',
     );
   }
   const actions = PLANNERS.flatMap((p) => p(ctx));

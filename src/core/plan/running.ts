@@ -75,7 +75,10 @@ export function confRefusal(content: string, version?: string): string | undefin
  * Why chasquid would not load `content` as its chasquid.conf, or undefined: our parser first,
  * then chasquid-util's own reading of the file on the server (so `content` must be written there).
  */
-export async function confLoadProblem(ctx: ApplyContext, content: string): Promise<string | undefined> {
+export async function confLoadProblem(
+  ctx: Pick<ApplyContext, 'run'> & { facts: Pick<ApplyContext['facts'], 'chasquid'> },
+  content: string,
+): Promise<string | undefined> {
   const refusal = confRefusal(content, ctx.facts.chasquid.version);
   if (refusal !== undefined) return refusal;
   const r = await ctx.run(shellCommand(['chasquid-util', `-C=${CHASQUID_DIR}`, 'print-config']), {

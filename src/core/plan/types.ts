@@ -31,6 +31,21 @@ export interface Drift {
 
 export type DriftDecision = 'overwrite' | 'keep';
 
+/**
+ * Something the user must give before a run (a new mail user's password): the plan lists it so
+ * that every input is collected before Apply, and the action reads it from the run's secrets.
+ */
+export interface PlanInput {
+  /** The secret key the action reads (secretKeys.userPassword…). */
+  key: string;
+  /** A new password: asked twice and checked with the password policy. */
+  kind: 'new-password';
+  /** "Password for alice@example.test (new user)". */
+  label: string;
+  /** "password of alice@example.test": what a run is waiting for. */
+  short: string;
+}
+
 export interface Action {
   /** Stable within a plan, e.g. "users:example.test". */
   id: string;
@@ -46,6 +61,8 @@ export interface Action {
    * secret on the server): the question to ask. applyPlan refuses it without that consent.
    */
   consent?: string;
+  /** What the action needs from the user; collected before the run, see PlanInput. */
+  inputs?: PlanInput[];
   /** Facts are gathered again after this action (e.g. after installing a package). */
   refreshesFacts?: boolean;
   /**
@@ -89,7 +106,10 @@ export interface ApplyContext {
   run(command: ShellLine, opts?: Omit<ExecOptions, 'signal' | 'sudo'>): Promise<ExecResult>;
   files: FileJournal;
   secrets: SecretStore;
-  /** Asks the user for a secret (a new mail user's password); undefined when nobody can answer. */
+  /**
+   * Asks the user for a secret (a new mail user's password) when the run's secrets lack it; the
+   * editor collects a plan's inputs before Apply instead and leaves this unset.
+   */
   askSecret?(key: string, prompt: string): Promise<string | undefined>;
   /** Set by actions whose change chasquid only picks up on restart. */
   requestRestart(reason: string): void;

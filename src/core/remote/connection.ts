@@ -3,40 +3,38 @@
 // remote process, sudo when the login user is not root, and SFTP.
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import {
+  Client,
+  utils,
+  type AuthHandlerMiddleware,
+  type ClientChannel,
+  type ConnectConfig,
+  type ParsedKey,
+  type SFTPWrapper,
+} from 'ssh2';
+import type { AuthMethod, SshTarget } from '../config/types';
+import { currentSystem, type LocalSystem } from '../local-path';
+import { agentKeys, chooseAgent } from './agent';
+import {
+  agentWithoutKeysError,
   AuthenticationError,
   CancelledError,
   CommandError,
   commandSummary,
   HostKeyError,
+  keysRefusedError,
   RemoteError,
   TimeoutError,
+  unknownHostError,
+  unreadableIdentityError,
 } from './errors';
-import { currentSystem, expandUserPath, type LocalSystem } from '../local-path';
-import { agentKeys, chooseAgent } from './agent';
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
-import type { KnownHosts } from './known-hosts';
+import { KnownHosts } from './known-hosts';
 import { shellCommand, shellQuote, shellScript, type ShellLine } from './quote';
+import { checkHostNameKnown, type ResolvedSsh } from './resolve-target';
 import { envNamesFor, secretKeys, type SecretStore } from './secrets';
 
-export interface SshTarget {
-  user: string;
-  host: string;
-  port: number;
-}
-
-export type AuthMethod = 'key' | 'agent' | 'password';
-
-/** A jump host: the connection to the server (or to the next jump host) is opened through it. */
-export interface JumpHost {
-  target: SshTarget;
-  /** Default: the server's own method (and key file). */
-  auth?: AuthMethod;
-  identityFile?: string;
-  /** How messages call it; default: its host name. */
-  name?: string;
-}
+export type { AuthMethod, SshTarget };
 
 export interface UnknownHostKey {
   host: string;
@@ -50,13 +48,12 @@ export interface UnknownHostKey {
 export interface ConnectOptions {
   /** The host's name in mailwright.yaml; secrets are stored under it. */
   name: string;
-  target: SshTarget;
-  auth: AuthMethod;
-  identityFile?: string;
-  /** Jump hosts, first hop first; each is verified and logged in to like the server itself. */
-  jumps?: JumpHost[];
-  /** OpenSSH's IdentityAgent: a socket or pipe path, `SSH_AUTH_SOCK`, `$VARIABLE` or `none`. */
-  identityAgent?: string;
+  /**
+   * Where and how to log in, resolved once from mailwright.yaml and the SSH configuration
+   * (resolveSsh): `ssh.jumps` are the jump hosts, first hop first, each verified and logged in to
+   * with its own keys, agent and known-hosts files.
+   */
+  ssh: ResolvedSsh;
   knownHosts: KnownHosts;
   secrets: SecretStore;
   /** Asked once for a host key nobody has trusted yet; resolve true to trust and remember it. */
@@ -68,6 +65,7 @@ export interface ConnectOptions {
    * question the passphrase is kept in memory for this connection only.
    */
   rememberPassphrase?: (key: string, keyFile: string) => Promise<boolean>;
+  /** The connect timeout when the SSH login names none (ConnectTimeout or a flag). */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
   /** The local machine: platform, environment and home folder (tests inject other platforms). */
@@ -140,10 +138,10 @@ export function describeTarget(t: SshTarget): string {
 
 /** One SSH login on the way to the server: the jump hosts first, the server last. */
 interface Hop {
+  ssh: ResolvedSsh;
   target: SshTarget;
   auth: AuthMethod;
-  identityFile?: string;
-  /** The name its password or key passphrase is stored under. */
+  /** The name a password is stored under. */
   secretName: string;
   /** How messages name it: "jump host bastion.example (hop 1 of 2)", or the server's user@host:port. */
   label: string;
@@ -153,52 +151,45 @@ interface Hop {
 /** What a login offers the server, and how to say so when the server refuses it. */
 interface HopAuth {
   config: Partial<ConnectConfig>;
-  /** "the key ~/.ssh/id_ed25519 (ssh-ed25519 SHA256:…)", "the agent at SSH_AUTH_SOCK" … */
+  /** "the keys of SSH_AUTH_SOCK", "the password of root" … */
   offered: string;
   agent?: { agent: string; from: string };
+  /** Key files, offered in order (one authHandler per handshake). */
+  keys?: { file: string; key: ParsedKey; shown: string }[];
 }
 
 /** The hops of a connection, first first. */
-function hopsOf(options: ConnectOptions): Hop[] {
-  const { jumps = [], target, auth, identityFile, name } = options;
-  const count = jumps.length + 1;
-  const hops: Hop[] = jumps.map((jump, i) => {
-    const jumpAuth = jump.auth ?? auth;
-    const jumpKey = jump.identityFile ?? (jumpAuth === 'key' ? identityFile : undefined);
-    return {
-      target: jump.target,
-      auth: jumpAuth,
-      identityFile: jumpKey,
-      // The server's key file keeps the server's passphrase; another key or a password has its own.
-      secretName: jumpAuth === 'key' && jumpKey === identityFile ? name : `${name}-jump${i + 1}`,
-      label: `jump host ${jump.name ?? jump.target.host} (hop ${i + 1} of ${count})`,
-      isJump: true,
-    };
-  });
-  const via = jumps.map((j) => j.name ?? j.target.host).join(', ');
+function hopsOf(options: Pick<ConnectOptions, 'name' | 'ssh'>): Hop[] {
+  const { ssh, name } = options;
+  const count = ssh.jumps.length + 1;
+  const hops: Hop[] = ssh.jumps.map((jump, i) => ({
+    ssh: jump,
+    target: jump.target,
+    auth: jump.auth,
+    secretName: `${name}-jump${i + 1}`,
+    label: `jump host ${jump.alias} (hop ${i + 1} of ${count})`,
+    isJump: true,
+  }));
+  const via = ssh.jumps.map((j) => j.alias).join(', ');
   hops.push({
-    target,
-    auth,
-    identityFile,
+    ssh,
+    target: ssh.target,
+    auth: ssh.auth,
     secretName: name,
-    label: count > 1 ? `${describeTarget(target)} (through ${via})` : describeTarget(target),
+    label: count > 1 ? `${describeTarget(ssh.target)} (through ${via})` : describeTarget(ssh.target),
     isJump: false,
   });
   return hops;
 }
 
-/** The key under which the pool keeps a connection: every setting that changes how it is made. */
-export function connectionKey(
-  options: Pick<ConnectOptions, 'name' | 'target' | 'auth' | 'identityFile' | 'jumps' | 'identityAgent'>,
-): string {
-  return JSON.stringify([
-    options.name,
-    describeTarget(options.target),
-    options.auth,
-    options.identityFile ?? '',
-    options.identityAgent ?? '',
-    (options.jumps ?? []).map((j) => [describeTarget(j.target), j.auth ?? '', j.identityFile ?? '']),
-  ]);
+/** A login without what only explains it (origins, warnings), jump hosts included. */
+function loginOf(ssh: ResolvedSsh): unknown {
+  return { ...ssh, origins: undefined, warnings: undefined, jumps: ssh.jumps.map(loginOf) };
+}
+
+/** The key under which the pool keeps a connection: every setting that changes how it is made, the whole jump chain included. */
+export function connectionKey(options: Pick<ConnectOptions, 'name' | 'ssh'>): string {
+  return JSON.stringify([options.name, loginOf(options.ssh)]);
 }
 
 export class RemoteConnection {
@@ -217,20 +208,33 @@ export class RemoteConnection {
   constructor(readonly options: ConnectOptions) {}
 
   get target(): SshTarget {
-    return this.options.target;
+    return this.options.ssh.target;
   }
 
   get isRoot(): boolean {
-    return this.options.target.user === 'root';
+    return this.target.user === 'root';
   }
 
   get connected(): boolean {
     return this.client !== undefined;
   }
 
-  /** How long a connection attempt (TCP connect and SSH handshake) may take, per hop. */
+  /** How long a connection attempt (TCP connect and SSH handshake) to the server may take. */
   get readyTimeoutMs(): number {
-    return this.options.readyTimeoutMs ?? 20_000;
+    return this.timeoutOf(this.options.ssh);
+  }
+
+  /** A hop's connect timeout: its ConnectTimeout (or a flag), else the default. */
+  private timeoutOf(ssh: ResolvedSsh): number {
+    return ssh.connectTimeoutMs ?? this.options.readyTimeoutMs ?? 20_000;
+  }
+
+  /** A hop's known-hosts files: those the SSH configuration names (UserKnownHostsFile) replace ~/.ssh/known_hosts. */
+  private knownHostsOf(ssh: ResolvedSsh): KnownHosts {
+    const files = ssh.knownHostsFiles;
+    return files.length > 0
+      ? new KnownHosts(files, this.options.knownHosts.managedFile)
+      : this.options.knownHosts;
   }
 
   private get system(): LocalSystem {
@@ -250,47 +254,72 @@ export class RemoteConnection {
     return this.connecting;
   }
 
-  private async authFor(hop: Hop): Promise<HopAuth> {
-    const { auth, identityFile, secretName, label } = hop;
+  private async authFor(hop: Hop, readKey: (file: string) => Promise<ParsedKey | Error>): Promise<HopAuth> {
+    const { auth, secretName, label, ssh } = hop;
     if (auth === 'agent') {
-      const choice = chooseAgent(this.options.identityAgent, { system: this.system });
+      const choice = chooseAgent(ssh.identityAgent, { system: this.system });
       if (!choice.ok) {
         throw new AuthenticationError(
           `${label} is to be logged in to with an SSH agent, but there is no agent to ask (${choice.tried}).`,
           `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml to log in with a key file.`,
         );
       }
+      const keys = await agentKeys(choice.agent);
+      if (keys instanceof Error)
+        throw new AuthenticationError(
+          `Cannot reach the ssh-agent at ${choice.agent} (${choice.from}): ${keys.message}`,
+          `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml.`,
+        );
+      if (keys.length === 0) throw agentWithoutKeysError(ssh, choice.agent);
       return { config: { agent: choice.agent }, offered: `the keys of ${choice.from}`, agent: choice };
     }
     if (auth === 'password') {
       const password = await this.secret(secretKeys.sshPassword(secretName), `SSH password for ${label}`);
       return { config: { password }, offered: `the password of ${hop.target.user}` };
     }
-    if (!identityFile) {
+    if (ssh.identityFiles.length === 0) {
       throw new AuthenticationError(
         `${label} is to be logged in to with a key, but no identityFile is named.`,
-        'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml, or use "auth: agent".',
+        'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml (or IdentityFile to its Host in ~/.ssh/config), or use "auth: agent".',
       );
     }
-    const path = expandUserPath(identityFile, this.system);
+    const keys: NonNullable<HopAuth['keys']> = [];
+    const unreadable: { file: string; reason: string }[] = [];
+    for (const file of ssh.identityFiles) {
+      const key = await readKey(file);
+      if (key instanceof Error) {
+        unreadable.push({ file, reason: key.message });
+        continue;
+      }
+      const blob = key.getPublicSSH();
+      const index = ssh.identityFiles.indexOf(file);
+      keys.push({
+        file,
+        key,
+        shown: `${file}${blob ? ` (${keyTypeOf(blob)} ${sha256Fingerprint(blob)})` : ''} (from ${ssh.origins[`identityFiles[${index}]`] ?? 'mailwright.yaml'})`,
+      });
+    }
+    if (keys.length === 0) throw unreadableIdentityError(ssh, unreadable);
+    for (const u of unreadable) this.options.log?.(`Skipping the private key ${u.file}: ${u.reason}`);
+    return { config: {}, offered: keys.map((k) => k.shown).join(', '), keys };
+  }
+
+  /** A private key file, its passphrase asked once (stored under `secretName`); an Error when it cannot be read. */
+  private async readKey(file: string, secretName: string): Promise<ParsedKey | Error> {
     let keyData: Buffer;
     try {
-      keyData = await readFile(path);
+      keyData = await readFile(file);
     } catch (e) {
-      throw new AuthenticationError(
-        `Cannot read the private key ${path} for ${label}: ${(e as Error).message}`,
-        'Check identityFile in mailwright.yaml.',
-      );
+      return e as Error;
     }
     let parsed = utils.parseKey(keyData);
-    let passphrase: string | undefined;
     if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
-      passphrase = await this.passphrase(secretName, path);
+      const passphrase = await this.passphrase(secretName, file);
       parsed = utils.parseKey(keyData, passphrase);
       if (parsed instanceof Error) {
         await this.forgetPassphrase(secretName);
         throw new AuthenticationError(
-          `The passphrase for ${path} is wrong (${parsed.message}); it was not kept.`,
+          `The passphrase for ${file} is wrong (${parsed.message}); it was not kept.`,
           this.options.promptSecret
             ? 'Run the command again and enter the passphrase of this key.'
             : `Set the right passphrase in ${envNamesFor(secretKeys.keyPassphrase(secretName)).join(' or ')}.`,
@@ -298,14 +327,19 @@ export class RemoteConnection {
       }
     }
     if (parsed instanceof Error) {
-      throw new AuthenticationError(`${path} is not a private key ssh2 can read: ${parsed.message}`);
+      throw new AuthenticationError(`${file} is not a private key ssh2 can read: ${parsed.message}`);
     }
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    const blob = key?.getPublicSSH();
-    const offered = `the key ${path}${blob ? ` (${keyTypeOf(blob)} ${sha256Fingerprint(blob)})` : ''}`;
-    return {
-      config: passphrase === undefined ? { privateKey: keyData } : { privateKey: keyData, passphrase },
-      offered,
+    return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  }
+
+  /** Offers the keys in order, one per attempt, as ssh does. */
+  private authHandler(hop: Hop, auth: HopAuth, offered: string[]): AuthHandlerMiddleware {
+    const pending = [...(auth.keys ?? [])];
+    return (_left, _partial, next) => {
+      const k = pending.shift();
+      if (!k) return next(false as never);
+      offered.push(k.shown);
+      next({ type: 'publickey', username: hop.target.user, key: k.key });
     };
   }
 
@@ -360,17 +394,35 @@ export class RemoteConnection {
 
   /** Logs in to every hop in turn, each through a channel of the one before; all or nothing. */
   private async open(signal?: AbortSignal): Promise<Client> {
-    const { target, log } = this.options;
+    const { log, name, ssh } = this.options;
+    const target = this.target;
     const hops = hopsOf(this.options);
+    // The first hop is the one this machine looks up: an unknown name is said before anything else.
+    await checkHostNameKnown(hops[0]!.ssh);
+    // A key file is read (and its passphrase asked) once, also when several hops use it; the
+    // server's keys keep their passphrase under the host's name, a jump host's own key under its hop.
+    const keys = new Map<string, Promise<ParsedKey | Error>>();
+    const readKey = (hop: Hop) => (file: string) => {
+      let key = keys.get(file);
+      if (!key) {
+        const secretName = ssh.identityFiles.includes(file) ? name : hop.secretName;
+        keys.set(file, (key = this.readKey(file, secretName)));
+      }
+      return key;
+    };
     const auths = new Map<string, Promise<HopAuth>>();
     const clients: Client[] = [];
     try {
       let sock: Duplex | undefined;
       for (const [i, hop] of hops.entries()) {
-        // A key file or agent shared by several hops is read (and its passphrase asked) once.
-        const authKey = `${hop.auth}|${hop.identityFile ?? ''}|${hop.auth === 'password' ? hop.secretName : ''}`;
+        const authKey = JSON.stringify([
+          hop.auth,
+          hop.ssh.identityFiles,
+          hop.ssh.identityAgent ?? '',
+          hop.auth === 'password' ? hop.secretName : '',
+        ]);
         let auth = auths.get(authKey);
-        if (!auth) auths.set(authKey, (auth = this.authFor(hop)));
+        if (!auth) auths.set(authKey, (auth = this.authFor(hop, readKey(hop))));
         const client = await this.handshake(hop, await auth, sock, signal);
         clients.push(client);
         const next = hops[i + 1];
@@ -412,8 +464,9 @@ export class RemoteConnection {
     sock: Duplex | undefined,
     signal?: AbortSignal,
   ): Promise<Client> {
-    const { knownHosts, log } = this.options;
+    const { log } = this.options;
     const { target } = hop;
+    const knownHosts = this.knownHostsOf(hop.ssh);
     if (signal?.aborted) throw this.cancelledConnecting();
     const knownTypes = await knownHosts.knownKeyTypes(target.host, target.port);
     const preferred = knownTypes.flatMap(algorithmsFor);
@@ -426,8 +479,8 @@ export class RemoteConnection {
       port: target.port,
       username: target.user,
       ...(sock && { sock }),
-      readyTimeout: this.readyTimeoutMs,
-      keepaliveInterval: 15_000,
+      readyTimeout: this.timeoutOf(hop.ssh),
+      keepaliveInterval: hop.ssh.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
       algorithms: { serverHostKey: serverHostKey as never },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
@@ -441,6 +494,8 @@ export class RemoteConnection {
       },
       ...auth.config,
     };
+    const offered: string[] = [];
+    if (auth.keys) config.authHandler = this.authHandler(hop, auth, offered);
 
     log?.(`Connecting to ${hop.label}`);
     await new Promise<void>((resolve, reject) => {
@@ -451,7 +506,7 @@ export class RemoteConnection {
         client.on('error', () => undefined);
         client.end();
         if (hostKeyProblem) reject(hostKeyProblem);
-        else this.explainConnectError(hop, auth, e).then(reject, reject);
+        else this.explainConnectError(hop, auth, offered, e).then(reject, reject);
       };
       const onAbort = () => {
         client.removeAllListeners('ready');
@@ -491,12 +546,12 @@ export class RemoteConnection {
           settle(() =>
             reject(
               new TimeoutError(
-                `${hop.label} did not open a connection to ${where} within ${Math.round(this.readyTimeoutMs / 1000)} s.`,
+                `${hop.label} did not open a connection to ${where} within ${Math.round(this.timeoutOf(next.ssh) / 1000)} s.`,
                 `Check that ${hop.target.host} can reach ${where} (address, port, firewall between them).`,
               ),
             ),
           ),
-        this.readyTimeoutMs,
+        this.timeoutOf(next.ssh),
       );
       signal?.addEventListener('abort', onAbort, { once: true });
       client.forwardOut('127.0.0.1', 0, next.target.host, next.target.port, (err, channel) => {
@@ -520,7 +575,7 @@ export class RemoteConnection {
   }
 
   private async checkHostKey(hop: Hop, key: Buffer): Promise<boolean> {
-    const { knownHosts } = this.options;
+    const knownHosts = this.knownHostsOf(hop.ssh);
     const { target } = hop;
     const verdict = await knownHosts.verify(target.host, target.port, key);
     const presented = `${keyTypeOf(key)} ${sha256Fingerprint(key)}`;
@@ -567,10 +622,11 @@ export class RemoteConnection {
   private async explainConnectError(
     hop: Hop,
     auth: HopAuth,
+    offered: string[],
     e: Error & { level?: string; code?: string },
   ): Promise<Error> {
     const { label: where, target } = hop;
-    if (e.level === 'client-authentication') return this.explainRefusedLogin(hop, auth);
+    if (e.level === 'client-authentication') return this.explainRefusedLogin(hop, auth, offered);
     if (e.code === 'ECONNREFUSED') {
       return new RemoteError(
         `Nothing accepts connections on ${where} (connection refused).`,
@@ -578,6 +634,7 @@ export class RemoteConnection {
       );
     }
     if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+      if (!hop.isJump || hop.ssh.unknownAlias) return unknownHostError(hop.ssh, e.code);
       return new RemoteError(
         `Cannot resolve the host name of ${where}.`,
         hop.isJump
@@ -588,13 +645,13 @@ export class RemoteConnection {
     if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') {
       return new RemoteError(
         `No route to ${where} (${e.code}).`,
-        this.options.jumps?.length || hop.isJump
+        this.options.ssh.jumps.length > 0 || hop.isJump
           ? 'Check the address and your network.'
           : 'Check the address and your network; a server on a private network is reached through a jump host (jump in mailwright.yaml).',
       );
     }
     if (/timed out/i.test(e.message)) {
-      const seconds = Math.round(this.readyTimeoutMs / 1000);
+      const seconds = Math.round(this.timeoutOf(hop.ssh) / 1000);
       return new TimeoutError(
         hop.isJump
           ? `${where} did not answer within ${seconds} s (the connection or the SSH handshake did not complete).`
@@ -606,7 +663,7 @@ export class RemoteConnection {
   }
 
   /** The server refused the login: say what was offered (which keys) and what to do. */
-  private async explainRefusedLogin(hop: Hop, auth: HopAuth): Promise<Error> {
+  private async explainRefusedLogin(hop: Hop, auth: HopAuth, offered: string[]): Promise<Error> {
     const { label: where, target } = hop;
     const authorizedKeys = `~${target.user}/.ssh/authorized_keys on ${target.host}`;
     if (auth.agent) {
@@ -628,12 +685,7 @@ export class RemoteConnection {
         `Add the public key of one of them to ${authorizedKeys}, or add the right key to the agent with ssh-add.`,
       );
     }
-    if (hop.auth === 'key') {
-      return new AuthenticationError(
-        `${where} refused ${auth.offered} for ${target.user}.`,
-        `Is the public key of ${hop.identityFile} in ${authorizedKeys}?`,
-      );
-    }
+    if (hop.auth === 'key') return keysRefusedError(hop.ssh, where, offered);
     return new AuthenticationError(
       `${where} refused ${auth.offered}.`,
       'Check the user name and the password (it is kept in secret storage; enter it again when asked).',
@@ -646,9 +698,8 @@ export class RemoteConnection {
    * Undefined without jump hosts (then they are reached directly from this machine).
    */
   get jumpDialer(): JumpDialer | undefined {
-    const jumps = this.options.jumps ?? [];
-    const last = jumps.at(-1);
-    if (!last) return undefined;
+    const jumps = this.options.ssh.jumps;
+    if (jumps.length === 0) return undefined;
     const label = hopsOf(this.options)[jumps.length - 1]!.label;
     return {
       from: label,

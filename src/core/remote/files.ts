@@ -16,6 +16,23 @@ export function backupPathFor(path: string): string {
   return posix.join(BACKUP_ROOT, path) + '.prev';
 }
 
+/** The temporary files the scripts below make next to their target, named with the script's process id. */
+const NEW_PREFIX = '.mailwright-new.';
+const RESTORE_PREFIX = '.mailwright-restore.';
+/** Glob patterns of those names (tar --exclude, .gitignore). */
+export const WRITE_TEMP_PATTERNS: readonly string[] = [`${NEW_PREFIX}*`, `${RESTORE_PREFIX}*`];
+
+/**
+ * Whether a path is one of those temporary files: one that outlives its script was left by a
+ * write cut off between its copy and its rename (a power loss), and the target is as it was.
+ */
+export function isWriteLeftover(path: string): boolean {
+  return posix.isAbsolute(path) && /^\.mailwright-(new|restore)\.\d+$/.test(posix.basename(path));
+}
+
+/** The find(1) test that matches those files' names. */
+export const WRITE_LEFTOVER_NAMES = `\\( -name '${NEW_PREFIX}*' -o -name '${RESTORE_PREFIX}*' \\)`;
+
 export interface WriteOptions {
   /** Mode for a new file (octal string like "0640"); an existing file keeps its own unless set here. */
   mode?: string;
@@ -110,7 +127,7 @@ async function upload(
 const INSTALL_SCRIPT = `set -eu
 t=$1 up=$2 bak=$3 mode=$4 owner=$5 force=$6 sum=$7
 dir=$(dirname -- "$t")
-new="$dir/.mailwright-new.$$"
+new="$dir/${NEW_PREFIX}$$"
 trap 'rm -f -- "$new" "$up"' EXIT
 ${EXIT_ON_SIGNALS}
 [ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit 3; }
@@ -198,7 +215,7 @@ export async function writeRemoteFileAtomic(
 const RESTORE_SCRIPT = `set -eu
 t=$1 bak=$2
 if [ -e "$bak" ]; then
-  new="$(dirname -- "$t")/.mailwright-restore.$$"
+  new="$(dirname -- "$t")/${RESTORE_PREFIX}$$"
   trap 'rm -f -- "$new"' EXIT
   ${EXIT_ON_SIGNALS}
   cp -p -- "$bak" "$new"

@@ -6,5 +6,6 @@ export * from './fingerprint';
 export * from './known-hosts';
 export * from './pool';
 export * from './quote';
+export * from './resolve-target';
 export * from './secrets';
-export * from './host-options';
+export * from './ssh-config';

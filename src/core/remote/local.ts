@@ -23,8 +23,18 @@ export class LocalConnection extends RemoteConnection {
   constructor(name: string) {
     super({
       name,
-      target: { user: 'root', host: '127.0.0.1', port: 0 },
-      auth: 'key',
+      // Never used to log in: the commands run here.
+      ssh: {
+        target: { user: 'root', host: '127.0.0.1', port: 0 },
+        auth: 'key',
+        identityFiles: [],
+        identitiesOnly: true,
+        jumps: [],
+        knownHostsFiles: [],
+        origins: {},
+        warnings: [],
+        alias: '127.0.0.1',
+      },
       knownHosts: new KnownHosts([], '/dev/null'),
       secrets: new MemorySecretStore(),
       confirmUnknownHostKey: async () => false,

@@ -2,14 +2,14 @@
 import { connectionKey, RemoteConnection, type ConnectOptions } from './connection';
 
 /** What a host of mailwright.yaml says about reaching it; the rest is the same for every host. */
-type HostOptions = 'name' | 'target' | 'auth' | 'identityFile' | 'jumps' | 'identityAgent';
+type HostOptions = 'name' | 'ssh';
 
 export class ConnectionPool {
   private readonly connections = new Map<string, RemoteConnection>();
 
   constructor(private readonly defaults: Omit<ConnectOptions, HostOptions>) {}
 
-  /** The host's connection; keyed by the whole way to it (target, login, every jump host). */
+  /** The host's connection; keyed by the whole way to it (the login and every jump host's). */
   get(options: Pick<ConnectOptions, HostOptions>): RemoteConnection {
     const key = connectionKey(options);
     let conn = this.connections.get(key);

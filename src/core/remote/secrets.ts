@@ -73,3 +73,24 @@ export class MemorySecretStore implements SecretStore {
     this.values.delete(key);
   }
 }
+
+/** Several stores read in order (the first that has a key answers); writes go to the first. */
+export class LayeredSecretStore implements SecretStore {
+  private readonly layers: SecretStore[];
+  constructor(...layers: [SecretStore, ...SecretStore[]]) {
+    this.layers = layers;
+  }
+  async get(key: string) {
+    for (const layer of this.layers) {
+      const value = await layer.get(key);
+      if (value !== undefined && value !== '') return value;
+    }
+    return undefined;
+  }
+  async set(key: string, value: string) {
+    await this.layers[0]!.set(key, value);
+  }
+  async delete(key: string) {
+    await this.layers[0]!.delete(key);
+  }
+}

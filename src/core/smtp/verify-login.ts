@@ -3,6 +3,7 @@
 // checks the same user store the server really uses (chasquid's own, or Dovecot's).
 import type { HostConfig } from '../config';
 import { printable } from '../printable';
+import { serverAddress } from '../remote/resolve-target';
 import { probeSmtp, SmtpProbeError } from './probe';
 
 export interface VerifyLoginOptions {
@@ -15,6 +16,8 @@ export interface VerifyLoginOptions {
   /** Extra trusted CAs, for a private CA's certificate. */
   ca?: string | Buffer | Array<string | Buffer>;
   timeoutMs?: number;
+  /** Where the server is (name or IP); default: its SSH host resolved through ~/.ssh/config (serverAddress). */
+  server?: string;
 }
 
 export interface VerifyLoginResult {
@@ -27,10 +30,11 @@ export interface VerifyLoginResult {
 
 export async function verifyUserPassword(opts: VerifyLoginOptions): Promise<VerifyLoginResult> {
   const port = opts.port ?? 465;
-  const where = `${opts.host.mailHost} (${opts.host.ssh.host}) port ${port}`;
+  const server = opts.server ?? serverAddress(opts.host);
+  const where = `${opts.host.mailHost} (${server}) port ${port}`;
   try {
     const result = await probeSmtp({
-      host: opts.host.ssh.host,
+      host: server,
       port,
       mode: port === 465 ? 'tls' : 'starttls',
       servername: opts.host.mailHost,

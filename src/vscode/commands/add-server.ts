@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import {
   addHost,
   checkSshTarget,
+  formatSshTarget,
+  readSshTarget,
   hostNameProblem,
   loadConfig,
   normalizeDomainName,
@@ -16,6 +18,7 @@ import {
   type HostConfig,
 } from '../../core/config';
 import type { Facts } from '../../core/facts';
+import { listHostAliases, resolveSsh, sshConfigPath, systemSshEnvironment } from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import type { WorkspaceConfig } from '../workspace-config';
@@ -23,8 +26,19 @@ import { applyCertificateChoice, askCertificate, type CertificateChoice } from '
 import { BACK, inputStep, pickStep } from './multi-step';
 import { offerProvisioning } from './offer-provision';
 
+/** A Host of the user's SSH configuration, offered in the first step. */
+interface SshConfigHost extends vscode.QuickPickItem {
+  alias?: string;
+  /** The configuration names an identity file for it: no key step. */
+  hasIdentity?: boolean;
+}
+
 interface Answers {
   ssh?: string;
+  /** The login is a Host of the SSH configuration (ssh: <alias>). */
+  fromConfig?: SshConfigHost;
+  /** "Enter user@host…" was chosen over the configuration's hosts. */
+  typing?: boolean;
   auth?: AuthMethod;
   identityFile?: string;
   facts?: Facts;
@@ -42,7 +56,45 @@ const LAST_STEP = 7;
 
 /** The steps a person sees with these answers: the key file only for key logins, never the connection. */
 function shownSteps(a: Answers): number[] {
-  return [1, 2, 3, 5, 6, 7].filter((s) => s !== 3 || a.auth === undefined || a.auth === 'key');
+  return [1, 2, 3, 5, 6, 7].filter(
+    (s) =>
+      !(a.fromConfig?.hasIdentity && (s === 2 || s === 3)) &&
+      (s !== 3 || a.auth === undefined || a.auth === 'key'),
+  );
+}
+
+/**
+ * The concrete Host entries of the SSH configuration (no wildcard patterns), each with the login
+ * it resolves to; hosts that cannot be resolved, or whose name ssh: cannot hold, are left out.
+ */
+function sshConfigHosts(configFile: string | undefined): { file: string; hosts: SshConfigHost[] } {
+  const env = systemSshEnvironment();
+  const path = sshConfigPath(configFile, env);
+  if (!path) return { file: '', hosts: [] };
+  const hosts: SshConfigHost[] = [];
+  let aliases: ReturnType<typeof listHostAliases>;
+  try {
+    aliases = listHostAliases(path, env);
+  } catch {
+    // A configuration that does not parse is reported when a host using it connects.
+    return { file: path, hosts: [] };
+  }
+  for (const entry of aliases) {
+    if (!readSshTarget(entry.alias).ok) continue;
+    try {
+      const ssh = resolveSsh({ ssh: entry.alias, origin: 'Add Server' }, { configFile: path, env });
+      hosts.push({
+        label: entry.alias,
+        description: formatSshTarget(ssh.target),
+        detail: `${entry.file}:${entry.line}`,
+        alias: entry.alias,
+        hasIdentity: ssh.identityFiles.length > 0,
+      });
+    } catch {
+      continue;
+    }
+  }
+  return { file: path, hosts };
 }
 
 function domainProblem(v: string): string | undefined {
@@ -101,11 +153,41 @@ export async function addServer(
     const pos = { title, step: shown.filter((s) => s <= step).length, totalSteps: shown.length };
     let r: unknown;
     switch (step) {
-      case 1:
+      case 1: {
+        const { file, hosts } = a.typing
+          ? { file: '', hosts: [] }
+          : sshConfigHosts(connections.sshConfigFile);
+        if (hosts.length > 0) {
+          const enter: SshConfigHost = {
+            label: vscode.l10n.t('Enter user@host…'),
+            description: vscode.l10n.t('a server that is not in your SSH configuration'),
+          };
+          const picked = await pickStep(
+            pos,
+            [...hosts, enter],
+            vscode.l10n.t('Which server? The Host entries of {0}, or another one', file),
+            (item) => item.alias !== undefined && item.alias === a.fromConfig?.alias,
+          );
+          r = picked;
+          if (picked === enter) {
+            a.typing = true;
+            a.fromConfig = undefined;
+            continue;
+          }
+          if (picked && picked !== BACK) {
+            a.fromConfig = picked;
+            a.ssh = picked.alias;
+            if (picked.hasIdentity) {
+              a.auth = undefined;
+              a.identityFile = undefined;
+            }
+          }
+          break;
+        }
         r = await inputStep(pos, {
           prompt: vscode.l10n.t('SSH login of the VPS: [user@]host[:port]'),
           placeholder: vscode.l10n.t('root@203.0.113.10 or root@vps.example.com:22'),
-          value: a.ssh,
+          value: a.fromConfig ? undefined : a.ssh,
           validate: (v) => {
             const c = checkSshTarget(v.trim());
             return c.ok
@@ -113,9 +195,22 @@ export async function addServer(
               : vscode.l10n.t('Not a valid SSH target: {0}. Example: root@mail.example.com:22', c.reason);
           },
         });
-        if (typeof r === 'string') a.ssh = r;
+        if (typeof r === 'string') {
+          a.ssh = r;
+          a.fromConfig = undefined;
+        }
+        if (r === BACK && a.typing) {
+          // Back from typing: the configuration's hosts again.
+          a.typing = false;
+          continue;
+        }
         break;
+      }
       case 2: {
+        if (a.fromConfig?.hasIdentity) {
+          r = 'skip';
+          break;
+        }
         const picked = await pickStep(
           pos,
           [
@@ -158,12 +253,13 @@ export async function addServer(
         break;
       case 4: {
         // Connect now: the host key is confirmed in a modal dialog and facts prove the login works.
-        const target = checkSshTarget(a.ssh!.trim());
+        const target = readSshTarget(a.ssh!.trim());
         if (!target.ok) return;
         const probe: HostConfig = {
           name: `new-${target.target.host}`,
           ssh: target.target,
-          auth: a.auth!,
+          sshWritten: target.written,
+          ...(a.auth && { auth: a.auth }),
           identityFile: a.identityFile?.trim(),
           mailHost: 'unknown.invalid',
           domains: [],
@@ -237,6 +333,7 @@ export async function addServer(
     if (r === BACK) {
       step = step === 4 ? 2 : Math.max(1, step - 1);
       if (step === 3 && a.auth !== 'key') step = 2;
+      if (step === 2 && a.fromConfig?.hasIdentity) step = 1;
       continue;
     }
     step++;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HostConfig } from '../../core/config';
+import { writtenSshTarget, type HostConfig } from '../../core/config';
 import type { WorkspaceConfig } from '../workspace-config';
 import { MailNode } from '../tree/base';
 
@@ -31,7 +31,7 @@ export async function pickHost(
   const picked = await vscode.window.showQuickPick(
     hosts.map((h) => ({
       label: h.name,
-      description: `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+      description: writtenSshTarget(h.ssh, h.sshWritten),
       detail: h.mailHost,
       host: h,
     })),

@@ -58,13 +58,13 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
       (await actions()).removeUserAction(config, await remote.get(), arg),
     ),
     run('mailwright.resetPassword', async (arg) =>
-      (await actions()).resetPasswordAction(await remote.get(), arg),
+      (await actions()).resetPasswordAction(config, await remote.get(), arg),
     ),
     run('mailwright.verifyUser', async (arg) => (await actions()).verifyUserAction(config, arg)),
     run('mailwright.mailSettings', async (arg) => (await actions()).mailSettingsAction(config, arg)),
     run('mailwright.addAlias', async (arg) => (await actions()).addAliasAction(config, arg)),
     run('mailwright.addCatchAll', async (arg) => (await actions()).addAliasAction(config, arg, true)),
-    run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(arg)),
+    run('mailwright.openConfigFile', async (arg) => (await actions()).openConfigFileAction(config, arg)),
     run('mailwright.tailLogs', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to tail the logs of?'));
       if (h) await (await logs.get()).open(h);

@@ -1,12 +1,9 @@
 // Actions on tree rows: users, aliases, config files, logs, snapshots, hosts.
 import * as vscode from 'vscode';
 import {
-  addUser,
   CATCH_ALL,
   normalizeLocalPart,
-  passwordProblem,
   removeHost,
-  removeUser,
   setAlias,
   userRemovalText,
   type DomainConfig,
@@ -15,13 +12,12 @@ import {
 import { clientSettings, gmailSendAsGuide, settingsLines } from '../../core/client-settings';
 import { snapshotConf } from '../../core/git';
 import { verifyUserPassword } from '../../core/smtp';
-import {
-  removeUser as removeUserOnServer,
-  setUserPassword,
-  userStoreOf,
-} from '../../core/plan/actions/domains';
-import type { Connections } from '../connections';
+import { gatherFacts } from '../../core/facts';
+import { changeMailUser, type UserChange } from '../../core/plan';
+import { generatedFromYaml, userPasswordKey } from '../../core/plan/actions/domains';
+import { serverAddressOf, type Connections } from '../connections';
 import type { WorkspaceConfig } from '../workspace-config';
+import { askNewPassword } from './ask-password';
 import { editConfig } from './edit-config';
 import { offerProvisioning } from './offer-provision';
 import { pickUser } from './pick-user';
@@ -38,27 +34,55 @@ function domainOf(arg: unknown): DomainTarget {
   return { host: row.host, domain: row.domain };
 }
 
-async function askPassword(address: string): Promise<string | undefined> {
-  const first = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Password for {0}', address),
-    prompt: vscode.l10n.t(
-      'At least 12 characters. Stored on the server only as a hash, never in mailwright.yaml.',
-    ),
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => {
-      const problem = passwordProblem(v);
-      return problem ? vscode.l10n.t('This password cannot be used: {0}.', problem) : undefined;
-    },
-  });
-  if (!first) return undefined;
-  const again = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Password for {0} (again)', address),
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (v) => (v === first ? undefined : vscode.l10n.t('The passwords differ.')),
-  });
-  return again === first ? first : undefined;
+function askPassword(address: string): Promise<string | undefined> {
+  return askNewPassword(
+    vscode.l10n.t('Password for {0}', address),
+    vscode.l10n.t('Password for {0} (again)', address),
+  );
+}
+
+/** A user change through the core path the CLI uses, with a cancellable progress notification. */
+function runUserChange(
+  config: WorkspaceConfig,
+  connections: Connections,
+  host: HostConfig,
+  change: Pick<UserChange, 'domain' | 'user' | 'verb' | 'password'>,
+  title: string,
+) {
+  const uri = config.uri;
+  if (!uri)
+    throw new Error(vscode.l10n.t('Open a folder first: Mailwright keeps your servers in mailwright.yaml.'));
+  const conn = connections.for(host);
+  return vscode.window
+    .withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return changeMailUser({
+          ...change,
+          configPath: uri.fsPath,
+          hostName: host.name,
+          conn,
+          gather: (signal) => gatherFacts(conn, { signal }),
+          signal: abort.signal,
+          // The step's title comes from src/core, in English.
+          onEvent: (e) => {
+            if (e.type === 'action-start') progress.report({ message: e.title });
+          },
+        });
+      },
+    )
+    .then(
+      async (result) => {
+        await config.reload();
+        return result;
+      },
+      async (e: unknown) => {
+        await config.reload();
+        throw e;
+      },
+    );
 }
 
 export async function addUserAction(config: WorkspaceConfig, connections: Connections, arg: unknown) {
@@ -75,21 +99,30 @@ export async function addUserAction(config: WorkspaceConfig, connections: Connec
   const check = normalizeLocalPart(user.trim());
   if (!check.ok) return;
   const name = check.value;
-  const password = await askPassword(`${name}@${domain.name}`);
+  const address = `${name}@${domain.name}`;
+  const password = await askPassword(address);
   if (!password) return;
-  const listed = domain.users.includes(name);
-  await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: vscode.l10n.t('Adding {0}@{1}…', name, domain.name),
-    },
-    () =>
-      editConfig(
-        config,
-        (doc) => (listed ? undefined : addUser(doc, host.name, domain.name, name)),
-        () => setUserPassword(connections.for(host), domain.name, name, password, userStoreOf(domain)),
-      ),
+  const result = await runUserChange(
+    config,
+    connections,
+    host,
+    { domain: domain.name, user: name, verb: 'add', password },
+    vscode.l10n.t('Adding {0}@{1}…', name, domain.name),
   );
+  if (!result.applied) {
+    // Kept in memory only, for the provision that creates the user.
+    await connections.pendingInputs.set(userPasswordKey(name, domain.name), password);
+    await offerProvisioning(
+      host.name,
+      vscode.l10n.t(
+        '{0} is in mailwright.yaml; {1} does not serve {2} yet. Provision {1} to create it there: the password you gave is kept until then (in memory, not on disk).',
+        address,
+        host.name,
+        domain.name,
+      ),
+    );
+    return;
+  }
   void vscode.window.showInformationMessage(
     vscode.l10n.t(
       '{0}@{1} can now send mail. Add an alias to forward the mail it receives.',
@@ -99,18 +132,18 @@ export async function addUserAction(config: WorkspaceConfig, connections: Connec
   );
 }
 
-export async function resetPasswordAction(connections: Connections, arg: unknown) {
+export async function resetPasswordAction(config: WorkspaceConfig, connections: Connections, arg: unknown) {
   const { host, domain } = domainOf(arg);
   const user = (arg as { user?: string }).user;
   if (!user) return;
   const password = await askPassword(`${user}@${domain.name}`);
   if (!password) return;
-  await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: vscode.l10n.t('Setting the password of {0}@{1}…', user, domain.name),
-    },
-    () => setUserPassword(connections.for(host), domain.name, user, password, userStoreOf(domain), 'change'),
+  await runUserChange(
+    config,
+    connections,
+    host,
+    { domain: domain.name, user, verb: 'passwd', password },
+    vscode.l10n.t('Setting the password of {0}@{1}…', user, domain.name),
   );
   void vscode.window.showInformationMessage(
     vscode.l10n.t('New password set for {0}@{1}.', user, domain.name),
@@ -133,13 +166,14 @@ export async function removeUserAction(config: WorkspaceConfig, connections: Con
     remove,
   );
   if (answer !== remove) return;
-  const removal = await editConfig(
+  const { removal } = await runUserChange(
     config,
-    (doc) => removeUser(doc, host.name, domain.name, user),
-    async () => {
-      await removeUserOnServer(connections.for(host), domain.name, user, userStoreOf(domain));
-    },
+    connections,
+    host,
+    { domain: domain.name, user, verb: 'remove' },
+    vscode.l10n.t('Removing {0}@{1}…', user, domain.name),
   );
+  await connections.pendingInputs.delete(userPasswordKey(user, domain.name));
   const aliases = removal ? userRemovalText(user, domain.name, removal) : '';
   if (!aliases) return;
   const provision = vscode.l10n.t('Provision Now');
@@ -181,9 +215,55 @@ export async function addAliasAction(config: WorkspaceConfig, arg: unknown, catc
   );
 }
 
-export async function openConfigFileAction(arg: unknown) {
+/**
+ * Opens a server file; one generated from mailwright.yaml (aliases, users) first offers the
+ * yaml, where the change belongs, or the file read-only.
+ */
+export async function openConfigFileAction(config: WorkspaceConfig, arg: unknown) {
   const uri = (arg as { uri?: vscode.Uri }).uri;
-  if (uri) await vscode.window.showTextDocument(uri, { preview: false });
+  if (!uri) return;
+  const generated = generatedFromYaml(uri.path);
+  if (generated) {
+    const edit = vscode.l10n.t('Edit mailwright.yaml');
+    const view = vscode.l10n.t('Open Read-Only');
+    const answer = await vscode.window.showInformationMessage(
+      vscode.l10n.t('This file is generated from mailwright.yaml'),
+      {
+        modal: true,
+        detail:
+          generated.what === 'aliases'
+            ? vscode.l10n.t(
+                'The aliases of {0} come from mailwright.yaml: a change made here would be undone by the next provision. Change them in mailwright.yaml (or with Add Alias), then provision.',
+                generated.domain,
+              )
+            : vscode.l10n.t(
+                'The users of {0} come from mailwright.yaml: a change made here would be undone by the next provision. Use Add User, Reset Password and Remove User instead.',
+                generated.domain,
+              ),
+      },
+      edit,
+      view,
+    );
+    if (answer === edit) return openYamlAt(config, generated.domain);
+    if (answer !== view) return;
+  }
+  await vscode.window.showTextDocument(uri, { preview: false });
+}
+
+/** mailwright.yaml, with the cursor on the domain's entry when it is found. */
+async function openYamlAt(config: WorkspaceConfig, domain: string) {
+  const uri = config.uri;
+  if (!uri)
+    throw new Error(vscode.l10n.t('Open a folder first: Mailwright keeps your servers in mailwright.yaml.'));
+  const editor = await vscode.window.showTextDocument(uri, { preview: false });
+  const line = editor.document
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.replace(/^[\s-]*name:\s*/, '').replace(/['"\s]/g, '') === domain);
+  if (line < 0) return;
+  const position = new vscode.Position(line, 0);
+  editor.selection = new vscode.Selection(position, position);
+  editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenter);
 }
 
 export async function commitConfAction(connections: Connections, host: HostConfig) {
@@ -240,7 +320,7 @@ export async function verifyUserAction(config: WorkspaceConfig, arg: unknown) {
       location: vscode.ProgressLocation.Notification,
       title: vscode.l10n.t('Checking the password of {0}…', address),
     },
-    () => verifyUserPassword({ host: target.host, address, password }),
+    () => verifyUserPassword({ host: target.host, address, password, server: serverAddressOf(target.host) }),
   );
   if (result.accepted) void vscode.window.showInformationMessage(result.message);
   else void vscode.window.showWarningMessage(result.message);

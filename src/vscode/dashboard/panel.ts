@@ -11,26 +11,37 @@ import {
   eventPrinter,
   gatherWhenReady,
   planHost,
+  planInputs,
   type Plan,
 } from '../../core/plan';
-import { describeTarget, type RemoteConnection } from '../../core/remote';
+import {
+  describeTarget,
+  LayeredSecretStore,
+  type RemoteConnection,
+  type SecretStore,
+} from '../../core/remote';
 import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import { VscodeSecretStore } from '../secrets';
+import { collectPlanInputs } from './inputs';
 import type { WorkspaceConfig } from '../workspace-config';
-import { webviewOptions, webviewPage } from '../webview-page';
-import { answerWebview } from '../webview-requests';
+import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
-  VIEW_TYPE,
+  dashboardProtocol,
   isSavedWebviewState,
-  isWebviewMessage,
+  type DashboardCommand,
   type DashboardState,
   type DriftDecision,
-  type HostMessage,
   type SummaryView,
-  type WebviewMessage,
-} from './messages';
-import { applyingState, gatheringState, nextSteps, plannedState, reduceEvent, restoredState } from './state';
+} from '../../shared/dashboard/messages';
+import {
+  applyingState,
+  gatheringState,
+  nextSteps,
+  plannedState,
+  reduceEvent,
+  restoredState,
+} from '../../shared/dashboard/state';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;
@@ -51,7 +62,7 @@ export interface DashboardDeps {
 /** Live output arrives line by line: the webview gets at most one state per this many ms. */
 const POST_INTERVAL_MS = 100;
 
-export class DashboardPanel {
+export class DashboardPanel extends WebviewPanelHost<DashboardState, DashboardCommand> {
   private static readonly open = new Map<string, DashboardPanel>();
 
   /** Opens (or brings forward) the dashboard of a host and plans it. */
@@ -62,11 +73,10 @@ export class DashboardPanel {
       if (!existing.busy) void existing.plan(host);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      VIEW_TYPE,
+    const panel = openWebviewPanel(
+      dashboardProtocol,
+      deps.extensionUri,
       vscode.l10n.t('Provision {0}', host.name),
-      vscode.ViewColumn.Active,
-      webviewOptions(deps.extensionUri),
     );
     const target = describeTarget(deps.connections.for(host).target);
     const dashboard = new DashboardPanel(deps, panel, gatheringState(host.name, target, vscode.l10n));
@@ -80,7 +90,7 @@ export class DashboardPanel {
       panel.dispose();
       return;
     }
-    panel.webview.options = webviewOptions(deps.extensionUri);
+    reviveWebviewPanel(panel, deps.extensionUri);
     DashboardPanel.open.get(state.hostName)?.panel.dispose();
     new DashboardPanel(deps, panel, state);
   }
@@ -91,35 +101,38 @@ export class DashboardPanel {
   private decisions: Record<string, DriftDecision> = {};
   private consents: string[] = [];
   private postTimer?: ReturnType<typeof setTimeout>;
-  private disposed = false;
 
   private constructor(
     private readonly deps: DashboardDeps,
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private state: DashboardState,
   ) {
-    DashboardPanel.open.set(state.hostName, this);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
-    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, {
+    super(panel, {
+      extensionUri: deps.extensionUri,
+      log: deps.log,
+      protocol: dashboardProtocol,
+      name: 'Dashboard',
       bundle: 'dashboard',
       title: vscode.l10n.t('Provision'),
-    });
-    answerWebview({
-      panel,
-      name: 'Dashboard',
-      log: deps.log,
-      isMessage: isWebviewMessage,
-      onReady: () => this.post(true),
-      handle: (m) => this.handle(m),
       // A cancel asked from the page is answered, like any command.
       replyWhenCancelled: true,
     });
-    panel.onDidDispose(() => {
-      this.disposed = true;
-      this.abort?.abort(); // closing the panel stops the run; the engine puts the step's files back
-      clearTimeout(this.postTimer);
-      if (DashboardPanel.open.get(state.hostName) === this) DashboardPanel.open.delete(state.hostName);
-    });
+    DashboardPanel.open.set(state.hostName, this);
+  }
+
+  protected override currentState(): DashboardState {
+    return this.state;
+  }
+
+  protected override onReady(): void {
+    this.post(true);
+  }
+
+  protected override onDispose(): void {
+    this.abort?.abort(); // closing the panel stops the run; the engine puts the step's files back
+    clearTimeout(this.postTimer);
+    if (DashboardPanel.open.get(this.state.hostName) === this)
+      DashboardPanel.open.delete(this.state.hostName);
   }
 
   private get busy(): boolean {
@@ -128,7 +141,7 @@ export class DashboardPanel {
 
   // ------------------------------------------------------------ messages
 
-  private async handle(m: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
+  protected override async handle(m: DashboardCommand): Promise<void> {
     switch (m.type) {
       case 'cancel':
         if (this.abort) this.abort.abort();
@@ -174,8 +187,7 @@ export class DashboardPanel {
     if (this.disposed) return;
     const send = () => {
       this.postTimer = undefined;
-      const message: HostMessage = { type: 'state', state: this.state };
-      void this.panel.webview.postMessage(message);
+      this.sendState();
     };
     if (now) {
       clearTimeout(this.postTimer);
@@ -222,11 +234,36 @@ export class DashboardPanel {
         vscode.l10n.t('Choose Keep or Overwrite for {0}.', undecided.map((a) => a.drift!.path).join(', ')),
       );
     this.decisions = decisions;
-    void this.askConsents().then((consents) => {
+    void this.askConsents().then(async (consents) => {
       if (!consents) return;
       this.consents = consents;
-      void this.run(startAt);
+      const secrets = await this.collectInputs(startAt);
+      if (secrets) void this.run(secrets, startAt);
     });
+  }
+
+  /**
+   * The secrets of the run: every input the plan needs, asked now, before the first change
+   * (answers given earlier, e.g. with Add User, are used without asking again).
+   */
+  private async collectInputs(startAt?: string): Promise<SecretStore | undefined> {
+    const { connections, secrets } = this.deps;
+    const known = new LayeredSecretStore(connections.pendingInputs, new VscodeSecretStore(secrets));
+    const progress = this.state.progress;
+    const answers = await collectPlanInputs([{ plan: this.planned!, startAt }], known, (what) =>
+      this.setState(
+        {
+          ...this.state,
+          progress: what === undefined ? progress : vscode.l10n.t('Waiting for: {0}', what),
+        },
+        true,
+      ),
+    );
+    if (!answers) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Not applied: nothing was changed.'));
+      return undefined;
+    }
+    return new LayeredSecretStore(answers, known);
   }
 
   /** Steps that store a secret on the server run only after a yes to each (a modal, not the webview). */
@@ -267,10 +304,10 @@ export class DashboardPanel {
     }
   }
 
-  private async run(startAt?: string): Promise<void> {
+  private async run(runSecrets: SecretStore, startAt?: string): Promise<void> {
     const plan = this.planned!;
     const host = this.host!;
-    const { log, connections, secrets } = this.deps;
+    const { log, connections } = this.deps;
     const conn = connections.for(host);
     const abort = new AbortController();
     this.abort = abort;
@@ -280,11 +317,8 @@ export class DashboardPanel {
       const result = await applyPlan(plan, {
         conn,
         host,
-        secrets: new VscodeSecretStore(secrets),
-        // Native input, not a webview form; the answer goes to the server and nowhere else. The
-        // prompt comes from src/core, in English.
-        askSecret: (_key, prompt) =>
-          Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
+        // Every input was collected before the run: nothing is asked while it changes the server.
+        secrets: runSecrets,
         signal: abort.signal,
         driftDecisions: this.decisions,
         consents: this.consents,
@@ -299,6 +333,8 @@ export class DashboardPanel {
       });
       void this.deps.facts.gather(host).catch(() => undefined); // the tree shows the new state
       if (!result.ok) return;
+      // Passwords kept for this provision have done their work.
+      for (const input of planInputs(plan, startAt)) await connections.pendingInputs.delete(input.key);
       this.setState(
         { ...this.state, progress: vscode.l10n.t('Committing the configuration snapshot…') },
         true,

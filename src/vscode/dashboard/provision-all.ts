@@ -16,12 +16,14 @@ import {
   oneAtATime,
   planFleet,
   planHost,
+  planInputs,
   refuse,
   type FleetEntry,
   type FleetOutcome,
 } from '../../core/plan';
-import { CancelledError, describeTarget } from '../../core/remote';
+import { CancelledError, describeTarget, LayeredSecretStore, type SecretStore } from '../../core/remote';
 import { VscodeSecretStore } from '../secrets';
+import { collectPlanInputs } from './inputs';
 import type { DashboardDeps } from './panel';
 
 /** Plans, confirms, applies; resolves with the per-host outcomes, or undefined when nothing ran. */
@@ -64,10 +66,27 @@ export async function provisionAll(deps: DashboardDeps): Promise<FleetOutcome[] 
     apply,
   );
   if (answer !== apply) return undefined;
+  // Every input of every server, before the first change: nothing is asked while they run.
+  const known = new LayeredSecretStore(deps.connections.pendingInputs, new VscodeSecretStore(deps.secrets));
+  const answers = await collectPlanInputs(
+    changing.map((e) => ({ plan: e.plan! })),
+    known,
+    () => undefined,
+  );
+  if (!answers) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Not applied: nothing was changed.'));
+    return undefined;
+  }
+  const secrets = new LayeredSecretStore(answers, known);
   const outcomes = await withCancel(vscode.l10n.t('Provisioning {0} server(s)…', changing.length), (signal) =>
-    applyAll(deps, hosts, entries, signal),
+    applyAll(deps, hosts, entries, secrets, signal),
   );
   if (!outcomes) return undefined;
+  // Passwords kept for these provisions have done their work where the server took them.
+  for (const outcome of outcomes.filter((o) => o.status === 'ok')) {
+    const done = entries.find((e) => e.host === outcome.host)?.plan;
+    for (const input of done ? planInputs(done) : []) await deps.connections.pendingInputs.delete(input.key);
+  }
   const results = formatFleetResults(outcomes);
   deps.log.info(`Provision All: results\n${results}`);
   // The results first: what the user looks for once the run is over; the plan they confirmed below.
@@ -146,9 +165,9 @@ async function applyAll(
   deps: DashboardDeps,
   hosts: HostConfig[],
   entries: FleetEntry[],
+  secrets: SecretStore,
   signal: AbortSignal,
 ): Promise<FleetOutcome[]> {
-  const ask = oneAtATime();
   const commit = oneAtATime();
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const gitRemote = (await deps.config.get())?.git.remote;
@@ -158,12 +177,7 @@ async function applyAll(
     const result = await applyPlan(entry.plan, {
       conn,
       host,
-      secrets: new VscodeSecretStore(deps.secrets),
-      // One input box at a time, whichever server asks; the prompt (from src/core) names the user.
-      askSecret: (_key, prompt) =>
-        ask(() =>
-          Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
-        ),
+      secrets,
       signal,
       regather: () => gatherFacts(conn, { signal }),
       onEvent: eventPrinter((line) => deps.log.info(`${host.name}: ${line}`)),

@@ -7,18 +7,16 @@ import { secretKeys } from '../../core/remote/secrets';
 import { VscodeSecretStore } from '../secrets';
 import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
-import { webviewOptions, webviewPage } from '../webview-page';
-import { answerWebview } from '../webview-requests';
+import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
   changeLabel,
-  DNS_VIEW_TYPE,
+  dnsProtocol,
   isDnsPanelState,
-  isDnsWebviewMessage,
   noProviderHelp,
-  type DnsHostMessage,
-  type DnsWebviewMessage,
-} from './messages';
-import { panelState, writesOf, type PublishStep } from './panel-state';
+  type DnsCommand,
+  type DnsPanelState,
+} from '../../shared/dns/messages';
+import { panelState, writesOf, type PublishStep } from '../../shared/dns/panel-state';
 import { dnsKey, type DnsService } from './service';
 
 export interface DnsPanelDeps {
@@ -30,7 +28,7 @@ export interface DnsPanelDeps {
   log: vscode.LogOutputChannel;
 }
 
-export class DnsPanel {
+export class DnsPanel extends WebviewPanelHost<DnsPanelState, DnsCommand> {
   private static readonly open = new Map<string, DnsPanel>();
 
   static show(deps: DnsPanelDeps, host: HostConfig, domain: DomainConfig): void {
@@ -43,11 +41,10 @@ export class DnsPanel {
       existing.post();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      DNS_VIEW_TYPE,
+    const panel = openWebviewPanel(
+      dnsProtocol,
+      deps.extensionUri,
       vscode.l10n.t('DNS Records: {0}', domain.name),
-      vscode.ViewColumn.Active,
-      webviewOptions(deps.extensionUri),
     );
     new DnsPanel(deps, panel, host, domain);
   }
@@ -61,48 +58,44 @@ export class DnsPanel {
       panel.dispose();
       return;
     }
-    panel.webview.options = webviewOptions(deps.extensionUri);
+    reviveWebviewPanel(panel, deps.extensionUri);
     DnsPanel.open.get(dnsKey(host.name, domain.name))?.panel.dispose();
     new DnsPanel(deps, panel, host, domain);
   }
 
   private publish?: PublishStep;
   private dryRun?: PublishDryRun;
-  private disposed = false;
   private readonly key: string;
 
   private constructor(
     private readonly deps: DnsPanelDeps,
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private host: HostConfig,
     private domain: DomainConfig,
   ) {
+    super(panel, {
+      extensionUri: deps.extensionUri,
+      log: deps.log,
+      protocol: dnsProtocol,
+      name: 'DNS panel',
+      bundle: 'dns',
+      title: panel.title,
+    });
     this.key = dnsKey(host.name, domain.name);
     DnsPanel.open.set(this.key, this);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
-    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, { bundle: 'dns', title: panel.title });
-    const subscriptions = [
-      answerWebview({
-        panel,
-        name: 'DNS panel',
-        log: deps.log,
-        isMessage: isDnsWebviewMessage,
-        onReady: () => this.post(),
-        handle: (m) => this.handle(m),
-      }),
+    this.track(
       deps.service.onDidChange((key) => {
         if (key === this.key || key === '') this.post();
       }),
-    ];
-    panel.onDidDispose(() => {
-      this.disposed = true;
-      for (const s of subscriptions) s.dispose();
-      if (DnsPanel.open.get(this.key) === this) DnsPanel.open.delete(this.key);
-    });
+    );
     deps.service.ensureExpected(host, domain);
   }
 
-  private state() {
+  protected override onDispose(): void {
+    if (DnsPanel.open.get(this.key) === this) DnsPanel.open.delete(this.key);
+  }
+
+  protected override currentState(): DnsPanelState {
     return panelState(
       {
         hostName: this.host.name,
@@ -117,21 +110,17 @@ export class DnsPanel {
   }
 
   private post(): void {
-    if (this.disposed) return;
-    const message: DnsHostMessage = { type: 'state', state: this.state() };
-    void this.panel.webview.postMessage(message);
+    this.sendState();
   }
 
-  private async handle(m: Exclude<DnsWebviewMessage, { type: 'ready' }>): Promise<void> {
+  protected override async handle(m: DnsCommand): Promise<void> {
     switch (m.type) {
       case 'check':
         this.setPublish(undefined);
         await this.deps.service.check(this.host, this.domain);
         return;
       case 'copy':
-        await vscode.env.clipboard.writeText(m.text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', m.what), 3000);
-        return;
+        return this.copy(m.text, m.what);
       case 'exportZone':
         return this.exportZone();
       case 'planPublish':

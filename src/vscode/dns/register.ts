@@ -8,7 +8,7 @@ import { load } from '../lazy';
 import type { RemoteAccess } from '../remote-access';
 import { MailNode } from '../tree/base';
 import type { WorkspaceConfig } from '../workspace-config';
-import { DNS_VIEW_TYPE } from './messages';
+import { DNS_VIEW_TYPE } from '../../shared/dns/messages';
 import type { DnsPanelDeps } from './panel';
 import { DnsService } from './service';
 
@@ -68,15 +68,15 @@ export function registerDnsFeatures(deps: DnsFeatureDeps): vscode.Disposable[] {
   return [
     service,
     service.onDidChange(() => deps.refreshTree()),
-    // What the server or the file says may have changed: expected records are read again.
-    config.onDidChange(() => service.forget()),
+    // The records a changed mailwright.yaml asks for are read again; the last results stay.
+    config.onDidChange(() => void config.get().then((loaded) => service.configChanged(loaded?.hosts ?? []))),
     run('mailwright.checkDns', async (arg) => {
       const target = await pickDomain(config, arg);
       if (!target) return;
-      const report = await service.check(target.host, target.domain);
-      if (!report || arg instanceof MailNode) return;
-      // From the palette there is no tree row to look at: show the table.
+      // The table shows the check as it runs and its results (from the palette, a domain's menu or
+      // a DNS row alike): opened, or brought forward when it is already open.
       (await load('dns')).DnsPanel.show(panelDeps, target.host, target.domain);
+      await service.check(target.host, target.domain);
     }),
     run('mailwright.showDnsRecords', async (arg) => {
       const target = await pickDomain(config, arg);

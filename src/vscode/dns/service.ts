@@ -1,15 +1,16 @@
 // DNS state per domain for the tree and the panel: the expected records (read once) and the
-// last check's report (cached until the next check). The DNS core loads on first use.
+// last check's report, kept with its time until the next check; a change of mailwright.yaml
+// drops only the findings of the records it changed. The DNS core loads on first use.
 import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { RemoteConnection } from '../../core/remote';
 import type { FactsService } from '../facts-service';
-import { ENGLISH } from '../localize';
+import { ENGLISH } from '../../shared/l10n';
 import type { DnsCore } from './core';
-import type { DnsRowView } from './messages';
-import type { DnsEntryView } from './panel-state';
-import { reportRows, summarize, uncheckedRows } from './rows';
+import type { DnsRowView } from '../../shared/dns/messages';
+import { dnsInputs, entryRows, keptReport, type DnsEntryView } from '../../shared/dns/panel-state';
+import { reportRows, summarize } from '../../shared/dns/rows';
 import { dnsCheckSettings, DnsSettingError, type DnsCheckSettings } from './settings';
 
 export type DnsEntry = DnsEntryView;
@@ -40,6 +41,8 @@ export class DnsService implements vscode.Disposable {
   static active: DnsService | undefined;
 
   private readonly entries = new Map<string, DnsEntry>();
+  /** dnsInputs() of the configuration each entry's expected records were read from. */
+  private readonly inputs = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<string>();
   /** Fires with dnsKey(host, domain) whose state changed. */
   readonly onDidChange = this.changed.event;
@@ -63,9 +66,7 @@ export class DnsService implements vscode.Disposable {
 
   /** The rows to show: the findings once checked, the expected records before. */
   rows(host: string, domain: string): DnsRowView[] {
-    const e = this.entry(host, domain);
-    if (e?.report) return reportRows(e.report, e.expected);
-    return e?.expected ? uncheckedRows(e.expected) : [];
+    return entryRows(this.entry(host, domain));
   }
 
   summary(host: string, domain: string): string {
@@ -85,15 +86,20 @@ export class DnsService implements vscode.Disposable {
     try {
       const core = await this.loadCore();
       const facts = this.currentFacts(host);
+      const fleet = await this.fleet();
       const expected = await core.expectedForHost(
         await this.connect(host),
         host,
         domain,
         facts,
         undefined,
-        await this.fleet(),
+        fleet,
       );
-      this.update(key, { expected, expectedLoading: false });
+      this.inputs.set(key, dnsInputs(host, domain, fleet));
+      const report = this.entries.get(key)?.report;
+      // Read again after mailwright.yaml changed: findings of records that did not change stay.
+      const kept = report && keptReport(report, this.entries.get(key)?.expected, expected);
+      this.update(key, { expected, expectedLoading: false, report: kept });
       return expected;
     } catch (e) {
       const message = (e as Error).message;
@@ -124,11 +130,15 @@ export class DnsService implements vscode.Disposable {
           const facts = this.currentFacts(host) ?? (await this.facts.gather(host, token));
           // The check reads the DKIM keys itself: the expected records it hands over are fresh,
           // and the server is asked once.
+          const fleet = await this.fleet();
           const result = await core.checkDomainDns(await this.connect(host), host, domain, {
             signal: abort.signal,
             facts,
-            onExpected: (expected) => this.update(key, { expected, expectedError: undefined }),
-            fleet: await this.fleet(),
+            onExpected: (expected) => {
+              this.inputs.set(key, dnsInputs(host, domain, fleet));
+              this.update(key, { expected, expectedError: undefined });
+            },
+            fleet,
             ...settings,
           });
           if (abort.signal.aborted) throw new vscode.CancellationError();
@@ -150,11 +160,34 @@ export class DnsService implements vscode.Disposable {
     }
   }
 
-  /** mailwright.yaml or the server changed: expected records are read again on next use. */
-  forget(host?: string): void {
-    for (const key of [...this.entries.keys()])
-      if (!host || key.startsWith(`${host}/`)) this.entries.delete(key);
-    this.changed.fire('');
+  /**
+   * mailwright.yaml changed: a domain that left it is forgotten; one whose DNS inputs changed gets
+   * its expected records read again, keeping the findings of the records that stayed the same;
+   * the others (a new user, an alias) keep everything.
+   */
+  configChanged(hosts: readonly HostConfig[]): void {
+    let forgotten = false;
+    for (const key of [...this.entries.keys()]) {
+      const host = hosts.find((h) => key.startsWith(`${h.name}/`));
+      const domain = host?.domains.find((d) => key === dnsKey(host.name, d.name));
+      if (!host || !domain) {
+        this.entries.delete(key);
+        this.inputs.delete(key);
+        forgotten = true;
+        continue;
+      }
+      const read = this.inputs.get(key);
+      if (read === undefined || read === dnsInputs(host, domain, hosts)) continue;
+      const entry = this.entries.get(key);
+      if (entry?.expectedLoading || entry?.checking) continue;
+      if (entry?.report) void this.expected(host, domain).catch(() => undefined);
+      else {
+        this.entries.delete(key);
+        this.inputs.delete(key);
+        forgotten = true;
+      }
+    }
+    if (forgotten) this.changed.fire('');
   }
 
   private currentFacts(host: HostConfig) {

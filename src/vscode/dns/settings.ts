@@ -1,6 +1,7 @@
 // The mailwright.dns.* settings as DNS check options. Pure (the caller passes a reader over
 // the workspace configuration), so what each setting does is unit-tested without VS Code.
 import type { DomainCheckOptions } from '../../core/dns/domain-check';
+import { normalizeName } from '../../core/dns/model';
 
 /** Reads one setting under `mailwright.`; undefined when it is not set anywhere. */
 export type SettingReader = (key: string) => unknown;
@@ -42,8 +43,7 @@ export function dnsCheckSettings(read: SettingReader): DnsCheckSettings {
   const resolvers = list('dns.resolvers');
   const authoritative = list('dns.authoritative');
   const probe = read('dns.outboundProbeDomain');
-  const outboundProbeDomain =
-    typeof probe === 'string' ? probe.trim().toLowerCase().replace(/\.$/, '') : undefined;
+  const outboundProbeDomain = typeof probe === 'string' ? normalizeName(probe) : undefined;
   if (outboundProbeDomain && !DOMAIN_NAME.test(outboundProbeDomain))
     throw new DnsSettingError(
       'mailwright.dns.outboundProbeDomain',

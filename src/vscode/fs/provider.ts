@@ -7,7 +7,9 @@ import type { Connections } from '../connections';
 import type { FactsService } from '../facts-service';
 import type { WorkspaceConfig } from '../workspace-config';
 import { checkConfPath, SCHEME } from './remote-paths';
-import { saveConfFile } from './save';
+import { saveConfFile, showProblems } from './save';
+import { generatedFromYaml } from '../../core/plan/actions/domains';
+import { chasquidSocketUnits } from '../../core/plan/actions/service';
 
 // One line "type size mtime" for the path, or "missing"; -L follows symlinked cert folders.
 const STAT_SCRIPT = `if [ -e "$1" ]; then stat -L -c '%F|%s|%Y' -- "$1"; else echo missing; fi`;
@@ -22,12 +24,30 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   readonly onDidChangeFile = this.changed.event;
   readonly diagnostics = vscode.languages.createDiagnosticCollection('chasquid');
 
+  private readonly listeners: vscode.Disposable[];
+
   constructor(
     private readonly config: WorkspaceConfig,
     private readonly connections: Connections,
     private readonly facts: FactsService,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    // The problems follow the text: a revert or an edit back to valid content clears them, and
+    // a closed file has none.
+    this.listeners = [
+      vscode.workspace.onDidChangeTextDocument((e) => this.recheck(e.document)),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        if (doc.uri.scheme === SCHEME) this.diagnostics.delete(doc.uri);
+      }),
+    ];
+  }
+
+  private recheck(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== SCHEME || checkConfPath(doc.uri.path, vscode.l10n)) return;
+    const facts = this.facts.state(doc.uri.authority);
+    const version = facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined;
+    showProblems(this.diagnostics, doc.uri, doc.uri.path, doc.getText(), version);
+  }
 
   private async target(uri: vscode.Uri): Promise<{ host: HostConfig; path: string }> {
     const problem = checkConfPath(uri.path, vscode.l10n);
@@ -52,6 +72,8 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       size: Number(size),
       ctime: Number(mtime) * 1000,
       mtime: Number(mtime) * 1000,
+      // Generated from mailwright.yaml: a save here would contradict it.
+      ...(generatedFromYaml(path) ? { permissions: vscode.FilePermission.Readonly } : {}),
     };
   }
 
@@ -75,6 +97,13 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const { host, path } = await this.target(uri);
+    if (generatedFromYaml(path))
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t(
+          '{0} is generated from mailwright.yaml: change mailwright.yaml and provision instead.',
+          uri.path,
+        ),
+      );
     const facts = this.facts.state(host.name);
     await saveConfFile({
       uri,
@@ -83,6 +112,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       content,
       conn: this.connections.for(host),
       chasquidVersion: facts?.kind === 'ok' ? facts.facts.chasquid.version : undefined,
+      socketUnits: facts?.kind === 'ok' ? chasquidSocketUnits(facts.facts) : undefined,
       diagnostics: this.diagnostics,
       log: this.log,
     });
@@ -113,6 +143,7 @@ export class MailFileSystem implements vscode.FileSystemProvider, vscode.Disposa
   }
 
   dispose(): void {
+    for (const l of this.listeners) l.dispose();
     this.changed.dispose();
     this.diagnostics.dispose();
   }

@@ -1,8 +1,7 @@
 // What the mailwright:// file system may touch and what a save of each file needs.
 // No vscode import: the rules are plain functions.
 import { posix } from 'node:path';
-import { ChasquidAliases, ChasquidConf, type ChasquidDiagnostic } from '../../core/chasquid';
-import type { L10n } from '../localize';
+import type { L10n } from '../../shared/l10n';
 
 export const CONF_ROOT = '/etc/chasquid';
 export const SCHEME = 'mailwright';
@@ -16,12 +15,4 @@ export function checkConfPath(path: string, l10n: L10n): string | undefined {
     return l10n.t('only {0} is available', CONF_ROOT);
   if (normal.split('/').includes('.git')) return l10n.t('the conf repository is not editable');
   return undefined;
-}
-
-/** Problems our parsers find in a file about to be saved; unknown kinds of file are not checked. */
-export function validateConfFile(path: string, text: string, version?: string): ChasquidDiagnostic[] {
-  const name = posix.basename(path);
-  if (path === `${CONF_ROOT}/chasquid.conf`) return ChasquidConf.parse(text).validate({ version });
-  if (name === 'aliases') return ChasquidAliases.parse(text).validate({ version });
-  return [];
 }

@@ -1,14 +1,18 @@
-// Saving a chasquid file: validate → atomic upload → restart only when chasquid needs it →
-// verify it runs (else put the previous file back) → snapshot and commit to the workspace git.
-import { posix } from 'node:path';
+// Saving a chasquid file from the editor: the core's save (src/core/plan/conf-save.ts) under a
+// progress notification, its findings as diagnostics, and its refusals as errors VS Code shows.
 import * as vscode from 'vscode';
 import type { ChasquidDiagnostic } from '../../core/chasquid';
 import type { HostConfig } from '../../core/config';
-import { snapshotConf } from '../../core/git';
-import { restoreRemoteFile, writeRemoteFileAtomic, type RemoteConnection } from '../../core/remote';
-import { readAtStart } from '../../core/chasquid/paths';
-import { CONF_ROOT, validateConfFile } from './remote-paths';
-import { chasquidLog, isChasquidActive, restartChasquid } from './restart';
+import {
+  ConfFileInvalidError,
+  ConfFileOwnedError,
+  ConfFileRejectedError,
+  confFileName,
+  saveConfFile as saveOnServer,
+  validateConfFile,
+  type ConfSaveStep,
+} from '../../core/plan/conf-save';
+import type { RemoteConnection } from '../../core/remote';
 
 export interface SaveRequest {
   uri: vscode.Uri;
@@ -17,6 +21,7 @@ export interface SaveRequest {
   content: Uint8Array;
   conn: RemoteConnection;
   chasquidVersion?: string;
+  socketUnits?: readonly string[];
   diagnostics: vscode.DiagnosticCollection;
   log: vscode.LogOutputChannel;
 }
@@ -40,73 +45,92 @@ function toDiagnostic(d: ChasquidDiagnostic): vscode.Diagnostic {
   return diagnostic;
 }
 
+/** The problems of a document's text now, as the save would find them (none: cleared). */
+export function showProblems(
+  diagnostics: vscode.DiagnosticCollection,
+  uri: vscode.Uri,
+  path: string,
+  text: string,
+  version?: string,
+): void {
+  const found = validateConfFile(path, text, version);
+  if (found.length === 0) diagnostics.delete(uri);
+  else diagnostics.set(uri, found.map(toDiagnostic));
+}
+
+const STEPS: Record<ConfSaveStep, () => string> = {
+  uploading: () => vscode.l10n.t('uploading'),
+  restarting: () => vscode.l10n.t('restarting chasquid'),
+  checking: () => vscode.l10n.t('checking chasquid'),
+  committing: () => vscode.l10n.t('committing to git'),
+};
+
 export async function saveConfFile(req: SaveRequest): Promise<void> {
   const { uri, host, path, conn, log } = req;
-  const name = posix.relative(CONF_ROOT, path);
-  const text = Buffer.from(req.content).toString('utf8');
-  const found = validateConfFile(path, text, req.chasquidVersion);
-  req.diagnostics.set(uri, found.map(toDiagnostic));
-  const errors = found.filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    const first = errors[0]!;
-    throw vscode.FileSystemError.NoPermissions(
-      vscode.l10n.t(
-        '{0} has {1} error(s) (line {2}: {3}); nothing was uploaded. See the Problems panel.',
-        name,
-        errors.length,
-        first.line,
-        first.message,
-      ),
-    );
-  }
-
-  await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: vscode.l10n.t('Saving {0} on {1}', name, host.name),
-    },
-    async (progress) => {
-      progress.report({ message: vscode.l10n.t('uploading') });
-      await writeRemoteFileAtomic(conn, path, Buffer.from(req.content));
-      log.info(`Uploaded ${path} to ${host.name}`);
-
-      const restart = readAtStart(path);
-      progress.report({
-        message: restart ? vscode.l10n.t('restarting chasquid') : vscode.l10n.t('checking chasquid'),
-      });
-      const running = restart ? await restartChasquid(conn) : await isChasquidActive(conn);
-      if (!running) {
-        const journal = await chasquidLog(conn, 20);
-        await restoreRemoteFile(conn, path);
-        const recovered = await restartChasquid(conn);
-        log.error(`chasquid did not run with the new ${path}; restored the previous file.\n${journal}`);
-        throw vscode.FileSystemError.Unavailable(
-          vscode.l10n.t(
-            "chasquid does not run with this {0}: the previous file was put back ({1}). See the Mailwright log for chasquid's messages.",
-            name,
-            recovered ? vscode.l10n.t('chasquid runs again') : vscode.l10n.t('chasquid still does not run'),
-          ),
-        );
-      }
-
-      progress.report({ message: vscode.l10n.t('committing to git') });
-      const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      if (!root) return;
-      try {
-        const snap = await snapshotConf(conn, {
-          workspaceRoot: root,
+  const name = confFileName(path);
+  showProblems(req.diagnostics, uri, path, Buffer.from(req.content).toString('utf8'), req.chasquidVersion);
+  try {
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Saving {0} on {1}', name, host.name),
+      },
+      (progress) =>
+        saveOnServer({
+          conn,
           hostName: host.name,
-          title: `mailwright: edit ${name} on ${host.name}`,
-          actions: [restart ? `${name} saved, chasquid restarted` : `${name} saved (chasquid re-reads it)`],
-        });
-        log.info(`Snapshot of ${host.name}: ${snap.committed ? `commit ${snap.commit}` : 'no change'}`);
-      } catch (e) {
-        // The server already has the file: a failed commit is a warning, not a failed save.
-        log.warn(`Snapshot of ${host.name} failed: ${(e as Error).message}`);
-        void vscode.window.showWarningMessage(
-          vscode.l10n.t('Saved on the server, but the git snapshot failed: {0}', (e as Error).message),
-        );
-      }
-    },
-  );
+          path,
+          content: req.content,
+          version: req.chasquidVersion,
+          mailHost: host.mailHost,
+          socketUnits: req.socketUnits,
+          workspaceRoot: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+          progress: (step) => progress.report({ message: STEPS[step]() }),
+        }),
+    );
+    log.info(`Saved ${path} on ${host.name}${result.commit ? `, commit ${result.commit}` : ''}`);
+    if (result.commitError) {
+      log.warn(`Snapshot of ${host.name} failed: ${result.commitError}`);
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Saved on the server, but the git snapshot failed: {0}', result.commitError),
+      );
+    }
+  } catch (e) {
+    // VS Code shows a provider's message for Unavailable ("Unable to write file … (Unavailable
+    // (FileSystemError): …)"); for NoPermissions it shows its own text and drops the message.
+    if (e instanceof ConfFileInvalidError) {
+      const first = e.errors[0]!;
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t(
+          '{0} has {1} error(s) (line {2}: {3}); nothing was uploaded. See the Problems panel.',
+          name,
+          e.errors.length,
+          first.line,
+          first.message,
+        ),
+      );
+    }
+    if (e instanceof ConfFileOwnedError) {
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t(
+          '{0} sets {1} to "{2}", but mailwright.yaml says "{3}" (mailHost): change it in mailwright.yaml and provision; nothing was uploaded.',
+          name,
+          e.field,
+          e.found,
+          e.wanted,
+        ),
+      );
+    }
+    if (e instanceof ConfFileRejectedError) {
+      log.error(`chasquid did not run with the new ${path}; restored the previous file.\n${e.journal}`);
+      throw vscode.FileSystemError.Unavailable(
+        vscode.l10n.t(
+          "chasquid does not run with this {0}: the previous file was put back ({1}). See the Mailwright log for chasquid's messages.",
+          name,
+          e.recovered ? vscode.l10n.t('chasquid runs again') : vscode.l10n.t('chasquid still does not run'),
+        ),
+      );
+    }
+    throw e;
+  }
 }

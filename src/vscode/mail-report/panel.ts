@@ -2,16 +2,13 @@
 // mail's run), replaces it when the opener has a newer one (a run's next stage), copies what
 // the webview asks for, and hands the report's buttons to the opener.
 import * as vscode from 'vscode';
-import { webviewOptions, webviewPage } from '../webview-page';
-import { answerWebview } from '../webview-requests';
+import { openWebviewPanel, reviveWebviewPanel, WebviewPanelHost } from '../webview-panel';
 import {
   isMailReportView,
-  isMailReportWebviewMessage,
-  MAIL_REPORT_VIEW_TYPE,
-  type MailReportHostMessage,
+  mailReportProtocol,
+  type MailReportCommand,
   type MailReportView,
-  type MailReportWebviewMessage,
-} from './messages';
+} from '../../shared/mail-report/messages';
 
 export interface MailReportPanelDeps {
   extensionUri: vscode.Uri;
@@ -27,7 +24,7 @@ export interface MailReportOptions {
   viewColumn?: vscode.ViewColumn;
 }
 
-export class MailReportPanel {
+export class MailReportPanel extends WebviewPanelHost<MailReportView, MailReportCommand> {
   private static readonly open = new Map<string, MailReportPanel>();
 
   /** Shows `view` in the panel of its key, opening one when there is none; later calls update it. */
@@ -44,12 +41,7 @@ export class MailReportPanel {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      MAIL_REPORT_VIEW_TYPE,
-      view.title,
-      opts.viewColumn ?? vscode.ViewColumn.Active,
-      webviewOptions(deps.extensionUri),
-    );
+    const panel = openWebviewPanel(mailReportProtocol, deps.extensionUri, view.title, opts.viewColumn);
     return new MailReportPanel(deps, panel, key, view, opts.onAction);
   }
 
@@ -59,40 +51,36 @@ export class MailReportPanel {
       panel.dispose();
       return;
     }
-    panel.webview.options = webviewOptions(deps.extensionUri);
+    reviveWebviewPanel(panel, deps.extensionUri);
     const key = saved.kind;
     MailReportPanel.open.get(key)?.panel.dispose();
     new MailReportPanel(deps, panel, key, { ...saved, actions: undefined, running: false });
   }
 
-  private disposed = false;
-
   private constructor(
-    private readonly deps: MailReportPanelDeps,
-    private readonly panel: vscode.WebviewPanel,
+    deps: MailReportPanelDeps,
+    panel: vscode.WebviewPanel,
     private readonly key: string,
     private view: MailReportView,
     private onAction?: MailReportOptions['onAction'],
   ) {
-    MailReportPanel.open.set(key, this);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mail.svg');
-    panel.webview.html = webviewPage(panel.webview, deps.extensionUri, {
+    super(panel, {
+      extensionUri: deps.extensionUri,
+      log: deps.log,
+      protocol: mailReportProtocol,
+      name: 'Mail report',
       bundle: 'mail-report',
       title: view.title,
     });
-    const subscription = answerWebview({
-      panel,
-      name: 'Mail report',
-      log: deps.log,
-      isMessage: isMailReportWebviewMessage,
-      onReady: () => this.post(),
-      handle: (m) => this.handle(m),
-    });
-    panel.onDidDispose(() => {
-      this.disposed = true;
-      subscription.dispose();
-      if (MailReportPanel.open.get(this.key) === this) MailReportPanel.open.delete(this.key);
-    });
+    MailReportPanel.open.set(key, this);
+  }
+
+  protected override currentState(): MailReportView {
+    return this.view;
+  }
+
+  protected override onDispose(): void {
+    if (MailReportPanel.open.get(this.key) === this) MailReportPanel.open.delete(this.key);
   }
 
   get isDisposed(): boolean {
@@ -103,21 +91,13 @@ export class MailReportPanel {
   update(view: MailReportView): void {
     this.view = view;
     this.panel.title = view.title;
-    this.post();
+    this.sendState();
   }
 
-  private post(): void {
-    if (this.disposed) return;
-    const message: MailReportHostMessage = { type: 'state', state: this.view };
-    void this.panel.webview.postMessage(message);
-  }
-
-  private async handle(m: Exclude<MailReportWebviewMessage, { type: 'ready' }>): Promise<void> {
+  protected override async handle(m: MailReportCommand): Promise<void> {
     switch (m.type) {
       case 'copy':
-        await vscode.env.clipboard.writeText(m.text);
-        vscode.window.setStatusBarMessage(vscode.l10n.t('Copied {0}', m.what), 3000);
-        return;
+        return this.copy(m.text, m.what);
       case 'action': {
         if (!this.view.actions?.some((a) => a.id === m.id) || !this.onAction)
           throw new Error(vscode.l10n.t('This report has nothing to run any more: run the command again.'));

@@ -7,11 +7,12 @@ import { normalizeEmailAddress } from '../../core/config';
 import { resolverLookup } from '../../core/dns/lookup';
 import { mailTestOptions, runMailTest, type MailTestReport, type MailTestStage } from '../../core/mailtest';
 import { pickUser, type UserTarget } from '../commands/pick-user';
+import { serverAddressOf } from '../connections';
 import { dnsCheckSettings } from '../dns/settings';
 import type { WorkspaceConfig } from '../workspace-config';
-import type { MailReportStage, MailReportView } from './messages';
+import type { MailReportStage, MailReportView } from '../../shared/mail-report/messages';
 import { MailReportPanel, type MailReportPanelDeps } from './panel';
-import { checksSummary } from './view';
+import { checksSummary } from '../../shared/mail-report/view';
 
 export interface SendTestDeps extends MailReportPanelDeps {
   config: WorkspaceConfig;
@@ -119,7 +120,8 @@ async function askInputs(deps: SendTestDeps, arg: unknown): Promise<TestInputs |
 
 async function run(deps: SendTestDeps, inputs: TestInputs): Promise<MailTestReport | undefined> {
   const { host } = inputs.target;
-  const server = `${host.mailHost} (${host.ssh.host})`;
+  const address = serverAddressOf(host);
+  const server = `${host.mailHost} (${address})`;
   const done: MailTestStage[] = [];
   const panel = MailReportPanel.show(deps, testMailView({ ...inputs, server }, done), {
     key: 'test-mail',
@@ -140,7 +142,13 @@ async function run(deps: SendTestDeps, inputs: TestInputs): Promise<MailTestRepo
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       return runMailTest({
-        ...mailTestOptions({ host, from: inputs.from, to: inputs.to, password: inputs.password }),
+        ...mailTestOptions({
+          host,
+          from: inputs.from,
+          to: inputs.to,
+          password: inputs.password,
+          server: address,
+        }),
         ...(resolvers && resolvers.length > 0 && { resolver: resolverLookup(resolvers) }),
         signal: abort.signal,
         onStage: (stage) => {

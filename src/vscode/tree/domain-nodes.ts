@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { clientSettings } from '../../core/client-settings';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import { DnsService } from '../dns/service';
-import type { DnsRowView } from '../dns/messages';
-import { iconFor, needsFix, rowLabel, statusLabel, summarize, tooltipLines } from '../dns/rows';
+import type { DnsRowView } from '../../shared/dns/messages';
+import { iconFor, needsFix, rowLabel, statusLabel, summarize, tooltipLines } from '../../shared/dns/rows';
 import { MailNode, MessageNode } from './base';
 
 /** Rows under a domain carry both, so commands know where they act. */
@@ -168,7 +168,12 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
         icon.icon,
         icon.color ? new vscode.ThemeColor(icon.color) : undefined,
       );
-      this.description = summarize(rows, vscode.l10n);
+      // The results stay until the next check: when they were taken is part of them.
+      this.description = vscode.l10n.t(
+        '{0} · checked {1}',
+        summarize(rows, vscode.l10n),
+        new Date(entry.report.checkedAt).toLocaleTimeString(vscode.env.language),
+      );
     } else {
       this.iconPath = new vscode.ThemeIcon('symbol-namespace');
       this.description = vscode.l10n.t('not checked');
@@ -180,7 +185,7 @@ export class DnsRecordsNode extends MailNode implements DomainRow {
         vscode.l10n.t(
           '{0} — checked {1} in {2} ms.',
           summarize(rows, vscode.l10n),
-          entry.report.checkedAt,
+          new Date(entry.report.checkedAt).toLocaleString(vscode.env.language),
           entry.report.durationMs,
         ),
       );

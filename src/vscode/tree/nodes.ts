@@ -1,7 +1,7 @@
 // One class per kind of row in the "Mail Servers" tree. contextValue drives the menus in package.json.
 import * as vscode from 'vscode';
 import { MAIL_PORT_NUMBERS } from '../../core/ports';
-import type { HostConfig } from '../../core/config';
+import { writtenSshTarget, type HostConfig } from '../../core/config';
 import type { Facts } from '../../core/facts';
 // parse.ts, not the index: the index also brings the SSH fact gathering into activation.
 import { listeningPorts } from '../../core/facts/parse';
@@ -25,7 +25,7 @@ export class HostNode extends MailNode {
   ) {
     super(host.name, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `host:${host.name}`;
-    const target = `${host.ssh.user}@${host.ssh.host}:${host.ssh.port}`;
+    const target = writtenSshTarget(host.ssh, host.sshWritten);
     const state = factsState ?? { kind: 'loading' };
     if (state.kind === 'ok') {
       const { facts } = state;

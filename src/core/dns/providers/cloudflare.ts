@@ -1,5 +1,6 @@
 // Cloudflare API v4 with an API token (Bearer). Contract-tested against a local server that
 // follows the published API (test/fixtures-servers/cloudflare.ts), not the real service.
+import { joinTxt } from '../model';
 import { fetchApi } from './http';
 import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts } from './record-value';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
@@ -162,5 +163,5 @@ function valueOf(record: CfRecord): string {
   if (record.type === 'CAA' && caa?.tag !== undefined && caa.value !== undefined)
     return formatCaa({ flags: caa.flags ?? 0, tag: caa.tag, value: caa.value });
   if (record.type !== 'TXT' || !/^".*"$/s.test(record.content)) return record.content;
-  return record.content.slice(1, -1).split(/"\s+"/).join('');
+  return joinTxt(record.content.slice(1, -1).split(/"\s+"/));
 }

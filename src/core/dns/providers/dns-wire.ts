@@ -3,6 +3,7 @@
 import * as packet from 'dns-packet';
 import { connect } from 'node:net';
 import { splitTxt } from '../../dkim/record';
+import { joinTxt } from '../model';
 import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts, type MxParts } from './record-value';
 import type { DnsRecord, RecordType } from './types';
 
@@ -106,7 +107,8 @@ export function fromAnswer(answer: packet.Answer): DnsRecord | undefined {
   switch (answer.type) {
     case 'TXT': {
       const parts = Array.isArray(data) ? data : [data];
-      const value = parts.map((p: unknown) => (Buffer.isBuffer(p) ? p.toString('utf8') : String(p))).join('');
+      const strings = parts.map((p: unknown) => (Buffer.isBuffer(p) ? p.toString('utf8') : String(p)));
+      const value = joinTxt(strings);
       return { ...base, type: 'TXT', value };
     }
     case 'MX':

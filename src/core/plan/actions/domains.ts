@@ -20,7 +20,8 @@ import {
   type RemoteConnection,
 } from '../../remote';
 import { managedFileAction } from '../managed-file';
-import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
+import type { Facts } from '../../facts';
+import type { Action, ActionPlanner, ApplyContext, PlanContext, PlanInput } from '../types';
 import { CHASQUID_DIR } from './conf';
 
 /** chasquid runs as user chasquid: it must read users and aliases, nobody else should. */
@@ -177,10 +178,45 @@ export async function removeUser(
   return true;
 }
 
-/** `moved`: the user exists in the other store, whose hash this one cannot read. */
+/** Who a password is for, as the plan's input and the messages name them. */
+function passwordWho(
+  user: string,
+  domain: string,
+  moved: boolean,
+): { label: string; short: string; who: string } {
+  const address = `${user}@${domain}`;
+  return moved
+    ? {
+        label: `Password for ${address} (${userMoveText(domain)})`,
+        short: `password of ${address}`,
+        who: `${address} (${userMoveText(domain)})`,
+      }
+    : {
+        label: `Password for ${address} (new user)`,
+        short: `password of ${address}`,
+        who: `the new mail user ${address}`,
+      };
+}
+
+/** The input a user's password is asked with before the run. */
+function passwordInput(user: string, domain: string, moved = false, change = false): PlanInput {
+  const { label, short } = passwordWho(user, domain, moved);
+  return {
+    key: userPasswordKey(user, domain),
+    kind: 'new-password',
+    label: change ? `New password for ${user}@${domain}` : label,
+    short,
+  };
+}
+
+/**
+ * A user's password from the run's secrets (collected before Apply from the plan's inputs), or
+ * from `askSecret` where a prompt can answer (the CLI); `moved`: the user exists in the other
+ * store, whose hash this one cannot read.
+ */
 async function passwordFor(ctx: ApplyContext, user: string, domain: string, moved = false): Promise<string> {
   const key = userPasswordKey(user, domain);
-  const who = moved ? `${user}@${domain} (${userMoveText(domain)})` : `the new mail user ${user}@${domain}`;
+  const { label, who } = passwordWho(user, domain, moved);
   const stored = await ctx.secrets.get(key);
   if (stored) {
     const problem = passwordProblem(stored);
@@ -190,7 +226,7 @@ async function passwordFor(ctx: ApplyContext, user: string, domain: string, move
       );
     return stored;
   }
-  const asked = await ctx.askSecret?.(key, `Password for ${who}`);
+  const asked = await ctx.askSecret?.(key, label);
   if (asked) {
     const problem = passwordProblem(asked);
     if (problem) throw new Error(`The password given for ${who} cannot be used: ${problem}.`);
@@ -257,7 +293,7 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
           : `${removed.join(', ')} in ${STORE_NAMES[c.store]}, but ${domain.name} ${domain.mailboxes ? 'has mailboxes' : 'is forward-only'}: removing there`,
       );
   }
-  // Asked for in prepare, before any action of the run changes anything.
+  // Collected before the run (inputs) and read in prepare, before any action changes anything.
   let passwords: Map<string, string> | undefined;
   const prepare = async (actx: ApplyContext) => {
     passwords = new Map<string, string>();
@@ -269,6 +305,7 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
     kind: 'domains',
     title: `Update the mail users of ${domain.name}`,
     reason: `users ${reasons.join('; ')}`,
+    inputs: (target?.missing ?? []).map((user) => passwordInput(user, domain.name, moved.includes(user))),
     prepare,
     async apply(actx) {
       if (!passwords) await prepare(actx);
@@ -306,15 +343,73 @@ function usersAction(ctx: PlanContext, domain: DomainConfig): Action | undefined
   };
 }
 
+/** The users a domain's store has on the server; undefined when the store is not there yet. */
+export function usersOnServer(facts: Facts, domain: DomainConfig): string[] | undefined {
+  if (userStoreOf(domain) === 'dovecot')
+    return facts.dovecot.installed ? usersOfDomain(facts.dovecot.users ?? [], domain.name) : undefined;
+  if (!facts.chasquid.installed) return undefined;
+  return facts.chasquidState?.domains[domain.name]?.users;
+}
+
+/** A new password for a user the server has, through the run's journal like every other write. */
+export function passwordAction(domain: DomainConfig, user: string): Action {
+  checkedAddress(user, domain.name);
+  const store = userStoreOf(domain);
+  const file = storeFile(store, domain.name);
+  let password: string | undefined;
+  const prepare = async (actx: ApplyContext) => {
+    password = await passwordFor(actx, user, domain.name);
+  };
+  return {
+    id: `password:${user}@${domain.name}`,
+    kind: 'domains',
+    title: `Set a new password for ${user}@${domain.name}`,
+    reason: 'a new password was given',
+    inputs: [passwordInput(user, domain.name, false, true)],
+    prepare,
+    async apply(actx) {
+      if (!password) await prepare(actx);
+      const current = await readRemoteFileIfExists(actx.conn, file.path);
+      if (!namesInStore(store, current, domain.name).includes(user))
+        throw new NoSuchUserError(`${user}@${domain.name}`);
+      const { content } = await editedStore(store, current, domain.name, new Map([[user, password!]]), []);
+      await actx.files.write(file.path, content, { owner: file.owner, mode: file.mode });
+      if (store === 'dovecot') await actx.run(DOVECOT_RELOAD, { check: false });
+    },
+    async verify(actx) {
+      const current = await readRemoteFileIfExists(actx.conn, file.path);
+      if (!namesInStore(store, current, domain.name).includes(user))
+        throw new Error(`${file.path} no longer has ${user}`);
+    },
+  };
+}
+
 function fullAddress(target: string, domain: string): string {
   return target.includes('@') ? target : `${target}@${domain}`;
 }
 
+/**
+ * The first line of a file generated from mailwright.yaml, saying what a save does: the editor
+ * opens these read-only (there is no save), and a provision writes them again from the yaml.
+ */
+export const GENERATED_HEADER =
+  '# Generated from mailwright.yaml by Mailwright: opened read-only in the editor; change mailwright.yaml and provision.';
+
+/**
+ * Whether a server file is generated from mailwright.yaml (a domain's aliases and users): edits
+ * there would contradict the yaml and be undone by the next provision.
+ */
+export function generatedFromYaml(path: string): { domain: string; what: 'aliases' | 'users' } | undefined {
+  const prefix = domainDir('');
+  if (!path.startsWith(prefix)) return undefined;
+  const [domain, what, ...rest] = path.slice(prefix.length).split('/');
+  if (!domain || rest.length > 0 || (what !== 'aliases' && what !== 'users')) return undefined;
+  return { domain, what };
+}
+
 /** The aliases file for the yaml: one line per alias, the catch-all last. */
 export function desiredAliases(domain: DomainConfig): string {
-  const aliases = ChasquidAliases.parse(
-    '# Written by Mailwright from mailwright.yaml; edit the yaml, not this file.\n',
-  );
+  const aliases = ChasquidAliases.parse(`${GENERATED_HEADER}\n`);
   const users = Object.keys(domain.aliases)
     .filter((u) => u !== '*')
     .sort();

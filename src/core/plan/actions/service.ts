@@ -3,13 +3,14 @@
 // with the previous configuration, so a bad change never leaves the server without mail.
 import { splitLogLine } from '../../logs';
 import { printable } from '../../printable';
-import { shellCommand, shellScript, type RemoteConnection } from '../../remote';
+import { shellCommand, shellScript, type RemoteConnection, type ShellLine } from '../../remote';
 import { MAIL_PORT_NUMBERS } from '../../ports';
 import { sleep } from '../../sleep';
 import { journalOf } from '../journal';
 import { changedSinceStart, confLoadProblem, readChasquidFileHashes } from '../running';
 import { CHASQUID_CONF_PATH } from '../../chasquid/paths';
 import { readRemoteFileIfExists } from '../../remote';
+import type { Facts } from '../../facts';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 import { planCertificate } from './certificate';
 import { hasSocketUnits, planConf } from './conf';
@@ -22,13 +23,16 @@ const MAIL_PORTS = MAIL_PORT_NUMBERS;
 /** chasquid exits within a second on a bad configuration; systemd then restarts it (Restart=always). */
 const SETTLE_MS = 3_000;
 
-function socketUnitsOf(ctx: ApplyContext): string[] {
-  return Object.keys(ctx.facts.chasquidUnits).filter((u) => /^chasquid-.*\.socket$/.test(u));
+/** chasquid's socket units (socket activation), reset with it. */
+export function chasquidSocketUnits(facts: Pick<Facts, 'chasquidUnits'>): string[] {
+  return Object.keys(facts.chasquidUnits).filter((u) => /^chasquid-.*\.socket$/.test(u));
 }
+
+const socketUnitsOf = (ctx: ApplyContext) => chasquidSocketUnits(ctx.facts);
 
 /**
  * Active, and still the same process after a pause of "$1" seconds (a crash loop shows up as a
- * new MainPID). Exit 0 when running. Also used after saving a file from the editor.
+ * new MainPID). Exit 0 when running.
  */
 export const CHASQUID_RUNNING_SCRIPT = `set -u
 pid1=$(systemctl show -p MainPID --value chasquid)
@@ -39,19 +43,31 @@ echo "$state $pid1 $pid2"
 [ "$state" = active ] && [ "$pid1" = "$pid2" ] && [ "$pid1" != 0 ]
 `;
 
-async function isRunning(ctx: ApplyContext): Promise<boolean> {
-  const r = await ctx.run(shellScript(CHASQUID_RUNNING_SCRIPT, ['2']), { check: false, timeoutMs: 30_000 });
+/**
+ * The one restart of chasquid, for a provision's service step and for a file saved from the
+ * editor: reset a failed state, restart, let a crash show, then the running check above. `run`
+ * executes a command as root (the run's streamed ctx.run, or the connection's exec). True when
+ * chasquid keeps running.
+ */
+export async function restartChasquid(
+  run: (
+    command: ShellLine,
+    opts: { check: false; timeoutMs: number },
+  ) => Promise<{ exitCode: number | null }>,
+  socketUnits: readonly string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
+  await run(shellCommand(['systemctl', 'reset-failed', 'chasquid', ...socketUnits]), {
+    check: false,
+    timeoutMs: 30_000,
+  });
+  await run(shellCommand(['systemctl', 'restart', 'chasquid']), { check: false, timeoutMs: 60_000 });
+  await sleep(SETTLE_MS - 2_000, signal);
+  const r = await run(shellScript(CHASQUID_RUNNING_SCRIPT, ['2']), { check: false, timeoutMs: 30_000 });
   return r.exitCode === 0;
 }
 
-async function restart(ctx: ApplyContext): Promise<boolean> {
-  await ctx.run(shellCommand(['systemctl', 'reset-failed', 'chasquid', ...socketUnitsOf(ctx)]), {
-    check: false,
-  });
-  await ctx.run(shellCommand(['systemctl', 'restart', 'chasquid']), { check: false, timeoutMs: 60_000 });
-  await sleep(SETTLE_MS - 2_000, ctx.signal);
-  return isRunning(ctx);
-}
+const restart = (ctx: ApplyContext) => restartChasquid(ctx.run, socketUnitsOf(ctx), ctx.signal);
 
 /** The last lines of chasquid's journal, for error messages. */
 export async function chasquidLog(conn: RemoteConnection, lines = 30): Promise<string> {

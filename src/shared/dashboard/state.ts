@@ -4,7 +4,7 @@
 // from src/core, in English.
 import type { ApplyEvent, Plan } from '../../core/plan/types';
 import type { ExpectedRecord } from '../../core/dns/model';
-import type { L10n } from '../localize';
+import type { L10n } from '../l10n';
 import type { ActionView, DashboardState, DnsRecordView, SummaryView } from './messages';
 
 /** Output kept per action: a chatty apt run must not grow the panel (or its saved state) without end. */

@@ -1,7 +1,15 @@
-// The one protocol between the dashboard panel (extension host) and its webview. Both sides
-// import this file, and both validate what they receive: a webview is another process, and a
-// restored panel hands back whatever state an older version saved. No vscode or node imports.
-import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
+// The dashboard panel's part of the webview protocol (src/shared/protocol.ts): its state, its
+// commands and their checks. Both sides import this file. No vscode or node imports.
+import {
+  isInt,
+  isObj,
+  isOptStr,
+  isStr,
+  isStrArray,
+  panelProtocol,
+  type HostMessage as PanelHostMessage,
+  type WebviewMessage as PanelWebviewMessage,
+} from '../protocol';
 
 export type DriftDecision = 'keep' | 'overwrite';
 
@@ -65,20 +73,17 @@ export interface DashboardState {
   summary?: SummaryView;
 }
 
-/** Webview → extension. Commands carry a requestId; the extension answers with a reply. */
-export type WebviewMessage =
-  | { type: 'ready' }
+/** Webview → extension: the commands; the extension answers each with a reply. */
+export type DashboardCommand =
   | { type: 'apply'; requestId: number; decisions: Record<string, DriftDecision> }
   | { type: 'cancel'; requestId: number }
   | { type: 'rerun'; requestId: number; from: string; decisions: Record<string, DriftDecision> }
   | { type: 'replan'; requestId: number };
 
-/** Extension → webview: the whole state (an event stream folded on the host side), or a reply. */
-export type HostMessage =
-  | { type: 'state'; state: DashboardState }
-  | { type: 'reply'; requestId: number; ok: boolean; error?: string };
+export type WebviewMessage = PanelWebviewMessage<DashboardCommand>;
 
-export const VIEW_TYPE = 'mailwright.dashboard';
+/** Extension → webview: the whole state (an event stream folded on the host side), or a reply. */
+export type HostMessage = PanelHostMessage<DashboardState>;
 
 // ---------------------------------------------------------------- validation
 
@@ -96,23 +101,6 @@ const STATUSES: readonly ActionStatus[] = ['pending', 'running', 'done', 'failed
 
 export function isDecisions(v: unknown): v is Record<string, DriftDecision> {
   return isObj(v) && Object.values(v).every((d) => d === 'keep' || d === 'overwrite');
-}
-
-export function isWebviewMessage(v: unknown): v is WebviewMessage {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-      return true;
-    case 'cancel':
-    case 'replan':
-      return isInt(v.requestId);
-    case 'apply':
-      return isInt(v.requestId) && isDecisions(v.decisions);
-    case 'rerun':
-      return isInt(v.requestId) && isStr(v.from) && isDecisions(v.decisions);
-    default:
-      return false;
-  }
 }
 
 function isActionView(v: unknown): v is ActionView {
@@ -166,13 +154,6 @@ export function isDashboardState(v: unknown): v is DashboardState {
   );
 }
 
-export function isHostMessage(v: unknown): v is HostMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'state') return isDashboardState(v.state);
-  if (v.type === 'reply') return isInt(v.requestId) && typeof v.ok === 'boolean' && isOptStr(v.error);
-  return false;
-}
-
 /** What the webview keeps with setState (and VS Code hands back to the serializer after a reload). */
 export interface SavedWebviewState {
   state: DashboardState;
@@ -182,3 +163,17 @@ export interface SavedWebviewState {
 export function isSavedWebviewState(v: unknown): v is SavedWebviewState {
   return isObj(v) && isDashboardState(v.state) && isDecisions(v.decisions);
 }
+
+export const dashboardProtocol = panelProtocol<DashboardState, DashboardCommand>({
+  viewType: 'mailwright.dashboard',
+  isState: isDashboardState,
+  commands: {
+    apply: (m) => isDecisions(m.decisions),
+    cancel: () => true,
+    rerun: (m) => isStr(m.from) && isDecisions(m.decisions),
+    replan: () => true,
+  },
+});
+
+export const VIEW_TYPE = dashboardProtocol.viewType;
+export const { isWebviewMessage, isHostMessage } = dashboardProtocol;

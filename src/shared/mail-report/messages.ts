@@ -1,12 +1,18 @@
-// The one protocol between the Mail Report panel (extension host) and its webview, and the
-// report it shows: a message analysis ("Analyze Message Source") or a test mail's run (sent →
-// delivered → verified, with the SMTP transcript). Both sides import this file and both validate
-// what they receive. No vscode or node imports.
+// The Mail Report panel's part of the webview protocol (src/shared/protocol.ts), and the report
+// it shows: a message analysis ("Analyze Message Source") or a test mail's run (sent → delivered
+// → verified, with the SMTP transcript). Both sides import this file. No vscode or node imports.
 import type { Check, CheckStatus } from '../../core/checks';
 import type { ReceivedHop } from '../../core/analyze/received';
-import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
-
-export const MAIL_REPORT_VIEW_TYPE = 'mailwright.mailReport';
+import {
+  isInt,
+  isObj,
+  isOptStr,
+  isStr,
+  isStrArray,
+  panelProtocol,
+  type HostMessage,
+  type WebviewMessage,
+} from '../protocol';
 
 /** A stage of a run: waiting, under way, or done with a check status. */
 export type StageStatus = 'pending' | 'running' | CheckStatus;
@@ -55,15 +61,13 @@ export interface MailReportView {
   actions?: MailReportAction[];
 }
 
-/** Webview → extension. Commands carry a requestId; the extension answers with a reply. */
-export type MailReportWebviewMessage =
-  | { type: 'ready' }
+/** Webview → extension: the commands; the extension answers each with a reply. */
+export type MailReportCommand =
   | { type: 'copy'; requestId: number; text: string; what: string }
   | { type: 'action'; requestId: number; id: string };
 
-export type MailReportHostMessage =
-  | { type: 'state'; state: MailReportView }
-  | { type: 'reply'; requestId: number; ok: boolean; error?: string };
+export type MailReportWebviewMessage = WebviewMessage<MailReportCommand>;
+export type MailReportHostMessage = HostMessage<MailReportView>;
 
 // ---------------------------------------------------------------- validation
 
@@ -74,20 +78,6 @@ export const MAX_COPY_LENGTH = 256 * 1024;
 
 const isOptNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 const isOptBool = (v: unknown) => v === undefined || typeof v === 'boolean';
-
-export function isMailReportWebviewMessage(v: unknown): v is MailReportWebviewMessage {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-      return true;
-    case 'copy':
-      return isInt(v.requestId) && isStr(v.text) && v.text.length <= MAX_COPY_LENGTH && isStr(v.what);
-    case 'action':
-      return isInt(v.requestId) && isStr(v.id);
-    default:
-      return false;
-  }
-}
 
 function isCheck(v: unknown): v is Check {
   return (
@@ -153,9 +143,15 @@ export function isMailReportView(v: unknown): v is MailReportView {
   );
 }
 
-export function isMailReportHostMessage(v: unknown): v is MailReportHostMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'state') return isMailReportView(v.state);
-  if (v.type === 'reply') return isInt(v.requestId) && typeof v.ok === 'boolean' && isOptStr(v.error);
-  return false;
-}
+export const mailReportProtocol = panelProtocol<MailReportView, MailReportCommand>({
+  viewType: 'mailwright.mailReport',
+  isState: isMailReportView,
+  commands: {
+    copy: (m) => isStr(m.text) && m.text.length <= MAX_COPY_LENGTH && isStr(m.what),
+    action: (m) => isStr(m.id),
+  },
+});
+
+export const MAIL_REPORT_VIEW_TYPE = mailReportProtocol.viewType;
+export const { isWebviewMessage: isMailReportWebviewMessage, isHostMessage: isMailReportHostMessage } =
+  mailReportProtocol;

@@ -2,7 +2,7 @@
 // webview both run it, with vscode.l10n or the page's translator.
 import type { MessageAnalysis } from '../../core/analyze/analyze';
 import { countStatuses, type Check } from '../../core/checks';
-import type { L10n } from '../localize';
+import type { L10n } from '../l10n';
 import type { MailReportView, StageStatus } from './messages';
 
 /** "5 passed, 1 warning(s), 1 failed, 2 not judged". */

@@ -1,8 +1,15 @@
-// The one protocol between the DNS Records panel (extension host) and its webview. Both sides
-// import this file and both validate what they receive: a webview is another process, and a
-// restored panel hands back whatever state an older version saved. No vscode or node imports.
-import type { L10n } from '../localize';
-import { isInt, isObj, isOptStr, isStr, isStrArray } from '../message-guards';
+// The DNS Records panel's part of the webview protocol (src/shared/protocol.ts): its state, its
+// commands and their checks. Both sides import this file. No vscode or node imports.
+import type { L10n } from '../l10n';
+import {
+  isObj,
+  isOptStr,
+  isStr,
+  isStrArray,
+  panelProtocol,
+  type HostMessage,
+  type WebviewMessage,
+} from '../protocol';
 
 /** A finding's status, or "unchecked" for an expected record before the first check. */
 export type RowStatus = 'ok' | 'missing' | 'wrong' | 'extra' | 'not-checkable' | 'self-signed' | 'unchecked';
@@ -61,6 +68,8 @@ export interface DnsPanelState {
   checkedAt?: string;
   durationMs?: number;
   rows: DnsRowView[];
+  /** What holds for the whole domain (not delegated, DNS not answering): said once, above the table. */
+  notices?: string[];
   error?: string;
   /** The dry run of Publish, while planned (and what was applied, once published). */
   publish?: { changes: PublishChangeView[]; notes: string[] };
@@ -68,9 +77,8 @@ export interface DnsPanelState {
   message?: string;
 }
 
-/** Webview → extension. Commands carry a requestId; the extension answers with a reply. */
-export type DnsWebviewMessage =
-  | { type: 'ready' }
+/** Webview → extension: the commands; the extension answers each with a reply. */
+export type DnsCommand =
   | { type: 'check'; requestId: number }
   | { type: 'copy'; requestId: number; text: string; what: string }
   | { type: 'exportZone'; requestId: number }
@@ -78,10 +86,8 @@ export type DnsWebviewMessage =
   | { type: 'applyPublish'; requestId: number }
   | { type: 'cancelPublish'; requestId: number };
 
-export type DnsHostMessage =
-  { type: 'state'; state: DnsPanelState } | { type: 'reply'; requestId: number; ok: boolean; error?: string };
-
-export const DNS_VIEW_TYPE = 'mailwright.dnsRecords';
+export type DnsWebviewMessage = WebviewMessage<DnsCommand>;
+export type DnsHostMessage = HostMessage<DnsPanelState>;
 
 /** How a domain without `dns:` gets one: Publish shows it, and the table is the manual instructions. */
 export function noProviderHelp(domain: string, l10n: L10n): string {
@@ -131,24 +137,6 @@ const SEVERITIES: readonly RowSeverity[] = ['error', 'warning', 'info'];
 /** Copy requests carry one DNS name or value; anything longer is not what the table shows. */
 export const MAX_COPY_LENGTH = 8192;
 
-export function isDnsWebviewMessage(v: unknown): v is DnsWebviewMessage {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-      return true;
-    case 'check':
-    case 'exportZone':
-    case 'planPublish':
-    case 'applyPublish':
-    case 'cancelPublish':
-      return isInt(v.requestId);
-    case 'copy':
-      return isInt(v.requestId) && isStr(v.text) && v.text.length <= MAX_COPY_LENGTH && isStr(v.what);
-    default:
-      return false;
-  }
-}
-
 function isRow(v: unknown): v is DnsRowView {
   return (
     isObj(v) &&
@@ -184,6 +172,7 @@ export function isDnsPanelState(v: unknown): v is DnsPanelState {
     (v.durationMs === undefined || typeof v.durationMs === 'number') &&
     Array.isArray(v.rows) &&
     v.rows.every(isRow) &&
+    (v.notices === undefined || isStrArray(v.notices)) &&
     isOptStr(v.error) &&
     (v.publish === undefined ||
       (isObj(v.publish) &&
@@ -194,9 +183,18 @@ export function isDnsPanelState(v: unknown): v is DnsPanelState {
   );
 }
 
-export function isDnsHostMessage(v: unknown): v is DnsHostMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'state') return isDnsPanelState(v.state);
-  if (v.type === 'reply') return isInt(v.requestId) && typeof v.ok === 'boolean' && isOptStr(v.error);
-  return false;
-}
+export const dnsProtocol = panelProtocol<DnsPanelState, DnsCommand>({
+  viewType: 'mailwright.dnsRecords',
+  isState: isDnsPanelState,
+  commands: {
+    check: () => true,
+    copy: (m) => isStr(m.text) && m.text.length <= MAX_COPY_LENGTH && isStr(m.what),
+    exportZone: () => true,
+    planPublish: () => true,
+    applyPublish: () => true,
+    cancelPublish: () => true,
+  },
+});
+
+export const DNS_VIEW_TYPE = dnsProtocol.viewType;
+export const { isWebviewMessage: isDnsWebviewMessage, isHostMessage: isDnsHostMessage } = dnsProtocol;

@@ -2,7 +2,7 @@
 // show: rows, a one-line summary, an icon per status. Pure, no vscode import: unit-tested, and the
 // DNS panel's webview uses it too (hence the L10n parameter instead of vscode.l10n).
 import type { DnsReport, ExpectedRecord, Finding } from '../../core/dns/model';
-import type { L10n } from '../localize';
+import type { L10n } from '../l10n';
 import type { DnsRowView, RowStatus } from './messages';
 
 /** Expected records before any check: every row "unchecked". */
