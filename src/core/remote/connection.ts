@@ -16,17 +16,26 @@ import type { AuthMethod, SshTarget } from '../config/types';
 import { currentSystem, type LocalSystem } from '../local-path';
 import { agentKeys, chooseAgent } from './agent';
 import {
+  agentRefusedError,
+  agentUnreachableError,
   agentWithoutKeysError,
   AuthenticationError,
   CancelledError,
   CommandError,
   commandSummary,
+  connectError,
+  forwardRefusedError,
+  forwardTimeoutError,
   HostKeyError,
   keysRefusedError,
+  noAgentError,
+  noIdentityFileError,
+  passwordRefusedError,
   RemoteError,
   TimeoutError,
-  unknownHostError,
   unreadableIdentityError,
+  unreadableKeyError,
+  wrongPassphraseError,
 } from './errors';
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
 import { KnownHosts } from './known-hosts';
@@ -109,13 +118,6 @@ const PID_MARK = '\x1emailwright-pid:';
 const KILL_GRACE_MS = 1500;
 const LOST_HINT =
   'The command may or may not have finished there. Once the server answers again, run it again: Mailwright checks what is done.';
-
-/** How to get an agent running, per platform. */
-function agentHint(system: LocalSystem): string {
-  return system.platform === 'win32'
-    ? 'Start the "OpenSSH Authentication Agent" service and add your key (ssh-add), or start Pageant with your key; or set identityAgent in mailwright.yaml to the agent\'s pipe.'
-    : 'Start ssh-agent and add your key (eval "$(ssh-agent)"; ssh-add), or set identityAgent in mailwright.yaml to your agent\'s socket (e.g. 1Password\'s).';
-}
 
 /** ssh2's host-key algorithm names for a known_hosts key type. */
 function algorithmsFor(keyType: string): string[] {
@@ -259,17 +261,10 @@ export class RemoteConnection {
     if (auth === 'agent') {
       const choice = chooseAgent(ssh.identityAgent, { system: this.system });
       if (!choice.ok) {
-        throw new AuthenticationError(
-          `${label} is to be logged in to with an SSH agent, but there is no agent to ask (${choice.tried}).`,
-          `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml to log in with a key file.`,
-        );
+        throw noAgentError(label, choice.tried, this.system.platform);
       }
       const keys = await agentKeys(choice.agent);
-      if (keys instanceof Error)
-        throw new AuthenticationError(
-          `Cannot reach the ssh-agent at ${choice.agent} (${choice.from}): ${keys.message}`,
-          `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml.`,
-        );
+      if (keys instanceof Error) throw agentUnreachableError(choice, keys.message, this.system.platform);
       if (keys.length === 0) throw agentWithoutKeysError(ssh, choice.agent);
       return { config: { agent: choice.agent }, offered: `the keys of ${choice.from}`, agent: choice };
     }
@@ -278,10 +273,7 @@ export class RemoteConnection {
       return { config: { password }, offered: `the password of ${hop.target.user}` };
     }
     if (ssh.identityFiles.length === 0) {
-      throw new AuthenticationError(
-        `${label} is to be logged in to with a key, but no identityFile is named.`,
-        'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml (or IdentityFile to its Host in ~/.ssh/config), or use "auth: agent".',
-      );
+      throw noIdentityFileError(label);
     }
     const keys: NonNullable<HopAuth['keys']> = [];
     const unreadable: { file: string; reason: string }[] = [];
@@ -291,12 +283,11 @@ export class RemoteConnection {
         unreadable.push({ file, reason: key.message });
         continue;
       }
-      const blob = key.getPublicSSH();
       const index = ssh.identityFiles.indexOf(file);
       keys.push({
         file,
         key,
-        shown: `${file}${blob ? ` (${keyTypeOf(blob)} ${sha256Fingerprint(blob)})` : ''} (from ${ssh.origins[`identityFiles[${index}]`] ?? 'mailwright.yaml'})`,
+        shown: `${file} (from ${ssh.origins[`identityFiles[${index}]`] ?? 'mailwright.yaml'})`,
       });
     }
     if (keys.length === 0) throw unreadableIdentityError(ssh, unreadable);
@@ -318,16 +309,15 @@ export class RemoteConnection {
       parsed = utils.parseKey(keyData, passphrase);
       if (parsed instanceof Error) {
         await this.forgetPassphrase(secretName);
-        throw new AuthenticationError(
-          `The passphrase for ${file} is wrong (${parsed.message}); it was not kept.`,
-          this.options.promptSecret
-            ? 'Run the command again and enter the passphrase of this key.'
-            : `Set the right passphrase in ${envNamesFor(secretKeys.keyPassphrase(secretName)).join(' or ')}.`,
+        throw wrongPassphraseError(
+          file,
+          parsed.message,
+          this.options.promptSecret ? undefined : envNamesFor(secretKeys.keyPassphrase(secretName)),
         );
       }
     }
     if (parsed instanceof Error) {
-      throw new AuthenticationError(`${file} is not a private key ssh2 can read: ${parsed.message}`);
+      throw unreadableKeyError(file, parsed.message);
     }
     return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
   }
@@ -545,10 +535,7 @@ export class RemoteConnection {
         () =>
           settle(() =>
             reject(
-              new TimeoutError(
-                `${hop.label} did not open a connection to ${where} within ${Math.round(this.timeoutOf(next.ssh) / 1000)} s.`,
-                `Check that ${hop.target.host} can reach ${where} (address, port, firewall between them).`,
-              ),
+              forwardTimeoutError(hop.label, hop.target, where, Math.round(this.timeoutOf(next.ssh) / 1000)),
             ),
           ),
         this.timeoutOf(next.ssh),
@@ -556,16 +543,7 @@ export class RemoteConnection {
       signal?.addEventListener('abort', onAbort, { once: true });
       client.forwardOut('127.0.0.1', 0, next.target.host, next.target.port, (err, channel) => {
         if (err) {
-          settle(() =>
-            reject(
-              new RemoteError(
-                `${hop.label} could not open a connection to ${where}: ${err.message}.`,
-                /prohibited/i.test(err.message)
-                  ? `Its sshd does not allow TCP forwarding: set "AllowTcpForwarding yes" for ${hop.target.user} in /etc/ssh/sshd_config on ${hop.target.host}.`
-                  : `Check that ${hop.target.host} can reach ${where} (is sshd running there, is the address and port right?).`,
-              ),
-            ),
-          );
+          settle(() => reject(forwardRefusedError(hop.label, hop.target, where, err.message)));
           return;
         }
         if (settled) channel.close();
@@ -626,70 +604,21 @@ export class RemoteConnection {
     e: Error & { level?: string; code?: string },
   ): Promise<Error> {
     const { label: where, target } = hop;
-    if (e.level === 'client-authentication') return this.explainRefusedLogin(hop, auth, offered);
-    if (e.code === 'ECONNREFUSED') {
-      return new RemoteError(
-        `Nothing accepts connections on ${where} (connection refused).`,
-        'Is sshd running there and is the port right?',
-      );
-    }
-    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
-      if (!hop.isJump || hop.ssh.unknownAlias) return unknownHostError(hop.ssh, e.code);
-      return new RemoteError(
-        `Cannot resolve the host name of ${where}.`,
-        hop.isJump
-          ? 'Check the jump of the host in mailwright.yaml (or ProxyJump in ~/.ssh/config).'
-          : 'Check the ssh field of the host in mailwright.yaml.',
-      );
-    }
-    if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') {
-      return new RemoteError(
-        `No route to ${where} (${e.code}).`,
-        this.options.ssh.jumps.length > 0 || hop.isJump
-          ? 'Check the address and your network.'
-          : 'Check the address and your network; a server on a private network is reached through a jump host (jump in mailwright.yaml).',
-      );
-    }
-    if (/timed out/i.test(e.message)) {
-      const seconds = Math.round(this.timeoutOf(hop.ssh) / 1000);
-      return new TimeoutError(
-        hop.isJump
-          ? `${where} did not answer within ${seconds} s (the connection or the SSH handshake did not complete).`
-          : `No SSH connection to ${where} within ${seconds} s (the connection or the SSH handshake did not complete).`,
-        `Check the host name or address and the port (${target.port}), that the server is up and sshd runs, and that no firewall drops the port.`,
-      );
-    }
-    return new RemoteError(`Cannot connect to ${where}: ${e.message}`);
-  }
-
-  /** The server refused the login: say what was offered (which keys) and what to do. */
-  private async explainRefusedLogin(hop: Hop, auth: HopAuth, offered: string[]): Promise<Error> {
-    const { label: where, target } = hop;
-    const authorizedKeys = `~${target.user}/.ssh/authorized_keys on ${target.host}`;
+    if (e.level !== 'client-authentication')
+      return connectError(e, {
+        where,
+        ssh: hop.ssh,
+        isJump: hop.isJump,
+        throughJumps: this.options.ssh.jumps.length > 0,
+        seconds: Math.round(this.timeoutOf(hop.ssh) / 1000),
+      });
+    // The server refused the login: say what was offered (which keys) and what to do.
     if (auth.agent) {
       const keys = await agentKeys(auth.agent.agent);
-      if (keys instanceof Error) {
-        return new AuthenticationError(
-          `${where} refused the login of ${target.user}: ${auth.agent.from} did not answer (${keys.message}), so no key was offered.`,
-          `${agentHint(this.system)} Or set identityFile for this host in mailwright.yaml.`,
-        );
-      }
-      if (keys.length === 0) {
-        return new AuthenticationError(
-          `${where} refused the login of ${target.user}: ${auth.agent.from} holds no keys, so none was offered.`,
-          'Add your key to the agent (ssh-add ~/.ssh/id_ed25519), or set identityFile for this host in mailwright.yaml.',
-        );
-      }
-      return new AuthenticationError(
-        `${where} refused every key ${auth.agent.from} offered for ${target.user}:\n${keys.map((k) => `  ${k}`).join('\n')}`,
-        `Add the public key of one of them to ${authorizedKeys}, or add the right key to the agent with ssh-add.`,
-      );
+      return agentRefusedError(where, target, auth.agent.from, keys, this.system.platform);
     }
     if (hop.auth === 'key') return keysRefusedError(hop.ssh, where, offered);
-    return new AuthenticationError(
-      `${where} refused ${auth.offered}.`,
-      'Check the user name and the password (it is kept in secret storage; enter it again when asked).',
-    );
+    return passwordRefusedError(where);
   }
 
   /**
