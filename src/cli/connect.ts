@@ -8,12 +8,16 @@ import {
   EnvSecretStore,
   hostSshRequest,
   KnownHosts,
+  chooseAgent,
   RemoteConnection,
   resolveSsh,
   type ResolvedSsh,
   type SshRequest,
+  type UnknownHostKey,
 } from '../core/remote';
+import { oneAtATime } from '../core/plan/fleet';
 import { info, UsageError } from './output';
+import { isInteractive, promptHidden } from './prompt';
 
 export interface ConnectFlags {
   host?: string;
@@ -42,6 +46,9 @@ function knownHostsFrom(flags: ConnectFlags): KnownHosts {
   const defaults = defaultKnownHosts();
   return flags['known-hosts'] ? new KnownHosts([], resolve(flags['known-hosts'])) : defaults;
 }
+
+/** The terminal's questions while connecting, one at a time (the hosts of a fleet connect side by side). */
+const askInTurn = oneAtATime();
 
 /** What the command line's flags say about every login: they win over mailwright.yaml and the SSH configuration. */
 function commonRequest(flags: Omit<ConnectFlags, 'host'>): Partial<SshRequest> {
@@ -89,12 +96,7 @@ export async function resolveFromFlags(flags: ConnectFlags): Promise<ResolvedHos
     );
   }
   // Without a key or an agent, the CLI falls back to a password (MAILWRIGHT_SSH_PASSWORD).
-  if (
-    ssh.auth === 'agent' &&
-    ssh.origins.auth?.startsWith('default') &&
-    !ssh.identityAgent &&
-    !process.env.SSH_AUTH_SOCK
-  )
+  if (ssh.auth === 'agent' && ssh.origins.auth?.startsWith('default') && !chooseAgent(ssh.identityAgent).ok)
     ssh = { ...ssh, auth: 'password', origins: { ...ssh.origins, auth: 'default (no key and no agent)' } };
   return { name: ssh.alias, ssh };
 }
@@ -109,20 +111,29 @@ function connectionFromResolved(
     name,
     ssh,
     knownHosts: knownHostsFrom(flags),
+    // The command line keeps no secret beyond its run: one typed in is held in memory only.
     secrets: new EnvSecretStore(),
+    promptSecret: isInteractive()
+      ? (_key, prompt) => askInTurn(() => promptHidden(`${prompt}: `))
+      : undefined,
     log: flags.verbose ? (line) => info(line) : undefined,
     confirmUnknownHostKey: async (key) => {
       if (flags['accept-new-host-key']) {
-        info(`Trusting new host key of ${key.host}:${key.port}: ${key.keyType} ${key.fingerprint}`);
+        info(`Trusting new host key of ${whose(key)}: ${key.keyType} ${key.fingerprint}`);
         return true;
       }
       info(
-        `The host key of ${key.host}:${key.port} is not known: ${key.keyType} ${key.fingerprint}`,
+        `The host key of ${whose(key)} is not known: ${key.keyType} ${key.fingerprint}`,
         'Check it against the fingerprint your provider shows, then run again with --accept-new-host-key.',
       );
       return false;
     },
   });
+}
+
+/** "bastion:22", or "jump host bastion (hop 1 of 2), bastion:22" for a jump host's key. */
+function whose(key: UnknownHostKey): string {
+  return key.jumpHost ? `${key.jumpHost}, ${key.host}:${key.port}` : `${key.host}:${key.port}`;
 }
 
 export async function connectFromFlags(flags: ConnectFlags): Promise<RemoteConnection> {

@@ -1,8 +1,8 @@
 // Connections to the hosts of mailwright.yaml, with VS Code asking the user
 // about unknown host keys and missing secrets. One connection per host.
-import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { HostConfig } from '../core/config';
+import { expandUserPath } from '../core/local-path';
 import {
   ConnectionPool,
   defaultKnownHosts,
@@ -43,9 +43,11 @@ export class Connections implements vscode.Disposable {
 
   private createPool(): ConnectionPool {
     const settings = vscode.workspace.getConfiguration('mailwright');
-    const custom = settings.get<string>('knownHostsFile', '').replace(/^~(?=\/|$)/, homedir());
+    const customFile = settings.get<string>('knownHostsFile', '');
     const defaults = defaultKnownHosts();
-    const knownHosts = custom ? new KnownHosts([`${homedir()}/.ssh/known_hosts`], custom) : defaults;
+    const knownHosts = customFile
+      ? new KnownHosts(defaults.readOnlyFiles, expandUserPath(customFile))
+      : defaults;
     return new ConnectionPool({
       knownHosts,
       secrets: new VscodeSecretStore(this.secrets),
@@ -58,7 +60,15 @@ export class Connections implements vscode.Disposable {
         const dontConnect = vscode.l10n.t("Don't Connect");
         const trust = vscode.l10n.t('Trust and Connect');
         const answer = await vscode.window.showWarningMessage(
-          vscode.l10n.t('Mailwright: unknown host key for {0}:{1}', key.host, key.port),
+          key.jumpHost
+            ? // The jump host's description comes from src/core, in English.
+              vscode.l10n.t(
+                'Mailwright: unknown host key for {0}:{1} ({2})',
+                key.host,
+                key.port,
+                key.jumpHost,
+              )
+            : vscode.l10n.t('Mailwright: unknown host key for {0}:{1}', key.host, key.port),
           {
             modal: true,
             detail: vscode.l10n.t(
@@ -78,6 +88,16 @@ export class Connections implements vscode.Disposable {
       // The prompt comes from src/core, in English.
       promptSecret: (_key, prompt) =>
         Promise.resolve(vscode.window.showInputBox({ prompt, password: true, ignoreFocusOut: true })),
+      rememberPassphrase: async (_key, keyFile) => {
+        const remember = vscode.l10n.t("Remember it in VS Code's secret storage");
+        const once = vscode.l10n.t('Use it for this session only');
+        const picked = await vscode.window.showQuickPick([once, remember], {
+          title: vscode.l10n.t('Passphrase of {0}', keyFile),
+          placeHolder: vscode.l10n.t('Keep the passphrase?'),
+          ignoreFocusOut: true,
+        });
+        return picked === remember;
+      },
     });
   }
 

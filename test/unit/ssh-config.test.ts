@@ -277,6 +277,43 @@ describe('resolving an SSH login through ~/.ssh/config', () => {
     );
   });
 
+  it("mailwright.yaml's jump: and identityAgent: win over ProxyJump and IdentityAgent; its hops log in like the host", () => {
+    const text = [
+      'Host myvps',
+      '  HostName 10.0.0.5',
+      '  ProxyJump edge',
+      '  IdentityAgent ~/.1password/agent.sock',
+      'Host bastion',
+      '  HostName 203.0.113.1',
+      '  User ops',
+    ].join('\n');
+    const r = resolve(text, {
+      ssh: 'myvps',
+      identityFile: '~/.ssh/id_vps',
+      jumps: ['bastion', 'admin@198.51.100.7:2222'],
+      identityAgent: 'none',
+    });
+    assert.deepEqual(
+      r.jumps.map((j) => j.target),
+      [
+        { user: 'ops', host: '203.0.113.1', port: 22 },
+        { user: 'admin', host: '198.51.100.7', port: 2222 },
+      ],
+    );
+    assert.equal(r.origins.proxyJump, 'mailwright.yaml');
+    assert.equal(r.identityAgent, 'none');
+    assert.equal(r.origins.identityAgent, 'mailwright.yaml');
+    assert.ok(
+      r.jumps.every((j) => j.identityFiles[0] === '/home/me/.ssh/id_vps' && j.identityAgent === 'none'),
+    );
+    const fromConfig = resolve(text, { ssh: 'myvps' });
+    assert.deepEqual(
+      fromConfig.jumps.map((j) => j.alias),
+      ['edge'],
+    );
+    assert.equal(fromConfig.identityAgent, '/home/me/.1password/agent.sock');
+  });
+
   it('reads IdentitiesOnly, IdentityAgent, UserKnownHostsFile, ConnectTimeout and ServerAliveInterval', () => {
     const r = resolve(
       [

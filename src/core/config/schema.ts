@@ -8,6 +8,7 @@
 //   chasquid: text('What it does.', 'an example'),
 // then `npm run config-reference` to regenerate the schema and the page.
 import { stringify } from 'yaml';
+import { WINDOWS_OPENSSH_AGENT_PIPE } from '../local-path';
 import { DOMAIN_EXAMPLE, LOCAL_PART_EXAMPLE } from '../names';
 import { SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import {
@@ -332,6 +333,18 @@ const HOST: MappingSpec = {
       {
         defaultText:
           '`key` when identityFile (or IdentityFile in your SSH configuration) is set, else `agent`',
+      },
+    ),
+    jump: texts(
+      `Jump hosts (bastions) to reach the server through, first hop first: \`${SSH_TARGET_FORMAT}\` or a \`Host\` of your SSH configuration each, one or a list. Wins over ProxyJump in your SSH configuration. Each is logged in to with the same method, key and agent as the server (completed by its own Host entry), and its host key is checked like the server's.`,
+      ['admin@bastion.example.com:22'],
+      { single: true },
+    ),
+    identityAgent: text(
+      "The SSH agent to ask for keys, as OpenSSH's IdentityAgent: a socket or Windows pipe path, `SSH_AUTH_SOCK`, `$VARIABLE`, `pageant` (Windows) or `none`. Wins over IdentityAgent in your SSH configuration.",
+      '~/.1password/agent.sock',
+      {
+        defaultText: `the socket in \`SSH_AUTH_SOCK\`; on Windows without it, the OpenSSH agent pipe \`${WINDOWS_OPENSSH_AGENT_PIPE}\`, else Pageant`,
       },
     ),
     mailHost: text(

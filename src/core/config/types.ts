@@ -76,6 +76,13 @@ export interface HostConfig {
    * identity file is known (identityFile, or IdentityFile in the SSH configuration), else `agent`.
    */
   auth?: AuthMethod;
+  /**
+   * Jump hosts as written, first hop first: `[user@]host[:port]` or a Host alias of the SSH
+   * configuration. Win over ProxyJump; logged in to like the host itself (same auth and key).
+   */
+  jump?: string[];
+  /** The SSH agent's socket or pipe (OpenSSH's IdentityAgent), as written; wins over IdentityAgent. */
+  identityAgent?: string;
   /** FQDN the server announces (chasquid hostname, PTR, MX target). */
   mailHost: string;
   domains: DomainConfig[];

@@ -21,6 +21,8 @@ export const HOST_KEYS = [
   'ssh',
   'identityFile',
   'auth',
+  'jump',
+  'identityAgent',
   'mailHost',
   'chasquid',
   'domains',
@@ -29,6 +31,8 @@ export const HOST_KEYS = [
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
 const IDENTITY_FILE_EXAMPLE = '~/.ssh/id_ed25519';
+const JUMP_EXAMPLE = 'admin@bastion.example.com:22';
+const IDENTITY_AGENT_EXAMPLE = '~/.1password/agent.sock';
 
 export function readHosts(reader: ConfigReader, node: Node, path: string): HostConfig[] | undefined {
   const items = reader.items(node, path, `hosts: [${HOST_EXAMPLE}]`);
@@ -68,6 +72,10 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     identityNode && readIdentityFile(reader, identityNode, childPath(path, 'identityFile'));
   const authNode = fields.get('auth')?.value;
   const auth = authNode ? reader.choice(authNode, childPath(path, 'auth'), AUTH_METHODS) : undefined;
+  const jumpNode = fields.get('jump')?.value;
+  const jump = jumpNode && readJump(reader, jumpNode, childPath(path, 'jump'));
+  const agentNode = fields.get('identityAgent')?.value;
+  const identityAgent = agentNode && readIdentityAgent(reader, agentNode, childPath(path, 'identityAgent'));
   const mailHostNode = reader.required(fields, node, path, 'mailHost', 'mailHost: mail.example.com');
   const mailHost = mailHostNode && readMailHost(reader, mailHostNode, childPath(path, 'mailHost'));
   const chasquidNode = fields.get('chasquid')?.value;
@@ -85,6 +93,8 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     !ssh ||
     (identityNode && !identityFile) ||
     (authNode && !auth) ||
+    (jumpNode && !jump) ||
+    (agentNode && !identityAgent) ||
     !mailHost ||
     (chasquidNode && !chasquid) ||
     !domains ||
@@ -98,6 +108,8 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     ...((!ssh.written.user || !ssh.written.port) && { sshWritten: ssh.written }),
     ...(identityFile && { identityFile }),
     ...(auth && { auth }),
+    ...(jump && jump.length > 0 && { jump }),
+    ...(identityAgent && { identityAgent }),
     mailHost,
     ...(chasquid && { chasquid }),
     domains,
@@ -129,8 +141,8 @@ function readSsh(
   reader: ConfigReader,
   node: Node,
   path: string,
+  text = reader.text(node, path, SSH_TARGET_EXAMPLE),
 ): { target: SshTarget; written: SshTargetWritten } | undefined {
-  const text = reader.text(node, path, SSH_TARGET_EXAMPLE);
   if (text === undefined) return undefined;
   const check = readSshTarget(text);
   if (check.ok) return check;
@@ -139,6 +151,29 @@ function readSsh(
     path,
     `"${text}" is not a valid SSH target (${check.reason}).`,
     `Expected ${SSH_TARGET_FORMAT}, e.g. ${SSH_TARGET_EXAMPLE}`,
+  );
+  return undefined;
+}
+
+/** `jump:` one `[user@]host[:port]` (or Host alias) or a list of them, checked like `ssh:`, kept as written. */
+function readJump(reader: ConfigReader, node: Node, path: string): string[] | undefined {
+  const items = reader.texts(node, path, JUMP_EXAMPLE, true);
+  if (items === undefined) return undefined;
+  const checked = items.map(([text, item], index) =>
+    readSsh(reader, item, isSeq(node) ? itemPath(path, index) : path, text) ? text.trim() : undefined,
+  );
+  return checked.every((t) => t !== undefined) ? checked : undefined;
+}
+
+function readIdentityAgent(reader: ConfigReader, node: Node, path: string): string | undefined {
+  const text = reader.text(node, path, IDENTITY_AGENT_EXAMPLE);
+  if (text === undefined) return undefined;
+  if (text.trim() !== '') return text;
+  reader.issues.error(
+    node,
+    path,
+    'is empty.',
+    `Give the agent's socket, e.g. identityAgent: ${IDENTITY_AGENT_EXAMPLE}, or leave the key out to use SSH_AUTH_SOCK.`,
   );
   return undefined;
 }

@@ -1,6 +1,7 @@
 // Reading a mailbox the way a mail program does: IMAP over TLS (port 993), login, look a message
 // up by its Message-ID, fetch it whole. Just what proving "the mail arrived" needs; the password
 // is sent only inside the TLS connection and never appears in errors or logs.
+import type { Duplex } from 'node:stream';
 import { ExpectedError } from '../errors';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { printable } from '../printable';
@@ -15,6 +16,8 @@ export interface ImapEndpoint {
   /** Extra trusted CAs; with `rejectUnauthorized: false` a self-signed certificate is accepted. */
   ca?: string | Buffer | Array<string | Buffer>;
   rejectUnauthorized?: boolean;
+  /** An open connection to use instead of connecting to host:port (e.g. a channel through a jump host). */
+  socket?: Duplex;
 }
 
 export interface ImapOptions extends ImapEndpoint {
@@ -73,8 +76,7 @@ export class ImapSession {
   static async open(opts: ImapEndpoint, stop?: AbortSignal): Promise<ImapSession> {
     const port = opts.port ?? 993;
     const socket = tlsConnect({
-      host: opts.host,
-      port,
+      ...(opts.socket ? { socket: opts.socket } : { host: opts.host, port }),
       servername: opts.servername,
       ca: opts.ca,
       rejectUnauthorized: opts.rejectUnauthorized ?? true,

@@ -2,9 +2,9 @@
 // commands with streamed output, timeouts and cancellation that reaches the
 // remote process, sudo when the login user is not root, and SFTP.
 import { readFile } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
 import {
   Client,
-  OpenSSHAgent,
   utils,
   type AuthHandlerMiddleware,
   type ClientChannel,
@@ -13,18 +13,29 @@ import {
   type SFTPWrapper,
 } from 'ssh2';
 import type { AuthMethod, SshTarget } from '../config/types';
+import { currentSystem, type LocalSystem } from '../local-path';
+import { agentKeys, chooseAgent } from './agent';
 import {
+  agentRefusedError,
+  agentUnreachableError,
   agentWithoutKeysError,
   AuthenticationError,
-  keysRefusedError,
-  unknownHostError,
-  unreadableIdentityError,
   CancelledError,
   CommandError,
   commandSummary,
+  connectError,
+  forwardRefusedError,
+  forwardTimeoutError,
   HostKeyError,
+  keysRefusedError,
+  noAgentError,
+  noIdentityFileError,
+  passwordRefusedError,
   RemoteError,
   TimeoutError,
+  unreadableIdentityError,
+  unreadableKeyError,
+  wrongPassphraseError,
 } from './errors';
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
 import { KnownHosts } from './known-hosts';
@@ -39,12 +50,18 @@ export interface UnknownHostKey {
   port: number;
   keyType: string;
   fingerprint: string;
+  /** Set when the key is a jump host's, e.g. "jump host bastion.example (hop 1 of 2)". */
+  jumpHost?: string;
 }
 
 export interface ConnectOptions {
   /** The host's name in mailwright.yaml; secrets are stored under it. */
   name: string;
-  /** Where and how to log in, resolved once from mailwright.yaml and the SSH configuration (resolveSsh). */
+  /**
+   * Where and how to log in, resolved once from mailwright.yaml and the SSH configuration
+   * (resolveSsh): `ssh.jumps` are the jump hosts, first hop first, each verified and logged in to
+   * with its own keys, agent and known-hosts files.
+   */
   ssh: ResolvedSsh;
   knownHosts: KnownHosts;
   secrets: SecretStore;
@@ -52,9 +69,22 @@ export interface ConnectOptions {
   confirmUnknownHostKey: (key: UnknownHostKey) => Promise<boolean>;
   /** Asked when a secret is missing (the extension shows an input box); undefined = give up. */
   promptSecret?: (key: string, prompt: string) => Promise<string | undefined>;
+  /**
+   * Asked after a key's passphrase was entered: true keeps it in the secret store. Without this
+   * question the passphrase is kept in memory for this connection only.
+   */
+  rememberPassphrase?: (key: string, keyFile: string) => Promise<boolean>;
   /** The connect timeout when the SSH login names none (ConnectTimeout or a flag). */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** The local machine: platform, environment and home folder (tests inject other platforms). */
+  system?: LocalSystem;
+}
+
+/** Opens TCP connections from a jump host; `from` names it ("jump host bastion (hop 1 of 2)"). */
+export interface JumpDialer {
+  from: string;
+  dial: (host: string, port: number) => Promise<Duplex>;
 }
 
 export interface ExecOptions {
@@ -103,33 +133,77 @@ const DEFAULT_HOST_KEY_ALGORITHMS = [
   'ssh-rsa',
 ];
 
-/** How many keys the agent at this socket holds. */
-function agentKeyCount(socket: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    new OpenSSHAgent(socket).getIdentities((err, keys) => {
-      if (err)
-        reject(
-          new AuthenticationError(
-            `Cannot reach the ssh-agent at ${socket}: ${err.message}`,
-            'Start ssh-agent (eval "$(ssh-agent)") and add your key with ssh-add, or set identityFile for this host in mailwright.yaml.',
-          ),
-        );
-      else resolve(keys?.length ?? 0);
-    });
-  });
-}
-
 export function describeTarget(t: SshTarget): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `${t.user}@${host}:${t.port}`;
 }
 
+/** One SSH login on the way to the server: the jump hosts first, the server last. */
+interface Hop {
+  ssh: ResolvedSsh;
+  target: SshTarget;
+  auth: AuthMethod;
+  /** The name a password is stored under. */
+  secretName: string;
+  /** How messages name it: "jump host bastion.example (hop 1 of 2)", or the server's user@host:port. */
+  label: string;
+  isJump: boolean;
+}
+
+/** What a login offers the server, and how to say so when the server refuses it. */
+interface HopAuth {
+  config: Partial<ConnectConfig>;
+  /** "the keys of SSH_AUTH_SOCK", "the password of root" … */
+  offered: string;
+  agent?: { agent: string; from: string };
+  /** Key files, offered in order (one authHandler per handshake). */
+  keys?: { file: string; key: ParsedKey; shown: string }[];
+}
+
+/** The hops of a connection, first first. */
+function hopsOf(options: Pick<ConnectOptions, 'name' | 'ssh'>): Hop[] {
+  const { ssh, name } = options;
+  const count = ssh.jumps.length + 1;
+  const hops: Hop[] = ssh.jumps.map((jump, i) => ({
+    ssh: jump,
+    target: jump.target,
+    auth: jump.auth,
+    secretName: `${name}-jump${i + 1}`,
+    label: `jump host ${jump.alias} (hop ${i + 1} of ${count})`,
+    isJump: true,
+  }));
+  const via = ssh.jumps.map((j) => j.alias).join(', ');
+  hops.push({
+    ssh,
+    target: ssh.target,
+    auth: ssh.auth,
+    secretName: name,
+    label: count > 1 ? `${describeTarget(ssh.target)} (through ${via})` : describeTarget(ssh.target),
+    isJump: false,
+  });
+  return hops;
+}
+
+/** A login without what only explains it (origins, warnings), jump hosts included. */
+function loginOf(ssh: ResolvedSsh): unknown {
+  return { ...ssh, origins: undefined, warnings: undefined, jumps: ssh.jumps.map(loginOf) };
+}
+
+/** The key under which the pool keeps a connection: every setting that changes how it is made, the whole jump chain included. */
+export function connectionKey(options: Pick<ConnectOptions, 'name' | 'ssh'>): string {
+  return JSON.stringify([options.name, loginOf(options.ssh)]);
+}
+
 export class RemoteConnection {
   readonly stats: ConnectionStats = { connects: 0, execChannels: 0, sftpChannels: 0 };
   private client?: Client;
+  /** The jump hosts' connections under `client`, first hop first. */
+  private jumpClients: Client[] = [];
   private connecting?: Promise<Client>;
   private sftpChannel?: Promise<SFTPWrapper>;
   private sudoMode?: SudoMode;
+  /** Passphrases entered during this connection's life but not kept in the secret store. */
+  private readonly enteredPassphrases = new Map<string, string>();
   private readonly openChannels = new Set<ClientChannel>();
   private readonly disconnectListeners = new Set<() => void>();
 
@@ -143,21 +217,30 @@ export class RemoteConnection {
     return this.target.user === 'root';
   }
 
-  /** The known-hosts files: those the SSH configuration names (UserKnownHostsFile) replace ~/.ssh/known_hosts. */
-  private get knownHosts(): KnownHosts {
-    const files = this.options.ssh.knownHostsFiles;
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** How long a connection attempt (TCP connect and SSH handshake) to the server may take. */
+  get readyTimeoutMs(): number {
+    return this.timeoutOf(this.options.ssh);
+  }
+
+  /** A hop's connect timeout: its ConnectTimeout (or a flag), else the default. */
+  private timeoutOf(ssh: ResolvedSsh): number {
+    return ssh.connectTimeoutMs ?? this.options.readyTimeoutMs ?? 20_000;
+  }
+
+  /** A hop's known-hosts files: those the SSH configuration names (UserKnownHostsFile) replace ~/.ssh/known_hosts. */
+  private knownHostsOf(ssh: ResolvedSsh): KnownHosts {
+    const files = ssh.knownHostsFiles;
     return files.length > 0
       ? new KnownHosts(files, this.options.knownHosts.managedFile)
       : this.options.knownHosts;
   }
 
-  get connected(): boolean {
-    return this.client !== undefined;
-  }
-
-  /** How long a connection attempt (TCP connect and SSH handshake) may take. */
-  get readyTimeoutMs(): number {
-    return this.options.ssh.connectTimeoutMs ?? this.options.readyTimeoutMs ?? 20_000;
+  private get system(): LocalSystem {
+    return this.options.system ?? currentSystem();
   }
 
   /**
@@ -173,83 +256,115 @@ export class RemoteConnection {
     return this.connecting;
   }
 
-  /** What was offered to the server on the last attempt (key files with their origin, or the agent). */
-  private offered: string[] = [];
-
-  private async authConfig(): Promise<Partial<ConnectConfig>> {
-    const { ssh, name } = this.options;
-    this.offered = [];
-    if (ssh.auth === 'agent') {
-      const sock = ssh.identityAgent ?? process.env.SSH_AUTH_SOCK;
-      if (!sock) {
-        throw new AuthenticationError(
-          `Host "${name}" uses ssh-agent authentication, but no agent is running (SSH_AUTH_SOCK is not set).`,
-          'Start ssh-agent and add your key (ssh-add), or set identityFile for this host in mailwright.yaml.',
-        );
+  private async authFor(hop: Hop, readKey: (file: string) => Promise<ParsedKey | Error>): Promise<HopAuth> {
+    const { auth, secretName, label, ssh } = hop;
+    if (auth === 'agent') {
+      const choice = chooseAgent(ssh.identityAgent, { system: this.system });
+      if (!choice.ok) {
+        throw noAgentError(label, choice.tried, this.system.platform);
       }
-      if ((await agentKeyCount(sock)) === 0) throw agentWithoutKeysError(ssh, sock);
-      this.offered = [`the keys of the ssh-agent at ${sock}`];
-      return { agent: sock };
+      const keys = await agentKeys(choice.agent);
+      if (keys instanceof Error) throw agentUnreachableError(choice, keys.message, this.system.platform);
+      if (keys.length === 0) throw agentWithoutKeysError(ssh, choice.agent);
+      return { config: { agent: choice.agent }, offered: `the keys of ${choice.from}`, agent: choice };
     }
-    if (ssh.auth === 'password') {
-      const password = await this.secret(
-        secretKeys.sshPassword(name),
-        `SSH password for ${describeTarget(this.target)}`,
-      );
-      return { password };
+    if (auth === 'password') {
+      const password = await this.secret(secretKeys.sshPassword(secretName), `SSH password for ${label}`);
+      return { config: { password }, offered: `the password of ${hop.target.user}` };
     }
     if (ssh.identityFiles.length === 0) {
-      throw new AuthenticationError(
-        `Host "${name}" uses key authentication but names no identityFile.`,
-        'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml (or IdentityFile to its Host in ~/.ssh/config), or use "auth: agent".',
-      );
+      throw noIdentityFileError(label);
     }
-    const keys: { file: string; key: ParsedKey }[] = [];
+    const keys: NonNullable<HopAuth['keys']> = [];
     const unreadable: { file: string; reason: string }[] = [];
     for (const file of ssh.identityFiles) {
-      let keyData: Buffer;
-      try {
-        keyData = await readFile(file);
-      } catch (e) {
-        unreadable.push({ file, reason: (e as Error).message });
+      const key = await readKey(file);
+      if (key instanceof Error) {
+        unreadable.push({ file, reason: key.message });
         continue;
       }
-      keys.push({ file, key: await this.parseKey(file, keyData) });
+      const index = ssh.identityFiles.indexOf(file);
+      keys.push({
+        file,
+        key,
+        shown: `${file} (from ${ssh.origins[`identityFiles[${index}]`] ?? 'mailwright.yaml'})`,
+      });
     }
     if (keys.length === 0) throw unreadableIdentityError(ssh, unreadable);
     for (const u of unreadable) this.options.log?.(`Skipping the private key ${u.file}: ${u.reason}`);
-    const pending = [...keys];
-    const authHandler: AuthHandlerMiddleware = (_left, _partial, next) => {
-      const k = pending.shift();
-      if (!k) return next(false as never);
-      const index = ssh.identityFiles.indexOf(k.file);
-      this.offered.push(`${k.file} (from ${ssh.origins[`identityFiles[${index}]`] ?? 'mailwright.yaml'})`);
-      next({ type: 'publickey', username: ssh.target.user, key: k.key });
-    };
-    return { authHandler };
+    return { config: {}, offered: keys.map((k) => k.shown).join(', '), keys };
   }
 
-  private async parseKey(path: string, keyData: Buffer): Promise<ParsedKey> {
-    const { name } = this.options;
+  /** A private key file, its passphrase asked once (stored under `secretName`); an Error when it cannot be read. */
+  private async readKey(file: string, secretName: string): Promise<ParsedKey | Error> {
+    let keyData: Buffer;
+    try {
+      keyData = await readFile(file);
+    } catch (e) {
+      return e as Error;
+    }
     let parsed = utils.parseKey(keyData);
     if (parsed instanceof Error && /passphrase/i.test(parsed.message)) {
-      const passphrase = await this.secret(secretKeys.keyPassphrase(name), `Passphrase for ${path}`);
+      const passphrase = await this.passphrase(secretName, file);
       parsed = utils.parseKey(keyData, passphrase);
       if (parsed instanceof Error) {
-        await this.options.secrets.delete(secretKeys.keyPassphrase(name));
-        throw new AuthenticationError(`The passphrase for ${path} is wrong (${parsed.message}).`);
+        await this.forgetPassphrase(secretName);
+        throw wrongPassphraseError(
+          file,
+          parsed.message,
+          this.options.promptSecret ? undefined : envNamesFor(secretKeys.keyPassphrase(secretName)),
+        );
       }
     }
     if (parsed instanceof Error) {
-      throw new AuthenticationError(`${path} is not a private key ssh2 can read: ${parsed.message}`);
+      throw unreadableKeyError(file, parsed.message);
     }
     return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  }
+
+  /** Offers the keys in order, one per attempt, as ssh does. */
+  private authHandler(hop: Hop, auth: HopAuth, offered: string[]): AuthHandlerMiddleware {
+    const pending = [...(auth.keys ?? [])];
+    return (_left, _partial, next) => {
+      const k = pending.shift();
+      if (!k) return next(false as never);
+      offered.push(k.shown);
+      next({ type: 'publickey', username: hop.target.user, key: k.key });
+    };
+  }
+
+  /** A key's passphrase: stored, entered earlier on this connection, or asked (and kept only if the user agrees). */
+  private async passphrase(secretName: string, keyFile: string): Promise<string> {
+    const key = secretKeys.keyPassphrase(secretName);
+    const entered = this.enteredPassphrases.get(key);
+    if (entered !== undefined) return entered;
+    const stored = await this.options.secrets.get(key);
+    if (stored !== undefined) return stored;
+    const asked = await this.ask(key, `Passphrase for ${keyFile}`);
+    if (this.options.rememberPassphrase && (await this.options.rememberPassphrase(key, keyFile))) {
+      await this.options.secrets.set(key, asked);
+    } else {
+      this.enteredPassphrases.set(key, asked);
+    }
+    return asked;
+  }
+
+  private async forgetPassphrase(secretName: string): Promise<void> {
+    const key = secretKeys.keyPassphrase(secretName);
+    this.enteredPassphrases.delete(key);
+    await this.options.secrets.delete(key);
   }
 
   /** A secret from the store, or asked for (and remembered) when the store has none. */
   async secret(key: string, prompt: string): Promise<string> {
     const stored = await this.options.secrets.get(key);
     if (stored !== undefined) return stored;
+    const asked = await this.ask(key, prompt);
+    await this.options.secrets.set(key, asked);
+    return asked;
+  }
+
+  private async ask(key: string, prompt: string): Promise<string> {
     const asked = await this.options.promptSecret?.(key, prompt);
     if (asked === undefined) {
       const names = envNamesFor(key);
@@ -260,7 +375,6 @@ export class RemoteConnection {
           : `Set it in the environment variable ${names.join(' or ')}.`,
       );
     }
-    await this.options.secrets.set(key, asked);
     return asked;
   }
 
@@ -268,11 +382,81 @@ export class RemoteConnection {
     return new CancelledError(`Cancelled while connecting to ${describeTarget(this.target)}.`);
   }
 
+  /** Logs in to every hop in turn, each through a channel of the one before; all or nothing. */
   private async open(signal?: AbortSignal): Promise<Client> {
-    const { log, ssh } = this.options;
-    const { target, knownHosts } = this;
-    await checkHostNameKnown(ssh);
-    const auth = await this.authConfig();
+    const { log, name, ssh } = this.options;
+    const target = this.target;
+    const hops = hopsOf(this.options);
+    // The first hop is the one this machine looks up: an unknown name is said before anything else.
+    await checkHostNameKnown(hops[0]!.ssh);
+    // A key file is read (and its passphrase asked) once, also when several hops use it; the
+    // server's keys keep their passphrase under the host's name, a jump host's own key under its hop.
+    const keys = new Map<string, Promise<ParsedKey | Error>>();
+    const readKey = (hop: Hop) => (file: string) => {
+      let key = keys.get(file);
+      if (!key) {
+        const secretName = ssh.identityFiles.includes(file) ? name : hop.secretName;
+        keys.set(file, (key = this.readKey(file, secretName)));
+      }
+      return key;
+    };
+    const auths = new Map<string, Promise<HopAuth>>();
+    const clients: Client[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (const [i, hop] of hops.entries()) {
+        const authKey = JSON.stringify([
+          hop.auth,
+          hop.ssh.identityFiles,
+          hop.ssh.identityAgent ?? '',
+          hop.auth === 'password' ? hop.secretName : '',
+        ]);
+        let auth = auths.get(authKey);
+        if (!auth) auths.set(authKey, (auth = this.authFor(hop, readKey(hop))));
+        const client = await this.handshake(hop, await auth, sock, signal);
+        clients.push(client);
+        const next = hops[i + 1];
+        if (next) sock = await this.forward(client, hop, next, signal);
+      }
+    } catch (e) {
+      for (const c of clients.reverse()) c.end();
+      throw e;
+    }
+    const client = clients.pop()!;
+    const jumpClients = clients;
+    this.stats.connects++;
+    this.client = client;
+    this.jumpClients = jumpClients;
+    for (const [i, jump] of jumpClients.entries()) {
+      jump.on('error', (e) => log?.(`SSH connection error on ${hops[i]!.label}: ${e.message}`));
+      // A jump host that goes away takes the connection through it along.
+      jump.on('close', () => client.end());
+    }
+    client.on('error', (e) => log?.(`SSH connection error: ${e.message}`));
+    client.on('close', () => {
+      for (const jump of [...jumpClients].reverse()) jump.end();
+      if (this.client === client) {
+        this.client = undefined;
+        this.jumpClients = [];
+        this.sftpChannel = undefined;
+        log?.(`Connection to ${describeTarget(target)} closed`);
+      }
+      this.notifyDisconnected();
+    });
+    log?.(`Connected to ${hops.at(-1)!.label}`);
+    return client;
+  }
+
+  /** The SSH handshake and login with one hop, over `sock` (a channel of the hop before) or TCP. */
+  private async handshake(
+    hop: Hop,
+    auth: HopAuth,
+    sock: Duplex | undefined,
+    signal?: AbortSignal,
+  ): Promise<Client> {
+    const { log } = this.options;
+    const { target } = hop;
+    const knownHosts = this.knownHostsOf(hop.ssh);
     if (signal?.aborted) throw this.cancelledConnecting();
     const knownTypes = await knownHosts.knownKeyTypes(target.host, target.port);
     const preferred = knownTypes.flatMap(algorithmsFor);
@@ -284,12 +468,13 @@ export class RemoteConnection {
       host: target.host,
       port: target.port,
       username: target.user,
-      readyTimeout: this.readyTimeoutMs,
-      keepaliveInterval: this.options.ssh.keepaliveIntervalMs ?? 15_000,
+      ...(sock && { sock }),
+      readyTimeout: this.timeoutOf(hop.ssh),
+      keepaliveInterval: hop.ssh.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
       algorithms: { serverHostKey: serverHostKey as never },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        this.checkHostKey(key).then(
+        this.checkHostKey(hop, key).then(
           (ok) => verify(ok),
           (e: Error) => {
             hostKeyProblem = e;
@@ -297,16 +482,21 @@ export class RemoteConnection {
           },
         );
       },
-      ...auth,
+      ...auth.config,
     };
+    const offered: string[] = [];
+    if (auth.keys) config.authHandler = this.authHandler(hop, auth, offered);
 
-    log?.(`Connecting to ${describeTarget(target)}`);
+    log?.(`Connecting to ${hop.label}`);
     await new Promise<void>((resolve, reject) => {
       const fail = (e: Error & { level?: string; code?: string }) => {
         signal?.removeEventListener('abort', onAbort);
         client.removeAllListeners('ready');
+        // ssh2 may report the end of a half-open connection once more: nobody is listening now.
+        client.on('error', () => undefined);
         client.end();
-        reject(hostKeyProblem ?? this.explainConnectError(e));
+        if (hostKeyProblem) reject(hostKeyProblem);
+        else this.explainConnectError(hop, auth, offered, e).then(reject, reject);
       };
       const onAbort = () => {
         client.removeAllListeners('ready');
@@ -325,39 +515,64 @@ export class RemoteConnection {
       signal?.addEventListener('abort', onAbort, { once: true });
       client.connect(config);
     });
-
-    this.stats.connects++;
-    this.client = client;
-    client.on('error', (e) => log?.(`SSH connection error: ${e.message}`));
-    client.on('close', () => {
-      if (this.client === client) {
-        this.client = undefined;
-        this.sftpChannel = undefined;
-        log?.(`Connection to ${describeTarget(target)} closed`);
-      }
-      this.notifyDisconnected();
-    });
-    log?.(`Connected to ${describeTarget(target)}`);
     return client;
   }
 
-  private async checkHostKey(key: Buffer): Promise<boolean> {
-    const { target, knownHosts } = this;
+  /** A channel from one hop to the next one's SSH port, within the connect timeout. */
+  private forward(client: Client, hop: Hop, next: Hop, signal?: AbortSignal): Promise<Duplex> {
+    const where = `${next.target.host.includes(':') ? `[${next.target.host}]` : next.target.host}:${next.target.port}`;
+    return new Promise<Duplex>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = () => settle(() => reject(this.cancelledConnecting()));
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              forwardTimeoutError(hop.label, hop.target, where, Math.round(this.timeoutOf(next.ssh) / 1000)),
+            ),
+          ),
+        this.timeoutOf(next.ssh),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      client.forwardOut('127.0.0.1', 0, next.target.host, next.target.port, (err, channel) => {
+        if (err) {
+          settle(() => reject(forwardRefusedError(hop.label, hop.target, where, err.message)));
+          return;
+        }
+        if (settled) channel.close();
+        else settle(() => resolve(channel));
+      });
+    });
+  }
+
+  private async checkHostKey(hop: Hop, key: Buffer): Promise<boolean> {
+    const knownHosts = this.knownHostsOf(hop.ssh);
+    const { target } = hop;
     const verdict = await knownHosts.verify(target.host, target.port, key);
     const presented = `${keyTypeOf(key)} ${sha256Fingerprint(key)}`;
+    const owner = hop.isJump
+      ? `${hop.label}, ${target.host}:${target.port}`
+      : `${target.host}:${target.port}`;
     switch (verdict.kind) {
       case 'trusted':
         return true;
       case 'revoked':
         throw new HostKeyError(
-          `The host key of ${target.host}:${target.port} (${presented}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`,
+          `The host key of ${owner} (${presented}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}. Refusing to connect.`,
         );
       case 'changed': {
         const known = verdict.known
           .map((e) => `  ${e.keyType} ${sha256Fingerprint(e.key)} (${e.file}:${e.line})`)
           .join('\n');
         throw new HostKeyError(
-          `HOST KEY CHANGED for ${target.host}:${target.port}: the server presented ${presented}, but the known key is:\n${known}\nRefusing to connect: this may be an attack or a reinstalled server.`,
+          `HOST KEY CHANGED for ${owner}: the server presented ${presented}, but the known key is:\n${known}\nRefusing to connect: this may be an attack or a reinstalled server.`,
           'If you reinstalled the server and trust the new key, delete the line(s) named above and connect again.',
         );
       }
@@ -368,10 +583,11 @@ export class RemoteConnection {
           port: target.port,
           keyType: keyTypeOf(key),
           fingerprint,
+          ...(hop.isJump && { jumpHost: hop.label }),
         });
         if (!accepted) {
           throw new HostKeyError(
-            `The host key of ${target.host}:${target.port} (${presented}) is not known and was not trusted.`,
+            `The host key of ${owner} (${presented}) is not known and was not trusted.`,
             'Compare the fingerprint with the one your provider shows (or `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server) and trust it when it matches.',
           );
         }
@@ -381,33 +597,54 @@ export class RemoteConnection {
     }
   }
 
-  private explainConnectError(e: Error & { level?: string; code?: string }): Error {
-    const where = describeTarget(this.target);
-    if (e.level === 'client-authentication') {
-      if (this.options.ssh.auth !== 'password')
-        return keysRefusedError(this.options.ssh, where, this.offered);
-      return new AuthenticationError(
-        `The server ${where} refused the password login.`,
-        'Check the user name and the password.',
-      );
+  private async explainConnectError(
+    hop: Hop,
+    auth: HopAuth,
+    offered: string[],
+    e: Error & { level?: string; code?: string },
+  ): Promise<Error> {
+    const { label: where, target } = hop;
+    if (e.level !== 'client-authentication')
+      return connectError(e, {
+        where,
+        ssh: hop.ssh,
+        isJump: hop.isJump,
+        throughJumps: this.options.ssh.jumps.length > 0,
+        seconds: Math.round(this.timeoutOf(hop.ssh) / 1000),
+      });
+    // The server refused the login: say what was offered (which keys) and what to do.
+    if (auth.agent) {
+      const keys = await agentKeys(auth.agent.agent);
+      return agentRefusedError(where, target, auth.agent.from, keys, this.system.platform);
     }
-    if (e.code === 'ECONNREFUSED') {
-      return new RemoteError(
-        `Nothing accepts connections on ${where} (connection refused).`,
-        'Is sshd running there and is the port right?',
-      );
-    }
-    if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return unknownHostError(this.options.ssh, e.code);
-    if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') {
-      return new RemoteError(`No route to ${where} (${e.code}).`, 'Check the address and your network.');
-    }
-    if (/timed out/i.test(e.message)) {
-      return new TimeoutError(
-        `No SSH connection to ${where} within ${Math.round(this.readyTimeoutMs / 1000)} s (the connection or the SSH handshake did not complete).`,
-        `Check the host name or address and the port (${this.target.port}), that the server is up and sshd runs, and that no firewall drops the port.`,
-      );
-    }
-    return new RemoteError(`Cannot connect to ${where}: ${e.message}`);
+    if (hop.auth === 'key') return keysRefusedError(hop.ssh, where, offered);
+    return passwordRefusedError(where);
+  }
+
+  /**
+   * Where the server's other ports are reached from when it sits behind jump hosts: a TCP
+   * connection opened by the last jump host, as a client on that network would open it.
+   * Undefined without jump hosts (then they are reached directly from this machine).
+   */
+  get jumpDialer(): JumpDialer | undefined {
+    const jumps = this.options.ssh.jumps;
+    if (jumps.length === 0) return undefined;
+    const label = hopsOf(this.options)[jumps.length - 1]!.label;
+    return {
+      from: label,
+      dial: async (host, port) => {
+        await this.connect();
+        const client = this.jumpClients.at(-1);
+        if (!client) throw new RemoteError(`The connection through ${label} was lost.`, LOST_HINT);
+        return new Promise<Duplex>((resolve, reject) =>
+          client.forwardOut('127.0.0.1', 0, host, port, (err, channel) =>
+            err
+              ? reject(new Error(`${label} could not open a connection to ${host}:${port}: ${err.message}`))
+              : resolve(channel),
+          ),
+        );
+      },
+    };
   }
 
   /** How this login reaches root, found once per connection. */
@@ -619,16 +856,23 @@ kill -s KILL -- "-$1" 2>/dev/null; exit 0`;
   /** Drops the TCP connection at once (tests use it to simulate a network failure). */
   destroy(): void {
     const client = this.client;
+    const jumps = this.jumpClients;
     this.client = undefined;
+    this.jumpClients = [];
     this.sftpChannel = undefined;
     client?.destroy();
+    for (const jump of jumps.reverse()) jump.destroy();
     this.notifyDisconnected();
   }
 
+  /** Ends the connection and those to its jump hosts. */
   close(): void {
     const client = this.client;
+    const jumps = this.jumpClients;
     this.client = undefined;
+    this.jumpClients = [];
     this.sftpChannel = undefined;
     client?.end();
+    for (const jump of jumps.reverse()) jump.end();
   }
 }

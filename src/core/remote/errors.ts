@@ -1,4 +1,5 @@
 import { ExpectedError } from '../errors';
+import type { SshTarget } from '../config/types';
 import type { ResolvedSsh } from './resolve-target';
 
 /** Errors a user can act on: each says what happened and what to do. */
@@ -133,5 +134,148 @@ export function agentWithoutKeysError(ssh: ResolvedSsh, socket: string): RemoteE
   return new AuthenticationError(
     `The ssh-agent at ${socket}${from} holds no keys, so there is nothing to log in to ${ssh.alias} with.`,
     'Add your key to it (ssh-add ~/.ssh/id_ed25519), or set identityFile for this host in mailwright.yaml.',
+  );
+}
+
+/** How to get an agent running, per platform. */
+function agentHint(platform: NodeJS.Platform): string {
+  return platform === 'win32'
+    ? 'Start the "OpenSSH Authentication Agent" service and add your key (ssh-add), or start Pageant with your key; or set identityAgent in mailwright.yaml to the agent\'s pipe.'
+    : 'Start ssh-agent and add your key (eval "$(ssh-agent)"; ssh-add), or set identityAgent in mailwright.yaml to your agent\'s socket (e.g. 1Password\'s).';
+}
+
+/** Agent login, but no agent to ask; `tried` says what was looked at (agent.ts). */
+export function noAgentError(label: string, tried: string, platform: NodeJS.Platform): RemoteError {
+  return new AuthenticationError(
+    `${label} is to be logged in to with an SSH agent, but there is no agent to ask (${tried}).`,
+    `${agentHint(platform)} Or set identityFile for this host in mailwright.yaml to log in with a key file.`,
+  );
+}
+
+/** The agent chosen does not answer. */
+export function agentUnreachableError(
+  agent: { agent: string; from: string },
+  reason: string,
+  platform: NodeJS.Platform,
+): RemoteError {
+  return new AuthenticationError(
+    `Cannot reach the ssh-agent at ${agent.agent} (${agent.from}): ${reason}`,
+    `${agentHint(platform)} Or set identityFile for this host in mailwright.yaml.`,
+  );
+}
+
+/** Key login with no key file named anywhere. */
+export function noIdentityFileError(label: string): RemoteError {
+  return new AuthenticationError(
+    `${label} is to be logged in to with a key, but no identityFile is named.`,
+    'Add e.g. "identityFile: ~/.ssh/id_ed25519" to the host in mailwright.yaml (or IdentityFile to its Host in ~/.ssh/config), or use "auth: agent".',
+  );
+}
+
+/** A wrong passphrase; `envNames` when it came from the environment (no one to ask again). */
+export function wrongPassphraseError(file: string, reason: string, envNames?: string[]): RemoteError {
+  return new AuthenticationError(
+    `The passphrase for ${file} is wrong (${reason}); it was not kept.`,
+    envNames
+      ? `Set the right passphrase in ${envNames.join(' or ')}.`
+      : 'Run the command again and enter the passphrase of this key.',
+  );
+}
+
+export function unreadableKeyError(file: string, reason: string): RemoteError {
+  return new AuthenticationError(`${file} is not a private key ssh2 can read: ${reason}`);
+}
+
+/** A jump host did not open the channel to the next hop in time. */
+export function forwardTimeoutError(
+  label: string,
+  from: SshTarget,
+  where: string,
+  seconds: number,
+): RemoteError {
+  return new TimeoutError(
+    `${label} did not open a connection to ${where} within ${seconds} s.`,
+    `Check that ${from.host} can reach ${where} (address, port, firewall between them).`,
+  );
+}
+
+/** A jump host refused to open the channel to the next hop. */
+export function forwardRefusedError(
+  label: string,
+  from: SshTarget,
+  where: string,
+  reason: string,
+): RemoteError {
+  return new RemoteError(
+    `${label} could not open a connection to ${where}: ${reason}.`,
+    /prohibited/i.test(reason)
+      ? `Its sshd does not allow TCP forwarding: set "AllowTcpForwarding yes" for ${from.user} in /etc/ssh/sshd_config on ${from.host}.`
+      : `Check that ${from.host} can reach ${where} (is sshd running there, is the address and port right?).`,
+  );
+}
+
+/** Why a hop (a jump host or the server) could not be connected to, short of a refused login. */
+export function connectError(
+  e: Error & { code?: string },
+  hop: { where: string; ssh: ResolvedSsh; isJump: boolean; throughJumps: boolean; seconds: number },
+): RemoteError {
+  const { where, ssh, isJump, seconds } = hop;
+  if (e.code === 'ECONNREFUSED')
+    return new RemoteError(
+      `Nothing accepts connections on ${where} (connection refused).`,
+      'Is sshd running there and is the port right?',
+    );
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+    if (!isJump || ssh.unknownAlias) return unknownHostError(ssh, e.code);
+    return new RemoteError(
+      `Cannot resolve the host name of ${where}.`,
+      'Check the jump of the host in mailwright.yaml (or ProxyJump in ~/.ssh/config).',
+    );
+  }
+  if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH')
+    return new RemoteError(
+      `No route to ${where} (${e.code}).`,
+      hop.throughJumps || isJump
+        ? 'Check the address and your network.'
+        : 'Check the address and your network; a server on a private network is reached through a jump host (jump in mailwright.yaml).',
+    );
+  if (/timed out/i.test(e.message))
+    return new TimeoutError(
+      isJump
+        ? `${where} did not answer within ${seconds} s (the connection or the SSH handshake did not complete).`
+        : `No SSH connection to ${where} within ${seconds} s (the connection or the SSH handshake did not complete).`,
+      `Check the host name or address and the port (${ssh.target.port}), that the server is up and sshd runs, and that no firewall drops the port.`,
+    );
+  return new RemoteError(`Cannot connect to ${where}: ${e.message}`);
+}
+
+/** The login with the agent's keys was refused: what the agent offered (`keys`), or that it did not answer. */
+export function agentRefusedError(
+  where: string,
+  target: SshTarget,
+  from: string,
+  keys: string[] | Error,
+  platform: NodeJS.Platform,
+): RemoteError {
+  if (keys instanceof Error)
+    return new AuthenticationError(
+      `${where} refused the login of ${target.user}: ${from} did not answer (${keys.message}), so no key was offered.`,
+      `${agentHint(platform)} Or set identityFile for this host in mailwright.yaml.`,
+    );
+  if (keys.length === 0)
+    return new AuthenticationError(
+      `${where} refused the login of ${target.user}: ${from} holds no keys, so none was offered.`,
+      'Add your key to the agent (ssh-add ~/.ssh/id_ed25519), or set identityFile for this host in mailwright.yaml.',
+    );
+  return new AuthenticationError(
+    `${where} refused every key ${from} offered for ${target.user}:\n${keys.map((k) => `  ${k}`).join('\n')}`,
+    `Add the public key of one of them to ~${target.user}/.ssh/authorized_keys on ${target.host}, or add the right key to the agent with ssh-add.`,
+  );
+}
+
+export function passwordRefusedError(where: string): RemoteError {
+  return new AuthenticationError(
+    `The server ${where} refused the password login.`,
+    'Check the user name and the password (it is kept in secret storage; enter it again when asked).',
   );
 }

@@ -1,3 +1,4 @@
+export * from './agent';
 export * from './connection';
 export * from './errors';
 export * from './files';

@@ -3,8 +3,8 @@
 // listed; a listed host presenting a different key is always refused.
 import { createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { currentSystem, localEnv, pathsOf, type LocalSystem } from '../local-path';
 import { keyTypeOf, sha256Fingerprint } from './fingerprint';
 
 export interface KnownHostEntry {
@@ -80,7 +80,7 @@ export function patternsMatch(patterns: string, name: string): boolean {
 export class KnownHosts {
   constructor(
     /** Files read for trust decisions, e.g. ~/.ssh/known_hosts. */
-    private readonly readOnlyFiles: string[],
+    readonly readOnlyFiles: string[],
     /** Mailwright's own file: read, and appended to when the user trusts a new key. */
     readonly managedFile: string,
   ) {}
@@ -129,8 +129,18 @@ export function describeKey(keyBlob: Buffer): string {
   return `${keyTypeOf(keyBlob)} ${sha256Fingerprint(keyBlob)}`;
 }
 
-/** ~/.ssh/known_hosts is trusted read-only; Mailwright records keys the user accepts in its own file. */
-export function defaultKnownHosts(env: NodeJS.ProcessEnv = process.env, home = homedir()): KnownHosts {
-  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
-  return new KnownHosts([join(home, '.ssh', 'known_hosts')], join(configHome, 'mailwright', 'known_hosts'));
+/**
+ * ~/.ssh/known_hosts is trusted read-only; Mailwright records keys the user accepts in its own
+ * file: under XDG_CONFIG_HOME (default ~/.config) on Linux and macOS, under APPDATA on Windows.
+ */
+export function defaultKnownHosts(system: LocalSystem = currentSystem()): KnownHosts {
+  const { join } = pathsOf(system);
+  const configHome =
+    localEnv(system, 'XDG_CONFIG_HOME') ??
+    (system.platform === 'win32' ? localEnv(system, 'APPDATA') : undefined) ??
+    join(system.home, '.config');
+  return new KnownHosts(
+    [join(system.home, '.ssh', 'known_hosts')],
+    join(configHome, 'mailwright', 'known_hosts'),
+  );
 }

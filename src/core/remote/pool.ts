@@ -1,19 +1,22 @@
 // One connection per host, shared by everything that talks to that host.
-import { RemoteConnection, type ConnectOptions } from './connection';
+import { connectionKey, RemoteConnection, type ConnectOptions } from './connection';
+
+/** What a host of mailwright.yaml says about reaching it; the rest is the same for every host. */
+type HostOptions = 'name' | 'ssh';
 
 export class ConnectionPool {
   private readonly connections = new Map<string, RemoteConnection>();
 
-  constructor(private readonly defaults: Omit<ConnectOptions, 'name' | 'ssh'>) {}
+  constructor(private readonly defaults: Omit<ConnectOptions, HostOptions>) {}
 
-  get(options: Pick<ConnectOptions, 'name' | 'ssh'>): RemoteConnection {
-    // Everything that decides the login is in the key; warnings and origins are not.
-    const key = `${options.name}|${JSON.stringify({ ...options.ssh, origins: undefined, warnings: undefined })}`;
+  /** The host's connection; keyed by the whole way to it (the login and every jump host's). */
+  get(options: Pick<ConnectOptions, HostOptions>): RemoteConnection {
+    const key = connectionKey(options);
     let conn = this.connections.get(key);
     if (!conn) {
       // A host whose settings changed gets a new connection; the old one is closed.
       for (const [k, c] of this.connections) {
-        if (k.startsWith(`${options.name}|`)) {
+        if (c.options.name === options.name) {
           c.close();
           this.connections.delete(k);
         }

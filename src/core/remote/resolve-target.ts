@@ -11,11 +11,12 @@ import { isIP } from 'node:net';
 import { closestMatch } from '../config/suggest';
 import { DEFAULT_SSH_PORT, DEFAULT_SSH_USER, readSshTarget, writtenSshTarget } from '../config/ssh-target';
 import type { AuthMethod, HostConfig, SshTarget } from '../config/types';
+import { expandUserPath } from '../local-path';
 import { SshConfigError, unknownHostError } from './errors';
 import {
   defaultSshConfigPath,
   displayPath,
-  expandTilde,
+  localSystemOf,
   linesForHost,
   listHostAliases,
   pathsFor,
@@ -68,6 +69,14 @@ export interface SshRequest {
   identityOrigin?: string;
   /** A connect timeout set by the user (a flag or a setting): wins over ConnectTimeout. */
   connectTimeout?: { ms: number; origin: string };
+  /**
+   * Jump hosts as written (mailwright.yaml's `jump:`), first hop first: each `[user@]host[:port]`
+   * or a Host alias. When given they win over ProxyJump; each is logged in to with this request's
+   * identityFile, auth and identityAgent, completed by the SSH configuration of its own name.
+   */
+  jumps?: string[];
+  /** The agent (mailwright.yaml's `identityAgent:`): wins over IdentityAgent. */
+  identityAgent?: string;
 }
 
 export interface ResolveOptions {
@@ -78,13 +87,15 @@ export interface ResolveOptions {
 
 /** A host of mailwright.yaml as a request: its ssh (as written), identityFile and auth. */
 export function hostSshRequest(
-  host: Pick<HostConfig, 'ssh' | 'sshWritten' | 'identityFile' | 'auth'>,
+  host: Pick<HostConfig, 'ssh' | 'sshWritten' | 'identityFile' | 'auth' | 'jump' | 'identityAgent'>,
   origin = 'mailwright.yaml',
 ): SshRequest {
   return {
     ssh: writtenSshTarget(host.ssh, host.sshWritten),
     ...(host.identityFile !== undefined && { identityFile: host.identityFile }),
     ...(host.auth !== undefined && { auth: host.auth }),
+    ...(host.jump !== undefined && host.jump.length > 0 && { jumps: host.jump }),
+    ...(host.identityAgent !== undefined && { identityAgent: host.identityAgent }),
     origin,
   };
 }
@@ -122,21 +133,18 @@ function warningFor(line: SshConfigLine, env: SshEnvironment, alias: string): st
   }
 }
 
-/** ssh's percent tokens (%d %u %h %r %p %n %%), `~` and `${VAR}`; on Windows also `%VAR%` (e.g. %USERPROFILE%). */
+/**
+ * ssh's percent tokens (%d %u %h %r %p %n %%), `${VAR}`, and what expandUserPath expands (a leading
+ * `~`; on Windows also `%VAR%`, e.g. %USERPROFILE%), which is done first.
+ */
 export function expandPath(
   path: string,
   tokens: { host: string; user: string; port: number; alias: string },
   env: SshEnvironment,
 ): string {
-  let text = path;
-  if (env.platform === 'win32')
-    text = text.replace(/%([A-Za-z_][A-Za-z0-9_]+)%/g, (whole, name: string) => {
-      const key = Object.keys(env.env).find((k) => k.toLowerCase() === name.toLowerCase());
-      const value = key === undefined ? undefined : env.env[key];
-      return value ?? whole;
-    });
+  let text = expandUserPath(path, localSystemOf(env));
   text = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => env.env[name] ?? whole);
-  text = text.replace(/%([%dhurpn])/g, (_, t: string) => {
+  return text.replace(/%([%dhurpn])/g, (_, t: string) => {
     switch (t) {
       case 'd':
         return env.home;
@@ -154,7 +162,6 @@ export function expandPath(
         return '%';
     }
   });
-  return expandTilde(text, env);
 }
 
 function yesNo(line: SshConfigLine, env: SshEnvironment): boolean {
@@ -277,12 +284,19 @@ function resolveOne(
 
   const identitiesOnly = take('identitiesOnly', undefined, 'identitiesonly', (l) => yesNo(l, env)) ?? false;
   origins.identitiesOnly ??= 'default';
+  // The agent's special values (none, SSH_AUTH_SOCK, $VARIABLE, pageant) stay as written for
+  // chooseAgent (agent.ts), which decides them per platform; a path is expanded here.
+  const agentValue = (value: string) =>
+    /^(none|SSH_AUTH_SOCK|pageant)$/i.test(value) || value.startsWith('$')
+      ? value
+      : expandPath(value, tokens, env);
   const agentLine = first.get('identityagent');
   let identityAgent: string | undefined;
-  if (agentLine) {
-    const value = agentLine.args.join(' ');
-    if (value.toLowerCase() !== 'none')
-      identityAgent = value === 'SSH_AUTH_SOCK' ? env.env.SSH_AUTH_SOCK : expandPath(value, tokens, env);
+  if (request.identityAgent !== undefined) {
+    identityAgent = agentValue(request.identityAgent);
+    origins.identityAgent = request.origin;
+  } else if (agentLine) {
+    identityAgent = agentValue(agentLine.args.join(' '));
     origins.identityAgent = origin(agentLine, env);
   }
 
@@ -304,23 +318,39 @@ function resolveOne(
   );
 
   const jumpLine = first.get('proxyjump');
-  const hops: HopSpec[] =
-    jumpLine && jumpLine.args.join('').toLowerCase() !== 'none'
+  const written = request.jumps !== undefined && request.jumps.length > 0;
+  const hops: HopSpec[] = written
+    ? request.jumps!.map((text) => ({ text, origin: request.origin }))
+    : jumpLine && jumpLine.args.join('').toLowerCase() !== 'none'
       ? jumpLine.args
           .join(',')
           .split(',')
           .filter((h) => h !== '')
           .map((text) => ({ text: text.replace(/^ssh:\/\//, ''), origin: origin(jumpLine, env) }))
       : [];
-  if (jumpLine) origins.proxyJump = origin(jumpLine, env);
+  if (written) origins.proxyJump = request.origin;
+  else if (jumpLine) origins.proxyJump = origin(jumpLine, env);
   const jumps: ResolvedSsh[] = [];
   if (hops.length > 0 && depth >= MAX_JUMPS)
     throw new SshConfigError(
-      `${origin(jumpLine!, env)}: the ProxyJump chain for ${alias} is longer than ${MAX_JUMPS} hops (does a jump host jump through itself?).`,
+      `${origins.proxyJump}: the ProxyJump chain for ${alias} is longer than ${MAX_JUMPS} hops (does a jump host jump through itself?).`,
       'Check the ProxyJump lines of the hosts in the chain.',
     );
   hops.forEach((hop, index) => {
-    const resolved = resolveOne({ ssh: hop.text, origin: hop.origin }, configPath, env, depth + 1);
+    // Jump hosts written in mailwright.yaml are logged in to like the host itself (its key,
+    // method and agent), each completed by the SSH configuration of its own name.
+    const hopRequest: SshRequest = written
+      ? {
+          ssh: hop.text,
+          origin: hop.origin,
+          ...(request.identityFile !== undefined && { identityFile: request.identityFile }),
+          ...(request.identityOrigin !== undefined && { identityOrigin: request.identityOrigin }),
+          ...(request.auth !== undefined && { auth: request.auth }),
+          ...(request.identityAgent !== undefined && { identityAgent: request.identityAgent }),
+          ...(request.connectTimeout && { connectTimeout: request.connectTimeout }),
+        }
+      : { ssh: hop.text, origin: hop.origin };
+    const resolved = resolveOne(hopRequest, configPath, env, depth + 1);
     // Only the first hop follows its own ProxyJump (as `ssh -J a,b` does): its hops come first.
     if (index === 0) jumps.push(...resolved.jumps);
     warnings.push(...resolved.warnings.filter((w) => !warnings.includes(w)));
@@ -355,7 +385,7 @@ function resolveOne(
 export function sshConfigPath(configFile: string | null | undefined, env: SshEnvironment): string | null {
   if (configFile === null) return null;
   const chosen = configFile || env.env.MAILWRIGHT_SSH_CONFIG;
-  if (chosen) return pathsFor(env).resolve(expandTilde(chosen, env));
+  if (chosen) return pathsFor(env).resolve(expandUserPath(chosen, localSystemOf(env)));
   return defaultSshConfigPath(env);
 }
 

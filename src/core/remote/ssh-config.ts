@@ -5,6 +5,7 @@
 // `ssh-config` package; which lines apply to a host, and where each line is (file and line
 // number), is decided here. Nothing here runs a command: `Match` blocks are reported, never
 // evaluated.
+import { expandUserPath, type LocalSystem } from '../local-path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { posix, win32 } from 'node:path';
@@ -55,12 +56,9 @@ export function displayPath(path: string, env: Pick<SshEnvironment, 'platform' |
   return path === env.home || path.startsWith(env.home + sep) ? `~${path.slice(env.home.length)}` : path;
 }
 
-/** `~`, `~/x` and (on Windows) `~\x`: the home folder. */
-export function expandTilde(path: string, env: Pick<SshEnvironment, 'platform' | 'home'>): string {
-  if (path === '~') return env.home;
-  if (path.startsWith('~/') || (env.platform === 'win32' && path.startsWith('~\\')))
-    return pathsFor(env).join(env.home, path.slice(2));
-  return path;
+/** The local machine as expandUserPath sees it (home, platform, environment). */
+export function localSystemOf(env: Pick<SshEnvironment, 'platform' | 'home' | 'env'>): LocalSystem {
+  return { platform: env.platform, home: env.home, env: env.env as NodeJS.ProcessEnv };
 }
 
 /** One directive of a configuration file, where it is written. */
@@ -207,7 +205,7 @@ export function expandIncludeGlob(pattern: string, env: SshEnvironment): string[
 /** An Include argument as a path: `~` expanded, relative ones under ~/.ssh (as ssh does for a user configuration). */
 export function includePath(arg: string, env: SshEnvironment): string {
   const paths = pathsFor(env);
-  const expanded = expandTilde(arg, env);
+  const expanded = expandUserPath(arg, localSystemOf(env));
   return paths.isAbsolute(expanded) ? expanded : paths.join(env.home, '.ssh', expanded);
 }
 

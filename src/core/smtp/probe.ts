@@ -2,8 +2,9 @@
 // capabilities, STARTTLS/implicit TLS, and the certificate presented (never rejected here,
 // but judged: `authorized` and why not).
 import { ExpectedError } from '../errors';
-import { isIP, Socket, connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { ReplyReader, type SmtpReply } from './reply-reader';
 
 export interface ProbeOptions {
@@ -28,6 +29,8 @@ export interface ProbeOptions {
    * accept it? The handshake fails with a 'tls' error when it does not.
    */
   onlyTlsVersion?: 'TLSv1' | 'TLSv1.1';
+  /** Opens the TCP connection some other way than from here (e.g. from a jump host, over SSH). */
+  dial?: (host: string, port: number) => Promise<Duplex>;
 }
 
 export interface CertificateInfo {
@@ -76,7 +79,7 @@ export async function probeSmtp(opts: ProbeOptions): Promise<ProbeResult> {
   const where = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const servername = opts.servername ?? (isIP(opts.host) ? undefined : opts.host);
-  const sockets: Socket[] = [];
+  const sockets: Duplex[] = [];
   let reader: ReplyReader | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -90,7 +93,7 @@ export async function probeSmtp(opts: ProbeOptions): Promise<ProbeResult> {
       reject(err);
     }, timeoutMs);
   });
-  const track = <T extends Socket>(s: T): T => {
+  const track = <T extends Duplex>(s: T): T => {
     sockets.push(s);
     s.on('error', (err) => reader?.fail(describeSocketError(err, where)));
     return s;
@@ -100,18 +103,22 @@ export async function probeSmtp(opts: ProbeOptions): Promise<ProbeResult> {
     let tlsSocket: TLSSocket;
     let capabilitiesBeforeTls: string[] | undefined;
     if (opts.mode === 'tls') {
-      tlsSocket = await openTls(
-        track(tlsConnect(tlsOptions(opts, servername, { host: opts.host, port: opts.port }))),
-        where,
-      );
+      const target = opts.dial
+        ? { socket: track(await opts.dial(opts.host, opts.port)) }
+        : { host: opts.host, port: opts.port };
+      tlsSocket = await openTls(track(tlsConnect(tlsOptions(opts, servername, target))), where);
       reader = new ReplyReader(tlsSocket);
     } else {
-      const plain = track(netConnect({ host: opts.host, port: opts.port }));
-      await new Promise<void>((resolve, reject) => {
-        plain.once('connect', resolve);
-        plain.once('error', (err) => reject(describeSocketError(err, where)));
-      });
-      reader = new ReplyReader(plain);
+      if (opts.dial) {
+        reader = new ReplyReader(track(await opts.dial(opts.host, opts.port)));
+      } else {
+        const plain = track(netConnect({ host: opts.host, port: opts.port }));
+        await new Promise<void>((resolve, reject) => {
+          plain.once('connect', resolve);
+          plain.once('error', (err) => reject(describeSocketError(err, where)));
+        });
+        reader = new ReplyReader(plain);
+      }
     }
     const greeting = await expect(reader, 220, 'no-greeting', `${where} did not greet with 220`);
     const banner = `220 ${greeting.lines.join(' ')}`;
@@ -171,7 +178,7 @@ export async function probeSmtp(opts: ProbeOptions): Promise<ProbeResult> {
 function tlsOptions(
   opts: ProbeOptions,
   servername: string | undefined,
-  target: { host: string; port: number } | { socket: Socket },
+  target: { host: string; port: number } | { socket: Duplex },
 ) {
   // Never reject here: a self-signed or wrong-name certificate is a finding to report, not a crash.
   const legacy = opts.onlyTlsVersion && {

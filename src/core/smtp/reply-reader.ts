@@ -1,5 +1,5 @@
 // Reads SMTP replies (RFC 5321 §4.2: "250-..." continuation lines end with "250 ...") from a socket.
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface SmtpReply {
   code: number;
@@ -14,7 +14,7 @@ export class ReplyReader {
   private readonly onData = (chunk: Buffer) => this.push(chunk.toString('latin1'));
   private readonly onEnd = () => this.fail(new Error('closed'));
 
-  constructor(private readonly socket: Socket) {
+  constructor(private readonly socket: Duplex) {
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onEnd);

@@ -2,7 +2,7 @@
 // mail host name → first domain → where its certificate comes from, then the host is written
 // into mailwright.yaml and the notification offers to provision it.
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { expandUserPath } from '../../core/local-path';
 import * as vscode from 'vscode';
 import {
   addHost,
@@ -104,7 +104,7 @@ function domainProblem(v: string): string | undefined {
 }
 
 function keyFileProblem(v: string): string | undefined {
-  const path = v.trim().replace(/^~(?=\/|$)/, homedir());
+  const path = expandUserPath(v.trim());
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat)
     return vscode.l10n.t('No such file: {0}. Give the path of your private key, e.g. ~/.ssh/id_ed25519', v);

@@ -3,7 +3,7 @@
 // issue + install (files through the journal, so a failure later puts the old pair back),
 // the service action restarts chasquid, then a check that 465 and 587 serve the new serial.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { expandUserPath } from '../../local-path';
 import { acmeDirectoryUrl, DEFAULT_RENEW_BEFORE_DAYS, domainOfName, type HostConfig } from '../../config';
 import { waitForTxt } from '../../dns/propagation';
 import type { DnsProvider } from '../../dns/providers/types';
@@ -20,7 +20,7 @@ import type { Action, ApplyContext, Plan, PlanContext } from '../types';
 import { verifyCertificate, certDir } from './certificate';
 import { reloadDovecotForCertificate } from './mailboxes';
 import { serviceAction } from './service';
-import { probeAddress } from './service-probe';
+import { probeAddress, probeOrigin } from './service-probe';
 
 /** host.acme as the config engineer defines it; read defensively (older configs lack it). */
 export interface AcmeSettings {
@@ -34,8 +34,7 @@ export interface AcmeSettings {
 export function acmeSettingsOf(host: HostConfig): AcmeSettings | undefined {
   const raw = (host as { acme?: Record<string, unknown> }).acme;
   if (!raw || typeof raw.ca !== 'string') return undefined;
-  const caFile =
-    typeof raw.caCertificate === 'string' ? raw.caCertificate.replace(/^~(?=\/)/, homedir()) : undefined;
+  const caFile = typeof raw.caCertificate === 'string' ? expandUserPath(raw.caCertificate) : undefined;
   return {
     directoryUrl: acmeDirectoryUrl(raw.ca),
     email: typeof raw.email === 'string' ? raw.email : undefined,
@@ -133,6 +132,7 @@ async function checkServed(ctx: ApplyContext, serial: string, deps: AcmeDeps): P
           servername: host,
           ca: deps.issuerRootPem,
           timeoutMs: 10_000,
+          dial: probeOrigin(ctx)?.dial,
         });
         served = (r.tls.certificate?.serialNumber ?? '').toUpperCase();
         if (served === want) break;

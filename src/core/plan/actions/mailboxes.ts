@@ -20,7 +20,7 @@ import { journalOf } from '../journal';
 import { managedFileAction } from '../managed-file';
 import type { Action, ActionPlanner, ApplyContext, PlanContext } from '../types';
 import { aptInstall, aptUpdate } from './install';
-import { probeAddress, probeImaps } from './service-probe';
+import { probeAddress, probeImaps, probeOrigin, seenFrom } from './service-probe';
 
 /** dovecot-core comes with both. */
 export const MAILBOX_PACKAGES = ['dovecot-imapd', 'dovecot-lmtpd'];
@@ -239,13 +239,15 @@ async function verifyDovecot(ctx: ApplyContext): Promise<void> {
   let last: Error | undefined;
   for (let attempt = 0; attempt < 3 && !ctx.signal.aborted; attempt++) {
     try {
-      return await probeImaps(probeAddress(ctx), IMAPS_PORT, ctx.host.mailHost);
+      return await probeImaps(probeAddress(ctx), IMAPS_PORT, ctx.host.mailHost, probeOrigin(ctx)?.dial);
     } catch (e) {
       last = e as Error;
       await sleep(2_000, ctx.signal);
     }
   }
-  throw new Error(`Seen from here, ${probeAddress(ctx)}: ${(last ?? new Error('cancelled')).message}`);
+  throw new Error(
+    `${seenFrom(probeOrigin(ctx))}, ${probeAddress(ctx)}: ${(last ?? new Error('cancelled')).message}`,
+  );
 }
 
 function serviceAction(reason: string): Action {

@@ -1,7 +1,10 @@
 // Checks the mail ports from where Mailwright runs, the way a mail client sees them:
 // a 220 banner naming the mail host, STARTTLS on 25 and 587, TLS on 465, and a certificate
-// for the mail host (self-signed is fine here: ACME comes later).
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+// for the mail host (self-signed is fine here: ACME comes later). A server behind jump hosts is
+// checked from the last jump host instead, through a channel of the SSH connection.
+import { isIP, connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { ImapSession } from '../../imap';
 import { SMTP_PORT, SUBMISSION_PORT, SUBMISSION_TLS_PORT } from '../../ports';
@@ -15,15 +18,17 @@ class ReplyReader {
   private waiting?: { resolve: (lines: string[]) => void; reject: (e: Error) => void };
   private failure?: Error;
 
-  constructor(private socket: Socket) {
+  constructor(private socket: Duplex) {
     this.attach(socket);
   }
 
-  attach(socket: Socket): void {
+  attach(socket: Duplex): void {
     this.socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
+    // Decoded here rather than with setEncoding: a stream that is not a plain TCP socket (an SSH
+    // channel) cannot be handed to TLS for STARTTLS once it has a decoder set.
+    const decoder = new StringDecoder('utf8');
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer += decoder.write(chunk);
       this.deliver();
     });
     socket.on('error', (e) => this.fail(e));
@@ -85,15 +90,15 @@ function checkBanner(lines: string[], port: number, mailHost: string): void {
   }
 }
 
-function opened<T extends Socket>(socket: T, event: 'connect' | 'secureConnect'): Promise<T> {
+function opened<T extends Duplex>(socket: T, event: 'connect' | 'secureConnect'): Promise<T> {
   return new Promise((resolve, reject) => {
     socket.once(event, () => resolve(socket));
     socket.once('error', reject);
   });
 }
 
-async function withTimeout<T>(port: number, work: (track: (s: Socket) => void) => Promise<T>): Promise<T> {
-  const sockets: Socket[] = [];
+async function withTimeout<T>(port: number, work: (track: (s: Duplex) => void) => Promise<T>): Promise<T> {
+  const sockets: Duplex[] = [];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -109,12 +114,16 @@ async function withTimeout<T>(port: number, work: (track: (s: Socket) => void) =
   }
 }
 
+/** Opens a TCP connection from where the probes run. */
+export type Dial = (host: string, port: number) => Promise<Duplex>;
+
 /** Port 25 or 587: banner, EHLO offering STARTTLS, then the TLS handshake. */
-export function probeStartTls(address: string, port: number, mailHost: string): Promise<void> {
+export function probeStartTls(address: string, port: number, mailHost: string, dial?: Dial): Promise<void> {
   return withTimeout(port, async (track) => {
-    const plain = netConnect({ host: address, port });
+    const plain = dial ? await dial(address, port) : netConnect({ host: address, port });
     track(plain);
-    const reader = new ReplyReader(await opened(plain, 'connect'));
+    if (!dial) await opened(plain, 'connect');
+    const reader = new ReplyReader(plain);
     checkBanner(await reader.next(), port, mailHost);
     const ehlo = await reader.command('EHLO mailwright.invalid');
     if (!ehlo.some((l) => /^250[- ]STARTTLS\b/i.test(l))) {
@@ -133,9 +142,15 @@ export function probeStartTls(address: string, port: number, mailHost: string): 
 }
 
 /** Port 465: TLS from the first byte, then the banner. */
-export function probeImplicitTls(address: string, port: number, mailHost: string): Promise<void> {
+export function probeImplicitTls(
+  address: string,
+  port: number,
+  mailHost: string,
+  dial?: Dial,
+): Promise<void> {
   return withTimeout(port, async (track) => {
-    const secure = tlsConnect({ host: address, port, servername: mailHost, rejectUnauthorized: false });
+    const target = dial ? { socket: await dial(address, port) } : { host: address, port };
+    const secure = tlsConnect({ ...target, servername: mailHost, rejectUnauthorized: false });
     track(secure);
     await opened(secure, 'secureConnect');
     checkCertificate(secure.getPeerCertificate(), port, mailHost);
@@ -146,22 +161,42 @@ export function probeImplicitTls(address: string, port: number, mailHost: string
 }
 
 /** Every mail port; one error listing each port that failed. */
-export async function probeMailPorts(address: string, mailHost: string): Promise<void> {
+export async function probeMailPorts(address: string, mailHost: string, origin?: ProbeOrigin): Promise<void> {
   const results = await Promise.allSettled([
-    probeStartTls(address, SMTP_PORT, mailHost),
-    probeStartTls(address, SUBMISSION_PORT, mailHost),
-    probeImplicitTls(address, SUBMISSION_TLS_PORT, mailHost),
+    probeStartTls(address, SMTP_PORT, mailHost, origin?.dial),
+    probeStartTls(address, SUBMISSION_PORT, mailHost, origin?.dial),
+    probeImplicitTls(address, SUBMISSION_TLS_PORT, mailHost, origin?.dial),
   ]);
   const problems = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
-  if (problems.length > 0) throw new Error(`Seen from here, ${address}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`${seenFrom(origin)}, ${address}: ${problems.join('; ')}`);
+}
+
+/** Where the probes run: this machine, or (for a server behind jump hosts) the last jump host. */
+export interface ProbeOrigin {
+  from: string;
+  dial: Dial;
+}
+
+export function probeOrigin(ctx: ApplyContext): ProbeOrigin | undefined {
+  return ctx.conn.jumpDialer;
+}
+
+export function seenFrom(origin: ProbeOrigin | undefined): string {
+  return origin ? `Seen from ${origin.from}` : 'Seen from here';
 }
 
 /** IMAPS (993): TLS from the first byte with the mail host's certificate, then the "* OK" greeting. */
-export function probeImaps(address: string, port: number, mailHost: string): Promise<void> {
+export function probeImaps(address: string, port: number, mailHost: string, dial?: Dial): Promise<void> {
   const stop = new AbortController();
   return withTimeout(port, async () => {
     const session = await ImapSession.open(
-      { host: address, port, servername: mailHost, rejectUnauthorized: false },
+      {
+        host: address,
+        port,
+        servername: mailHost,
+        rejectUnauthorized: false,
+        ...(dial && { socket: await dial(address, port) }),
+      },
       stop.signal,
     );
     try {

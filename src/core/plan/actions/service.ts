@@ -17,7 +17,7 @@ import { hasSocketUnits, planConf } from './conf';
 import { planDkim } from './dkim';
 import { planDomains } from './domains';
 import { planInstall } from './install';
-import { probeAddress, probeMailPorts } from './service-probe';
+import { probeAddress, probeMailPorts, probeOrigin } from './service-probe';
 
 const MAIL_PORTS = MAIL_PORT_NUMBERS;
 /** chasquid exits within a second on a bad configuration; systemd then restarts it (Restart=always). */
@@ -175,7 +175,7 @@ async function verifyService(ctx: ApplyContext): Promise<void> {
   let last: Error | undefined;
   for (let attempt = 0; attempt < 3 && !ctx.signal.aborted; attempt++) {
     try {
-      return await probeMailPorts(probeAddress(ctx), ctx.host.mailHost);
+      return await probeMailPorts(probeAddress(ctx), ctx.host.mailHost, probeOrigin(ctx));
     } catch (e) {
       last = e as Error;
       await sleep(2_000, ctx.signal);
