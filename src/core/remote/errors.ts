@@ -1,6 +1,6 @@
 import { ExpectedError } from '../errors';
 import type { SshTarget } from '../config/types';
-import type { ResolvedSsh } from './resolve-target';
+import type { ResolvedSsh } from './resolved-ssh';
 
 /** Errors a user can act on: each says what happened and what to do. */
 export class RemoteError extends ExpectedError {
