@@ -439,10 +439,14 @@ test(
           assert.deepEqual(users, [NEW_USER], 'mailwright.yaml lists the new user');
         }, 30_000);
         await userRow.waitFor({ timeout: 30_000 });
+        // mailwright.yaml changes first, then a plan of that one user is applied: the server's
+        // users file follows within the run.
         const conn = rootConnection(readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!));
         try {
-          const users = (await readRemoteFile(conn, usersPath(UI_DOMAIN))).toString('utf8');
-          assert.match(users, new RegExp(`"${NEW_USER}"`), `chasquid's users file has ${NEW_USER}`);
+          await eventually(async () => {
+            const users = (await readRemoteFile(conn, usersPath(UI_DOMAIN))).toString('utf8');
+            assert.match(users, new RegExp(`"${NEW_USER}"`), `chasquid's users file has ${NEW_USER}`);
+          }, 60_000);
         } finally {
           conn.close();
         }
