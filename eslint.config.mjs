@@ -6,9 +6,9 @@ const SSH2 = { name: 'ssh2', message: 'Only src/core/remote may use ssh2.' };
 const EDITOR_CODE = {
   group: ['**/vscode/**', '!@vscode/**'],
   message:
-    'Only src/vscode (and tests) may import src/vscode: move what is shared to src/core or src/shared.',
+    'Only src/vscode (and tests) may import src/vscode: move what is shared to src/core or src/panels.',
 };
-const UI_MODEL = { group: ['**/shared/**'], message: 'src/core must not depend on the panels (src/shared).' };
+const UI_MODEL = { group: ['**/panels/**'], message: 'src/core must not depend on the panels (src/panels).' };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**'] },
@@ -39,7 +39,7 @@ export default tseslint.config(
   {
     // The webview protocol and the panels' models: run by the extension and bundled into the
     // webviews, so neither the editor API nor Node's modules.
-    files: ['src/shared/**/*.ts'],
+    files: ['src/panels/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -47,7 +47,7 @@ export default tseslint.config(
           paths: [VSCODE, SSH2],
           patterns: [
             EDITOR_CODE,
-            { group: ['node:*'], message: 'src/shared is bundled into the webviews: no Node modules.' },
+            { group: ['node:*'], message: 'src/panels is bundled into the webviews: no Node modules.' },
           ],
         },
       ],
@@ -60,7 +60,7 @@ export default tseslint.config(
     },
   },
   {
-    // A webview talks to the extension through src/shared only.
+    // A webview talks to the extension through src/panels only.
     files: ['webview/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [VSCODE, SSH2], patterns: [EDITOR_CODE] }],

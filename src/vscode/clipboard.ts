@@ -1,7 +1,7 @@
 // What a panel's Copy button does on the extension's side: the text to the clipboard, and a word
 // in the status bar that it happened.
 import * as vscode from 'vscode';
-import type { CopyCommand } from '../shared/protocol';
+import type { CopyCommand } from '../panels/protocol';
 
 export async function copyToClipboard(m: Pick<CopyCommand, 'text' | 'what'>): Promise<void> {
   await vscode.env.clipboard.writeText(m.text);

@@ -2,7 +2,7 @@
 // a nonce-locked Content Security Policy, nothing remote, and the active translation bundle.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { bundleJson } from '../shared/l10n';
+import { bundleJson } from '../panels/l10n';
 
 function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');

@@ -1,10 +1,10 @@
-// The extension's side of the webview protocol (src/shared/protocol.ts), once for every panel:
+// The extension's side of the webview protocol (src/panels/protocol.ts), once for every panel:
 // the page shell, the icon, the `ready` → state answer, commands checked by the panel's protocol
 // and answered with one reply each, and the end of it all when the panel is closed. Messages that
 // fail the protocol's checks are logged and dropped; a command the user cancelled gets no reply
 // (the page keeps waiting for the new state) unless the panel says otherwise.
 import * as vscode from 'vscode';
-import type { Command, HostMessage, PanelProtocol, ReplyMessage } from '../shared/protocol';
+import type { Command, HostMessage, PanelProtocol, ReplyMessage } from '../panels/protocol';
 import { webviewOptions, webviewPage } from './webview-page';
 
 export interface PanelHostOptions<S, C extends Command> {

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeMessage } from '../../src/core/analyze';
-import { ENGLISH } from '../../src/shared/l10n';
+import { ENGLISH } from '../../src/panels/l10n';
 import {
   isMailReportHostMessage,
   isMailReportView,
   isMailReportWebviewMessage,
   type MailReportView,
-} from '../../src/shared/mail-report/messages';
-import { analysisView, checksSummary } from '../../src/shared/mail-report/view';
+} from '../../src/panels/mail-report/messages';
+import { analysisView, checksSummary } from '../../src/panels/mail-report/view';
 import { MemoryDns } from './memory-dns';
 
 const MESSAGE = [

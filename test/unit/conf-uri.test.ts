@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkConfPath, confTarget, confUriParts } from '../../src/vscode/fs/remote-paths';
-import { ENGLISH } from '../../src/shared/l10n';
+import { ENGLISH } from '../../src/panels/l10n';
 
 describe('config file URIs', () => {
   it('put the server first in the path and read it back', () => {

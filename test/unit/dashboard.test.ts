@@ -9,7 +9,7 @@ import {
   isSavedWebviewState,
   isWebviewMessage,
   type DashboardState,
-} from '../../src/shared/dashboard/messages';
+} from '../../src/panels/dashboard/messages';
 import {
   MAX_OUTPUT_LINES,
   applyingState,
@@ -18,8 +18,8 @@ import {
   reduceEvent,
   restoredState,
   runEndNotice,
-} from '../../src/shared/dashboard/state';
-import { ENGLISH } from '../../src/shared/l10n';
+} from '../../src/panels/dashboard/state';
+import { ENGLISH } from '../../src/panels/l10n';
 
 function planned(): DashboardState {
   const action = (id: string) => ({

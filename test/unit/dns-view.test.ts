@@ -9,10 +9,10 @@ import {
   isDnsWebviewMessage,
   MAX_COPY_LENGTH,
   noProviderHelp,
-} from '../../src/shared/dns/messages';
-import { dnsInputs, entryRows, keptReport, panelState, writesOf } from '../../src/shared/dns/panel-state';
+} from '../../src/panels/dns/messages';
+import { dnsInputs, entryRows, keptReport, panelState, writesOf } from '../../src/panels/dns/panel-state';
 import { testDomain, testHost } from './config-fixture';
-import { ENGLISH } from '../../src/shared/l10n';
+import { ENGLISH } from '../../src/panels/l10n';
 import { dnsCheckSettings, DnsSettingError } from '../../src/vscode/dns/settings';
 import {
   iconFor,
@@ -22,7 +22,7 @@ import {
   summarize,
   tooltipLines,
   uncheckedRows,
-} from '../../src/shared/dns/rows';
+} from '../../src/panels/dns/rows';
 
 const expected: ExpectedRecord[] = [
   {

@@ -1,5 +1,5 @@
 // The translations stay whole: every English text the editor shows through vscode.l10n.t (or an
-// L10n parameter, src/vscode and src/shared) or the webviews' t() (webview) has its Simplified Chinese entry, no
+// L10n parameter, src/vscode and src/panels) or the webviews' t() (webview) has its Simplified Chinese entry, no
 // entry is left over, each translation keeps exactly the {n} placeholders of its English text, and
 // the manifest's %keys% are in both package.nls files. The calls are found with TypeScript's parser,
 // so a call spread over lines by prettier counts like any other.
@@ -104,7 +104,7 @@ function manifestKeys(value: unknown, found = new Set<string>()): Set<string> {
 }
 
 const editor = scan('src/vscode', false);
-const shared = scan('src/shared', false);
+const shared = scan('src/panels', false);
 const extension = {
   calls: [...editor.calls, ...shared.calls],
   problems: [...editor.problems, ...shared.problems],

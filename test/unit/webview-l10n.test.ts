@@ -2,7 +2,7 @@
 // arguments, English is the fallback; and fill() puts elements where a translation wants them.
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'node:test';
-import { bundleJson } from '../../src/shared/l10n';
+import { bundleJson } from '../../src/panels/l10n';
 
 // webview/ is ES modules (its package.json): a CommonJS test loads them with import().
 const loadWebview = async () => ({

@@ -1,10 +1,10 @@
 // The one webview protocol: the envelope's checks that every panel's messages go through.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dashboardProtocol } from '../../src/shared/dashboard/messages';
-import { dnsProtocol } from '../../src/shared/dns/messages';
-import { mailReportProtocol } from '../../src/shared/mail-report/messages';
-import { isObj, isReply, panelProtocol } from '../../src/shared/protocol';
+import { dashboardProtocol } from '../../src/panels/dashboard/messages';
+import { dnsProtocol } from '../../src/panels/dns/messages';
+import { mailReportProtocol } from '../../src/panels/mail-report/messages';
+import { isObj, isReply, panelProtocol } from '../../src/panels/protocol';
 
 describe('webview protocol', () => {
   const protocol = panelProtocol<{ n: number }, { type: 'go'; requestId: number; to: string }>({

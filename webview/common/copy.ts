@@ -1,6 +1,6 @@
-// The Copy button of every panel: a `copy` command of the page's protocol (src/shared/protocol.ts),
+// The Copy button of every panel: a `copy` command of the page's protocol (src/panels/protocol.ts),
 // sent with the page's request(); the extension writes the clipboard (src/vscode/clipboard.ts).
-import type { CommandBody, CopyCommand } from '../../src/shared/protocol.js';
+import type { CommandBody, CopyCommand } from '../../src/panels/protocol.js';
 import { button } from './dom.js';
 import { t } from './l10n.js';
 

@@ -2,7 +2,7 @@
 // translation bundle (vscode.l10n.bundle, none in English) in the page as
 // <script type="application/json" id="l10n"> (src/vscode/webview-page.ts), and t() looks the English
 // text up in it, falling back to the English text itself.
-import { formatMessage, type L10n, type L10nArg } from '../../src/shared/l10n.js';
+import { formatMessage, type L10n, type L10nArg } from '../../src/panels/l10n.js';
 
 export type L10nBundle = Record<string, string>;
 

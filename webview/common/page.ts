@@ -1,4 +1,4 @@
-// The page's side of the webview protocol (src/shared/protocol.ts), once for every panel: the
+// The page's side of the webview protocol (src/panels/protocol.ts), once for every panel: the
 // VS Code API, the saved state, commands sent with a fresh requestId, what the extension sends
 // checked before use (anything else is ignored), and `ready` once the page listens.
 import type {
@@ -7,7 +7,7 @@ import type {
   HostMessage,
   ReplyMessage,
   WebviewMessage,
-} from '../../src/shared/protocol.js';
+} from '../../src/panels/protocol.js';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -16,7 +16,7 @@ import {
   type DashboardState,
   type DriftDecision,
   type SavedWebviewState,
-} from '../../src/shared/dashboard/messages.js';
+} from '../../src/panels/dashboard/messages.js';
 import { copyCommand } from '../common/copy.js';
 import { t } from '../common/l10n.js';
 import { connectPage } from '../common/page.js';

@@ -6,7 +6,7 @@ import type {
   DriftDecision,
   SavedWebviewState,
   SummaryView,
-} from '../../src/shared/dashboard/messages.js';
+} from '../../src/panels/dashboard/messages.js';
 import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { t } from '../common/l10n.js';

@@ -11,7 +11,7 @@ import {
   isDnsPanelState,
   type DnsCommand,
   type DnsPanelState,
-} from '../../src/shared/dns/messages.js';
+} from '../../src/panels/dns/messages.js';
 import { copyCommand } from '../common/copy.js';
 import { t } from '../common/l10n.js';
 import { connectPage } from '../common/page.js';

@@ -6,9 +6,9 @@ import {
   type DnsPanelState,
   type DnsRowView,
   type PublishChangeView,
-} from '../../src/shared/dns/messages.js';
+} from '../../src/panels/dns/messages.js';
 import { findingType } from '../../src/core/dns/finding-type.js';
-import { needsFix, statusLabel } from '../../src/shared/dns/rows.js';
+import { needsFix, statusLabel } from '../../src/panels/dns/rows.js';
 import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';

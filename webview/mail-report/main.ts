@@ -11,7 +11,7 @@ import {
   isMailReportView,
   type MailReportCommand,
   type MailReportView,
-} from '../../src/shared/mail-report/messages.js';
+} from '../../src/panels/mail-report/messages.js';
 import { copyCommand } from '../common/copy.js';
 import { t } from '../common/l10n.js';
 import { connectPage } from '../common/page.js';

@@ -3,8 +3,8 @@
 // Every text goes in as a text node.
 import type { ReceivedHop } from '../../src/core/analyze/received.js';
 import type { Check } from '../../src/core/checks/index.js';
-import type { MailReportStage, MailReportView } from '../../src/shared/mail-report/messages.js';
-import { statusLabel } from '../../src/shared/mail-report/view.js';
+import type { MailReportStage, MailReportView } from '../../src/panels/mail-report/messages.js';
+import { statusLabel } from '../../src/panels/mail-report/view.js';
 import { copyButton } from '../common/copy.js';
 import { button, fill, h, present } from '../common/dom.js';
 import { l10n, t } from '../common/l10n.js';

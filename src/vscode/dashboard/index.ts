@@ -2,7 +2,7 @@
 // and the provisioning engine load on first use (bundle "dashboard"); this file stays small.
 import * as vscode from 'vscode';
 import { load } from '../lazy';
-import { VIEW_TYPE } from '../../shared/dashboard/messages';
+import { VIEW_TYPE } from '../../panels/dashboard/messages';
 import type { DashboardDeps } from './panel';
 
 export type { DashboardDeps } from './panel';

@@ -35,7 +35,7 @@ import {
   type DashboardState,
   type DriftDecision,
   type SummaryView,
-} from '../../shared/dashboard/messages';
+} from '../../panels/dashboard/messages';
 import {
   applyingState,
   gatheringState,
@@ -44,7 +44,7 @@ import {
   reduceEvent,
   restoredState,
   runEndNotice,
-} from '../../shared/dashboard/state';
+} from '../../panels/dashboard/state';
 
 export interface DashboardDeps {
   extensionUri: vscode.Uri;

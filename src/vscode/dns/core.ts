@@ -9,7 +9,7 @@ import { checkDomainDns, expectedForHost } from '../../core/dns/domain-check';
 import { providerFor } from '../../core/dns/providers';
 import { applyPublish, planPublish, type PublishChange } from '../../core/dns/publish';
 import { zoneFileSnippet } from '../../core/dns/zone-export';
-import type { PublishChangeView } from '../../shared/dns/messages';
+import type { PublishChangeView } from '../../panels/dns/messages';
 
 export interface CheckOptions {
   signal?: AbortSignal;

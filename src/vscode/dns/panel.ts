@@ -16,8 +16,8 @@ import {
   noProviderHelp,
   type DnsCommand,
   type DnsPanelState,
-} from '../../shared/dns/messages';
-import { panelState, writesOf, type PublishStep } from '../../shared/dns/panel-state';
+} from '../../panels/dns/messages';
+import { panelState, writesOf, type PublishStep } from '../../panels/dns/panel-state';
 import { dnsKey, type DnsService } from './service';
 
 export interface DnsPanelDeps {

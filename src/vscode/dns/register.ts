@@ -8,7 +8,7 @@ import { load } from '../lazy';
 import type { RemoteAccess } from '../remote-access';
 import { MailNode } from '../tree/base';
 import type { WorkspaceConfig } from '../workspace-config';
-import { DNS_VIEW_TYPE } from '../../shared/dns/messages';
+import { DNS_VIEW_TYPE } from '../../panels/dns/messages';
 import type { DnsPanelDeps } from './panel';
 import { DnsService } from './service';
 

@@ -6,11 +6,11 @@ import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { RemoteConnection } from '../../core/remote';
 import type { FactsService } from '../facts-service';
-import { ENGLISH } from '../../shared/l10n';
+import { ENGLISH } from '../../panels/l10n';
 import type { DnsCore } from './core';
-import type { DnsRowView } from '../../shared/dns/messages';
-import { dnsInputs, entryRows, keptReport, type DnsEntryView } from '../../shared/dns/panel-state';
-import { reportRows, summarize } from '../../shared/dns/rows';
+import type { DnsRowView } from '../../panels/dns/messages';
+import { dnsInputs, entryRows, keptReport, type DnsEntryView } from '../../panels/dns/panel-state';
+import { reportRows, summarize } from '../../panels/dns/rows';
 import { dnsCheckSettings, DnsSettingError, type DnsCheckSettings } from './settings';
 
 export type DnsEntry = DnsEntryView;

@@ -2,5 +2,5 @@
 // run shows its report in too.
 export { analyzeMessageSource } from '../mail-report/analyze-command';
 export { MailReportPanel, type MailReportOptions, type MailReportPanelDeps } from '../mail-report/panel';
-export { analysisView, checksSummary, statusLabel } from '../../shared/mail-report/view';
+export { analysisView, checksSummary, statusLabel } from '../../panels/mail-report/view';
 export { sendTestMailCommand } from '../mail-report/send-test-command';

@@ -1,7 +1,7 @@
 // What the mailwright:// file system may touch and what a save of each file needs.
 // No vscode import: the rules are plain functions.
 import { posix } from 'node:path';
-import type { L10n } from '../../shared/l10n';
+import type { L10n } from '../../panels/l10n';
 
 export const CONF_ROOT = '/etc/chasquid';
 export const SCHEME = 'mailwright';

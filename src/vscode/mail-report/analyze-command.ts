@@ -5,10 +5,10 @@ import * as vscode from 'vscode';
 import { analyzeMessage, looksLikeMessage } from '../../core/analyze';
 import { resolverLookup } from '../../core/dns/lookup';
 import { dnsCheckSettings } from '../dns/settings';
-import { ENGLISH } from '../../shared/l10n';
+import { ENGLISH } from '../../panels/l10n';
 import { MailReportPanel, type MailReportPanelDeps } from './panel';
-import { analysisView, checksSummary } from '../../shared/mail-report/view';
-import type { MailReportView } from '../../shared/mail-report/messages';
+import { analysisView, checksSummary } from '../../panels/mail-report/view';
+import type { MailReportView } from '../../panels/mail-report/messages';
 
 interface MessageSource {
   /** Shown in the report: a workspace-relative path, a file name, or "clipboard". */

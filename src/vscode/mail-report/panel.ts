@@ -9,7 +9,7 @@ import {
   mailReportProtocol,
   type MailReportCommand,
   type MailReportView,
-} from '../../shared/mail-report/messages';
+} from '../../panels/mail-report/messages';
 
 export interface MailReportPanelDeps {
   extensionUri: vscode.Uri;

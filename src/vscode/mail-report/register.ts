@@ -4,7 +4,7 @@
 // (await load('report')).MailReportPanel.show(deps, view, { key, onAction }).
 import * as vscode from 'vscode';
 import { load } from '../lazy';
-import { MAIL_REPORT_VIEW_TYPE } from '../../shared/mail-report/messages';
+import { MAIL_REPORT_VIEW_TYPE } from '../../panels/mail-report/messages';
 import type { MailReportPanelDeps } from './panel';
 import type { WorkspaceConfig } from '../workspace-config';
 

@@ -10,9 +10,9 @@ import { pickUser, type UserTarget } from '../commands/pick-user';
 import { serverAddressOf } from '../connections';
 import { dnsCheckSettings } from '../dns/settings';
 import type { WorkspaceConfig } from '../workspace-config';
-import type { MailReportStage, MailReportView } from '../../shared/mail-report/messages';
+import type { MailReportStage, MailReportView } from '../../panels/mail-report/messages';
 import { MailReportPanel, type MailReportPanelDeps } from './panel';
-import { checksSummary } from '../../shared/mail-report/view';
+import { checksSummary } from '../../panels/mail-report/view';
 
 export interface SendTestDeps extends MailReportPanelDeps {
   config: WorkspaceConfig;

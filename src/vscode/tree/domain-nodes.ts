@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { clientSettings } from '../../core/client-settings';
 import type { DomainConfig, HostConfig } from '../../core/config';
 import { DnsService } from '../dns/service';
-import type { DnsRowView } from '../../shared/dns/messages';
-import { iconFor, needsFix, rowLabel, statusLabel, summarize, tooltipLines } from '../../shared/dns/rows';
+import type { DnsRowView } from '../../panels/dns/messages';
+import { iconFor, needsFix, rowLabel, statusLabel, summarize, tooltipLines } from '../../panels/dns/rows';
 import { MailNode, MessageNode } from './base';
 
 /** Rows under a domain carry both, so commands know where they act. */

@@ -3,7 +3,7 @@
 // sends commands, each with a requestId that gets one `reply` (ok, or the error's message).
 // Both sides check what they receive: a webview is another process, and a restored panel hands
 // back whatever state an older version saved. Each panel names its state and its commands
-// (src/shared/<panel>/messages.ts); the envelope and its checks are here, once.
+// (src/panels/<panel>/messages.ts); the envelope and its checks are here, once.
 // No vscode or node imports: the webviews bundle this file too.
 
 export type Obj = Record<string, unknown>;

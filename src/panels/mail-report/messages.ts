@@ -1,4 +1,4 @@
-// The Mail Report panel's part of the webview protocol (src/shared/protocol.ts), and the report
+// The Mail Report panel's part of the webview protocol (src/panels/protocol.ts), and the report
 // it shows: a message analysis ("Analyze Message Source") or a test mail's run (sent → delivered
 // → verified, with the SMTP transcript). Both sides import this file. No vscode or node imports.
 import type { Check, CheckStatus } from '../../core/checks';

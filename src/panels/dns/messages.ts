@@ -1,4 +1,4 @@
-// The DNS Records panel's part of the webview protocol (src/shared/protocol.ts): its state, its
+// The DNS Records panel's part of the webview protocol (src/panels/protocol.ts): its state, its
 // commands and their checks. Both sides import this file. No vscode or node imports.
 import type { L10n } from '../l10n';
 import {

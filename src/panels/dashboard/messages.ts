@@ -1,4 +1,4 @@
-// The dashboard panel's part of the webview protocol (src/shared/protocol.ts): its state, its
+// The dashboard panel's part of the webview protocol (src/panels/protocol.ts): its state, its
 // commands and their checks. Both sides import this file. No vscode or node imports.
 // The summary's Copy buttons copy DNS names and values, as the DNS Records table does.
 import { MAX_COPY_LENGTH } from '../dns/messages';
