@@ -16,6 +16,7 @@ import { gatherFacts } from '../../core/facts';
 import { changeMailUser, type UserChange } from '../../core/plan';
 import { generatedFromYaml, userPasswordKey } from '../../core/plan/actions/domains';
 import { serverAddressOf, type Connections } from '../connections';
+import { confTarget } from '../fs/remote-paths';
 import type { WorkspaceConfig } from '../workspace-config';
 import { askNewPassword } from './ask-password';
 import { editConfig } from './edit-config';
@@ -222,7 +223,9 @@ export async function addAliasAction(config: WorkspaceConfig, arg: unknown, catc
 export async function openConfigFileAction(config: WorkspaceConfig, arg: unknown) {
   const uri = (arg as { uri?: vscode.Uri }).uri;
   if (!uri) return;
-  const generated = generatedFromYaml(uri.path);
+  // The URI's path starts with the server's name; the rule reads the server's own path.
+  const target = confTarget(uri.authority, uri.path);
+  const generated = target && generatedFromYaml(target.path);
   if (generated) {
     const edit = vscode.l10n.t('Edit mailwright.yaml');
     const view = vscode.l10n.t('Open Read-Only');
