@@ -8,6 +8,8 @@ export class WorkspaceConfig implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('mailwright');
   private readonly disposables: vscode.Disposable[] = [this.changed, this.diagnostics];
   private current?: MailwrightConfig;
+  /** mtime and size of the file as last loaded ('' when there was none). */
+  private loadedStamp?: string;
   private loading?: Promise<void>;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
@@ -35,10 +37,26 @@ export class WorkspaceConfig implements vscode.Disposable {
     return vscode.Uri.joinPath(folder.uri, relative);
   }
 
-  /** The loaded desired state; waits for a load in flight so nobody sees a half-loaded file. */
+  /**
+   * The loaded desired state; waits for a load in flight so nobody sees a half-loaded file. A
+   * file changed on disk whose watcher event has not arrived yet (an edit by another program,
+   * a git checkout; watchers can lag by seconds) is loaded again here, so "Plan Again" and every
+   * other action act on the file as it is now.
+   */
   async get(): Promise<MailwrightConfig | undefined> {
     await (this.loading ?? this.reload());
+    if ((await this.stamp()) !== this.loadedStamp) await this.reload();
     return this.current;
+  }
+
+  private async stamp(uri = this.uri): Promise<string> {
+    if (!uri) return '';
+    try {
+      const st = await vscode.workspace.fs.stat(uri);
+      return `${st.mtime}:${st.size}`;
+    } catch {
+      return '';
+    }
   }
 
   /** Loads again (after an edit); loads run one after another, the newest wins. */
@@ -52,6 +70,8 @@ export class WorkspaceConfig implements vscode.Disposable {
     const uri = this.uri;
     let loaded: MailwrightConfig | undefined;
     let issues: ConfigIssue[] = [];
+    // Taken before reading, so a write during the read makes the next get() load again.
+    this.loadedStamp = await this.stamp(uri);
     if (uri) {
       try {
         await vscode.workspace.fs.stat(uri);
