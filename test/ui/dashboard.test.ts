@@ -14,6 +14,8 @@ import {
   trustHostKey,
   withWorkbench,
 } from './harness';
+import { removeUser } from '../../src/core/plan/actions/domains';
+import { readSandbox, rootConnection, UI_DOMAIN, UI_USER } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
 const skip = !instance
@@ -28,6 +30,11 @@ test(
   { skip, timeout: 15 * 60_000 },
   async () => {
     const vps = instance!;
+    // The test is about a new user's password: an earlier test on this sandbox may have left
+    // alice on the server (the plan then adds nobody), so she goes first; this run adds her back
+    // with the same password the other tests use.
+    const conn = rootConnection(readSandbox(process.env.MAILWRIGHT_SANDBOX_INSTANCE!));
+    await removeUser(conn, UI_DOMAIN, UI_USER).finally(() => conn.close());
     const yaml = [
       'version: 1',
       'hosts:',
