@@ -5,7 +5,12 @@
 // hour of waiting would), and the messages that pass are still DKIM-signed and forwarded: on
 // Debian 12 through the distribution's hook that Mailwright's hook runs after its checks.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   LIMITS_LOG_FILE,
@@ -186,6 +191,11 @@ describe('sending limits (sandbox VPS + knot)', { skip: instances.length === 0 &
       );
 
       it(`sends ${LIMIT} messages, refuses the ${LIMIT + 1}th with 451 and a clear text, and logs one alert line`, async () => {
+        const alerts = async () =>
+          (await root('journalctl -q --no-pager -o cat -t "$1"', [SENDING_LIMIT_LOG_TAG]))
+            .split('\n')
+            .filter(Boolean);
+        const before = await alerts();
         for (let i = 1; i <= LIMIT; i++) {
           const sent = await submit(instance, 'alice', `friend@${DOMAIN}`, `limit-${i}-${randomUUID()}`);
           assert.match(sent.response, /^250\b/, `message ${i}: ${sent.response}`);
@@ -204,11 +214,17 @@ describe('sending limits (sandbox VPS + knot)', { skip: instances.length === 0 &
             return true;
           },
         );
-        const journal = await root('journalctl -q --no-pager -t "$1"', [SENDING_LIMIT_LOG_TAG]);
+        // journald stores the line a moment after the hook hands it over.
+        let added: string[] = [];
+        for (let tries = 0; tries < 25 && added.length === 0; tries++) {
+          if (tries > 0) await new Promise((r) => setTimeout(r, 200));
+          added = (await alerts()).slice(before.length);
+        }
+        assert.equal(added.length, 1, `one alert line: ${added.join(' | ')}`);
         assert.match(
-          journal,
+          added[0]!,
           new RegExp(
-            `limit reached: user=alice@example\\.test limit=messagesPerHour max=${LIMIT} retry-after=\\d+`,
+            `^limit reached: user=alice@example\\.test limit=messagesPerHour max=${LIMIT} retry-after=\\d+$`,
           ),
         );
       });
@@ -232,6 +248,55 @@ describe('sending limits (sandbox VPS + knot)', { skip: instances.length === 0 &
           ...Array.from({ length: LIMIT }, () => `alice@${DOMAIN}`),
           `bob@${DOMAIN}`,
         ]);
+      });
+
+      it("mailwright limits shows who is at a limit, from the server's counts", async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'mw-limits-cli-'));
+        const config = join(dir, 'mailwright.yaml');
+        writeFileSync(
+          config,
+          [
+            'version: 1',
+            'hosts:',
+            `  - name: ${instance.name}`,
+            `    ssh: root@${instance.ipv4}:${instance.port}`,
+            `    identityFile: ${instance.rootKey}`,
+            `    mailHost: ${MAIL_HOST}`,
+            `    limits: { messagesPerHour: ${LIMIT} }`,
+            '    domains:',
+            `      - name: ${DOMAIN}`,
+            '        users: [alice, bob]',
+            `        aliases: { alice: ${INBOX}, bob: ${INBOX}, '*': ${INBOX} }`,
+            '',
+          ].join('\n'),
+        );
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'src/cli/bin.ts',
+            'limits',
+            '--json',
+            '--config',
+            config,
+            '--known-hosts',
+            instance.knownHostsFile,
+          ],
+          { env: { ...process.env, SSH_AUTH_SOCK: '' } },
+        );
+        const report = JSON.parse(stdout) as {
+          installed: boolean;
+          logins: Array<{ login: string; counts: Record<string, number>; reached: string[] }>;
+        };
+        assert.equal(report.installed, true);
+        assert.deepEqual(
+          report.logins.map((l) => [l.login, l.counts.messagesPerHour, l.reached]),
+          [
+            [`alice@${DOMAIN}`, LIMIT, ['messagesPerHour']],
+            [`bob@${DOMAIN}`, 1, []],
+          ],
+        );
       });
 
       it(

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   countsOf,
+  loginCounts,
   FORWARD_GUARD_HOOK,
   FORWARDING_TABLE,
   forwardingTable,
@@ -269,6 +270,34 @@ describe('the post-data hook with sending limits (real sh)', () => {
     assert.equal(codes.filter((c) => c === 0).length, 7, codes.join(' '));
     assert.equal(codes.filter((c) => c === 75).length, 9, codes.join(' '));
     assert.equal(logOf(b).length, 7);
+  });
+});
+
+describe('loginCounts', () => {
+  it('lists every user with counts against limits, then logins only the log names', () => {
+    const now = 100_000;
+    const log = [
+      `${now - 30} alice@example.com 1`,
+      `${now - 20} alice@example.com 1`,
+      `${now - 10} alice@example.com 4`,
+      `${now - 5} ghost@example.com 1`,
+    ].join('\n');
+    const rows = loginCounts(limited, log, now);
+    assert.deepEqual(
+      rows.map((r) => [
+        r.login,
+        r.counts.messagesPerHour,
+        r.counts.recipientsPerHour,
+        r.reached,
+        r.unlisted ?? false,
+      ]),
+      [
+        ['alice@example.com', 3, 6, ['messagesPerHour', 'recipientsPerHour'], false],
+        ['bob@example.com', 0, 0, [], false],
+        ['carol@example.org', 0, 0, [], false],
+        ['ghost@example.com', 1, 1, [], true],
+      ],
+    );
   });
 });
 

@@ -75,6 +75,46 @@ export function limitedLogins(host: HostConfig): Array<{ login: string; limits: 
   );
 }
 
+/** One login's limits and what it sent in each window, for `mailwright limits`. */
+export interface LoginCounts {
+  login: string;
+  limits: EffectiveLimits;
+  counts: Record<SendingLimitKey, number>;
+  /** The limits the login has reached: its next message (or recipient) is refused. */
+  reached: SendingLimitKey[];
+  /** A login found in the log but not in mailwright.yaml (a user added on the server). */
+  unlisted?: true;
+}
+
+/** Every user of the host, then any other login the log names, with counts at `now` (unix seconds). */
+export function loginCounts(host: HostConfig, log: string, now: number): LoginCounts[] {
+  const listed = limitedLogins(host);
+  const known = new Set(listed.map((l) => l.login));
+  const others = [
+    ...new Set(
+      log
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/)[1])
+        .filter((login): login is string => login !== undefined && !known.has(login)),
+    ),
+  ].sort();
+  const rows = [
+    ...listed,
+    ...others.map((login) => {
+      const domain = host.domains.find((d) => login.endsWith(`@${d.name}`));
+      return { login, limits: domain ? domainSendingLimits(host, domain) : {}, unlisted: true as const };
+    }),
+  ];
+  return rows.map((row) => {
+    const counts = countsOf(log, row.login, now);
+    const reached = SENDING_LIMIT_KEYS.filter((key) => {
+      const limit = row.limits[key];
+      return limit !== undefined && counts[key] >= limit;
+    });
+    return { ...row, counts, reached };
+  });
+}
+
 /** A login's counts over each window at `now` (unix seconds), from the hook's log. */
 export function countsOf(log: string, login: string, now: number): Record<SendingLimitKey, number> {
   const counts: Record<SendingLimitKey, number> = {
