@@ -27,13 +27,17 @@ export const LIMITS_LOG_FILE = 'sent';
  * `limit reached: user=<login> limit=<key> max=<n> retry-after=<unix time>`.
  */
 export const SENDING_LIMIT_LOG_TAG = 'mailwright-sending-limit';
-/** The windows the counts are kept over: rolling, not fixed buckets. */
+/** The windows the counts are kept over, in seconds: rolling, not fixed buckets. */
 export const LIMIT_WINDOWS: Record<SendingLimitKey, number> = {
   messagesPerHour: 3600,
   messagesPerDay: 86400,
   recipientsPerHour: 3600,
   recipientsPerDay: 86400,
 };
+/** How long the log keeps a line: the longest window. */
+const KEPT_SECONDS = Math.max(...Object.values(LIMIT_WINDOWS));
+/** Whether a limit counts recipients (else messages). */
+const countsRecipients = (key: SendingLimitKey) => key.startsWith('recipients');
 
 const HEADER = '# Written by Mailwright from mailwright.yaml; edit the yaml, not this file.';
 const NO_LIMIT = '-';
@@ -129,7 +133,7 @@ export function countsOf(log: string, login: string, now: number): Record<Sendin
     const age = now - Number(time);
     for (const key of SENDING_LIMIT_KEYS) {
       if (!(age < LIMIT_WINDOWS[key])) continue;
-      counts[key] += key.startsWith('messages') ? 1 : Number(recipients) || 0;
+      counts[key] += countsRecipients(key) ? Number(recipients) || 0 : 1;
     }
   }
   return counts;
@@ -147,11 +151,11 @@ const WORDS: Record<SendingLimitKey, string> = {
 //   none                       the login has no limit: not counted
 //   T <index> <max> <time>     over a limit: temporary refusal, free again at <time>
 //   P <index> <max>            more recipients in this message than a limit allows: permanent
-// <index> is 1-4 in SENDING_LIMIT_KEYS order. The log's lines are in time order (appended under
+// <index> is 1-K in SENDING_LIMIT_KEYS order (K of them, one table column each). The log's lines are in time order (appended under
 // the lock), so the oldest lines are the first to leave a window.
 const COUNT_AWK = `
-$1 == "limit" && $2 == user { for (i = 1; i <= 4; i++) L[i] = $(i + 2); own = 1 }
-$1 == "limit" && $2 == anyone { for (i = 1; i <= 4; i++) D[i] = $(i + 2); dom = 1 }
+$1 == "limit" && $2 == user { for (i = 1; i <= K; i++) L[i] = $(i + 2); own = 1 }
+$1 == "limit" && $2 == anyone { for (i = 1; i <= K; i++) D[i] = $(i + 2); dom = 1 }
 function over(i, win, isr,   lim, add, total, j, free) {
   lim = L[i]
   if (lim == "-" || lim == "") return
@@ -170,19 +174,21 @@ function over(i, win, isr,   lim, add, total, j, free) {
   if (free > when) { when = free; which = i " " lim }
 }
 END {
-  if (!own && dom) for (i = 1; i <= 4; i++) L[i] = D[i]
+  if (!own && dom) for (i = 1; i <= K; i++) L[i] = D[i]
   if (!own && !dom) { print "none"; exit }
-  if (L[1] == "-" && L[2] == "-" && L[3] == "-" && L[4] == "-") { print "none"; exit }
+  any = 0
+  for (i = 1; i <= K; i++) if (L[i] != "-") any = 1
+  if (!any) { print "none"; exit }
   k = 0; c = 0
   while ((getline line < logf) > 0) {
     split(line, f, " ")
-    if (f[1] + 0 <= now - 86400) continue
+    if (f[1] + 0 <= now - ${KEPT_SECONDS}) continue
     keep[++k] = line
     if (f[2] == user) { c++; ut[c] = f[1] + 0; ur[c] = f[3] + 0 }
   }
   close(logf)
   perm = ""; when = 0; which = ""
-  over(1, 3600, 0); over(2, 86400, 0); over(3, 3600, 1); over(4, 86400, 1)
+  ${SENDING_LIMIT_KEYS.map((key, i) => `over(${i + 1}, ${LIMIT_WINDOWS[key]}, ${countsRecipients(key) ? 1 : 0})`).join('; ')}
   if (perm != "") { print "P " perm; exit }
   if (which != "") { print "T " which " " when; exit }
   out = logf ".new"
@@ -210,7 +216,7 @@ if [ -n "\${AUTH_AS:-}" ] && [ -r "$limits" ]; then
   verdict=$(
     exec 9>>"$state/lock" || exit 1
     flock -w 30 9 || exit 1
-    v=$(awk -v user="$login" -v anyone="*@\${login##*@}" -v n="$rcpts" -v now="$now" \\
+    v=$(awk -v K=${SENDING_LIMIT_KEYS.length} -v user="$login" -v anyone="*@\${login##*@}" -v n="$rcpts" -v now="$now" \\
       -v logf="$state/${LIMITS_LOG_FILE}" '${COUNT_AWK.replace(/'/g, "'\\''")}' "$limits") || exit 1
     if [ "$v" = ok ]; then mv -f "$state/${LIMITS_LOG_FILE}.new" "$state/${LIMITS_LOG_FILE}" || exit 1; fi
     printf '%s\\n' "$v"
@@ -220,10 +226,7 @@ if [ -n "\${AUTH_AS:-}" ] && [ -r "$limits" ]; then
   T\\ * | P\\ *)
     set -- $verdict
     case $2 in
-    1) key=messagesPerHour what='${WORDS.messagesPerHour}' ;;
-    2) key=messagesPerDay what='${WORDS.messagesPerDay}' ;;
-    3) key=recipientsPerHour what='${WORDS.recipientsPerHour}' ;;
-    *) key=recipientsPerDay what='${WORDS.recipientsPerDay}' ;;
+${SENDING_LIMIT_KEYS.map((key, i) => `    ${i + 1}) key=${key} what='${WORDS[key]}' ;;`).join('\n')}
     esac
     if [ "$1" = P ]; then
       logger -t ${SENDING_LIMIT_LOG_TAG} -p mail.warning "limit reached: user=$login limit=$key max=$3 recipients=$rcpts" 2>/dev/null || true
