@@ -217,6 +217,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: async () => (await import('./renew.js')).renewCommand,
   },
+  {
+    name: 'limits',
+    summary: "Show what each user sent in the last hour and day against the host's sending limits",
+    details:
+      'Read from the counts the server keeps (mailwright.yaml limits:); nothing on the server changes.',
+    flags: [...CONNECT_FLAGS, json('the counts')],
+    examples: ['mailwright limits --host vps', 'mailwright limits --json'],
+    load: async () => (await import('./limits.js')).limitsCommand,
+  },
   ...(['add', 'remove', 'passwd'] as const).map((verb): CommandSpec => ({
     name: `user ${verb}`,
     summary: {

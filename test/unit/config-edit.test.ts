@@ -295,6 +295,25 @@ describe('defaultConfigText', () => {
     );
     assert.ok(configToText(document).includes('# people'), 'comments kept');
   });
+
+  it("removing a user removes the user's own sending limits too, keeping the others", () => {
+    const text = commentedText.replace(
+      /( *)users: \[alice, bob\] # people\n/,
+      '$1users: [alice, bob] # people\n$1limits: { messagesPerHour: 10, users: { alice: { messagesPerHour: 50 }, bob: { messagesPerDay: 5 } } }\n',
+    );
+    assert.notEqual(text, commentedText);
+    const document = parseConfig(text).document;
+    removeUser(document, 'prod', 'example.com', 'ALICE');
+    const reloaded = parseConfig(configToText(document));
+    assert.deepEqual(
+      reloaded.issues.filter((i) => i.severity === 'error'),
+      [],
+    );
+    assert.deepEqual(reloaded.config?.hosts[0]?.domains[0]?.limits, {
+      messagesPerHour: 10,
+      users: { bob: { messagesPerDay: 5 } },
+    });
+  });
 });
 
 describe('the address of a mail user', () => {

@@ -9,8 +9,9 @@
 // Whatever hook was there before (the distribution's, which runs spam filters and, for chasquid
 // before 1.14, DKIM signing) keeps running after Mailwright's check.
 import { catchAllProbe, routeOf, type DomainConfig } from '../config';
+import { HOOKS_DIR } from './paths';
+import { SENDING_LIMITS_HOOK_PART } from './sending-limits';
 
-export const HOOKS_DIR = 'hooks';
 export const POST_DATA_HOOK = `${HOOKS_DIR}/post-data`;
 /** The hook that was in place before Mailwright's; run after the check. */
 export const PREVIOUS_POST_DATA_HOOK = `${HOOKS_DIR}/post-data.distrib`;
@@ -61,9 +62,10 @@ ${HOOK_MARKER}
 # Refuses, before accepting it, an unauthenticated message whose sender did not pass SPF when
 # one of its recipients is forwarded to another server: if that server refused it later,
 # chasquid would bounce it to a sender address that is probably forged (backscatter).
+# Before that, counts what authenticated logins send and refuses once a sending limit is reached.
 # Then runs the hook that was here before (${PREVIOUS_POST_DATA_HOOK}), if any.
-set -u
-table=${FORWARDING_TABLE}
+set -uf
+${SENDING_LIMITS_HOOK_PART}table=${FORWARDING_TABLE}
 if [ -z "\${AUTH_AS:-}" ] && [ "\${SPF_PASS:-0}" != 1 ] && [ -r "$table" ]; then
   for rcpt in \${RCPT_TO:-}; do
     addr=$(printf '%s' "$rcpt" | tr 'A-Z' 'a-z')

@@ -18,3 +18,4 @@ export * from './forward-guard';
 export * from './paths';
 export * from './package';
 export * from './source';
+export * from './sending-limits';

@@ -4,6 +4,8 @@ import { isWriteLeftover } from '../remote/files';
 
 export const CHASQUID_DIR = '/etc/chasquid';
 export const CHASQUID_CONF_PATH = `${CHASQUID_DIR}/chasquid.conf`;
+/** chasquid's hooks, relative to its config directory (where it runs them). */
+export const HOOKS_DIR = 'hooks';
 
 /** A domain's folder: users, aliases and (chasquid 1.14+) its DKIM keys. */
 export function domainDir(domain: string): string {

@@ -102,7 +102,8 @@ export interface UserRemoval {
 
 /**
  * Removes a user and takes it out of every alias of its domain that forwards to it (by name or
- * as user@domain), so the yaml stays valid; an alias left with no target goes too. Undefined
+ * as user@domain), so the yaml stays valid; an alias left with no target goes too, and so do the
+ * user's own sending limits. Undefined
  * when the domain has no such user.
  */
 export function removeUser(
@@ -128,6 +129,13 @@ export function removeUser(
     removal.aliases.push({ alias, remaining });
     if (remaining.length === 0) aliases!.items.splice(aliases!.items.indexOf(pair), 1);
     else pair.value = aliasValueNode(document, remaining);
+  }
+  // The user's own sending limits go with it (limits for a name that is no user are an error).
+  const limits = domain.get('limits');
+  const perUser = isMap(limits) ? limits.get('users') : undefined;
+  if (isMap(perUser)) {
+    const own = perUser.items.findIndex((pair) => localKey(textOf(pair.key)) === localKey(user));
+    if (own !== -1) perUser.items.splice(own, 1);
   }
   return removal;
 }

@@ -79,3 +79,10 @@ export {
   parseDnsServer,
 } from './validate-dns-provider';
 export { DEFAULT_SPF_FORM } from './validate-dns-policy';
+export {
+  domainSendingLimits,
+  hasSendingLimits,
+  SENDING_LIMIT_RANGE,
+  userSendingLimits,
+  type EffectiveLimits,
+} from './validate-limits';

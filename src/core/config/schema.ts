@@ -22,9 +22,13 @@ import {
   DMARC_ALIGNMENTS,
   DMARC_POLICIES,
   DNS_PROVIDERS,
+  SENDING_LIMIT_KEYS,
+  SENDING_LIMIT_OFF,
   SPF_FORMS,
   TSIG_ALGORITHMS,
+  type SendingLimitKey,
 } from './types';
+import { SENDING_LIMIT_RANGE } from './validate-limits';
 import { GIT_REMOTE_PATTERN } from './validate';
 import { DEFAULT_RENEW_BEFORE_DAYS, RENEW_BEFORE_DAYS_LIMITS } from './validate-acme';
 import { DEFAULT_DNS_TTL, DEFAULT_TSIG_ALGORITHM, DNS_TTL_LIMITS } from './validate-dns-provider';
@@ -285,6 +289,64 @@ const ALIASES: KeySpec = {
   example: { postmaster: LOCAL_PART_EXAMPLE, '*': 'you@gmail.com' },
 };
 
+const LIMIT_WORDS: Record<SendingLimitKey, string> = {
+  messagesPerHour: 'Messages a user may send in any 60 minutes',
+  messagesPerDay: 'Messages a user may send in any 24 hours',
+  recipientsPerHour: 'Recipients (summed over messages) a user may send to in any 60 minutes',
+  recipientsPerDay: 'Recipients (summed over messages) a user may send to in any 24 hours',
+};
+const LIMIT_EXAMPLES: Record<SendingLimitKey, number> = {
+  messagesPerHour: 100,
+  messagesPerDay: 500,
+  recipientsPerHour: 200,
+  recipientsPerDay: 1000,
+};
+
+function limit(key: SendingLimitKey, defaultText: string): KeySpec {
+  return {
+    description: `${LIMIT_WORDS[key]}; the next one is refused with a temporary error until the count falls. \`${SENDING_LIMIT_OFF}\`: no limit.`,
+    type: `whole number ${SENDING_LIMIT_RANGE.min}-${SENDING_LIMIT_RANGE.max}, or the word`,
+    schema: {
+      anyOf: [
+        { type: 'integer', minimum: SENDING_LIMIT_RANGE.min, maximum: SENDING_LIMIT_RANGE.max },
+        { type: 'string', enum: [SENDING_LIMIT_OFF] },
+      ],
+    },
+    defaultText,
+    example: LIMIT_EXAMPLES[key],
+  };
+}
+
+function limitKeys(defaultText: string): Record<SendingLimitKey, KeySpec> {
+  return Object.fromEntries(SENDING_LIMIT_KEYS.map((key) => [key, limit(key, defaultText)])) as Record<
+    SendingLimitKey,
+    KeySpec
+  >;
+}
+
+const LIMITS: MappingSpec = { keys: limitKeys('no limit') };
+const LIMIT_KEYS = limitKeys("the host's");
+
+const LIMITS_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: Object.fromEntries(SENDING_LIMIT_KEYS.map((key) => [key, LIMIT_KEYS[key].schema])),
+  additionalProperties: false,
+};
+
+const DOMAIN_LIMITS: MappingSpec = {
+  keys: {
+    ...LIMIT_KEYS,
+    users: {
+      description:
+        "One user's own limits (a user of this domain → the same keys), each key overriding the domain's and the host's.",
+      type: 'mapping of user names to limits',
+      schema: { type: 'object', additionalProperties: LIMITS_SCHEMA },
+      default: {},
+      example: { [LOCAL_PART_EXAMPLE]: { messagesPerHour: 500, recipientsPerDay: SENDING_LIMIT_OFF } },
+    },
+  },
+};
+
 const DOMAIN: MappingSpec = {
   keys: {
     name: text('The mail domain: the part after `@` in its addresses.', DOMAIN_EXAMPLE, { required: true }),
@@ -306,6 +368,10 @@ const DOMAIN: MappingSpec = {
     dns: mapping(
       "How Mailwright publishes the domain's records; without it, Mailwright shows them for you to publish.",
       DNS,
+    ),
+    limits: mapping(
+      "Sending limits of the domain's users, overriding the host's key by key (see the host's `limits`).",
+      DOMAIN_LIMITS,
     ),
   },
 };
@@ -361,6 +427,10 @@ const HOST: MappingSpec = {
     acme: mapping(
       "Where the mail host's TLS certificate comes from. Without it, Mailwright uses Let's Encrypt too (challenge chosen as below); the first provisioning installs a self-signed certificate until the trusted one is issued.",
       ACME,
+    ),
+    limits: mapping(
+      "How much each user (each authenticated login) may send, counted on the server over the last hour and the last 24 hours; mail received from other servers is never counted. Set here for every domain of the host; a domain's `limits` and its `limits.users` override it. Left out everywhere: no limits.",
+      LIMITS,
     ),
   },
 };

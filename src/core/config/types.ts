@@ -42,6 +42,23 @@ export type AcmeRenewOn = (typeof ACME_RENEW_ON)[number];
 export const CHASQUID_SOURCES = ['auto', 'distribution', 'debian'] as const;
 export type ChasquidSource = (typeof CHASQUID_SOURCES)[number];
 
+/** The per-user sending limits: messages and recipients in the last hour and the last 24 hours. */
+export const SENDING_LIMIT_KEYS = [
+  'messagesPerHour',
+  'messagesPerDay',
+  'recipientsPerHour',
+  'recipientsPerDay',
+] as const;
+export type SendingLimitKey = (typeof SENDING_LIMIT_KEYS)[number];
+/** `off`: no limit of that kind (also to lift one set higher up for a domain or a user). */
+export const SENDING_LIMIT_OFF = 'off';
+/** Only the limits written at that level; a missing key takes the level above's value. */
+export type SendingLimits = Partial<Record<SendingLimitKey, number | typeof SENDING_LIMIT_OFF>>;
+/** A domain's limits, and its users' own (by local part), each key overriding the domain's. */
+export interface DomainSendingLimits extends SendingLimits {
+  users: Record<string, SendingLimits>;
+}
+
 /** Named CA directories; any other `https://` URL is a CA directory too (pebble in tests). */
 export const ACME_CA_DIRECTORIES = {
   letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
@@ -90,6 +107,8 @@ export interface HostConfig {
   acme?: AcmeConfig;
   /** Only when written in the file; absent means `auto`. */
   chasquid?: ChasquidSource;
+  /** Only when written: the sending limits of every user of the host's domains. */
+  limits?: SendingLimits;
 }
 
 export interface AcmeConfig {
@@ -146,6 +165,8 @@ export interface DomainConfig {
   spf: SpfConfig;
   /** Absent: Mailwright shows the records for the user to publish. */
   dns?: DnsProviderConfig;
+  /** Only when written; overrides the host's sending limits for this domain's users. */
+  limits?: DomainSendingLimits;
 }
 
 export interface DkimConfig {

@@ -2,6 +2,7 @@
 import type { Node } from 'yaml';
 import { readDkim, readDmarc, readSpf, DEFAULT_DKIM } from './validate-dns-policy';
 import { readDnsProvider } from './validate-dns-provider';
+import { readDomainLimits } from './validate-limits';
 import {
   CATCH_ALL,
   DOMAIN_EXAMPLE,
@@ -17,7 +18,17 @@ import { acceptName, DuplicateTracker } from './name-issues';
 import type { DomainConfig } from './types';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
-export const DOMAIN_KEYS = ['name', 'users', 'aliases', 'mailboxes', 'dkim', 'dmarc', 'spf', 'dns'] as const;
+export const DOMAIN_KEYS = [
+  'name',
+  'users',
+  'aliases',
+  'mailboxes',
+  'dkim',
+  'dmarc',
+  'spf',
+  'dns',
+  'limits',
+] as const;
 const DOMAIN_EXAMPLE_ENTRY = `{ name: ${DOMAIN_EXAMPLE}, users: [${LOCAL_PART_EXAMPLE}] }`;
 const ALIAS_TARGET_EXAMPLE = `${LOCAL_PART_EXAMPLE} or you@${DOMAIN_EXAMPLE}`;
 
@@ -46,6 +57,8 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
 
   const dnsNode = fields.get('dns')?.value;
   const dns = dnsNode ? readDnsProvider(reader, dnsNode, childPath(path, 'dns'), name) : undefined;
+  const limitsNode = fields.get('limits')?.value;
+  const limits = limitsNode && readDomainLimits(reader, limitsNode, childPath(path, 'limits'), users);
 
   if (
     !name ||
@@ -55,10 +68,21 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
     !dkim ||
     (dmarcNode && !dmarc) ||
     !spf ||
-    (dnsNode && !dns)
+    (dnsNode && !dns) ||
+    (limitsNode && !limits)
   )
     return undefined;
-  return { name, users, aliases, mailboxes, dkim, ...(dmarc && { dmarc }), spf, ...(dns && { dns }) };
+  return {
+    name,
+    users,
+    aliases,
+    mailboxes,
+    dkim,
+    ...(dmarc && { dmarc }),
+    spf,
+    ...(dns && { dns }),
+    ...(limits && { limits }),
+  };
 }
 
 export function readDomainName(reader: ConfigReader, node: Node, path: string): string | undefined {

@@ -1,15 +1,20 @@
-// chasquid's post-data hook: Mailwright's check against backscatter from forwarding (see
-// chasquid/forward-guard.ts), with the table of forwarded recipients it reads. The hook that was
-// there first (the distribution's) is kept beside it and still runs after the check.
+// chasquid's post-data hook: Mailwright's sending limits (see chasquid/sending-limits.ts) and check
+// against backscatter from forwarding (see chasquid/forward-guard.ts), with the tables they read.
+// The hook that was there first (the distribution's) is kept beside it and still runs after them.
 import {
   FORWARD_GUARD_HOOK,
   FORWARDING_TABLE,
   forwardingTable,
   HOOK_MARKER,
+  LIMITS_STATE_DIR,
+  LIMITS_TABLE,
+  limitsTable,
   POST_DATA_HOOK,
   PREVIOUS_POST_DATA_HOOK,
 } from '../../chasquid';
-import { readRemoteFileIfExists, shellScript } from '../../remote';
+import { MANAGED_STATE_DIR } from '../../facts';
+import { readRemoteFileIfExists, shellCommand, shellScript } from '../../remote';
+import { journalOf } from '../journal';
 import { managedFileAction } from '../managed-file';
 import type { Action, ActionPlanner, ApplyContext } from '../types';
 import { CHASQUID_DIR } from './conf';
@@ -17,6 +22,14 @@ import { CHASQUID_DIR } from './conf';
 const HOOK_PATH = `${CHASQUID_DIR}/${POST_DATA_HOOK}`;
 const PREVIOUS_HOOK_PATH = `${CHASQUID_DIR}/${PREVIOUS_POST_DATA_HOOK}`;
 const TABLE_PATH = `${CHASQUID_DIR}/${FORWARDING_TABLE}`;
+const LIMITS_PATH = `${CHASQUID_DIR}/${LIMITS_TABLE}`;
+
+// $1 the counts' folder, $2 its parent: the hook (user chasquid) must reach, lock and write it.
+const MAKE_STATE_DIR = `set -eu
+install -d -m 0700 -o chasquid -g chasquid "$1"
+chmod 0711 "$2"
+command -v flock >/dev/null || { echo "flock is not installed (package util-linux): the hook cannot count" >&2; exit 1; }
+runuser -u chasquid -- touch "$1/lock" || { echo "user chasquid cannot write $1" >&2; exit 1; }`;
 
 // $1 the hook: executable, valid sh, and running the previous hook when there is one.
 const CHECK_HOOK = `set -eu
@@ -55,10 +68,10 @@ export const planHooks: ActionPlanner = (ctx) => {
       id: 'hooks:post-data',
       kind: 'hooks',
       path: HOOK_PATH,
-      title: "Install Mailwright's post-data hook (no bounces to forged senders)",
+      title: "Install Mailwright's post-data hook (sending limits, no bounces to forged senders)",
       desired: FORWARD_GUARD_HOOK,
       reason:
-        'chasquid bounces a forwarded message that the next server refuses to its envelope sender, which for spam is forged: the hook refuses such messages while the sender is still connected',
+        'chasquid bounces a forwarded message that the next server refuses to its envelope sender, which for spam is forged: the hook refuses such messages while the sender is still connected; it also enforces the sending limits when mailwright.yaml sets some',
       owner: 'root:root',
       mode: '0755',
       verify: async (actx) => {
@@ -75,5 +88,46 @@ export const planHooks: ActionPlanner = (ctx) => {
       await write(actx);
     };
   }
-  return [table, hook].filter((a): a is Action => a !== undefined);
+  return [table, planLimits(ctx), hook].filter((a): a is Action => a !== undefined);
 };
+
+/** The table of sending limits (with the folder of counts), or its removal once no limit is set. */
+function planLimits(ctx: Parameters<ActionPlanner>[0]): Action | undefined {
+  const desired = limitsTable(ctx.host);
+  if (desired === undefined) {
+    if (ctx.facts.confFiles?.[LIMITS_PATH] === undefined) return undefined;
+    return {
+      id: 'hooks:limits',
+      kind: 'hooks',
+      title: 'Remove the sending limits',
+      reason: 'mailwright.yaml sets no sending limit any more: the post-data hook stops counting',
+      apply: async (actx) => {
+        await actx.run(shellCommand(['rm', '-f', '--', LIMITS_PATH]));
+        await actx.run(shellCommand(['rm', '-rf', '--', LIMITS_STATE_DIR]));
+        journalOf(actx).forget(LIMITS_PATH);
+      },
+      verify: async (actx) => {
+        const r = await actx.run(shellCommand(['test', '!', '-e', LIMITS_PATH]), { check: false });
+        if (r.exitCode !== 0) throw new Error(`${LIMITS_PATH} is still there`);
+      },
+    };
+  }
+  return managedFileAction(
+    ctx,
+    {
+      id: 'hooks:limits',
+      kind: 'hooks',
+      path: LIMITS_PATH,
+      title: 'Write the sending limits of each user',
+      desired,
+      reason:
+        'chasquid has no sending limit of its own: the post-data hook counts what each user sends and refuses for a while once a limit of mailwright.yaml is reached, so a stolen password cannot send without end',
+      owner: 'root:chasquid',
+      mode: '0640',
+      afterWrite: async (actx) => {
+        await actx.run(shellScript(MAKE_STATE_DIR, [LIMITS_STATE_DIR, MANAGED_STATE_DIR]));
+      },
+    },
+    undefined,
+  );
+}
