@@ -146,6 +146,15 @@ export interface DomainConfig {
   spf: SpfConfig;
   /** Absent: Mailwright shows the records for the user to publish. */
   dns?: DnsProviderConfig;
+  /** The DMARC and TLS reports mailed to the domain's report addresses, kept on the server. */
+  reports?: ReportsConfig;
+}
+
+export interface ReportsConfig {
+  /** Keep every report mailed to the domain's report addresses in a store on the server. */
+  keep: boolean;
+  /** Stored reports older than this many days are deleted. */
+  retentionDays: number;
 }
 
 export interface DkimConfig {
