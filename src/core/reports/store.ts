@@ -6,8 +6,12 @@
 // round trip, bounded too, and every message is read as hostile input (src/core/reports).
 import { MAX_REPORT_BYTES } from './decode';
 
-/** One folder per receiving domain, chasquid:chasquid 0700: reports are who sends mail as the domain. */
-export const REPORT_STORE_DIR = '/var/lib/mailwright/reports';
+/**
+ * One folder per receiving domain, chasquid:chasquid 0700: reports are who sends mail as the
+ * domain. Not under /var/lib/mailwright, which is root's alone (0700) and which chasquid's user,
+ * running the program, could not enter.
+ */
+export const REPORT_STORE_DIR = '/var/lib/mailwright-reports';
 /** The program chasquid pipes a report message to (beside chasquid's hooks: it is part of its mail handling). */
 export const KEEP_REPORT_PROGRAM = '/etc/chasquid/hooks/mailwright-keep-report';
 /** The alias of each kept domain that pipes to the program; the report addresses point at it too. */
