@@ -1,5 +1,6 @@
 // mailwright reports: the DMARC and TLS reports kept on a server (reports: keep), read in one
 // round trip and summarised per domain — failing sources first.
+import { domainKey } from '../core/names';
 import { printable, paint, type TextLine } from '../core/printable';
 import { resolverLookup, systemLookup } from '../core/dns/lookup';
 import { rate, type DomainSummary } from '../core/reports';
@@ -62,11 +63,11 @@ export const reportsCommand: CommandFn = async ({ flags }, signal) => {
   return withContext(values, async (context) => {
     const t = await context.target();
     const domains = t.host.domains.map((d) => d.name);
-    if (values.domain !== undefined && !domains.includes(values.domain.toLowerCase()))
+    const only = values.domain === undefined ? undefined : domainKey(values.domain);
+    if (only !== undefined && !domains.includes(only))
       throw new UsageError(
         `--domain ${values.domain} is not a domain of ${t.host.name} (its domains: ${domains.join(', ')}).`,
       );
-    const only = values.domain?.toLowerCase();
     const keeping = t.host.domains.filter((d) => d.reports?.keep);
     if (keeping.length === 0)
       info(

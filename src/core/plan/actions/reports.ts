@@ -3,7 +3,7 @@
 // wherever their alias already sends them. See src/core/reports/store.ts.
 import type { AliasTarget } from '../../chasquid';
 import { reportAddresses, type DomainConfig } from '../../config';
-import { localKey } from '../../names';
+import { addressKey } from '../../names';
 import { shellCommand, shellScript } from '../../remote';
 import {
   KEEP_REPORT_PROGRAM,
@@ -24,9 +24,9 @@ const keeps = (domain: DomainConfig) => domain.reports?.keep === true;
 /** The report addresses of the domain that are on the domain itself (a report address elsewhere is kept there, or not at all). */
 function keptUsers(domain: DomainConfig): string[] {
   const users = reportAddresses(domain)
-    .map((r) => r.address.toLowerCase())
+    .map((r) => addressKey(r.address))
     .filter((a) => a.endsWith(`@${domain.name}`))
-    .map((a) => localKey(a.slice(0, a.lastIndexOf('@')))!);
+    .map((a) => a.slice(0, a.lastIndexOf('@')));
   return [...new Set(users)];
 }
 
