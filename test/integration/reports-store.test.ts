@@ -242,11 +242,13 @@ describe(
                 contentType: 'application/gzip',
               }),
             ];
-            // chasquid reads a changed aliases file within about 30 s: until then postmaster@ is unknown.
+            // chasquid reads a changed aliases file within about 30 s: until then the store alias is
+            // unknown (and postmaster@ may still go where it went before).
             const deadline = Date.now() + 60_000;
             for (;;) {
               const probe = await send(
                 Buffer.from(`From: ${REPORTER}\r\nSubject: probe\r\n\r\nNo report here.\r\n`),
+                `${REPORT_STORE_ALIAS}@${DOMAIN}`,
               ).catch((e: Error) => e);
               if (!(probe instanceof Error)) break;
               if (Date.now() > deadline || !/5\.1\.1/.test(probe.message)) throw probe;
