@@ -180,6 +180,8 @@ builds.push({
     'dns-style': 'webview/dns/style.css',
     'mail-report': 'webview/mail-report/main.ts',
     'mail-report-style': 'webview/mail-report/style.css',
+    reports: 'webview/reports/main.ts',
+    'reports-style': 'webview/reports/style.css',
   },
   outdir: 'dist/webview',
   entryNames: '[name]',

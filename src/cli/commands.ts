@@ -328,6 +328,23 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./analyze.js')).analyzeCommand,
   },
   {
+    name: 'reports',
+    summary: 'Summarise the DMARC and TLS reports the server kept (reports: keep)',
+    details:
+      'Reads the store in one SSH round trip. Per domain: the sending sources by IP with their reverse\n' +
+      'name, failing sources first, message counts, DMARC pass and DKIM/SPF alignment rates, and TLS\n' +
+      "failures by type. A report about a domain that is not the host's is set aside and named.",
+    flags: [
+      ...CONNECT_FLAGS,
+      { ...domain, default: 'every domain of the host' },
+      json('the summary'),
+      dnsServers('resolver', 'resolver for the reverse (PTR) lookups', "the system's"),
+      { name: 'no-reverse', type: 'boolean', help: 'skip the reverse (PTR) lookups of the sources' },
+    ],
+    examples: ['mailwright reports', 'mailwright reports --domain example.com --json'],
+    load: async () => (await import('./reports.js')).reportsCommand,
+  },
+  {
     name: 'send-test',
     summary: 'Send a test mail through the server and report each stage',
     details:

@@ -130,6 +130,17 @@ export function deliverableAddresses(domains: readonly DomainConfig[]): Delivera
   return [...found.values()];
 }
 
+/** A report address of a domain that keeps its reports (reports: keep): the store accepts its mail. */
+function keptReportAddress(domains: readonly DomainConfig[], address: string): boolean {
+  const key = addressKey(address);
+  return domains.some(
+    (d) =>
+      d.reports?.keep === true &&
+      key.endsWith(`@${d.name}`) &&
+      reportAddresses(d).some((r) => addressKey(r.address) === key),
+  );
+}
+
 export type MailFlowProblemKind = 'loop' | 'too-deep' | 'no-mailbox' | 'rejected';
 
 /** Something about where mail goes that the plan must refuse (or, for `rejected`, warn about). */
@@ -192,7 +203,12 @@ export function addressProblems(
       });
     }
   }
-  if (route.ends.length > 0 && route.ends.every((e) => e.kind === 'unknown') && target.role !== 'a user') {
+  if (
+    route.ends.length > 0 &&
+    route.ends.every((e) => e.kind === 'unknown') &&
+    target.role !== 'a user' &&
+    !keptReportAddress(domains, target.address)
+  ) {
     problems.push({
       ...base,
       kind: 'rejected',

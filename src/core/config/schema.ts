@@ -33,6 +33,7 @@ import { GIT_REMOTE_PATTERN } from './validate';
 import { DEFAULT_RENEW_BEFORE_DAYS, RENEW_BEFORE_DAYS_LIMITS } from './validate-acme';
 import { DEFAULT_DNS_TTL, DEFAULT_TSIG_ALGORITHM, DNS_TTL_LIMITS } from './validate-dns-provider';
 import { DEFAULT_DKIM, DEFAULT_SPF_FORM, DMARC_PCT_LIMITS } from './validate-dns-policy';
+import { DEFAULT_REPORT_RETENTION_DAYS, REPORT_RETENTION_LIMITS } from './validate-domain';
 import { HOST_NAME_PATTERN } from './validate-host';
 
 export type JsonSchema = Record<string, unknown>;
@@ -347,6 +348,21 @@ const DOMAIN_LIMITS: MappingSpec = {
   },
 };
 
+const REPORTS: MappingSpec = {
+  keys: {
+    keep: flag(
+      "Keep the DMARC aggregate and TLS reports mailed to the domain's report addresses in a store on the server (root-only), read with `mailwright reports` and the Reports panel. Mail to those addresses is still forwarded where its alias says.",
+      false,
+    ),
+    retentionDays: integer(
+      REPORT_RETENTION_LIMITS,
+      'Kept reports older than this many days are deleted.',
+      DEFAULT_REPORT_RETENTION_DAYS,
+      { default: DEFAULT_REPORT_RETENTION_DAYS },
+    ),
+  },
+};
+
 const DOMAIN: MappingSpec = {
   keys: {
     name: text('The mail domain: the part after `@` in its addresses.', DOMAIN_EXAMPLE, { required: true }),
@@ -373,6 +389,7 @@ const DOMAIN: MappingSpec = {
       "Sending limits of the domain's users, overriding the host's key by key (see the host's `limits`).",
       DOMAIN_LIMITS,
     ),
+    reports: mapping('The reports receivers send about the domain, kept on the server.', REPORTS),
   },
 };
 

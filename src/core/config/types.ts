@@ -167,6 +167,15 @@ export interface DomainConfig {
   dns?: DnsProviderConfig;
   /** Only when written; overrides the host's sending limits for this domain's users. */
   limits?: DomainSendingLimits;
+  /** The DMARC and TLS reports mailed to the domain's report addresses, kept on the server. */
+  reports?: ReportsConfig;
+}
+
+export interface ReportsConfig {
+  /** Keep every report mailed to the domain's report addresses in a store on the server. */
+  keep: boolean;
+  /** Stored reports older than this many days are deleted. */
+  retentionDays: number;
 }
 
 export interface DkimConfig {

@@ -15,7 +15,8 @@ import {
 } from '../names';
 import { ALIAS_DEPTH_LIMIT, routeOf } from './mail-routes';
 import { acceptName, DuplicateTracker } from './name-issues';
-import type { DomainConfig } from './types';
+import type { DomainConfig, ReportsConfig } from './types';
+import { readInteger } from './validate-dns-provider';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
 export const DOMAIN_KEYS = [
@@ -28,7 +29,12 @@ export const DOMAIN_KEYS = [
   'spf',
   'dns',
   'limits',
+  'reports',
 ] as const;
+export const REPORTS_KEYS = ['keep', 'retentionDays'] as const;
+/** How long kept reports stay when `retentionDays` is left out: a year and a month, to compare years. */
+export const DEFAULT_REPORT_RETENTION_DAYS = 400;
+export const REPORT_RETENTION_LIMITS = { min: 1, max: 3650 } as const;
 const DOMAIN_EXAMPLE_ENTRY = `{ name: ${DOMAIN_EXAMPLE}, users: [${LOCAL_PART_EXAMPLE}] }`;
 const ALIAS_TARGET_EXAMPLE = `${LOCAL_PART_EXAMPLE} or you@${DOMAIN_EXAMPLE}`;
 
@@ -60,7 +66,11 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
   const limitsNode = fields.get('limits')?.value;
   const limits = limitsNode && readDomainLimits(reader, limitsNode, childPath(path, 'limits'), users);
 
+  const reportsNode = fields.get('reports')?.value;
+  const reports = reportsNode ? readReports(reader, reportsNode, childPath(path, 'reports')) : undefined;
+
   if (
+    (reportsNode && !reports) ||
     !name ||
     !users ||
     !aliases ||
@@ -82,7 +92,25 @@ export function readDomain(reader: ConfigReader, node: Node, path: string): Doma
     spf,
     ...(dns && { dns }),
     ...(limits && { limits }),
+    ...(reports && { reports }),
   };
+}
+
+function readReports(reader: ConfigReader, node: Node, path: string): ReportsConfig | undefined {
+  const fields = reader.fields(node, path, REPORTS_KEYS, '{ keep: true, retentionDays: 400 }');
+  if (fields === undefined) return undefined;
+  const keepNode = fields.get('keep')?.value;
+  const keep = keepNode ? reader.flag(keepNode, childPath(path, 'keep'), 'keep: true') : false;
+  const daysNode = fields.get('retentionDays')?.value;
+  const retentionDays = daysNode
+    ? readInteger(reader, daysNode, childPath(path, 'retentionDays'), {
+        ...REPORT_RETENTION_LIMITS,
+        what: 'number of days kept reports stay',
+        example: `retentionDays: ${DEFAULT_REPORT_RETENTION_DAYS}`,
+      })
+    : DEFAULT_REPORT_RETENTION_DAYS;
+  if (keep === undefined || retentionDays === undefined) return undefined;
+  return { keep, retentionDays };
 }
 
 export function readDomainName(reader: ConfigReader, node: Node, path: string): string | undefined {

@@ -14,6 +14,7 @@ import { chasquidSourceOf, planInstall } from './actions/install';
 import { ipv6Notes, planIpv6 } from './actions/ipv6';
 import { planLeftovers } from './actions/leftovers';
 import { planDovecot, planMailboxStore } from './actions/mailboxes';
+import { planReportStore, planReportStoreRemoval, reportStoreAliases } from './actions/reports';
 import { planRenewalTimer } from './actions/renewal-timer';
 import { planService, serviceAction } from './actions/service';
 import type { Action, ActionPlanner, Plan, PlanContext } from './types';
@@ -25,7 +26,10 @@ const PLANNERS: ActionPlanner[] = [
   planInstall,
   planMailboxStore,
   planConf,
+  // The report store's program exists before the aliases pipe to it, and goes after they stop.
+  planReportStore,
   planDomains,
+  planReportStoreRemoval,
   planDkim,
   planHooks,
   planCertificate,
@@ -80,6 +84,7 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
   const notes: string[] = [
     ...ipv6Notes(facts),
     ...flow.map((p) => `${p.message[0]!.toUpperCase()}${p.message.slice(1)}. Fix: ${p.fix}.`),
+    ...host.domains.flatMap((d) => reportStoreAliases(d, (t) => t).notes.map((n) => `${n}.`)),
   ];
   if (ctx.chasquidPath) {
     const decision = decideChasquidPath(facts.chasquid.version!);

@@ -31,7 +31,32 @@ export class DomainNode extends MailNode implements DomainRow {
       new UsersNode(this.host, this.domain),
       new AliasesNode(this.host, this.domain),
       new DnsRecordsNode(this.host, this.domain),
+      // Only for a domain that keeps its reports: there is nothing to show otherwise.
+      ...(this.domain.reports?.keep ? [new ReportsNode(this.host, this.domain)] : []),
     ];
+  }
+}
+
+/** The DMARC and TLS reports the server kept about the domain (reports: keep): opens the Reports panel. */
+export class ReportsNode extends MailNode implements DomainRow {
+  constructor(
+    override readonly host: HostConfig,
+    readonly domain: DomainConfig,
+  ) {
+    super(vscode.l10n.t('Reports'), vscode.TreeItemCollapsibleState.None);
+    this.id = `reports:${host.name}:${domain.name}`;
+    this.iconPath = new vscode.ThemeIcon('graph');
+    this.contextValue = 'reports';
+    this.tooltip = vscode.l10n.t(
+      'The DMARC and TLS reports receivers mailed about {0}, kept on {1}: who sends mail as the domain, and what fails',
+      domain.name,
+      host.name,
+    );
+    this.command = {
+      command: 'mailwright.showReports',
+      title: vscode.l10n.t('Show Reports'),
+      arguments: [this],
+    };
   }
 }
 

@@ -23,6 +23,7 @@ import { managedFileAction } from '../managed-file';
 import type { Facts } from '../../facts';
 import type { Action, ActionPlanner, ApplyContext, PlanContext, PlanInput } from '../types';
 import { CHASQUID_DIR } from './conf';
+import { reportStoreAliases } from './reports';
 
 /** chasquid runs as user chasquid: it must read users and aliases, nobody else should. */
 const FILE_OWNER = 'root:chasquid';
@@ -421,6 +422,8 @@ export function desiredAliases(domain: DomainConfig): string {
         targets.map((t) => fullAddress(t, domain.name)),
       );
   }
+  for (const [user, targets] of reportStoreAliases(domain, (t) => fullAddress(t, domain.name)).lines)
+    aliases.set(user, targets);
   return aliases.print();
 }
 
