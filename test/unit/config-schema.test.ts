@@ -157,7 +157,7 @@ describe('mailwright.yaml schema', () => {
         checked++;
       }
     }
-    assert.equal(checked, 12); // ttl, renewBeforeDays, pct
+    assert.equal(checked, 16); // ttl, renewBeforeDays, pct, maxRetry
   });
 
   it('requires the keys the loader requires', () => {

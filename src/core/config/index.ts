@@ -79,3 +79,4 @@ export {
   parseDnsServer,
 } from './validate-dns-provider';
 export { DEFAULT_SPF_FORM } from './validate-dns-policy';
+export { bruteForceSettings, durationSeconds } from './validate-brute-force';

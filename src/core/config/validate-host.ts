@@ -13,6 +13,7 @@ import {
   type SshTarget,
 } from './types';
 import { readAcme } from './validate-acme';
+import { readBruteForce } from './validate-brute-force';
 import { readDomain } from './validate-domain';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
@@ -27,6 +28,7 @@ export const HOST_KEYS = [
   'chasquid',
   'domains',
   'acme',
+  'bruteForce',
 ] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
@@ -86,6 +88,8 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
   const domains = domainsNode ? readDomains(reader, domainsNode, childPath(path, 'domains')) : [];
   const acmeNode = fields.get('acme')?.value;
   const acme = acmeNode && readAcme(reader, acmeNode, childPath(path, 'acme'), mailHost, domains);
+  const bruteForceNode = fields.get('bruteForce')?.value;
+  const bruteForce = bruteForceNode && readBruteForce(reader, bruteForceNode, childPath(path, 'bruteForce'));
 
   const authValid = checkAuth(reader, path, auth, authNode, identityFile, identityNode);
   if (
@@ -99,6 +103,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     (chasquidNode && !chasquid) ||
     !domains ||
     (acmeNode && !acme) ||
+    (bruteForceNode && !bruteForce) ||
     !authValid
   )
     return undefined;
@@ -114,6 +119,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     ...(chasquid && { chasquid }),
     domains,
     ...(acme && { acme }),
+    ...(bruteForce && { bruteForce }),
   };
 }
 

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { WRITE_LEFTOVER_NAMES } from '../remote/files';
 import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
+import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
@@ -102,6 +103,15 @@ echo "node $node"
 [ -d /run/systemd/system ] && echo "timer-enabled $te" && echo "timer-active $ta"
 for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],
+  // fail2ban for failed SMTP logins: its packages, its service, Mailwright's files, and the
+  // address this login comes from (the jail never blocks it).
+  [
+    'brute-force',
+    `dpkg-query -W -f '\${Status}|\${Package}|\${Version}\\n' ${BRUTE_FORCE_PACKAGES.join(' ')} | sed 's/^/pkg /'
+[ -d /run/systemd/system ] && systemctl show -p ActiveState -p UnitFileState fail2ban.service
+for f in ${BRUTE_FORCE_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done
+echo "ssh-client \${SSH_CONNECTION%% *}"`,
+  ],
   [
     'sudo',
     // A password read from stdin validates sudo once; the later \`sudo -n\` in the same shell then succeeds.
@@ -124,6 +134,8 @@ sec managed
 $p cat ${MANAGED_STATE_PATH}
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
+sec blocked
+[ -f ${JAIL_PATH} ] && $p sh -c '${BLOCKED_SHELL}'
 sec dovecot-conf
 $p cat ${DOVECOT_CONF_PATH}
 # Names only: the hashes after the first colon never leave the server.
