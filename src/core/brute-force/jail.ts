@@ -90,13 +90,18 @@ ignoreip = ${[...new Set(ignore)].join(' ')}
 `;
 }
 
+/** What BLOCKED_SHELL prints when Mailwright's jail is not on the server. */
+const NO_JAIL = 'no-jail';
+
 /**
  * Root shell that prints the jail's blocked addresses: one JSON line per nftables set
  * (`nft -j list set`), nothing when a set does not exist (fail2ban makes them at the first block).
  */
-export const BLOCKED_SHELL = `for s in ${NFT_SETS.join(' ')}; do nft -j list set inet ${NFT_TABLE} "$s" 2>/dev/null && echo; done`;
+export const BLOCKED_SHELL = `if [ -f ${JAIL_PATH} ]; then for s in ${NFT_SETS.join(' ')}; do nft -j list set inet ${NFT_TABLE} "$s" 2>/dev/null && echo; done; else echo ${NO_JAIL}; fi`;
 
 export interface BlockedList {
+  /** Mailwright's jail is on the server (else nothing is blocked by it). */
+  jail: boolean;
   /** Valid addresses, canonical, sorted. */
   addresses: string[];
   /** Elements that are not one address (a network, or text no address looks like), made printable. */
@@ -107,7 +112,8 @@ export interface BlockedList {
 export function parseBlocked(text: string): BlockedList {
   const addresses = new Set<string>();
   const unreadable: string[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  for (const line of lines) {
     if (!line.trim().startsWith('{')) continue;
     let doc: unknown;
     try {
@@ -129,5 +135,5 @@ export function parseBlocked(text: string): BlockedList {
       }
     }
   }
-  return { addresses: [...addresses].sort(), unreadable };
+  return { jail: !lines.includes(NO_JAIL), addresses: [...addresses].sort(), unreadable };
 }

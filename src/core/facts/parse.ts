@@ -312,7 +312,8 @@ export function parseBruteForce(text: string | undefined, blocked: string | unde
       facts.sshClient = client.ok ? client.value : undefined;
     } else if (/^[0-9a-f]{64}$/.test(first) && rest.length > 0) facts.files[rest.join(' ')] = first;
   }
-  if (blocked !== undefined) facts.blocked = parseBlocked(blocked).addresses;
+  const list = blocked === undefined ? undefined : parseBlocked(blocked);
+  if (list?.jail) facts.blocked = list.addresses;
   return facts;
 }
 

@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { WRITE_LEFTOVER_NAMES } from '../remote/files';
 import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
-import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
+import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES } from '../brute-force/jail';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
@@ -135,7 +135,7 @@ $p cat ${MANAGED_STATE_PATH}
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
 sec blocked
-[ -f ${JAIL_PATH} ] && $p sh -c '${BLOCKED_SHELL}'
+$p sh -c '${BLOCKED_SHELL}'
 sec dovecot-conf
 $p cat ${DOVECOT_CONF_PATH}
 # Names only: the hashes after the first colon never leave the server.
