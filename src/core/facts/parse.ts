@@ -252,7 +252,10 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     chasquidState: parseChasquidState(s, confFiles),
     dovecot: parseDovecot(s, confFiles),
     renewal: parseRenewal(s.get('renewal')),
-    bruteForce: parseBruteForce(s.get('brute-force'), confFiles ? (s.get('blocked') ?? '') : undefined),
+    bruteForce: {
+      ...parseBruteForce(s.get('brute-force'), confFiles ? (s.get('blocked') ?? '') : undefined),
+      jail: s.get('brute-force-jail') || undefined,
+    },
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);

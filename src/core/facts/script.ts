@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { WRITE_LEFTOVER_NAMES } from '../remote/files';
 import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
-import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES } from '../brute-force/jail';
+import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
@@ -112,6 +112,8 @@ for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done
 for f in ${BRUTE_FORCE_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done
 echo "ssh-client \${SSH_CONNECTION%% *}"`,
   ],
+  // The jail as found (world-readable, no secrets): the diff of a hand edit is shown from it.
+  ['brute-force-jail', `cat ${JAIL_PATH}`],
   [
     'sudo',
     // A password read from stdin validates sudo once; the later \`sudo -n\` in the same shell then succeeds.

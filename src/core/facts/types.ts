@@ -77,6 +77,8 @@ export interface BruteForceFacts {
   enabled?: string;
   /** sha256 of each of Mailwright's fail2ban files that exists (world-readable). */
   files: Record<string, string>;
+  /** Mailwright's jail file as found, when it exists. */
+  jail?: string;
   /** The address this SSH login comes from (never blocked), when the server says it. */
   sshClient?: string;
   /** Addresses the jail blocks now, with root access and the jail in place. */

@@ -133,7 +133,7 @@ export const planBruteForce: ActionPlanner = (ctx) => {
         ...{ id, kind: KIND, path, title, desired, reason, owner: 'root:root', mode: '0644' },
         ...(test && { verify: configTest }),
       },
-      undefined,
+      path === JAIL_PATH ? facts.jail : undefined,
     );
     if (action) {
       const write = action.apply.bind(action);
