@@ -253,7 +253,10 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     dovecot: parseDovecot(s, confFiles),
     renewal: parseRenewal(s.get('renewal')),
     bruteForce: {
-      ...parseBruteForce(s.get('brute-force'), confFiles ? (s.get('blocked') ?? '') : undefined),
+      ...parseBruteForce(
+        `${s.get('brute-force') ?? ''}\n${s.get('brute-force-service') ?? ''}`,
+        confFiles ? (s.get('blocked') ?? '') : undefined,
+      ),
       jail: s.get('brute-force-jail') || undefined,
     },
     chasquidUnits: Object.fromEntries(
