@@ -389,6 +389,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./send-test.js')).sendTestCommand,
   },
   {
+    name: 'blocked',
+    summary: 'List the addresses the server blocks after repeated failed SMTP logins, or unblock one',
+    details:
+      "The blocks are fail2ban's (mailwright.yaml: bruteForce): an address is refused on ports 25, 465\n" +
+      'and 587 for banTime after maxRetry failed logins within findTime. SSH is never blocked by it.',
+    flags: [
+      ...CONNECT_FLAGS,
+      {
+        name: 'unblock',
+        type: 'string',
+        value: '<address>',
+        help: 'lift the block on this address (as the list shows it)',
+      },
+      json('the list'),
+    ],
+    examples: ['mailwright blocked --host vps', 'mailwright blocked --unblock 203.0.113.7'],
+    exits: [[EXIT.failed, 'the server could not be asked, or the address is not blocked']],
+    load: async () => (await import('./blocked.js')).blockedCommand,
+  },
+  {
     name: 'ssh-config',
     summary: "Show how a host's SSH login is resolved, each value with where it came from",
     details:

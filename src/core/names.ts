@@ -1,7 +1,8 @@
 // Names, the one home of their rules: domain names (lowercase, IDN -> punycode A-labels, no
 // final dot), local parts (users, alias names), the addresses of this server's users and any
-// email address. mailwright.yaml's validation, the command line and the editor's input boxes all
+// email address, and IP addresses and networks. mailwright.yaml's validation, the command line and the editor's input boxes all
 // check a name here, so a name accepted by one is accepted, and written the same, by the others.
+import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 
 /** A fix applied while normalizing, worth telling the user about. */
@@ -259,4 +260,40 @@ export function addressKey(text: string): string {
   const at = text.lastIndexOf('@');
   if (at === -1) return localKey(text)!;
   return `${localKey(text.slice(0, at))}@${domainKey(text.slice(at + 1))}`;
+}
+
+export const IP_NETWORK_EXAMPLE = '203.0.113.0/24';
+
+/**
+ * Checks an IPv4 or IPv6 address and returns it in its canonical form (IPv6 lowercased and
+ * compressed, no zone, no brackets), so the same address is written, compared and quoted alike.
+ */
+export function normalizeIpAddress(text: string): NameCheck {
+  return trimmed(text, ipAddressRule);
+}
+
+function ipAddressRule(text: string): NameCheck {
+  const bare = /^\[(.*)\]$/.exec(text)?.[1] ?? text;
+  const family = isIP(bare);
+  if (family === 0) return { ok: false, reason: `"${text}" is not an IPv4 or IPv6 address` };
+  if (family === 4) return { ok: true, value: bare, warnings: [] };
+  if (bare.includes('%')) return { ok: false, reason: `"${text}" has a zone (%): give the address alone` };
+  // The URL parser writes IPv6 in its canonical form (RFC 5952).
+  return { ok: true, value: new URL(`http://[${bare}]/`).hostname.slice(1, -1), warnings: [] };
+}
+
+/** An address, or a network as `address/prefix` (prefix 0-32 for IPv4, 0-128 for IPv6). */
+export function normalizeIpNetwork(text: string): NameCheck {
+  return trimmed(text, (inner) => {
+    const slash = inner.indexOf('/');
+    if (slash === -1) return ipAddressRule(inner);
+    const address = ipAddressRule(inner.slice(0, slash));
+    if (!address.ok) return address;
+    const prefixText = inner.slice(slash + 1);
+    const max = isIP(address.value) === 4 ? 32 : 128;
+    const prefix = /^[0-9]{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+    if (!(prefix >= 0 && prefix <= max))
+      return { ok: false, reason: `"/${prefixText}" is not a prefix length from 0 to ${max}` };
+    return { ok: true, value: `${address.value}/${prefix}`, warnings: [] };
+  });
 }

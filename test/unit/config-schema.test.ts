@@ -157,7 +157,7 @@ describe('mailwright.yaml schema', () => {
         checked++;
       }
     }
-    assert.equal(checked, 16); // ttl, renewBeforeDays, pct, reports.retentionDays
+    assert.equal(checked, 20); // 4 values each of ttl, renewBeforeDays, pct, reports.retentionDays, maxRetry
   });
 
   it('requires the keys the loader requires', () => {

@@ -86,3 +86,4 @@ export {
   userSendingLimits,
   type EffectiveLimits,
 } from './validate-limits';
+export { bruteForceSettings, durationSeconds } from './validate-brute-force';

@@ -9,7 +9,7 @@
 // then `npm run config-reference` to regenerate the schema and the page.
 import { stringify } from 'yaml';
 import { WINDOWS_OPENSSH_AGENT_PIPE } from '../local-path';
-import { DOMAIN_EXAMPLE, LOCAL_PART_EXAMPLE } from '../names';
+import { DOMAIN_EXAMPLE, IP_NETWORK_EXAMPLE, LOCAL_PART_EXAMPLE } from '../names';
 import { SSH_TARGET_EXAMPLE, SSH_TARGET_FORMAT } from './ssh-target';
 import {
   ACME_CA_DIRECTORIES,
@@ -31,6 +31,13 @@ import {
 import { SENDING_LIMIT_RANGE } from './validate-limits';
 import { GIT_REMOTE_PATTERN } from './validate';
 import { DEFAULT_RENEW_BEFORE_DAYS, RENEW_BEFORE_DAYS_LIMITS } from './validate-acme';
+import {
+  DEFAULT_BAN_TIME,
+  DEFAULT_FIND_TIME,
+  DEFAULT_MAX_RETRY,
+  DURATION_PATTERN,
+  MAX_RETRY_LIMITS,
+} from './validate-brute-force';
 import { DEFAULT_DNS_TTL, DEFAULT_TSIG_ALGORITHM, DNS_TTL_LIMITS } from './validate-dns-provider';
 import { DEFAULT_DKIM, DEFAULT_SPF_FORM, DMARC_PCT_LIMITS } from './validate-dns-policy';
 import { DEFAULT_REPORT_RETENTION_DAYS, REPORT_RETENTION_LIMITS } from './validate-domain';
@@ -167,6 +174,36 @@ const ACME: MappingSpec = {
       ACME_RENEW_ON,
       "Where the certificate is renewed. `client`: by provisioning again or `mailwright renew` from your machine (the editor offers it when due). `server`: a systemd timer on the server renews it unattended with the distribution's Node.js (18 or newer); with `dns-01` the domain's DNS credential is then stored on the server (root-only), only after you consent.",
       { defaultText: '`client`' },
+    ),
+  },
+};
+
+const BRUTE_FORCE: MappingSpec = {
+  keys: {
+    enabled: flag(
+      "Block addresses that keep failing SMTP AUTH. `false` removes Mailwright's fail2ban jail from the server (fail2ban itself stays installed).",
+      true,
+    ),
+    maxRetry: integer(
+      MAX_RETRY_LIMITS,
+      'Failed logins from one address, within `findTime`, that block it.',
+      DEFAULT_MAX_RETRY,
+      { default: DEFAULT_MAX_RETRY },
+    ),
+    findTime: text(
+      'How far back failed logins are counted: a whole number and a unit (`s`, `m`, `h`, `d`, `w`), from 1m to 1d.',
+      DEFAULT_FIND_TIME,
+      { default: DEFAULT_FIND_TIME, pattern: DURATION_PATTERN },
+    ),
+    banTime: text(
+      'How long a blocked address stays blocked: a whole number and a unit (`s`, `m`, `h`, `d`, `w`), from 1m to 52w.',
+      DEFAULT_BAN_TIME,
+      { default: DEFAULT_BAN_TIME, pattern: DURATION_PATTERN },
+    ),
+    ignore: texts(
+      'Addresses or networks never blocked, one or a list. Loopback and the address your SSH login comes from at each provisioning are never blocked anyway.',
+      [IP_NETWORK_EXAMPLE],
+      { single: true, default: [] },
     ),
   },
 };
@@ -448,6 +485,10 @@ const HOST: MappingSpec = {
     limits: mapping(
       "How much each user (each authenticated login) may send, counted on the server over the last hour and the last 24 hours; mail received from other servers is never counted. Set here for every domain of the host; a domain's `limits` and its `limits.users` override it. Left out everywhere: no limits.",
       LIMITS,
+    ),
+    bruteForce: mapping(
+      'Brute-force protection of SMTP AUTH: fail2ban on the server blocks (on ports 25, 465 and 587) an address after repeated failed logins. On by default; SSH is never blocked by it.',
+      BRUTE_FORCE,
     ),
   },
 };

@@ -109,6 +109,21 @@ export interface HostConfig {
   chasquid?: ChasquidSource;
   /** Only when written: the sending limits of every user of the host's domains. */
   limits?: SendingLimits;
+  /** Only when written in the file; `bruteForceSettings(host)` gives the values with defaults. */
+  bruteForce?: BruteForceConfig;
+}
+
+/** Blocking addresses that keep failing SMTP AUTH (fail2ban on the server). */
+export interface BruteForceConfig {
+  enabled: boolean;
+  /** Failed logins from one address within findTime that block it. */
+  maxRetry: number;
+  /** How far back failures are counted, as written (`10m`; durationSeconds gives seconds). */
+  findTime: string;
+  /** How long an address stays blocked, as written (`1h`). */
+  banTime: string;
+  /** Addresses and networks never blocked (normalized), besides loopback and the SSH client. */
+  ignore: string[];
 }
 
 export interface AcmeConfig {

@@ -13,6 +13,7 @@ import {
   type SshTarget,
 } from './types';
 import { readAcme } from './validate-acme';
+import { readBruteForce } from './validate-brute-force';
 import { readDomain } from './validate-domain';
 import { readHostLimits } from './validate-limits';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
@@ -29,6 +30,7 @@ export const HOST_KEYS = [
   'domains',
   'acme',
   'limits',
+  'bruteForce',
 ] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
@@ -88,6 +90,8 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
   const domains = domainsNode ? readDomains(reader, domainsNode, childPath(path, 'domains')) : [];
   const acmeNode = fields.get('acme')?.value;
   const acme = acmeNode && readAcme(reader, acmeNode, childPath(path, 'acme'), mailHost, domains);
+  const bruteForceNode = fields.get('bruteForce')?.value;
+  const bruteForce = bruteForceNode && readBruteForce(reader, bruteForceNode, childPath(path, 'bruteForce'));
 
   const limitsNode = fields.get('limits')?.value;
   const limits = limitsNode && readHostLimits(reader, limitsNode, childPath(path, 'limits'));
@@ -105,6 +109,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     !domains ||
     (acmeNode && !acme) ||
     (limitsNode && !limits) ||
+    (bruteForceNode && !bruteForce) ||
     !authValid
   )
     return undefined;
@@ -121,6 +126,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     domains,
     ...(acme && { acme }),
     ...(limits && { limits }),
+    ...(bruteForce && { bruteForce }),
   };
 }
 

@@ -1,10 +1,13 @@
 // Turns the tagged output of the facts script into Facts. Pure, so every
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
 import { X509Certificate } from 'node:crypto';
+import { parseBlocked } from '../brute-force/jail';
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import { normalizeIpAddress } from '../names';
 import { isWriteLeftover } from '../remote/files';
 import { parseAptPolicy } from './apt-policy';
 import type {
+  BruteForceFacts,
   CertificateFacts,
   ChasquidState,
   DovecotFacts,
@@ -249,6 +252,13 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     chasquidState: parseChasquidState(s, confFiles),
     dovecot: parseDovecot(s, confFiles),
     renewal: parseRenewal(s.get('renewal')),
+    bruteForce: {
+      ...parseBruteForce(
+        `${s.get('brute-force') ?? ''}\n${s.get('brute-force-service') ?? ''}`,
+        confFiles ? (s.get('blocked') ?? '') : undefined,
+      ),
+      jail: s.get('brute-force-jail') || undefined,
+    },
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);
@@ -290,6 +300,26 @@ export function parseRenewal(text: string | undefined): RenewalFacts {
     else if (first === 'timer-active') facts.timerActive = rest[0];
     else if (/^[0-9a-f]{64}$/.test(first) && rest.length > 0) facts.files[rest.join(' ')] = first;
   }
+  return facts;
+}
+
+/** The brute-force section, and the root section's blocked list (undefined without root access). */
+export function parseBruteForce(text: string | undefined, blocked: string | undefined): BruteForceFacts {
+  const facts: BruteForceFacts = { packages: {}, files: {} };
+  for (const line of lines(text)) {
+    const [first = '', ...rest] = line.trim().split(/\s+/);
+    if (first === 'pkg') {
+      const [status = '', name = '', version = ''] = rest.join(' ').split('|');
+      if (status === 'install ok installed' && name) facts.packages[name] = version;
+    } else if (first.startsWith('ActiveState=')) facts.active = first.slice(12) || undefined;
+    else if (first.startsWith('UnitFileState=')) facts.enabled = first.slice(14) || undefined;
+    else if (first === 'ssh-client') {
+      const client = normalizeIpAddress(rest[0] ?? '');
+      facts.sshClient = client.ok ? client.value : undefined;
+    } else if (/^[0-9a-f]{64}$/.test(first) && rest.length > 0) facts.files[rest.join(' ')] = first;
+  }
+  const list = blocked === undefined ? undefined : parseBlocked(blocked);
+  if (list?.jail) facts.blocked = list.addresses;
   return facts;
 }
 

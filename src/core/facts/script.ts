@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import { WRITE_LEFTOVER_NAMES } from '../remote/files';
 import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
+import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
@@ -64,7 +65,7 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
   // One apt-cache and one systemctl for what several sections tell (each process costs on a small
   // VPS); the shell splits their output into the sections "chasquid-policy" (what the distribution
   // offers; empty lists on a fresh VPS say "(none)" until apt-get update), "chasquid-service" and
-  // "dovecot-service" (active, enabled) and "renewal" (Node.js installed, or else what apt offers;
+  // "dovecot-service" (active, enabled), "brute-force-service" (fail2ban's) and "renewal" (Node.js installed, or else what apt offers;
   // the renewal timer; its public files). apt-cache prints the packages in the order asked.
   [
     'packages',
@@ -80,7 +81,7 @@ case $pol in *"\${nl}nodejs:"*)
   npol=\${pol#*"\${nl}nodejs:"}
   case $npol in *"Candidate: "*) cand=\${npol#*"Candidate: "}; cand=\${cand%%"$nl"*} ;; esac ;;
 esac
-i=0 ca= ce= da= de= ta= te=
+i=0 ca= ce= da= de= ta= te= fa= fe=
 if [ -d /run/systemd/system ]; then
   # One block of properties per unit, in the order asked, blocks separated by an empty line.
   while IFS='=' read -r k v; do
@@ -88,13 +89,15 @@ if [ -d /run/systemd/system ]; then
     0:ActiveState) ca=$v ;; 0:UnitFileState) ce=$v ;;
     1:ActiveState) da=$v ;; 1:UnitFileState) de=$v ;;
     2:ActiveState) ta=$v ;; 2:UnitFileState) te=$v ;;
+    3:ActiveState) fa=$v ;; 3:UnitFileState) fe=$v ;;
     *:) i=$((i + 1)) ;;
     esac
   done <<MWUNITS
-$(systemctl show -p ActiveState -p UnitFileState chasquid.service dovecot.service ${RENEW_UNIT}.timer)
+$(systemctl show -p ActiveState -p UnitFileState chasquid.service dovecot.service ${RENEW_UNIT}.timer fail2ban.service)
 MWUNITS
   sec chasquid-service; printf '%s\\n' "$ca" "$ce"
   sec dovecot-service; printf '%s\\n' "$da" "$de"
+  sec brute-force-service; printf '%s\\n' "ActiveState=$fa" "UnitFileState=$fe"
 fi
 sec renewal
 echo "node $node"
@@ -102,6 +105,16 @@ echo "node $node"
 [ -d /run/systemd/system ] && echo "timer-enabled $te" && echo "timer-active $ta"
 for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],
+  // fail2ban for failed SMTP logins: its packages, Mailwright's files, and the
+  // address this login comes from (the jail never blocks it).
+  [
+    'brute-force',
+    `dpkg-query -W -f '\${Status}|\${Package}|\${Version}\\n' ${BRUTE_FORCE_PACKAGES.join(' ')} | sed 's/^/pkg /'
+for f in ${BRUTE_FORCE_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done
+echo "ssh-client \${SSH_CONNECTION%% *}"`,
+  ],
+  // The jail as found (world-readable, no secrets): the diff of a hand edit is shown from it.
+  ['brute-force-jail', `cat ${JAIL_PATH}`],
   [
     'sudo',
     // A password read from stdin validates sudo once; the later \`sudo -n\` in the same shell then succeeds.
@@ -124,6 +137,8 @@ sec managed
 $p cat ${MANAGED_STATE_PATH}
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
+sec blocked
+$p sh -c '${BLOCKED_SHELL}'
 sec dovecot-conf
 $p cat ${DOVECOT_CONF_PATH}
 # Names only: the hashes after the first colon never leave the server.

@@ -65,6 +65,24 @@ export interface Facts {
   dovecot: DovecotFacts;
   /** The unattended certificate renewal: its runtime and files (see plan/actions/renewal-timer.ts). */
   renewal?: RenewalFacts;
+  /** fail2ban and Mailwright's jail for failed SMTP logins (see core/brute-force). */
+  bruteForce?: BruteForceFacts;
+}
+
+export interface BruteForceFacts {
+  /** Installed packages among fail2ban, nftables and python3-systemd, with their versions. */
+  packages: Record<string, string>;
+  /** fail2ban.service: `systemctl show` ActiveState and UnitFileState. */
+  active?: string;
+  enabled?: string;
+  /** sha256 of each of Mailwright's fail2ban files that exists (world-readable). */
+  files: Record<string, string>;
+  /** Mailwright's jail file as found, when it exists. */
+  jail?: string;
+  /** The address this SSH login comes from (never blocked), when the server says it. */
+  sshClient?: string;
+  /** Addresses the jail blocks now, with root access and the jail in place. */
+  blocked?: string[];
 }
 
 export interface RenewalFacts {

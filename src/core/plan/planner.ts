@@ -5,6 +5,7 @@ import { decideChasquidPath, pinnedDebFor, SUPPORTED_SYSTEMS, type ChasquidPath 
 import { mailFlowProblems, type HostConfig } from '../config';
 import type { Facts } from '../facts';
 import { planAcmeCertificate } from './actions/acme-certificate';
+import { planBruteForce } from './actions/brute-force';
 import { planCertificate } from './actions/certificate';
 import { planConf } from './actions/conf';
 import { planDkim } from './actions/dkim';
@@ -36,6 +37,8 @@ const PLANNERS: ActionPlanner[] = [
   // Dovecot's configuration names the certificate; chasquid restarts once Dovecot's sockets exist.
   planDovecot,
   planService,
+  // Blocking addresses that keep failing AUTH: fail2ban reads what the running chasquid logs.
+  planBruteForce,
 ];
 
 export class UnplannableError extends ExpectedError {

@@ -91,6 +91,7 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
       const h = await host(arg, vscode.l10n.t('Which server needs a trusted certificate?'));
       if (h) await (await actions()).getTrustedCertificateAction(config, h);
     }),
+    run('mailwright.unblock', async (arg) => (await actions()).unblockAction(await remote.get(), facts, arg)),
     run('mailwright.removeHost', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to remove?'));
       if (h) await (await actions()).removeHostAction(config, h);

@@ -9,6 +9,7 @@ import type { FactsState } from '../facts-service';
 import { FactNode, MailNode, MessageNode } from './base';
 export { FactNode, MailNode, MessageNode };
 import { ConfigFilesNode, LogsNode } from './file-nodes';
+import { BlockedNode } from './blocked-nodes';
 import { DomainNode } from './domain-nodes';
 
 const MAIL_PORTS = MAIL_PORT_NUMBERS;
@@ -58,6 +59,9 @@ export class HostNode extends MailNode {
     if (this.factsState?.kind === 'ok') nodes.push(new StatusNode(this.factsState.facts, this.host));
     if (this.factsState?.kind === 'error') nodes.push(new MessageNode(this.factsState.message, 'error'));
     nodes.push(new DomainsNode(this.host), new ConfigFilesNode(this.host), new LogsNode(this.host));
+    // Known when Mailwright's fail2ban jail is on the server and the facts could read it as root.
+    const blocked = this.factsState?.kind === 'ok' ? this.factsState.facts.bruteForce?.blocked : undefined;
+    if (blocked) nodes.push(new BlockedNode(this.host, blocked));
     return nodes;
   }
 }
