@@ -16,6 +16,7 @@ import { dnsChangesOnMove, type MovedRecord } from '../dns/move';
 import { shellScript } from '../remote';
 import { planInstall } from '../plan/actions/install';
 import { planMailboxStore } from '../plan/actions/mailboxes';
+import { planLines } from '../plan/format';
 import { chasquidPathOf, planHost } from '../plan/planner';
 import type { Action, ApplyContext, Plan, PlanContext } from '../plan/types';
 import { backupMismatch } from './manifest';
@@ -92,22 +93,14 @@ while [ $# -ge 2 ]; do
 done
 exit $bad`;
 
-function restoreFilesAction(backup: OpenedBackup, write: BackupFile[], summary: BackupSummary): Action {
+function restoreFilesAction(backup: OpenedBackup, write: BackupFile[]): Action {
   const m = backup.manifest;
-  const keys = summary.dkim.map((d) => `${d.domain} (${d.selectors.join(', ')})`).join('; ');
-  const reason = [
-    `the backup of ${m.host.name} (${m.host.mailHost}) made ${m.createdAt}: ${write.length} of its ${backup.files.filter((f) => f.type === 'file').length} files differ here or are missing`,
-    keys
-      ? `DKIM keys kept: ${keys}, so the published DKIM records stay valid`
-      : 'the backup holds no DKIM key',
-    summary.users.length ? `users kept with their passwords: ${summary.users.join(', ')}` : 'no mail users',
-    summary.certificates.length ? `certificates: ${summary.certificates.join(', ')}` : '',
-  ].filter(Boolean);
+  const reason = `the backup of ${m.host.name} (${m.host.mailHost}) made ${m.createdAt}: ${write.length} of its ${backup.files.filter((f) => f.type === 'file').length} files differ here or are missing`;
   return {
     id: 'restore:files',
     kind: 'restore',
     title: `Restore ${write.length} file(s) from the backup: ${write.map((f) => f.path).join(', ')}`,
-    reason: reason.join('; '),
+    reason,
     async apply(ctx: ApplyContext) {
       const folders = backup.files.filter((f) => f.type === 'directory');
       const needed = new Set(write.map((f) => posix.dirname(f.path)));
@@ -164,11 +157,20 @@ export function planRestore(
   const summary = summarizeBackup(backup);
   const write = filesToWrite(backup, facts);
   const actions = [...planInstall(ctx), ...planMailboxStore(ctx)];
-  if (write.length) actions.push(restoreFilesAction(backup, write, summary));
+  if (write.length) actions.push(restoreFilesAction(backup, write));
   const dnsChanges = host.domains.flatMap((d) =>
     dnsChangesOnMove(host, d, backup.manifest.server.addresses, facts.addresses, fleet),
   );
-  const notes: string[] = [];
+  const keys = summary.dkim.map((d) => `${d.domain} (${d.selectors.join(', ')})`).join('; ');
+  const notes: string[] = [
+    keys
+      ? `DKIM keys kept: ${keys}, so the published DKIM records stay valid.`
+      : 'The backup holds no DKIM key: the provision makes new ones, whose records must be published.',
+    summary.users.length
+      ? `Mail users kept with their passwords: ${summary.users.join(', ')}.`
+      : 'The backup holds no mail user.',
+    ...(summary.certificates.length ? [`Certificates kept: ${summary.certificates.join(', ')}.`] : []),
+  ];
   if (write.length === 0) notes.push('The server already holds every file of the backup as it is.');
   if (backup.mail.files > 0)
     notes.push(
@@ -181,4 +183,16 @@ export function planRestore(
     'After the restore, a provision converges the rest (configuration, services) without new keys or passwords.',
   );
   return { host: host.name, facts, actions, notes, summary, dnsChanges };
+}
+
+/** The restore plan as text: the provision's plan format, in the words of a restore. */
+export function restorePlanLines(plan: RestorePlan, target: string): string[] {
+  return planLines(plan, target).map((line, i) =>
+    i === 0
+      ? line.replace(/^Plan for /, 'Restore plan for ')
+      : line.replace(
+          /Nothing to do: the server already matches mailwright\.yaml\./,
+          "Nothing to write: the server already holds the backup's files.",
+        ),
+  );
 }
