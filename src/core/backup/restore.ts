@@ -171,7 +171,6 @@ export function planRestore(
       : 'The backup holds no mail user.',
     ...(summary.certificates.length ? [`Certificates kept: ${summary.certificates.join(', ')}.`] : []),
   ];
-  if (write.length === 0) notes.push('The server already holds every file of the backup as it is.');
   if (backup.mail.files > 0)
     notes.push(
       `The backup holds ${backup.mail.files} mail file(s) (${backup.mail.bytes} bytes); restoring mail is not done by this plan.`,
