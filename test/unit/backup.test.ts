@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  createWriteStream,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -120,6 +121,11 @@ before(async () => {
   writeFileSync(join(root, 'etc/chasquid/certs/smtp.example.com/privkey.pem'), 'KEY\n');
   writeFileSync(join(root, 'etc/chasquid', longName), 'long\n');
   writeFileSync(join(root, 'etc/chasquid/chasquid.conf'), 'hostname: "smtp.example.com"\n');
+  mkdirSync(join(root, 'var/mail/vhosts/example.com/alice/Maildir/cur'), { recursive: true });
+  writeFileSync(
+    join(root, 'var/mail/vhosts/example.com/alice/Maildir/cur/1.eml'),
+    'Subject: kept\r\n\r\nhello\r\n',
+  );
   mkdirSync(join(root, 'etc/other'), { recursive: true });
   writeFileSync(join(root, 'etc/other/secret'), 'no\n');
 });
@@ -155,6 +161,36 @@ describe('backup archive', () => {
     assert.deepEqual(summary.certificates, ['smtp.example.com']);
     // The archive is not readable without the passphrase: no file content in clear.
     assert.ok(!readFileSync(out).includes('RSA KEY'));
+  });
+
+  it('keeps mail apart: counted when opened, read again as a tar of its own', async () => {
+    const out = join(dir, 'mail.age');
+    const manifest = await makeArchive(out, ['etc/chasquid', 'var/mail/vhosts']);
+    assert.ok(manifest.files.some((f) => f.path === '/var/mail/vhosts/example.com/alice/Maildir/cur/1.eml'));
+    const opened = await openBackup(out, PASS);
+    assert.equal(opened.mail.files, 1);
+    assert.ok(!opened.files.some((f) => f.path.startsWith('/var/mail/')), 'mail is not held in memory');
+    const tar = join(dir, 'mail.tar');
+    await pipeline(await opened.readMail(), createWriteStream(tar));
+    const target = join(dir, 'extracted');
+    mkdirSync(target);
+    const listed = await new Promise<string>((done, fail) => {
+      const child = spawn('tar', ['-x', '-v', '-f', tar, '-C', target]);
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('close', (code) => (code === 0 ? done(text) : fail(new Error(`tar exited ${code}`))));
+    });
+    assert.ok(
+      listed
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('var/mail/vhosts')),
+      listed,
+    );
+    assert.equal(
+      readFileSync(join(target, 'var/mail/vhosts/example.com/alice/Maildir/cur/1.eml'), 'utf8'),
+      'Subject: kept\r\n\r\nhello\r\n',
+    );
   });
 
   it('refuses a wrong passphrase', async () => {

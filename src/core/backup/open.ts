@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { cryptoProblem, decryptStream } from './crypto';
 import {
@@ -17,7 +17,7 @@ import {
   type BackupManifest,
   type ManifestFile,
 } from './manifest';
-import { TarFormatError, TarReader, type TarEntry } from './tar';
+import { TAR_END, TarFormatError, tarHeader, tarPadding, TarReader, type TarEntry } from './tar';
 
 /** A configuration file larger than this is not one Mailwright writes: the archive is refused. */
 const MAX_CONFIG_FILE = 16 * 1024 * 1024;
@@ -35,6 +35,11 @@ export interface OpenedBackup {
   /** Configuration files and folders (not mail), in archive order. */
   files: BackupFile[];
   mail: { files: number; bytes: number };
+  /**
+   * The mail entries alone, as a tar stream read again from the file (the passphrase is kept in
+   * this closure only); each file checked against its sha256 as it passes.
+   */
+  readMail(): Promise<Readable>;
 }
 
 /** Opens the plaintext stream of `file` (decrypting it). */
@@ -153,7 +158,8 @@ export async function openBackup(file: string, passphrase: string): Promise<Open
     }
     files.push({ ...byPath.get(s.path)!, content: s.content ?? Buffer.alloc(0) });
   }
-  return { file, manifest, config: config.toString('utf8'), files, mail };
+  const readMail = () => mailStream(file, passphrase, byPath);
+  return { file, manifest, config: config.toString('utf8'), files, mail, readMail };
 }
 
 /** Every difference between the entries read and the manifest, one line each. */
@@ -173,4 +179,63 @@ export function compareWithManifest(seen: readonly ManifestFile[], manifest: Bac
   for (const m of manifest.files)
     if (!found.has(m.path)) problems.push(`${m.path} is missing from the archive`);
   return problems;
+}
+
+/** The mail entries of `file` as a tar of their own; fails (and stops) at a file that does not match its checksum. */
+async function mailStream(
+  file: string,
+  passphrase: string,
+  listed: Map<string, ManifestFile>,
+): Promise<Readable> {
+  const plain = await openPlaintext(file, passphrase);
+  const out = new PassThrough();
+  let current: { entry: TarEntry; hash: ReturnType<typeof createHash> } | undefined;
+  let pending: Buffer[] = [];
+  const reader = new TarReader({
+    entry: (e) => {
+      current = isMailPath(`/${e.path}`) ? { entry: e, hash: createHash('sha256') } : undefined;
+      if (current) pending.push(tarHeader(e));
+    },
+    data: (chunk) => {
+      if (!current) return;
+      current.hash.update(chunk);
+      pending.push(chunk);
+    },
+    end: (e) => {
+      if (!current) return;
+      const expected = listed.get(`/${e.path}`);
+      if (e.type === 'file' && expected?.sha256 !== current.hash.digest('hex'))
+        throw new BackupFormatError(
+          `${file}: /${e.path} no longer matches its checksum (the file changed since it was checked)`,
+        );
+      pending.push(tarPadding(e.size));
+      current = undefined;
+    },
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+      const data = Buffer.concat(pending);
+      pending = [];
+      if (data.length === 0 || out.write(data)) done();
+      else out.once('drain', () => done());
+    },
+    final(done) {
+      try {
+        reader.finish();
+      } catch (e) {
+        done(e as Error);
+        return;
+      }
+      out.end(TAR_END);
+      done();
+    },
+  });
+  pipeline(plain, sink).catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+  return out;
 }

@@ -9,7 +9,7 @@ import { CHASQUID_DIR } from '../chasquid/paths';
 import type { HostConfig } from '../config';
 import { ExpectedError } from '../errors';
 import type { Facts } from '../facts';
-import { MAILBOX_USERS_PATH } from '../dovecot/conf';
+import { MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 import { MailboxUsers } from '../dovecot/users';
 import { legacyKeyPath, LEGACY_SELECTOR_FILE, nativeSelectorsIn } from '../dkim/layout';
 import { dnsChangesOnMove, type MovedRecord } from '../dns/move';
@@ -19,7 +19,7 @@ import { planMailboxStore } from '../plan/actions/mailboxes';
 import { planLines } from '../plan/format';
 import { chasquidPathOf, planHost } from '../plan/planner';
 import type { Action, ApplyContext, Plan, PlanContext } from '../plan/types';
-import { backupMismatch } from './manifest';
+import { BACKUP_MAIL_PATH, backupMismatch } from './manifest';
 import type { BackupFile, OpenedBackup } from './open';
 
 export class RestoreRefusedError extends ExpectedError {
@@ -126,6 +126,31 @@ function restoreFilesAction(backup: OpenedBackup, write: BackupFile[]): Action {
   };
 }
 
+// The mail store's tar on stdin; messages already there are kept. Then owned by the mail user.
+const MAIL_SCRIPT = `cd / || exit 1
+tar -x -f - --skip-old-files || exit 1
+chown -R "$1:$1" "$2"`;
+
+function restoreMailAction(backup: OpenedBackup): Action {
+  const { files, bytes } = backup.mail;
+  return {
+    id: 'restore:mail',
+    kind: 'restore',
+    title: `Restore the mail of the backup: ${files} file(s), ${bytes} bytes, into ${BACKUP_MAIL_PATH}`,
+    reason: 'the backup was made with --with-mail; messages already on the server are kept as they are',
+    async apply(ctx: ApplyContext) {
+      const source = await backup.readMail();
+      await ctx.run(shellScript(MAIL_SCRIPT, [MAIL_STORE_USER, BACKUP_MAIL_PATH]), { stdinSource: source });
+    },
+    async verify(ctx: ApplyContext) {
+      const r = await ctx.run(shellScript('find "$1" -type f | wc -l', [BACKUP_MAIL_PATH]));
+      const found = Number(r.stdout.trim());
+      if (!(found >= files))
+        throw new Error(`${BACKUP_MAIL_PATH} holds ${found} file(s), the backup ${files}`);
+    },
+  };
+}
+
 export interface RestorePlan extends Plan {
   summary: BackupSummary;
   /** The DNS records that change with the server's addresses (A, AAAA, PTR, and SPF where it names them). */
@@ -158,6 +183,8 @@ export function planRestore(
   const write = filesToWrite(backup, facts);
   const actions = [...planInstall(ctx), ...planMailboxStore(ctx)];
   if (write.length) actions.push(restoreFilesAction(backup, write));
+  const mailboxes = host.domains.some((d) => d.mailboxes);
+  if (backup.mail.files > 0 && mailboxes) actions.push(restoreMailAction(backup));
   const dnsChanges = host.domains.flatMap((d) =>
     dnsChangesOnMove(host, d, backup.manifest.server.addresses, facts.addresses, fleet),
   );
@@ -171,9 +198,9 @@ export function planRestore(
       : 'The backup holds no mail user.',
     ...(summary.certificates.length ? [`Certificates kept: ${summary.certificates.join(', ')}.`] : []),
   ];
-  if (backup.mail.files > 0)
+  if (backup.mail.files > 0 && !mailboxes)
     notes.push(
-      `The backup holds ${backup.mail.files} mail file(s) (${backup.mail.bytes} bytes); restoring mail is not done by this plan.`,
+      `The backup holds ${backup.mail.files} mail file(s), but no domain of host "${host.name}" has mailboxes: the mail is not restored.`,
     );
   notes.push(
     dnsChanges.length
