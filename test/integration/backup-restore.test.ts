@@ -71,7 +71,7 @@ function cli(work: string, args: string[], stdin = ''): Promise<CliRun> {
   });
 }
 
-function yamlFor(instance: SandboxInstance, mailHost = MAIL_HOST): string {
+function yamlFor(instance: SandboxInstance, mailHost = MAIL_HOST, mailboxes = false): string {
   return [
     'version: 1',
     'hosts:',
@@ -82,8 +82,10 @@ function yamlFor(instance: SandboxInstance, mailHost = MAIL_HOST): string {
     '    domains:',
     `      - name: ${DOMAIN}`,
     '        users: [alice]',
+    ...(mailboxes ? ['        mailboxes: true'] : []),
     '        aliases:',
-    `          alice: ${INBOX}`,
+    // With a mailbox, alice's mail stays on the server; the rest goes to the inbox outside.
+    ...(mailboxes ? [] : [`          alice: ${INBOX}`]),
     `          '*': ${INBOX}`,
     '',
   ].join('\n');
@@ -291,5 +293,73 @@ describe(
         );
       }
     });
+
+    it(
+      'with mailboxes, a --with-mail backup brings the mail back on B',
+      { timeout: 20 * 60_000 },
+      async () => {
+        writeFileSync(join(work, 'mailwright.yaml'), yamlFor(A!, MAIL_HOST, true));
+        const applied = await cli(work, ['apply', '--yes']);
+        assert.equal(applied.code, 0, both(applied));
+        const subject = `kept-${randomUUID()}`;
+        const sent = await sendTestMail({
+          host: A!.ipv4,
+          port: 587,
+          secure: false,
+          starttls: true,
+          user: ADDRESS,
+          password: PASSWORD,
+          from: ADDRESS,
+          to: ADDRESS,
+          subject,
+          text: 'in the mailbox\n',
+          servername: MAIL_HOST,
+          tlsRejectUnauthorized: false,
+          timeoutMs: 30_000,
+        });
+        assert.match(sent.response, /^250\b/, sent.response);
+        const maildir = `/var/mail/vhosts/${DOMAIN}/alice/Maildir`;
+        // The message files (new/ and cur/) with their content hashes and owner.
+        const messages = async (conn: RemoteConnection) =>
+          (
+            await conn.exec(
+              shellScript(
+                'cd "$1" 2>/dev/null || exit 0; for f in new/* cur/*; do [ -f "$f" ] && echo "$(stat -c %U:%G "$f") $(sha256sum < "$f")"; done | sort',
+                [maildir],
+              ),
+              { check: false },
+            )
+          ).stdout.trim();
+        const deadline = Date.now() + 60_000;
+        while (!(await messages(connA))) {
+          assert.ok(Date.now() < deadline, 'the message reached the mailbox on A');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        const onA = await messages(connA);
+
+        const withMail = join(work, 'mail.age');
+        const made = await cli(
+          work,
+          ['backup', '--with-mail', '--out', withMail, '--passphrase-stdin'],
+          `${PASSPHRASE}\n`,
+        );
+        assert.equal(made.code, 0, both(made));
+        assert.match(made.stderr, /Mail on the server: .*, included\./);
+
+        writeFileSync(join(work, 'mailwright.yaml'), yamlFor(B!, MAIL_HOST, true));
+        const run = await cli(work, ['restore', withMail, '--yes', '--passphrase-stdin'], `${PASSPHRASE}\n`);
+        assert.equal(run.code, 0, both(run));
+        assert.match(run.stdout, /Restore the mail of the backup: \d+ file\(s\)/);
+        assert.equal(await messages(connB), onA, 'the same messages, owned by the mail user, on B');
+        assert.match(onA, /^vmail:vmail /);
+        const login = await verifyUserPassword({
+          host: hostB(),
+          address: ADDRESS,
+          password: PASSWORD,
+          server: B!.ipv4,
+        });
+        assert.equal(login.accepted, true, login.message);
+      },
+    );
   },
 );
