@@ -409,6 +409,58 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./blocked.js')).blockedCommand,
   },
   {
+    name: 'backup',
+    summary: 'Write an encrypted backup of what rebuilds the server: DKIM keys, users, certificates',
+    details:
+      "chasquid's configuration (DKIM keys, users files with password hashes, aliases, certificates\n" +
+      "and their keys), Dovecot's users, optionally the mail, and this mailwright.yaml, with a manifest of\n" +
+      'sha256 checksums; encrypted with age under a passphrase (asked twice on a terminal).',
+    flags: [
+      ...CONNECT_FLAGS,
+      {
+        name: 'out',
+        type: 'string',
+        value: '<file>',
+        help: 'the archive to write (mode 0600)',
+        default: './mailwright-backup-<host>-<time>.age',
+      },
+      { name: 'with-mail', type: 'boolean', help: "include the mailboxes' mail (its size is shown first)" },
+      {
+        name: 'passphrase-stdin',
+        type: 'boolean',
+        help: 'read the passphrase from stdin instead of the terminal',
+      },
+    ],
+    examples: ['mailwright backup --host vps', 'mailwright backup --out /mnt/usb/vps.age --with-mail'],
+    load: async () => (await import('./backup.js')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: 'Restore a backup onto a host (a new server), then provision it',
+    details:
+      'The archive is decrypted and every checksum verified before anything connects; a backup of\n' +
+      "another mail host or other domains than the host's in mailwright.yaml is refused. The plan\n" +
+      'shows the files to write, the DKIM keys and users kept, and the DNS records that change.',
+    argument: { name: '<FILE>', help: 'the archive written by mailwright backup' },
+    flags: [
+      ...CONNECT_FLAGS,
+      yes('restore'),
+      {
+        name: 'passphrase-stdin',
+        type: 'boolean',
+        help: 'read the passphrase from stdin instead of the terminal',
+      },
+    ],
+    examples: [
+      'mailwright restore mailwright-backup-vps-20261207-053000.age --host vps',
+      'mailwright restore vps.age --host vps --yes --passphrase-stdin < passphrase.txt',
+    ],
+    exits: [
+      [EXIT.failed, 'the archive was refused (passphrase, damage, another host) or the restore failed'],
+    ],
+    load: async () => (await import('./backup.js')).restoreCommand,
+  },
+  {
     name: 'ssh-config',
     summary: "Show how a host's SSH login is resolved, each value with where it came from",
     details:

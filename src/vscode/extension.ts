@@ -100,7 +100,16 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   context.subscriptions.push(
-    ...registerMailFeatures({ config, remote, facts, log, treeView, run, gitHistory }),
+    ...registerMailFeatures({
+      config,
+      remote,
+      facts,
+      log,
+      treeView,
+      run,
+      gitHistory,
+      secrets: context.secrets,
+    }),
   );
   context.subscriptions.push(
     ...registerDnsFeatures({

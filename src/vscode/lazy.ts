@@ -21,6 +21,8 @@ export interface Features {
   dns: typeof import('./features/dns');
   /** Message analysis (mailauth) and the Mail Report panel. */
   report: typeof import('./features/report');
+  /** Back Up… and Restore from Backup… (age encryption, archives, the restore plan). */
+  backup: typeof import('./features/backup');
 }
 
 export type FeatureName = keyof Features;
@@ -35,6 +37,7 @@ export const FEATURE_NAMES: readonly FeatureName[] = [
   'logs',
   'dns',
   'report',
+  'backup',
 ];
 
 /** Path of a feature's bundle next to this file; from the sources (tsx), its module. */

@@ -2,7 +2,7 @@
 // commands with streamed output, timeouts and cancellation that reaches the
 // remote process, sudo when the login user is not root, and SFTP.
 import { readFile } from 'node:fs/promises';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import {
   Client,
   utils,
@@ -97,6 +97,13 @@ export interface ExecOptions {
   sudo?: boolean;
   /** Throw CommandError on a non-zero exit (default true). */
   check?: boolean;
+  /**
+   * Binary output (an archive): stdout is piped into this stream, with flow control (the server
+   * waits while it is full), instead of being collected as text. It is ended with the output.
+   */
+  stdoutSink?: Writable;
+  /** Binary input (an archive) piped to stdin with flow control, after `stdin` if both are given. */
+  stdinSource?: Readable;
 }
 
 export interface ExecResult {
@@ -750,11 +757,17 @@ export class RemoteConnection {
         );
       }
 
-      channel.on('data', (data: Buffer) => {
-        const text = data.toString('utf8');
-        stdout += text;
-        opts.onStdout?.(text);
-      });
+      if (opts.stdoutSink) {
+        const sink = opts.stdoutSink;
+        channel.pipe(sink);
+        sink.once('error', (e: Error) => stop(e));
+      } else {
+        channel.on('data', (data: Buffer) => {
+          const text = data.toString('utf8');
+          stdout += text;
+          opts.onStdout?.(text);
+        });
+      }
       channel.stderr.on('data', (data: Buffer) => {
         let text = data.toString('utf8');
         if (!headDone) {
@@ -796,7 +809,12 @@ export class RemoteConnection {
 
       if (stdinPrefix) channel.write(stdinPrefix);
       if (opts.stdin !== undefined) channel.write(opts.stdin);
-      channel.end();
+      if (opts.stdinSource) {
+        opts.stdinSource.once('error', (e: Error) => stop(e));
+        opts.stdinSource.pipe(channel);
+      } else {
+        channel.end();
+      }
     });
   }
 

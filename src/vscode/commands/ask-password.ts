@@ -3,13 +3,17 @@ import * as vscode from 'vscode';
 import { MIN_PASSWORD_LENGTH, passwordProblem } from '../../core/config';
 
 /** The password, or undefined when the user cancelled either input. */
-export async function askNewPassword(title: string, againTitle: string): Promise<string | undefined> {
+export async function askNewPassword(
+  title: string,
+  againTitle: string,
+  prompt = vscode.l10n.t(
+    'At least {0} characters. Stored on the server only as a hash, never in mailwright.yaml.',
+    MIN_PASSWORD_LENGTH,
+  ),
+): Promise<string | undefined> {
   const first = await vscode.window.showInputBox({
     title,
-    prompt: vscode.l10n.t(
-      'At least {0} characters. Stored on the server only as a hash, never in mailwright.yaml.',
-      MIN_PASSWORD_LENGTH,
-    ),
+    prompt,
     password: true,
     ignoreFocusOut: true,
     validateInput: (v) => {

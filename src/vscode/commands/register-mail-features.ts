@@ -26,10 +26,12 @@ export interface MailFeatureDeps {
   treeView: vscode.TreeView<MailNode>;
   gitHistory: GitHistoryChoice;
   run: (name: string, fn: (...args: unknown[]) => unknown) => vscode.Disposable;
+  /** Where a backup passphrase is kept, when the user agrees. */
+  secrets: vscode.SecretStorage;
 }
 
 export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[] {
-  const { config, remote, facts, log, run, treeView, gitHistory } = deps;
+  const { config, remote, facts, log, run, treeView, gitHistory, secrets } = deps;
   const files = new LazyFileSystem(async () => {
     const [{ MailFileSystem }, connections] = await Promise.all([load('files'), remote.get()]);
     return new MailFileSystem(config, connections, facts, log, (root) => gitHistory.keep(root));
@@ -92,6 +94,14 @@ export function registerMailFeatures(deps: MailFeatureDeps): vscode.Disposable[]
       if (h) await (await actions()).getTrustedCertificateAction(config, h);
     }),
     run('mailwright.unblock', async (arg) => (await actions()).unblockAction(await remote.get(), facts, arg)),
+    run('mailwright.backup', async (arg) => {
+      const h = await host(arg, vscode.l10n.t('Which server to back up?'));
+      if (h) await (await load('backup')).backupAction(config, await remote.get(), secrets, h);
+    }),
+    run('mailwright.restoreBackup', async (arg) => {
+      const h = await host(arg, vscode.l10n.t('Which server to restore a backup onto?'));
+      if (h) await (await load('backup')).restoreAction(config, await remote.get(), secrets, h, log);
+    }),
     run('mailwright.removeHost', async (arg) => {
       const h = await host(arg, vscode.l10n.t('Which server to remove?'));
       if (h) await (await actions()).removeHostAction(config, h);

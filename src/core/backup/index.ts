@@ -1,0 +1,5 @@
+export * from './create';
+export * from './crypto';
+export * from './manifest';
+export * from './open';
+export * from './restore';
