@@ -22,6 +22,7 @@ import {
   DMARC_ALIGNMENTS,
   DMARC_POLICIES,
   DNS_PROVIDERS,
+  MONITOR_WEBHOOK_FORMATS,
   SPF_FORMS,
   TSIG_ALGORITHMS,
 } from './types';
@@ -30,6 +31,7 @@ import { DEFAULT_RENEW_BEFORE_DAYS, RENEW_BEFORE_DAYS_LIMITS } from './validate-
 import { DEFAULT_DNS_TTL, DEFAULT_TSIG_ALGORITHM, DNS_TTL_LIMITS } from './validate-dns-provider';
 import { DEFAULT_DKIM, DEFAULT_SPF_FORM, DMARC_PCT_LIMITS } from './validate-dns-policy';
 import { HOST_NAME_PATTERN } from './validate-host';
+import { DEFAULT_MONITOR_EVERY, MONITOR_EVERY_LIMITS, MONITOR_EVERY_PATTERN } from './validate-monitor';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -162,6 +164,24 @@ const ACME: MappingSpec = {
       ACME_RENEW_ON,
       "Where the certificate is renewed. `client`: by provisioning again or `mailwright renew` from your machine (the editor offers it when due). `server`: a systemd timer on the server renews it unattended with the distribution's Node.js (18 or newer); with `dns-01` the domain's DNS credential is then stored on the server (root-only), only after you consent.",
       { defaultText: '`client`' },
+    ),
+  },
+};
+
+const MONITOR: MappingSpec = {
+  keys: {
+    every: text(
+      `How often the server checks itself: minutes (\`15m\`) or hours (\`1h\`), from ${MONITOR_EVERY_LIMITS.minMinutes}m to ${MONITOR_EVERY_LIMITS.maxMinutes / 60}h.`,
+      '30m',
+      { default: DEFAULT_MONITOR_EVERY, pattern: MONITOR_EVERY_PATTERN },
+    ),
+    webhook: choice(
+      MONITOR_WEBHOOK_FORMATS,
+      "Post each alert to a webhook, as this kind of endpoint takes it: `generic` (Mailwright's JSON), `ntfy` (an ntfy topic URL) or `slack` (a Slack-compatible incoming webhook: Slack, Mattermost, Rocket.Chat). The URL often holds a token, so it is not written here: the editor asks for it (secret storage), the command line reads MAILWRIGHT_MONITOR_WEBHOOK_<HOST NAME>; it is stored on the server root-only after you consent.",
+    ),
+    mailTo: text(
+      "Mail each alert to this address, sent by the server's own chasquid (an address at one of the server's domains, or anywhere the server may deliver).",
+      'you@example.com',
     ),
   },
 };
@@ -361,6 +381,10 @@ const HOST: MappingSpec = {
     acme: mapping(
       "Where the mail host's TLS certificate comes from. Without it, Mailwright uses Let's Encrypt too (challenge chosen as below); the first provisioning installs a self-signed certificate until the trusted one is issued.",
       ACME,
+    ),
+    monitor: mapping(
+      'The server checks itself from a systemd timer (certificate, DNS records, blocklists, services, free space) and alerts once when a check starts failing and once when it passes again. Needs Node.js 18 or newer on the server (installed from the distribution).',
+      MONITOR,
     ),
   },
 };

@@ -14,6 +14,7 @@ import {
 } from './types';
 import { readAcme } from './validate-acme';
 import { readDomain } from './validate-domain';
+import { readMonitor } from './validate-monitor';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
 export const HOST_KEYS = [
@@ -27,6 +28,7 @@ export const HOST_KEYS = [
   'chasquid',
   'domains',
   'acme',
+  'monitor',
 ] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
@@ -87,6 +89,9 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
   const acmeNode = fields.get('acme')?.value;
   const acme = acmeNode && readAcme(reader, acmeNode, childPath(path, 'acme'), mailHost, domains);
 
+  const monitorNode = fields.get('monitor')?.value;
+  const monitor = monitorNode && readMonitor(reader, monitorNode, childPath(path, 'monitor'));
+
   const authValid = checkAuth(reader, path, auth, authNode, identityFile, identityNode);
   if (
     !name ||
@@ -99,6 +104,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     (chasquidNode && !chasquid) ||
     !domains ||
     (acmeNode && !acme) ||
+    (monitorNode && !monitor) ||
     !authValid
   )
     return undefined;
@@ -114,6 +120,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     ...(chasquid && { chasquid }),
     domains,
     ...(acme && { acme }),
+    ...(monitor && { monitor }),
   };
 }
 
