@@ -190,7 +190,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       {
         name: 'store-credential-on-server',
         type: 'boolean',
-        help: "consent to storing the domain's DNS credential on the server (renewal there with dns-01)",
+        help: "consent to storing the domain's DNS credential (renewal there with dns-01) or the alert webhook address on the server",
       },
     ],
     examples: ['mailwright apply', 'mailwright apply --host vps --yes --keep-drift'],

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { alertsFor, nextCheckState, parseCheckState, type CheckState } from '../../src/core/checks/alerts';
+import {
+  alertsFor,
+  nextCheckState,
+  parseCheckState,
+  type Alert,
+  type CheckState,
+} from '../../src/core/checks/alerts';
+import { postWebhook, webhookRequest } from '../../src/core/checks/notify';
 import {
   certificateChecks,
   checkExitCode,
@@ -294,5 +303,68 @@ describe('alerts', () => {
   it('reads a damaged state file as empty', () => {
     assert.deepEqual(parseCheckState('{not json'), { version: 1, open: {} });
     assert.deepEqual(parseCheckState('{"version":2}'), { version: 1, open: {} });
+  });
+});
+
+describe('alert webhooks', () => {
+  const alert: Alert = {
+    kind: 'problem',
+    host: 'vps',
+    mailHost: 'smtp.example.com',
+    at: 't1',
+    check: {
+      id: 'service:chasquid',
+      title: 'chasquid running',
+      status: 'fail',
+      evidence: ['chasquid: failed'],
+      fix: 'Restart it.',
+    },
+  };
+
+  it('shapes the body for generic, ntfy and Slack-compatible endpoints', () => {
+    const generic = JSON.parse(webhookRequest('generic', 'https://hooks.example/a?token=s3', alert).body);
+    assert.equal(generic.event, 'problem');
+    assert.equal(generic.check.id, 'service:chasquid');
+    assert.equal(generic.summary, 'vps: FAIL chasquid running');
+    const ntfy = webhookRequest('ntfy', 'https://ntfy.example/base/mytopic?auth=tk', alert);
+    assert.equal(ntfy.url, 'https://ntfy.example/base/?auth=tk');
+    const body = JSON.parse(ntfy.body);
+    assert.equal(body.topic, 'mytopic');
+    assert.equal(body.priority, 5);
+    assert.match(body.message, /Fix: Restart it\./);
+    const slack = JSON.parse(
+      webhookRequest('slack', 'https://hooks.slack.example/T/B/X', {
+        ...alert,
+        kind: 'resolved',
+        since: 't0',
+      }).body,
+    );
+    assert.match(slack.text, /^vps: resolved: chasquid running/);
+  });
+
+  it('posts to a real HTTP endpoint and names only its host when it fails', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url} ${body}`);
+        res.statusCode = req.url?.includes('broken') ? 500 : 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await postWebhook(webhookRequest('generic', `http://127.0.0.1:${port}/hook/secret-token`, alert));
+      assert.equal(received.length, 1);
+      assert.match(received[0]!, /^POST \/hook\/secret-token \{"source":"mailwright"/);
+      await assert.rejects(
+        postWebhook(webhookRequest('generic', `http://127.0.0.1:${port}/broken/secret-token`, alert)),
+        (e: Error) => /HTTP 500/.test(e.message) && !e.message.includes('secret-token'),
+      );
+    } finally {
+      server.close();
+    }
   });
 });
