@@ -9,6 +9,7 @@ import { FACTS_SCHEME, FactsDocuments } from './commands/show-facts';
 import { registerMailFeatures } from './commands/register-mail-features';
 import { registerDnsFeatures } from './dns/register';
 import { registerMailReport } from './mail-report/register';
+import { registerChecks } from './checks/register';
 import { load } from './lazy';
 import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
@@ -114,6 +115,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   context.subscriptions.push(...registerMailReport({ extensionUri: context.extensionUri, log, run, config }));
+  context.subscriptions.push(
+    ...registerChecks({ config, remote, facts, log, treeView, refreshTree: () => tree.refresh(), run }),
+  );
 }
 
 export function deactivate(): void {
