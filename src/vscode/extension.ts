@@ -116,7 +116,16 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   context.subscriptions.push(...registerMailReport({ extensionUri: context.extensionUri, log, run, config }));
   context.subscriptions.push(
-    ...registerChecks({ config, remote, facts, log, treeView, refreshTree: () => tree.refresh(), run }),
+    ...registerChecks({
+      config,
+      remote,
+      facts,
+      log,
+      treeView,
+      refreshTree: () => tree.refresh(),
+      secrets: context.secrets,
+      run,
+    }),
   );
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../../checks/server-paths';
 import type { HostConfig } from '../../config';
 import { monitorMinutes } from '../../config/validate-monitor';
-import { secretKeys, shellCommand, shellScript } from '../../remote';
+import { envNamesFor, secretKeys, shellCommand, shellScript } from '../../remote';
 import { journalOf } from '../journal';
 import { managedFileAction } from '../managed-file';
 import type { Action, ApplyContext, PlanContext } from '../types';
@@ -90,7 +90,7 @@ function storeWebhook(ctx: PlanContext): Action {
       const url = await actx.secrets.get(secretKeys.monitorWebhook(ctx.host.name));
       if (!url) {
         throw new Error(
-          `No webhook address for ${ctx.host.name} is stored here to copy to the server. Set it first ("Set Alert Webhook" in the editor; for the CLI, MAILWRIGHT_MONITOR_WEBHOOK_${ctx.host.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}).`,
+          `No webhook address for ${ctx.host.name} is stored here to copy to the server. Set it first ("Mail: Set Alert Webhook" in the editor; for the CLI, ${envNamesFor(secretKeys.monitorWebhook(ctx.host.name))[0]}).`,
         );
       }
       if (!/^https?:\/\//.test(url))
