@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { renewBundleOptions } from './renew-bundle.mjs';
+import { checkBundleOptions, renewBundleOptions } from './renew-bundle.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -164,6 +164,8 @@ import('./cli/bin.mjs').catch((e) => {
 const builds = [...extensionBuilds, cliBuild];
 // The certificate renewal that runs on servers, from their timer (see scripts/renew-bundle.mjs).
 builds.push(renewBundleOptions);
+// The server checks that run from their timer, a sibling of the renewal program (same options).
+builds.push(checkBundleOptions);
 // Webview front ends: browser code with its style sheet, served from dist/webview only.
 builds.push({
   bundle: true,

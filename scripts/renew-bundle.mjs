@@ -3,6 +3,8 @@
 // to its own machine, never over SSH, so ssh2 is replaced by a stub (the connection class is
 // shared with the SSH code but its SSH half is never called there).
 export const RENEW_BUNDLE_FILE = 'dist/server/renew.js';
+/** The server checks' program (src/server/check.ts), built the same way: a sibling, not part of renew.js. */
+export const CHECK_BUNDLE_FILE = 'dist/server/check.js';
 
 const noSsh = {
   name: 'no-ssh2',
@@ -29,4 +31,11 @@ export const renewBundleOptions = {
   format: 'cjs',
   external: ['cpu-features', '*.node'],
   plugins: [noSsh],
+};
+
+/** The check program: the same options, its own entry and file (no ACME code in it). */
+export const checkBundleOptions = {
+  ...renewBundleOptions,
+  entryPoints: ['src/server/check.ts'],
+  outfile: CHECK_BUNDLE_FILE,
 };

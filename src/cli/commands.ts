@@ -190,7 +190,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       {
         name: 'store-credential-on-server',
         type: 'boolean',
-        help: "consent to storing the domain's DNS credential on the server (renewal there with dns-01)",
+        help: "consent to storing the domain's DNS credential (renewal there with dns-01) or the alert webhook address on the server",
       },
     ],
     examples: ['mailwright apply', 'mailwright apply --host vps --yes --keep-drift'],
@@ -257,6 +257,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     exits: [[EXIT.failed, 'the server refused the password, or could not be asked']],
     load: async () => (await import('./users.js')).verifyCommand,
+  },
+  {
+    name: 'check',
+    summary: "Check a server's health: certificate, DNS records, blocklists, services, free space",
+    details:
+      'Gathers the facts in one SSH round trip, checks every record the domains need (as dns check does)\n' +
+      'and the blocklists, chasquid (and Dovecot) running and listening, and free space and inodes\n' +
+      'in /var/lib/chasquid and /var/mail. Each failing check says how to fix it. Nothing changes.',
+    flags: [
+      ...CONNECT_FLAGS,
+      ...DNS_CHECK_FLAGS.filter((f) => f.name !== 'outbound-probe' && f.name !== 'no-reachability'),
+      json('the report'),
+    ],
+    examples: ['mailwright check', 'mailwright check --host vps --json'],
+    exits: [
+      [EXIT.failed, 'a check failed'],
+      [EXIT.usage, 'only warnings (or wrong usage or an error in mailwright.yaml; the message says which)'],
+    ],
+    load: async () => (await import('./check.js')).checkCommand,
   },
   {
     name: 'dns check',

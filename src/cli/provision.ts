@@ -112,7 +112,7 @@ function driftDecision(flags: FleetFlags): DriftDecision | undefined {
 }
 
 const CONSENT_NEEDED =
-  'This step stores a secret on the server and needs your explicit consent: pass --store-credential-on-server, or set acme.renewOn: client. Nothing was changed.';
+  'This step stores a secret on the server and needs your explicit consent: pass --store-credential-on-server, or set acme.renewOn: client (a DNS credential) or remove monitor.webhook (an alert webhook). Nothing was changed.';
 
 /**
  * The consents a plan's steps need (a DNS credential stored on the server): given by

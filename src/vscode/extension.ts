@@ -10,6 +10,7 @@ import { registerMailFeatures } from './commands/register-mail-features';
 import { registerDnsFeatures } from './dns/register';
 import { registerMailReport } from './mail-report/register';
 import { registerReports } from './reports/register';
+import { registerChecks } from './checks/register';
 import { load } from './lazy';
 import { RemoteAccess } from './remote-access';
 import { ServersTreeProvider } from './tree/provider';
@@ -126,6 +127,16 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(...registerMailReport({ extensionUri: context.extensionUri, log, run, config }));
   context.subscriptions.push(
     ...registerReports({ config, remote, log, extensionUri: context.extensionUri, run }),
+    ...registerChecks({
+      config,
+      remote,
+      facts,
+      log,
+      treeView,
+      refreshTree: () => tree.refresh(),
+      secrets: context.secrets,
+      run,
+    }),
   );
 }
 

@@ -17,6 +17,14 @@ export function daysLeft(notAfter: string, now: Date): number {
   return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
 }
 
+/** The name a certificate is for (its subject's CN, lowercase); undefined when it has none. */
+export function certificateName(cert: CertificateFacts): string | undefined {
+  return /CN\s*=\s*([^,/]+)/
+    .exec(cert.subject ?? '')?.[1]
+    ?.trim()
+    .toLowerCase();
+}
+
 /** undefined when the certificate is fine; else the reason to issue a new one. */
 export function renewalReason(i: RenewalInput): string | undefined {
   if (!i.cert?.notAfter) return `there is no certificate for ${i.mailHost}`;
@@ -25,10 +33,7 @@ export function renewalReason(i: RenewalInput): string | undefined {
   if (!i.managedHash || i.managedHash !== i.currentHash) {
     return `the certificate for ${i.mailHost} is self-signed or was not issued through ACME by Mailwright`;
   }
-  const cn = /CN\s*=\s*([^,/]+)/
-    .exec(i.cert.subject ?? '')?.[1]
-    ?.trim()
-    .toLowerCase();
+  const cn = certificateName(i.cert);
   if (cn && cn !== i.mailHost.toLowerCase()) return `the certificate is for ${cn}, not ${i.mailHost}`;
   const days = daysLeft(i.cert.notAfter, i.now);
   if (days < 0) return `the certificate expired ${-days} days ago`;

@@ -24,6 +24,7 @@ import {
   DNS_PROVIDERS,
   SENDING_LIMIT_KEYS,
   SENDING_LIMIT_OFF,
+  MONITOR_WEBHOOK_FORMATS,
   SPF_FORMS,
   TSIG_ALGORITHMS,
   type SendingLimitKey,
@@ -42,6 +43,7 @@ import { DEFAULT_DNS_TTL, DEFAULT_TSIG_ALGORITHM, DNS_TTL_LIMITS } from './valid
 import { DEFAULT_DKIM, DEFAULT_SPF_FORM, DMARC_PCT_LIMITS } from './validate-dns-policy';
 import { DEFAULT_REPORT_RETENTION_DAYS, REPORT_RETENTION_LIMITS } from './validate-domain';
 import { HOST_NAME_PATTERN } from './validate-host';
+import { DEFAULT_MONITOR_EVERY, MONITOR_EVERY_LIMITS, MONITOR_EVERY_PATTERN } from './validate-monitor';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -204,6 +206,24 @@ const BRUTE_FORCE: MappingSpec = {
       'Addresses or networks never blocked, one or a list. Loopback and the address your SSH login comes from at each provisioning are never blocked anyway.',
       [IP_NETWORK_EXAMPLE],
       { single: true, default: [] },
+    ),
+  },
+};
+
+const MONITOR: MappingSpec = {
+  keys: {
+    every: text(
+      `How often the server checks itself: minutes (\`15m\`) or hours (\`1h\`), from ${MONITOR_EVERY_LIMITS.minMinutes}m to ${MONITOR_EVERY_LIMITS.maxMinutes / 60}h.`,
+      '30m',
+      { default: DEFAULT_MONITOR_EVERY, pattern: MONITOR_EVERY_PATTERN },
+    ),
+    webhook: choice(
+      MONITOR_WEBHOOK_FORMATS,
+      "Post each alert to a webhook, as this kind of endpoint takes it: `generic` (Mailwright's JSON), `ntfy` (an ntfy topic URL) or `slack` (a Slack-compatible incoming webhook: Slack, Mattermost, Rocket.Chat). The URL often holds a token, so it is not written here: the editor asks for it (secret storage), the command line reads MAILWRIGHT_MONITOR_WEBHOOK_<HOST NAME>; it is stored on the server root-only after you consent.",
+    ),
+    mailTo: text(
+      "Mail each alert to this address, sent by the server's own chasquid (an address at one of the server's domains, or anywhere the server may deliver).",
+      'you@example.com',
     ),
   },
 };
@@ -489,6 +509,10 @@ const HOST: MappingSpec = {
     bruteForce: mapping(
       'Brute-force protection of SMTP AUTH: fail2ban on the server blocks (on ports 25, 465 and 587) an address after repeated failed logins. On by default; SSH is never blocked by it.',
       BRUTE_FORCE,
+    ),
+    monitor: mapping(
+      'The server checks itself from a systemd timer (certificate, DNS records, blocklists, services, free space) and alerts once when a check starts failing and once when it passes again. Needs Node.js 18 or newer on the server (installed from the distribution).',
+      MONITOR,
     ),
   },
 };

@@ -111,6 +111,21 @@ export interface HostConfig {
   limits?: SendingLimits;
   /** Only when written in the file; `bruteForceSettings(host)` gives the values with defaults. */
   bruteForce?: BruteForceConfig;
+  /** The server checks itself from a timer and alerts (only when written in the file). */
+  monitor?: MonitorConfig;
+}
+
+/** How the server's own checks alert: the body a webhook takes. */
+export const MONITOR_WEBHOOK_FORMATS = ['generic', 'ntfy', 'slack'] as const;
+export type MonitorWebhookFormat = (typeof MONITOR_WEBHOOK_FORMATS)[number];
+
+export interface MonitorConfig {
+  /** How often the checks run: "30m", "1h". */
+  every: string;
+  /** The webhook's format; its address is a secret, kept out of this file. */
+  webhook?: MonitorWebhookFormat;
+  /** An address alerts are mailed to, through the server's own chasquid. */
+  mailTo?: string;
 }
 
 /** Blocking addresses that keep failing SMTP AUTH (fail2ban on the server). */

@@ -16,6 +16,7 @@ import { readAcme } from './validate-acme';
 import { readBruteForce } from './validate-brute-force';
 import { readDomain } from './validate-domain';
 import { readHostLimits } from './validate-limits';
+import { readMonitor } from './validate-monitor';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
 export const HOST_KEYS = [
@@ -31,6 +32,7 @@ export const HOST_KEYS = [
   'acme',
   'limits',
   'bruteForce',
+  'monitor',
 ] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
@@ -96,6 +98,9 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
   const limitsNode = fields.get('limits')?.value;
   const limits = limitsNode && readHostLimits(reader, limitsNode, childPath(path, 'limits'));
 
+  const monitorNode = fields.get('monitor')?.value;
+  const monitor = monitorNode && readMonitor(reader, monitorNode, childPath(path, 'monitor'));
+
   const authValid = checkAuth(reader, path, auth, authNode, identityFile, identityNode);
   if (
     !name ||
@@ -110,6 +115,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     (acmeNode && !acme) ||
     (limitsNode && !limits) ||
     (bruteForceNode && !bruteForce) ||
+    (monitorNode && !monitor) ||
     !authValid
   )
     return undefined;
@@ -127,6 +133,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     ...(acme && { acme }),
     ...(limits && { limits }),
     ...(bruteForce && { bruteForce }),
+    ...(monitor && { monitor }),
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   Facts,
   ListeningSocket,
   RenewalFacts,
+  StorageFacts,
 } from './types';
 import { reportHeader } from './script';
 
@@ -259,6 +260,9 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
       ),
       jail: s.get('brute-force-jail') || undefined,
     },
+    storage: parseStorage(s.get('storage')),
+    checkTimer: parseRenewal(s.get('check-timer')),
+    checkState: s.get('check-state')?.trim() || undefined,
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);
@@ -287,6 +291,32 @@ function parseDovecot(s: Map<string, string>, confFiles: Record<string, string> 
     conf: confFiles && DOVECOT_CONF_PATH in confFiles ? (s.get('dovecot-conf') ?? '') : undefined,
     users: confFiles ? lines(s.get('dovecot-users')) : undefined,
   };
+}
+
+/** `disk <dir> <df -Pk line>` and `inodes <dir> <df -Pi line>` lines, one pair per folder. */
+export function parseStorage(text: string | undefined): StorageFacts[] {
+  const byPath = new Map<string, StorageFacts>();
+  for (const line of lines(text)) {
+    const [kind, path = '', , total = '', , free = '', , ...mount] = line.split(/\s+/);
+    if (!path.startsWith('/') || !/^\d+$/.test(total) || !/^\d+$/.test(free)) continue;
+    const entry = byPath.get(path) ?? {
+      path,
+      mount: mount.join(' '),
+      totalBytes: 0,
+      freeBytes: 0,
+      inodesTotal: 0,
+      inodesFree: 0,
+    };
+    if (kind === 'disk') {
+      entry.totalBytes = Number(total) * 1024;
+      entry.freeBytes = Number(free) * 1024;
+    } else if (kind === 'inodes') {
+      entry.inodesTotal = Number(total);
+      entry.inodesFree = Number(free);
+    } else continue;
+    byPath.set(path, entry);
+  }
+  return [...byPath.values()];
 }
 
 export function parseRenewal(text: string | undefined): RenewalFacts {

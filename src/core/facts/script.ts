@@ -9,11 +9,15 @@ import { WRITE_LEFTOVER_NAMES } from '../remote/files';
 import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
+import { CHECK_PUBLIC_FILES, CHECK_STATE_PATH, CHECK_UNIT } from '../checks/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
 export const MANAGED_STATE_DIR = '/var/lib/mailwright';
 export const MANAGED_STATE_PATH = `${MANAGED_STATE_DIR}/managed.json`;
+
+/** The folders whose free space and inodes the facts tell: mailboxes, chasquid's data and queue. */
+export const STORAGE_DIRS = ['/var/mail', '/var/lib/chasquid'] as const;
 
 /** sha256sum lines of every file of chasquid's configuration (its git folder aside); run as root. */
 export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/*' -exec sha256sum {} +";
@@ -47,6 +51,23 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
   ['netplan', 'ls /etc/netplan/*.yaml'],
   ['apt', 'command -v apt-get'],
   ['df', 'df -Pk /'],
+  // Space and inodes where mail is kept: the mailboxes and chasquid's data and queue.
+  [
+    'storage',
+    `for d in ${STORAGE_DIRS.join(' ')}; do
+  [ -d "$d" ] || continue
+  echo "disk $d $(df -Pk "$d" | tail -n 1)"
+  echo "inodes $d $(df -Pi "$d" | tail -n 1)"
+done`,
+  ],
+  // The server checks' timer and files (plan/actions/check-timer.ts), as the renewal's are told.
+  [
+    'check-timer',
+    `if [ -d /run/systemd/system ]; then
+  systemctl show -p UnitFileState -p ActiveState ${CHECK_UNIT}.timer | sed -n 's/^UnitFileState=/timer-enabled /p; s/^ActiveState=/timer-active /p'
+fi
+for f in ${CHECK_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
+  ],
   ['meminfo', "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo"],
   ['chasquid-bin', 'command -v chasquid'],
   // dpkg keeps a removed package's record ("deinstall ok config-files"): the status tells.
@@ -135,6 +156,9 @@ sec conf-tree
 $p ${CHASQUID_TREE}
 sec managed
 $p cat ${MANAGED_STATE_PATH}
+# The last results of the server's own checks (no secret in it).
+sec check-state
+$p cat ${CHECK_STATE_PATH}
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
 sec blocked

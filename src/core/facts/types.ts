@@ -67,6 +67,24 @@ export interface Facts {
   renewal?: RenewalFacts;
   /** fail2ban and Mailwright's jail for failed SMTP logins (see core/brute-force). */
   bruteForce?: BruteForceFacts;
+  /** Free space and inodes of the folders mail is kept in (those that exist). */
+  storage?: StorageFacts[];
+  /** The server checks' timer and files (see plan/actions/check-timer.ts); `node` is the renewal's. */
+  checkTimer?: RenewalFacts;
+  /** The server checks' state file as found (JSON text), with root access; parsed by core/checks. */
+  checkState?: string;
+}
+
+export interface StorageFacts {
+  /** The folder asked about, e.g. /var/mail. */
+  path: string;
+  /** The mount point it is on. */
+  mount: string;
+  totalBytes: number;
+  freeBytes: number;
+  /** 0 when the file system does not count inodes (btrfs). */
+  inodesTotal: number;
+  inodesFree: number;
 }
 
 export interface BruteForceFacts {

@@ -17,6 +17,7 @@ import { planLeftovers } from './actions/leftovers';
 import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planReportStore, planReportStoreRemoval, reportStoreAliases } from './actions/reports';
 import { planRenewalTimer } from './actions/renewal-timer';
+import { planCheckTimer } from './actions/check-timer';
 import { planService, serviceAction } from './actions/service';
 import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
@@ -119,11 +120,13 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
   const actions = PLANNERS.flatMap((p) => p(ctx));
   // Unattended renewal last: it renews what the steps before put in place.
   const renewal = planRenewalTimer(ctx);
+  // The server's own checks after everything they check is in place.
+  const checks = planCheckTimer(ctx, renewal.actions);
   return {
     host: host.name,
     facts,
-    actions: [...withAcme(actions, planAcmeCertificate(ctx)), ...renewal.actions],
-    notes: [...notes, ...renewal.notes],
+    actions: [...withAcme(actions, planAcmeCertificate(ctx)), ...renewal.actions, ...checks.actions],
+    notes: [...notes, ...renewal.notes, ...checks.notes],
   };
 }
 

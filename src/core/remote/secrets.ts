@@ -18,6 +18,8 @@ export const secretKeys = {
   dnsSecret: (domain: string) => `dns-secret:${domain}`,
   /** The ACME account key (PEM) for one CA directory URL, reused across orders. */
   acmeAccountKey: (directoryUrl: string) => `acme-account:${directoryUrl}`,
+  /** The address the server's checks post alerts to (monitor.webhook): it may hold a token. */
+  monitorWebhook: (hostName: string) => `monitor-webhook:${hostName}`,
 };
 
 const envNames: Record<string, string> = {
@@ -27,10 +29,11 @@ const envNames: Record<string, string> = {
   'user-password': 'MAILWRIGHT_USER_PASSWORD',
   'dns-secret': 'MAILWRIGHT_DNS_SECRET',
   'acme-account': 'MAILWRIGHT_ACME_ACCOUNT_KEY',
+  'monitor-webhook': 'MAILWRIGHT_MONITOR_WEBHOOK',
 };
 
 /** Secrets that must never fall back to a variable shared by every host or user. */
-const PER_NAME_ONLY = new Set(['user-password', 'dns-secret']);
+const PER_NAME_ONLY = new Set(['user-password', 'dns-secret', 'monitor-webhook']);
 
 /** Env var for a secret key: the per-host variable (e.g. MAILWRIGHT_SUDO_PASSWORD_SANDBOX) wins over the generic one. */
 export function envNamesFor(key: string): string[] {

@@ -11,6 +11,7 @@ export { FactNode, MailNode, MessageNode };
 import { ConfigFilesNode, LogsNode } from './file-nodes';
 import { BlockedNode } from './blocked-nodes';
 import { DomainNode } from './domain-nodes';
+import { ServerChecksNode } from './check-nodes';
 
 const MAIL_PORTS = MAIL_PORT_NUMBERS;
 
@@ -56,7 +57,8 @@ export class HostNode extends MailNode {
 
   override children(): MailNode[] {
     const nodes: MailNode[] = [];
-    if (this.factsState?.kind === 'ok') nodes.push(new StatusNode(this.factsState.facts, this.host));
+    if (this.factsState?.kind === 'ok')
+      nodes.push(new StatusNode(this.factsState.facts, this.host), new ServerChecksNode(this.host));
     if (this.factsState?.kind === 'error') nodes.push(new MessageNode(this.factsState.message, 'error'));
     nodes.push(new DomainsNode(this.host), new ConfigFilesNode(this.host), new LogsNode(this.host));
     // Known when Mailwright's fail2ban jail is on the server and the facts could read it as root.

@@ -28,15 +28,23 @@ export const MIN_NODE_MAJOR = 18;
 
 const majorOf = (version: string | undefined) => Number(/^(?:\d+:)?(\d+)\./.exec(version ?? '')?.[1] ?? NaN);
 
-/** Where the built renewal program is: beside the CLI (dist/), or one folder up (dist/features/). */
-export function renewalProgramFile(): string | undefined {
+/**
+ * Where a built server program (dist/server/<file>) is: beside the CLI (dist/), or one folder up
+ * (dist/features/); `override`, an environment variable's value, wins (tests).
+ */
+export function serverProgramFile(file: string, override: string | undefined): string | undefined {
   const candidates = [
-    process.env.MAILWRIGHT_RENEW_PROGRAM,
-    join(__dirname, 'server', 'renew.js'),
-    join(__dirname, '..', 'server', 'renew.js'),
-    join(__dirname, '..', '..', '..', '..', 'dist', 'server', 'renew.js'), // running from src/ (tests)
+    override,
+    join(__dirname, 'server', file),
+    join(__dirname, '..', 'server', file),
+    join(__dirname, '..', '..', '..', '..', 'dist', 'server', file), // running from src/ (tests)
   ];
   return candidates.find((f): f is string => !!f && existsSync(f));
+}
+
+/** Where the built renewal program is. */
+export function renewalProgramFile(): string | undefined {
+  return serverProgramFile('renew.js', process.env.MAILWRIGHT_RENEW_PROGRAM);
 }
 
 export const RENEW_SERVICE = `[Unit]
@@ -80,16 +88,23 @@ export function renewalSettings(host: HostConfig): string {
   return JSON.stringify({ host: server }, null, 2) + '\n';
 }
 
-/** When renewal cannot run on this server, why (a plan note); else undefined. */
-export function serverRenewalBlocked(ctx: PlanContext): string | undefined {
+/** When a program of Mailwright's cannot run from a timer on this server (Node.js, systemd), why; else undefined. */
+export function serverProgramBlocked(ctx: PlanContext, what: string): string | undefined {
   const r = ctx.facts.renewal;
   if (!r) return "the facts do not show the server's Node.js";
   if (!ctx.facts.systemd) return 'the server does not run systemd, so it has no timers';
   const version = r.node ?? r.nodeCandidate;
   if (version !== undefined && majorOf(version) < MIN_NODE_MAJOR) {
-    return `its Node.js is ${version} (${r.node ? 'installed' : 'offered by apt'}), and the renewal needs ${MIN_NODE_MAJOR} or newer`;
+    return `its Node.js is ${version} (${r.node ? 'installed' : 'offered by apt'}), and ${what} needs ${MIN_NODE_MAJOR} or newer`;
   }
   if (!r.node && !ctx.facts.hasApt) return 'Node.js is not installed and the server has no apt';
+  return undefined;
+}
+
+/** When renewal cannot run on this server, why (a plan note); else undefined. */
+export function serverRenewalBlocked(ctx: PlanContext): string | undefined {
+  const blocked = serverProgramBlocked(ctx, 'the renewal');
+  if (blocked) return blocked;
   const acme = ctx.host.acme;
   if (
     acme?.challenge === 'dns-01' &&
@@ -99,22 +114,32 @@ export function serverRenewalBlocked(ctx: PlanContext): string | undefined {
   return undefined;
 }
 
-async function daemonReload(ctx: ApplyContext): Promise<void> {
+export async function daemonReload(ctx: ApplyContext): Promise<void> {
   await ctx.run(shellCommand(['systemctl', 'daemon-reload']));
 }
 
 // $1 unit: the service knows its program, the timer is enabled and waiting.
-const TIMER_CHECK = `set -eu
+export const TIMER_CHECK = `set -eu
 systemctl is-enabled --quiet "$1.timer" || { echo "$1.timer is not enabled" >&2; exit 1; }
 systemctl is-active --quiet "$1.timer" || { echo "$1.timer is not active" >&2; exit 1; }
 node --version >/dev/null`;
 
-function installNode(ctx: PlanContext): Action {
-  return {
+/** Installs the distribution's Node.js for a program of Mailwright's that runs from a timer. */
+export function installNode(
+  ctx: PlanContext,
+  use: { id: string; kind: Action['kind']; runs: string; because: string; otherwise: string } = {
     id: 'renewal:nodejs',
     kind: 'renewal-timer',
-    title: 'Install Node.js from the distribution (runs the certificate renewal)',
-    reason: `acme.renewOn is server, and Node.js is not installed (apt offers ${ctx.facts.renewal?.nodeCandidate ?? 'a version'})`,
+    runs: 'the certificate renewal',
+    because: 'acme.renewOn is server',
+    otherwise: 'Set acme.renewOn: client to renew from your machine.',
+  },
+): Action {
+  return {
+    id: use.id,
+    kind: use.kind,
+    title: `Install Node.js from the distribution (runs ${use.runs})`,
+    reason: `${use.because}, and Node.js is not installed (apt offers ${ctx.facts.renewal?.nodeCandidate ?? 'a version'})`,
     refreshesFacts: true,
     async apply(actx) {
       await aptUpdate(actx);
@@ -125,7 +150,7 @@ function installNode(ctx: PlanContext): Action {
       const version = r.stdout.trim().replace(/^v/, '');
       if (r.exitCode !== 0 || !(majorOf(version) >= MIN_NODE_MAJOR)) {
         throw new Error(
-          `Node.js ${version || 'is missing'} after installing it; the renewal needs ${MIN_NODE_MAJOR} or newer. Set acme.renewOn: client to renew from your machine.`,
+          `Node.js ${version || 'is missing'} after installing it; ${use.runs} needs ${MIN_NODE_MAJOR} or newer. ${use.otherwise}`,
         );
       }
     },

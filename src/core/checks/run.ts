@@ -1,0 +1,62 @@
+// Gathering for the server checks: the facts in one round trip, then each domain's DNS report
+// (records and blocklists, through the same code as `mailwright dns check`), judged by server.ts.
+// The connection is SSH from the CLI and the editor, the local machine on the server.
+import type { DomainConfig, HostConfig } from '../config';
+import { checkDomainDns, type DomainCheckOptions, type HostExpectation } from '../dns/domain-check';
+import { gatherFacts, type Facts } from '../facts';
+import type { RemoteConnection } from '../remote';
+import type { Check } from './index';
+import { dnsChecks, dnsUnavailableCheck, factChecks, type ServerCheckReport } from './server';
+
+/** The DNS options the checks pass on (resolvers, blocklist zones); reachability is the services' row. */
+export type ServerDnsOptions = Pick<DomainCheckOptions, 'resolvers' | 'authoritative' | 'dnsbl' | 'mtaSts'>;
+
+export interface ServerCheckOptions {
+  ranOn: 'client' | 'server';
+  /** Facts already gathered (the CLI's context, the editor's facts service). */
+  facts?: Facts;
+  /** Every host of mailwright.yaml: the others serving a domain share its MX and SPF. */
+  fleet?: readonly HostConfig[];
+  dns?: ServerDnsOptions;
+  /** The expected records of a domain, when the caller already read them (the CLI context). */
+  expectation?: (domain: DomainConfig) => Promise<HostExpectation>;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export async function runServerChecks(
+  conn: RemoteConnection,
+  host: HostConfig,
+  options: ServerCheckOptions,
+): Promise<ServerCheckReport> {
+  const started = performance.now();
+  const { signal } = options;
+  const facts = options.facts ?? (await gatherFacts(conn, { signal }));
+  const dns = await Promise.all(
+    host.domains.map(async (domain): Promise<Check[]> => {
+      try {
+        const report = await checkDomainDns(conn, host, domain, {
+          ...options.dns,
+          facts,
+          reachability: false,
+          ...(options.fleet && { fleet: options.fleet }),
+          ...(options.expectation && { expectation: await options.expectation(domain) }),
+          signal,
+        });
+        return dnsChecks(report);
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return [dnsUnavailableCheck(domain.name, (error as Error).message)];
+      }
+    }),
+  );
+  const now = options.now?.() ?? new Date();
+  return {
+    host: host.name,
+    mailHost: host.mailHost,
+    checkedAt: now.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    ranOn: options.ranOn,
+    checks: [...factChecks(host, facts, now), ...dns.flat()],
+  };
+}

@@ -1,0 +1,289 @@
+// The server checks itself (hosts[].monitor): a systemd timer runs the check program
+// (dist/server/check.js, the same checks as `mailwright check`, bundled for the distribution's
+// Node.js like the renewal program) and alerts once per problem. Its files are managed like every
+// other file; the webhook address, which may hold a token, goes to the server only with the
+// user's consent, root-only, outside /etc/chasquid.
+import { readFileSync } from 'node:fs';
+import {
+  CHECK_PROGRAM_PATH,
+  CHECK_SERVICE_PATH,
+  CHECK_SETTINGS_PATH,
+  CHECK_STATE_DIR,
+  CHECK_TIMER_PATH,
+  CHECK_UNIT,
+  CHECK_WEBHOOK_PATH,
+} from '../../checks/server-paths';
+import type { HostConfig } from '../../config';
+import { monitorMinutes } from '../../config/validate-monitor';
+import { envNamesFor, secretKeys, shellCommand, shellScript } from '../../remote';
+import { journalOf } from '../journal';
+import { managedFileAction } from '../managed-file';
+import type { Action, ApplyContext, PlanContext } from '../types';
+import {
+  daemonReload,
+  installNode,
+  serverProgramBlocked,
+  serverProgramFile,
+  TIMER_CHECK,
+} from './renewal-timer';
+
+const KIND = 'check-timer';
+
+export const CHECK_SERVICE = `[Unit]
+Description=Mailwright: check the mail server's health and alert once per problem
+Wants=network-online.target
+After=network-online.target
+ConditionPathExists=${CHECK_SETTINGS_PATH}
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/node ${CHECK_PROGRAM_PATH} ${CHECK_SETTINGS_PATH}
+TimeoutStartSec=5min
+`;
+
+/** Every `minutes`, counted from the last run; the first run a few minutes after boot. */
+export function checkTimer(minutes: number): string {
+  return `[Unit]
+Description=Mailwright: check the mail server's health every ${minutes} minutes
+
+[Timer]
+OnBootSec=5min
+OnUnitActiveSec=${minutes}min
+RandomizedDelaySec=${Math.min(60, Math.ceil(minutes / 10))}s
+
+[Install]
+WantedBy=timers.target
+`;
+}
+
+/** Where the built check program is (MAILWRIGHT_CHECK_PROGRAM wins: tests). */
+export function checkProgramFile(): string | undefined {
+  return serverProgramFile('check.js', process.env.MAILWRIGHT_CHECK_PROGRAM);
+}
+
+/** The host as the check program needs it: no SSH details, no local paths. */
+export function checkSettings(host: HostConfig): string {
+  // acme.caCertificate is a path on this machine: the checks need only renewBeforeDays.
+  const acme = host.acme && { ...host.acme, caCertificate: undefined };
+  const server: HostConfig = {
+    name: host.name,
+    ssh: { user: 'root', host: 'localhost', port: 22 },
+    auth: 'key',
+    mailHost: host.mailHost,
+    domains: host.domains,
+    ...(acme && { acme }),
+    ...(host.monitor && { monitor: host.monitor }),
+  };
+  return JSON.stringify({ host: server }, null, 2) + '\n';
+}
+
+function storeWebhook(ctx: PlanContext): Action {
+  const format = ctx.host.monitor!.webhook!;
+  const where = `${CHECK_WEBHOOK_PATH} (root only, 0600)`;
+  return {
+    id: 'check:webhook',
+    kind: KIND,
+    title: `Store the ${format} webhook address for alerts on the server, in ${where}`,
+    reason: 'monitor.webhook is set: the server posts its alerts there itself',
+    consent: `Store the alert webhook address (it may hold a token) on ${ctx.host.name}, readable by root only? Use a webhook that can only post messages.`,
+    async apply(actx) {
+      const url = await actx.secrets.get(secretKeys.monitorWebhook(ctx.host.name));
+      if (!url) {
+        throw new Error(
+          `No webhook address for ${ctx.host.name} is stored here to copy to the server. Set it first ("Mail: Set Alert Webhook" in the editor; for the CLI, ${envNamesFor(secretKeys.monitorWebhook(ctx.host.name))[0]}).`,
+        );
+      }
+      if (!/^https?:\/\//.test(url))
+        throw new Error('The alert webhook address must start with https:// (or http://). Set it again.');
+      await actx.run(
+        shellCommand(['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', CHECK_STATE_DIR]),
+      );
+      await actx.files.write(CHECK_WEBHOOK_PATH, JSON.stringify({ url }) + '\n', {
+        mode: '0600',
+        owner: 'root:root',
+      });
+    },
+    async verify(actx) {
+      const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', CHECK_WEBHOOK_PATH]));
+      if (r.stdout.trim() !== 'root:root 600')
+        throw new Error(`${CHECK_WEBHOOK_PATH} is ${r.stdout.trim()}, must be root:root 600.`);
+    },
+  };
+}
+
+/** The webhook file goes when monitor (or its webhook) is removed; the timer when monitor is. */
+function stopActions(ctx: PlanContext, timerToo: boolean): Action[] {
+  const t = ctx.facts.checkTimer;
+  const managed = ctx.facts.chasquidState?.managed ?? {};
+  const installed = timerToo && (t?.timerEnabled === 'enabled' || t?.timerActive === 'active');
+  const webhook = CHECK_WEBHOOK_PATH in managed;
+  if (!installed && !webhook) return [];
+  return [
+    {
+      id: 'check:stop',
+      kind: KIND,
+      title: [
+        ...(installed ? ['Stop the server checks timer'] : []),
+        ...(webhook ? ['delete the alert webhook address stored on the server'] : []),
+      ].join(' and '),
+      reason: timerToo
+        ? 'monitor: was removed from mailwright.yaml'
+        : 'monitor.webhook was removed from mailwright.yaml',
+      async apply(actx) {
+        await actx.run(
+          shellScript(
+            '[ "$1" = no ] || systemctl disable --now "$2.timer" 2>/dev/null || true; rm -f -- "$3"',
+            [installed ? 'yes' : 'no', CHECK_UNIT, CHECK_WEBHOOK_PATH],
+          ),
+        );
+        journalOf(actx).forget(CHECK_WEBHOOK_PATH);
+      },
+      async verify(actx) {
+        const r = await actx.run(
+          shellScript('[ "$1" = no ] || systemctl is-enabled "$2.timer" 2>/dev/null; [ ! -e "$3" ]', [
+            installed ? 'yes' : 'no',
+            CHECK_UNIT,
+            CHECK_WEBHOOK_PATH,
+          ]),
+          { check: false },
+        );
+        if (r.stdout.trim() === 'enabled' || r.exitCode !== 0)
+          throw new Error(`${CHECK_UNIT}.timer is still enabled or ${CHECK_WEBHOOK_PATH} still exists.`);
+      },
+    },
+  ];
+}
+
+export interface CheckTimerPlan {
+  actions: Action[];
+  notes: string[];
+}
+
+/** `planned`: the actions before (the renewal's), so Node.js is installed once. */
+export function planCheckTimer(ctx: PlanContext, planned: readonly Action[] = []): CheckTimerPlan {
+  const monitor = ctx.host.monitor;
+  if (!monitor) return { actions: stopActions(ctx, true), notes: [] };
+  const blocked = serverProgramBlocked(ctx, 'the server checks');
+  if (blocked) {
+    return {
+      actions: [],
+      notes: [
+        `The server checks cannot run on ${ctx.host.name}: ${blocked}. Run \`mailwright check\` from cron on another machine instead, or remove monitor: to silence this note.`,
+      ],
+    };
+  }
+  const program = checkProgramFile();
+  if (!program) {
+    return {
+      actions: [],
+      notes: [
+        'The check program (dist/server/check.js) is missing from this installation: run `npm run build`.',
+      ],
+    };
+  }
+  const timer = ctx.facts.checkTimer ?? { files: {} };
+  const fileCtx: PlanContext = {
+    ...ctx,
+    facts: { ...ctx.facts, confFiles: { ...ctx.facts.confFiles, ...timer.files } },
+  };
+  const actions: Action[] = [];
+  if (!ctx.facts.renewal?.node && !planned.some((a) => a.id.endsWith(':nodejs')))
+    actions.push(
+      installNode(ctx, {
+        id: 'check:nodejs',
+        kind: KIND,
+        runs: 'the server checks',
+        because: 'monitor: is set',
+        otherwise: 'Remove monitor: and run `mailwright check` from cron on another machine instead.',
+      }),
+    );
+  const mkdir = (dir: string) => async (actx: ApplyContext) => {
+    await actx.run(shellCommand(['mkdir', '-p', '-m', '0755', dir]));
+  };
+  const file = (
+    id: string,
+    path: string,
+    title: string,
+    desired: string,
+    reason: string,
+    before?: string,
+  ) => {
+    const action = managedFileAction(
+      fileCtx,
+      {
+        id: `check:${id}`,
+        kind: KIND,
+        path,
+        title,
+        desired,
+        reason,
+        owner: 'root:root',
+        mode: '0644',
+        ...(path.startsWith('/etc/systemd/') && { afterWrite: daemonReload }),
+      },
+      undefined,
+    );
+    if (!action) return;
+    if (before) {
+      const write = action.apply.bind(action);
+      action.apply = async (actx) => {
+        await mkdir(before)(actx);
+        await write(actx);
+      };
+    }
+    actions.push(action);
+  };
+  file(
+    'program',
+    CHECK_PROGRAM_PATH,
+    `Install the check program (${CHECK_PROGRAM_PATH})`,
+    readFileSync(program, 'utf8'),
+    'the checks timer runs it; it holds the checks of this Mailwright version',
+    '/usr/local/lib/mailwright',
+  );
+  file(
+    'settings',
+    CHECK_SETTINGS_PATH,
+    `Write the check settings (${CHECK_SETTINGS_PATH}; no secrets)`,
+    checkSettings(ctx.host),
+    'the check program reads the mail host, its domains and where alerts go from it',
+    '/etc/mailwright',
+  );
+  file(
+    'service',
+    CHECK_SERVICE_PATH,
+    `Install ${CHECK_UNIT}.service`,
+    CHECK_SERVICE,
+    'it runs the check program',
+  );
+  const minutes = monitorMinutes(monitor.every) ?? 60;
+  file(
+    'timer',
+    CHECK_TIMER_PATH,
+    `Install ${CHECK_UNIT}.timer (every ${monitor.every})`,
+    checkTimer(minutes),
+    'it starts the checks',
+  );
+  const managed = ctx.facts.chasquidState?.managed ?? {};
+  if (monitor.webhook && !(CHECK_WEBHOOK_PATH in managed)) actions.push(storeWebhook(ctx));
+  if (!monitor.webhook) actions.push(...stopActions(ctx, false));
+  if (actions.length > 0 || timer.timerEnabled !== 'enabled' || timer.timerActive !== 'active') {
+    actions.push({
+      id: 'check:enable',
+      kind: KIND,
+      title: `Enable ${CHECK_UNIT}.timer`,
+      reason:
+        timer.timerEnabled === 'enabled' && timer.timerActive === 'active'
+          ? 'its files changed above'
+          : `it is ${timer.timerEnabled ?? 'not installed'} and ${timer.timerActive ?? 'inactive'}`,
+      async apply(actx) {
+        await actx.run(shellCommand(['systemctl', 'daemon-reload']));
+        await actx.run(shellCommand(['systemctl', 'enable', '--now', `${CHECK_UNIT}.timer`]));
+      },
+      async verify(actx) {
+        await actx.run(shellScript(TIMER_CHECK, [CHECK_UNIT]));
+      },
+    });
+  }
+  return { actions, notes: [] };
+}
