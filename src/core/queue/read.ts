@@ -5,13 +5,8 @@ import { CHASQUID_DATA_DIR } from '../chasquid/paths';
 import { decodeStringLiteral } from '../chasquid/prototext-string';
 import { CHASQUID_RUNNING_SCRIPT, chasquidLog, startFailureCause } from '../plan/actions/service';
 import { CancelledError, shellScript, type RemoteConnection } from '../remote';
-import {
-  parseQueueFile,
-  parseQueueReport,
-  queueIdProblem,
-  QUEUE_FILE_PREFIX,
-  type QueueListing,
-} from './parse';
+import { parseQueueFile, parseQueueReport, queueIdProblem, QUEUE_FILE_PREFIX } from './parse';
+import type { QueueListing } from './items';
 
 export const QUEUE_DIR = `${CHASQUID_DATA_DIR}/queue`;
 
