@@ -21,6 +21,8 @@ export interface Features {
   dns: typeof import('./features/dns');
   /** Message analysis (mailauth) and the Mail Report panel. */
   report: typeof import('./features/report');
+  /** chasquid's queue: reading it, a message's headers, deleting one. */
+  queue: typeof import('./features/queue');
 }
 
 export type FeatureName = keyof Features;
@@ -35,6 +37,7 @@ export const FEATURE_NAMES: readonly FeatureName[] = [
   'logs',
   'dns',
   'report',
+  'queue',
 ];
 
 /** Path of a feature's bundle next to this file; from the sources (tsx), its module. */

@@ -10,6 +10,8 @@ import { FactNode, MailNode, MessageNode } from './base';
 export { FactNode, MailNode, MessageNode };
 import { ConfigFilesNode, LogsNode } from './file-nodes';
 import { DomainNode } from './domain-nodes';
+import { QueueNode } from './queue-nodes';
+import type { QueueState } from '../queue/queue-service';
 
 const MAIL_PORTS = MAIL_PORT_NUMBERS;
 
@@ -22,6 +24,7 @@ export class HostNode extends MailNode {
   constructor(
     override readonly host: HostConfig,
     readonly factsState: FactsState | undefined,
+    readonly queueState?: QueueState,
   ) {
     super(host.name, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `host:${host.name}`;
@@ -58,8 +61,14 @@ export class HostNode extends MailNode {
     if (this.factsState?.kind === 'ok') nodes.push(new StatusNode(this.factsState.facts, this.host));
     if (this.factsState?.kind === 'error') nodes.push(new MessageNode(this.factsState.message, 'error'));
     nodes.push(new DomainsNode(this.host), new ConfigFilesNode(this.host), new LogsNode(this.host));
+    if (hasQueue(this.factsState)) nodes.push(new QueueNode(this.host, this.queueState));
     return nodes;
   }
+}
+
+/** chasquid is installed: it has a queue to show. */
+export function hasQueue(state: FactsState | undefined): boolean {
+  return state?.kind === 'ok' && state.facts.chasquid.installed;
 }
 
 function hostTooltip(host: HostConfig, target: string, facts: Facts): vscode.MarkdownString {
