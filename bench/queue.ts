@@ -55,6 +55,14 @@ async function main(): Promise<void> {
     [100, 100_000, 10],
     [200, 1_000_000, 10],
   ];
+  // What any round trip costs here (the machine's load shows in it): one root command doing nothing.
+  const base: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t = performance.now();
+    await conn.exec(shellScript('true'), { sudo: true });
+    base.push(performance.now() - t);
+  }
+  console.log(`  a round trip running \`true\`: median ${median(base).toFixed(0)} ms`);
   const dir = '/var/tmp/mailwright-bench-queue';
   let worst = 0;
   try {
