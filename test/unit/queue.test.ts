@@ -18,6 +18,8 @@ import {
   showQueueMessage,
 } from '../../src/core/queue';
 import { LocalConnection } from '../../src/core/remote/local';
+import { ENGLISH } from '../../src/panels/l10n';
+import { nextTryText, queueItemView, queueSummary } from '../../src/panels/queue-view';
 
 const FIXTURES = join(__dirname, 'fixtures', 'queue');
 const V115 = 'm:LdmLpoXHcSY';
@@ -248,5 +250,53 @@ describe('the scripts, run by sh and awk on real queue files', () => {
     assert.equal(shown.headers, 'Subject: café "x"\tz\\\n\x01X-A: é');
     assert.equal(shown.sizeBytes, expected.length);
     assert.equal(shown.headersCut, false);
+  });
+});
+
+describe('how a queued message is told (tree and command line)', () => {
+  const listing = parseQueueReport(report({ journal: JOURNAL }));
+  const item = listing.items[0]!;
+
+  it('label: the recipients waiting; description: age and the error cut short', () => {
+    const view = queueItemView(item, listing, ENGLISH);
+    assert.equal(view.label, 'bob@receiver.test, carol@receiver.test');
+    assert.match(
+      view.description,
+      /^5 min 4 s · all MXs returned transient failures \(last: Could not dial: …$/,
+    );
+    assert.ok(view.description.length < 80);
+    assert.ok(view.details.includes('Next try: in 2 min 17 s'), view.details.join('\n'));
+    assert.ok(view.details.includes('To: bob@receiver.test (waiting, 2 attempts)'), view.details.join('\n'));
+    assert.ok(
+      view.details.some((d) => d.startsWith('Last error: all MXs') && d.endsWith('connection refused)')),
+    );
+  });
+
+  it('control characters from the server are shown escaped', () => {
+    const hostile = { ...item, lastError: 'bad\u001b[31m red\nforged line', from: 'a\u0007@b.test' };
+    const view = queueItemView(hostile, listing, ENGLISH);
+    assert.ok(
+      ![...(view.description + view.details.join(''))].some((c) => c.charCodeAt(0) < 0x20),
+      view.details.join(' | '),
+    );
+    assert.match(view.description, /bad\\x1b\[31m red\\x0aforged line/);
+  });
+
+  it('next try when chasquid is stopped, has not said, or is late', () => {
+    assert.equal(
+      nextTryText(item, { ...listing, chasquidState: 'failed' }, ENGLISH),
+      'not while chasquid is failed',
+    );
+    assert.equal(nextTryText({ ...item, nextTryAt: null }, listing, ENGLISH), 'not said yet by chasquid');
+    assert.equal(nextTryText({ ...item, nextTryAt: listing.readAt }, listing, ENGLISH), 'due now');
+  });
+
+  it('the Queue row: empty, oldest, no queue yet', () => {
+    assert.equal(queueSummary(listing, ENGLISH), 'oldest 5 min 4 s');
+    assert.equal(queueSummary({ ...listing, items: [] }, ENGLISH), 'empty');
+    assert.equal(
+      queueSummary({ ...listing, present: false, items: [] }, ENGLISH),
+      'chasquid has no queue yet',
+    );
   });
 });
