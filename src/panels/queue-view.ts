@@ -85,7 +85,7 @@ export function queueItemView(
         ),
       ),
       l10n.t('Queued: {0} ago ({1})', age, item.createdAt),
-      ...(item.sizeBytes !== null ? [l10n.t('Size: {0}', formatSize(item.sizeBytes, l10n))] : []),
+      ...(item.storedBytes !== null ? [l10n.t('Size: about {0}', formatSize(item.storedBytes, l10n))] : []),
       l10n.t('Tried: {0}', attemptsText(item.attempts, l10n)),
       l10n.t('Next try: {0}', nextTryText(item, listing, l10n)),
       ...(error ? [l10n.t('Last error: {0}', error)] : []),

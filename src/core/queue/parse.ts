@@ -200,7 +200,7 @@ export function parseQueueReport(stdout: string): QueueListing {
       recipients,
       createdAt: iso(created),
       ageSeconds: Math.max(0, Math.floor((report.nowMs - created) / 1000)),
-      sizeBytes: file.sizeBytes,
+      storedBytes: file.sizeBytes,
       lastAttemptAt: file.mtimeMs !== null && file.mtimeMs - created > 1000 ? iso(file.mtimeMs) : null,
       attempts: perRcpt ? Math.max(0, ...counts) : null,
       nextTryAt: next !== undefined ? iso(next) : null,
