@@ -116,7 +116,9 @@ describe('the mail log around the queue', () => {
 function report(opts: { state?: string; started?: number; journal?: string[] }): string {
   return [
     '@@ now 1796622300',
-    `@@ chasquid ${opts.state ?? 'active'} ${opts.started ?? 1796621994}`,
+    '@@ systemd',
+    `ActiveState=${opts.state ?? 'active'}`,
+    `ExecMainStartTimestamp=@${opts.started ?? 1796621994}`,
     `@@ mtime 1796622101 /var/lib/chasquid/queue/${V115}`,
     `@@ item /var/lib/chasquid/queue/${V115}`,
     withoutData(fixture(V115)),
@@ -189,11 +191,15 @@ describe('queue report', () => {
   });
 
   it('no queue folder, an empty queue, a file that is no item', () => {
-    assert.equal(parseQueueReport('@@ now 1\n@@ chasquid inactive 0\n@@ nodir\n').present, false);
-    const empty = parseQueueReport('@@ now 1\n@@ chasquid active 1\n');
+    assert.equal(
+      parseQueueReport('@@ now 1\n@@ systemd\nActiveState=inactive\nExecMainStartTimestamp=\n@@ nodir\n')
+        .present,
+      false,
+    );
+    const empty = parseQueueReport('@@ now 1\n@@ systemd\nActiveState=active\nExecMainStartTimestamp=@1\n');
     assert.deepEqual([empty.present, empty.items], [true, []]);
     const odd = parseQueueReport(
-      '@@ now 1\n@@ chasquid active 1\n@@ item /q/m:abc\nID: "other"\n@@ item /q/m:bad\nnot proto {\n',
+      '@@ now 1\n@@ systemd\nActiveState=active\n@@ item /q/m:abc\nID: "other"\n@@ item /q/m:bad\nnot proto {\n',
     );
     assert.deepEqual(odd.unreadable, ['m:abc', 'm:bad']);
   });

@@ -107,10 +107,18 @@ function splitReport(stdout: string): Report {
     files: [],
     journal: [],
   };
-  let section: 'none' | 'item' | 'journal' = 'none';
+  let section: 'none' | 'systemd' | 'item' | 'journal' = 'none';
   const mtimes = new Map<string, number>();
   for (const line of stdout.split('\n')) {
     const marker = /^@@ (\w+) ?(.*)$/.exec(line);
+    if (!marker && section === 'systemd') {
+      // systemctl show --timestamp=unix: "ActiveState=active", "ExecMainStartTimestamp=@1796621994".
+      const [key, value = ''] = line.split('=', 2);
+      if (key === 'ActiveState' && value) report.chasquidState = value;
+      if (key === 'ExecMainStartTimestamp' && /^@\d+$/.test(value))
+        report.startedMs = Number(value.slice(1)) * 1000;
+      continue;
+    }
     if (!marker) {
       if (section === 'item') report.files.at(-1)?.body.push(line);
       else if (section === 'journal' && line) report.journal.push(line);
@@ -118,11 +126,8 @@ function splitReport(stdout: string): Report {
     }
     const [, key, rest = ''] = marker;
     if (key === 'now') report.nowMs = Number(rest) * 1000 || report.nowMs;
-    else if (key === 'chasquid') {
-      const [state, started] = rest.split(' ');
-      report.chasquidState = state || 'unknown';
-      report.startedMs = Number(started) > 0 ? Number(started) * 1000 : null;
-    } else if (key === 'nodir') report.present = false;
+    else if (key === 'systemd') section = 'systemd';
+    else if (key === 'nodir') report.present = false;
     else if (key === 'mtime') {
       const m = /^(\d+) (.*)$/.exec(rest);
       if (m) mtimes.set(m[2]!, Number(m[1]) * 1000);

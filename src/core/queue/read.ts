@@ -46,13 +46,8 @@ function decoded(line,   s, p, n, i, q, c, d, size) {
  */
 const LIST_SCRIPT = `set -u
 dir=$1
-printf '@@ now %s\\n' "$(date +%s)"
-show=$(systemctl show -p ActiveState -p ExecMainStartTimestamp chasquid 2>/dev/null || true)
-state=$(printf '%s\\n' "$show" | sed -n 's/^ActiveState=//p')
-since=$(printf '%s\\n' "$show" | sed -n 's/^ExecMainStartTimestamp=//p')
-started=0
-[ -z "$since" ] || started=$(date -d "$since" +%s 2>/dev/null || echo 0)
-printf '@@ chasquid %s %s\\n' "\${state:-unknown}" "$started"
+printf '@@ now %s\\n@@ systemd\\n' "$(date +%s)"
+systemctl show --timestamp=unix -p ActiveState -p ExecMainStartTimestamp chasquid 2>/dev/null || true
 [ -d "$dir" ] || { echo '@@ nodir'; exit 0; }
 set -- "$dir"/${QUEUE_FILE_PREFIX}*
 [ -e "$1" ] || exit 0
@@ -66,12 +61,13 @@ items=$(LC_ALL=C awk '
   END { print "@@ oldest " oldest }
 ' "$@")
 printf '%s\\n' "$items"
-oldest=$(printf '%s\\n' "$items" | sed -n 's/^@@ oldest \\([0-9][0-9]*\\)$/\\1/p')
+oldest=\${items##*@@ oldest }
 ids=''
 for f in "$@"; do ids="$ids\${ids:+
 }\${f##*/${QUEUE_FILE_PREFIX}} from="; done
 echo '@@ journal'
-journalctl -q --no-pager -o short-iso-precise -t chasquid --since "@$(( \${oldest:-0} - 5 ))" 2>/dev/null |
+case $oldest in *[!0-9]* | '') oldest=0 ;; esac
+journalctl -q --no-pager -o short-iso-precise -t chasquid --since "@$((oldest - 5))" 2>/dev/null |
   grep -F -e "$ids" || true
 `;
 
