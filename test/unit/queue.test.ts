@@ -114,16 +114,18 @@ describe('the mail log around the queue', () => {
 
 /** A report as the list script prints it, around the 1.15 fixture. */
 function report(opts: { state?: string; started?: number; journal?: string[] }): string {
+  const path = `/var/lib/chasquid/queue/${V115}`;
   return [
     '@@ now 1796622300',
     '@@ systemd',
     `ActiveState=${opts.state ?? 'active'}`,
     `ExecMainStartTimestamp=@${opts.started ?? 1796621994}`,
-    `@@ mtime 1796622101 /var/lib/chasquid/queue/${V115}`,
-    `@@ item /var/lib/chasquid/queue/${V115}`,
-    withoutData(fixture(V115)),
-    '@@ size 1090',
-    '@@ oldest 1796621995',
+    `@@ file 1796622101 ${Buffer.byteLength(fixture(V115))} ${path}`,
+    '@@ fields',
+    ...withoutData(fixture(V115))
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `${path}:${l}`),
     '@@ journal',
     ...(opts.journal ?? []),
   ].join('\n');
@@ -147,7 +149,12 @@ describe('queue report', () => {
     assert.equal(listing.items.length, 1);
     const item = listing.items[0]!;
     assert.equal(item.ageSeconds, 304);
-    assert.equal(item.storedBytes, 1090);
+    const stored = fixture(V115)
+      .split('\n')
+      .find((l) => l.startsWith('data:'))!
+      .replace(/^data:\s*"/, '')
+      .replace(/"$/, '');
+    assert.equal(item.storedBytes, Buffer.byteLength(stored), 'the data line, from the file size');
     assert.equal(item.attempts, 2);
     assert.deepEqual(
       item.recipients.map((r) => r.attempts),
@@ -199,7 +206,8 @@ describe('queue report', () => {
     const empty = parseQueueReport('@@ now 1\n@@ systemd\nActiveState=active\nExecMainStartTimestamp=@1\n');
     assert.deepEqual([empty.present, empty.items], [true, []]);
     const odd = parseQueueReport(
-      '@@ now 1\n@@ systemd\nActiveState=active\n@@ item /q/m:abc\nID: "other"\n@@ item /q/m:bad\nnot proto {\n',
+      '@@ now 1\n@@ systemd\nActiveState=active\n@@ file 1 20 /q/m:abc\n@@ file 1 20 /q/m:bad\n@@ fields\n' +
+        '/q/m:abc:ID: "other"\n/q/m:bad:not proto {\n',
     );
     assert.deepEqual(odd.unreadable, ['m:abc', 'm:bad']);
   });

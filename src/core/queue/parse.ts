@@ -107,39 +107,54 @@ function splitReport(stdout: string): Report {
     files: [],
     journal: [],
   };
-  let section: 'none' | 'systemd' | 'item' | 'journal' = 'none';
-  const mtimes = new Map<string, number>();
+  let section: 'none' | 'systemd' | 'fields' | 'journal' = 'none';
+  const files = new Map<string, Report['files'][number] & { bytes: number }>();
   for (const line of stdout.split('\n')) {
     const marker = /^@@ (\w+) ?(.*)$/.exec(line);
-    if (!marker && section === 'systemd') {
+    if (marker) {
+      const [, key, rest = ''] = marker;
+      if (key === 'now') report.nowMs = Number(rest) * 1000 || report.nowMs;
+      else if (key === 'nodir') report.present = false;
+      else if (key === 'file') {
+        // "@@ file <mtime> <bytes> <path>", from stat.
+        const m = /^(\d+) (\d+) (.+)$/.exec(rest);
+        if (m)
+          files.set(m[3]!, {
+            name: m[3]!,
+            body: [],
+            sizeBytes: null,
+            mtimeMs: Number(m[1]) * 1000,
+            bytes: Number(m[2]),
+          });
+      } else if (key === 'systemd' || key === 'fields' || key === 'journal') section = key;
+      continue;
+    }
+    if (section === 'systemd') {
       // systemctl show --timestamp=unix: "ActiveState=active", "ExecMainStartTimestamp=@1796621994".
       const [key, value = ''] = line.split('=', 2);
       if (key === 'ActiveState' && value) report.chasquidState = value;
       if (key === 'ExecMainStartTimestamp' && /^@\d+$/.test(value))
         report.startedMs = Number(value.slice(1)) * 1000;
-      continue;
-    }
-    if (!marker) {
-      if (section === 'item') report.files.at(-1)?.body.push(line);
-      else if (section === 'journal' && line) report.journal.push(line);
-      continue;
-    }
-    const [, key, rest = ''] = marker;
-    if (key === 'now') report.nowMs = Number(rest) * 1000 || report.nowMs;
-    else if (key === 'systemd') section = 'systemd';
-    else if (key === 'nodir') report.present = false;
-    else if (key === 'mtime') {
-      const m = /^(\d+) (.*)$/.exec(rest);
-      if (m) mtimes.set(m[2]!, Number(m[1]) * 1000);
-    } else if (key === 'item') {
-      section = 'item';
-      report.files.push({ name: rest, body: [], sizeBytes: null, mtimeMs: null });
-    } else if (key === 'size') {
-      const file = report.files.at(-1);
-      if (file) file.sizeBytes = Number(rest);
-    } else if (key === 'journal') section = 'journal';
+    } else if (section === 'fields') {
+      // grep -H: "<path>:<line>", the path one stat named (it holds ':' itself).
+      const at = line.indexOf(`/${QUEUE_FILE_PREFIX}`);
+      const colon = at < 0 ? -1 : line.indexOf(':', at + QUEUE_FILE_PREFIX.length + 1);
+      const file = colon > 0 ? files.get(line.slice(0, colon)) : undefined;
+      file?.body.push(line.slice(colon + 1));
+    } else if (section === 'journal' && line) report.journal.push(line);
   }
-  for (const f of report.files) f.mtimeMs = mtimes.get(f.name) ?? null;
+  for (const file of files.values()) {
+    // What is not the other lines is the data line: `data:  "…"` and its newline around the message.
+    const others = file.body.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+    const spaces = /^\w+:( +)/.exec(file.body[0] ?? '')?.[1]?.length ?? 1;
+    const stored = file.bytes - others - ('data:'.length + spaces + 3);
+    report.files.push({
+      name: file.name,
+      body: file.body,
+      mtimeMs: file.mtimeMs,
+      sizeBytes: stored >= 0 ? stored : null,
+    });
+  }
   return report;
 }
 
