@@ -12,7 +12,10 @@ import { connect, type SandboxInstance } from '../test/integration/sandbox-insta
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const GOAL_MS = 500;
-const FIXTURE = readFileSync(join(__dirname, '../test/unit/fixtures/queue/m:LdmLpoXHcSY'), 'utf8');
+const FIXTURE = readFileSync(
+  join(__dirname, '../test/unit/fixtures/queue/chasquid-1.15-LdmLpoXHcSY.txt'),
+  'utf8',
+);
 /** Every field of the fixture but its data, which the bench makes as large as asked. */
 const HEAD = FIXTURE.split('\n')
   .filter((l) => !l.startsWith('data:'))

@@ -22,9 +22,15 @@ import { ENGLISH } from '../../src/panels/l10n';
 import { nextTryText, queueItemView, queueSummary } from '../../src/panels/queue-view';
 
 const FIXTURES = join(__dirname, 'fixtures', 'queue');
+// Queue files are named m:<id> on the server; the fixtures are named so that any OS can check them out.
 const V115 = 'm:LdmLpoXHcSY';
 const V111 = 'm:shcQcKqzB1Y';
-const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+const FIXTURE_FILES: Record<string, string> = {
+  [V115]: 'chasquid-1.15-LdmLpoXHcSY.txt',
+  [V111]: 'chasquid-1.11-shcQcKqzB1Y.txt',
+};
+const fixturePath = (name: string) => join(FIXTURES, FIXTURE_FILES[name]!);
+const fixture = (name: string) => readFileSync(fixturePath(name), 'utf8');
 const withoutData = (text: string) =>
   text
     .split('\n')
@@ -228,8 +234,8 @@ describe('the scripts, run by sh and awk on real queue files', () => {
   const conn = new LocalConnection('self');
 
   it('lists both versions with the decoded size of their data', async () => {
-    copyFileSync(join(FIXTURES, V115), join(dir, V115));
-    copyFileSync(join(FIXTURES, V111), join(dir, V111));
+    copyFileSync(fixturePath(V115), join(dir, V115));
+    copyFileSync(fixturePath(V111), join(dir, V111));
     writeFileSync(join(dir, 'stray'), 'not a queue file');
     const listing = await readQueue(conn, { dir });
     assert.deepEqual(
