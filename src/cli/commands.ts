@@ -140,6 +140,7 @@ const yes = (what: string): FlagSpec => ({
   help: `${what} without asking`,
 });
 const userArgument = { name: '<user@domain>', help: 'the mail user, e.g. alice@example.com' };
+const QUEUE_ID = { name: '<id>', help: 'a queue id, as `mailwright queue` lists it' };
 const SECRETS_NOTE =
   'Secrets come from the environment only: MAILWRIGHT_SSH_PASSWORD, MAILWRIGHT_KEY_PASSPHRASE,\n' +
   'MAILWRIGHT_SUDO_PASSWORD (each may be suffixed with _<HOST NAME> for one host).';
@@ -480,6 +481,37 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./backup.js')).restoreCommand,
   },
   {
+    name: 'queue list',
+    summary: "List the messages in chasquid's queue: recipients, age, attempts, next try, last error",
+    details:
+      "Also `mailwright queue` alone. Read from chasquid's queue files and mail log in one SSH round trip.\n" +
+      'chasquid has no "retry now": it retries by itself (1, 5, 10, then every 20 minutes) and gives up\n' +
+      'after give_up_send_after (20 h), telling the sender; a restart of chasquid retries every message.',
+    flags: [...CONNECT_FLAGS, json('the queue')],
+    examples: ['mailwright queue', 'mailwright queue --host mx1 --json'],
+    load: async () => (await import('./queue.js')).queueListCommand,
+  },
+  {
+    name: 'queue show',
+    summary: "Show one queued message's envelope, size and headers (the body stays on the server)",
+    argument: QUEUE_ID,
+    flags: [...CONNECT_FLAGS, json('the message')],
+    examples: ['mailwright queue show LdmLpoXHcSY'],
+    load: async () => (await import('./queue.js')).queueShowCommand,
+  },
+  {
+    name: 'queue delete',
+    summary: "Delete one message from chasquid's queue for good; its sender is not told",
+    details:
+      'chasquid rewrites a queued message after each attempt, so it is stopped, the file removed and\n' +
+      'chasquid started again (which retries the other queued messages at once).',
+    argument: QUEUE_ID,
+    flags: [...CONNECT_FLAGS, yes('delete')],
+    examples: ['mailwright queue delete LdmLpoXHcSY', 'mailwright queue delete LdmLpoXHcSY --yes'],
+    exits: [[EXIT.usage, 'no such message in the queue (any more), or wrong usage']],
+    load: async () => (await import('./queue.js')).queueDeleteCommand,
+  },
+  {
     name: 'ssh-config',
     summary: "Show how a host's SSH login is resolved, each value with where it came from",
     details:
@@ -582,7 +614,10 @@ const groupOf = (spec: CommandSpec) => (spec.name.includes(' ') ? spec.name.spli
 const GROUP_SUMMARY: Record<string, string> = {
   user: 'Manage a mail user: add, remove, passwd, verify',
   dns: "The domain's DNS records: check, plan, publish, export",
+  queue: "chasquid's queue: list (the default), show, delete",
 };
+/** The command a group runs when no subcommand is named (`mailwright queue --json`). */
+const GROUP_DEFAULT: Record<string, string> = { queue: 'queue list' };
 
 export type Resolved =
   | { kind: 'run'; spec: CommandSpec; args: string[] }
@@ -601,6 +636,9 @@ export function resolveCommand(argv: readonly string[]): Resolved {
   const group = COMMANDS.filter((c) => groupOf(c) === first);
   if (group.length > 0) {
     const [sub, ...args] = rest;
+    const fallback = COMMANDS.find((c) => c.name === GROUP_DEFAULT[first]);
+    if (fallback && (sub === undefined || (sub.startsWith('-') && sub !== '--help' && sub !== '-h')))
+      return { kind: 'run', spec: fallback, args: rest };
     if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help')
       return {
         kind: 'help',

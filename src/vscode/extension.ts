@@ -17,13 +17,16 @@ import { ServersTreeProvider } from './tree/provider';
 import { WorkspaceConfig } from './workspace-config';
 import { watchCertificates } from './certificate-watch';
 import { GitHistoryChoice } from './git-history';
+import { QueueService } from './queue/queue-service';
+import { registerQueueFeatures } from './queue/register';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mailwright', { log: true });
   const config = new WorkspaceConfig(log);
   const remote = new RemoteAccess(context.secrets, log);
   const facts = new FactsService(remote, log);
-  const tree = new ServersTreeProvider(config, facts);
+  const queue = new QueueService(remote, facts, log);
+  const tree = new ServersTreeProvider(config, facts, queue);
   const factsDocuments = new FactsDocuments(config, facts);
   const gitHistory = new GitHistoryChoice(context.workspaceState, config);
   const dashboard = async (): Promise<DashboardDeps> => ({
@@ -138,6 +141,7 @@ export function activate(context: vscode.ExtensionContext): void {
       run,
     }),
   );
+  context.subscriptions.push(queue, ...registerQueueFeatures({ remote, queue, run }));
 }
 
 export function deactivate(): void {

@@ -23,6 +23,8 @@ export interface Features {
   report: typeof import('./features/report');
   /** Back Up… and Restore from Backup… (age encryption, archives, the restore plan). */
   backup: typeof import('./features/backup');
+  /** chasquid's queue: reading it, a message's headers, deleting one. */
+  queue: typeof import('./features/queue');
 }
 
 export type FeatureName = keyof Features;
@@ -38,6 +40,7 @@ export const FEATURE_NAMES: readonly FeatureName[] = [
   'dns',
   'report',
   'backup',
+  'queue',
 ];
 
 /** Path of a feature's bundle next to this file; from the sources (tsx), its module. */

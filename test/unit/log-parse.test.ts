@@ -28,11 +28,23 @@ describe('chasquid log lines', () => {
     });
   });
 
-  it('parses queued, failed, rejected and auth lines from a real journal', () => {
+  it('parses queued, failed, loop, rejected and auth lines from a real journal', () => {
     const events = journal.map(parseLogLine).filter((e) => e !== undefined);
     assert.deepEqual(
       events.map((e) => e.kind),
-      ['auth', 'queued', 'failed', 'rejected', 'rejected', 'auth', 'queued', 'auth', 'failed'],
+      [
+        'auth',
+        'queued',
+        'failed',
+        'loop',
+        'rejected',
+        'rejected',
+        'auth',
+        'queued',
+        'auth',
+        'failed',
+        'loop',
+      ],
     );
     const failed = events.find((e) => e.kind === 'failed');
     assert.ok(failed && failed.kind === 'failed');

@@ -6,6 +6,8 @@ export const CHASQUID_DIR = '/etc/chasquid';
 export const CHASQUID_CONF_PATH = `${CHASQUID_DIR}/chasquid.conf`;
 /** chasquid's hooks, relative to its config directory (where it runs them). */
 export const HOOKS_DIR = 'hooks';
+/** chasquid's data_dir as Mailwright leaves it (chasquid's default): the queue, domain info, STS cache. */
+export const CHASQUID_DATA_DIR = '/var/lib/chasquid';
 
 /** A domain's folder: users, aliases and (chasquid 1.14+) its DKIM keys. */
 export function domainDir(domain: string): string {

@@ -7,7 +7,9 @@ export type LogEvent =
   | { kind: 'failed'; time?: string; id: string; from: string; to: string; permanent: boolean; error: string }
   | { kind: 'rejected'; time?: string; ip: string; from?: string; to: string[]; error: string }
   | { kind: 'auth'; time?: string; ip: string; user: string; ok: boolean }
-  | { kind: 'done'; time?: string; id: string; from: string };
+  | { kind: 'done'; time?: string; id: string; from: string }
+  /** A delivery round ended with recipients still pending; `next` is a Go duration ("1m46s"). */
+  | { kind: 'loop'; time?: string; id: string; from: string; next: string };
 
 // "2026-05-01T10:00:00+0000 vps chasquid[123]: msg" (journal) or "May  1 10:00:00 vps chasquid[123]: msg" (syslog).
 const PREFIX =
@@ -20,6 +22,7 @@ const FAILED =
 const REJECTED = /^(?<ip>\S+) rejected(?: from=(?<from>\S*))?(?: to=\[(?<to>[^\]]*)\])? - (?<error>.*)$/;
 const AUTH = /^(?<ip>\S+) auth(?:entication)? (?<res>succeeded|failed|successful) for (?<user>\S+)$/;
 const DONE = /^(?<id>\S+) from=(?<from>\S*) all done$/;
+const LOOP = /^(?<id>\S+) from=(?<from>\S*) completed loop, next in (?<next>\S+)$/;
 
 /** Splits a journal/syslog line into its timestamp and message; a bare message is kept whole. */
 export function splitLogLine(line: string): { time?: string; message: string } {
@@ -49,5 +52,7 @@ export function parseLogLine(line: string): LogEvent | undefined {
   if ((g = AUTH.exec(message)?.groups))
     return { kind: 'auth', time, ip: g.ip!, user: g.user!, ok: g.res !== 'failed' };
   if ((g = DONE.exec(message)?.groups)) return { kind: 'done', time, id: g.id!, from: g.from! };
+  if ((g = LOOP.exec(message)?.groups))
+    return { kind: 'loop', time, id: g.id!, from: g.from!, next: g.next! };
   return undefined;
 }

@@ -12,6 +12,8 @@ import { ConfigFilesNode, LogsNode } from './file-nodes';
 import { BlockedNode } from './blocked-nodes';
 import { DomainNode } from './domain-nodes';
 import { ServerChecksNode } from './check-nodes';
+import { QueueNode } from './queue-nodes';
+import type { QueueState } from '../queue/queue-service';
 
 const MAIL_PORTS = MAIL_PORT_NUMBERS;
 
@@ -24,6 +26,7 @@ export class HostNode extends MailNode {
   constructor(
     override readonly host: HostConfig,
     readonly factsState: FactsState | undefined,
+    readonly queueState?: QueueState,
   ) {
     super(host.name, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `host:${host.name}`;
@@ -64,8 +67,14 @@ export class HostNode extends MailNode {
     // Known when Mailwright's fail2ban jail is on the server and the facts could read it as root.
     const blocked = this.factsState?.kind === 'ok' ? this.factsState.facts.bruteForce?.blocked : undefined;
     if (blocked) nodes.push(new BlockedNode(this.host, blocked));
+    if (hasQueue(this.factsState)) nodes.push(new QueueNode(this.host, this.queueState));
     return nodes;
   }
+}
+
+/** chasquid is installed: it has a queue to show. */
+export function hasQueue(state: FactsState | undefined): boolean {
+  return state?.kind === 'ok' && state.facts.chasquid.installed;
 }
 
 function hostTooltip(host: HostConfig, target: string, facts: Facts): vscode.MarkdownString {

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { FactsService } from '../facts-service';
 import type { WorkspaceConfig } from '../workspace-config';
-import { HostNode, type MailNode } from './nodes';
+import type { QueueService } from '../queue/queue-service';
+import { hasQueue, HostNode, type MailNode } from './nodes';
 
 export class ServersTreeProvider implements vscode.TreeDataProvider<MailNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<MailNode | undefined>();
@@ -11,11 +12,13 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<MailNode>, v
   constructor(
     private readonly config: WorkspaceConfig,
     private readonly facts: FactsService,
+    private readonly queue?: QueueService,
   ) {
     this.disposables = [
       this.changed,
       config.onDidChange(() => this.refresh()),
       facts.onDidChange(() => this.refresh()),
+      ...(queue ? [queue.onDidChange(() => this.refresh())] : []),
     ];
   }
 
@@ -33,7 +36,9 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<MailNode>, v
     if (!config) return [];
     return config.hosts.map((host) => {
       this.facts.ensure(host);
-      return new HostNode(host, this.facts.state(host.name));
+      const facts = this.facts.state(host.name);
+      if (this.queue && hasQueue(facts)) this.queue.ensure(host);
+      return new HostNode(host, facts, this.queue?.state(host.name));
     });
   }
 
