@@ -18,11 +18,15 @@ import {
   CHECK_EXIT,
   dnsChecks,
   factChecks,
+  queueChecks,
+  QUEUE_FAIL_SECONDS,
+  QUEUE_WARN_SECONDS,
   serviceChecks,
   storageChecks,
   type ServerCheckReport,
 } from '../../src/core/checks/server';
 import type { Check } from '../../src/core/checks';
+import type { QueueItem, QueueListing } from '../../src/core/queue';
 import type { HostConfig } from '../../src/core/config';
 import { parseFacts, parseStorage, type Facts } from '../../src/core/facts';
 import { keyed, TEST_KEY } from './facts-report';
@@ -188,6 +192,42 @@ describe('server checks', () => {
         ['dns:example.com:mta-sts', 'warn', 'Add it.'],
       ],
     );
+  });
+
+  it('judges the queue by its oldest message, and says when it could not be read', () => {
+    const item = (id: string, ageSeconds: number, lastError: string | null = null): QueueItem => ({
+      id,
+      from: 'alice@example.test',
+      to: ['bob@elsewhere.test'],
+      recipients: [],
+      createdAt: NOW.toISOString(),
+      ageSeconds,
+      storedBytes: 100,
+      lastAttemptAt: null,
+      attempts: 1,
+      nextTryAt: null,
+      lastError,
+    });
+    const listing = (items: QueueItem[]): QueueListing => ({
+      readAt: NOW.toISOString(),
+      chasquidState: 'active',
+      present: true,
+      items,
+      unreadable: [],
+    });
+    assert.deepEqual(queueChecks(undefined), [], 'no chasquid, no queue check');
+    assert.equal(queueChecks(listing([]))[0]!.status, 'pass');
+    assert.equal(queueChecks(listing([item('a', QUEUE_WARN_SECONDS - 1)]))[0]!.status, 'pass');
+    const late = queueChecks(
+      listing([item('a', 60), item('b', QUEUE_WARN_SECONDS + 1, '451 try later')]),
+    )[0]!;
+    assert.equal(late.status, 'warn');
+    assert.match(late.evidence.join('\n'), /2 message\(s\) queued.*\n.*451 try later/);
+    assert.match(late.fix ?? '', /mailwright queue/);
+    assert.equal(queueChecks(listing([item('c', QUEUE_FAIL_SECONDS + 1)]))[0]!.status, 'fail');
+    const unread = queueChecks(new Error('permission denied'))[0]!;
+    assert.equal(unread.status, 'warn');
+    assert.match(unread.evidence[0]!, /permission denied/);
   });
 
   it('exits 0, 1 on a failure, 2 on warnings only', () => {

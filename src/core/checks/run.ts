@@ -4,9 +4,10 @@
 import type { DomainConfig, HostConfig } from '../config';
 import { checkDomainDns, type DomainCheckOptions, type HostExpectation } from '../dns/domain-check';
 import { gatherFacts, type Facts } from '../facts';
+import { readQueue } from '../queue/read';
 import type { RemoteConnection } from '../remote';
 import type { Check } from './index';
-import { dnsChecks, dnsUnavailableCheck, factChecks, type ServerCheckReport } from './server';
+import { dnsChecks, dnsUnavailableCheck, factChecks, queueChecks, type ServerCheckReport } from './server';
 
 /** The DNS options the checks pass on (resolvers, blocklist zones); reachability is the services' row. */
 export type ServerDnsOptions = Pick<DomainCheckOptions, 'resolvers' | 'authoritative' | 'dnsbl' | 'mtaSts'>;
@@ -32,6 +33,13 @@ export async function runServerChecks(
   const started = performance.now();
   const { signal } = options;
   const facts = options.facts ?? (await gatherFacts(conn, { signal }));
+  // The queue is read beside the DNS lookups, only where chasquid is installed.
+  const queue = facts.chasquid.installed
+    ? readQueue(conn, { signal }).catch((error: Error) => {
+        if (signal?.aborted) throw error;
+        return error;
+      })
+    : Promise.resolve(undefined);
   const dns = await Promise.all(
     host.domains.map(async (domain): Promise<Check[]> => {
       try {
@@ -57,6 +65,6 @@ export async function runServerChecks(
     checkedAt: now.toISOString(),
     durationMs: Math.round(performance.now() - started),
     ranOn: options.ranOn,
-    checks: [...factChecks(host, facts, now), ...dns.flat()],
+    checks: [...factChecks(host, facts, now), ...queueChecks(await queue), ...dns.flat()],
   };
 }

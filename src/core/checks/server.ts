@@ -9,6 +9,7 @@ import { listeningPorts } from '../facts/parse';
 import { findingType } from '../dns/finding-type';
 import type { DnsReport, Finding } from '../dns/model';
 import { IMAPS_PORT, MAIL_PORT_NUMBERS } from '../ports';
+import { oldestAge, olderThan, type QueueListing } from '../queue/items';
 import { worstStatus, type Check, type CheckStatus } from './index';
 
 /** Below this many days a certificate is a failure: renewal has not happened and clients will soon refuse TLS. */
@@ -213,12 +214,53 @@ export function dnsUnavailableCheck(domain: string, message: string): Check {
   };
 }
 
+/** A message waiting longer than this is worth a look: chasquid retried it several times. */
+export const QUEUE_WARN_SECONDS = 60 * 60;
+/** chasquid gives up (and bounces) after 20 hours: past this, the message is likely lost. */
+export const QUEUE_FAIL_SECONDS = 8 * 60 * 60;
+
 /**
- * The age of the oldest message in chasquid's queue joins the checks here, from the queue module
- * (src/core/queue) once it exists; until then there is no queue check.
+ * The age of the oldest message in chasquid's queue (from the queue listing, read beside the
+ * facts); a listing that could not be read is said so rather than taken for an empty queue.
  */
-export function queueChecks(_facts: Facts): Check[] {
-  return [];
+export function queueChecks(queue: QueueListing | Error | undefined): Check[] {
+  const id = 'queue:age';
+  const title = "Messages waiting in chasquid's queue";
+  if (queue === undefined) return [];
+  if (queue instanceof Error)
+    return [
+      {
+        id,
+        title,
+        status: 'warn',
+        evidence: [`The queue could not be read: ${queue.message}`],
+        fix: 'Run mailwright queue to see the error in full.',
+      },
+    ];
+  const oldest = oldestAge(queue.items);
+  if (oldest === undefined) return [{ id, title, status: 'pass', evidence: ['The queue is empty.'] }];
+  const late = olderThan(queue.items, QUEUE_WARN_SECONDS);
+  const status: CheckStatus = oldest > QUEUE_FAIL_SECONDS ? 'fail' : late.length > 0 ? 'warn' : 'pass';
+  const first = late[0];
+  const evidence = [
+    `${queue.items.length} message(s) queued; the oldest for ${hours(oldest)}.`,
+    ...(first?.lastError ? [`Last error of the oldest: ${first.lastError}`] : []),
+  ];
+  return [
+    {
+      id,
+      title,
+      status,
+      evidence,
+      ...(status !== 'pass' && {
+        fix: `${late.length} message(s) waited more than ${hours(QUEUE_WARN_SECONDS)}: see why with mailwright queue (the last error names the receiving server's answer); chasquid gives up after 20 hours.`,
+      }),
+    },
+  ];
+}
+
+function hours(seconds: number): string {
+  return seconds < 3600 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
 }
 
 /** Every check that needs only the facts, in the order they are shown. */
@@ -227,6 +269,5 @@ export function factChecks(host: HostConfig, facts: Facts, now: Date): Check[] {
     ...serviceChecks(host, facts),
     ...certificateChecks(host, facts, now),
     ...storageChecks(host, facts),
-    ...queueChecks(facts),
   ];
 }
