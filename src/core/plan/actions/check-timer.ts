@@ -15,17 +15,10 @@ import {
 } from '../../checks/server-paths';
 import type { HostConfig } from '../../config';
 import { monitorMinutes } from '../../config/validate-monitor';
-import { envNamesFor, secretKeys, shellCommand, shellScript } from '../../remote';
-import { journalOf } from '../journal';
-import { managedFileAction } from '../managed-file';
-import type { Action, ApplyContext, PlanContext } from '../types';
-import {
-  daemonReload,
-  installNode,
-  serverProgramBlocked,
-  serverProgramFile,
-  TIMER_CHECK,
-} from './renewal-timer';
+import { envNamesFor, secretKeys } from '../../remote';
+import type { Action, PlanContext } from '../types';
+import { installNode, serverProgramBlocked, serverProgramFile } from './renewal-timer';
+import { enableTimerAction, programFileAction, stopTimerAction, storeSecretAction } from './timer-program';
 
 const KIND = 'check-timer';
 
@@ -79,14 +72,15 @@ export function checkSettings(host: HostConfig): string {
 
 function storeWebhook(ctx: PlanContext): Action {
   const format = ctx.host.monitor!.webhook!;
-  const where = `${CHECK_WEBHOOK_PATH} (root only, 0600)`;
-  return {
+  return storeSecretAction({
     id: 'check:webhook',
     kind: KIND,
-    title: `Store the ${format} webhook address for alerts on the server, in ${where}`,
+    title: `Store the ${format} webhook address for alerts on the server, in ${CHECK_WEBHOOK_PATH} (root only, 0600)`,
     reason: 'monitor.webhook is set: the server posts its alerts there itself',
     consent: `Store the alert webhook address (it may hold a token) on ${ctx.host.name}, readable by root only? Use a webhook that can only post messages.`,
-    async apply(actx) {
+    dir: CHECK_STATE_DIR,
+    path: CHECK_WEBHOOK_PATH,
+    async content(actx) {
       const url = await actx.secrets.get(secretKeys.monitorWebhook(ctx.host.name));
       if (!url) {
         throw new Error(
@@ -95,63 +89,30 @@ function storeWebhook(ctx: PlanContext): Action {
       }
       if (!/^https?:\/\//.test(url))
         throw new Error('The alert webhook address must start with https:// (or http://). Set it again.');
-      await actx.run(
-        shellCommand(['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', CHECK_STATE_DIR]),
-      );
-      await actx.files.write(CHECK_WEBHOOK_PATH, JSON.stringify({ url }) + '\n', {
-        mode: '0600',
-        owner: 'root:root',
-      });
+      return JSON.stringify({ url }) + '\n';
     },
-    async verify(actx) {
-      const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', CHECK_WEBHOOK_PATH]));
-      if (r.stdout.trim() !== 'root:root 600')
-        throw new Error(`${CHECK_WEBHOOK_PATH} is ${r.stdout.trim()}, must be root:root 600.`);
-    },
-  };
+  });
 }
 
 /** The webhook file goes when monitor (or its webhook) is removed; the timer when monitor is. */
 function stopActions(ctx: PlanContext, timerToo: boolean): Action[] {
-  const t = ctx.facts.checkTimer;
-  const managed = ctx.facts.chasquidState?.managed ?? {};
-  const installed = timerToo && (t?.timerEnabled === 'enabled' || t?.timerActive === 'active');
-  const webhook = CHECK_WEBHOOK_PATH in managed;
-  if (!installed && !webhook) return [];
-  return [
-    {
-      id: 'check:stop',
-      kind: KIND,
-      title: [
-        ...(installed ? ['Stop the server checks timer'] : []),
-        ...(webhook ? ['delete the alert webhook address stored on the server'] : []),
+  const stop = stopTimerAction(ctx, {
+    id: 'check:stop',
+    kind: KIND,
+    unit: CHECK_UNIT,
+    timer: ctx.facts.checkTimer,
+    stopTimer: timerToo,
+    secretPath: CHECK_WEBHOOK_PATH,
+    title: ({ timer, secret }) =>
+      [
+        ...(timer ? ['Stop the server checks timer'] : []),
+        ...(secret ? ['delete the alert webhook address stored on the server'] : []),
       ].join(' and '),
-      reason: timerToo
-        ? 'monitor: was removed from mailwright.yaml'
-        : 'monitor.webhook was removed from mailwright.yaml',
-      async apply(actx) {
-        await actx.run(
-          shellScript(
-            '[ "$1" = no ] || systemctl disable --now "$2.timer" 2>/dev/null || true; rm -f -- "$3"',
-            [installed ? 'yes' : 'no', CHECK_UNIT, CHECK_WEBHOOK_PATH],
-          ),
-        );
-        journalOf(actx).forget(CHECK_WEBHOOK_PATH);
-      },
-      async verify(actx) {
-        const r = await actx.run(
-          shellScript('[ "$1" = no ] || systemctl is-enabled "$2.timer" 2>/dev/null; [ ! -e "$3" ]', [
-            installed ? 'yes' : 'no',
-            CHECK_UNIT,
-            CHECK_WEBHOOK_PATH,
-          ]),
-          { check: false },
-        );
-        if (r.stdout.trim() === 'enabled' || r.exitCode !== 0)
-          throw new Error(`${CHECK_UNIT}.timer is still enabled or ${CHECK_WEBHOOK_PATH} still exists.`);
-      },
-    },
-  ];
+    reason: timerToo
+      ? 'monitor: was removed from mailwright.yaml'
+      : 'monitor.webhook was removed from mailwright.yaml',
+  });
+  return stop ? [stop] : [];
 }
 
 export interface CheckTimerPlan {
@@ -197,41 +158,17 @@ export function planCheckTimer(ctx: PlanContext, planned: readonly Action[] = []
         otherwise: 'Remove monitor: and run `mailwright check` from cron on another machine instead.',
       }),
     );
-  const mkdir = (dir: string) => async (actx: ApplyContext) => {
-    await actx.run(shellCommand(['mkdir', '-p', '-m', '0755', dir]));
-  };
-  const file = (
-    id: string,
-    path: string,
-    title: string,
-    desired: string,
-    reason: string,
-    before?: string,
-  ) => {
-    const action = managedFileAction(
-      fileCtx,
-      {
-        id: `check:${id}`,
-        kind: KIND,
-        path,
-        title,
-        desired,
-        reason,
-        owner: 'root:root',
-        mode: '0644',
-        ...(path.startsWith('/etc/systemd/') && { afterWrite: daemonReload }),
-      },
-      undefined,
-    );
-    if (!action) return;
-    if (before) {
-      const write = action.apply.bind(action);
-      action.apply = async (actx) => {
-        await mkdir(before)(actx);
-        await write(actx);
-      };
-    }
-    actions.push(action);
+  const file = (id: string, path: string, title: string, desired: string, reason: string, dir?: string) => {
+    const action = programFileAction(fileCtx, {
+      id: `check:${id}`,
+      kind: KIND,
+      path,
+      title,
+      desired,
+      reason,
+      ...(dir && { dir }),
+    });
+    if (action) actions.push(action);
   };
   file(
     'program',
@@ -267,23 +204,13 @@ export function planCheckTimer(ctx: PlanContext, planned: readonly Action[] = []
   const managed = ctx.facts.chasquidState?.managed ?? {};
   if (monitor.webhook && !(CHECK_WEBHOOK_PATH in managed)) actions.push(storeWebhook(ctx));
   if (!monitor.webhook) actions.push(...stopActions(ctx, false));
-  if (actions.length > 0 || timer.timerEnabled !== 'enabled' || timer.timerActive !== 'active') {
-    actions.push({
-      id: 'check:enable',
-      kind: KIND,
-      title: `Enable ${CHECK_UNIT}.timer`,
-      reason:
-        timer.timerEnabled === 'enabled' && timer.timerActive === 'active'
-          ? 'its files changed above'
-          : `it is ${timer.timerEnabled ?? 'not installed'} and ${timer.timerActive ?? 'inactive'}`,
-      async apply(actx) {
-        await actx.run(shellCommand(['systemctl', 'daemon-reload']));
-        await actx.run(shellCommand(['systemctl', 'enable', '--now', `${CHECK_UNIT}.timer`]));
-      },
-      async verify(actx) {
-        await actx.run(shellScript(TIMER_CHECK, [CHECK_UNIT]));
-      },
-    });
-  }
+  const enable = enableTimerAction({
+    id: 'check:enable',
+    kind: KIND,
+    unit: CHECK_UNIT,
+    timer,
+    changed: actions.length > 0,
+  });
+  if (enable) actions.push(enable);
   return { actions, notes: [] };
 }

@@ -16,12 +16,11 @@ import {
   RENEW_UNIT,
 } from '../../acme/server-paths';
 import { domainOfName, type HostConfig } from '../../config';
-import { secretKeys, shellCommand, shellScript } from '../../remote';
-import { journalOf } from '../journal';
-import { managedFileAction } from '../managed-file';
-import type { Action, ApplyContext, PlanContext } from '../types';
+import { secretKeys, shellCommand } from '../../remote';
+import type { Action, PlanContext } from '../types';
 import { acmeSettingsOf } from './acme-certificate';
 import { aptInstall, aptUpdate } from './install';
+import { enableTimerAction, programFileAction, stopTimerAction, storeSecretAction } from './timer-program';
 
 /** acme-client 5.4 declares Node.js >= 16; the renewal is tested on 18.19 and 20.19. */
 export const MIN_NODE_MAJOR = 18;
@@ -114,16 +113,6 @@ export function serverRenewalBlocked(ctx: PlanContext): string | undefined {
   return undefined;
 }
 
-export async function daemonReload(ctx: ApplyContext): Promise<void> {
-  await ctx.run(shellCommand(['systemctl', 'daemon-reload']));
-}
-
-// $1 unit: the service knows its program, the timer is enabled and waiting.
-export const TIMER_CHECK = `set -eu
-systemctl is-enabled --quiet "$1.timer" || { echo "$1.timer is not enabled" >&2; exit 1; }
-systemctl is-active --quiet "$1.timer" || { echo "$1.timer is not active" >&2; exit 1; }
-node --version >/dev/null`;
-
 /** Installs the distribution's Node.js for a program of Mailwright's that runs from a timer. */
 export function installNode(
   ctx: PlanContext,
@@ -158,11 +147,10 @@ export function installNode(
 }
 
 function storeCredential(ctx: PlanContext, domain: string, provider: string): Action {
-  const where = `${RENEW_DNS_CREDENTIAL_PATH} (root only, 0600)`;
-  return {
+  return storeSecretAction({
     id: 'renewal:dns-credential',
     kind: 'renewal-timer',
-    title: `Store the ${provider} DNS credential of ${domain} on the server, in ${where}, for unattended renewal`,
+    title: `Store the ${provider} DNS credential of ${domain} on the server, in ${RENEW_DNS_CREDENTIAL_PATH} (root only, 0600), for unattended renewal`,
     reason: `acme.renewOn is server with dns-01: the server itself must publish the challenge records`,
     consent:
       `Store the DNS credential of ${domain} (${provider}) on ${ctx.host.name}, readable by root only? ` +
@@ -171,7 +159,9 @@ function storeCredential(ctx: PlanContext, domain: string, provider: string): Ac
         : provider === 'rfc2136'
           ? 'Use a TSIG key allowed to update only the _acme-challenge names.'
           : 'Use the narrowest key your provider offers.'),
-    async apply(actx) {
+    dir: RENEW_SECRET_DIR,
+    path: RENEW_DNS_CREDENTIAL_PATH,
+    async content(actx) {
       const key = secretKeys.dnsSecret(domain);
       const secret = await actx.secrets.get(key);
       if (!secret) {
@@ -179,59 +169,25 @@ function storeCredential(ctx: PlanContext, domain: string, provider: string): Ac
           `No DNS credential for ${domain} is stored here to copy to the server. Store it first ("Set DNS Credentials" in the editor; for the CLI, the environment variable of ${domain}).`,
         );
       }
-      await actx.run(
-        shellCommand(['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', RENEW_SECRET_DIR]),
-      );
-      await actx.files.write(RENEW_DNS_CREDENTIAL_PATH, JSON.stringify({ [key]: secret }) + '\n', {
-        mode: '0600',
-        owner: 'root:root',
-      });
+      return JSON.stringify({ [key]: secret }) + '\n';
     },
-    async verify(actx) {
-      const r = await actx.run(shellCommand(['stat', '-c', '%U:%G %a', RENEW_DNS_CREDENTIAL_PATH]));
-      if (r.stdout.trim() !== 'root:root 600')
-        throw new Error(`${RENEW_DNS_CREDENTIAL_PATH} is ${r.stdout.trim()}, must be root:root 600.`);
-    },
-  };
+  });
 }
 
 /** acme.renewOn: client after server: the timer goes, and so does the stored credential. */
 function stopServerRenewal(ctx: PlanContext): Action[] {
-  const r = ctx.facts.renewal;
-  const managed = ctx.facts.chasquidState?.managed ?? {};
-  const installed = r?.timerEnabled === 'enabled' || r?.timerActive === 'active';
-  const credential = RENEW_DNS_CREDENTIAL_PATH in managed;
-  if (!installed && !credential) return [];
-  return [
-    {
-      id: 'renewal:stop',
-      kind: 'renewal-timer',
-      title: `Stop renewing the certificate on the server${credential ? ' and delete the DNS credential stored there' : ''}`,
-      reason: 'acme.renewOn is client (or acme: was removed): renewal runs from your machine',
-      async apply(actx) {
-        await actx.run(
-          shellScript('systemctl disable --now "$1.timer" 2>/dev/null || true; rm -f -- "$2"', [
-            RENEW_UNIT,
-            RENEW_DNS_CREDENTIAL_PATH,
-          ]),
-        );
-        journalOf(actx).forget(RENEW_DNS_CREDENTIAL_PATH);
-      },
-      async verify(actx) {
-        const r = await actx.run(
-          shellScript('systemctl is-enabled "$1.timer" 2>/dev/null; [ ! -e "$2" ]', [
-            RENEW_UNIT,
-            RENEW_DNS_CREDENTIAL_PATH,
-          ]),
-          { check: false },
-        );
-        if (r.stdout.trim() === 'enabled' || r.exitCode !== 0)
-          throw new Error(
-            `${RENEW_UNIT}.timer is still enabled or ${RENEW_DNS_CREDENTIAL_PATH} still exists.`,
-          );
-      },
-    },
-  ];
+  const stop = stopTimerAction(ctx, {
+    id: 'renewal:stop',
+    kind: 'renewal-timer',
+    unit: RENEW_UNIT,
+    timer: ctx.facts.renewal,
+    stopTimer: true,
+    secretPath: RENEW_DNS_CREDENTIAL_PATH,
+    title: ({ secret }) =>
+      `Stop renewing the certificate on the server${secret ? ' and delete the DNS credential stored there' : ''}`,
+    reason: 'acme.renewOn is client (or acme: was removed): renewal runs from your machine',
+  });
+  return stop ? [stop] : [];
 }
 
 export interface RenewalTimerPlan {
@@ -278,43 +234,16 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
   const settings = acmeSettingsOf(ctx.host);
   const actions: Action[] = [];
   if (!renewal.node) actions.push(installNode(ctx));
-  const mkdir = (dir: string) => async (actx: ApplyContext) => {
-    await actx.run(shellCommand(['mkdir', '-p', '-m', '0755', dir]));
-  };
-  const file = (
-    id: string,
-    path: string,
-    title: string,
-    desired: string,
-    reason: string,
-    extra: {
-      before?: (actx: ApplyContext) => Promise<void>;
-      after?: (actx: ApplyContext) => Promise<void>;
-    } = {},
-  ) => {
-    const action = managedFileAction(
-      fileCtx,
-      {
-        id: `renewal:${id}`,
-        kind: 'renewal-timer',
-        path,
-        title,
-        desired,
-        reason,
-        owner: 'root:root',
-        mode: '0644',
-        afterWrite: extra.after,
-      },
-      undefined,
-    );
-    if (action && extra.before) {
-      const write = action.apply.bind(action);
-      const before = extra.before;
-      action.apply = async (actx) => {
-        await before(actx);
-        await write(actx);
-      };
-    }
+  const file = (id: string, path: string, title: string, desired: string, reason: string, dir?: string) => {
+    const action = programFileAction(fileCtx, {
+      id: `renewal:${id}`,
+      kind: 'renewal-timer',
+      path,
+      title,
+      desired,
+      reason,
+      ...(dir && { dir }),
+    });
     if (action) actions.push(action);
   };
   file(
@@ -323,7 +252,7 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
     `Install the renewal program (${RENEW_PROGRAM_PATH})`,
     readFileSync(program, 'utf8'),
     'the renewal timer runs it; it is the ACME code of this Mailwright version',
-    { before: mkdir('/usr/local/lib/mailwright') },
+    '/usr/local/lib/mailwright',
   );
   file(
     'settings',
@@ -331,7 +260,7 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
     `Write the renewal settings (${RENEW_SETTINGS_PATH}; no secrets)`,
     renewalSettings(ctx.host),
     'the renewal program reads the mail host, its domains and the acme settings from it',
-    { before: mkdir('/etc/mailwright') },
+    '/etc/mailwright',
   );
   if (settings?.caCertificatePem) {
     file(
@@ -340,7 +269,7 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
       `Install the root of the private ACME CA (${RENEW_CA_PATH})`,
       settings.caCertificatePem,
       'acme.caCertificate names a private CA: the server must trust it too',
-      { before: mkdir('/etc/mailwright') },
+      '/etc/mailwright',
     );
   }
   file(
@@ -349,9 +278,6 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
     `Install ${RENEW_UNIT}.service`,
     RENEW_SERVICE,
     'it runs the renewal program',
-    {
-      after: daemonReload,
-    },
   );
   file(
     'timer',
@@ -359,7 +285,6 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
     `Install ${RENEW_UNIT}.timer (twice a day, randomised, catches up after downtime)`,
     RENEW_TIMER,
     'it starts the renewal',
-    { after: daemonReload },
   );
   if (acme.challenge === 'dns-01') {
     const domain = domainOfName(ctx.host.mailHost, ctx.host.domains);
@@ -368,23 +293,13 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
       actions.push(storeCredential(ctx, domain.name, domain.dns.provider));
     }
   }
-  if (actions.length > 0 || renewal.timerEnabled !== 'enabled' || renewal.timerActive !== 'active') {
-    actions.push({
-      id: 'renewal:enable',
-      kind: 'renewal-timer',
-      title: `Enable ${RENEW_UNIT}.timer`,
-      reason:
-        renewal.timerEnabled === 'enabled' && renewal.timerActive === 'active'
-          ? 'its files changed above'
-          : `it is ${renewal.timerEnabled ?? 'not installed'} and ${renewal.timerActive ?? 'inactive'}`,
-      async apply(actx) {
-        await actx.run(shellCommand(['systemctl', 'daemon-reload']));
-        await actx.run(shellCommand(['systemctl', 'enable', '--now', `${RENEW_UNIT}.timer`]));
-      },
-      async verify(actx) {
-        await actx.run(shellScript(TIMER_CHECK, [RENEW_UNIT]));
-      },
-    });
-  }
+  const enable = enableTimerAction({
+    id: 'renewal:enable',
+    kind: 'renewal-timer',
+    unit: RENEW_UNIT,
+    timer: renewal,
+    changed: actions.length > 0,
+  });
+  if (enable) actions.push(enable);
   return { actions, notes: [] };
 }
