@@ -11,6 +11,7 @@ import {
   FILTER_PATH,
   JAIL_PATH,
   jailConf,
+  switchesSshdOff,
   parseBlocked,
 } from '../../src/core/brute-force';
 import { bruteForceSettings, parseConfig, type HostConfig } from '../../src/core/config';
@@ -108,8 +109,24 @@ describe('the jail', () => {
       /^ignoreip = 127\.0\.0\.0\/8 ::1 203\.0\.113\.0\/24$/m,
     );
   });
-  it("leaves SSH alone: the distribution's sshd jail is off", () => {
+  it("leaves SSH alone: the distribution's sshd jail is off where Mailwright installs fail2ban", () => {
     assert.match(jailConf(settings), /^\[sshd\]\nenabled = false$/m);
+    assert.doesNotMatch(jailConf(settings, undefined, false), /sshd\]/);
+    assert.match(jailConf(settings, undefined, false), /^\[mailwright-chasquid\]$/m);
+  });
+  it('a fail2ban that was there before keeps its sshd jail, and each later plan decides the same', () => {
+    const off = (fail2banInstalled: boolean, jail?: string, jailPresent = jail !== undefined) =>
+      switchesSshdOff({ fail2banInstalled, jailPresent, jail });
+    // Fresh server: Mailwright installs fail2ban, so the distribution's sshd jail would be new.
+    assert.equal(off(false), true);
+    // fail2ban already installed and no jail file of Mailwright's: the administrator's own.
+    assert.equal(off(true), false);
+    // Once written, the jail file keeps its choice, whatever is installed now.
+    assert.equal(off(true, jailConf(settings)), true);
+    assert.equal(off(true, jailConf(settings, undefined, false)), false);
+    assert.equal(off(false, jailConf(settings, undefined, false)), false);
+    // A jail file whose text could not be read: the established default.
+    assert.equal(off(true, undefined, true), true);
   });
 });
 
@@ -250,6 +267,20 @@ describe('the plan', () => {
       /10 failed logins within 10m block an address for 1h on ports 25, 465, 587/,
     );
     assert.match(actions[1]!.reason, /198\.51\.100\.13 \(this SSH login\)/);
+  });
+  it('a server whose fail2ban was there before: the jail leaves its sshd jail alone, and stays so', () => {
+    const before = {
+      packages: installed,
+      files: {},
+      active: 'active',
+      enabled: 'enabled',
+      sshClient: '198.51.100.13',
+    };
+    const jailAction = planBruteForce(ctx(host, before)).find((a) => a.id === 'brute-force:jail')!;
+    const written = jailConf(bruteForceSettings(host), '198.51.100.13', false);
+    assert.equal(jailAction.id, 'brute-force:jail');
+    const files = { [FILTER_PATH]: sha256(FILTER_CONF), [JAIL_PATH]: sha256(written) };
+    assert.deepEqual(planBruteForce(ctx(host, { ...before, files, jail: written }, files)), []);
   });
   it('nothing when everything is in place, drift when the jail was edited by hand', () => {
     const jail = jailConf(bruteForceSettings(host), '198.51.100.13');

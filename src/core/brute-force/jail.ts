@@ -52,12 +52,42 @@ journalmatch = SYSLOG_IDENTIFIER=chasquid
 /** Addresses never blocked whatever the settings say: loopback. */
 export const ALWAYS_IGNORED = ['127.0.0.0/8', '::1'] as const;
 
+/** The block of the jail file that switches the distribution's sshd jail off. */
+const SSHD_OFF = `# Mailwright blocks mail logins only and leaves SSH alone: the distribution's sshd jail is off
+# (on Debian 12 it cannot start without a syslog file, which stops every jail). To have it, set
+# enabled = true under [sshd] in jail.local.
+[sshd]
+enabled = false
+`;
+
+const SSHD_KEPT = `# fail2ban was here before Mailwright: its jails, sshd's included, are left as they are.
+`;
+
+/**
+ * Whether the jail file switches the distribution's sshd jail off. Installing fail2ban for mail
+ * must not start banning SSH logins, so the jail file switches it off where Mailwright installs
+ * fail2ban. Where fail2ban was installed before Mailwright's jail file (the administrator's own
+ * protection of SSH), its sshd jail is never touched. Decided from what the server holds, so that
+ * every later plan decides the same: the jail file, once written, keeps its choice.
+ */
+export function switchesSshdOff(server: {
+  fail2banInstalled: boolean;
+  /** Mailwright's jail file is on the server. */
+  jailPresent: boolean;
+  /** Its text, when it could be read. */
+  jail?: string;
+}): boolean {
+  if (server.jailPresent) return server.jail === undefined || /^\[sshd\]$/m.test(server.jail);
+  return !server.fail2banInstalled;
+}
+
 /**
  * The jail: `maxRetry` failures within `findTime` block the address on the mail ports for
  * `banTime`, through nftables (IPv4 and IPv6). `sshClient` is the address the SSH login that
  * provisions comes from: never blocked, so that the administrator cannot lock themselves out.
+ * `sshdOff`: see switchesSshdOff.
  */
-export function jailConf(settings: BruteForceConfig, sshClient?: string): string {
+export function jailConf(settings: BruteForceConfig, sshClient?: string, sshdOff = true): string {
   const client = sshClient ? normalizeIpAddress(sshClient) : undefined;
   const ignore = [
     ...ALWAYS_IGNORED,
@@ -70,12 +100,7 @@ export function jailConf(settings: BruteForceConfig, sshClient?: string): string
   return `# Managed by Mailwright (mailwright.yaml: bruteForce). Edits show as drift in its plan.
 # Put your own settings in /etc/fail2ban/jail.local: it is read after this file.
 
-# Mailwright blocks mail logins only and leaves SSH alone: the distribution's sshd jail is off
-# (on Debian 12 it cannot start without a syslog file, which stops every jail). To have it, set
-# enabled = true under [sshd] in jail.local.
-[sshd]
-enabled = false
-
+${sshdOff ? SSHD_OFF : SSHD_KEPT}
 [${JAIL_NAME}]
 enabled = true
 filter = ${JAIL_NAME}

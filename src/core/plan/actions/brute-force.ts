@@ -11,6 +11,7 @@ import {
   JAIL_NAME,
   JAIL_PATH,
   jailConf,
+  switchesSshdOff,
 } from '../../brute-force/jail';
 import { bruteForceSettings } from '../../config';
 import { MAIL_PORT_NUMBERS } from '../../ports';
@@ -157,7 +158,15 @@ export const planBruteForce: ActionPlanner = (ctx) => {
       'brute-force:jail',
       JAIL_PATH,
       `Write fail2ban's jail ${JAIL_NAME}`,
-      jailConf(settings, facts.sshClient),
+      jailConf(
+        settings,
+        facts.sshClient,
+        switchesSshdOff({
+          fail2banInstalled: 'fail2ban' in facts.packages,
+          jailPresent: JAIL_PATH in facts.files,
+          jail: facts.jail,
+        }),
+      ),
       describeSettings(ctx),
       true,
     ),
