@@ -115,11 +115,12 @@ describe('the jail', () => {
     assert.match(jailConf(settings, undefined, false), /^\[mailwright-chasquid\]$/m);
   });
   it('a fail2ban that was there before keeps its sshd jail, and each later plan decides the same', () => {
-    const off = (fail2banInstalled: boolean, jail?: string, jailPresent = jail !== undefined) =>
-      switchesSshdOff({ fail2banInstalled, jailPresent, jail });
-    // Fresh server: Mailwright installs fail2ban, so the distribution's sshd jail would be new.
+    const off = (fail2banRunning: boolean, jail?: string, jailPresent = jail !== undefined) =>
+      switchesSshdOff({ fail2banRunning, jailPresent, jail });
+    // Fresh server, or a fail2ban installed and not running (Debian 12's sshd jail without a
+    // syslog file stops it): the distribution's sshd jail would be new.
     assert.equal(off(false), true);
-    // fail2ban already installed and no jail file of Mailwright's: the administrator's own.
+    // fail2ban already running and no jail file of Mailwright's: the administrator's own.
     assert.equal(off(true), false);
     // Once written, the jail file keeps its choice, whatever is installed now.
     assert.equal(off(true, jailConf(settings)), true);

@@ -65,20 +65,22 @@ const SSHD_KEPT = `# fail2ban was here before Mailwright: its jails, sshd's incl
 
 /**
  * Whether the jail file switches the distribution's sshd jail off. Installing fail2ban for mail
- * must not start banning SSH logins, so the jail file switches it off where Mailwright installs
- * fail2ban. Where fail2ban was installed before Mailwright's jail file (the administrator's own
+ * must not start banning SSH logins, so the jail file switches it off where fail2ban did not run
+ * before Mailwright's jail file (not installed, or installed and not running: Debian 12's sshd
+ * jail without a syslog file stops fail2ban). Where fail2ban ran (the administrator's own
  * protection of SSH), its sshd jail is never touched. Decided from what the server holds, so that
  * every later plan decides the same: the jail file, once written, keeps its choice.
  */
 export function switchesSshdOff(server: {
-  fail2banInstalled: boolean;
+  /** fail2ban is installed and running. */
+  fail2banRunning: boolean;
   /** Mailwright's jail file is on the server. */
   jailPresent: boolean;
   /** Its text, when it could be read. */
   jail?: string;
 }): boolean {
   if (server.jailPresent) return server.jail === undefined || /^\[sshd\]$/m.test(server.jail);
-  return !server.fail2banInstalled;
+  return !server.fail2banRunning;
 }
 
 /**

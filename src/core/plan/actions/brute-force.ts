@@ -162,7 +162,7 @@ export const planBruteForce: ActionPlanner = (ctx) => {
         settings,
         facts.sshClient,
         switchesSshdOff({
-          fail2banInstalled: 'fail2ban' in facts.packages,
+          fail2banRunning: 'fail2ban' in facts.packages && facts.active === 'active',
           jailPresent: JAIL_PATH in facts.files,
           jail: facts.jail,
         }),
