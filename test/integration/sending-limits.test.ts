@@ -4,20 +4,26 @@
 // counted, the count falls once its timestamps are an hour old (moved back on the server, as an
 // hour of waiting would), and the messages that pass are still DKIM-signed and forwarded: on
 // Debian 12 through the distribution's hook that Mailwright's hook runs after its checks.
+// On Debian 13 the server also checks itself (`monitor:` with `mailTo` at the catch-all): its own
+// check unit mails one alert for the episode, through its chasquid and the forward guard to the
+// test's receiving server, and nothing at its next run.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { decodeWords, firstHeader, parseHeaders } from '../../src/core/analyze/headers';
 import {
   LIMITS_LOG_FILE,
   LIMITS_STATE_DIR,
   LIMITS_TABLE,
   SENDING_LIMIT_LOG_TAG,
 } from '../../src/core/chasquid';
+import { parseCheckState } from '../../src/core/checks/alerts';
+import { CHECK_STATE_PATH, CHECK_UNIT } from '../../src/core/checks/server-paths';
 import type { HostConfig } from '../../src/core/config';
 import { dkimRecordsFor, installedDkimKeys } from '../../src/core/dkim';
 import { gatherFacts } from '../../src/core/facts';
@@ -36,6 +42,9 @@ import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } fro
 const DOMAIN = 'example.test';
 const MAIL_HOST = 'smtp.example.test';
 const INBOX = 'inbox@receiver.test';
+/** Where the server's checks mail their alerts: the catch-all forwards it to INBOX. */
+const ALERTS_TO = `alerts@${DOMAIN}`;
+const ROOT = resolve(__dirname, '../..');
 const LIMIT = 3;
 // Fixed, not random: applying again keeps a user's password, so a rerun must use the same ones.
 const PASSWORDS: Record<string, string> = {
@@ -52,7 +61,24 @@ function hostFor(instance: SandboxInstance, limits: boolean): HostConfig {
     { name: DOMAIN, users: ['alice', 'bob'], aliases: { alice: [INBOX], bob: [INBOX], '*': [INBOX] } },
     MAIL_HOST,
   );
-  return limits ? { ...host, limits: { messagesPerHour: LIMIT } } : host;
+  // On Debian 13 the server also checks itself and mails its alerts (Debian 12 runs the same program).
+  const monitored =
+    instance.suite === 'trixie' ? { ...host, monitor: { every: '1h', mailTo: ALERTS_TO } } : host;
+  return limits ? { ...monitored, limits: { messagesPerHour: LIMIT } } : monitored;
+}
+
+/** The body of a received message as text (nodemailer writes quoted-printable or base64). */
+function bodyText(raw: Buffer): string {
+  const text = raw.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const body = end < 0 ? '' : text.slice(end).trim();
+  const encoding = firstHeader(parseHeaders(raw), 'content-transfer-encoding')?.toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
+  if (encoding !== 'quoted-printable') return Buffer.from(body, 'latin1').toString('utf8');
+  const bytes = body
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 function submit(
@@ -146,6 +172,13 @@ describe('sending limits (sandbox VPS + knot)', { skip: instances.length === 0 &
       };
 
       before(async () => {
+        // The check program the plan installs with monitor:, built from this tree.
+        const esbuild = await import('esbuild');
+        const { checkBundleOptions, CHECK_BUNDLE_FILE } = (await import(
+          resolve(ROOT, 'scripts/renew-bundle.mjs')
+        )) as { checkBundleOptions: object; CHECK_BUNDLE_FILE: string };
+        await esbuild.build({ ...checkBundleOptions, absWorkingDir: ROOT });
+        process.env.MAILWRIGHT_CHECK_PROGRAM = resolve(ROOT, CHECK_BUNDLE_FILE);
         dns = await startTestDns(instance, { mailHost: MAIL_HOST });
         for (const address of [instance.hostIpv4, instance.hostIpv6]) {
           receivers.push(
@@ -298,6 +331,107 @@ describe('sending limits (sandbox VPS + knot)', { skip: instances.length === 0 &
           ],
         );
       });
+
+      it(
+        "the server's own check mails ONE alert for alice's episode, with the fix, and nothing at the next run",
+        {
+          skip: instance.suite !== 'trixie' && 'the checks are monitored on the Debian 13 VPS',
+          timeout: 5 * 60_000,
+        },
+        async () => {
+          const header = (m: ReceivedMessage, name: string) => firstHeader(parseHeaders(m.raw), name) ?? '';
+          const subjectOf = (m: ReceivedMessage) => decodeWords(header(m, 'subject'));
+          /** The alert mails of one run of the checks: each says when that run checked. */
+          const mailsOf = (checkedAt: string) =>
+            received().filter(
+              (m) =>
+                /^mailwright-check@/.test(header(m, 'from').replace(/^.*</, '')) &&
+                bodyText(m.raw).includes(`checked at ${checkedAt}:`),
+            );
+          /** One run of the unit, as its timer starts it: the subjects it says it mailed, and its time. */
+          const checkRun = async () => {
+            const since = (await root('date +%s')).trim();
+            const r = await conn!.exec(shellScript('systemctl start "$1.service"', [CHECK_UNIT]), {
+              check: false,
+              timeoutMs: 180_000,
+            });
+            const log = await root('journalctl -q --no-pager -o cat -u "$1" --since "@$2"', [
+              CHECK_UNIT,
+              since,
+            ]);
+            assert.equal(r.exitCode, 0, `the check unit failed:\n${log}${r.stderr}`);
+            assert.doesNotMatch(log, /Alert not sent/, log);
+            const told = [...log.matchAll(/^Alert sent \(mail to ([^)]*)\): (.*)$/gm)].map((m) => {
+              assert.equal(m[1], ALERTS_TO);
+              return m[2]!;
+            });
+            const state = parseCheckState(await root('cat "$1"', [CHECK_STATE_PATH]));
+            assert.ok(state.lastRun, 'the run kept its results');
+            return { told, checkedAt: state.lastRun.checkedAt, checks: state.lastRun.checks };
+          };
+          // The timer would run the same unit on its own (at enabling when the VPS booted more
+          // than 5 min ago) and share its state: stopped while the test runs it, started again after.
+          await root(
+            `systemctl stop "$1.timer"
+while [ "$(systemctl show -P ActiveState "$1.service")" = activating ]; do sleep 1; done
+rm -f "$2"`,
+            [CHECK_UNIT, CHECK_STATE_PATH],
+          );
+          try {
+            const first = await checkRun();
+            const episode = `${instance.name}: WARN alice@${DOMAIN} reached the limit of ${LIMIT} messages per hour`;
+            assert.equal(
+              first.told.filter((t) => t === episode).length,
+              1,
+              `one alert for the episode: ${first.told.join(' | ')}`,
+            );
+            assert.ok(!first.told.some((t) => t.includes(`bob@${DOMAIN}`)), 'bob reached no limit');
+            assert.deepEqual(
+              first.checks.filter((c) => c.id.startsWith('sending-limit')).map((c) => [c.id, c.status]),
+              [[`sending-limit:alice@${DOMAIN}:messagesPerHour`, 'warn']],
+            );
+
+            // Each alert told arrives, through the server's chasquid, the forward guard and the
+            // catch-all, exactly once.
+            const deadline = Date.now() + 120_000;
+            const arrived = () => new Set(mailsOf(first.checkedAt).map(subjectOf));
+            while (!first.told.every((t) => arrived().has(t)) && Date.now() < deadline)
+              await new Promise((r) => setTimeout(r, 500));
+            await new Promise((r) => setTimeout(r, 3000));
+            const mails = mailsOf(first.checkedAt);
+            assert.deepEqual(
+              mails.map(subjectOf).sort(),
+              [...first.told].sort(),
+              'one mail per alert, no other',
+            );
+            const mail = mails.find((m) => subjectOf(m) === episode)!;
+            assert.deepEqual(mail.to, [INBOX]);
+            const body = bodyText(mail.raw);
+            assert.match(body, /\d+ message\(s\) refused from \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+            assert.match(
+              body,
+              new RegExp(
+                `Fix: If alice@example\\.test did not send this much, .*mailwright user passwd alice@example\\.test`,
+                's',
+              ),
+            );
+
+            // The next run: the episode goes on, nothing new is told or mailed.
+            const next = await checkRun();
+            assert.deepEqual(next.told, []);
+            assert.equal(
+              next.checks.find((c) => c.id === `sending-limit:alice@${DOMAIN}:messagesPerHour`)?.status,
+              'warn',
+              'the episode is still going on',
+            );
+            await new Promise((r) => setTimeout(r, 5000));
+            assert.deepEqual(mailsOf(next.checkedAt), []);
+            assert.equal(mailsOf(first.checkedAt).length, mails.length, 'no mail twice');
+          } finally {
+            await root('systemctl start "$1.timer"', [CHECK_UNIT]);
+          }
+        },
+      );
 
       it(
         'an hour later alice may send again, and her message is DKIM-signed and forwarded',

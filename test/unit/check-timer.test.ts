@@ -12,7 +12,7 @@ import {
   CHECK_TIMER_PATH,
   CHECK_WEBHOOK_PATH,
 } from '../../src/core/checks/server-paths';
-import type { HostConfig, MonitorConfig } from '../../src/core/config';
+import { hasSendingLimits, type HostConfig, type MonitorConfig } from '../../src/core/config';
 import type { Facts, RenewalFacts } from '../../src/core/facts';
 import { consentsMissing, sha256, type PlanContext } from '../../src/core/plan';
 import {
@@ -129,6 +129,12 @@ describe('server checks timer: planning', () => {
     assert.equal(settings.host.ssh.host, 'localhost');
     assert.equal(settings.host.acme?.caCertificate, undefined);
     assert.equal(settings.host.acme?.renewBeforeDays, 30);
+    // The host's sending limits reach the server: its checks read their refusals only with limits.
+    const limited = JSON.parse(checkSettings({ ...host, limits: { messagesPerHour: 3 } })) as {
+      host: HostConfig;
+    };
+    assert.deepEqual(limited.host.limits, { messagesPerHour: 3 });
+    assert.ok(hasSendingLimits(limited.host));
   });
 
   it('the webhook address is stored once, only with consent; removing it deletes it', () => {

@@ -77,7 +77,12 @@ describe("Mailwright's post-data hook (real sh)", () => {
       'c.a.rol@box.test',
       'stranger@box.test',
     ]) {
-      const r = runHook(dir, { RCPT_TO: `bob@box.test ${rcpt}`, SPF_PASS: '0', AUTH_AS: '' });
+      const r = runHook(dir, {
+        RCPT_TO: `bob@box.test ${rcpt}`,
+        SPF_PASS: '0',
+        AUTH_AS: '',
+        REMOTE_ADDR: '198.51.100.9:40112',
+      });
       assert.equal(r.code, 20, `${rcpt}: ${r.out}`);
       assert.match(r.out, /^5\.7\.1 .*SPF/);
     }
@@ -90,6 +95,9 @@ describe("Mailwright's post-data hook (real sh)", () => {
       { RCPT_TO: 'alice@fwd.test carol@box.test', SPF_PASS: '1', AUTH_AS: '' },
       { RCPT_TO: 'alice@fwd.test', SPF_PASS: '0', AUTH_AS: 'bob@box.test' },
       { RCPT_TO: 'someone@gmail.com', SPF_PASS: '0', AUTH_AS: '' },
+      // From this machine itself (the checks' mail alert), over IPv4 or IPv6 loopback.
+      { RCPT_TO: 'alice@fwd.test', SPF_PASS: '0', AUTH_AS: '', REMOTE_ADDR: '127.0.0.1:40112' },
+      { RCPT_TO: 'stranger@box.test', SPF_PASS: '0', AUTH_AS: '', REMOTE_ADDR: '[::1]:40112' },
     ];
     for (const env of cases)
       assert.deepEqual(runHook(dir, env), { code: 0, out: 'X-Previous: ran' }, JSON.stringify(env));

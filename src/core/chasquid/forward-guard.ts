@@ -5,7 +5,8 @@
 // forged address of someone else. The post-data hook runs before chasquid accepts the message,
 // so Mailwright's hook refuses there — with a permanent error the sending server reports to its
 // own user — the unauthenticated messages whose sender did not pass SPF when any recipient is
-// forwarded. A sender that passes SPF is who it says it is, so a bounce to it is not backscatter.
+// forwarded. A sender that passes SPF is who it says it is, so a bounce to it is not backscatter;
+// nor is one to a message from this machine itself (loopback: the checks' mail alert).
 // Whatever hook was there before (the distribution's, which runs spam filters and, for chasquid
 // before 1.14, DKIM signing) keeps running after Mailwright's check.
 import { catchAllProbe, routeOf, type DomainConfig } from '../config';
@@ -66,7 +67,11 @@ ${HOOK_MARKER}
 # Then runs the hook that was here before (${PREVIOUS_POST_DATA_HOOK}), if any.
 set -uf
 ${SENDING_LIMITS_HOOK_PART}table=${FORWARDING_TABLE}
-if [ -z "\${AUTH_AS:-}" ] && [ "\${SPF_PASS:-0}" != 1 ] && [ -r "$table" ]; then
+# A message handed over by a program on this server itself (the checks' mail alert) is not
+# checked: its sender is this server's, so a bounce of it cannot go to someone else.
+here=0
+case "\${REMOTE_ADDR:-}" in 127.*|'[::1]':*) here=1 ;; esac
+if [ -z "\${AUTH_AS:-}" ] && [ "\${SPF_PASS:-0}" != 1 ] && [ "$here" = 0 ] && [ -r "$table" ]; then
   for rcpt in \${RCPT_TO:-}; do
     addr=$(printf '%s' "$rcpt" | tr 'A-Z' 'a-z')
     domain=\${addr##*@}

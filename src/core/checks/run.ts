@@ -1,12 +1,13 @@
 // Gathering for the server checks: the facts in one round trip, then each domain's DNS report
 // (records and blocklists, through the same code as `mailwright dns check`), judged by server.ts.
 // The connection is SSH from the CLI and the editor, the local machine on the server.
-import type { DomainConfig, HostConfig } from '../config';
+import { hasSendingLimits, type DomainConfig, type HostConfig } from '../config';
 import { checkDomainDns, type DomainCheckOptions, type HostExpectation } from '../dns/domain-check';
 import { gatherFacts, type Facts } from '../facts';
 import { readQueue } from '../queue/read';
 import type { RemoteConnection } from '../remote';
 import type { Check } from './index';
+import { readLimitEvents, sendingLimitChecks } from './sending-limits';
 import { dnsChecks, dnsUnavailableCheck, factChecks, queueChecks, type ServerCheckReport } from './server';
 
 /** The DNS options the checks pass on (resolvers, blocklist zones); reachability is the services' row. */
@@ -40,6 +41,14 @@ export async function runServerChecks(
         return error;
       })
     : Promise.resolve(undefined);
+  // So are the refusals of the sending limits, where the host has any.
+  const limits =
+    facts.chasquid.installed && hasSendingLimits(host)
+      ? readLimitEvents(conn, host, { signal }).catch((error: Error) => {
+          if (signal?.aborted) throw error;
+          return error;
+        })
+      : Promise.resolve(undefined);
   const dns = await Promise.all(
     host.domains.map(async (domain): Promise<Check[]> => {
       try {
@@ -65,6 +74,11 @@ export async function runServerChecks(
     checkedAt: now.toISOString(),
     durationMs: Math.round(performance.now() - started),
     ranOn: options.ranOn,
-    checks: [...factChecks(host, facts, now), ...queueChecks(await queue), ...dns.flat()],
+    checks: [
+      ...factChecks(host, facts, now),
+      ...queueChecks(await queue),
+      ...sendingLimitChecks(host, await limits),
+      ...dns.flat(),
+    ],
   };
 }

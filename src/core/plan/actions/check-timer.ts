@@ -65,6 +65,8 @@ export function checkSettings(host: HostConfig): string {
     mailHost: host.mailHost,
     domains: host.domains,
     ...(acme && { acme }),
+    // The host's sending limits: the checks read their refusals only where there are limits.
+    ...(host.limits && { limits: host.limits }),
     ...(host.monitor && { monitor: host.monitor }),
   };
   return JSON.stringify({ host: server }, null, 2) + '\n';
