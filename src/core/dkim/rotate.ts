@@ -66,6 +66,13 @@ export interface RotateOptions {
   log: (...lines: string[]) => void;
   /** Called with the stages before anything changes and after each step. */
   onStages?: (stages: RotationStage[]) => void;
+  /** Without a provider: the new records, as zone-file lines, for the user to publish by hand. */
+  onPublishByHand?: (zoneLines: string[]) => void;
+}
+
+/** The new records are not served by every authoritative server yet: the next run continues. */
+export class RotationNotServedError extends ExpectedError {
+  override name = 'RotationNotServedError';
 }
 
 export interface RotateResult {
@@ -194,10 +201,12 @@ async function publish(opts: RotateOptions, state: RotationState, now: () => Dat
   const records = state.next.map((k) => rotationRecord(state.domain, k));
   if (!provider) {
     // Published by hand: the wait that follows tells whether it is there yet.
+    const lines = records.map((r) => `${r.name}. TXT ${txtZoneText(splitTxt(r.value))}`);
     opts.log(
       `${state.domain} has no dns: provider in mailwright.yaml: publish these records at your DNS host (then run this again if it stops before they are served).`,
-      ...records.map((r) => `  ${r.name}. TXT ${txtZoneText(splitTxt(r.value))}`),
+      ...lines.map((line) => `  ${line}`),
     );
+    opts.onPublishByHand?.(lines);
     return waitForRecords(opts, state, now);
   }
   for (const record of records) {
@@ -230,7 +239,7 @@ async function waitForRecords(
     );
   } catch (error) {
     if (!(error instanceof PropagationTimeoutError)) throw error;
-    throw new ExpectedError(
+    throw new RotationNotServedError(
       `${error.message} chasquid keeps signing with the old key. Run this again later: the rotation continues from here.`,
     );
   }
