@@ -64,8 +64,8 @@ export interface DkimRotationOptions {
   servers?: string[];
   signal?: AbortSignal;
   log: (line: string) => void;
-  /** The text of the stage the run is at, each time it moves on. */
-  onStage?: (text: string) => void;
+  /** What the run is at, for a progress line: the stage each time it moves on, then what it does. */
+  onProgress?: (text: string) => void;
   /** No dns: provider: the new records as zone-file lines, to publish by hand. */
   onPublishByHand?: (zoneLines: string[]) => void;
 }
@@ -115,7 +115,18 @@ export const dnsCore: DnsCore = {
     expectedForHost(conn, host, domain, facts, signal, fleet),
   checkDomainDns: (conn, host, domain, options) => checkDomainDns(conn, host, domain, options),
   zoneFileSnippet: (domain, records) => zoneFileSnippet([...records], { origin: domain }),
-  async rotateDkim({ conn, domain, facts, secrets, dryRun, servers, signal, log, onStage, onPublishByHand }) {
+  async rotateDkim({
+    conn,
+    domain,
+    facts,
+    secrets,
+    dryRun,
+    servers,
+    signal,
+    log,
+    onProgress,
+    onPublishByHand,
+  }) {
     const provider = domain.dns
       ? await providerFor({ name: domain.name, dns: domain.dns }, secrets, {
           onInstruction: log,
@@ -140,11 +151,15 @@ export const dnsCore: DnsCore = {
         waitMs: durationSeconds(DEFAULT_ROTATION_WAIT)! * 1000,
         dryRun,
         ...(signal && { signal }),
-        log: (...lines) => lines.forEach(log),
+        log: (...lines) => {
+          lines.forEach(log);
+          // The first line says what happens; the ones after it are its details (records).
+          if (lines[0]) onProgress?.(lines[0]);
+        },
         onStages: (now) => {
           stages = now;
           const at = now.find((s) => s.status === 'next' || s.status === 'waiting');
-          if (at && at.text !== told) onStage?.((told = at.text));
+          if (at && at.text !== told) onProgress?.((told = at.text));
         },
         ...(onPublishByHand && { onPublishByHand }),
       });

@@ -155,7 +155,7 @@ async function rotateDkimKey(
           facts: await deps.facts.gather(host, token),
           dryRun: false,
           signal: abort.signal,
-          onStage: (text) => progress.report({ message: text }),
+          onProgress: (text) => progress.report({ message: text }),
           onPublishByHand: (lines) => void showRecordsToPublish(domain, lines).catch(() => undefined),
         });
       },
