@@ -12,6 +12,8 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { installedDkimKeys } from '../../src/core/dkim/installed';
 import { ROTATION_DIR, rotationStatePath } from '../../src/core/dkim/rotation';
+import { gatherFacts } from '../../src/core/facts';
+import { planHost } from '../../src/core/plan';
 import { readRemoteFileIfExists, shellScript } from '../../src/core/remote';
 import { tsigKey } from '../integration/acme-fixture';
 import { startTestDns } from '../integration/dns-fixture';
@@ -25,7 +27,14 @@ import {
   trustHostKey,
   withWorkbench,
 } from './harness';
-import { provisionSandbox, readSandbox, rootConnection, UI_DOMAIN, uiYaml } from './provisioned-sandbox';
+import {
+  provisionSandbox,
+  readSandbox,
+  rootConnection,
+  UI_DOMAIN,
+  uiHost,
+  uiYaml,
+} from './provisioned-sandbox';
 
 const instance = sandboxInstance();
 const skip = !instance
@@ -162,6 +171,13 @@ test(
           const kept = await conn.exec(shellScript('ls -1 -- "$1"', [`${ROTATION_DIR}/${UI_DOMAIN}`]));
           for (const s of oldSelectors)
             assert.match(kept.stdout, new RegExp(`^${s}\\.pem$`, 'm'), 'old key kept');
+          // Provisioning again keeps the rotated key: nothing to plan.
+          const plan = planHost(uiHost(vps), await gatherFacts(conn));
+          assert.deepEqual(
+            plan.actions.map((a) => a.id),
+            [],
+            'the plan after the rotation is empty',
+          );
         },
       );
     } finally {

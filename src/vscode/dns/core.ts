@@ -9,6 +9,7 @@ import { checkDomainDns, expectedForHost } from '../../core/dns/domain-check';
 import { providerFor } from '../../core/dns/providers';
 import { applyPublish, planPublish, type PublishChange } from '../../core/dns/publish';
 import { zoneFileSnippet } from '../../core/dns/zone-export';
+import { printable } from '../../core/printable';
 import { durationSeconds } from '../../core/config/validate-brute-force';
 import { rotateDkim, RotationNotServedError } from '../../core/dkim/rotate';
 import {
@@ -135,9 +136,10 @@ export const dnsCore: DnsCore = {
       : undefined;
     let stages: RotationStage[] = [];
     let told = '';
+    // Selectors and messages come from the state file on the server: shown neutralised.
     const view = (step: RotationStep, extra: Partial<DkimRotationRun> = {}): DkimRotationRun => ({
       step,
-      stages: formatRotationStages(stages).map((line) => line.trim()),
+      stages: formatRotationStages(stages).map((line) => printable(line.trim())),
       ...extra,
     });
     try {
@@ -152,23 +154,27 @@ export const dnsCore: DnsCore = {
         dryRun,
         ...(signal && { signal }),
         log: (...lines) => {
-          lines.forEach(log);
+          const shown = lines.map((line) => printable(line));
+          shown.forEach(log);
           // The first line says what happens; the ones after it are its details (records).
-          if (lines[0]) onProgress?.(lines[0]);
+          if (shown[0]) onProgress?.(shown[0]);
         },
         onStages: (now) => {
           stages = now;
           const at = now.find((s) => s.status === 'next' || s.status === 'waiting');
-          if (at && at.text !== told) onProgress?.((told = at.text));
+          if (at && at.text !== told) onProgress?.(printable((told = at.text)));
         },
-        ...(onPublishByHand && { onPublishByHand }),
+        ...(onPublishByHand && {
+          onPublishByHand: (lines) => onPublishByHand(lines.map((l) => printable(l))),
+        }),
       });
       stages = result.stages;
       const until = result.state && removeAfter(result.state);
       return view(result.step, until ? { removeAfter: until } : {});
     } catch (error) {
       // Not served yet is where this run stops, not a failure: the next run continues.
-      if (error instanceof RotationNotServedError) return view('wait', { notServed: error.message });
+      if (error instanceof RotationNotServedError)
+        return view('wait', { notServed: printable(error.message) });
       throw error;
     }
   },
