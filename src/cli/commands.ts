@@ -3,6 +3,7 @@
 // cannot disagree. Commands are loaded only when run (import()), so `--help` and a command's
 // start load nothing else.
 import { parseArgs } from 'node:util';
+import { DEFAULT_ROTATION_RETENTION, DEFAULT_ROTATION_WAIT } from '../core/dkim/rotation';
 import { UsageError } from '../core/errors';
 
 import {
@@ -314,6 +315,39 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [...CONNECT_FLAGS, domain],
     examples: ['mailwright dns export > records.zone'],
     load: async () => (await import('./dns.js')).dnsCommand('export'),
+  },
+  {
+    name: 'dkim rotate',
+    summary:
+      "Rotate a domain's DKIM key: new key, record published, switch once served, old one removed later",
+    details:
+      'Each run goes as far as it can and says where it stopped; run it again to continue (the state is\n' +
+      'kept on the server, so any machine can). Signing switches only once every authoritative server\n' +
+      'serves the new record; the old record and key stay for --retention after that. Without a dns:\n' +
+      'provider the records are shown to publish and remove by hand. See docs/dkim-rotation.md.',
+    flags: [
+      ...CONNECT_FLAGS,
+      domain,
+      authoritative,
+      {
+        name: 'retention',
+        type: 'string',
+        value: '<duration>',
+        help: 'how long the old record and key stay after the switch (s, m, h, d, w)',
+        default: DEFAULT_ROTATION_RETENTION,
+      },
+      {
+        name: 'wait',
+        type: 'string',
+        value: '<duration>',
+        help: 'how long this run waits for the new record to be served',
+        default: DEFAULT_ROTATION_WAIT,
+      },
+      { name: 'dry-run', type: 'boolean', help: 'show the stages and change nothing' },
+    ],
+    examples: ['mailwright dkim rotate --domain example.com', 'mailwright dkim rotate --dry-run'],
+    exits: [[EXIT.failed, 'a step failed or the new record is not served yet; run again to continue']],
+    load: async () => (await import('./dkim.js')).dkimRotateCommand,
   },
   {
     name: 'analyze',

@@ -81,7 +81,8 @@ export function checkServer(server: string, flag = '--resolver/--authoritative')
     );
 }
 
-function domainFrom(host: HostConfig, name: string | undefined): DomainConfig {
+/** The domain --domain names among the host's (or its only one); refused with the list. */
+export function domainFrom(host: HostConfig, name: string | undefined): DomainConfig {
   const domains = host.domains;
   const list = domains.map((d) => d.name).join(', ') || 'none';
   if (!name) {

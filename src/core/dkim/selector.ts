@@ -2,16 +2,18 @@
 // domain signs with two algorithms each key needs its own selector: a one-letter suffix tells
 // them apart, "r" for RSA and "e" for Ed25519 (mw20261128r, mw20261128e); the same suffixes
 // are added to an explicit selector. Existing keys are always reused: a later run on a later
-// date finds them by name and does not rotate.
+// date finds them by name and does not rotate. A key rotation made on the day a key of that
+// name already exists adds the UTC time (mw20261128093015).
 import type { DkimAlgorithm, DkimConfig } from '../config/types';
 import { keyTypeOf, type DkimKeyType } from './keys';
 
 const AUTO_PREFIX = 'mw';
 const SUFFIX: Record<DkimKeyType, string> = { rsa: 'r', ed25519: 'e' };
-const AUTO_SELECTOR = /^mw\d{8}([re]?)$/;
+const AUTO_SELECTOR = /^mw\d{8}(?:\d{6})?([re]?)$/;
 
-export function autoSelectorBase(now: Date): string {
-  return AUTO_PREFIX + now.toISOString().slice(0, 10).replace(/-/g, '');
+export function autoSelectorBase(now: Date, withTime = false): string {
+  const stamp = now.toISOString().slice(0, withTime ? 19 : 10);
+  return AUTO_PREFIX + stamp.replace(/[-:T]/g, '');
 }
 
 /** One RSA and at most one Ed25519 key per domain: a second RSA size in the list adds nothing. */

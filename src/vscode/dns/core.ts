@@ -9,6 +9,17 @@ import { checkDomainDns, expectedForHost } from '../../core/dns/domain-check';
 import { providerFor } from '../../core/dns/providers';
 import { applyPublish, planPublish, type PublishChange } from '../../core/dns/publish';
 import { zoneFileSnippet } from '../../core/dns/zone-export';
+import { printable } from '../../core/printable';
+import { durationSeconds } from '../../core/config/validate-brute-force';
+import { rotateDkim, RotationNotServedError } from '../../core/dkim/rotate';
+import {
+  DEFAULT_ROTATION_RETENTION,
+  DEFAULT_ROTATION_WAIT,
+  formatRotationStages,
+  removeAfter,
+  type RotationStage,
+  type RotationStep,
+} from '../../core/dkim/rotation';
 import type { PublishChangeView } from '../../panels/dns/messages';
 
 export interface CheckOptions {
@@ -29,6 +40,35 @@ export interface PublishDryRun {
   notes: string[];
   /** Applies exactly these changes. */
   apply(signal?: AbortSignal): Promise<{ applied: number }>;
+}
+
+export interface DkimRotationRun {
+  /**
+   * Where the run stopped: 'wait' (the new record is not served everywhere yet), 'retain' (until
+   * `removeAfter`), 'done' (the rotation is over); with dryRun, the step a run would take next.
+   */
+  step: RotationStep;
+  /** The stages, one line each, marked done (✓), next (→) or waiting (…). */
+  stages: string[];
+  removeAfter?: Date;
+  /** step 'wait': what the wait found, as the core says it. */
+  notServed?: string;
+}
+
+export interface DkimRotationOptions {
+  conn: RemoteConnection;
+  domain: DomainConfig;
+  facts: Facts;
+  secrets: SecretStore;
+  dryRun: boolean;
+  /** The zone's authoritative servers to wait on (ip:port); default: found through NS. */
+  servers?: string[];
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  /** What the run is at, for a progress line: the stage each time it moves on, then what it does. */
+  onProgress?: (text: string) => void;
+  /** No dns: provider: the new records as zone-file lines, to publish by hand. */
+  onPublishByHand?: (zoneLines: string[]) => void;
 }
 
 /** The editor's façade over the DNS core: the one place that knows its exact signatures. */
@@ -55,6 +95,8 @@ export interface DnsCore {
     secrets: SecretStore,
     options?: { signal?: AbortSignal; onInstruction?: (text: string) => void },
   ): Promise<PublishDryRun>;
+  /** A DKIM key rotation of the domain, as far as it goes now (or, with dryRun, its stages only). */
+  rotateDkim(options: DkimRotationOptions): Promise<DkimRotationRun>;
 }
 
 function changeView(c: PublishChange): PublishChangeView {
@@ -74,6 +116,68 @@ export const dnsCore: DnsCore = {
     expectedForHost(conn, host, domain, facts, signal, fleet),
   checkDomainDns: (conn, host, domain, options) => checkDomainDns(conn, host, domain, options),
   zoneFileSnippet: (domain, records) => zoneFileSnippet([...records], { origin: domain }),
+  async rotateDkim({
+    conn,
+    domain,
+    facts,
+    secrets,
+    dryRun,
+    servers,
+    signal,
+    log,
+    onProgress,
+    onPublishByHand,
+  }) {
+    const provider = domain.dns
+      ? await providerFor({ name: domain.name, dns: domain.dns }, secrets, {
+          onInstruction: log,
+          ...(servers && { servers }),
+        })
+      : undefined;
+    let stages: RotationStage[] = [];
+    let told = '';
+    // Selectors and messages come from the state file on the server: shown neutralised.
+    const view = (step: RotationStep, extra: Partial<DkimRotationRun> = {}): DkimRotationRun => ({
+      step,
+      stages: formatRotationStages(stages).map((line) => printable(line.trim())),
+      ...extra,
+    });
+    try {
+      const result = await rotateDkim({
+        conn,
+        domain,
+        facts,
+        ...(provider && { provider }),
+        ...(servers && { servers }),
+        retentionSeconds: durationSeconds(DEFAULT_ROTATION_RETENTION)!,
+        waitMs: durationSeconds(DEFAULT_ROTATION_WAIT)! * 1000,
+        dryRun,
+        ...(signal && { signal }),
+        log: (...lines) => {
+          const shown = lines.map((line) => printable(line));
+          shown.forEach(log);
+          // The first line says what happens; the ones after it are its details (records).
+          if (shown[0]) onProgress?.(shown[0]);
+        },
+        onStages: (now) => {
+          stages = now;
+          const at = now.find((s) => s.status === 'next' || s.status === 'waiting');
+          if (at && at.text !== told) onProgress?.(printable((told = at.text)));
+        },
+        ...(onPublishByHand && {
+          onPublishByHand: (lines) => onPublishByHand(lines.map((l) => printable(l))),
+        }),
+      });
+      stages = result.stages;
+      const until = result.state && removeAfter(result.state);
+      return view(result.step, until ? { removeAfter: until } : {});
+    } catch (error) {
+      // Not served yet is where this run stops, not a failure: the next run continues.
+      if (error instanceof RotationNotServedError)
+        return view('wait', { notServed: printable(error.message) });
+      throw error;
+    }
+  },
   async planPublish(domain, records, secrets, options = {}) {
     const dns = domain.dns;
     if (!dns) throw new Error(vscode.l10n.t('{0} has no dns: provider in mailwright.yaml.', domain.name));

@@ -3,8 +3,7 @@
 // a modal confirmation, then the domain's DNS provider (credential from SecretStorage).
 import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
-import { secretKeys } from '../../core/remote/secrets';
-import { VscodeSecretStore } from '../secrets';
+import { dnsCredentialStore } from './credential';
 import type { WorkspaceConfig } from '../workspace-config';
 import type { DnsCore, PublishDryRun } from './core';
 import { copyToClipboard } from '../clipboard';
@@ -158,26 +157,11 @@ export class DnsPanel extends WebviewPanelHost<DnsPanelState, DnsCommand> {
   private async planPublish(): Promise<void> {
     const dns = this.domain.dns;
     if (!dns) throw new Error(noProviderHelp(this.domain.name, vscode.l10n));
-    const secrets = new VscodeSecretStore(this.deps.secrets);
-    if (dns.provider !== 'manual' && !(await secrets.get(secretKeys.dnsSecret(this.domain.name)))) {
-      const value = await vscode.window.showInputBox({
-        prompt: vscode.l10n.t(
-          'Credential for {0} ({1}): kept in VS Code secret storage, never in mailwright.yaml',
-          this.domain.name,
-          dns.provider,
-        ),
-        placeHolder:
-          dns.provider === 'alidns'
-            ? 'AccessKeyId:AccessKeySecret'
-            : dns.provider === 'rfc2136'
-              ? vscode.l10n.t('TSIG secret (base64)')
-              : vscode.l10n.t('API token'),
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (!value) throw new Error(vscode.l10n.t('No credential given: nothing was published.'));
-      await secrets.set(secretKeys.dnsSecret(this.domain.name), value.trim());
-    }
+    const secrets = await dnsCredentialStore(
+      this.domain,
+      this.deps.secrets,
+      vscode.l10n.t('No credential given: nothing was published.'),
+    );
     this.setPublish({ phase: 'planning' });
     try {
       const core = await this.deps.core();

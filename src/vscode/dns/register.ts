@@ -1,4 +1,4 @@
-// "Mail: Check DNS" and "Mail: Show DNS Records", registered at activation. The DNS core and
+// "Mail: Check DNS", "Mail: Show DNS Records" and "Mail: Rotate DKIM Key…", registered at activation. The DNS core and
 // the panel are the "dns" bundle, loaded on first use (src/vscode/lazy.ts).
 import * as vscode from 'vscode';
 import type { DomainConfig, HostConfig } from '../../core/config';
@@ -9,8 +9,10 @@ import type { RemoteAccess } from '../remote-access';
 import { MailNode } from '../tree/base';
 import type { WorkspaceConfig } from '../workspace-config';
 import { DNS_VIEW_TYPE } from '../../panels/dns/messages';
+import type { DkimRotationRun } from './core';
 import type { DnsPanelDeps } from './panel';
-import { DnsService } from './service';
+import { dnsCredentialStore } from './credential';
+import { dnsSettings, DnsService } from './service';
 
 export interface DnsFeatureDeps {
   config: WorkspaceConfig;
@@ -28,10 +30,11 @@ export interface DnsFeatureDeps {
 async function pickDomain(
   config: WorkspaceConfig,
   arg: unknown,
+  question = vscode.l10n.t('Which server to check the DNS of?'),
 ): Promise<{ host: HostConfig; domain: DomainConfig } | undefined> {
   const row = arg instanceof MailNode ? (arg as MailNode & { domain?: DomainConfig }) : undefined;
   if (row?.host && row.domain) return { host: row.host, domain: row.domain };
-  const host = await pickHost(config, arg, vscode.l10n.t('Which server to check the DNS of?'));
+  const host = await pickHost(config, arg, question);
   if (!host) return undefined;
   if (host.domains.length === 0) {
     void vscode.window.showInformationMessage(
@@ -78,6 +81,10 @@ export function registerDnsFeatures(deps: DnsFeatureDeps): vscode.Disposable[] {
       (await load('dns')).DnsPanel.show(panelDeps, target.host, target.domain);
       await service.check(target.host, target.domain);
     }),
+    run('mailwright.rotateDkim', async (arg) => {
+      const target = await pickDomain(config, arg, vscode.l10n.t('Which server to rotate a DKIM key on?'));
+      if (target) await rotateDkimKey(deps, service, target.host, target.domain);
+    }),
     run('mailwright.showDnsRecords', async (arg) => {
       const target = await pickDomain(config, arg);
       if (target) (await load('dns')).DnsPanel.show(panelDeps, target.host, target.domain);
@@ -89,4 +96,114 @@ export function registerDnsFeatures(deps: DnsFeatureDeps): vscode.Disposable[] {
       },
     }),
   ];
+}
+
+/**
+ * Rotate DKIM Key…: the rotation's stages first (read from the server), a modal confirmation when
+ * the run changes something, then the run under a cancellable progress that tells each stage; it
+ * goes as far as it can now and says where it stopped and what comes next. The core does the work
+ * (each stage is kept on the server, so a cancelled or stopped rotation continues on the next run).
+ */
+async function rotateDkimKey(
+  deps: DnsFeatureDeps,
+  service: DnsService,
+  host: HostConfig,
+  domain: DomainConfig,
+): Promise<void> {
+  const { authoritative } = dnsSettings();
+  const secrets = await dnsCredentialStore(
+    domain,
+    deps.secrets,
+    vscode.l10n.t('No credential given: the DKIM key was not rotated.'),
+  );
+  const core = (await load('dns')).dnsCore;
+  const conn = (await deps.remote.get()).for(host);
+  const log = (line: string) => deps.log.info(`${host.name} ${domain.name}: ${line}`);
+  const common = { conn, domain, secrets, log, ...(authoritative && { servers: authoritative }) };
+  const preview = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: vscode.l10n.t('Reading the DKIM keys of {0}…', domain.name),
+    },
+    async () => core.rotateDkim({ ...common, facts: await deps.facts.gather(host), dryRun: true }),
+  );
+  // Before the old key's date nothing changes: the run only says when.
+  if (preview.step !== 'retain') {
+    const go = preview.step === 'generate' ? vscode.l10n.t('Rotate') : vscode.l10n.t('Continue');
+    const answer = await vscode.window.showInformationMessage(
+      preview.step === 'generate'
+        ? vscode.l10n.t('Rotate the DKIM key of {0} on {1}?', domain.name, host.name)
+        : vscode.l10n.t('Continue the DKIM key rotation of {0} on {1}?', domain.name, host.name),
+      { modal: true, detail: preview.stages.join('\n') },
+      go,
+    );
+    if (answer !== go) return;
+  }
+  const abort = new AbortController();
+  let result: DkimRotationRun;
+  try {
+    result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Rotating the DKIM key of {0}', domain.name),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        token.onCancellationRequested(() => abort.abort());
+        return core.rotateDkim({
+          ...common,
+          facts: await deps.facts.gather(host, token),
+          dryRun: false,
+          signal: abort.signal,
+          onProgress: (text) => progress.report({ message: text }),
+          onPublishByHand: (lines) => void showRecordsToPublish(domain, lines).catch(() => undefined),
+        });
+      },
+    );
+  } catch (e) {
+    if (!abort.signal.aborted) throw e;
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'The DKIM key rotation of {0} was cancelled. The stages done so far are kept on the server: run Rotate DKIM Key again to continue.',
+        domain.name,
+      ),
+    );
+    return;
+  } finally {
+    // The server's DKIM keys may have changed: the tree shows them again, and a domain whose
+    // DNS was checked is checked again against its new records.
+    void deps.facts.gather(host).catch(() => undefined);
+  }
+  for (const line of result.stages) log(line);
+  if (result.step !== 'wait' && service.entry(host.name, domain.name)?.report)
+    void service.check(host, domain).catch(() => undefined);
+  if (result.notServed) log(result.notServed);
+  void vscode.window.showInformationMessage(
+    result.step === 'wait'
+      ? vscode.l10n.t(
+          'DKIM key rotation of {0}: waiting for the new record on every authoritative server; chasquid keeps signing with the old key. Run Rotate DKIM Key again once it is served: the rotation continues from there.',
+          domain.name,
+        )
+      : result.step === 'retain' && result.removeAfter
+        ? vscode.l10n.t(
+            '{0} now signs with its new DKIM key. The old record and key stay until {1}: run Rotate DKIM Key again after that date to remove them.',
+            domain.name,
+            result.removeAfter.toLocaleString(),
+          )
+        : vscode.l10n.t(
+            'The DKIM key rotation of {0} is over: the old record and key are removed.',
+            domain.name,
+          ),
+  );
+}
+
+/** The new DKIM records in an untitled editor, to publish by hand at the domain's DNS host. */
+async function showRecordsToPublish(domain: DomainConfig, lines: readonly string[]): Promise<void> {
+  const note = vscode.l10n.t(
+    'Publish these records at the DNS host of {0} (it has no dns: provider in mailwright.yaml). chasquid keeps signing with the current key until every authoritative server serves them; then run Rotate DKIM Key again.',
+    domain.name,
+  );
+  const content = [`; ${note}`, ...lines, ''].join('\n');
+  const doc = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
+  await vscode.window.showTextDocument(doc, { preview: false });
 }

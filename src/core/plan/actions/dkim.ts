@@ -1,5 +1,6 @@
 // Every domain gets its DKIM keys, made here in Node and uploaded only
-// through files.write (SFTP, atomic). Keys that exist are kept: no rotation on a later run.
+// through files.write (SFTP, atomic). Keys that exist are kept: a later run does not rotate them
+// (`mailwright dkim rotate` does, see docs/dkim-rotation.md).
 // When chasquid is not installed at planning time, the path (native or legacy) is decided at
 // apply time, after the install action refreshed the facts.
 import { createPrivateKey } from 'node:crypto';
