@@ -38,9 +38,16 @@ async function answer(page: Page, title: RegExp, text: string, password = false)
   await input.press('Enter');
 }
 
-/** The simple file dialog of the browser workbench: a quick input holding a path. */
-async function choosePath(page: Page, path: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input.input').first();
+/**
+ * The simple file dialog of the browser workbench: a quick input holding a path. Waits for the
+ * dialog's own title, so the path never goes into the quick input before it (the passphrase's).
+ */
+async function choosePath(page: Page, title: RegExp, path: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await eventually(async () => {
+    assert.match((await widget.locator('.quick-input-title').textContent()) ?? '', title);
+  }, 30_000);
+  const input = widget.locator('input.input').first();
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await input.fill(path);
   await input.press('Enter');
@@ -77,7 +84,7 @@ test(
             .filter({ hasText: "Keep this passphrase in VS Code's secret storage" });
           await keep.waitFor({ timeout: 20_000 });
           await keep.getByRole('button', { name: 'Not Now' }).click();
-          await choosePath(page, archive);
+          await choosePath(page, /Save the backup of sandbox/, archive);
           step('backup started');
           await eventually(async () => {
             assert.ok(existsSync(archive), `${archive} written`);
@@ -91,7 +98,7 @@ test(
           step('archive written');
 
           await runCommand(page, 'Mail: Restore from Backup…');
-          await choosePath(page, archive);
+          await choosePath(page, /Restore a backup onto sandbox/, archive);
           await answer(page, /Passphrase of sandbox-backup\.age/, PASSPHRASE, true);
           const dialog = page
             .getByRole('dialog')
