@@ -53,6 +53,30 @@ export interface BackupProgress {
   mailBytes?: number;
 }
 
+/** An archive's file name: the host and the time it was made (UTC), so that names sort by age. */
+export function backupFileName(hostName: string, date: Date): string {
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .replace(/\.\d+Z$/, '');
+  return `mailwright-backup-${hostName}-${stamp}.age`;
+}
+
+/** The archives of `hostName` among `names` (a folder's listing), oldest first. */
+export function archivesOf(hostName: string, names: readonly string[]): string[] {
+  const pattern = new RegExp(
+    `^mailwright-backup-${hostName.replace(/[^a-z0-9-]/g, '')}-\\d{8}-\\d{6}\\.age$`,
+  );
+  return names.filter((n) => pattern.test(n)).sort();
+}
+
+/** Which of the host's archives in a folder's listing go, keeping the `keep` newest. */
+export function archivesBeyond(hostName: string, names: readonly string[], keep: number): string[] {
+  const archives = archivesOf(hostName, names);
+  return archives.slice(0, Math.max(0, archives.length - keep));
+}
+
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const octal = (mode: number) => `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
 
@@ -122,7 +146,9 @@ export interface ArchiveOptions {
   server: BackupManifest['server'];
   /** mailwright.yaml as it is now: it goes into the archive. */
   config: Buffer;
-  passphrase: string;
+  /** The archive is locked with a passphrase, or for an age public key (`age1…`): one of the two. */
+  passphrase?: string;
+  recipient?: string;
   /** The archive to write (replaced atomically when it exists). */
   out: string;
   withMail: boolean;
@@ -177,8 +203,9 @@ export async function startArchive(opts: ArchiveOptions): Promise<ArchiveWriter>
   const temp = join(dirname(opts.out), `.${basename(opts.out)}.${randomBytes(6).toString('hex')}.part`);
   const encrypted = await encryptStream(
     Readable.toWeb(collector) as ReadableStream<Uint8Array>,
-    opts.passphrase,
-    opts.scryptLogN ?? DEFAULT_SCRYPT_LOG_N,
+    opts.recipient !== undefined
+      ? { recipient: opts.recipient }
+      : { passphrase: opts.passphrase ?? '', scryptLogN: opts.scryptLogN ?? DEFAULT_SCRYPT_LOG_N },
   );
   const file = createWriteStream(temp, { mode: 0o600, flags: 'wx' });
   let written = 0;

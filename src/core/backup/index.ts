@@ -3,3 +3,4 @@ export * from './crypto';
 export * from './manifest';
 export * from './open';
 export * from './restore';
+export * from './schedule';
