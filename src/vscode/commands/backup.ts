@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import {
+  backupFileName,
   createBackup,
   openBackup,
   planRestore,
@@ -21,14 +22,6 @@ import type { WorkspaceConfig } from '../workspace-config';
 import { askNewPassword } from './ask-password';
 
 const passphraseKey = (host: HostConfig) => `backupPassphrase:${host.name}`;
-
-function stamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-    .replace(/\.\d+Z$/, '');
-}
 
 /** The stored passphrase, or a new one from the quick input (kept only if the user says so). */
 async function passphraseFor(secrets: VscodeSecretStore, host: HostConfig): Promise<string | undefined> {
@@ -68,7 +61,7 @@ export async function backupAction(
   const passphrase = await passphraseFor(secrets, host);
   if (!passphrase) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const name = `mailwright-backup-${host.name}-${stamp(new Date())}.age`;
+  const name = backupFileName(host.name, new Date());
   const target = await vscode.window.showSaveDialog({
     title: vscode.l10n.t('Save the backup of {0}', host.name),
     ...(folder && { defaultUri: vscode.Uri.joinPath(folder, '..', name) }),
