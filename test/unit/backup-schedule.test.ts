@@ -30,6 +30,7 @@ import { parseBackupArchives, parseRenewal } from '../../src/core/facts/parse';
 import type { Facts, RenewalFacts } from '../../src/core/facts';
 import { sha256, type PlanContext } from '../../src/core/plan';
 import { BACKUP_SERVICE, backupTimer, planBackupTimer } from '../../src/core/plan/actions/backup-timer';
+import { backupChecks } from '../../src/core/checks/server';
 import { testDomain, testHost } from './config-fixture';
 
 const server = { os: 'Debian GNU/Linux 13 (trixie)', addresses: { ipv4: ['198.51.100.2'], ipv6: [] } };
@@ -313,5 +314,38 @@ describe('facts of the scheduled backups', () => {
       },
     );
     assert.equal(parseBackupArchives(''), undefined);
+  });
+});
+
+describe('the health check of scheduled backups', () => {
+  const host = hostWith({ ...SCHEDULE, every: '12h' });
+  const now = 1_765_000_000;
+  const file = (hoursAgo: number) => {
+    const when = new Date((now - hoursAgo * 3600) * 1000);
+    return {
+      name: backupFileName('vps', when),
+      mtime: now - hoursAgo * 3600,
+      size: 4096,
+      mode: '600',
+      owner: 'root:root',
+    };
+  };
+  const judge = (files: ReturnType<typeof file>[], serviceResult = 'success') =>
+    backupChecks(host, {
+      backupTimer: { files: {}, serviceResult },
+      backupArchives: { now, dir: SCHEDULE.dir, files },
+    } as unknown as Facts)[0]!;
+
+  it('passes with a recent archive, warns past two periods, fails when the last run failed', () => {
+    assert.equal(judge([file(30), file(6)]).status, 'pass');
+    assert.match(judge([file(30), file(6)]).evidence[0]!, /6\.0 h old; 2 kept \(keep 7\)/);
+    const late = judge([file(30), file(25)]);
+    assert.equal(late.status, 'warn');
+    assert.match(late.fix!, /two periods/);
+    const failed = judge([file(6)], 'exit-code');
+    assert.equal(failed.status, 'fail');
+    assert.match(failed.fix!, /journalctl -u mailwright-backup/);
+    assert.equal(judge([]).status, 'skip');
+    assert.deepEqual(backupChecks(hostWith(), {} as Facts), []);
   });
 });

@@ -1,3 +1,4 @@
+export * from './archive-names';
 export * from './create';
 export * from './crypto';
 export * from './manifest';

@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import type { BackupScheduleConfig, HostConfig } from '../config/types';
 import type { Facts } from '../facts/types';
 import type { RemoteConnection } from '../remote/connection';
-import { archivesBeyond, backupFileName, createBackup, type CreatedBackup } from './create';
+import { archivesBeyond, backupFileName } from './archive-names';
+import { createBackup, type CreatedBackup } from './create';
 
 /** What the backup program reads (`BACKUP_SETTINGS_PATH`): public, no secret in it. */
 export interface BackupSettings {

@@ -66,6 +66,8 @@ export function checkSettings(host: HostConfig): string {
     domains: host.domains,
     ...(acme && { acme }),
     ...(host.monitor && { monitor: host.monitor }),
+    // The checks judge the scheduled backups' age too.
+    ...(host.backups && { backups: host.backups }),
   };
   return JSON.stringify({ host: server }, null, 2) + '\n';
 }
