@@ -10,6 +10,13 @@ import { BACKUP_SETTINGS_PATH } from '../core/backup/server-paths';
 import { gatherFacts } from '../core/facts';
 import { LocalConnection } from '../core/remote/local';
 
+// Node.js 20 calls its X25519 Web Crypto "experimental" on every run; the journal keeps other warnings.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'ExperimentalWarning' && /X25519/.test(w.message)) return;
+  console.error(`${w.name}: ${w.message}`);
+});
+
 async function main(settingsPath: string): Promise<number> {
   const settings = JSON.parse(readFileSync(settingsPath, 'utf8')) as BackupSettings;
   const conn = new LocalConnection(settings.host.name);
