@@ -4,11 +4,14 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import {
+  archiveLock,
   backupFileName,
   createBackup,
+  identityOf,
   openBackup,
   planRestore,
   restorePlanLines,
+  type OpenKey,
   type OpenedBackup,
 } from '../../core/backup';
 import { MIN_PASSWORD_LENGTH, type HostConfig } from '../../core/config';
@@ -111,6 +114,39 @@ export async function backupAction(
   );
 }
 
+/**
+ * What opens the archive: an archive the server made (locked for a public key) asks for the
+ * identity file kept on this machine; any other, the passphrase (stored, or asked).
+ */
+async function openKeyFor(
+  secrets: VscodeSecretStore,
+  host: HostConfig,
+  file: vscode.Uri,
+): Promise<OpenKey | undefined> {
+  if ((await archiveLock(file.fsPath)) === 'recipient') {
+    const picked = await vscode.window.showOpenDialog({
+      title: vscode.l10n.t(
+        'The identity file that opens {0} (from "mailwright backup keygen")',
+        basename(file.fsPath),
+      ),
+      canSelectMany: false,
+    });
+    const identityFile = picked?.[0];
+    if (!identityFile) return undefined;
+    return {
+      identity: identityOf(Buffer.from(await vscode.workspace.fs.readFile(identityFile)).toString('utf8')),
+    };
+  }
+  const passphrase =
+    (await secrets.get(passphraseKey(host))) ??
+    (await vscode.window.showInputBox({
+      title: vscode.l10n.t('Passphrase of {0}', basename(file.fsPath)),
+      password: true,
+      ignoreFocusOut: true,
+    }));
+  return passphrase ? { passphrase } : undefined;
+}
+
 export async function restoreAction(
   config: WorkspaceConfig,
   connections: Connections,
@@ -126,14 +162,8 @@ export async function restoreAction(
   });
   const file = picked?.[0];
   if (!file) return;
-  const passphrase =
-    (await secrets.get(passphraseKey(host))) ??
-    (await vscode.window.showInputBox({
-      title: vscode.l10n.t('Passphrase of {0}', basename(file.fsPath)),
-      password: true,
-      ignoreFocusOut: true,
-    }));
-  if (!passphrase) return;
+  const key = await openKeyFor(secrets, host, file);
+  if (!key) return;
   const fleet = (await config.get())?.hosts ?? [host];
   const conn = connections.for(host);
   const { backup, plan } = await vscode.window.withProgress(
@@ -147,7 +177,7 @@ export async function restoreAction(
     },
     async () => {
       // Every checksum first: a damaged or foreign archive is refused before the server is asked.
-      const opened: OpenedBackup = await openBackup(file.fsPath, passphrase);
+      const opened: OpenedBackup = await openBackup(file.fsPath, key);
       return { backup: opened, plan: planRestore(host, await gatherFacts(conn), opened, fleet) };
     },
   );
