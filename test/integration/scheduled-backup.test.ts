@@ -167,6 +167,7 @@ describe(
       );
       const journal = await guest(`journalctl -u ${BACKUP_UNIT}.service --no-pager -o cat`);
       assert.match(journal, new RegExp(`Wrote ${DIR}/${name} `));
+      assert.doesNotMatch(journal, /ExperimentalWarning/, 'no warning noise in the journal');
 
       const local = await fetchArchive(name);
       const opened = await cli(['restore', local, '--age-identity', identityFile, '--check-only']);
@@ -208,6 +209,10 @@ describe(
         await guest('mv /etc/chasquid.off /etc/chasquid');
       }
       assert.deepEqual(await archives(), kept, 'the earlier archives are untouched, no temporary file left');
+      assert.match(
+        await guest(`journalctl -u ${BACKUP_UNIT}.service --no-pager -o cat | tail -n 5`),
+        /The backup failed, nothing was written \(earlier archives are kept\)/,
+      );
       assert.match(
         await guest('systemctl --failed --no-legend --plain'),
         new RegExp(`${BACKUP_UNIT}\\.service`),

@@ -276,7 +276,12 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
     // A tar that stopped (nothing to back up, a file it could not read) ends the stream early:
     // what it said is the reason, not the cut-off archive.
     if ((e instanceof TarFormatError || e instanceof BackupFormatError) && said())
-      throw new CommandError('tar (the backup on the server)', null, said());
+      throw new CommandError(
+        'tar (the backup on the server)',
+        null,
+        said(),
+        `The backup on the server stopped before its end: ${said().split('\n').slice(-5).join('\n')}`,
+      );
     throw e;
   } finally {
     clearInterval(ticker);
