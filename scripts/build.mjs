@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { checkBundleOptions, renewBundleOptions } from './renew-bundle.mjs';
+import { backupBundleOptions, checkBundleOptions, renewBundleOptions } from './renew-bundle.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -166,6 +166,8 @@ const builds = [...extensionBuilds, cliBuild];
 builds.push(renewBundleOptions);
 // The server checks that run from their timer, a sibling of the renewal program (same options).
 builds.push(checkBundleOptions);
+// The scheduled backups, likewise.
+builds.push(backupBundleOptions);
 // Webview front ends: browser code with its style sheet, served from dist/webview only.
 builds.push({
   bundle: true,

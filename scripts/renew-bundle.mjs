@@ -5,6 +5,8 @@
 export const RENEW_BUNDLE_FILE = 'dist/server/renew.js';
 /** The server checks' program (src/server/check.ts), built the same way: a sibling, not part of renew.js. */
 export const CHECK_BUNDLE_FILE = 'dist/server/check.js';
+/** The scheduled backups' program (src/server/backup.ts), likewise. */
+export const BACKUP_BUNDLE_FILE = 'dist/server/backup.js';
 
 const noSsh = {
   name: 'no-ssh2',
@@ -38,4 +40,11 @@ export const checkBundleOptions = {
   ...renewBundleOptions,
   entryPoints: ['src/server/check.ts'],
   outfile: CHECK_BUNDLE_FILE,
+};
+
+/** The backup program: the same options, its own entry and file. */
+export const backupBundleOptions = {
+  ...renewBundleOptions,
+  entryPoints: ['src/server/backup.ts'],
+  outfile: BACKUP_BUNDLE_FILE,
 };

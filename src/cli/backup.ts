@@ -1,8 +1,20 @@
 // mailwright backup / restore: an encrypted archive of what rebuilds a server (keys, users,
 // certificates, the mailwright.yaml), and its restore onto a new server followed by a provision.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createBackup, openBackup, planRestore, restorePlanLines, type BackupProgress } from '../core/backup';
+import {
+  archiveLock,
+  backupFileName,
+  createBackup,
+  generateBackupKey,
+  identityOf,
+  openBackup,
+  planRestore,
+  restorePlanLines,
+  summarizeBackup,
+  type BackupProgress,
+  type OpenKey,
+} from '../core/backup';
 import { passwordRefusal } from '../core/config/password-policy';
 import { gatherFacts } from '../core/facts';
 import { applyPlan, eventPrinter, planHost, planLines } from '../core/plan';
@@ -14,7 +26,12 @@ import { info, out, UsageError } from './output';
 import { isInteractive, promptHidden, promptYesNo, readStdin } from './prompt';
 
 type BackupFlags = ConnectFlags & { out?: string; 'with-mail'?: boolean; 'passphrase-stdin'?: boolean };
-type RestoreFlags = ConnectFlags & { yes?: boolean; 'passphrase-stdin'?: boolean };
+type RestoreFlags = ConnectFlags & {
+  yes?: boolean;
+  'passphrase-stdin'?: boolean;
+  'age-identity'?: string;
+  'check-only'?: boolean;
+};
 
 const NO_TERMINAL = 'Not a terminal: pass --passphrase-stdin and give the passphrase on stdin.';
 
@@ -50,13 +67,53 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function stamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-    .replace(/\.\d+Z$/, '');
+/**
+ * What opens `file`: the identity of --age-identity (a file, or stdin for -); else, by the
+ * archive's header, the identity asked on a terminal (a server's archive) or the passphrase.
+ */
+async function openKey(file: string, flags: RestoreFlags): Promise<OpenKey> {
+  const given = flags['age-identity'];
+  if (given !== undefined) {
+    if (given === '-') return { identity: identityOf(await readStdin()) };
+    let text: string;
+    try {
+      text = await readFile(resolve(given), 'utf8');
+    } catch (e) {
+      throw new UsageError(`--age-identity ${given}: ${(e as Error).message}`);
+    }
+    return { identity: identityOf(text) };
+  }
+  if ((await archiveLock(file)) !== 'recipient') return existingPassphrase(flags);
+  if (!isInteractive())
+    throw new UsageError(
+      `${file} is locked for an age public key (a scheduled backup): pass --age-identity <file> with the identity file from \`mailwright backup keygen\`.`,
+    );
+  const answer = (await promptHidden('Identity file of the backup (or its AGE-SECRET-KEY-1… line): ')).trim();
+  if (/^AGE-SECRET-KEY-/i.test(answer)) return { identity: identityOf(answer.toUpperCase()) };
+  return { identity: identityOf(await readFile(resolve(answer), 'utf8')) };
 }
+
+export const keygenCommand: CommandFn = async ({ flags }) => {
+  const path = resolve((flags as { out?: string }).out ?? 'mailwright-backup-identity.txt');
+  const { identityFile, recipient } = await generateBackupKey();
+  try {
+    // Never replaces a file: an identity overwritten is every archive made for it lost.
+    await writeFile(path, identityFile, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    throw new UsageError(
+      (e as NodeJS.ErrnoException).code === 'EEXIST'
+        ? `${path} exists: it may be the identity of earlier archives, so it is not replaced. Give another --out.`
+        : `Cannot write ${path}: ${(e as Error).message}`,
+    );
+  }
+  info(
+    `Wrote the identity (the secret key that opens the archives) to ${path}, mode 0600.`,
+    'Keep it off the server, and a copy somewhere safe: without it no scheduled archive opens.',
+    'Put the public key below in mailwright.yaml:  backups: { schedule: { recipient: <it> } }',
+  );
+  out(recipient);
+  return 0;
+};
 
 export const backupCommand: CommandFn = async ({ flags }, signal) => {
   const values = flags as BackupFlags;
@@ -65,7 +122,7 @@ export const backupCommand: CommandFn = async ({ flags }, signal) => {
     const t = await context.target();
     const facts = await context.hostFacts(t.host, signal);
     const now = new Date();
-    const path = resolve(values.out ?? `mailwright-backup-${t.host.name}-${stamp(now)}.age`);
+    const path = resolve(values.out ?? backupFileName(t.host.name, now));
     let mailShown = false;
     let lastShown = 0;
     const progress = (p: BackupProgress) => {
@@ -110,14 +167,25 @@ export const backupCommand: CommandFn = async ({ flags }, signal) => {
 export const restoreCommand: CommandFn = async ({ flags, positionals }, signal) => {
   const values = flags as RestoreFlags;
   const file = resolve(positionals[0]!);
-  const passphrase = await existingPassphrase(values);
+  const key = await openKey(file, values);
   // Checked whole before any connection: nothing on any server changes for a bad archive.
   info(`Opening ${file} …`);
-  const backup = await openBackup(file, passphrase);
+  const backup = await openBackup(file, key);
   const m = backup.manifest;
   info(
     `Checked ${file}: ${m.files.length} entries, every sha256 matches (made ${m.createdAt} from host "${m.host.name}", ${m.host.mailHost}).`,
   );
+  if (values['check-only']) {
+    const summary = summarizeBackup(backup);
+    out(
+      `${file}: a whole backup of ${m.host.name} (${m.host.mailHost}), made ${m.createdAt}.`,
+      `  ${m.files.filter((f) => f.type === 'file').length} files; domains: ${m.host.domains.join(', ') || 'none'}`,
+      `  DKIM selectors: ${summary.dkim.map((d) => `${d.domain}: ${d.selectors.join(', ')}`).join('; ') || 'none'}`,
+      `  users: ${summary.users.join(', ') || 'none'}`,
+      `  mail: ${backup.mail.files} messages (${formatBytes(backup.mail.bytes)})`,
+    );
+    return 0;
+  }
   return withContext(values, async (context) => {
     const t = await context.target();
     const facts = await context.hostFacts(t.host, signal);

@@ -468,7 +468,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       "chasquid's configuration (DKIM keys, users files with password hashes, aliases, certificates\n" +
       "and their keys), Dovecot's users, optionally the mail, and this mailwright.yaml, with a manifest of\n" +
-      'sha256 checksums; encrypted with age under a passphrase (asked twice on a terminal).',
+      'sha256 checksums; encrypted with age under a passphrase (asked twice on a terminal).\n' +
+      'The server can make the same archive itself from a timer (backups.schedule in mailwright.yaml),\n' +
+      'locked for an age public key: `mailwright backup keygen` makes the key pair.',
     flags: [
       ...CONNECT_FLAGS,
       {
@@ -489,6 +491,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: async () => (await import('./backup.js')).backupCommand,
   },
   {
+    name: 'backup keygen',
+    summary:
+      'Make the age key pair of scheduled backups: the public key for mailwright.yaml, the identity file for you',
+    details:
+      'Writes the identity (the secret key that opens the archives) to a new file, mode 0600, in the\n' +
+      'format of age-keygen, and prints the public key (age1…) for backups.schedule.recipient. Keep the\n' +
+      'identity file off the server, with a copy somewhere safe: without it no scheduled archive opens.',
+    flags: [
+      {
+        name: 'out',
+        type: 'string',
+        value: '<file>',
+        help: 'the identity file to write (never replaced)',
+        default: './mailwright-backup-identity.txt',
+      },
+    ],
+    examples: ['mailwright backup keygen --out ~/.config/mailwright/backup-identity.txt'],
+    exits: [[EXIT.usage, 'the file exists (it is never replaced) or cannot be written']],
+    load: async () => (await import('./backup.js')).keygenCommand,
+  },
+  {
     name: 'restore',
     summary: 'Restore a backup onto a host (a new server), then provision it',
     details:
@@ -504,10 +527,23 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: 'boolean',
         help: 'read the passphrase from stdin instead of the terminal',
       },
+      {
+        name: 'age-identity',
+        type: 'string',
+        value: '<file>',
+        help: 'the identity file that opens an archive the server made (backups.schedule); - reads it from stdin',
+        default: 'asked on a terminal when the archive is locked for a public key',
+      },
+      {
+        name: 'check-only',
+        type: 'boolean',
+        help: 'open and check the archive (every checksum), show what it holds, and stop: nothing connects',
+      },
     ],
     examples: [
       'mailwright restore mailwright-backup-vps-20261207-053000.age --host vps',
       'mailwright restore vps.age --host vps --yes --passphrase-stdin < passphrase.txt',
+      'mailwright restore mailwright-backup-vps-20261207-030000.age --age-identity backup-identity.txt --check-only',
     ],
     exits: [
       [EXIT.failed, 'the archive was refused (passphrase, damage, another host) or the restore failed'],
@@ -668,6 +704,13 @@ export function resolveCommand(argv: readonly string[]): Resolved {
     return asked.kind === 'run' ? { kind: 'help', text: commandHelp(asked.spec), exit: EXIT.ok } : asked;
   }
   const group = COMMANDS.filter((c) => groupOf(c) === first);
+  // A command that also has subcommands (`backup`, `backup keygen`): a word naming one runs it.
+  const own = COMMANDS.find((c) => c.name === first);
+  if (group.length > 0 && own) {
+    const [sub, ...args] = rest;
+    const spec = group.find((c) => c.name === `${first} ${sub}`);
+    return spec ? { kind: 'run', spec, args } : { kind: 'run', spec: own, args: rest };
+  }
   if (group.length > 0) {
     const [sub, ...args] = rest;
     const fallback = COMMANDS.find((c) => c.name === GROUP_DEFAULT[first]);

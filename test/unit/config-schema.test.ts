@@ -157,7 +157,7 @@ describe('mailwright.yaml schema', () => {
         checked++;
       }
     }
-    assert.equal(checked, 20); // 4 values each of ttl, renewBeforeDays, pct, reports.retentionDays, maxRetry
+    assert.equal(checked, 24); // 4 values each of ttl, renewBeforeDays, pct, reports.retentionDays, maxRetry, backups.schedule.keep
   });
 
   it('requires the keys the loader requires', () => {

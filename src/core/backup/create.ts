@@ -26,7 +26,7 @@ import {
   type BackupManifest,
   type ManifestFile,
 } from './manifest';
-import { TAR_END, tarFile, TarReader, type TarEntry } from './tar';
+import { TAR_END, tarFile, TarFormatError, TarReader, type TarEntry } from './tar';
 
 const MAIL_SIZE_MARK = 'mailwright-mail-bytes:';
 
@@ -122,7 +122,9 @@ export interface ArchiveOptions {
   server: BackupManifest['server'];
   /** mailwright.yaml as it is now: it goes into the archive. */
   config: Buffer;
-  passphrase: string;
+  /** The archive is locked with a passphrase, or for an age public key (`age1…`): one of the two. */
+  passphrase?: string;
+  recipient?: string;
   /** The archive to write (replaced atomically when it exists). */
   out: string;
   withMail: boolean;
@@ -177,8 +179,9 @@ export async function startArchive(opts: ArchiveOptions): Promise<ArchiveWriter>
   const temp = join(dirname(opts.out), `.${basename(opts.out)}.${randomBytes(6).toString('hex')}.part`);
   const encrypted = await encryptStream(
     Readable.toWeb(collector) as ReadableStream<Uint8Array>,
-    opts.passphrase,
-    opts.scryptLogN ?? DEFAULT_SCRYPT_LOG_N,
+    opts.recipient !== undefined
+      ? { recipient: opts.recipient }
+      : { passphrase: opts.passphrase ?? '', scryptLogN: opts.scryptLogN ?? DEFAULT_SCRYPT_LOG_N },
   );
   const file = createWriteStream(temp, { mode: 0o600, flags: 'wx' });
   let written = 0;
@@ -238,8 +241,14 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
   });
   const report = () => opts.onProgress?.({ bytes: archive.received(), mailBytes });
   const ticker = setInterval(report, 500);
+  let stderrHead = '';
+  // What the server's script said on stderr, without the size line: the reason an archive ended early.
+  const said = () =>
+    stderrHead
+      .split('\n')
+      .filter((l) => l && !l.startsWith(MAIL_SIZE_MARK))
+      .join('\n');
   try {
-    let stderrHead = '';
     const result = await opts.conn.exec(
       shellScript(COLLECT_SCRIPT, [opts.withMail ? 'mail' : 'config', BACKUP_MAIL_PATH]),
       {
@@ -255,10 +264,7 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
         },
       },
     );
-    const stderr = result.stderr
-      .split('\n')
-      .filter((l) => l && !l.startsWith(MAIL_SIZE_MARK))
-      .join('\n');
+    const stderr = said();
     // GNU tar exits 1 when a file changed while it was read (mail arriving): the archive is whole.
     if (result.exitCode !== 0 && !(result.exitCode === 1 && opts.withMail))
       throw new CommandError('tar (the backup on the server)', result.exitCode, stderr);
@@ -267,6 +273,15 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
     return { path: opts.out, manifest, bytes, mailBytes };
   } catch (e) {
     await archive.discard(e as Error);
+    // A tar that stopped (nothing to back up, a file it could not read) ends the stream early:
+    // what it said is the reason, not the cut-off archive.
+    if ((e instanceof TarFormatError || e instanceof BackupFormatError) && said())
+      throw new CommandError(
+        'tar (the backup on the server)',
+        null,
+        said(),
+        `The backup on the server stopped before its end: ${said().split('\n').slice(-5).join('\n')}`,
+      );
     throw e;
   } finally {
     clearInterval(ticker);

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { cryptoProblem, decryptStream } from './crypto';
+import { cryptoProblem, decryptStream, type OpenKey } from './crypto';
 import {
   BACKUP_CONFIG_ENTRY,
   BACKUP_MANIFEST_ENTRY,
@@ -36,21 +36,21 @@ export interface OpenedBackup {
   files: BackupFile[];
   mail: { files: number; bytes: number };
   /**
-   * The mail entries alone, as a tar stream read again from the file (the passphrase is kept in
-   * this closure only); each file checked against its sha256 as it passes.
+   * The mail entries alone, as a tar stream read again from the file (the passphrase or identity is
+   * kept in this closure only); each file checked against its sha256 as it passes.
    */
   readMail(): Promise<Readable>;
 }
 
-/** Opens the plaintext stream of `file` (decrypting it). */
-export async function openPlaintext(file: string, passphrase: string): Promise<Readable> {
+/** Opens the plaintext stream of `file` (decrypting it with a passphrase or an identity). */
+export async function openPlaintext(file: string, key: OpenKey): Promise<Readable> {
   try {
     await stat(file);
   } catch {
     throw new BackupFormatError(`${file} does not exist or cannot be read.`);
   }
   const cipher = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
-  const plain = await decryptStream(cipher, passphrase, file);
+  const plain = await decryptStream(cipher, key, file);
   return Readable.fromWeb(plain as import('node:stream/web').ReadableStream);
 }
 
@@ -59,8 +59,8 @@ export async function openPlaintext(file: string, passphrase: string): Promise<R
  * listed in the manifest with the same size and sha256, and nothing listed missing. Throws an
  * error saying which, with nothing changed anywhere.
  */
-export async function openBackup(file: string, passphrase: string): Promise<OpenedBackup> {
-  const plain = await openPlaintext(file, passphrase);
+export async function openBackup(file: string, key: OpenKey): Promise<OpenedBackup> {
+  const plain = await openPlaintext(file, key);
   const seen: (ManifestFile & { content?: Buffer })[] = [];
   let meta: Map<string, Buffer> = new Map();
   let current:
@@ -125,7 +125,7 @@ export async function openBackup(file: string, passphrase: string): Promise<Open
       throw new BackupFormatError(
         `${file} is not a whole Mailwright backup: ${e.message}. Nothing was changed.`,
       );
-    throw cryptoProblem(e, file);
+    throw cryptoProblem(e, file, typeof key === 'object' && 'identity' in key ? 'identity' : 'passphrase');
   }
   const manifestText = meta.get(BACKUP_MANIFEST_ENTRY);
   const config = meta.get(BACKUP_CONFIG_ENTRY);
@@ -158,7 +158,7 @@ export async function openBackup(file: string, passphrase: string): Promise<Open
     }
     files.push({ ...byPath.get(s.path)!, content: s.content ?? Buffer.alloc(0) });
   }
-  const readMail = () => mailStream(file, passphrase, byPath);
+  const readMail = () => mailStream(file, key, byPath);
   return { file, manifest, config: config.toString('utf8'), files, mail, readMail };
 }
 
@@ -182,12 +182,8 @@ export function compareWithManifest(seen: readonly ManifestFile[], manifest: Bac
 }
 
 /** The mail entries of `file` as a tar of their own; fails (and stops) at a file that does not match its checksum. */
-async function mailStream(
-  file: string,
-  passphrase: string,
-  listed: Map<string, ManifestFile>,
-): Promise<Readable> {
-  const plain = await openPlaintext(file, passphrase);
+async function mailStream(file: string, key: OpenKey, listed: Map<string, ManifestFile>): Promise<Readable> {
+  const plain = await openPlaintext(file, key);
   const out = new PassThrough();
   let current: { entry: TarEntry; hash: ReturnType<typeof createHash> } | undefined;
   let pending: Buffer[] = [];

@@ -11,6 +11,9 @@ import type { DnsReport, Finding } from '../dns/model';
 import { IMAPS_PORT, MAIL_PORT_NUMBERS } from '../ports';
 import { oldestAge, olderThan, type QueueListing } from '../queue/items';
 import { worstStatus, type Check, type CheckStatus } from './index';
+import { archivesOf } from '../backup/archive-names';
+import { BACKUP_UNIT } from '../backup/server-paths';
+import { backupEverySeconds } from '../config/validate-backups';
 
 /** Below this many days a certificate is a failure: renewal has not happened and clients will soon refuse TLS. */
 export const CERT_FAIL_DAYS = 7;
@@ -263,11 +266,71 @@ function hours(seconds: number): string {
   return seconds < 3600 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/**
+ * The scheduled backups (backups.schedule): the last run failed → fail; the newest archive older
+ * than two periods → warning (the timer stopped, or runs fail); none yet → skip.
+ */
+export function backupChecks(host: HostConfig, facts: Facts): Check[] {
+  const schedule = host.backups?.schedule;
+  if (!schedule) return [];
+  const id = 'backup:schedule';
+  const title = `Scheduled backups in ${schedule.dir}`;
+  const every = backupEverySeconds(schedule);
+  const logs = `journalctl -u ${BACKUP_UNIT} on the server says why`;
+  const result = facts.backupTimer?.serviceResult;
+  const listing = facts.backupArchives;
+  const archives = listing?.dir === schedule.dir ? listing : undefined;
+  const names = archivesOf(host.name, archives?.files.map((f) => f.name) ?? []);
+  const newest = archives?.files.find((f) => f.name === names[names.length - 1]);
+  const age = newest && archives ? Math.max(0, archives.now - newest.mtime) : undefined;
+  const newestLine =
+    newest && `newest: ${newest.name}, ${hours(age!)} old; ${names.length} kept (keep ${schedule.keep})`;
+  if (result && result !== 'success')
+    return [
+      {
+        id,
+        title,
+        status: 'fail',
+        evidence: [
+          `The last run of ${BACKUP_UNIT}.service failed (${result}).`,
+          ...(newestLine ? [newestLine] : []),
+        ],
+        fix: `${logs}; the earlier archives are kept. Fix it, then systemctl start ${BACKUP_UNIT}.service to try again.`,
+      },
+    ];
+  if (!archives || !newest)
+    return [
+      {
+        id,
+        title,
+        status: 'skip',
+        evidence: [
+          archives
+            ? `No archive in ${schedule.dir} yet: the first is written when the timer first fires.`
+            : 'The archives could not be listed (no root access, or the schedule is not installed: run mailwright apply).',
+        ],
+      },
+    ];
+  const late = age! > 2 * every;
+  return [
+    {
+      id,
+      title,
+      status: late ? 'warn' : 'pass',
+      evidence: [newestLine!, `every ${schedule.every}`],
+      ...(late && {
+        fix: `No archive for more than two periods: systemctl status ${BACKUP_UNIT}.timer shows whether it runs, and ${logs}.`,
+      }),
+    },
+  ];
+}
+
 /** Every check that needs only the facts, in the order they are shown. */
 export function factChecks(host: HostConfig, facts: Facts, now: Date): Check[] {
   return [
     ...serviceChecks(host, facts),
     ...certificateChecks(host, facts, now),
     ...storageChecks(host, facts),
+    ...backupChecks(host, facts),
   ];
 }

@@ -44,6 +44,16 @@ import { DEFAULT_DKIM, DEFAULT_SPF_FORM, DMARC_PCT_LIMITS } from './validate-dns
 import { DEFAULT_REPORT_RETENTION_DAYS, REPORT_RETENTION_LIMITS } from './validate-domain';
 import { HOST_NAME_PATTERN } from './validate-host';
 import { DEFAULT_MONITOR_EVERY, MONITOR_EVERY_LIMITS, MONITOR_EVERY_PATTERN } from './validate-monitor';
+import { AGE_RECIPIENT_PATTERN } from '../backup/age-keys';
+import {
+  BACKUP_DIR_PATTERN,
+  BACKUP_EVERY_LIMITS,
+  BACKUP_KEEP_LIMITS,
+  DEFAULT_BACKUP_DIR,
+  DEFAULT_BACKUP_EVERY,
+  DEFAULT_BACKUP_KEEP,
+  RECIPIENT_EXAMPLE,
+} from './validate-backups';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -450,6 +460,42 @@ const DOMAIN: MappingSpec = {
   },
 };
 
+const BACKUP_SCHEDULE: MappingSpec = {
+  keys: {
+    every: text(
+      `How often the server writes an archive: a whole number and a unit (\`h\`, \`d\`, \`w\`…), from ${BACKUP_EVERY_LIMITS.text}.`,
+      '12h',
+      { default: DEFAULT_BACKUP_EVERY, pattern: DURATION_PATTERN },
+    ),
+    keep: integer(
+      BACKUP_KEEP_LIMITS,
+      'How many archives stay in `dir`; after each new one, the oldest beyond this number are deleted.',
+      14,
+      { default: DEFAULT_BACKUP_KEEP },
+    ),
+    dir: text(
+      'The folder on the server the archives are written to (made root-only when missing). Copy them off the server from there.',
+      '/srv/backups/mail',
+      { default: DEFAULT_BACKUP_DIR, pattern: BACKUP_DIR_PATTERN },
+    ),
+    recipient: text(
+      'The age public key (`age1…`) the archives are encrypted for. Its identity (the secret key) stays with you and never goes to the server: make the pair with `mailwright backup keygen`, open an archive with `mailwright restore FILE --identity KEYFILE`.',
+      RECIPIENT_EXAMPLE,
+      { required: true, pattern: AGE_RECIPIENT_PATTERN },
+    ),
+    withMail: flag("Include the mailboxes' mail in each archive.", false),
+  },
+};
+
+const BACKUPS: MappingSpec = {
+  keys: {
+    schedule: mapping(
+      'The server backs itself up from a systemd timer: the same encrypted archive as `mailwright backup`, written to a folder on the server, the newest `keep` kept. Needs Node.js 18 or newer on the server (installed from the distribution).',
+      BACKUP_SCHEDULE,
+    ),
+  },
+};
+
 const HOST: MappingSpec = {
   keys: {
     name: text('A short label for the server, unique in this file (lowercase letters, digits, `-`).', 'vps', {
@@ -514,6 +560,7 @@ const HOST: MappingSpec = {
       'The server checks itself from a systemd timer (certificate, DNS records, blocklists, services, free space) and alerts once when a check starts failing and once when it passes again. Needs Node.js 18 or newer on the server (installed from the distribution).',
       MONITOR,
     ),
+    backups: mapping("Backups of the server's keys, users and certificates.", BACKUPS),
   },
 };
 

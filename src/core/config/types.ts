@@ -113,6 +113,26 @@ export interface HostConfig {
   bruteForce?: BruteForceConfig;
   /** The server checks itself from a timer and alerts (only when written in the file). */
   monitor?: MonitorConfig;
+  /** Backups the server makes itself (only when written in the file). */
+  backups?: BackupsConfig;
+}
+
+export interface BackupsConfig {
+  /** An encrypted archive written on the server from a timer. */
+  schedule?: BackupScheduleConfig;
+}
+
+export interface BackupScheduleConfig {
+  /** How often: "24h", "12h", "7d". */
+  every: string;
+  /** How many archives stay in `dir`; the oldest beyond go. */
+  keep: number;
+  /** The folder on the server. */
+  dir: string;
+  /** The age public key (age1…) the archives are locked for; its identity stays with the user. */
+  recipient: string;
+  /** Include the mailboxes' mail. */
+  withMail: boolean;
 }
 
 /** How the server's own checks alert: the body a webhook takes. */

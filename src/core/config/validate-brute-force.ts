@@ -68,7 +68,7 @@ export function readBruteForce(reader: ConfigReader, node: Node, path: string): 
   return { enabled, maxRetry, findTime, banTime, ignore };
 }
 
-function readDuration(
+export function readDuration(
   reader: ConfigReader,
   node: Node,
   path: string,

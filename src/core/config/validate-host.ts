@@ -17,6 +17,7 @@ import { readBruteForce } from './validate-brute-force';
 import { readDomain } from './validate-domain';
 import { readHostLimits } from './validate-limits';
 import { readMonitor } from './validate-monitor';
+import { readBackups } from './validate-backups';
 import { childPath, itemPath, type ConfigReader } from './yaml-reader';
 
 export const HOST_KEYS = [
@@ -33,6 +34,7 @@ export const HOST_KEYS = [
   'limits',
   'bruteForce',
   'monitor',
+  'backups',
 ] as const;
 export const HOST_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST_EXAMPLE = `{ name: sandbox, ssh: '${SSH_TARGET_EXAMPLE}', mailHost: mail.example.com }`;
@@ -100,6 +102,8 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
 
   const monitorNode = fields.get('monitor')?.value;
   const monitor = monitorNode && readMonitor(reader, monitorNode, childPath(path, 'monitor'));
+  const backupsNode = fields.get('backups')?.value;
+  const backups = backupsNode && readBackups(reader, backupsNode, childPath(path, 'backups'));
 
   const authValid = checkAuth(reader, path, auth, authNode, identityFile, identityNode);
   if (
@@ -116,6 +120,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     (limitsNode && !limits) ||
     (bruteForceNode && !bruteForce) ||
     (monitorNode && !monitor) ||
+    (backupsNode && !backups) ||
     !authValid
   )
     return undefined;
@@ -134,6 +139,7 @@ function readHost(reader: ConfigReader, node: Node, path: string): HostConfig | 
     ...(limits && { limits }),
     ...(bruteForce && { bruteForce }),
     ...(monitor && { monitor }),
+    ...(backups?.schedule && { backups }),
   };
 }
 

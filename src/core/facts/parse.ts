@@ -14,6 +14,7 @@ import type {
   Facts,
   ListeningSocket,
   RenewalFacts,
+  BackupArchivesFacts,
   StorageFacts,
 } from './types';
 import { reportHeader } from './script';
@@ -263,6 +264,8 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     storage: parseStorage(s.get('storage')),
     checkTimer: parseRenewal(s.get('check-timer')),
     checkState: s.get('check-state')?.trim() || undefined,
+    backupTimer: parseRenewal(s.get('backup-timer')),
+    backupArchives: parseBackupArchives(s.get('backup-archives')),
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);
@@ -319,6 +322,24 @@ export function parseStorage(text: string | undefined): StorageFacts[] {
   return [...byPath.values()];
 }
 
+/** `now <seconds>`, `dir <path>`, then `file <mtime> <size> <mode> <owner> <name>` lines. */
+export function parseBackupArchives(text: string | undefined): BackupArchivesFacts | undefined {
+  let now: number | undefined;
+  let dir: string | undefined;
+  const files: BackupArchivesFacts['files'] = [];
+  for (const line of lines(text)) {
+    const [first = '', ...rest] = line.trim().split(/\s+/);
+    if (first === 'now') now = Number(rest[0]);
+    else if (first === 'dir') dir = rest.join(' ');
+    else if (first === 'file' && rest.length >= 5) {
+      const [mtime = '', size = '', mode = '', owner = '', ...name] = rest;
+      files.push({ name: name.join(' '), mtime: Number(mtime), size: Number(size), mode, owner });
+    }
+  }
+  if (now === undefined || !Number.isFinite(now) || dir === undefined) return undefined;
+  return { now, dir, files: files.sort((a, b) => a.mtime - b.mtime) };
+}
+
 export function parseRenewal(text: string | undefined): RenewalFacts {
   const facts: RenewalFacts = { files: {} };
   for (const line of lines(text)) {
@@ -328,6 +349,7 @@ export function parseRenewal(text: string | undefined): RenewalFacts {
       facts.nodeCandidate = rest[0] && rest[0] !== '(none)' ? rest[0] : undefined;
     else if (first === 'timer-enabled') facts.timerEnabled = rest[0];
     else if (first === 'timer-active') facts.timerActive = rest[0];
+    else if (first === 'service-result') facts.serviceResult = rest[0];
     else if (/^[0-9a-f]{64}$/.test(first) && rest.length > 0) facts.files[rest.join(' ')] = first;
   }
   return facts;

@@ -10,6 +10,7 @@ import { EXIT_ON_SIGNALS } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { CHECK_PUBLIC_FILES, CHECK_STATE_PATH, CHECK_UNIT } from '../checks/server-paths';
+import { BACKUP_PUBLIC_FILES, BACKUP_SETTINGS_PATH, BACKUP_UNIT } from '../backup/server-paths';
 import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
@@ -67,6 +68,15 @@ done`,
   systemctl show -p UnitFileState -p ActiveState ${CHECK_UNIT}.timer | sed -n 's/^UnitFileState=/timer-enabled /p; s/^ActiveState=/timer-active /p'
 fi
 for f in ${CHECK_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
+  ],
+  // The scheduled backups' timer, its last run's result and files (plan/actions/backup-timer.ts).
+  [
+    'backup-timer',
+    `if [ -d /run/systemd/system ]; then
+  systemctl show -p UnitFileState -p ActiveState ${BACKUP_UNIT}.timer | sed -n 's/^UnitFileState=/timer-enabled /p; s/^ActiveState=/timer-active /p'
+  systemctl show -p Result ${BACKUP_UNIT}.service | sed -n 's/^Result=/service-result /p'
+fi
+for f in ${BACKUP_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
   ],
   ['meminfo', "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo"],
   ['chasquid-bin', 'command -v chasquid'],
@@ -159,6 +169,13 @@ $p cat ${MANAGED_STATE_PATH}
 # The last results of the server's own checks (no secret in it).
 sec check-state
 $p cat ${CHECK_STATE_PATH}
+# The scheduled backups' archives (names, times, sizes) in the folder their settings name.
+sec backup-archives
+d=$(sed -n 's/^ *"dir": "\\([^"]*\\)",*$/\\1/p' ${BACKUP_SETTINGS_PATH} | head -n 1)
+if [ -n "$d" ]; then
+  echo "now $(date +%s)"; echo "dir $d"
+  $p find "$d" -maxdepth 1 -type f -name 'mailwright-backup-*.age' -printf 'file %T@ %s %m %u:%g %f\\n'
+fi
 sec chasquid-conf
 $p cat /etc/chasquid/chasquid.conf
 sec blocked

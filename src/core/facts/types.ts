@@ -73,6 +73,18 @@ export interface Facts {
   checkTimer?: RenewalFacts;
   /** The server checks' state file as found (JSON text), with root access; parsed by core/checks. */
   checkState?: string;
+  /** The scheduled backups' timer and files (see plan/actions/backup-timer.ts); `node` is the renewal's. */
+  backupTimer?: RenewalFacts;
+  /** The scheduled backups' archives, with root access and a schedule installed. */
+  backupArchives?: BackupArchivesFacts;
+}
+
+export interface BackupArchivesFacts {
+  /** The server's clock (seconds since the epoch) when the facts were gathered. */
+  now: number;
+  /** The folder the backup settings name. */
+  dir: string;
+  files: Array<{ name: string; mtime: number; size: number; mode: string; owner: string }>;
 }
 
 export interface StorageFacts {
@@ -113,6 +125,8 @@ export interface RenewalFacts {
   /** `systemctl is-enabled` and `is-active` of the renewal timer. */
   timerEnabled?: string;
   timerActive?: string;
+  /** `systemctl show -p Result` of the service the timer starts ("success", "exit-code"…), when told. */
+  serviceResult?: string;
 }
 
 /** Dovecot, which serves the mailboxes of domains with `mailboxes: true`. */

@@ -18,6 +18,7 @@ import { planDovecot, planMailboxStore } from './actions/mailboxes';
 import { planReportStore, planReportStoreRemoval, reportStoreAliases } from './actions/reports';
 import { planRenewalTimer } from './actions/renewal-timer';
 import { planCheckTimer } from './actions/check-timer';
+import { planBackupTimer } from './actions/backup-timer';
 import { planService, serviceAction } from './actions/service';
 import type { Action, ActionPlanner, Plan, PlanContext } from './types';
 
@@ -122,11 +123,18 @@ export function planHost(host: HostConfig, facts: Facts, now = new Date()): Plan
   const renewal = planRenewalTimer(ctx);
   // The server's own checks after everything they check is in place.
   const checks = planCheckTimer(ctx, renewal.actions);
+  // Scheduled backups last: they take what everything before put in place.
+  const backups = planBackupTimer(ctx, [...renewal.actions, ...checks.actions]);
   return {
     host: host.name,
     facts,
-    actions: [...withAcme(actions, planAcmeCertificate(ctx)), ...renewal.actions, ...checks.actions],
-    notes: [...notes, ...renewal.notes, ...checks.notes],
+    actions: [
+      ...withAcme(actions, planAcmeCertificate(ctx)),
+      ...renewal.actions,
+      ...checks.actions,
+      ...backups.actions,
+    ],
+    notes: [...notes, ...renewal.notes, ...checks.notes, ...backups.notes],
   };
 }
 

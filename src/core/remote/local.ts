@@ -82,11 +82,17 @@ export class LocalConnection extends RemoteConnection {
             opts.timeoutMs,
           )
         : undefined;
-      child.stdout.on('data', (d: Buffer) => {
-        const text = d.toString('utf8');
-        stdout += text;
-        opts.onStdout?.(text);
-      });
+      if (opts.stdoutSink) {
+        // Binary output (an archive) with flow control: the command waits while the sink is full.
+        child.stdout.pipe(opts.stdoutSink);
+        opts.stdoutSink.once('error', (e: Error) => stop(e));
+      } else {
+        child.stdout.on('data', (d: Buffer) => {
+          const text = d.toString('utf8');
+          stdout += text;
+          opts.onStdout?.(text);
+        });
+      }
       child.stderr.on('data', (d: Buffer) => {
         const text = d.toString('utf8');
         stderr += text;
@@ -102,7 +108,13 @@ export class LocalConnection extends RemoteConnection {
         else resolve(result);
       });
       child.stdin.on('error', () => undefined); // a command that does not read its input
-      child.stdin.end(opts.stdin ?? '');
+      if (opts.stdinSource) {
+        if (opts.stdin !== undefined) child.stdin.write(opts.stdin);
+        opts.stdinSource.once('error', (e: Error) => stop(e));
+        opts.stdinSource.pipe(child.stdin);
+      } else {
+        child.stdin.end(opts.stdin ?? '');
+      }
     });
   }
 

@@ -4,10 +4,14 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import {
+  archiveLock,
+  backupFileName,
   createBackup,
+  identityOf,
   openBackup,
   planRestore,
   restorePlanLines,
+  type OpenKey,
   type OpenedBackup,
 } from '../../core/backup';
 import { MIN_PASSWORD_LENGTH, type HostConfig } from '../../core/config';
@@ -21,14 +25,6 @@ import type { WorkspaceConfig } from '../workspace-config';
 import { askNewPassword } from './ask-password';
 
 const passphraseKey = (host: HostConfig) => `backupPassphrase:${host.name}`;
-
-function stamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace('T', '-')
-    .replace(/\.\d+Z$/, '');
-}
 
 /** The stored passphrase, or a new one from the quick input (kept only if the user says so). */
 async function passphraseFor(secrets: VscodeSecretStore, host: HostConfig): Promise<string | undefined> {
@@ -68,7 +64,7 @@ export async function backupAction(
   const passphrase = await passphraseFor(secrets, host);
   if (!passphrase) return;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const name = `mailwright-backup-${host.name}-${stamp(new Date())}.age`;
+  const name = backupFileName(host.name, new Date());
   const target = await vscode.window.showSaveDialog({
     title: vscode.l10n.t('Save the backup of {0}', host.name),
     ...(folder && { defaultUri: vscode.Uri.joinPath(folder, '..', name) }),
@@ -118,6 +114,39 @@ export async function backupAction(
   );
 }
 
+/**
+ * What opens the archive: an archive the server made (locked for a public key) asks for the
+ * identity file kept on this machine; any other, the passphrase (stored, or asked).
+ */
+async function openKeyFor(
+  secrets: VscodeSecretStore,
+  host: HostConfig,
+  file: vscode.Uri,
+): Promise<OpenKey | undefined> {
+  if ((await archiveLock(file.fsPath)) === 'recipient') {
+    const picked = await vscode.window.showOpenDialog({
+      title: vscode.l10n.t(
+        'The identity file that opens {0} (from "mailwright backup keygen")',
+        basename(file.fsPath),
+      ),
+      canSelectMany: false,
+    });
+    const identityFile = picked?.[0];
+    if (!identityFile) return undefined;
+    return {
+      identity: identityOf(Buffer.from(await vscode.workspace.fs.readFile(identityFile)).toString('utf8')),
+    };
+  }
+  const passphrase =
+    (await secrets.get(passphraseKey(host))) ??
+    (await vscode.window.showInputBox({
+      title: vscode.l10n.t('Passphrase of {0}', basename(file.fsPath)),
+      password: true,
+      ignoreFocusOut: true,
+    }));
+  return passphrase ? { passphrase } : undefined;
+}
+
 export async function restoreAction(
   config: WorkspaceConfig,
   connections: Connections,
@@ -133,14 +162,8 @@ export async function restoreAction(
   });
   const file = picked?.[0];
   if (!file) return;
-  const passphrase =
-    (await secrets.get(passphraseKey(host))) ??
-    (await vscode.window.showInputBox({
-      title: vscode.l10n.t('Passphrase of {0}', basename(file.fsPath)),
-      password: true,
-      ignoreFocusOut: true,
-    }));
-  if (!passphrase) return;
+  const key = await openKeyFor(secrets, host, file);
+  if (!key) return;
   const fleet = (await config.get())?.hosts ?? [host];
   const conn = connections.for(host);
   const { backup, plan } = await vscode.window.withProgress(
@@ -154,7 +177,7 @@ export async function restoreAction(
     },
     async () => {
       // Every checksum first: a damaged or foreign archive is refused before the server is asked.
-      const opened: OpenedBackup = await openBackup(file.fsPath, passphrase);
+      const opened: OpenedBackup = await openBackup(file.fsPath, key);
       return { backup: opened, plan: planRestore(host, await gatherFacts(conn), opened, fleet) };
     },
   );

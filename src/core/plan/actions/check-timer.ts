@@ -68,6 +68,8 @@ export function checkSettings(host: HostConfig): string {
     // The host's sending limits: the checks read their refusals only where there are limits.
     ...(host.limits && { limits: host.limits }),
     ...(host.monitor && { monitor: host.monitor }),
+    // The checks judge the scheduled backups' age too.
+    ...(host.backups && { backups: host.backups }),
   };
   return JSON.stringify({ host: server }, null, 2) + '\n';
 }

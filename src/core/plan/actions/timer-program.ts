@@ -141,16 +141,18 @@ export function stopTimerAction(
     unit: string;
     timer: TimerState | undefined;
     stopTimer: boolean;
-    secretPath: string;
+    /** A secret the feature stored on the server, if it has one. */
+    secretPath?: string;
     title: (stops: { timer: boolean; secret: boolean }) => string;
     reason: string;
   },
 ): Action | undefined {
   const managed = ctx.facts.chasquidState?.managed ?? {};
   const timer = spec.stopTimer && timerOn(spec.timer);
-  const secret = spec.secretPath in managed;
+  const secret = spec.secretPath !== undefined && spec.secretPath in managed;
   if (!timer && !secret) return undefined;
-  const args = [timer ? 'yes' : 'no', spec.unit, spec.secretPath];
+  const secretPath = secret ? spec.secretPath! : '';
+  const args = [timer ? 'yes' : 'no', spec.unit, secretPath];
   return {
     id: spec.id,
     kind: spec.kind,
@@ -159,19 +161,24 @@ export function stopTimerAction(
     async apply(actx) {
       await actx.run(
         shellScript(
-          '[ "$1" = no ] || systemctl disable --now "$2.timer" 2>/dev/null || true; rm -f -- "$3"',
+          '[ "$1" = no ] || systemctl disable --now "$2.timer" 2>/dev/null || true; [ -z "$3" ] || rm -f -- "$3"',
           args,
         ),
       );
-      journalOf(actx).forget(spec.secretPath);
+      if (secret) journalOf(actx).forget(secretPath);
     },
     async verify(actx) {
       const r = await actx.run(
-        shellScript('[ "$1" = no ] || systemctl is-enabled "$2.timer" 2>/dev/null; [ ! -e "$3" ]', args),
+        shellScript(
+          '[ "$1" = no ] || systemctl is-enabled "$2.timer" 2>/dev/null; [ -z "$3" ] || [ ! -e "$3" ]',
+          args,
+        ),
         { check: false },
       );
       if (r.stdout.trim() === 'enabled' || r.exitCode !== 0)
-        throw new Error(`${spec.unit}.timer is still enabled or ${spec.secretPath} still exists.`);
+        throw new Error(
+          `${spec.unit}.timer is still enabled${secret ? ` or ${secretPath} still exists` : ''}.`,
+        );
     },
   };
 }

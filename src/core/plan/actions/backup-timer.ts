@@ -1,0 +1,164 @@
+// Scheduled backups (hosts[].backups.schedule): a systemd timer runs the backup program
+// (dist/server/backup.js, the archive of `mailwright backup` made on the server, bundled for the
+// distribution's Node.js like the renewal and check programs). Its files are managed like every
+// other file. Nothing secret goes to the server: the archives are locked for an age public key.
+import { readFileSync } from 'node:fs';
+import { backupSettings } from '../../backup/schedule';
+import {
+  BACKUP_PROGRAM_PATH,
+  BACKUP_SERVICE_PATH,
+  BACKUP_SETTINGS_PATH,
+  BACKUP_TIMER_PATH,
+  BACKUP_UNIT,
+} from '../../backup/server-paths';
+import { backupEverySeconds } from '../../config/validate-backups';
+import type { Action, PlanContext } from '../types';
+import { installNode, serverProgramBlocked, serverProgramFile } from './renewal-timer';
+import { enableTimerAction, programFileAction, stopTimerAction } from './timer-program';
+
+const KIND = 'backup-timer';
+
+export const BACKUP_SERVICE = `[Unit]
+Description=Mailwright: write an encrypted backup archive of the mail server
+ConditionPathExists=${BACKUP_SETTINGS_PATH}
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/node ${BACKUP_PROGRAM_PATH} ${BACKUP_SETTINGS_PATH}
+Nice=10
+IOSchedulingClass=idle
+TimeoutStartSec=6h
+`;
+
+/**
+ * Every `seconds`, counted from the last run; the first run a quarter of an hour after boot, or
+ * at once when the timer is enabled on a server that has been up longer.
+ */
+export function backupTimer(seconds: number, every: string): string {
+  return `[Unit]
+Description=Mailwright: back up the mail server every ${every}
+
+[Timer]
+OnBootSec=15min
+OnUnitActiveSec=${seconds}s
+RandomizedDelaySec=${Math.min(3600, Math.ceil(seconds / 20))}s
+
+[Install]
+WantedBy=timers.target
+`;
+}
+
+/** Where the built backup program is (MAILWRIGHT_BACKUP_PROGRAM wins: tests). */
+export function backupProgramFile(): string | undefined {
+  return serverProgramFile('backup.js', process.env.MAILWRIGHT_BACKUP_PROGRAM);
+}
+
+function stopActions(ctx: PlanContext): Action[] {
+  const stop = stopTimerAction(ctx, {
+    id: 'backup:stop',
+    kind: KIND,
+    unit: BACKUP_UNIT,
+    timer: ctx.facts.backupTimer,
+    stopTimer: true,
+    title: () => 'Stop the scheduled backups (the archives already written stay)',
+    reason: 'backups.schedule was removed from mailwright.yaml',
+  });
+  return stop ? [stop] : [];
+}
+
+export interface BackupTimerPlan {
+  actions: Action[];
+  notes: string[];
+}
+
+/** `planned`: the actions before (the renewal's, the checks'), so Node.js is installed once. */
+export function planBackupTimer(ctx: PlanContext, planned: readonly Action[] = []): BackupTimerPlan {
+  const schedule = ctx.host.backups?.schedule;
+  if (!schedule) return { actions: stopActions(ctx), notes: [] };
+  const blocked = serverProgramBlocked(ctx, 'the scheduled backups');
+  if (blocked) {
+    return {
+      actions: [],
+      notes: [
+        `Scheduled backups cannot run on ${ctx.host.name}: ${blocked}. Run \`mailwright backup\` from cron on another machine instead, or remove backups.schedule to silence this note.`,
+      ],
+    };
+  }
+  const program = backupProgramFile();
+  if (!program) {
+    return {
+      actions: [],
+      notes: [
+        'The backup program (dist/server/backup.js) is missing from this installation: run `npm run build`.',
+      ],
+    };
+  }
+  const timer = ctx.facts.backupTimer ?? { files: {} };
+  const fileCtx: PlanContext = {
+    ...ctx,
+    facts: { ...ctx.facts, confFiles: { ...ctx.facts.confFiles, ...timer.files } },
+  };
+  const actions: Action[] = [];
+  if (!ctx.facts.renewal?.node && !planned.some((a) => a.id.endsWith(':nodejs')))
+    actions.push(
+      installNode(ctx, {
+        id: 'backup:nodejs',
+        kind: KIND,
+        runs: 'the scheduled backups',
+        because: 'backups.schedule is set',
+        otherwise:
+          'Remove backups.schedule and run `mailwright backup` from cron on another machine instead.',
+      }),
+    );
+  const file = (id: string, path: string, title: string, desired: string, reason: string, dir?: string) => {
+    const action = programFileAction(fileCtx, {
+      id: `backup:${id}`,
+      kind: KIND,
+      path,
+      title,
+      desired,
+      reason,
+      ...(dir && { dir }),
+    });
+    if (action) actions.push(action);
+  };
+  file(
+    'program',
+    BACKUP_PROGRAM_PATH,
+    `Install the backup program (${BACKUP_PROGRAM_PATH})`,
+    readFileSync(program, 'utf8'),
+    'the backup timer runs it; it writes the archive format of this Mailwright version',
+    '/usr/local/lib/mailwright',
+  );
+  file(
+    'settings',
+    BACKUP_SETTINGS_PATH,
+    `Write the backup settings (${BACKUP_SETTINGS_PATH}: ${schedule.dir}, keep ${schedule.keep}, the public key; no secrets)`,
+    backupSettings(ctx.host),
+    'the backup program reads the folder, how many archives to keep, the public key and the host from it',
+    '/etc/mailwright',
+  );
+  file(
+    'service',
+    BACKUP_SERVICE_PATH,
+    `Install ${BACKUP_UNIT}.service`,
+    BACKUP_SERVICE,
+    'it runs the backup program',
+  );
+  file(
+    'timer',
+    BACKUP_TIMER_PATH,
+    `Install ${BACKUP_UNIT}.timer (every ${schedule.every})`,
+    backupTimer(backupEverySeconds(schedule), schedule.every),
+    'it starts the backups',
+  );
+  const enable = enableTimerAction({
+    id: 'backup:enable',
+    kind: KIND,
+    unit: BACKUP_UNIT,
+    timer,
+    changed: actions.length > 0,
+  });
+  if (enable) actions.push(enable);
+  return { actions, notes: [] };
+}
