@@ -14,7 +14,7 @@ import {
 import { backupEverySeconds } from '../../config/validate-backups';
 import type { Action, PlanContext } from '../types';
 import { installNode, serverProgramBlocked, serverProgramFile } from './renewal-timer';
-import { enableTimerAction, programFileAction, stopTimerAction } from './timer-program';
+import { enableTimerAction, programFiles, stopTimerAction } from './timer-program';
 
 const KIND = 'backup-timer';
 
@@ -110,18 +110,7 @@ export function planBackupTimer(ctx: PlanContext, planned: readonly Action[] = [
           'Remove backups.schedule and run `mailwright backup` from cron on another machine instead.',
       }),
     );
-  const file = (id: string, path: string, title: string, desired: string, reason: string, dir?: string) => {
-    const action = programFileAction(fileCtx, {
-      id: `backup:${id}`,
-      kind: KIND,
-      path,
-      title,
-      desired,
-      reason,
-      ...(dir && { dir }),
-    });
-    if (action) actions.push(action);
-  };
+  const file = programFiles(fileCtx, 'backup', KIND, actions);
   file(
     'program',
     BACKUP_PROGRAM_PATH,

@@ -18,7 +18,7 @@ import { monitorMinutes } from '../../config/validate-monitor';
 import { envNamesFor, secretKeys } from '../../remote';
 import type { Action, PlanContext } from '../types';
 import { installNode, serverProgramBlocked, serverProgramFile } from './renewal-timer';
-import { enableTimerAction, programFileAction, stopTimerAction, storeSecretAction } from './timer-program';
+import { enableTimerAction, programFiles, stopTimerAction, storeSecretAction } from './timer-program';
 
 const KIND = 'check-timer';
 
@@ -162,18 +162,7 @@ export function planCheckTimer(ctx: PlanContext, planned: readonly Action[] = []
         otherwise: 'Remove monitor: and run `mailwright check` from cron on another machine instead.',
       }),
     );
-  const file = (id: string, path: string, title: string, desired: string, reason: string, dir?: string) => {
-    const action = programFileAction(fileCtx, {
-      id: `check:${id}`,
-      kind: KIND,
-      path,
-      title,
-      desired,
-      reason,
-      ...(dir && { dir }),
-    });
-    if (action) actions.push(action);
-  };
+  const file = programFiles(fileCtx, 'check', KIND, actions);
   file(
     'program',
     CHECK_PROGRAM_PATH,

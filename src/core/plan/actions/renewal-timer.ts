@@ -20,7 +20,7 @@ import { secretKeys, shellCommand } from '../../remote';
 import type { Action, PlanContext } from '../types';
 import { acmeSettingsOf } from './acme-certificate';
 import { aptInstall, aptUpdate } from './install';
-import { enableTimerAction, programFileAction, stopTimerAction, storeSecretAction } from './timer-program';
+import { enableTimerAction, programFiles, stopTimerAction, storeSecretAction } from './timer-program';
 
 /** acme-client 5.4 declares Node.js >= 16; the renewal is tested on 18.19 and 20.19. */
 export const MIN_NODE_MAJOR = 18;
@@ -234,18 +234,7 @@ export function planRenewalTimer(ctx: PlanContext): RenewalTimerPlan {
   const settings = acmeSettingsOf(ctx.host);
   const actions: Action[] = [];
   if (!renewal.node) actions.push(installNode(ctx));
-  const file = (id: string, path: string, title: string, desired: string, reason: string, dir?: string) => {
-    const action = programFileAction(fileCtx, {
-      id: `renewal:${id}`,
-      kind: 'renewal-timer',
-      path,
-      title,
-      desired,
-      reason,
-      ...(dir && { dir }),
-    });
-    if (action) actions.push(action);
-  };
+  const file = programFiles(fileCtx, 'renewal', 'renewal-timer', actions);
   file(
     'program',
     RENEW_PROGRAM_PATH,

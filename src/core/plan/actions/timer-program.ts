@@ -26,6 +26,25 @@ export interface TimerState {
 const timerOn = (t: TimerState | undefined) => t?.timerEnabled === 'enabled' || t?.timerActive === 'active';
 
 /**
+ * How a program's planner writes its files: each call plans one file (see programFileAction)
+ * with the id `<prefix>:<name>` and pushes it onto `actions` unless it is already in place.
+ */
+export function programFiles(fileCtx: PlanContext, prefix: string, kind: Action['kind'], actions: Action[]) {
+  return (name: string, path: string, title: string, desired: string, reason: string, dir?: string): void => {
+    const action = programFileAction(fileCtx, {
+      id: `${prefix}:${name}`,
+      kind,
+      path,
+      title,
+      desired,
+      reason,
+      ...(dir && { dir }),
+    });
+    if (action) actions.push(action);
+  };
+}
+
+/**
  * A file of the program (root:root 0644), written through the managed-file rules; `dir` is made
  * first when given, and systemd reloads after a unit file changes. Undefined when it is in place.
  */
