@@ -9,7 +9,18 @@ export type { RecordType } from './providers/types';
 
 /** What a record is for; decides how it is compared, explained and published. */
 export type RecordKind =
-  'a' | 'aaaa' | 'mx' | 'spf' | 'spf-include' | 'dkim' | 'dmarc' | 'ptr' | 'mta-sts' | 'tls-rpt' | 'caa';
+  | 'a'
+  | 'aaaa'
+  | 'mx'
+  | 'spf'
+  | 'spf-include'
+  | 'dkim'
+  | 'dmarc'
+  | 'ptr'
+  | 'mta-sts'
+  | 'tls-rpt'
+  | 'caa'
+  | 'tlsa';
 
 export interface ExpectedRecord {
   /** Stable within a domain: "mx", "spf", "spf-include", "dkim:<selector>", "ptr:<ip>", "a:<ip>", … */
@@ -90,7 +101,8 @@ export interface LookupAnswer {
   byServer?: LookupAnswer[];
 }
 
-export type QueryType = RecordType | 'SOA';
+/** DNSKEY: asked at a zone's apex only, to tell whether the zone is signed (DANE needs it). */
+export type QueryType = RecordType | 'SOA' | 'DNSKEY';
 
 /** Anything that answers DNS questions: one resolver, the zone's authoritative servers, a test stand-in. */
 export interface DnsLookup {
@@ -175,6 +187,11 @@ export function comparableValue(record: Pick<ExpectedRecord, 'kind' | 'type'>, v
     case 'CAA': {
       const caa = caaParts(value);
       return caa ? `${caa.flags} ${caa.tag} ${caa.value}` : collapse(value).toLowerCase();
+    }
+    case 'TLSA': {
+      // Usage, selector and matching type as numbers; the data as hex in one piece, any case.
+      const [usage = '', selector = '', matching = '', ...data] = collapse(value).split(' ');
+      return `${Number(usage)} ${Number(selector)} ${Number(matching)} ${data.join('').toLowerCase()}`;
     }
     case 'TXT':
       switch (record.kind) {
