@@ -225,6 +225,21 @@ describe(
       assert.ok(report.findings.length > 1);
     });
 
+    it('renew --new-key makes a new key, says to publish again, and the published record is then WRONG', async () => {
+      const keyBefore = servedKeyHash();
+      await cli(['dns', 'publish', '--yes']);
+      assert.equal((await check()).tlsa?.status, 'ok');
+      const run = await cli(['renew', '--new-key']);
+      assert.equal(run.code, 0, show(run));
+      assert.match(run.stdout + run.stderr, /new private key was asked for/);
+      assert.match(run.stdout + run.stderr, /run `mailwright dns publish` now/);
+      const keyAfter = servedKeyHash();
+      assert.notEqual(keyAfter, keyBefore, 'a new key is served');
+      const { tlsa } = await check();
+      assert.equal(tlsa?.status, 'wrong');
+      assert.equal(tlsa?.expected, `3 1 1 ${keyAfter}`);
+    });
+
     it('the same zone unsigned: no TLSA row, one notice that DANE needs DNSSEC', async () => {
       await dns.stop();
       dns = await startTestDns(inst);
