@@ -11,13 +11,16 @@ import { checkRecords } from '../../src/core/dns/check';
 import {
   certificateSpkiSha256,
   daneUnsignedNotice,
+  judgeServedKey,
   tlsaRecordName,
   tlsaRecordValue,
   zoneSigningOf,
 } from '../../src/core/dns/dane';
 import { daneExpectation } from '../../src/core/dns/domain-check';
 import { expectedRecords } from '../../src/core/dns/expected';
-import { sameRecordValue } from '../../src/core/dns/model';
+import { sameRecordValue, type Finding } from '../../src/core/dns/model';
+import { checkInbound } from '../../src/core/dns/reachability';
+import { startTestReceiver } from '../../src/core/smtp/test-receiver';
 import { fromAnswer } from '../../src/core/dns/providers/dns-wire';
 import { formatTlsa, parseTlsa } from '../../src/core/dns/providers/record-value';
 import { parseCertificate } from '../../src/core/facts/parse';
@@ -168,6 +171,53 @@ describe('DANE record of the mail host', () => {
     assert.deepEqual(zoneSigningOf({ status: 'ok', values: ['257 3 13 AAAA'] }), { signed: true });
     assert.deepEqual(zoneSigningOf({ status: 'nodata', values: [] }), { signed: false });
     assert.equal(zoneSigningOf({ status: 'timeout', values: [] }).signed, undefined);
+  });
+});
+
+describe('the key port 25 really serves', () => {
+  it('the probe reads it from the TLS handshake (the same hash as openssl)', async () => {
+    const receiver = await startTestReceiver({ key: issued.key, cert: issued.cert });
+    try {
+      const seen: Array<[number, string]> = [];
+      await checkInbound('127.0.0.1', [receiver.port], {
+        servername: MAIL_HOST,
+        timeoutMs: 5000,
+        onServedKey: (port, key) => seen.push([port, key]),
+      });
+      assert.deepEqual(seen, [[receiver.port, spki]]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('the TLSA row turns into an error when port 25 serves another key than the file chasquid has', () => {
+    const row: Finding = {
+      id: 'tlsa',
+      kind: 'tlsa',
+      name: `_25._tcp.${MAIL_HOST}`,
+      type: 'TLSA',
+      status: 'ok',
+      severity: 'info',
+      expected: tlsaRecordValue(spki),
+      found: [tlsaRecordValue(spki)],
+      notes: [],
+    };
+    assert.deepEqual(judgeServedKey(row, spki.toUpperCase()).notes, ['port 25 serves this key']);
+    assert.equal(judgeServedKey(row, undefined), row);
+    const stale = judgeServedKey(row, 'cd'.repeat(32));
+    assert.equal(stale.status, 'wrong');
+    assert.equal(stale.severity, 'error');
+    assert.match(
+      stale.fix!,
+      /^port 25 serves another key than the certificate chasquid has on disk: restart chasquid/,
+    );
+    assert.deepEqual(stale.notes, [`port 25 serves the key ${'cd'.repeat(32)}`]);
+    const missing = judgeServedKey(
+      { ...row, status: 'missing', severity: 'warning', found: [] },
+      'cd'.repeat(32),
+    );
+    assert.equal(missing.status, 'missing');
+    assert.equal(missing.severity, 'error');
   });
 });
 

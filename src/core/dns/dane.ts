@@ -4,7 +4,7 @@
 // names the key, not the certificate, it stays valid across renewals that keep the key.
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { normalizeName } from '../names';
-import type { DnsLookup, LookupAnswer } from './model';
+import type { DnsLookup, Finding, LookupAnswer } from './model';
 
 /** The SMTP port senders look the record up for (RFC 7672 2.2.3). */
 export const DANE_SMTP_PORT = 25;
@@ -74,3 +74,22 @@ export function daneUnknownNotice(zone: string, why: string): string {
 /** On the TLSA row: what else DANE needs that the zone itself cannot show. */
 export const DANE_CHAIN_NOTE =
   'senders use the record only if the chain of trust is complete: the parent zone must hold a DS record for your zone (set at your registrar)';
+
+/**
+ * The TLSA row once port 25 has been probed. The expected value comes from the certificate file
+ * chasquid loads; when port 25 serves another key (chasquid not restarted since the certificate
+ * changed), no record can be right both now and after the next restart: an error, with the way out.
+ */
+export function judgeServedKey(finding: Finding, servedSpkiSha256: string | undefined): Finding {
+  if (finding.kind !== 'tlsa' || !servedSpkiSha256 || !finding.expected) return finding;
+  const expectedKey = finding.expected.trim().split(/\s+/).at(-1)?.toLowerCase();
+  if (expectedKey === servedSpkiSha256.toLowerCase())
+    return { ...finding, notes: [...finding.notes, `port ${DANE_SMTP_PORT} serves this key`] };
+  return {
+    ...finding,
+    status: finding.status === 'ok' ? 'wrong' : finding.status,
+    severity: 'error',
+    fix: `port ${DANE_SMTP_PORT} serves another key than the certificate chasquid has on disk: restart chasquid (mailwright apply), then check again`,
+    notes: [...finding.notes, `port ${DANE_SMTP_PORT} serves the key ${servedSpkiSha256.toLowerCase()}`],
+  };
+}

@@ -8,7 +8,14 @@ import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
 import { gatherFacts, type Facts } from '../facts';
 import type { RemoteConnection } from '../remote';
 import { checkRecords, type CheckInput } from './check';
-import { daneUnknownNotice, daneUnsignedNotice, zoneSigning, type ZoneSigning } from './dane';
+import {
+  DANE_SMTP_PORT,
+  daneUnknownNotice,
+  daneUnsignedNotice,
+  judgeServedKey,
+  zoneSigning,
+  type ZoneSigning,
+} from './dane';
 import { checkDnsbl } from './dnsbl';
 import { expectedRecords } from './expected';
 import { findingType } from './finding-type';
@@ -126,6 +133,7 @@ export async function checkDomainDns(
   const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
 
   // Reachability and blocklists need only the addresses: they start now, beside the DKIM read.
+  let servedKey: string | undefined;
   const reachability =
     options.reachability === false
       ? Promise.resolve([] as Finding[])
@@ -138,6 +146,9 @@ export async function checkDomainDns(
           checkInbound(addresses.ipv4[0] ?? addresses.ipv6[0] ?? host.mailHost, [25, 465, 587], {
             servername: host.mailHost,
             signal,
+            onServedKey: (port, key) => {
+              if (port === DANE_SMTP_PORT) servedKey = key;
+            },
           }),
         ]).then(([outbound, inbound]) => [outbound, ...inbound]);
   const blocklists =
@@ -202,7 +213,12 @@ export async function checkDomainDns(
     mailHost: host.mailHost,
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
-    findings: [...recordFindings, ...reachFindings, ...dnsblFindings],
+    // The DANE row against the key port 25 really serves (when it was probed).
+    findings: [
+      ...recordFindings.map((f) => judgeServedKey(f, servedKey)),
+      ...reachFindings,
+      ...dnsblFindings,
+    ],
     ...(notices.length > 0 && { notices }),
   };
 }
