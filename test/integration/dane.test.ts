@@ -196,6 +196,11 @@ describe(
       const tlsa = report.findings.find((f) => f.kind === 'tlsa');
       assert.equal(tlsa?.status, 'ok', show(run));
       assert.deepEqual(tlsa?.found, [`3 1 1 ${servedKeyHash()}`]);
+      // With the port probes on, the row is also held against the key port 25 serves.
+      const probed = await cli(['dns', 'check', '--json', '--no-dnsbl', '--outbound-probe', 'receiver.test']);
+      const row = (JSON.parse(probed.stdout) as DnsReport).findings.find((f) => f.kind === 'tlsa');
+      assert.equal(row?.status, 'ok', show(probed));
+      assert.ok(row?.notes.includes('port 25 serves this key'), show(probed));
     });
 
     it('a renewal keeps the key: a new certificate, the same TLSA, still ok', async () => {
