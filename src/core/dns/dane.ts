@@ -4,7 +4,7 @@
 // names the key, not the certificate, it stays valid across renewals that keep the key.
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { normalizeName } from '../names';
-import type { DnsLookup, Finding, LookupAnswer } from './model';
+import { sameRecordValue, type DnsLookup, type Finding, type LookupAnswer } from './model';
 
 /** The SMTP port senders look the record up for (RFC 7672 2.2.3). */
 export const DANE_SMTP_PORT = 25;
@@ -82,8 +82,12 @@ export const DANE_CHAIN_NOTE =
  */
 export function judgeServedKey(finding: Finding, servedSpkiSha256: string | undefined): Finding {
   if (finding.kind !== 'tlsa' || !servedSpkiSha256 || !finding.expected) return finding;
-  const expectedKey = finding.expected.trim().split(/\s+/).at(-1)?.toLowerCase();
-  if (expectedKey === servedSpkiSha256.toLowerCase())
+  if (
+    sameRecordValue(
+      { kind: 'tlsa', type: 'TLSA', value: finding.expected },
+      tlsaRecordValue(servedSpkiSha256),
+    )
+  )
     return { ...finding, notes: [...finding.notes, `port ${DANE_SMTP_PORT} serves this key`] };
   return {
     ...finding,

@@ -3,6 +3,7 @@
 // the linters, the checker, the publisher, the CLI and the VS Code views all speak it.
 import { canonicalIp } from './address';
 import { normalizeName } from '../names';
+import { formatTlsa, parseTlsa } from './providers/record-value';
 import type { RecordType } from './providers/types';
 
 export type { RecordType } from './providers/types';
@@ -188,11 +189,13 @@ export function comparableValue(record: Pick<ExpectedRecord, 'kind' | 'type'>, v
       const caa = caaParts(value);
       return caa ? `${caa.flags} ${caa.tag} ${caa.value}` : collapse(value).toLowerCase();
     }
-    case 'TLSA': {
+    case 'TLSA':
       // Usage, selector and matching type as numbers; the data as hex in one piece, any case.
-      const [usage = '', selector = '', matching = '', ...data] = collapse(value).split(' ');
-      return `${Number(usage)} ${Number(selector)} ${Number(matching)} ${data.join('').toLowerCase()}`;
-    }
+      try {
+        return formatTlsa(parseTlsa(value));
+      } catch {
+        return collapse(value).toLowerCase();
+      }
     case 'TXT':
       switch (record.kind) {
         case 'spf':
