@@ -22,6 +22,8 @@ import { sameRecordValue, type Finding } from '../../src/core/dns/model';
 import { checkInbound } from '../../src/core/dns/reachability';
 import { startTestReceiver } from '../../src/core/smtp/test-receiver';
 import { fromAnswer } from '../../src/core/dns/providers/dns-wire';
+import type { DnsProvider } from '../../src/core/dns/providers/types';
+import { planPublish } from '../../src/core/dns/publish';
 import { formatTlsa, parseTlsa } from '../../src/core/dns/providers/record-value';
 import { parseCertificate } from '../../src/core/facts/parse';
 
@@ -171,6 +173,30 @@ describe('DANE record of the mail host', () => {
     assert.deepEqual(zoneSigningOf({ status: 'ok', values: ['257 3 13 AAAA'] }), { signed: true });
     assert.deepEqual(zoneSigningOf({ status: 'nodata', values: [] }), { signed: false });
     assert.equal(zoneSigningOf({ status: 'timeout', values: [] }).signed, undefined);
+  });
+});
+
+describe('publishing the TLSA record', () => {
+  /** A provider holding nothing yet, with the types it can hold. */
+  const empty = (kind: string, types?: DnsProvider['types']): DnsProvider => ({
+    kind,
+    ...(types && { types }),
+    list: async () => [],
+    create: async () => undefined,
+    update: async () => undefined,
+    delete: async () => undefined,
+  });
+  const tlsaChange = async (provider: DnsProvider) =>
+    (await planPublish(expectedWithTlsa(), provider)).find((c) => c.record.kind === 'tlsa')!;
+
+  it('is created where the provider holds TLSA, skipped with the reason where it cannot', async () => {
+    assert.equal((await tlsaChange(empty('rfc2136'))).action, 'create');
+    const skipped = await tlsaChange(empty('alidns', ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'CAA']));
+    assert.equal(skipped.action, 'skip');
+    assert.equal(
+      skipped.reason,
+      'the alidns provider cannot hold TLSA records: add it at your DNS host by other means, if it offers them.',
+    );
   });
 });
 

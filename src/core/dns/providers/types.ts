@@ -41,6 +41,8 @@ export class DnsProviderError extends ExpectedError {
 export interface DnsProvider {
   /** "rfc2136", "cloudflare", "alidns", "manual". */
   readonly kind: string;
+  /** The record types the provider can hold; absent: every type Mailwright publishes. */
+  readonly types?: readonly RecordType[];
   /** Records of one name (optionally one type), as the provider holds them. */
   list(name: string, type?: RecordType, signal?: AbortSignal): Promise<DnsRecord[]>;
   /** Adds one value; other values of the same name and type stay. */
