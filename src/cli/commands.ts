@@ -211,6 +211,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: 'renew when the certificate expires within N days (0-90)',
         default: 'acme.renewBeforeDays, 30',
       },
+      {
+        name: 'new-key',
+        type: 'boolean',
+        help: 'renew now with a new private key (renewals keep the key); a published DANE TLSA record must then be published again',
+      },
     ],
     examples: ['mailwright renew --host vps', 'mailwright renew --days 20'],
     exits: [

@@ -5,6 +5,7 @@ import { normalizeDomainName, type DomainConfig, type HostConfig } from '../core
 import {
   checkDomainDns,
   dnsReportLines,
+  publishableExpectation,
   requiredRecordsOk,
   type DomainCheckOptions,
 } from '../core/dns/domain-check';
@@ -137,7 +138,13 @@ async function publishCommand(
       `${domain.name} has no dns: provider in mailwright.yaml (e.g. dns: { provider: cloudflare }). ` +
         'Add one to publish, or print the records with `mailwright dns export`.',
     );
-  const { expected } = await t.context.expectation(t.host, domain, signal);
+  const dane = await publishableExpectation(
+    (await t.context.expectation(t.host, domain, signal)).expected,
+    domain.name,
+    { resolvers: flags.resolver, authoritative: flags.authoritative, signal },
+  );
+  if (dane.notice) info(dane.notice);
+  const { expected } = dane;
   const provider = await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
     onInstruction: (text: string) => info(text),
     ...(flags.authoritative && { servers: flags.authoritative }),

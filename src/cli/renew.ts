@@ -38,7 +38,7 @@ export function takeLock(path: string): (() => void) | undefined {
 }
 
 export const renewCommand: CommandFn = async ({ flags }, signal) => {
-  const values = flags as ConnectFlags & { days?: string };
+  const values = flags as ConnectFlags & { days?: string; 'new-key'?: boolean };
   const days = values.days === undefined ? undefined : Number(values.days);
   if (days !== undefined && !(Number.isInteger(days) && days >= 0 && days <= 90)) {
     throw new UsageError(
@@ -58,7 +58,8 @@ export const renewCommand: CommandFn = async ({ flags }, signal) => {
         info(`${t.host.name} has no acme settings in mailwright.yaml: it uses no ACME certificate to renew.`);
         return RENEW_EXIT.ok;
       }
-      const plan = planRenewal(t.host, await context.hostFacts(t.host, signal), { days });
+      const newKey = values['new-key'] === true;
+      const plan = planRenewal(t.host, await context.hostFacts(t.host, signal), { days, newKey });
       if (plan.actions.length === 0) {
         info(`${t.host.name}: the certificate of ${t.host.mailHost} is not due for renewal.`);
         return RENEW_EXIT.ok;
@@ -72,6 +73,10 @@ export const renewCommand: CommandFn = async ({ flags }, signal) => {
         regather: () => gatherFacts(t.conn, { signal }),
         onEvent: eventPrinter((line) => out(line)),
       });
+      if (result.ok && newKey)
+        info(
+          'The certificate has a new key: if the zone publishes a DANE TLSA record for it, run `mailwright dns publish` now (senders that check DANE refuse the new key until then).',
+        );
       return result.ok ? RENEW_EXIT.ok : RENEW_EXIT.failed;
     });
   } finally {

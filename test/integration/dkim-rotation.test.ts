@@ -73,7 +73,7 @@ describe(
     }
 
     async function txtAt(name: string): Promise<string[]> {
-      return lookupValues(bed.dns.resolver(), name, 'TXT');
+      return lookupValues(bed.dns.servers[0]!, name, 'TXT');
     }
 
     async function rotationFiles(): Promise<string[]> {

@@ -39,6 +39,8 @@ export interface TestDnsOptions {
    * of scripts/inbox. No ipv6: no AAAA, as for a receiver reachable over IPv4 only.
    */
   inbox?: { ipv4: string; ipv6?: string | null };
+  /** Sign example.test with DNSSEC (knot's default policy), as a DNS host that offers it does. */
+  signed?: boolean;
 }
 
 export const INBOX_ZONE = 'inbox.test';
@@ -205,6 +207,7 @@ export async function startTestDns(instance: SandboxInstance, opts: TestDnsOptio
         '53',
         '--zone-dir',
         zoneDir,
+        ...(opts.signed ? ['--signed', SENDER_ZONE] : []),
       ],
       { timeout: 180_000 }, // may apt-get install knot first
     );

@@ -1,6 +1,7 @@
 // One ACME order from account to certificate. The account key lives in the SecretStore
-// (made once per CA, reused); the certificate key is made here, returned in memory, and
-// goes to the server only over SFTP. Challenges are always cleaned up, even on failure.
+// (made once per CA, reused); the certificate key is the current one when given (a renewal keeps
+// it), else made here; it is returned in memory and goes to the server only over SFTP.
+// Challenges are always cleaned up, even on failure.
 import * as acme from 'acme-client';
 import { secretKeys, type SecretStore } from '../remote';
 import { makeAcmeClient, preflight } from './client';
@@ -15,6 +16,8 @@ export interface IssueOptions {
   /** First name is the certificate's subject; wildcards allowed with dns-01. */
   names: string[];
   responder: ChallengeResponder;
+  /** The certificate's key to keep (PEM); absent: a new ECDSA P-256 key. */
+  privateKeyPem?: string | Buffer;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
@@ -113,7 +116,7 @@ export async function issueCertificate(opts: IssueOptions): Promise<IssuedCertif
     }
     const [privateKeyPem, csr] = await acme.crypto.createCsr(
       { commonName: opts.names[0], altNames: opts.names },
-      await acme.crypto.createPrivateEcdsaKey('P-256'),
+      opts.privateKeyPem ?? (await acme.crypto.createPrivateEcdsaKey('P-256')),
     );
     const finalized = await client.finalizeOrder(order, csr);
     await client.waitForValidStatus(finalized);

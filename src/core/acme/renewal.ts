@@ -1,4 +1,7 @@
-// Whether a host's certificate needs ACME now, and why (the plan shows the reason). Pure.
+// Whether a host's certificate needs ACME now, and why (the plan shows the reason), and whether
+// the new certificate keeps the current key. Pure.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { spkiSha256 } from '../dns/dane';
 import type { CertificateFacts } from '../facts';
 
 const DAY_MS = 86_400_000;
@@ -39,5 +42,38 @@ export function renewalReason(i: RenewalInput): string | undefined {
   if (days < 0) return `the certificate expired ${-days} days ago`;
   if (days < i.renewBeforeDays)
     return `certificate expires in ${days} days (renewing ${i.renewBeforeDays} days ahead)`;
+  return undefined;
+}
+
+/** True when the server's certificate is the one Mailwright installed through ACME. */
+function isManaged(i: Pick<RenewalInput, 'currentHash' | 'managedHash'>): boolean {
+  return !!i.managedHash && i.managedHash === i.currentHash;
+}
+
+/**
+ * Whether the new certificate keeps the current private key: a renewal of Mailwright's own ACME
+ * certificate does, so a DANE (TLSA 3 1 1) record naming the key stays valid; the first issuance
+ * (the bootstrap certificate's key is never carried over) and an explicit new key make one.
+ */
+export function keepsKey(i: Pick<RenewalInput, 'currentHash' | 'managedHash'>, newKey = false): boolean {
+  return !newKey && isManaged(i);
+}
+
+/**
+ * Why `keyPem` cannot be reused for `cert`, or undefined when it can: it must be a private key
+ * whose public half is the certificate's (a key replaced by hand would break the new certificate).
+ */
+export function unusableKeyReason(
+  keyPem: string | Buffer,
+  cert: CertificateFacts | undefined,
+): string | undefined {
+  let publicHash: string;
+  try {
+    publicHash = spkiSha256(createPublicKey(createPrivateKey(keyPem)));
+  } catch (e) {
+    return `the current key cannot be read (${(e as Error).message.split('\n')[0]})`;
+  }
+  if (!cert?.spkiSha256) return 'the current certificate cannot be read';
+  if (cert.spkiSha256 !== publicHash) return 'the current key is not the key of the current certificate';
   return undefined;
 }

@@ -232,6 +232,8 @@ function evaluate(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): P
       return Promise.resolve([checkCaa(record, answer)]);
     case 'mta-sts':
       return checkMtaSts(ctx, record, answer).then((f) => [f]);
+    case 'tlsa':
+      return Promise.resolve([checkTlsa(record, answer)]);
     default:
       return Promise.resolve([checkValue(record, answer)]);
   }
@@ -315,6 +317,23 @@ function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
     });
   }
   return finding(record, 'wrong', relevant, { fix: changeFix(record, relevant), notes: [record.purpose] });
+}
+
+// ---------- TLSA (DANE): missing only forgoes DANE; naming another key stops DANE senders
+
+function checkTlsa(record: ExpectedRecord, answer: LookupAnswer): Finding {
+  const verdict = checkValue(record, answer);
+  const details = record.details ?? [];
+  if (verdict.status === 'wrong')
+    return {
+      ...verdict,
+      severity: 'error',
+      notes: [
+        'the record names another key than the one the mail host serves: senders that check DANE will not deliver until it is fixed',
+        ...details,
+      ],
+    };
+  return verdict.status === 'ok' ? verdict : { ...verdict, notes: [...verdict.notes, ...details] };
 }
 
 // ---------- MTA-STS: the TXT, then the policy it announces

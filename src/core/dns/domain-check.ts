@@ -8,11 +8,20 @@ import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
 import { gatherFacts, type Facts } from '../facts';
 import type { RemoteConnection } from '../remote';
 import { checkRecords, type CheckInput } from './check';
+import {
+  DANE_SMTP_PORT,
+  daneUnknownNotice,
+  daneUnsignedNotice,
+  judgeServedKey,
+  zoneSigning,
+  type ZoneSigning,
+} from './dane';
 import { checkDnsbl } from './dnsbl';
 import { expectedRecords } from './expected';
 import { findingType } from './finding-type';
 import {
   authoritativeLookup,
+  type AuthoritativeLookup,
   resolverLookup,
   serversLookup,
   systemLookup,
@@ -87,12 +96,16 @@ export async function hostExpectation(
   const path = version ? decideChasquidPath(version).path : 'unsupported';
   // Without a chasquid that signs, there is no key to publish: the check says so (noDkimKeyFinding).
   const dkimKeys = path === 'unsupported' ? [] : await installedDkimKeys(conn, path, domain.name, signal);
+  // The bootstrap certificate's key is replaced by the first ACME certificate: no TLSA for it.
+  const cert = known.chasquidState?.certs[host.mailHost];
+  const servedKeySha256 = cert && !cert.selfSigned ? cert.spkiSha256 : undefined;
   const expected = expectedRecords({
     host,
     domain,
     addresses: { ipv4: known.addresses.ipv4, ipv6: known.addresses.ipv6 },
     dkimKeys,
     ...(fleet && { fleet }),
+    ...(servedKeySha256 && { servedKeySha256 }),
   });
   return { expected, facts: known, dkimKeys, chasquidHostname: chasquidHostnameOf(known) };
 }
@@ -120,6 +133,7 @@ export async function checkDomainDns(
   const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
 
   // Reachability and blocklists need only the addresses: they start now, beside the DKIM read.
+  let servedKey: string | undefined;
   const reachability =
     options.reachability === false
       ? Promise.resolve([] as Finding[])
@@ -132,6 +146,9 @@ export async function checkDomainDns(
           checkInbound(addresses.ipv4[0] ?? addresses.ipv6[0] ?? host.mailHost, [25, 465, 587], {
             servername: host.mailHost,
             signal,
+            onServedKey: (port, key) => {
+              if (port === DANE_SMTP_PORT) servedKey = key;
+            },
           }),
         ]).then(([outbound, inbound]) => [outbound, ...inbound]);
   const blocklists =
@@ -147,12 +164,16 @@ export async function checkDomainDns(
         });
   const notices: string[] = [];
   const records = (async () => {
-    const [{ expected, chasquidHostname, dkimKeys, facts: known }, authoritative] = await Promise.all([
+    const [expectation, authoritative] = await Promise.all([
       options.expectation ?? hostExpectation(conn, host, domain, facts, signal, options.fleet),
       options.authoritative?.length
         ? serversLookup(domain.name, options.authoritative)
         : zoneServers(domain.name, recursive, signal),
     ]);
+    const { chasquidHostname, dkimKeys, facts: known } = expectation;
+    const dane = await daneExpectation(expectation.expected, { recursive, authoritative, signal });
+    if (dane.notice) notices.push(dane.notice);
+    const expected = dane.expected;
     options.onExpected?.(expected);
     const findings = await checkRecords({
       domain: domain.name,
@@ -192,7 +213,12 @@ export async function checkDomainDns(
     mailHost: host.mailHost,
     checkedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
-    findings: [...recordFindings, ...reachFindings, ...dnsblFindings],
+    // The DANE row against the key port 25 really serves (when it was probed).
+    findings: [
+      ...recordFindings.map((f) => judgeServedKey(f, servedKey)),
+      ...reachFindings,
+      ...dnsblFindings,
+    ],
     ...(notices.length > 0 && { notices }),
   };
 }
@@ -219,15 +245,75 @@ export function noDkimKeyFinding(domain: string, facts: Facts): Finding {
   };
 }
 
+/** Where the DNS questions of a check go: the recursive resolvers, and the domain's zone servers when known. */
+export interface DaneLookups {
+  recursive: DnsLookup;
+  authoritative?: AuthoritativeLookup;
+  signal?: AbortSignal;
+}
+
+/**
+ * The expected records as they stand once the mail host's zone is asked whether it is signed:
+ * the TLSA row stays only in a signed zone (DANE without DNSSEC is ignored by senders); otherwise
+ * it goes, with one notice for the domain. The check and the publisher both ask here.
+ */
+export async function daneExpectation(
+  expected: ExpectedRecord[],
+  lookups: DaneLookups,
+): Promise<{ expected: ExpectedRecord[]; signing?: ZoneSigning; notice?: string }> {
+  const tlsa = expected.find((r) => r.kind === 'tlsa');
+  if (!tlsa) return { expected };
+  const name = normalizeName(tlsa.name);
+  const known = lookups.authoritative;
+  let zone: { name: string; lookup: DnsLookup } | undefined =
+    known && name.endsWith(`.${known.zone}`) ? { name: known.zone, lookup: known } : undefined;
+  if (!zone) {
+    try {
+      const found = await authoritativeLookup(name, lookups.recursive, { signal: lookups.signal });
+      zone = { name: found.zone, lookup: found.lookup };
+    } catch (error) {
+      if (!(error instanceof ZoneNotFoundError)) throw error;
+    }
+  }
+  const signing: ZoneSigning = zone
+    ? await zoneSigning(zone.name, zone.lookup, lookups.signal)
+    : { signed: undefined, why: `the name servers of ${name} cannot be found` };
+  if (signing.signed) return { expected, signing };
+  const zoneName = zone?.name ?? name;
+  return {
+    expected: expected.filter((r) => r.kind !== 'tlsa'),
+    signing,
+    notice:
+      signing.signed === false ? daneUnsignedNotice(zoneName) : daneUnknownNotice(zoneName, signing.why),
+  };
+}
+
+/**
+ * The records publishing may write for `domain`: the expected ones, the TLSA row only where the
+ * zone is signed (asked through these resolvers, or the given authoritative servers).
+ */
+export async function publishableExpectation(
+  expected: ExpectedRecord[],
+  domain: string,
+  options: Pick<DomainCheckOptions, 'resolvers' | 'authoritative' | 'signal'> = {},
+): Promise<{ expected: ExpectedRecord[]; notice?: string }> {
+  if (!expected.some((r) => r.kind === 'tlsa')) return { expected };
+  const recursive = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
+  const authoritative = options.authoritative?.length
+    ? serversLookup(domain, options.authoritative)
+    : await zoneServers(domain, recursive, options.signal);
+  return daneExpectation(expected, { recursive, authoritative, signal: options.signal });
+}
+
 /**
  * The zone's own servers; undefined when they cannot be found (an unregistered domain, a
  * broken delegation): the records are then checked through the recursive resolvers alone.
  */
-async function zoneServers(
+export async function zoneServers(
   domain: string,
   recursive: DnsLookup,
   signal?: AbortSignal,
-): Promise<DnsLookup | undefined> {
+): Promise<AuthoritativeLookup | undefined> {
   try {
     return (await authoritativeLookup(domain, recursive, { signal })).lookup;
   } catch (error) {

@@ -13,6 +13,7 @@ import {
 } from '../config';
 import { dkimRecordName, dkimTxtRecord, splitTxt, type DkimPublicKey } from '../dkim';
 import { canonicalIp, ipFamily, isPublishableAddress, reverseName } from './address';
+import { DANE_CHAIN_NOTE, tlsaRecordName, tlsaRecordValue } from './dane';
 import { dmarcRecordFor } from './dmarc';
 import type { ExpectedRecord } from './model';
 
@@ -29,6 +30,12 @@ export interface ExpectedInput {
    * MTA-STS and CAA name them all. Their addresses, PTR and DKIM keys are their own.
    */
   fleet?: readonly HostConfig[];
+  /**
+   * SHA-256 of the public key of the certificate chasquid serves for the mail host (facts): the
+   * DANE TLSA record names it. Absent (no certificate, or the self-signed bootstrap one, whose key
+   * the first ACME certificate replaces): no TLSA record.
+   */
+  servedKeySha256?: string;
 }
 
 /** Every record `domain` needs, required ones first, in table order. */
@@ -127,6 +134,19 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
       required: true,
       publishedAt: 'reverse',
       purpose: `Reverse DNS: ${ip} must name ${mailHost}, or many receivers mark the mail as spam or refuse it.`,
+    });
+
+  if (input.servedKeySha256)
+    add({
+      id: 'tlsa',
+      kind: 'tlsa',
+      name: tlsaRecordName(mailHost),
+      type: 'TLSA',
+      value: tlsaRecordValue(input.servedKeySha256),
+      // Without it mail still flows (no DANE); a wrong one is worse, and the check says so.
+      required: false,
+      purpose: `DANE: names the public key ${mailHost} serves on port 25, so senders that check DNSSEC insist on TLS with exactly this key.`,
+      details: [DANE_CHAIN_NOTE],
     });
 
   const policy = mtaStsPolicy(apex, mailHosts);

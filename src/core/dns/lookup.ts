@@ -1,9 +1,13 @@
-// Real DNS questions through node's c-ares Resolver, answered in the shared LookupAnswer form:
+// Real DNS questions through node's c-ares Resolver (TLSA and DNSKEY, which it cannot ask, as
+// plain DNS messages over TCP), answered in the shared LookupAnswer form:
 // one resolver (recursive or authoritative), the operating system's resolvers, and every
 // authoritative server of a zone at once (found by walking up the name asking NS).
 import { ExpectedError } from '../errors';
+import { randomInt } from 'node:crypto';
 import { getServers, Resolver } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
+import * as packet from 'dns-packet';
+import { encodeQuery, exchangeTcp, fromAnswer } from './providers/dns-wire';
 import { canonicalIp } from './address';
 import { normalizeName } from '../names';
 import { joinTxt, type DnsLookup, type LookupAnswer, type LookupStatus, type QueryType } from './model';
@@ -66,7 +70,11 @@ async function ask(
     timeoutMs * tries * Math.max(1, servers.length) * 2,
   );
   try {
-    return { status: 'ok', server, ...(await resolveValues(resolver, normalizeName(name), type)) };
+    const values =
+      type === 'TLSA' || type === 'DNSKEY'
+        ? await wireValues(servers, normalizeName(name), type, timeoutMs, signal)
+        : await resolveValues(resolver, normalizeName(name), type);
+    return { status: 'ok', server, ...values };
   } catch (error) {
     signal?.throwIfAborted();
     const code = (error as NodeJS.ErrnoException).code ?? '';
@@ -120,7 +128,72 @@ export async function resolveValues(
       const soa = await resolver.resolveSoa(name);
       return { values: [`${normalizeName(soa.nsname)} ${normalizeName(soa.hostmaster)} ${soa.serial}`] };
     }
+    case 'TLSA':
+    case 'DNSKEY':
+      throw new RangeError(`c-ares cannot ask ${type}: lookups send it as a plain DNS message`);
   }
+}
+
+/** "ip", "ip:port", "[v6]:port" or a bare IPv6 address as host and port. */
+function hostAndPort(server: string): { host: string; port: number } {
+  const bracketed = /^\[(.+)\]:(\d+)$/.exec(server);
+  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2]) };
+  if (isIPv6(server)) return { host: server, port: 53 };
+  const [host = server, port] = server.split(':');
+  return { host, port: port ? Number(port) : 53 };
+}
+
+/**
+ * TLSA and DNSKEY values from the first of `servers` that answers, asked over TCP with
+ * recursion desired (an authoritative server ignores it); errors carry c-ares's codes so that
+ * `ask` reads them the same way.
+ */
+async function wireValues(
+  servers: readonly string[],
+  name: string,
+  type: 'TLSA' | 'DNSKEY',
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Pick<LookupAnswer, 'values'>> {
+  let lastError: Error = Object.assign(new Error('no server to ask'), { code: 'ETIMEOUT' });
+  for (const server of servers) {
+    const { host, port } = hostAndPort(server);
+    let reply: Buffer;
+    try {
+      reply = await exchangeTcp(
+        host,
+        port,
+        encodeQuery(randomInt(0x10000), name, type, true),
+        timeoutMs,
+        signal,
+      );
+    } catch (error) {
+      signal?.throwIfAborted();
+      lastError = Object.assign(new Error((error as Error).message), { code: 'ETIMEOUT' });
+      continue;
+    }
+    const rcode = reply.readUInt16BE(2) & 0xf;
+    if (rcode === 3) throw Object.assign(new Error(`${name} does not exist`), { code: 'ENOTFOUND' });
+    if (rcode === 5) throw Object.assign(new Error(`${server} refused`), { code: 'EREFUSED' });
+    if (rcode !== 0) {
+      lastError = Object.assign(new Error(`${server} answered rcode ${rcode}`), { code: 'ESERVFAIL' });
+      continue;
+    }
+    const answers = (packet.decode(reply).answers ?? []).filter(
+      (answer) => answer.type === type && normalizeName(answer.name) === name,
+    );
+    const values = answers.flatMap((answer): string[] => {
+      if (answer.type === 'DNSKEY') {
+        const key = answer.data;
+        return [`${key.flags} 3 ${key.algorithm} ${key.key.toString('base64')}`];
+      }
+      const record = fromAnswer(answer);
+      return record ? [record.value] : [];
+    });
+    if (values.length === 0) throw Object.assign(new Error(`no ${type} at ${name}`), { code: 'ENODATA' });
+    return { values };
+  }
+  throw lastError;
 }
 
 /** Asks these servers (ip, ip:port or [v6]:port; c-ares tries them in order). Never throws for DNS errors. */

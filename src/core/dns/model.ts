@@ -3,13 +3,25 @@
 // the linters, the checker, the publisher, the CLI and the VS Code views all speak it.
 import { canonicalIp } from './address';
 import { normalizeName } from '../names';
+import { formatTlsa, parseTlsa } from './providers/record-value';
 import type { RecordType } from './providers/types';
 
 export type { RecordType } from './providers/types';
 
 /** What a record is for; decides how it is compared, explained and published. */
 export type RecordKind =
-  'a' | 'aaaa' | 'mx' | 'spf' | 'spf-include' | 'dkim' | 'dmarc' | 'ptr' | 'mta-sts' | 'tls-rpt' | 'caa';
+  | 'a'
+  | 'aaaa'
+  | 'mx'
+  | 'spf'
+  | 'spf-include'
+  | 'dkim'
+  | 'dmarc'
+  | 'ptr'
+  | 'mta-sts'
+  | 'tls-rpt'
+  | 'caa'
+  | 'tlsa';
 
 export interface ExpectedRecord {
   /** Stable within a domain: "mx", "spf", "spf-include", "dkim:<selector>", "ptr:<ip>", "a:<ip>", … */
@@ -90,7 +102,8 @@ export interface LookupAnswer {
   byServer?: LookupAnswer[];
 }
 
-export type QueryType = RecordType | 'SOA';
+/** DNSKEY: asked at a zone's apex only, to tell whether the zone is signed (DANE needs it). */
+export type QueryType = RecordType | 'SOA' | 'DNSKEY';
 
 /** Anything that answers DNS questions: one resolver, the zone's authoritative servers, a test stand-in. */
 export interface DnsLookup {
@@ -176,6 +189,13 @@ export function comparableValue(record: Pick<ExpectedRecord, 'kind' | 'type'>, v
       const caa = caaParts(value);
       return caa ? `${caa.flags} ${caa.tag} ${caa.value}` : collapse(value).toLowerCase();
     }
+    case 'TLSA':
+      // Usage, selector and matching type as numbers; the data as hex in one piece, any case.
+      try {
+        return formatTlsa(parseTlsa(value));
+      } catch {
+        return collapse(value).toLowerCase();
+      }
     case 'TXT':
       switch (record.kind) {
         case 'spf':

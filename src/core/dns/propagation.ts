@@ -1,10 +1,9 @@
 // Waiting until a record is visible on EVERY authoritative server of its zone: the ACME CA
 // may ask any of them, so one server having it is not enough.
 import { ExpectedError } from '../errors';
-import { Resolver } from 'node:dns/promises';
 import type { DnsRecord, RecordType } from './providers/types';
 import { sleep } from '../sleep';
-import { authoritativeLookup, resolveValues, systemLookup } from './lookup';
+import { authoritativeLookup, resolverLookup, systemLookup } from './lookup';
 import { normalizeName } from '../names';
 
 export interface WaitOptions {
@@ -42,9 +41,7 @@ export async function waitForRecord(record: DnsRecord, present: boolean, options
     options.signal?.throwIfAborted();
     const checks = await Promise.all(
       lagging.map(async (server) => {
-        const values = await lookupValues(resolverFor(server), record.name, record.type).catch(
-          (): string[] => [],
-        );
+        const values = await lookupValues(server, record.name, record.type).catch((): string[] => []);
         return values.includes(normalizeValue(record)) === present;
       }),
     );
@@ -56,26 +53,20 @@ export async function waitForRecord(record: DnsRecord, present: boolean, options
   }
 }
 
-function resolverFor(server: string): Resolver {
-  const resolver = new Resolver({ timeout: 2000, tries: 1 });
-  resolver.setServers([server]);
-  return resolver;
-}
-
 /** The zone's name servers' addresses, found through the system resolver (NS of the closest enclosing zone). */
 export async function authoritativeServers(name: string): Promise<string[]> {
   return (await authoritativeLookup(name, systemLookup())).servers;
 }
 
-/** Values of one type at `name`, in DnsRecord's one-string form; none when the name or type is absent. */
-export async function lookupValues(resolver: Resolver, name: string, type: RecordType): Promise<string[]> {
-  try {
-    return (await resolveValues(resolver, name.replace(/\.$/, ''), type)).values;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
-    throw error;
-  }
+/** Values of one type at `name` from `server`, in DnsRecord's one-string form; none when the name or type is absent. */
+export async function lookupValues(server: string, name: string, type: RecordType): Promise<string[]> {
+  const answer = await resolverLookup([server], { timeoutMs: 2000, tries: 2 }).query(
+    name.replace(/\.$/, ''),
+    type,
+  );
+  if (answer.status === 'ok') return answer.values;
+  if (answer.status === 'nodata' || answer.status === 'nxdomain') return [];
+  throw Object.assign(new Error(answer.error ?? `no answer from ${server}`), { code: answer.status });
 }
 
 function normalizeValue(record: DnsRecord): string {

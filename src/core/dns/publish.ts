@@ -58,7 +58,8 @@ export async function planPublish(
   provider: DnsProvider,
   signal?: AbortSignal,
 ): Promise<PublishChange[]> {
-  const zoneRecords = expected.filter((record) => record.publishedAt === 'zone');
+  const held = (record: ExpectedRecord) => !provider.types || provider.types.includes(record.type);
+  const zoneRecords = expected.filter((record) => record.publishedAt === 'zone' && held(record));
   const names = [...new Set(zoneRecords.map((record) => normalizeName(record.name)))];
   const listed = new Map<string, DnsRecord[]>();
   await Promise.all(
@@ -80,7 +81,15 @@ export async function planPublish(
     for (const change of planGroup(group, existing)) decided.set(change.record, change);
   }
   return expected.map(
-    (record) => decided.get(record) ?? { action: 'skip', record, reason: REVERSE_DNS_REASON },
+    (record) =>
+      decided.get(record) ?? {
+        action: 'skip',
+        record,
+        reason:
+          record.publishedAt === 'reverse'
+            ? REVERSE_DNS_REASON
+            : `the ${provider.kind} provider cannot hold ${record.type} records: add it at your DNS host by other means, if it offers them.`,
+      },
   );
 }
 
@@ -200,7 +209,7 @@ export function formatPublishPlan(changes: PublishChange[]): string {
   lines.push(
     '',
     `${count('create')} to create, ${count('update')} to update, ${count('keep')} already right, ` +
-      `${count('skip')} to set elsewhere (reverse DNS). Nothing is ever deleted.`,
+      `${count('skip')} to set elsewhere (reverse DNS, or a type the provider cannot hold). Nothing is ever deleted.`,
   );
   return lines.join('\n');
 }

@@ -222,6 +222,8 @@ export interface InboundOptions {
   servername?: string;
   /** Extra trusted CAs (a test CA). */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Told the key each port serves (SPKI SHA-256), for the DANE row. */
+  onServedKey?: (port: number, spkiSha256: string) => void;
 }
 
 /** From this machine to the mail host: 25 and 587 with STARTTLS, 465 with TLS from the first byte; in parallel. */
@@ -291,6 +293,7 @@ async function checkInboundPort(host: string, port: number, opts: InboundOptions
     });
     const result = await (opts.signal ? raceAbort(probe, opts.signal) : probe);
     const tls = result.tls;
+    if (tls.certificate?.spkiSha256) opts.onServedKey?.(port, tls.certificate.spkiSha256);
     const notes = [
       ...roleNote,
       `greeting: ${result.banner}`,

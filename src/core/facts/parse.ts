@@ -2,6 +2,7 @@
 // odd system (TinyCore installer, rescue shell, container) is unit-tested.
 import { X509Certificate } from 'node:crypto';
 import { parseBlocked } from '../brute-force/jail';
+import { spkiSha256 } from '../dns/dane';
 import { DOVECOT_CONF_PATH } from '../dovecot/conf';
 import { normalizeIpAddress } from '../names';
 import { isWriteLeftover } from '../remote/files';
@@ -399,6 +400,7 @@ export function parseCertificate(pem: string): CertificateFacts {
     subject,
     issuer,
     selfSigned: subject === issuer,
+    spkiSha256: spkiSha256(cert.publicKey),
   };
 }
 

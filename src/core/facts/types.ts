@@ -163,6 +163,8 @@ export interface CertificateFacts {
   issuer?: string;
   /** Issued by itself (the bootstrap certificate): mail is accepted, but nobody trusts it. */
   selfSigned?: boolean;
+  /** SHA-256 of the certificate's public key (SubjectPublicKeyInfo), hex: what a DANE "3 1 1" TLSA names. */
+  spkiSha256?: string;
 }
 
 export interface ListeningSocket {

@@ -2,9 +2,11 @@
 // capabilities, STARTTLS/implicit TLS, and the certificate presented (never rejected here,
 // but judged: `authorized` and why not).
 import { ExpectedError } from '../errors';
+import { X509Certificate } from 'node:crypto';
 import { isIP, connect as netConnect } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { spkiSha256 } from '../dns/dane';
 import { ReplyReader, type SmtpReply } from './reply-reader';
 
 export interface ProbeOptions {
@@ -41,6 +43,8 @@ export interface CertificateInfo {
   validFrom: string;
   notAfter: string;
   fingerprint256: string;
+  /** SHA-256 of the served key (SubjectPublicKeyInfo), hex: what a DANE TLSA 3 1 1 record must name. */
+  spkiSha256?: string;
 }
 
 export interface ProbeResult {
@@ -269,7 +273,16 @@ function describeCertificate(cert: PeerCertificate): CertificateInfo {
     validFrom: cert.valid_from,
     notAfter: cert.valid_to,
     fingerprint256: cert.fingerprint256,
+    ...(cert.raw && { spkiSha256: servedKeyHash(cert.raw) }),
   };
+}
+
+function servedKeyHash(der: Buffer): string | undefined {
+  try {
+    return spkiSha256(new X509Certificate(der).publicKey);
+  } catch {
+    return undefined;
+  }
 }
 
 function describeSocketError(err: Error, where: string): SmtpProbeError {

@@ -134,6 +134,8 @@ export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>,
       return 'TLS-RPT (TXT)';
     case 'caa':
       return 'CAA';
+    case 'tlsa':
+      return 'DANE (TLSA)';
     case 'reachability':
       return l10n.t('Reachability {0}', suffix || row.name).trim();
     case 'dnsbl':

@@ -5,7 +5,7 @@ import type { DomainConfig, HostConfig } from '../../core/config';
 import type { DnsReport, ExpectedRecord } from '../../core/dns/model';
 import type { Facts } from '../../core/facts';
 import type { RemoteConnection, SecretStore } from '../../core/remote';
-import { checkDomainDns, expectedForHost } from '../../core/dns/domain-check';
+import { checkDomainDns, expectedForHost, publishableExpectation } from '../../core/dns/domain-check';
 import { providerFor } from '../../core/dns/providers';
 import { applyPublish, planPublish, type PublishChange } from '../../core/dns/publish';
 import { zoneFileSnippet } from '../../core/dns/zone-export';
@@ -93,7 +93,13 @@ export interface DnsCore {
     domain: DomainConfig,
     records: readonly ExpectedRecord[],
     secrets: SecretStore,
-    options?: { signal?: AbortSignal; onInstruction?: (text: string) => void },
+    options?: {
+      signal?: AbortSignal;
+      onInstruction?: (text: string) => void;
+      /** Where the zone is asked whether it is signed (the TLSA record needs it). */
+      resolvers?: string[];
+      authoritative?: string[];
+    },
   ): Promise<PublishDryRun>;
   /** A DKIM key rotation of the domain, as far as it goes now (or, with dryRun, its stages only). */
   rotateDkim(options: DkimRotationOptions): Promise<DkimRotationRun>;
@@ -184,8 +190,15 @@ export const dnsCore: DnsCore = {
     const provider = await providerFor({ name: domain.name, dns }, secrets, {
       onInstruction: options.onInstruction,
     });
-    const changes = await planPublish([...records], provider, options.signal);
+    // The TLSA (DANE) record only where the zone is signed; the editor's resolvers ask.
+    const dane = await publishableExpectation([...records], domain.name, {
+      resolvers: options.resolvers,
+      authoritative: options.authoritative,
+      signal: options.signal,
+    });
+    const changes = await planPublish(dane.expected, provider, options.signal);
     const notes = [
+      ...(dane.notice ? [dane.notice] : []),
       ...new Set(
         changes.flatMap((c) => [
           ...(c.notes ?? []),

@@ -17,7 +17,7 @@ import {
   type DnsPanelState,
 } from '../../panels/dns/messages';
 import { panelState, writesOf, type PublishStep } from '../../panels/dns/panel-state';
-import { dnsKey, type DnsService } from './service';
+import { dnsKey, dnsSettings, type DnsService } from './service';
 
 export interface DnsPanelDeps {
   extensionUri: vscode.Uri;
@@ -165,7 +165,10 @@ export class DnsPanel extends WebviewPanelHost<DnsPanelState, DnsCommand> {
     this.setPublish({ phase: 'planning' });
     try {
       const core = await this.deps.core();
+      const { resolvers, authoritative } = dnsSettings();
       const dryRun = await core.planPublish(this.domain, await this.expected(), secrets, {
+        resolvers,
+        authoritative,
         // The manual provider says what to set by hand, then waits until DNS serves it.
         onInstruction: (text) => void vscode.window.showInformationMessage(text, { modal: false }),
       });

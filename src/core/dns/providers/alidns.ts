@@ -46,6 +46,8 @@ export function signParams(method: string, params: Record<string, string>, secre
 
 export class AlidnsProvider implements DnsProvider {
   readonly kind = 'alidns';
+  /** Its documented types (besides SRV and URL forwarding, which Mailwright does not publish): no TLSA. */
+  readonly types: readonly RecordType[] = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'CAA'];
   private readonly base: string;
   constructor(private readonly options: AlidnsOptions) {
     this.base = options.baseUrl ?? 'https://alidns.aliyuncs.com/';

@@ -2,7 +2,7 @@
 // follows the published API (test/fixtures-servers/cloudflare.ts), not the real service.
 import { joinTxt } from '../model';
 import { fetchApi } from './http';
-import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts } from './record-value';
+import { formatCaa, formatMx, formatTlsa, parseCaa, parseMx, parseTlsa, type CaaParts } from './record-value';
 import { DnsProviderError, type DnsProvider, type DnsRecord, type RecordType } from './types';
 
 export interface CloudflareOptions {
@@ -23,8 +23,15 @@ interface CfRecord {
   ttl: number;
   /** MX only: the preference, apart from the host in `content`. */
   priority?: number;
-  /** CAA (and other structured types): the parts, from which Cloudflare derives `content`. */
-  data?: Partial<CaaParts>;
+  /** CAA and TLSA (structured types): the parts, from which Cloudflare derives `content`. */
+  data?: Partial<CaaParts> & Partial<CfTlsaData>;
+}
+/** Cloudflare's TLSA fields: the data as hex. */
+interface CfTlsaData {
+  usage: number;
+  selector: number;
+  matching_type: number;
+  certificate: string;
 }
 interface CfBody<T> {
   success: boolean;
@@ -74,6 +81,16 @@ export class CloudflareProvider implements DnsProvider {
       return { ...common, content: mx.exchange, priority: mx.preference };
     }
     if (record.type === 'CAA') return { ...common, data: parseCaa(record.value) };
+    if (record.type === 'TLSA') {
+      const tlsa = parseTlsa(record.value);
+      const data: CfTlsaData = {
+        usage: tlsa.usage,
+        selector: tlsa.selector,
+        matching_type: tlsa.matchingType,
+        certificate: tlsa.certificate.toString('hex'),
+      };
+      return { ...common, data };
+    }
     return { ...common, content: record.value };
   }
 
@@ -162,6 +179,14 @@ function valueOf(record: CfRecord): string {
   const caa = record.data;
   if (record.type === 'CAA' && caa?.tag !== undefined && caa.value !== undefined)
     return formatCaa({ flags: caa.flags ?? 0, tag: caa.tag, value: caa.value });
+  const tlsa = record.data;
+  if (record.type === 'TLSA' && tlsa?.usage !== undefined && tlsa.certificate !== undefined)
+    return formatTlsa({
+      usage: tlsa.usage,
+      selector: tlsa.selector ?? 0,
+      matchingType: tlsa.matching_type ?? 0,
+      certificate: Buffer.from(tlsa.certificate, 'hex'),
+    });
   if (record.type !== 'TXT' || !/^".*"$/s.test(record.content)) return record.content;
   return joinTxt(record.content.slice(1, -1).split(/"\s+"/));
 }

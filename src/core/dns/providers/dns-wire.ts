@@ -4,7 +4,17 @@ import * as packet from 'dns-packet';
 import { connect } from 'node:net';
 import { splitTxt } from '../../dkim/record';
 import { joinTxt } from '../model';
-import { formatCaa, formatMx, parseCaa, parseMx, type CaaParts, type MxParts } from './record-value';
+import {
+  formatCaa,
+  formatMx,
+  formatTlsa,
+  parseCaa,
+  parseMx,
+  parseTlsa,
+  type CaaParts,
+  type MxParts,
+  type TlsaParts,
+} from './record-value';
 import type { DnsRecord, RecordType } from './types';
 import { normalizeName } from '../../names';
 
@@ -64,9 +74,19 @@ export function encodeUpdate(id: number, zone: string, changes: readonly UpdateC
   return Buffer.concat([header, zoneSection, ...updates]);
 }
 
-/** A standard query (RD off: we ask the authoritative server itself). */
-export function encodeQuery(id: number, name: string, type: RecordType): Buffer {
-  return packet.encode({ type: 'query', id, flags: 0, questions: [{ name, type, class: 'IN' }] });
+/** A standard query; RD off by default: we ask the authoritative server itself. */
+export function encodeQuery(
+  id: number,
+  name: string,
+  type: RecordType | 'DNSKEY',
+  recursionDesired = false,
+): Buffer {
+  return packet.encode({
+    type: 'query',
+    id,
+    flags: recursionDesired ? packet.RECURSION_DESIRED : 0,
+    questions: [{ name, type, class: 'IN' }],
+  });
 }
 
 function encodeRecord({ op, record, ttl }: UpdateChange): Buffer {
@@ -96,6 +116,8 @@ function toPacketData(record: DnsRecord): unknown {
       return parseMx(value);
     case 'CAA':
       return parseCaa(value);
+    case 'TLSA':
+      return parseTlsa(value);
     default:
       return stripDot(value.trim());
   }
@@ -116,6 +138,8 @@ export function fromAnswer(answer: packet.Answer): DnsRecord | undefined {
       return { ...base, type: 'MX', value: formatMx(data as MxParts) };
     case 'CAA':
       return { ...base, type: 'CAA', value: formatCaa(data as CaaParts) };
+    case 'TLSA':
+      return { ...base, type: 'TLSA', value: formatTlsa(data as TlsaParts) };
     case 'A':
     case 'AAAA':
     case 'CNAME':

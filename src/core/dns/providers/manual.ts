@@ -1,6 +1,5 @@
 // The user is the provider: Mailwright shows the record to add (or remove) and polls the
 // zone's authoritative servers until the change is visible on all of them.
-import { Resolver } from 'node:dns/promises';
 import { txtZoneText } from '../../dkim/record';
 import { splitTxt } from '../../dkim/record';
 import { authoritativeServers, lookupValues, PropagationTimeoutError, waitForRecord } from '../propagation';
@@ -17,20 +16,18 @@ export interface ManualOptions {
   intervalMs?: number;
 }
 
-const ALL_TYPES: RecordType[] = ['A', 'AAAA', 'MX', 'TXT', 'CAA', 'CNAME', 'NS', 'PTR'];
+const ALL_TYPES: RecordType[] = ['A', 'AAAA', 'MX', 'TXT', 'CAA', 'CNAME', 'NS', 'PTR', 'TLSA'];
 
 export class ManualProvider implements DnsProvider {
   readonly kind = 'manual';
   constructor(private readonly options: ManualOptions) {}
 
   async list(name: string, type?: RecordType): Promise<DnsRecord[]> {
-    const [server] = await this.servers(name);
-    const resolver = new Resolver({ timeout: 2000, tries: 2 });
-    resolver.setServers([server ?? '127.0.0.1']);
+    const [server = '127.0.0.1'] = await this.servers(name);
     const types = type ? [type] : ALL_TYPES;
     const found = await Promise.all(
       types.map(async (t) =>
-        (await lookupValues(resolver, name, t)).map((value) => ({ name, type: t, value })),
+        (await lookupValues(server, name, t)).map((value) => ({ name, type: t, value })),
       ),
     );
     return found.flat();

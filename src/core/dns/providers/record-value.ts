@@ -1,4 +1,4 @@
-// MX and CAA values as one string ("10 smtp.example.com", '0 issue "letsencrypt.org"') and as
+// MX, CAA and TLSA values as one string ("10 smtp.example.com", '0 issue "letsencrypt.org"') and as
 // the parts DNS wire format and the HTTP APIs want them: Cloudflare takes an MX's priority and
 // a CAA's flags/tag/value as separate fields, Alibaba Cloud DNS an MX's priority.
 
@@ -34,4 +34,26 @@ export function parseCaa(value: string): CaaParts {
 
 export function formatCaa(parts: CaaParts): string {
   return `${parts.flags} ${parts.tag} "${parts.value}"`;
+}
+
+export interface TlsaParts {
+  usage: number;
+  selector: number;
+  matchingType: number;
+  certificate: Buffer;
+}
+
+/** "3 1 1 <hex>": the hex may be split by spaces, as zone files print long data. */
+export function parseTlsa(value: string): TlsaParts {
+  const match = /^(\d+)\s+(\d+)\s+(\d+)\s+([0-9A-Fa-f\s]+)$/.exec(value.trim());
+  const hex = match?.[4]!.replace(/\s+/g, '') ?? '';
+  const numbers = match ? [match[1], match[2], match[3]].map(Number) : [];
+  if (!match || numbers.some((n) => n > 255) || hex.length % 2 !== 0)
+    throw new RangeError(`TLSA value must be "USAGE SELECTOR MATCHING-TYPE HEX", not "${value}"`);
+  const [usage = 0, selector = 0, matchingType = 0] = numbers;
+  return { usage, selector, matchingType, certificate: Buffer.from(hex, 'hex') };
+}
+
+export function formatTlsa(parts: TlsaParts): string {
+  return `${parts.usage} ${parts.selector} ${parts.matchingType} ${parts.certificate.toString('hex')}`;
 }

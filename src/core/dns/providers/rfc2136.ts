@@ -29,7 +29,7 @@ export interface Rfc2136Options {
   timeoutMs?: number;
 }
 
-const ALL_TYPES: RecordType[] = ['A', 'AAAA', 'MX', 'TXT', 'CAA', 'CNAME', 'NS', 'PTR'];
+const ALL_TYPES: RecordType[] = ['A', 'AAAA', 'MX', 'TXT', 'CAA', 'CNAME', 'NS', 'PTR', 'TLSA'];
 
 export class Rfc2136Provider implements DnsProvider {
   readonly kind = 'rfc2136';

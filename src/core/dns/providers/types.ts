@@ -3,7 +3,7 @@
 // Providers change one value at a time and never replace a whole set they did not create.
 
 import { ExpectedError } from '../../errors';
-export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'CAA' | 'CNAME' | 'NS' | 'PTR';
+export type RecordType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'CAA' | 'CNAME' | 'NS' | 'PTR' | 'TLSA';
 
 export interface DnsRecord {
   /** Fully qualified, lowercase, without the trailing dot: "_dmarc.example.com". */
@@ -11,7 +11,7 @@ export interface DnsRecord {
   type: RecordType;
   /**
    * The value as one string: TXT joined (providers split it into <=255-byte strings),
-   * MX as "10 smtp.example.com", CAA as '0 issue "letsencrypt.org"'.
+   * MX as "10 smtp.example.com", CAA as '0 issue "letsencrypt.org"', TLSA as "3 1 1 <hex>".
    */
   value: string;
   ttl?: number;
@@ -41,6 +41,8 @@ export class DnsProviderError extends ExpectedError {
 export interface DnsProvider {
   /** "rfc2136", "cloudflare", "alidns", "manual". */
   readonly kind: string;
+  /** The record types the provider can hold; absent: every type Mailwright publishes. */
+  readonly types?: readonly RecordType[];
   /** Records of one name (optionally one type), as the provider holds them. */
   list(name: string, type?: RecordType, signal?: AbortSignal): Promise<DnsRecord[]>;
   /** Adds one value; other values of the same name and type stay. */

@@ -11,9 +11,9 @@ import type { DnsProvider } from '../../dns/providers/types';
 import { dns01Responder, type WaitForTxt } from '../../acme/dns01';
 import { http01Responder } from '../../acme/http01';
 import type { IssuedCertificate } from '../../acme/issue';
-import { renewalReason } from '../../acme/renewal';
+import { keepsKey, renewalReason, unusableKeyReason } from '../../acme/renewal';
 import type { ChallengeResponder } from '../../acme/responders';
-import { shellCommand, shellScript } from '../../remote';
+import { readRemoteFile, shellCommand, shellScript } from '../../remote';
 import { probeSmtp } from '../../smtp/probe';
 import type { Facts } from '../../facts';
 import type { Action, ApplyContext, Plan, PlanContext } from '../types';
@@ -147,27 +147,59 @@ async function checkServed(ctx: ApplyContext, serial: string, deps: AcmeDeps): P
   }
 }
 
+/**
+ * The key of the certificate being replaced, when the new one keeps it (a renewal of Mailwright's
+ * own ACME certificate); undefined: a new key. A key that cannot be read, or is not the
+ * certificate's, is said in the output and replaced.
+ */
+async function keyToKeep(ctx: ApplyContext, host: string, keep: boolean): Promise<Buffer | undefined> {
+  if (!keep) return undefined;
+  const path = `${certDir(host)}/privkey.pem`;
+  let pem: Buffer;
+  try {
+    pem = await readRemoteFile(ctx.conn, path);
+  } catch (e) {
+    ctx.log(`Making a new key: ${path} cannot be read (${(e as Error).message})`);
+    return undefined;
+  }
+  const why = unusableKeyReason(pem, ctx.facts.chasquidState?.certs[host]);
+  if (why) {
+    ctx.log(`Making a new key: ${why}`);
+    return undefined;
+  }
+  ctx.log(`Keeping the certificate's key (${path}): a DANE record naming it stays valid`);
+  return pem;
+}
+
+export interface AcmePlanOptions {
+  /** Replaces the reason (the certificate is renewed whatever its state). */
+  force?: string;
+  /** A new private key even when the certificate could keep its own (a key rollover). */
+  newKey?: boolean;
+}
+
 /** The actions for one host: [] when no acme config or the certificate is fine. */
 export function planAcmeCertificate(
   ctx: PlanContext,
   deps: AcmeDeps = defaultDeps,
-  force?: string,
+  options: AcmePlanOptions = {},
 ): Action[] {
+  const { force } = options;
   const settings = acmeSettingsOf(ctx.host);
   if (!settings) return [];
   const host = ctx.host.mailHost;
   const path = `${certDir(host)}/fullchain.pem`;
-  const reason =
-    force ??
-    renewalReason({
-      mailHost: host,
-      cert: ctx.facts.chasquidState?.certs[host],
-      currentHash: ctx.facts.confFiles?.[path],
-      managedHash: ctx.facts.chasquidState?.managed[path],
-      renewBeforeDays: settings.renewBeforeDays,
-      now: ctx.now,
-    });
+  const current = {
+    mailHost: host,
+    cert: ctx.facts.chasquidState?.certs[host],
+    currentHash: ctx.facts.confFiles?.[path],
+    managedHash: ctx.facts.chasquidState?.managed[path],
+    renewBeforeDays: settings.renewBeforeDays,
+    now: ctx.now,
+  };
+  const reason = force ?? renewalReason(current);
   if (!reason) return [];
+  const keep = keepsKey(current, options.newKey);
   const names = deps.names ?? [host];
   let issued: IssuedCertificate | undefined;
   return [
@@ -191,6 +223,7 @@ export function planAcmeCertificate(
           email: settings.email,
           names,
           responder: responderFor(settings, actx, deps),
+          privateKeyPem: await keyToKeep(actx, host, keep),
           signal: actx.signal,
           onProgress: actx.log,
         });
@@ -220,7 +253,7 @@ export function planAcmeCertificate(
 export function planRenewal(
   host: HostConfig,
   facts: Facts,
-  opts: { days?: number; now?: Date } = {},
+  opts: { days?: number; now?: Date; newKey?: boolean } = {},
   deps: AcmeDeps = defaultDeps,
 ): Plan {
   const withDays =
@@ -231,7 +264,11 @@ export function planRenewal(
           acme: { ...(host as { acme?: object }).acme, renewBeforeDays: opts.days },
         } as HostConfig);
   const ctx: PlanContext = { host: withDays, facts, now: opts.now ?? new Date() };
-  const acme = planAcmeCertificate(ctx, deps);
+  const acme = planAcmeCertificate(
+    ctx,
+    deps,
+    opts.newKey ? { newKey: true, force: 'a new private key was asked for (key rollover)' } : {},
+  );
   const [issue, ...checks] = acme;
   const actions = issue
     ? [issue, serviceAction('the new certificate needs chasquid restarted'), ...checks]
