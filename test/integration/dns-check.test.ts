@@ -226,10 +226,18 @@ describe(
       });
       assert.equal(conn.stats.execChannels - channels, 1, 'one exec channel: the DKIM key read');
       assert.equal(handed.length, 1);
-      assert.deepEqual(handed[0], expected);
+      // The test zone is not DNSSEC-signed: where the server's certificate would give a TLSA
+      // record (a certificate an earlier file of the run left), the check expects none and says why.
+      const checked = expected.filter((r) => r.type !== 'TLSA');
+      assert.deepEqual(handed[0], checked);
+      if (checked.length < expected.length)
+        assert.ok(
+          report.notices?.some((n) => n.startsWith('DANE needs DNSSEC')),
+          JSON.stringify(report.notices),
+        );
       assert.deepEqual(
-        report.findings.filter((f) => expected.some((r) => r.id === f.id)).map((f) => f.id),
-        expected.map((r) => r.id),
+        report.findings.filter((f) => checked.some((r) => r.id === f.id)).map((f) => f.id),
+        checked.map((r) => r.id),
       );
     });
 
