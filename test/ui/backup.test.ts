@@ -50,7 +50,19 @@ async function choosePath(page: Page, title: RegExp, path: string): Promise<void
   const input = widget.locator('input.input').first();
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await input.fill(path);
-  await input.press('Enter');
+  // The dialog reads a typed path asynchronously; an Enter that comes before it has is lost, so
+  // Enter is pressed again (every 2 s, up to 30 s) until the dialog has taken the path and closed.
+  const open = async () =>
+    (await widget.isVisible()) &&
+    title.test((await widget.locator('.quick-input-title').textContent()) ?? '');
+  for (let tries = 0; ; tries++) {
+    await input.press('Enter');
+    const until = Date.now() + 2000;
+    while (Date.now() < until && (await open())) await new Promise((r) => setTimeout(r, 200));
+    if (!(await open())) return;
+    assert.ok(tries < 15, `the file dialog is still open with ${await input.inputValue()}`);
+    if ((await input.inputValue()) !== path) await input.fill(path);
+  }
 }
 
 const STATE = `find /etc/chasquid /var/lib/mailwright -type f -exec sha256sum {} + | sort`;
