@@ -13,8 +13,8 @@ import {
 } from '../../backup/server-paths';
 import { backupEverySeconds } from '../../config/validate-backups';
 import type { Action, PlanContext } from '../types';
-import { installNode, serverProgramBlocked, serverProgramFile } from './renewal-timer';
-import { enableTimerAction, programFiles, stopTimerAction } from './timer-program';
+import { serverProgramFile, startServerProgram } from './renewal-timer';
+import { enableTimerAction, stopTimerAction } from './timer-program';
 
 const KIND = 'backup-timer';
 
@@ -75,42 +75,21 @@ export interface BackupTimerPlan {
 export function planBackupTimer(ctx: PlanContext, planned: readonly Action[] = []): BackupTimerPlan {
   const schedule = ctx.host.backups?.schedule;
   if (!schedule) return { actions: stopActions(ctx), notes: [] };
-  const blocked = serverProgramBlocked(ctx, 'the scheduled backups');
-  if (blocked) {
-    return {
-      actions: [],
-      notes: [
-        `Scheduled backups cannot run on ${ctx.host.name}: ${blocked}. Run \`mailwright backup\` from cron on another machine instead, or remove backups.schedule to silence this note.`,
-      ],
-    };
-  }
-  const program = backupProgramFile();
-  if (!program) {
-    return {
-      actions: [],
-      notes: [
-        'The backup program (dist/server/backup.js) is missing from this installation: run `npm run build`.',
-      ],
-    };
-  }
-  const timer = ctx.facts.backupTimer ?? { files: {} };
-  const fileCtx: PlanContext = {
-    ...ctx,
-    facts: { ...ctx.facts, confFiles: { ...ctx.facts.confFiles, ...timer.files } },
-  };
-  const actions: Action[] = [];
-  if (!ctx.facts.renewal?.node && !planned.some((a) => a.id.endsWith(':nodejs')))
-    actions.push(
-      installNode(ctx, {
-        id: 'backup:nodejs',
-        kind: KIND,
-        runs: 'the scheduled backups',
-        because: 'backups.schedule is set',
-        otherwise:
-          'Remove backups.schedule and run `mailwright backup` from cron on another machine instead.',
-      }),
-    );
-  const file = programFiles(fileCtx, 'backup', KIND, actions);
+  const start = startServerProgram(ctx, planned, {
+    prefix: 'backup',
+    kind: KIND,
+    runs: 'the scheduled backups',
+    program: backupProgramFile(),
+    because: 'backups.schedule is set',
+    otherwise: 'Remove backups.schedule and run `mailwright backup` from cron on another machine instead.',
+    blockedNote: (blocked) =>
+      `Scheduled backups cannot run on ${ctx.host.name}: ${blocked}. Run \`mailwright backup\` from cron on another machine instead, or remove backups.schedule to silence this note.`,
+    missingNote:
+      'The backup program (dist/server/backup.js) is missing from this installation: run `npm run build`.',
+    timerFiles: ctx.facts.backupTimer?.files,
+  });
+  if ('notes' in start) return { actions: [], notes: start.notes };
+  const { program, actions, file } = start;
   file(
     'program',
     BACKUP_PROGRAM_PATH,
@@ -145,7 +124,7 @@ export function planBackupTimer(ctx: PlanContext, planned: readonly Action[] = [
     id: 'backup:enable',
     kind: KIND,
     unit: BACKUP_UNIT,
-    timer,
+    timer: ctx.facts.backupTimer,
     changed: actions.length > 0,
   });
   if (enable) actions.push(enable);

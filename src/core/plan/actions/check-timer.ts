@@ -17,8 +17,8 @@ import type { HostConfig } from '../../config';
 import { monitorMinutes } from '../../config/validate-monitor';
 import { envNamesFor, secretKeys } from '../../remote';
 import type { Action, PlanContext } from '../types';
-import { installNode, serverProgramBlocked, serverProgramFile } from './renewal-timer';
-import { enableTimerAction, programFiles, stopTimerAction, storeSecretAction } from './timer-program';
+import { serverProgramFile, startServerProgram } from './renewal-timer';
+import { enableTimerAction, stopTimerAction, storeSecretAction } from './timer-program';
 
 const KIND = 'check-timer';
 
@@ -128,41 +128,21 @@ export interface CheckTimerPlan {
 export function planCheckTimer(ctx: PlanContext, planned: readonly Action[] = []): CheckTimerPlan {
   const monitor = ctx.host.monitor;
   if (!monitor) return { actions: stopActions(ctx, true), notes: [] };
-  const blocked = serverProgramBlocked(ctx, 'the server checks');
-  if (blocked) {
-    return {
-      actions: [],
-      notes: [
-        `The server checks cannot run on ${ctx.host.name}: ${blocked}. Run \`mailwright check\` from cron on another machine instead, or remove monitor: to silence this note.`,
-      ],
-    };
-  }
-  const program = checkProgramFile();
-  if (!program) {
-    return {
-      actions: [],
-      notes: [
-        'The check program (dist/server/check.js) is missing from this installation: run `npm run build`.',
-      ],
-    };
-  }
-  const timer = ctx.facts.checkTimer ?? { files: {} };
-  const fileCtx: PlanContext = {
-    ...ctx,
-    facts: { ...ctx.facts, confFiles: { ...ctx.facts.confFiles, ...timer.files } },
-  };
-  const actions: Action[] = [];
-  if (!ctx.facts.renewal?.node && !planned.some((a) => a.id.endsWith(':nodejs')))
-    actions.push(
-      installNode(ctx, {
-        id: 'check:nodejs',
-        kind: KIND,
-        runs: 'the server checks',
-        because: 'monitor: is set',
-        otherwise: 'Remove monitor: and run `mailwright check` from cron on another machine instead.',
-      }),
-    );
-  const file = programFiles(fileCtx, 'check', KIND, actions);
+  const start = startServerProgram(ctx, planned, {
+    prefix: 'check',
+    kind: KIND,
+    runs: 'the server checks',
+    program: checkProgramFile(),
+    because: 'monitor: is set',
+    otherwise: 'Remove monitor: and run `mailwright check` from cron on another machine instead.',
+    blockedNote: (blocked) =>
+      `The server checks cannot run on ${ctx.host.name}: ${blocked}. Run \`mailwright check\` from cron on another machine instead, or remove monitor: to silence this note.`,
+    missingNote:
+      'The check program (dist/server/check.js) is missing from this installation: run `npm run build`.',
+    timerFiles: ctx.facts.checkTimer?.files,
+  });
+  if ('notes' in start) return { actions: [], notes: start.notes };
+  const { program, actions, file } = start;
   file(
     'program',
     CHECK_PROGRAM_PATH,
@@ -201,7 +181,7 @@ export function planCheckTimer(ctx: PlanContext, planned: readonly Action[] = []
     id: 'check:enable',
     kind: KIND,
     unit: CHECK_UNIT,
-    timer,
+    timer: ctx.facts.checkTimer,
     changed: actions.length > 0,
   });
   if (enable) actions.push(enable);

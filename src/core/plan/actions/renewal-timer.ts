@@ -113,6 +113,52 @@ export function serverRenewalBlocked(ctx: PlanContext): string | undefined {
   return undefined;
 }
 
+/**
+ * The opening a sibling program's plan shares (the server checks', the scheduled backups'): a
+ * note instead of any action when the server cannot run it or this installation lacks its built
+ * program; else Node.js when no action before installs it, and the writer of the program's files
+ * (their hashes from the facts' `timerFiles`).
+ */
+export function startServerProgram(
+  ctx: PlanContext,
+  planned: readonly Action[],
+  spec: {
+    prefix: string;
+    kind: Action['kind'];
+    /** What the program does, as "the server checks". */
+    runs: string;
+    /** The built program's path on this machine, when the installation has it. */
+    program: string | undefined;
+    /** Why the key that asks for it is there, as "monitor: is set". */
+    because: string;
+    /** The fix when the server cannot run it. */
+    otherwise: string;
+    blockedNote: (blocked: string) => string;
+    missingNote: string;
+    timerFiles: Record<string, string> | undefined;
+  },
+): { notes: string[] } | { program: string; actions: Action[]; file: ReturnType<typeof programFiles> } {
+  const blocked = serverProgramBlocked(ctx, spec.runs);
+  if (blocked) return { notes: [spec.blockedNote(blocked)] };
+  if (!spec.program) return { notes: [spec.missingNote] };
+  const fileCtx: PlanContext = {
+    ...ctx,
+    facts: { ...ctx.facts, confFiles: { ...ctx.facts.confFiles, ...spec.timerFiles } },
+  };
+  const actions: Action[] = [];
+  if (!ctx.facts.renewal?.node && !planned.some((a) => a.id.endsWith(':nodejs')))
+    actions.push(
+      installNode(ctx, {
+        id: `${spec.prefix}:nodejs`,
+        kind: spec.kind,
+        runs: spec.runs,
+        because: spec.because,
+        otherwise: spec.otherwise,
+      }),
+    );
+  return { program: spec.program, actions, file: programFiles(fileCtx, spec.prefix, spec.kind, actions) };
+}
+
 /** Installs the distribution's Node.js for a program of Mailwright's that runs from a timer. */
 export function installNode(
   ctx: PlanContext,
