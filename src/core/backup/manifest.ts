@@ -3,7 +3,7 @@
 // mailwright.yaml it belongs to. An archive is only used when every entry matches it.
 import { CHASQUID_DIR } from '../chasquid/paths';
 import { MAIL_STORE_DIR, MAILBOX_USERS_PATH } from '../dovecot/conf';
-import type { HostConfig } from '../config';
+import type { HostConfig } from '../config/types';
 import { ExpectedError } from '../errors';
 
 export const BACKUP_FORMAT = 'mailwright-backup';
