@@ -499,12 +499,18 @@ test(
         step('Compare with Previous Version: the last commit before the present text, beside the server');
 
         // Show History: the commits that touched the file; the newest opens as the change it made.
-        await menu('Show History');
-        const rows = page.locator('.quick-input-widget .monaco-list-row');
-        await eventually(
-          async () => assert.ok((await rows.count()) >= 2, `history rows: ${await rows.count()}`),
-          30_000,
-        );
+        // The rows are counted only once the history's own picker shows (its title), so that
+        // a lost menu click or a stale list of an earlier picker is not read as the history.
+        const picker = page.locator('.quick-input-widget:visible');
+        const rows = picker.locator('.monaco-list-row');
+        await eventually(async () => {
+          if (!(await picker.getByText('History of aliases on sandbox').isVisible())) {
+            await page.keyboard.press('Escape');
+            await menu('Show History');
+            await picker.getByText('History of aliases on sandbox').waitFor({ timeout: 10_000 });
+          }
+          assert.ok((await rows.count()) >= 2, `history rows: ${await rows.count()}`);
+        }, 60_000);
         await screenshot('git-history-pick');
         await rows.first().click();
         await eventually(async () => {
