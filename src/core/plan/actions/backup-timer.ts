@@ -14,7 +14,7 @@ import {
 import { backupEverySeconds } from '../../config/validate-backups';
 import type { Action, PlanContext } from '../types';
 import { serverProgramFile, startServerProgram } from './renewal-timer';
-import { enableTimerAction, stopTimerAction } from './timer-program';
+import { enableTimerAction, periodicTimer, stopTimerAction } from './timer-program';
 
 const KIND = 'backup-timer';
 
@@ -35,17 +35,12 @@ TimeoutStartSec=6h
  * at once when the timer is enabled on a server that has been up longer.
  */
 export function backupTimer(seconds: number, every: string): string {
-  return `[Unit]
-Description=Mailwright: back up the mail server every ${every}
-
-[Timer]
-OnBootSec=15min
-OnUnitActiveSec=${seconds}s
-RandomizedDelaySec=${Math.min(3600, Math.ceil(seconds / 20))}s
-
-[Install]
-WantedBy=timers.target
-`;
+  return periodicTimer({
+    description: `Mailwright: back up the mail server every ${every}`,
+    firstAfter: '15min',
+    every: `${seconds}s`,
+    jitter: `${Math.min(3600, Math.ceil(seconds / 20))}s`,
+  });
 }
 
 /** Where the built backup program is (MAILWRIGHT_BACKUP_PROGRAM wins: tests). */

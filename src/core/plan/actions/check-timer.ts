@@ -18,7 +18,7 @@ import { monitorMinutes } from '../../config/validate-monitor';
 import { envNamesFor, secretKeys } from '../../remote';
 import type { Action, PlanContext } from '../types';
 import { serverProgramFile, startServerProgram } from './renewal-timer';
-import { enableTimerAction, stopTimerAction, storeSecretAction } from './timer-program';
+import { enableTimerAction, periodicTimer, stopTimerAction, storeSecretAction } from './timer-program';
 
 const KIND = 'check-timer';
 
@@ -36,17 +36,12 @@ TimeoutStartSec=5min
 
 /** Every `minutes`, counted from the last run; the first run a few minutes after boot. */
 export function checkTimer(minutes: number): string {
-  return `[Unit]
-Description=Mailwright: check the mail server's health every ${minutes} minutes
-
-[Timer]
-OnBootSec=5min
-OnUnitActiveSec=${minutes}min
-RandomizedDelaySec=${Math.min(60, Math.ceil(minutes / 10))}s
-
-[Install]
-WantedBy=timers.target
-`;
+  return periodicTimer({
+    description: `Mailwright: check the mail server's health every ${minutes} minutes`,
+    firstAfter: '5min',
+    every: `${minutes}min`,
+    jitter: `${Math.min(60, Math.ceil(minutes / 10))}s`,
+  });
 }
 
 /** Where the built check program is (MAILWRIGHT_CHECK_PROGRAM wins: tests). */

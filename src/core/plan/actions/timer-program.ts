@@ -17,6 +17,31 @@ systemctl is-enabled --quiet "$1.timer" || { echo "$1.timer is not enabled" >&2;
 systemctl is-active --quiet "$1.timer" || { echo "$1.timer is not active" >&2; exit 1; }
 node --version >/dev/null`;
 
+/**
+ * A timer that starts its service every `every`, counted from the last run, the first time
+ * `firstAfter` boot (or at once when enabled on a server that has been up longer), each start
+ * moved by up to `jitter` so that many servers do not run at the same moment. Values are systemd
+ * time spans ("5min", "86400s").
+ */
+export function periodicTimer(spec: {
+  description: string;
+  firstAfter: string;
+  every: string;
+  jitter: string;
+}): string {
+  return `[Unit]
+Description=${spec.description}
+
+[Timer]
+OnBootSec=${spec.firstAfter}
+OnUnitActiveSec=${spec.every}
+RandomizedDelaySec=${spec.jitter}
+
+[Install]
+WantedBy=timers.target
+`;
+}
+
 /** What the facts say of a timer's unit. */
 export interface TimerState {
   timerEnabled?: string;
