@@ -21,9 +21,9 @@ import type { SandboxInstance } from '../integration/sandbox-instances';
 import { applyUntilDone, waitForPlan } from './dashboard-steps';
 import {
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   trustHostKey,
   withWorkbench,
 } from './harness';
@@ -38,10 +38,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the ACME renewal offer UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the ACME renewal offer UI test');
 
 // pebble's certificates last 60 days: renewing 61 days ahead makes a fresh one due.
 const RENEW_BEFORE_DAYS = 61;

@@ -23,8 +23,8 @@ import {
   eventually,
   itemLabels,
   fingerprintOf,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   withWorkbench,
   type SandboxInstance,
@@ -38,10 +38,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the Add Server UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the Add Server UI test');
 
 const TITLE = 'Add Mail Server';
 const TOTAL_STEPS = 6;

@@ -10,9 +10,9 @@ import type { Page } from 'playwright-core';
 import { shellScript } from '../../src/core/remote';
 import {
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   trustHostKey,
   treeRow,
   withWorkbench,
@@ -20,10 +20,7 @@ import {
 import { provisionSandbox, readSandbox, rootConnection, uiYaml } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the backup UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the backup UI test');
 
 const PASSPHRASE = 'backup from the editor, not secret';
 

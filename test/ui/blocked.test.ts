@@ -8,8 +8,8 @@ import { JAIL_NAME, listBlocked } from '../../src/core/brute-force';
 import { shellCommand } from '../../src/core/remote';
 import {
   eventually,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -23,10 +23,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the blocked addresses UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the blocked addresses UI test');
 
 // TEST-NET-3: only written into the firewall set, never sent anything.
 const ADDRESS = '203.0.113.77';

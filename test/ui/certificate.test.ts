@@ -16,8 +16,8 @@ import { waitForPlan } from './dashboard-steps';
 import {
   eventually,
   itemLabels,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -31,10 +31,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the self-signed certificate UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the self-signed certificate UI test');
 
 const ACTION = 'Get a Trusted Certificate…';
 const quickInput = (page: Page) => page.locator('.quick-input-widget');

@@ -12,10 +12,10 @@ import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
   eventually,
-  missingPrerequisite,
   PROJECT_DIR,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -23,10 +23,7 @@ import {
 import { provisionSandbox, readSandbox, uiYaml } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the server checks UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the server checks UI test');
 
 const run = promisify(execFile);
 

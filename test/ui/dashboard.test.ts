@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   trustHostKey,
   withWorkbench,
 } from './harness';
@@ -18,10 +18,7 @@ import { removeUser } from '../../src/core/plan/actions/domains';
 import { readSandbox, rootConnection, UI_DOMAIN, UI_USER } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the provisioning dashboard UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the provisioning dashboard UI test');
 
 const PASSWORD = 'correct horse battery staple';
 

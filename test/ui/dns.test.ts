@@ -10,9 +10,9 @@ import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -20,10 +20,7 @@ import {
 import { provisionSandbox, readSandbox, UI_DOMAIN, uiYaml } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the DNS Records UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the DNS Records UI test');
 
 function panelFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');

@@ -17,10 +17,10 @@ import {
   answerGitHistoryQuestion,
   eventually,
   fingerprintOf,
-  missingPrerequisite,
   PROJECT_DIR,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -37,10 +37,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the editor details UI tests: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the editor details UI tests');
 
 const run = promisify(execFile);
 

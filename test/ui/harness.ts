@@ -555,6 +555,18 @@ export interface SandboxInstance {
 }
 
 /** The sandbox VPS from MAILWRIGHT_SANDBOX_INSTANCE (path to instance.json), or undefined. */
+/**
+ * Why a UI test on the sandbox cannot run here (no sandbox given, code-server, Chromium or the
+ * packaged extension missing), said once on the console; undefined when it can run.
+ */
+export function skipWithoutSandbox(instance: SandboxInstance | undefined, what: string): string | undefined {
+  const skip = !instance
+    ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
+    : missingPrerequisite({ vsix: true });
+  if (skip) console.warn(`\n*** SKIPPING ${what}: ${skip} ***\n`);
+  return skip;
+}
+
 export function sandboxInstance(): SandboxInstance | undefined {
   const file = process.env.MAILWRIGHT_SANDBOX_INSTANCE;
   if (!file) return undefined;

@@ -10,10 +10,10 @@ import { promisify } from 'node:util';
 import { test } from 'node:test';
 import {
   eventually,
-  missingPrerequisite,
   PROJECT_DIR,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   trustHostKey,
   withWorkbench,
 } from './harness';
@@ -27,10 +27,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the log tail UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the log tail UI test');
 
 const run = promisify(execFile);
 

@@ -9,18 +9,15 @@ import type { Page } from 'playwright-core';
 import {
   answerGitHistoryQuestion,
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   trustHostKey,
   withWorkbench,
 } from './harness';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the Provision All UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the Provision All UI test');
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -9,8 +9,8 @@ import { deleteQueueMessage, readQueue, type QueueItem } from '../../src/core/qu
 import { shellCommand } from '../../src/core/remote';
 import {
   eventually,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -26,10 +26,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the queue UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the queue UI test');
 
 /** The queued message whose data holds `marker`, once chasquid has tried it once. */
 async function queuedWith(vps: SandboxJson, marker: string): Promise<QueueItem> {

@@ -15,8 +15,8 @@ import { summariseStore } from '../../src/core/reports/stored';
 import { reportMail } from '../unit/report-mail';
 import {
   eventually,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -24,10 +24,7 @@ import {
 import { provisionSandbox, readSandbox, rootConnection, UI_DOMAIN, uiYaml } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the Reports panel UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the Reports panel UI test');
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures/reports', name), 'utf8');
 

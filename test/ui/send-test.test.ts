@@ -8,19 +8,16 @@ import type { FrameLocator, Page } from 'playwright-core';
 import type { HostConfig } from '../../src/core/config';
 import {
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   trustHostKey,
   withWorkbench,
 } from './harness';
 import { provisionSandbox, readSandbox, uiHost, uiYaml, type SandboxJson } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the send test mail UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the send test mail UI test');
 
 const MAILBOX_DOMAIN = 'mailbox.example.test';
 const MAILBOX_USER = 'dora';

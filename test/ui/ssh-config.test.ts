@@ -14,18 +14,15 @@ import { parse } from 'yaml';
 import {
   eventually,
   itemLabels,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   withWorkbench,
 } from './harness';
 import { UI_DOMAIN, UI_MAIL_HOST } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the SSH configuration UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the SSH configuration UI test');
 
 const TITLE = 'Add Mail Server';
 const ALIAS = 'uivps';

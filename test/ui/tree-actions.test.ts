@@ -16,9 +16,9 @@ import { readRemoteFile, shellCommand } from '../../src/core/remote';
 import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
   eventually,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -35,10 +35,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the tree actions UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the tree actions UI test');
 
 /** The visible text of the active editor (Monaco renders non-breaking spaces); '' when none. */
 async function editorText(page: Page, timeoutMs = 2_000): Promise<string> {

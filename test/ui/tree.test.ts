@@ -5,17 +5,14 @@ import { test } from 'node:test';
 import {
   eventually,
   fingerprintOf,
-  missingPrerequisite,
   runCommand,
   sandboxInstance,
+  skipWithoutSandbox,
   withWorkbench,
 } from './harness';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the Mail Servers tree UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the Mail Servers tree UI test');
 
 test(
   'Mail Servers tree shows the sandbox after its host key is trusted',
