@@ -14,8 +14,7 @@ import {
   publicKeyOfPem,
   splitTxt,
 } from '../../src/core/dkim';
-import { gatherFacts } from '../../src/core/facts';
-import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
+import { chasquidPathOf } from '../../src/core/plan';
 import { userPasswordKey } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, shellScript, type RemoteConnection } from '../../src/core/remote';
 import {
@@ -32,6 +31,7 @@ import {
 } from '../../src/core/smtp/test-receiver';
 import { RECEIVER_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { provisionDesired } from './apply-fixture';
 
 const DOMAIN = 'example.test';
 const MAIL_HOST = 'smtp.example.test';
@@ -168,31 +168,8 @@ describe(
         });
 
         it('provisions the desired state with plan/apply', { timeout: 15 * 60_000 }, async () => {
-          const plan = planHost(host, await gatherFacts(conn!));
-          const events: ApplyEvent[] = [];
-          const result = await applyPlan(plan, {
-            conn: conn!,
-            host,
-            secrets,
-            regather: () => gatherFacts(conn!),
-            // The sandbox may carry files of an earlier run: the desired state wins.
-            driftDecisions: Object.fromEntries(
-              plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-            ),
-            onEvent: (e) => events.push(e),
-          });
-          const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
-          assert.ok(
-            result.ok,
-            `apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`,
-          );
+          const { output, again } = await provisionDesired(conn!, host, secrets);
           assert.ok(!output.some((l) => l.includes(PASSWORD)), 'the password never reaches the log');
-          const again = planHost(host, await gatherFacts(conn!));
-          assert.deepEqual(
-            again.actions.map((a) => `${a.id}: ${a.reason}`),
-            [],
-            'nothing left to do',
-          );
 
           // Publish what the server signs with, read back from the server itself.
           const path = chasquidPathOf(again.facts);

@@ -9,12 +9,13 @@ import { expectedRecords } from '../../src/core/dns/expected';
 import { resolverLookup } from '../../src/core/dns/lookup';
 import { gatherFacts } from '../../src/core/facts';
 import type { MailTestOptions } from '../../src/core/mailtest';
-import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
+import { chasquidPathOf, type ApplyEvent } from '../../src/core/plan';
 import { setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
 import { INBOX_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { inboxFetcher, startInbox, stopInbox, type InboxHost } from './inbox-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
+import { applyDesired, assertApplied } from './apply-fixture';
 
 export const DOMAIN = 'example.test';
 export const MAIL_HOST = 'smtp.example.test';
@@ -139,23 +140,7 @@ export async function provisionMailTestHost(
   const { conn, host, dns, instance } = bed;
   const secrets = new MemorySecretStore();
   await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
-  const plan = planHost(host, await gatherFacts(conn));
-  const events: ApplyEvent[] = [];
-  const result = await applyPlan(plan, {
-    conn,
-    host,
-    secrets,
-    regather: () => gatherFacts(conn),
-    // The sandbox may carry files of an earlier run: the desired state wins.
-    driftDecisions: Object.fromEntries(
-      plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-    ),
-    onEvent: (e) => (events.push(e), onEvent?.(e)),
-  });
-  if (!result.ok) {
-    const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
-    throw new Error(`apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`);
-  }
+  assertApplied(await applyDesired(conn, host, secrets, onEvent));
   // Another run on this VPS (bench/apply) may have made alice with its own password, which apply
   // keeps: set ours, and restart chasquid rather than wait up to 30 s for it to re-read the file.
   await setUserPassword(conn, DOMAIN, USER, PASSWORD);

@@ -8,12 +8,13 @@ import type { HostConfig } from '../../src/core/config';
 import { DOVECOT_CONF_PATH, IMAPS_PORT, MAILBOX_USERS_PATH } from '../../src/core/dovecot';
 import { gatherFacts } from '../../src/core/facts';
 import { fetchByHeader, ImapError, ImapSession, type ImapOptions } from '../../src/core/imap';
-import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
+import { planHost } from '../../src/core/plan';
 import { removeUser, setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
 import { certificateNames } from '../../src/core/plan/actions/service-probe';
 import { MemorySecretStore, shellCommand, shellScript, type RemoteConnection } from '../../src/core/remote';
 import { SmtpSendError, sendTestMail, type SendTestMailResult } from '../../src/core/smtp';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { applyDesired } from './apply-fixture';
 
 const DOMAIN = 'example.test';
 const MAIL_HOST = 'smtp.example.test';
@@ -117,22 +118,7 @@ describe(
         after(() => conn?.close());
 
         /** Plan and apply a desired state (the sandbox's hand edits are overwritten). */
-        const apply = async (desired: HostConfig = host) => {
-          const plan = planHost(desired, await gatherFacts(conn!));
-          const events: ApplyEvent[] = [];
-          const result = await applyPlan(plan, {
-            conn: conn!,
-            host: desired,
-            secrets,
-            regather: () => gatherFacts(conn!),
-            driftDecisions: Object.fromEntries(
-              plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-            ),
-            onEvent: (e) => events.push(e),
-          });
-          const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
-          return { plan, result, output };
-        };
+        const apply = (desired: HostConfig = host) => applyDesired(conn!, desired, secrets);
 
         it(
           'provisions a domain with mailboxes; a second plan is empty',

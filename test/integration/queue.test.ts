@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HostConfig } from '../../src/core/config';
-import { gatherFacts } from '../../src/core/facts';
-import { applyPlan, planHost } from '../../src/core/plan';
 import { setUserPassword, userPasswordKey } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
 import { readQueue, type QueueItem, type QueueListing } from '../../src/core/queue';
@@ -22,6 +20,7 @@ import { sendTestMail } from '../../src/core/smtp';
 import { startTestReceiver, type TestReceiver } from '../../src/core/smtp/test-receiver';
 import { RECEIVER_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { applyDesired, assertApplied } from './apply-fixture';
 
 const ROOT = resolve(__dirname, '../..');
 const DOMAIN = 'example.test';
@@ -148,18 +147,7 @@ describe('the mail queue (sandbox VPS + knot)', { skip: instances.length === 0 &
       it('provisions the server', { timeout: 8 * 60_000 }, async () => {
         const secrets = new MemorySecretStore();
         await secrets.set(userPasswordKey(USER, DOMAIN), PASSWORD);
-        const plan = planHost(host, await gatherFacts(conn!));
-        const result = await applyPlan(plan, {
-          conn: conn!,
-          host,
-          secrets,
-          regather: () => gatherFacts(conn!),
-          driftDecisions: Object.fromEntries(
-            plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-          ),
-          onEvent: () => undefined,
-        });
-        assert.ok(result.ok, `apply failed: ${JSON.stringify(result.failed)}`);
+        assertApplied(await applyDesired(conn!, host, secrets));
         await setUserPassword(conn!, DOMAIN, USER, PASSWORD);
         // A queue left by an earlier run would confuse the counts below.
         await conn!.exec(shellCommand(['systemctl', 'stop', 'chasquid']), { sudo: true });

@@ -14,8 +14,8 @@ import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import type { HostConfig } from '../../src/core/config';
 import { gatherFacts } from '../../src/core/facts';
-import { applyPlan, planHost, type ApplyEvent } from '../../src/core/plan';
-import { MemorySecretStore, shellScript, type RemoteConnection } from '../../src/core/remote';
+import { planHost } from '../../src/core/plan';
+import { shellScript, type RemoteConnection } from '../../src/core/remote';
 import {
   KEEP_REPORT_PROGRAM,
   MAX_REPORT_MESSAGE_BYTES,
@@ -27,6 +27,7 @@ import { sendTestMail } from '../../src/core/smtp';
 import { reportMail } from '../unit/report-mail';
 import { RECEIVER_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { provisionDesired } from './apply-fixture';
 
 const DOMAIN = 'example.test';
 const MAIL_HOST = 'smtp.example.test';
@@ -47,27 +48,7 @@ function hostFor(instance: SandboxInstance, keep: boolean): HostConfig {
 }
 
 async function apply(conn: RemoteConnection, host: HostConfig): Promise<string[]> {
-  const plan = planHost(host, await gatherFacts(conn));
-  const events: ApplyEvent[] = [];
-  const result = await applyPlan(plan, {
-    conn,
-    host,
-    secrets: new MemorySecretStore(),
-    regather: () => gatherFacts(conn),
-    driftDecisions: Object.fromEntries(
-      plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-    ),
-    onEvent: (e) => events.push(e),
-  });
-  const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
-  assert.ok(result.ok, `apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`);
-  const again = planHost(host, await gatherFacts(conn));
-  assert.deepEqual(
-    again.actions.map((a) => `${a.id}: ${a.reason}`),
-    [],
-    'nothing left to do',
-  );
-  return plan.actions.map((a) => a.id);
+  return (await provisionDesired(conn, host)).plan.actions.map((a) => a.id);
 }
 
 function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

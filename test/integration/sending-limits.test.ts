@@ -27,7 +27,7 @@ import { CHECK_STATE_PATH, CHECK_UNIT } from '../../src/core/checks/server-paths
 import type { HostConfig } from '../../src/core/config';
 import { dkimRecordsFor, installedDkimKeys } from '../../src/core/dkim';
 import { gatherFacts } from '../../src/core/facts';
-import { applyPlan, chasquidPathOf, planHost, type ApplyEvent } from '../../src/core/plan';
+import { chasquidPathOf } from '../../src/core/plan';
 import { userPasswordKey } from '../../src/core/plan/actions/domains';
 import { MemorySecretStore, shellScript, type RemoteConnection } from '../../src/core/remote';
 import { SmtpSendError, sendTestMail, verifyDkim, type SendTestMailResult } from '../../src/core/smtp';
@@ -38,6 +38,7 @@ import {
 } from '../../src/core/smtp/test-receiver';
 import { RECEIVER_ZONE, startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, sandboxes, skipReason, type SandboxInstance } from './sandbox-instances';
+import { provisionDesired } from './apply-fixture';
 
 const DOMAIN = 'example.test';
 const MAIL_HOST = 'smtp.example.test';
@@ -143,33 +144,7 @@ describe('sending limits (sandbox VPS + knot)', { skip: instances.length === 0 &
           .split('\n')
           .filter(Boolean)
           .map((line) => line.split(' ')[1]);
-      const provision = async (host: HostConfig) => {
-        const plan = planHost(host, await gatherFacts(conn!));
-        const events: ApplyEvent[] = [];
-        const result = await applyPlan(plan, {
-          conn: conn!,
-          host,
-          secrets,
-          regather: () => gatherFacts(conn!),
-          // The sandbox may carry files of an earlier run: the desired state wins.
-          driftDecisions: Object.fromEntries(
-            plan.actions.flatMap((a) => (a.drift ? [[a.drift.path, 'overwrite' as const]] : [])),
-          ),
-          onEvent: (e) => events.push(e),
-        });
-        const output = events.flatMap((e) => ('line' in e ? [e.line] : 'message' in e ? [e.message] : []));
-        assert.ok(
-          result.ok,
-          `apply failed: ${JSON.stringify(result.failed)}\n${output.slice(-40).join('\n')}`,
-        );
-        const again = planHost(host, await gatherFacts(conn!));
-        assert.deepEqual(
-          again.actions.map((a) => `${a.id}: ${a.reason}`),
-          [],
-          'nothing left to do',
-        );
-        return plan;
-      };
+      const provision = async (host: HostConfig) => (await provisionDesired(conn!, host, secrets)).plan;
 
       before(async () => {
         // The check program the plan installs with monitor:, built from this tree.
