@@ -22,6 +22,11 @@ export interface SandboxInstance {
   ipv6: string;
   hostIpv4: string;
   hostIpv6: string;
+  /**
+   * Addresses of the IPv4 link's subnet that are nobody's (`scripts/sandbox up --spare-ipv4`: a /29
+   * instead of a /30), for a test to add on this machine's side as further clients; else empty.
+   */
+  spareIpv4?: string[];
   port: number;
   hostname: string;
   rootKey: string;
