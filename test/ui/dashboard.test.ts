@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
   eventually,
-  runCommand,
+  runCommandUntilTaken,
   sandboxInstance,
   skipWithoutSandbox,
   trustHostKey,
@@ -52,10 +52,7 @@ test(
       async ({ page, screenshot, step }) => {
         // The palette lists the command once the extension is registered (its Mail tab shows then).
         await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
-        await eventually(async () => {
-          await page.keyboard.press('Escape');
-          await runCommand(page, 'Mail: Provision Server');
-        }, 30_000);
+        await runCommandUntilTaken(page, 'Mail: Provision Server');
         step('ran Mail: Provision Server');
         await trustHostKey(page);
         step('host key trusted');

@@ -11,6 +11,7 @@ import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
   eventually,
   runCommand,
+  runCommandUntilTaken,
   sandboxInstance,
   skipWithoutSandbox,
   treeRow,
@@ -216,10 +217,7 @@ test(
           await trustHostKey(page);
           step('host key trusted');
 
-          await eventually(async () => {
-            await page.keyboard.press('Escape');
-            await runCommand(page, 'Mail: Check DNS');
-          }, 30_000);
+          await runCommandUntilTaken(page, 'Mail: Check DNS');
           const view = panelFrame(page);
           const status = (id: string) =>
             view.locator(`tr.record[data-id="${id}"]`).getAttribute('data-status');

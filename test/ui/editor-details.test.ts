@@ -19,6 +19,7 @@ import {
   fingerprintOf,
   PROJECT_DIR,
   runCommand,
+  runCommandUntilTaken,
   sandboxInstance,
   skipWithoutSandbox,
   treeRow,
@@ -198,10 +199,7 @@ async function serverFileTabs({ page, screenshot, step }: Workbench): Promise<vo
 
 /** Show Server Facts opens a named read-only document that refreshes. */
 async function factsDocument({ page, screenshot, step }: Workbench): Promise<void> {
-  await eventually(async () => {
-    await page.keyboard.press('Escape');
-    await runCommand(page, 'Mail: Show Server Facts');
-  }, 30_000);
+  await runCommandUntilTaken(page, 'Mail: Show Server Facts');
   await eventually(async () => {
     await pickSandboxIfAsked(page);
     assert.match(await editorText(page), /"prettyName"/);
@@ -233,10 +231,7 @@ async function factsDocument({ page, screenshot, step }: Workbench): Promise<voi
 
 /** The log tail stops and resumes following, and wraps long lines. */
 async function logFollowAndWrap({ page, screenshot, step }: Workbench, vps: SandboxJson): Promise<void> {
-  await eventually(async () => {
-    await page.keyboard.press('Escape');
-    await runCommand(page, 'Mail: Tail Logs');
-  }, 30_000);
+  await runCommandUntilTaken(page, 'Mail: Tail Logs');
   await eventually(async () => {
     await pickSandboxIfAsked(page);
     const t = await editorText(page);
@@ -339,10 +334,7 @@ test(
           .filter({ hasText: "Keep the history of the servers' configuration in git?" });
         await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
         await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
-        await eventually(async () => {
-          await page.keyboard.press('Escape');
-          await runCommand(page, 'Mail: Provision Server');
-        }, 30_000);
+        await runCommandUntilTaken(page, 'Mail: Provision Server');
         await trustHostKey(page);
         const titles = await waitForPlan(page);
         assert.equal(existsSync(join(server.workspace, '.git')), false, 'the workspace starts without git');
@@ -547,10 +539,7 @@ test(
           .filter({ hasText: "Keep the history of the servers' configuration in git?" });
         const view = dashboardFrame(page);
         await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
-        await eventually(async () => {
-          await page.keyboard.press('Escape');
-          await runCommand(page, 'Mail: Provision Server');
-        }, 30_000);
+        await runCommandUntilTaken(page, 'Mail: Provision Server');
         await trustHostKey(page);
         await waitForPlan(page);
         await view.locator('vscode-button#apply').click();

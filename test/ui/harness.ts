@@ -541,6 +541,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * Runs a command from the palette, again until it takes: a palette opened while the workbench is
+ * still loading, or over another quick input, can lose the keystrokes.
+ */
+export async function runCommandUntilTaken(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(async () => {
+    await page.keyboard.press('Escape');
+    await runCommand(page, title);
+  }, timeoutMs);
+}
+
 // ---------------------------------------------------------------- sandbox
 
 export interface SandboxInstance {

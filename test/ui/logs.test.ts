@@ -12,6 +12,7 @@ import {
   eventually,
   PROJECT_DIR,
   runCommand,
+  runCommandUntilTaken,
   sandboxInstance,
   skipWithoutSandbox,
   trustHostKey,
@@ -67,10 +68,7 @@ test(
         await trustHostKey(page, 45_000);
         step('host key trusted');
 
-        await eventually(async () => {
-          await page.keyboard.press('Escape');
-          await runCommand(page, 'Mail: Tail Logs');
-        }, 30_000);
+        await runCommandUntilTaken(page, 'Mail: Tail Logs');
         // With one host there may be no question; with a quick pick, choose the sandbox.
         const pick = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'sandbox' });
         const tab = page.locator('.tabs-container .tab').filter({ hasText: 'chasquid.log' });

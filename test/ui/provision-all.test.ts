@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import {
   answerGitHistoryQuestion,
   eventually,
-  runCommand,
+  runCommandUntilTaken,
   sandboxInstance,
   skipWithoutSandbox,
   trustHostKey,
@@ -62,10 +62,7 @@ test(
       { installVsix: true, workspaceFiles: { 'mailwright.yaml': yaml } },
       async ({ page, screenshot, step }) => {
         await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
-        await eventually(async () => {
-          await page.keyboard.press('Escape');
-          await runCommand(page, 'Mail: Provision All Servers');
-        }, 30_000);
+        await runCommandUntilTaken(page, 'Mail: Provision All Servers');
         step('ran Mail: Provision All Servers');
         await trustHostKey(page);
         step('host key trusted');
@@ -157,10 +154,7 @@ test(
       { installVsix: true, workspaceFiles: { 'mailwright.yaml': yaml } },
       async ({ page, screenshot, step }) => {
         await page.getByRole('tab', { name: 'Mail', exact: true }).waitFor({ timeout: 30_000 });
-        await eventually(async () => {
-          await page.keyboard.press('Escape');
-          await runCommand(page, 'Mail: Provision All Servers');
-        }, 30_000);
+        await runCommandUntilTaken(page, 'Mail: Provision All Servers');
         step('ran Mail: Provision All Servers');
         await trustHostKey(page);
         step('host key trusted');
