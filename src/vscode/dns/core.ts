@@ -11,15 +11,15 @@ import { applyPublish, planPublish, type PublishChange } from '../../core/dns/pu
 import { zoneFileSnippet } from '../../core/dns/zone-export';
 import { printable } from '../../core/printable';
 import { durationSeconds } from '../../core/config/validate-brute-force';
-import { rotateDkim, RotationNotServedError } from '../../core/dkim/rotate';
+import { rotateDkim } from '../../core/dkim/rotate';
 import {
   DEFAULT_ROTATION_RETENTION,
   DEFAULT_ROTATION_WAIT,
-  formatRotationStages,
   removeAfter,
   type RotationStage,
   type RotationStep,
 } from '../../core/dkim/rotation';
+import { formatStages, RecordsNotServedError } from '../../core/dns/staged';
 import type { PublishChangeView } from '../../panels/dns/messages';
 
 export interface CheckOptions {
@@ -145,7 +145,7 @@ export const dnsCore: DnsCore = {
     // Selectors and messages come from the state file on the server: shown neutralised.
     const view = (step: RotationStep, extra: Partial<DkimRotationRun> = {}): DkimRotationRun => ({
       step,
-      stages: formatRotationStages(stages).map((line) => printable(line.trim())),
+      stages: formatStages(stages).map((line) => printable(line.trim())),
       ...extra,
     });
     try {
@@ -179,7 +179,7 @@ export const dnsCore: DnsCore = {
       return view(result.step, until ? { removeAfter: until } : {});
     } catch (error) {
       // Not served yet is where this run stops, not a failure: the next run continues.
-      if (error instanceof RotationNotServedError)
+      if (error instanceof RecordsNotServedError)
         return view('wait', { notServed: printable(error.message) });
       throw error;
     }
