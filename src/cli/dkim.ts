@@ -5,7 +5,7 @@ import { durationSeconds } from '../core/config/validate-brute-force';
 import { DEFAULT_ROTATION_RETENTION, DEFAULT_ROTATION_WAIT } from '../core/dkim/rotation';
 import { rotateDkim } from '../core/dkim/rotate';
 import { DnsProviderError, providerFor } from '../core/dns/providers';
-import { formatStages } from '../core/dns/staged';
+import { formatStages } from '../core/dns/stages';
 import { EnvSecretStore } from '../core/remote';
 import { EXIT, type CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';

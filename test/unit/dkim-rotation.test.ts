@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keyTypeOfAutoSelector } from '../../src/core/dkim';
-import { formatStages } from '../../src/core/dns/staged';
+import { formatStages } from '../../src/core/dns/stages';
 import {
   newRotationKeys,
   nextRotationStep,

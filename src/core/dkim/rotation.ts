@@ -6,7 +6,7 @@
 // it again never makes another key. See docs/dkim-rotation.md.
 import type { ChasquidPath } from '../chasquid';
 import type { DkimAlgorithm, DomainConfig } from '../config/types';
-import { afterSeconds, dateText, durationText, stageStatus, type Stage } from '../dns/staged';
+import { afterSeconds, dateText, durationText, stageStatus, type Stage } from '../dns/stages';
 import { keyTypeOf, type DkimKeyType } from './keys';
 import { dkimRecordName, dkimTxtRecord } from './record';
 import { autoSelectorBase, keyAlgorithms, selectorFor } from './selector';

@@ -1,56 +1,14 @@
 // DNS changes made in stages, with the state kept on the server: the DKIM key rotation and the
 // DANE key rollover both publish a new record beside the current one, wait until every
 // authoritative server serves it, switch, wait again (a retention, a TTL) and remove the old
-// record. What both need lives here once: the stage lines, the state file, publishing and
-// removing exact values through a provider (never another value), and the wait for the servers.
+// record. What both need lives here once: the state file, publishing and removing exact values
+// through a provider (never another value), and the wait for the servers; the stage lines and
+// dates, which the editor shows without loading any of this, are in stages.ts.
 import { ExpectedError } from '../errors';
 import { readRemoteFileIfExists, writeRemoteFileAtomic, type RemoteConnection } from '../remote';
 import { sameRecordValue, type RecordKind } from './model';
 import { PropagationTimeoutError, waitForRecord } from './propagation';
 import type { DnsProvider, DnsRecord } from './providers/types';
-
-export type StageStatus = 'done' | 'next' | 'waiting' | 'pending';
-
-export interface Stage<Id extends string = string> {
-  id: Id;
-  status: StageStatus;
-  /** One line in plain words. */
-  text: string;
-}
-
-const MARK: Record<StageStatus, string> = { done: '✓', next: '→', waiting: '…', pending: ' ' };
-
-/** The stages as every run prints them: a mark (done, next, waiting for a date, pending), then the text. */
-export function formatStages(stages: readonly Stage[]): string[] {
-  return stages.map((stage) => `  ${MARK[stage.status]} ${stage.text}`);
-}
-
-/**
- * The status of stage `index` when the run stands at stage `at` (`count`: finished; undefined:
- * nothing begun, the first is next): earlier ones done, this one next or waiting for a date.
- */
-export function stageStatus(index: number, at: number | undefined, waiting: boolean): StageStatus {
-  if (at === undefined) return index === 0 ? 'next' : 'pending';
-  if (index < at) return 'done';
-  if (index > at) return 'pending';
-  return waiting ? 'waiting' : 'next';
-}
-
-/** A date as the stages show it: UTC, to the second. */
-export function dateText(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function durationText(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} day(s)`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} hour(s)`;
-  return `${seconds} second(s)`;
-}
-
-/** `at` (ISO) plus `seconds`: when a wait that began then is over. */
-export function afterSeconds(at: string, seconds: number): Date {
-  return new Date(Date.parse(at) + seconds * 1000);
-}
 
 /** The state file, or undefined when there is none; `parse` refuses one it cannot read. */
 export async function readStageState<T>(

@@ -19,7 +19,8 @@ import {
   type RotationStage,
   type RotationStep,
 } from '../../core/dkim/rotation';
-import { formatStages, RecordsNotServedError } from '../../core/dns/staged';
+import { RecordsNotServedError } from '../../core/dns/staged';
+import { formatStages } from '../../core/dns/stages';
 import type { PublishChangeView } from '../../panels/dns/messages';
 
 export interface CheckOptions {
