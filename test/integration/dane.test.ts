@@ -24,7 +24,12 @@ import {
   writeRemoteFileAtomic,
   type RemoteConnection,
 } from '../../src/core/remote';
-import { nextKeyPath, rolloverStatePath, type RolloverState } from '../../src/core/dane/rollover';
+import {
+  nextKeyPath,
+  ROLLOVER_DIR,
+  rolloverStatePath,
+  type RolloverState,
+} from '../../src/core/dane/rollover';
 import { MAIL_HOST, servedSerial, startTestAcme, tsigKey, type TestAcme } from './acme-fixture';
 import { startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
@@ -163,7 +168,9 @@ describe(
       );
       // Provisioned with the self-signed bootstrap certificate, then its first ACME certificate.
       const host = desiredHost(inst, { name: 'example.test' });
-      await conn.exec(shellCommand(['rm', '-rf', '--', `/etc/chasquid/certs/${MAIL_HOST}`]), { sudo: true });
+      await conn.exec(shellCommand(['rm', '-rf', '--', `/etc/chasquid/certs/${MAIL_HOST}`, ROLLOVER_DIR]), {
+        sudo: true,
+      });
       const r = await applyPlan(planHost(host, await gatherFacts(conn)), {
         conn,
         host,
