@@ -4,14 +4,14 @@
 // that certificate's key and a next key). Check DNS then shows two TLSA rows: the served key's,
 // published in knot (ok), and the next key's, not published yet (missing, a warning); the tree's
 // DNS Records name them "DANE (TLSA)" and "DANE (TLSA), next key".
-// Screenshot: test-results/ui/dns-tlsa.png.
+// Screenshots: test-results/ui/dns-tlsa.png, dns-tlsa-tree.png.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { certificateSpkiSha256, tlsaRecordName } from '../../src/core/dns/dane';
 import { rolloverStatePath, ROLLOVER_DIR, type RolloverState } from '../../src/core/dane/rollover';
-import { shellCommand, writeRemoteFileAtomic } from '../../src/core/remote';
-import { startTestDns } from '../integration/dns-fixture';
+import { readRemoteFile, shellCommand, writeRemoteFileAtomic } from '../../src/core/remote';
+import { startTestDns, type TestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import { issuedCertificate } from '../unit/certificates';
 import {
@@ -51,18 +51,31 @@ test(
     const issued = issuedCertificate(UI_MAIL_HOST);
     const current = certificateSpkiSha256(issued.cert)!;
     const next = 'ab'.repeat(32);
+    const dir = `/etc/chasquid/certs/${UI_MAIL_HOST}`;
     const conn = rootConnection(vps);
-    try {
-      const dir = `/etc/chasquid/certs/${UI_MAIL_HOST}`;
-      await writeRemoteFileAtomic(conn, `${dir}/fullchain.pem`, `${issued.cert}${issued.ca}`, {
+    // The UI tests share the sandbox: its bootstrap certificate is put back afterwards.
+    const original = {
+      fullchain: await readRemoteFile(conn, `${dir}/fullchain.pem`),
+      privkey: await readRemoteFile(conn, `${dir}/privkey.pem`),
+    };
+    const install = async (fullchain: string | Buffer, privkey: string | Buffer) => {
+      await writeRemoteFileAtomic(conn, `${dir}/fullchain.pem`, fullchain, {
         mode: '0644',
         owner: 'root:root',
       });
-      await writeRemoteFileAtomic(conn, `${dir}/privkey.pem`, issued.key, {
+      await writeRemoteFileAtomic(conn, `${dir}/privkey.pem`, privkey, {
         mode: '0640',
         owner: 'root:chasquid',
       });
       await conn.exec(shellCommand(['systemctl', 'restart', 'chasquid']), { sudo: true });
+    };
+    const restore = async () => {
+      await install(original.fullchain, original.privkey);
+      await conn.exec(shellCommand(['rm', '-rf', '--', ROLLOVER_DIR]), { sudo: true });
+      conn.close();
+    };
+    try {
+      await install(`${issued.cert}${issued.ca}`, issued.key);
       const state: RolloverState = {
         version: 1,
         mailHost: UI_MAIL_HOST,
@@ -77,20 +90,23 @@ test(
         mode: '0600',
         owner: 'root:root',
       });
-    } finally {
-      conn.close();
+    } catch (error) {
+      await restore();
+      throw error;
     }
-    const dns = await startTestDns(vps as unknown as SandboxInstance, { signed: true });
-    await dns.update(UI_DOMAIN, [`update add ${tlsaRecordName(UI_MAIL_HOST)}. 300 TLSA 3 1 1 ${current}`]);
+    let dns: TestDns | undefined;
     try {
+      dns = await startTestDns(vps as unknown as SandboxInstance, { signed: true });
+      await dns.update(UI_DOMAIN, [`update add ${tlsaRecordName(UI_MAIL_HOST)}. 300 TLSA 3 1 1 ${current}`]);
+      const servers = dns.servers;
       await withWorkbench(
         'dns-tlsa',
         {
           installVsix: true,
           workspaceFiles: { 'mailwright.yaml': uiYaml(vps) },
           settings: {
-            'mailwright.dns.resolvers': dns.servers,
-            'mailwright.dns.authoritative': dns.servers,
+            'mailwright.dns.resolvers': servers,
+            'mailwright.dns.authoritative': servers,
           },
         },
         async ({ page, screenshot, step }) => {
@@ -117,6 +133,7 @@ test(
           assert.match(await row('tlsa').innerText(), new RegExp(`3 1 1 ${current}`));
           assert.equal(await row('tlsa:next').getAttribute('data-status'), 'missing');
           assert.match(await row('tlsa:next').innerText(), new RegExp(`3 1 1 ${next}`));
+          await row('tlsa:next').scrollIntoViewIfNeeded();
           await screenshot('dns-tlsa');
           step('the panel: the current TLSA ok, the next one missing');
 
@@ -127,11 +144,13 @@ test(
           await dnsNode.click();
           await treeRow(page, 'DANE (TLSA), next key').waitFor({ timeout: 30_000 });
           assert.ok(await treeRow(page, /^DANE \(TLSA\)$/).isVisible());
+          await screenshot('dns-tlsa-tree');
           step('the tree: DANE (TLSA) and DANE (TLSA), next key');
         },
       );
     } finally {
-      await dns.stop();
+      await dns?.stop();
+      await restore();
     }
   },
 );
