@@ -3,6 +3,7 @@
 // cannot disagree. Commands are loaded only when run (import()), so `--help` and a command's
 // start load nothing else.
 import { parseArgs } from 'node:util';
+import { DEFAULT_ROLLOVER_WAIT } from '../core/dane/rollover';
 import { DEFAULT_ROTATION_RETENTION, DEFAULT_ROTATION_WAIT } from '../core/dkim/rotation';
 import { UsageError } from '../core/errors';
 
@@ -353,6 +354,33 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['mailwright dkim rotate --domain example.com', 'mailwright dkim rotate --dry-run'],
     exits: [[EXIT.failed, 'a step failed or the new record is not served yet; run again to continue']],
     load: async () => (await import('./dkim.js')).dkimRotateCommand,
+  },
+  {
+    name: 'dane rollover',
+    summary:
+      "Change the mail host's TLS key without a DANE gap: next key's TLSA first, switch once served, old one removed",
+    details:
+      'Each run goes as far as it can and says where it stopped; run it again to continue (the state is\n' +
+      'kept on the server, so any machine can). The next key is made beside the certificate, its TLSA\n' +
+      'record published beside the current one; the certificate is issued with it (ACME) only once every\n' +
+      "authoritative server serves that record and the record's TTL has passed; the old record goes one\n" +
+      'TTL after the switch. Without a dns: provider the records are shown to publish and remove by hand.\n' +
+      'See docs/dane.md.',
+    flags: [
+      ...CONNECT_FLAGS,
+      authoritative,
+      {
+        name: 'wait',
+        type: 'string',
+        value: '<duration>',
+        help: 'how long this run waits for the next record to be served',
+        default: DEFAULT_ROLLOVER_WAIT,
+      },
+      { name: 'dry-run', type: 'boolean', help: 'show the stages and change nothing' },
+    ],
+    examples: ['mailwright dane rollover', 'mailwright dane rollover --dry-run'],
+    exits: [[EXIT.failed, 'a step failed or the next record is not served yet; run again to continue']],
+    load: async () => (await import('./dane.js')).daneRolloverCommand,
   },
   {
     name: 'analyze',

@@ -2,13 +2,10 @@
 // removed after the retention (see docs/dkim-rotation.md). Resumable: the state is on the server.
 import { setMaxListeners } from 'node:events';
 import { durationSeconds } from '../core/config/validate-brute-force';
-import {
-  DEFAULT_ROTATION_RETENTION,
-  DEFAULT_ROTATION_WAIT,
-  formatRotationStages,
-} from '../core/dkim/rotation';
+import { DEFAULT_ROTATION_RETENTION, DEFAULT_ROTATION_WAIT } from '../core/dkim/rotation';
 import { rotateDkim } from '../core/dkim/rotate';
 import { DnsProviderError, providerFor } from '../core/dns/providers';
+import { formatStages } from '../core/dns/stages';
 import { EnvSecretStore } from '../core/remote';
 import { EXIT, type CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
@@ -63,7 +60,7 @@ export const dkimRotateCommand: CommandFn = async ({ flags: given }, signal) => 
       signal,
       log: (...lines) => info(...lines),
       onStages: (stages) => {
-        const text = formatRotationStages(stages).join('\n');
+        const text = formatStages(stages).join('\n');
         if (text === shown) return;
         shown = text;
         out(`DKIM rotation of ${domain.name} on ${host.name}:`, ...text.split('\n'));

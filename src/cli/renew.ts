@@ -3,6 +3,7 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readRolloverState, rolloverStatePath } from '../core/dane/rollover';
 import { gatherFacts } from '../core/facts';
 import { applyPlan, eventPrinter } from '../core/plan';
 import { planRenewal } from '../core/plan/actions/acme-certificate';
@@ -59,6 +60,14 @@ export const renewCommand: CommandFn = async ({ flags }, signal) => {
         return RENEW_EXIT.ok;
       }
       const newKey = values['new-key'] === true;
+      // A key changed beside a rollover would leave both of its records wrong.
+      const rollover = newKey ? await readRolloverState(t.conn, t.host.mailHost) : undefined;
+      if (rollover && !rollover.removedAt) {
+        info(
+          `A DANE key rollover of ${t.host.mailHost} is under way (${rolloverStatePath(t.host.mailHost)}): it changes the key without a gap. Continue it with \`mailwright dane rollover\` instead of --new-key; nothing done.`,
+        );
+        return RENEW_EXIT.usage;
+      }
       const plan = planRenewal(t.host, await context.hostFacts(t.host, signal), { days, newKey });
       if (plan.actions.length === 0) {
         info(`${t.host.name}: the certificate of ${t.host.mailHost} is not due for renewal.`);
@@ -75,7 +84,7 @@ export const renewCommand: CommandFn = async ({ flags }, signal) => {
       });
       if (result.ok && newKey)
         info(
-          'The certificate has a new key: if the zone publishes a DANE TLSA record for it, run `mailwright dns publish` now (senders that check DANE refuse the new key until then).',
+          'The certificate has a new key: if the zone publishes a DANE TLSA record for it, run `mailwright dns publish` now (senders that check DANE refuse the new key until then; `mailwright dane rollover` changes the key without that gap).',
         );
       return result.ok ? RENEW_EXIT.ok : RENEW_EXIT.failed;
     });

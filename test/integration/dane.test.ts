@@ -15,7 +15,21 @@ import { after, before, describe, it } from 'node:test';
 import type { DnsReport, Finding } from '../../src/core/dns/model';
 import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost } from '../../src/core/plan';
-import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
+import {
+  MemorySecretStore,
+  readRemoteFile,
+  readRemoteFileIfExists,
+  shellCommand,
+  shellScript,
+  writeRemoteFileAtomic,
+  type RemoteConnection,
+} from '../../src/core/remote';
+import {
+  nextKeyPath,
+  ROLLOVER_DIR,
+  rolloverStatePath,
+  type RolloverState,
+} from '../../src/core/dane/rollover';
 import { MAIL_HOST, servedSerial, startTestAcme, tsigKey, type TestAcme } from './acme-fixture';
 import { startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
@@ -154,7 +168,9 @@ describe(
       );
       // Provisioned with the self-signed bootstrap certificate, then its first ACME certificate.
       const host = desiredHost(inst, { name: 'example.test' });
-      await conn.exec(shellCommand(['rm', '-rf', '--', `/etc/chasquid/certs/${MAIL_HOST}`]), { sudo: true });
+      await conn.exec(shellCommand(['rm', '-rf', '--', `/etc/chasquid/certs/${MAIL_HOST}`, ROLLOVER_DIR]), {
+        sudo: true,
+      });
       const r = await applyPlan(planHost(host, await gatherFacts(conn)), {
         conn,
         host,
@@ -243,6 +259,134 @@ describe(
       const { tlsa } = await check();
       assert.equal(tlsa?.status, 'wrong');
       assert.equal(tlsa?.expected, `3 1 1 ${keyAfter}`);
+    });
+
+    // The rollover: a TTL of 5 s (dns.ttl above); the state file is edited once to show the switch refused.
+    const rollover = () => cli(['dane', 'rollover']);
+    const readState = async () =>
+      JSON.parse((await readRemoteFile(conn, rolloverStatePath(MAIL_HOST))).toString()) as RolloverState;
+    const writeState = (state: RolloverState) =>
+      writeRemoteFileAtomic(conn, rolloverStatePath(MAIL_HOST), JSON.stringify(state), {
+        mode: '0600',
+        owner: 'root:root',
+      });
+    /** The TLSA rows of a check: id, status, found; none is an error at any stage. */
+    const tlsaRows = async () => {
+      const { report, run } = await check();
+      const rows = report.findings.filter((f) => f.kind === 'tlsa');
+      assert.ok(
+        rows.every((f) => f.severity !== 'error'),
+        show(run),
+      );
+      return rows;
+    };
+    const until = async (date: string) => {
+      const ms = Date.parse(date) - Date.now();
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms + 200));
+    };
+
+    it("key rollover, stage 1: the next key is made off chasquid's folder, its TLSA published beside the current one; the switch waits the TTL", async () => {
+      await cli(['dns', 'publish', '--yes']);
+      const current = servedKeyHash();
+      const dry = await cli(['dane', 'rollover', '--dry-run']);
+      assert.equal(dry.code, 0, show(dry));
+      assert.match(dry.stdout, /→ next key made on the server \(a next key\), not served yet/);
+      assert.equal(
+        await readRemoteFileIfExists(conn, rolloverStatePath(MAIL_HOST)),
+        null,
+        'a dry run changes nothing',
+      );
+
+      const run = await rollover();
+      assert.equal(run.code, 0, show(run));
+      const state = await readState();
+      assert.equal(state.current, current);
+      assert.equal(state.ttlSeconds, 5, 'the TTL the provider lists (dns.ttl)');
+      assert.ok(state.publishedAt && state.seenAt && !state.switchedAt, JSON.stringify(state));
+      assert.match(run.stdout, /✓ TLSA record of key .* published beside key/);
+      assert.match(run.stdout, /… switch not before /);
+      assert.match(run.stderr, /the switch is possible from/);
+      // The next key waits outside /etc/chasquid/certs, and port 25 still serves the current key.
+      const staged = await conn.exec(
+        shellScript('openssl pkey -in "$1" -pubout -outform DER | sha256sum', [nextKeyPath(MAIL_HOST)]),
+        { sudo: true },
+      );
+      assert.equal(staged.stdout.split(' ')[0], state.next, 'the staged key is the next key');
+      const certDirs = await conn.exec(
+        shellCommand(['find', '/etc/chasquid/certs', '-mindepth', '1', '-maxdepth', '1', '-type', 'd']),
+        { sudo: true },
+      );
+      assert.deepEqual(certDirs.stdout.trim().split('\n'), [`/etc/chasquid/certs/${MAIL_HOST}`]);
+      assert.equal(servedKeyHash(), current);
+      assert.deepEqual(
+        (await tlsaRows()).map((f) => [f.id, f.status, f.found]),
+        [
+          ['tlsa', 'ok', [`3 1 1 ${current}`]],
+          ['tlsa:next', 'ok', [`3 1 1 ${state.next}`]],
+        ],
+      );
+      // Meanwhile a new key by other means is refused: it would leave both records wrong.
+      const newKey = await cli(['renew', '--new-key']);
+      assert.equal(newKey.code, 2, show(newKey));
+      assert.match(newKey.stderr, /DANE key rollover .* is under way/);
+      assert.equal(servedKeyHash(), current);
+    });
+
+    it('key rollover, stage 2: run again before the TTL has passed, nothing changes; after it, the certificate switches to the next key', async () => {
+      const before = await readState();
+      // The TTL made long: a second run refuses the switch, makes no other key, publishes nothing twice.
+      await writeState({ ...before, ttlSeconds: 3600 });
+      const early = await rollover();
+      assert.equal(early.code, 0, show(early));
+      assert.match(early.stderr, /the switch is possible from/);
+      const unchanged = await readState();
+      assert.equal(unchanged.next, before.next);
+      assert.equal(unchanged.switchedAt, undefined);
+      assert.equal(servedKeyHash(), before.current, 'no switch before the TTL has passed');
+
+      await writeState(before);
+      await until(new Date(Date.parse(before.seenAt!) + before.ttlSeconds * 1000).toISOString());
+      const run = await rollover();
+      assert.equal(run.code, 0, show(run));
+      assert.match(run.stdout + run.stderr, /Issuing with the next key/);
+      assert.match(run.stdout + run.stderr, /Port 25 serves the next key/);
+      assert.match(run.stdout, /✓ certificate issued with key .*, chasquid restarted, port 25 serves it/);
+      const after = await readState();
+      assert.ok(after.switchedAt, JSON.stringify(after));
+      assert.equal(servedKeyHash(), before.next, 'port 25 serves the next key (openssl)');
+      assert.deepEqual(
+        (await tlsaRows()).map((f) => [f.id, f.status, f.expected]),
+        [
+          ['tlsa', 'ok', `3 1 1 ${before.next}`],
+          ['tlsa:previous', 'ok', `3 1 1 ${before.current}`],
+        ],
+      );
+      // With the port probes on, the served key's row says port 25 serves it; the previous is no error.
+      const probed = await cli(['dns', 'check', '--json', '--no-dnsbl', '--outbound-probe', 'receiver.test']);
+      const rows = (JSON.parse(probed.stdout) as DnsReport).findings.filter((f) => f.kind === 'tlsa');
+      assert.ok(rows.find((f) => f.id === 'tlsa')?.notes.includes('port 25 serves this key'), show(probed));
+      assert.equal(rows.find((f) => f.id === 'tlsa:previous')?.status, 'ok', show(probed));
+    });
+
+    it('key rollover, stage 3: one TTL after the switch the old record goes; the next key is the key', async () => {
+      const state = await readState();
+      await until(new Date(Date.parse(state.switchedAt!) + state.ttlSeconds * 1000).toISOString());
+      const run = await rollover();
+      assert.equal(run.code, 0, show(run));
+      assert.match(run.stderr, /Removed: TLSA/);
+      assert.match(run.stderr, /the rollover of .* is over/i);
+      const done = await readState();
+      assert.ok(done.removedAt);
+      assert.equal(
+        await readRemoteFileIfExists(conn, nextKeyPath(MAIL_HOST)),
+        null,
+        'the staged key file is gone',
+      );
+      assert.deepEqual(
+        (await tlsaRows()).map((f) => [f.id, f.status, f.found]),
+        [['tlsa', 'ok', [`3 1 1 ${state.next}`]]],
+      );
+      assert.equal(servedKeyHash(), state.next);
     });
 
     it('the same zone unsigned: no TLSA row, one notice that DANE needs DNSSEC', async () => {

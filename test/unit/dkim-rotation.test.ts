@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keyTypeOfAutoSelector } from '../../src/core/dkim';
+import { formatStages } from '../../src/core/dns/stages';
 import {
-  formatRotationStages,
   newRotationKeys,
   nextRotationStep,
   parseRotationState,
@@ -94,7 +94,7 @@ describe('DKIM rotation plan', () => {
     );
     assert.equal(stages[3]!.text, 'signing switched from mw20261128 to mw20261207');
     assert.equal(stages[4]!.text, 'old record and key (mw20261128) kept until 2026-12-14T09:00:00Z');
-    assert.deepEqual(formatRotationStages(stages).slice(3, 5), [
+    assert.deepEqual(formatStages(stages).slice(3, 5), [
       '  ✓ signing switched from mw20261128 to mw20261207',
       '  … old record and key (mw20261128) kept until 2026-12-14T09:00:00Z',
     ]);

@@ -180,6 +180,13 @@ describe('DNS rows', () => {
       rowLabel({ id: 'a:198.51.100.2', kind: 'a', type: 'A', name: 'x' }, ENGLISH),
       'A 198.51.100.2',
     );
+    // A DANE key rollover's two TLSA rows say which key each is.
+    assert.deepEqual(
+      ['tlsa', 'tlsa:next', 'tlsa:previous'].map((id) =>
+        rowLabel({ id, kind: 'tlsa', type: 'TLSA', name: 'x' }, ENGLISH),
+      ),
+      ['DANE (TLSA)', 'DANE (TLSA), next key', 'DANE (TLSA), previous key'],
+    );
     assert.equal(rowLabel({ id: 'spf', kind: 'spf', type: 'TXT', name: 'x' }, ENGLISH), 'SPF (TXT)');
   });
 

@@ -6,6 +6,7 @@ import * as acme from 'acme-client';
 import { secretKeys, type SecretStore } from '../remote';
 import { makeAcmeClient, preflight } from './client';
 import { AcmeError, explainAcmeError } from './errors';
+import { newCertificateKeyPem } from './renewal';
 import type { ChallengeResponder } from './responders';
 
 export interface IssueOptions {
@@ -116,7 +117,7 @@ export async function issueCertificate(opts: IssueOptions): Promise<IssuedCertif
     }
     const [privateKeyPem, csr] = await acme.crypto.createCsr(
       { commonName: opts.names[0], altNames: opts.names },
-      opts.privateKeyPem ?? (await acme.crypto.createPrivateEcdsaKey('P-256')),
+      opts.privateKeyPem ?? newCertificateKeyPem(),
     );
     const finalized = await client.finalizeOrder(order, csr);
     await client.waitForValidStatus(finalized);

@@ -1,6 +1,6 @@
 // Whether a host's certificate needs ACME now, and why (the plan shows the reason), and whether
 // the new certificate keeps the current key. Pure.
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { spkiSha256 } from '../dns/dane';
 import type { CertificateFacts } from '../facts';
 
@@ -57,6 +57,21 @@ function isManaged(i: Pick<RenewalInput, 'currentHash' | 'managedHash'>): boolea
  */
 export function keepsKey(i: Pick<RenewalInput, 'currentHash' | 'managedHash'>, newKey = false): boolean {
   return !newKey && isManaged(i);
+}
+
+/** A new certificate key (ECDSA P-256, PKCS#8 PEM): for a first certificate, --new-key, and a DANE rollover's next key. */
+export function newCertificateKeyPem(): Buffer {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+}
+
+/** SHA-256 of the SubjectPublicKeyInfo of a private key (PEM); undefined when it is not one. */
+export function privateKeySpkiSha256(keyPem: string | Buffer): string | undefined {
+  try {
+    return spkiSha256(createPublicKey(createPrivateKey(keyPem)));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

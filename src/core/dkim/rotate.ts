@@ -3,9 +3,14 @@
 // machine or a second run continues where the last one stopped (rotation.ts decides which step).
 // Private keys go only through SFTP and memory (never argv or logs).
 import type { DomainConfig } from '../config';
-import { sameRecordValue } from '../dns/model';
-import { PropagationTimeoutError, waitForRecord } from '../dns/propagation';
 import type { DnsProvider } from '../dns/providers/types';
+import {
+  publishStagedRecords,
+  readStageState,
+  removeStagedRecords,
+  saveStageState,
+  waitUntilServed,
+} from '../dns/staged';
 import { txtZoneText } from './record';
 import { ExpectedError } from '../errors';
 import type { Facts } from '../facts';
@@ -70,11 +75,6 @@ export interface RotateOptions {
   onPublishByHand?: (zoneLines: string[]) => void;
 }
 
-/** The new records are not served by every authoritative server yet: the next run continues. */
-export class RotationNotServedError extends ExpectedError {
-  override name = 'RotationNotServedError';
-}
-
 export interface RotateResult {
   state?: RotationState;
   /** The step this run stopped before: 'retain' waits for a date, 'done' ends the rotation. */
@@ -84,17 +84,12 @@ export interface RotateResult {
 
 const KEY_LABEL = { rsa: 'RSA', ed25519: 'Ed25519' };
 
-async function readState(conn: RemoteConnection, domain: string): Promise<RotationState | undefined> {
-  const text = await readRemoteFileIfExists(conn, rotationStatePath(domain));
-  return text === null ? undefined : parseRotationState(text.toString('utf8'), domain);
+function readState(conn: RemoteConnection, domain: string): Promise<RotationState | undefined> {
+  return readStageState(conn, rotationStatePath(domain), (text) => parseRotationState(text, domain));
 }
 
-async function saveState(conn: RemoteConnection, state: RotationState, signal?: AbortSignal): Promise<void> {
-  await writeRemoteFileAtomic(conn, rotationStatePath(state.domain), `${JSON.stringify(state, null, 2)}\n`, {
-    mode: '0600',
-    owner: 'root:root',
-    ...(signal && { signal }),
-  });
+function saveState(conn: RemoteConnection, state: RotationState, signal?: AbortSignal): Promise<void> {
+  return saveStageState(conn, rotationStatePath(state.domain), state, signal);
 }
 
 async function writeRootKey(
@@ -209,13 +204,12 @@ async function publish(opts: RotateOptions, state: RotationState, now: () => Dat
     opts.onPublishByHand?.(lines);
     return waitForRecords(opts, state, now);
   }
-  for (const record of records) {
-    const present = (await provider.list(record.name, 'TXT', signal)).some((r) =>
-      sameRecordValue({ kind: 'dkim', ...record }, r.value),
-    );
-    if (!present) await provider.create(record, signal);
-    opts.log(`${present ? 'Already published' : 'Published'}: TXT ${record.name}`);
-  }
+  await publishStagedRecords(
+    provider,
+    records.map((r) => ({ kind: 'dkim' as const, ...r })),
+    (line) => opts.log(line),
+    signal,
+  );
   const next = { ...state, publishedAt: now().toISOString() };
   await saveState(opts.conn, next, signal);
   return next;
@@ -227,22 +221,15 @@ async function waitForRecords(
   now: () => Date,
 ): Promise<RotationState> {
   opts.log(`Waiting until every authoritative server of ${state.domain} serves the new record(s)…`);
-  try {
-    await Promise.all(
-      state.next.map((k) =>
-        waitForRecord(rotationRecord(state.domain, k), true, {
-          timeoutMs: opts.waitMs,
-          ...(opts.servers && { servers: opts.servers }),
-          ...(opts.signal && { signal: opts.signal }),
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!(error instanceof PropagationTimeoutError)) throw error;
-    throw new RotationNotServedError(
-      `${error.message} chasquid keeps signing with the old key. Run this again later: the rotation continues from here.`,
-    );
-  }
+  await waitUntilServed(
+    state.next.map((k) => rotationRecord(state.domain, k)),
+    {
+      waitMs: opts.waitMs,
+      ...(opts.servers && { servers: opts.servers }),
+      ...(opts.signal && { signal: opts.signal }),
+    },
+    'chasquid keeps signing with the old key. Run this again later: the rotation continues from here.',
+  );
   const next = { ...state, seenAt: now().toISOString() };
   await saveState(opts.conn, next, opts.signal);
   return next;
@@ -317,13 +304,12 @@ async function removeOld(opts: RotateOptions, state: RotationState, now: Date): 
   const d = state.domain;
   const records = state.old.map((k) => rotationRecord(d, k));
   if (provider) {
-    for (const record of records) {
-      const found = (await provider.list(record.name, 'TXT', signal)).filter((r) =>
-        sameRecordValue({ kind: 'dkim', ...record }, r.value),
-      );
-      for (const r of found) await provider.delete(r, signal);
-      opts.log(`${found.length > 0 ? 'Removed' : 'Already gone'}: TXT ${record.name}`);
-    }
+    await removeStagedRecords(
+      provider,
+      records.map((r) => ({ kind: 'dkim' as const, ...r })),
+      (line) => opts.log(line),
+      signal,
+    );
   } else {
     opts.log(
       `Remove these records at your DNS host (they no longer sign anything):`,

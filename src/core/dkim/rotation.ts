@@ -6,6 +6,7 @@
 // it again never makes another key. See docs/dkim-rotation.md.
 import type { ChasquidPath } from '../chasquid';
 import type { DkimAlgorithm, DomainConfig } from '../config/types';
+import { afterSeconds, dateText, durationText, stageStatus, type Stage } from '../dns/stages';
 import { keyTypeOf, type DkimKeyType } from './keys';
 import { dkimRecordName, dkimTxtRecord } from './record';
 import { autoSelectorBase, keyAlgorithms, selectorFor } from './selector';
@@ -57,20 +58,11 @@ export interface RotationState {
 }
 
 export type RotationStageId = 'generated' | 'published' | 'seen' | 'switched' | 'retained' | 'removed';
-export type RotationStageStatus = 'done' | 'next' | 'waiting' | 'pending';
-
-export interface RotationStage {
-  id: RotationStageId;
-  status: RotationStageStatus;
-  /** One line in plain words. */
-  text: string;
-}
+export type RotationStage = Stage<RotationStageId>;
 
 /** When the old record and key may go: the switch plus the retention. */
 export function removeAfter(state: RotationState): Date | undefined {
-  return state.switchedAt
-    ? new Date(Date.parse(state.switchedAt) + state.retentionSeconds * 1000)
-    : undefined;
+  return state.switchedAt ? afterSeconds(state.switchedAt, state.retentionSeconds) : undefined;
 }
 
 /** What a run does next; `retain`: nothing before the date, `done`: the rotation is over. */
@@ -86,16 +78,6 @@ export function nextRotationStep(state: RotationState | undefined, now: Date): R
 
 function selectors(keys: readonly RotationKey[]): string {
   return keys.map((k) => k.selector).join(', ');
-}
-
-function dateText(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function durationText(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400} day(s)`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} hour(s)`;
-  return `${seconds} second(s)`;
 }
 
 /**
@@ -117,18 +99,7 @@ export function rotationStages(
   const retention = s?.retentionSeconds ?? retentionSeconds;
   const order: RotationStep[] = ['generate', 'publish', 'wait', 'switch', 'retain', 'remove'];
   const at = finished ? order.length : order.indexOf(step);
-  const status = (i: number): RotationStageStatus =>
-    fresh
-      ? i === 0
-        ? 'next'
-        : 'pending'
-      : i < at
-        ? 'done'
-        : i === at
-          ? step === 'retain'
-            ? 'waiting'
-            : 'next'
-          : 'pending';
+  const status = (i: number) => stageStatus(i, fresh ? undefined : at, step === 'retain');
   return [
     { id: 'generated', status: status(0), text: `new key generated (${newSel}), not signing yet` },
     {
@@ -150,12 +121,6 @@ export function rotationStages(
     },
     { id: 'removed', status: status(5), text: `old record and key (${oldSel}) removed` },
   ];
-}
-
-const MARK: Record<RotationStageStatus, string> = { done: '✓', next: '→', waiting: '…', pending: ' ' };
-
-export function formatRotationStages(stages: readonly RotationStage[]): string[] {
-  return stages.map((stage) => `  ${MARK[stage.status]} ${stage.text}`);
 }
 
 /** Why this domain's keys cannot be rotated, or undefined. Refused before anything changes. */

@@ -26,6 +26,7 @@ import {
 } from './mta-sts';
 import { lintSpf } from './spf';
 import { normalizeName } from '../names';
+import { CURRENT_KEY_NOTE } from './dane';
 
 export interface CheckInput {
   domain: string;
@@ -233,7 +234,7 @@ function evaluate(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): P
     case 'mta-sts':
       return checkMtaSts(ctx, record, answer).then((f) => [f]);
     case 'tlsa':
-      return Promise.resolve([checkTlsa(record, answer)]);
+      return Promise.resolve([checkTlsa(ctx, record, answer)]);
     default:
       return Promise.resolve([checkValue(record, answer)]);
   }
@@ -319,21 +320,31 @@ function checkValue(record: ExpectedRecord, answer: LookupAnswer): Finding {
   return finding(record, 'wrong', relevant, { fix: changeFix(record, relevant), notes: [record.purpose] });
 }
 
-// ---------- TLSA (DANE): missing only forgoes DANE; naming another key stops DANE senders
+// ---------- TLSA (DANE): missing only forgoes DANE; naming another key stops DANE senders.
+// During a key rollover two records are expected at the name (the served key's and the next or
+// previous one): each row judges the values the other does not claim, and says which one it is.
 
-function checkTlsa(record: ExpectedRecord, answer: LookupAnswer): Finding {
-  const verdict = checkValue(record, answer);
+function checkTlsa(ctx: Context, record: ExpectedRecord, answer: LookupAnswer): Finding {
+  const siblings = ctx.input.expected.filter(
+    (r) => r.kind === 'tlsa' && r.id !== record.id && normalizeName(r.name) === normalizeName(record.name),
+  );
+  const own = answer.values.filter((v) => !siblings.some((r) => sameRecordValue(r, v)));
+  const verdict = checkValue(record, { ...answer, values: own });
   const details = record.details ?? [];
+  const which = siblings.length === 0 ? [] : [record.id === 'tlsa' ? CURRENT_KEY_NOTE : record.purpose];
   if (verdict.status === 'wrong')
     return {
       ...verdict,
       severity: 'error',
       notes: [
+        ...which,
         'the record names another key than the one the mail host serves: senders that check DANE will not deliver until it is fixed',
         ...details,
       ],
     };
-  return verdict.status === 'ok' ? verdict : { ...verdict, notes: [...verdict.notes, ...details] };
+  const notes =
+    verdict.status === 'ok' ? [...which, ...verdict.notes] : [...which, ...verdict.notes, ...details];
+  return { ...verdict, notes: [...new Set(notes)] };
 }
 
 // ---------- MTA-STS: the TXT, then the policy it announces

@@ -3,6 +3,8 @@
 // is signed, since senders ignore TLSA records that DNSSEC does not vouch for. Because the record
 // names the key, not the certificate, it stays valid across renewals that keep the key.
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import type { RolloverRecord } from '../dane/rollover';
+import { dateText } from './stages';
 import { normalizeName } from '../names';
 import { sameRecordValue, type DnsLookup, type Finding, type LookupAnswer } from './model';
 
@@ -81,7 +83,8 @@ export const DANE_CHAIN_NOTE =
  * changed), no record can be right both now and after the next restart: an error, with the way out.
  */
 export function judgeServedKey(finding: Finding, servedSpkiSha256: string | undefined): Finding {
-  if (finding.kind !== 'tlsa' || !servedSpkiSha256 || !finding.expected) return finding;
+  // Only the served key's row: a rollover's next or previous record names another key on purpose.
+  if (finding.id !== 'tlsa' || !servedSpkiSha256 || !finding.expected) return finding;
   if (
     sameRecordValue(
       { kind: 'tlsa', type: 'TLSA', value: finding.expected },
@@ -97,3 +100,13 @@ export function judgeServedKey(finding: Finding, servedSpkiSha256: string | unde
     notes: [...finding.notes, `port ${DANE_SMTP_PORT} serves the key ${servedSpkiSha256.toLowerCase()}`],
   };
 }
+
+/** What the second TLSA record of a key rollover is for: which one it is, in the row and the check. */
+export function rolloverPurpose(mailHost: string, record: RolloverRecord): string {
+  return record.role === 'next'
+    ? `DANE key rollover: the NEXT key, published ahead beside the current one; ${mailHost} serves it on port ${DANE_SMTP_PORT} after the switch (mailwright dane rollover).`
+    : `DANE key rollover: the PREVIOUS key, kept${record.until ? ` until ${dateText(record.until)}` : ''} for senders that still hold the old record, then removed (mailwright dane rollover).`;
+}
+
+/** The served key's record while a rollover is under way: which one it is. */
+export const CURRENT_KEY_NOTE = `the CURRENT key: the one port ${DANE_SMTP_PORT} serves now`;

@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import type { DomainConfig, HostConfig } from '../config';
 import { ChasquidConf, decideChasquidPath } from '../chasquid';
+import { readRolloverState, rolloverRecord } from '../dane/rollover';
 import { installedDkimKeys, type InstalledDkimKey } from '../dkim';
 import { gatherFacts, type Facts } from '../facts';
 import type { RemoteConnection } from '../remote';
@@ -94,11 +95,19 @@ export async function hostExpectation(
   const known = facts ?? (await gatherFacts(conn, { signal }));
   const version = known.chasquid.version;
   const path = version ? decideChasquidPath(version).path : 'unsupported';
-  // Without a chasquid that signs, there is no key to publish: the check says so (noDkimKeyFinding).
-  const dkimKeys = path === 'unsupported' ? [] : await installedDkimKeys(conn, path, domain.name, signal);
   // The bootstrap certificate's key is replaced by the first ACME certificate: no TLSA for it.
   const cert = known.chasquidState?.certs[host.mailHost];
   const servedKeySha256 = cert && !cert.selfSigned ? cert.spkiSha256 : undefined;
+  const [dkimKeys, rollover] = await Promise.all([
+    // Without a chasquid that signs, there is no key to publish: the check says so (noDkimKeyFinding).
+    path === 'unsupported' ? [] : installedDkimKeys(conn, path, domain.name, signal),
+    // A DANE key rollover under way expects a second TLSA record; a state that cannot be read is
+    // the rollover command's to refuse, not the check's.
+    servedKeySha256
+      ? readRolloverState(conn, host.mailHost).catch(() => undefined)
+      : Promise.resolve(undefined),
+  ]);
+  const daneRollover = rolloverRecord(rollover, servedKeySha256);
   const expected = expectedRecords({
     host,
     domain,
@@ -106,6 +115,7 @@ export async function hostExpectation(
     dkimKeys,
     ...(fleet && { fleet }),
     ...(servedKeySha256 && { servedKeySha256 }),
+    ...(daneRollover && { daneRollover }),
   });
   return { expected, facts: known, dkimKeys, chasquidHostname: chasquidHostnameOf(known) };
 }

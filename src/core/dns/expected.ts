@@ -13,7 +13,8 @@ import {
 } from '../config';
 import { dkimRecordName, dkimTxtRecord, splitTxt, type DkimPublicKey } from '../dkim';
 import { canonicalIp, ipFamily, isPublishableAddress, reverseName } from './address';
-import { DANE_CHAIN_NOTE, tlsaRecordName, tlsaRecordValue } from './dane';
+import type { RolloverRecord } from '../dane/rollover';
+import { DANE_CHAIN_NOTE, rolloverPurpose, tlsaRecordName, tlsaRecordValue } from './dane';
 import { dmarcRecordFor } from './dmarc';
 import type { ExpectedRecord } from './model';
 
@@ -36,6 +37,8 @@ export interface ExpectedInput {
    * the first ACME certificate replaces): no TLSA record.
    */
   servedKeySha256?: string;
+  /** A DANE key rollover under way: the second TLSA record it expects (the next key, or the previous one). */
+  daneRollover?: RolloverRecord;
 }
 
 /** Every record `domain` needs, required ones first, in table order. */
@@ -146,6 +149,17 @@ export function expectedRecords(input: ExpectedInput): ExpectedRecord[] {
       // Without it mail still flows (no DANE); a wrong one is worse, and the check says so.
       required: false,
       purpose: `DANE: names the public key ${mailHost} serves on port 25, so senders that check DNSSEC insist on TLS with exactly this key.`,
+      details: [DANE_CHAIN_NOTE],
+    });
+  if (input.servedKeySha256 && input.daneRollover)
+    add({
+      id: `tlsa:${input.daneRollover.role}`,
+      kind: 'tlsa',
+      name: tlsaRecordName(mailHost),
+      type: 'TLSA',
+      value: tlsaRecordValue(input.daneRollover.spkiSha256),
+      required: false,
+      purpose: rolloverPurpose(mailHost, input.daneRollover),
       details: [DANE_CHAIN_NOTE],
     });
 

@@ -135,7 +135,12 @@ export function rowLabel(row: Pick<DnsRowView, 'id' | 'kind' | 'type' | 'name'>,
     case 'caa':
       return 'CAA';
     case 'tlsa':
-      return 'DANE (TLSA)';
+      // A key rollover's second record: the next key (before the switch) or the previous one.
+      return suffix === 'next'
+        ? l10n.t('DANE (TLSA), next key')
+        : suffix === 'previous'
+          ? l10n.t('DANE (TLSA), previous key')
+          : 'DANE (TLSA)';
     case 'reachability':
       return l10n.t('Reachability {0}', suffix || row.name).trim();
     case 'dnsbl':

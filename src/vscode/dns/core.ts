@@ -11,15 +11,19 @@ import { applyPublish, planPublish, type PublishChange } from '../../core/dns/pu
 import { zoneFileSnippet } from '../../core/dns/zone-export';
 import { printable } from '../../core/printable';
 import { durationSeconds } from '../../core/config/validate-brute-force';
-import { rotateDkim, RotationNotServedError } from '../../core/dkim/rotate';
+import { rotateDkim } from '../../core/dkim/rotate';
 import {
   DEFAULT_ROTATION_RETENTION,
   DEFAULT_ROTATION_WAIT,
-  formatRotationStages,
   removeAfter,
-  type RotationStage,
   type RotationStep,
 } from '../../core/dkim/rotation';
+import { rollDaneKey } from '../../core/dane/roll';
+import { DEFAULT_ROLLOVER_WAIT, retireAfter, switchAfter, type RolloverStep } from '../../core/dane/rollover';
+import { domainOfName } from '../../core/config';
+import { eventPrinter } from '../../core/plan';
+import { RecordsNotServedError } from '../../core/dns/staged';
+import { formatStages, type Stage } from '../../core/dns/stages';
 import type { PublishChangeView } from '../../panels/dns/messages';
 
 export interface CheckOptions {
@@ -103,6 +107,8 @@ export interface DnsCore {
   ): Promise<PublishDryRun>;
   /** A DKIM key rotation of the domain, as far as it goes now (or, with dryRun, its stages only). */
   rotateDkim(options: DkimRotationOptions): Promise<DkimRotationRun>;
+  /** A DANE key rollover of the host's mail host, as far as it goes now (or, with dryRun, its stages only). */
+  rolloverDane(options: DaneRolloverOptions): Promise<DaneRolloverRun>;
 }
 
 function changeView(c: PublishChange): PublishChangeView {
@@ -113,6 +119,58 @@ function changeView(c: PublishChange): PublishChangeView {
     // Only an update replaces a value; a kept record is shown as it stays.
     from: c.action === 'update' && c.previous ? [c.previous.value] : [],
     to: c.action === 'skip' ? [] : [c.record.value],
+  };
+}
+
+export interface DaneRolloverRun {
+  /**
+   * Where the run stopped: 'wait' (the next record is not served everywhere yet), 'hold' (the
+   * switch waits until `switchAfter`), 'keep' (the old record stays until `retireAfter`), 'done'
+   * (the rollover is over); with dryRun, the step a run would take next.
+   */
+  step: RolloverStep;
+  /** The stages, one line each, marked done (✓), next (→) or waiting (…). */
+  stages: string[];
+  switchAfter?: Date;
+  retireAfter?: Date;
+  /** step 'wait': what the wait found, as the core says it. */
+  notServed?: string;
+}
+
+export interface DaneRolloverOptions {
+  conn: RemoteConnection;
+  host: HostConfig;
+  facts: Facts;
+  /** The DNS provider's credential and the ACME account key (VS Code secret storage). */
+  secrets: SecretStore;
+  dryRun: boolean;
+  servers?: string[];
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  onProgress?: (text: string) => void;
+  onPublishByHand?: (zoneLines: string[]) => void;
+}
+
+/**
+ * What both staged runs (DKIM rotation, DANE rollover) tell the editor: every line neutralised
+ * (texts come from the state file on the server), the progress told once per stage, then what it does.
+ */
+function stagedRunView(log: (line: string) => void, onProgress?: (text: string) => void) {
+  let stages: readonly Stage[] = [];
+  let told = '';
+  return {
+    log: (...lines: string[]) => {
+      const shown = lines.map((line) => printable(line));
+      shown.forEach(log);
+      // The first line says what happens; the ones after it are its details (records).
+      if (shown[0]) onProgress?.(shown[0]);
+    },
+    onStages: (now: readonly Stage[]) => {
+      stages = now;
+      const at = now.find((s) => s.status === 'next' || s.status === 'waiting');
+      if (at && at.text !== told) onProgress?.(printable((told = at.text)));
+    },
+    lines: () => formatStages(stages).map((line) => printable(line.trim())),
   };
 }
 
@@ -140,12 +198,10 @@ export const dnsCore: DnsCore = {
           ...(servers && { servers }),
         })
       : undefined;
-    let stages: RotationStage[] = [];
-    let told = '';
-    // Selectors and messages come from the state file on the server: shown neutralised.
+    const run = stagedRunView(log, onProgress);
     const view = (step: RotationStep, extra: Partial<DkimRotationRun> = {}): DkimRotationRun => ({
       step,
-      stages: formatRotationStages(stages).map((line) => printable(line.trim())),
+      stages: run.lines(),
       ...extra,
     });
     try {
@@ -159,27 +215,75 @@ export const dnsCore: DnsCore = {
         waitMs: durationSeconds(DEFAULT_ROTATION_WAIT)! * 1000,
         dryRun,
         ...(signal && { signal }),
-        log: (...lines) => {
-          const shown = lines.map((line) => printable(line));
-          shown.forEach(log);
-          // The first line says what happens; the ones after it are its details (records).
-          if (shown[0]) onProgress?.(shown[0]);
-        },
-        onStages: (now) => {
-          stages = now;
-          const at = now.find((s) => s.status === 'next' || s.status === 'waiting');
-          if (at && at.text !== told) onProgress?.(printable((told = at.text)));
-        },
+        log: run.log,
+        onStages: run.onStages,
         ...(onPublishByHand && {
           onPublishByHand: (lines) => onPublishByHand(lines.map((l) => printable(l))),
         }),
       });
-      stages = result.stages;
+      run.onStages(result.stages);
       const until = result.state && removeAfter(result.state);
       return view(result.step, until ? { removeAfter: until } : {});
     } catch (error) {
       // Not served yet is where this run stops, not a failure: the next run continues.
-      if (error instanceof RotationNotServedError)
+      if (error instanceof RecordsNotServedError)
+        return view('wait', { notServed: printable(error.message) });
+      throw error;
+    }
+  },
+  async rolloverDane({
+    conn,
+    host,
+    facts,
+    secrets,
+    dryRun,
+    servers,
+    signal,
+    log,
+    onProgress,
+    onPublishByHand,
+  }) {
+    const domain = domainOfName(host.mailHost, host.domains);
+    const provider = domain?.dns
+      ? await providerFor({ name: domain.name, dns: domain.dns }, secrets, {
+          onInstruction: log,
+          ...(servers && { servers }),
+        })
+      : undefined;
+    const run = stagedRunView(log, onProgress);
+    const view = (step: RolloverStep, extra: Partial<DaneRolloverRun> = {}): DaneRolloverRun => ({
+      step,
+      stages: run.lines(),
+      ...extra,
+    });
+    try {
+      const result = await rollDaneKey({
+        conn,
+        host,
+        facts,
+        ...(provider && { provider }),
+        ...(servers && { servers }),
+        waitMs: durationSeconds(DEFAULT_ROLLOVER_WAIT)! * 1000,
+        secrets,
+        dryRun,
+        ...(signal && { signal }),
+        log: run.log,
+        onStages: run.onStages,
+        onEvent: eventPrinter((line) => log(printable(line))),
+        ...(onPublishByHand && {
+          onPublishByHand: (lines) => onPublishByHand(lines.map((l) => printable(l))),
+        }),
+      });
+      run.onStages(result.stages);
+      const s = result.state;
+      const switchDate = s && switchAfter(s);
+      const retireDate = s && retireAfter(s);
+      return view(result.step, {
+        ...(switchDate && { switchAfter: switchDate }),
+        ...(retireDate && { retireAfter: retireDate }),
+      });
+    } catch (error) {
+      if (error instanceof RecordsNotServedError)
         return view('wait', { notServed: printable(error.message) });
       throw error;
     }

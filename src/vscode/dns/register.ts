@@ -1,7 +1,7 @@
-// "Mail: Check DNS", "Mail: Show DNS Records" and "Mail: Rotate DKIM Key…", registered at activation. The DNS core and
+// "Mail: Check DNS", "Mail: Show DNS Records", "Mail: Rotate DKIM Key…" and "Mail: Roll Over DANE Key…", registered at activation. The DNS core and
 // the panel are the "dns" bundle, loaded on first use (src/vscode/lazy.ts).
 import * as vscode from 'vscode';
-import type { DomainConfig, HostConfig } from '../../core/config';
+import { domainOfName, type DomainConfig, type HostConfig } from '../../core/config';
 import { pickHost } from '../commands/pick-host';
 import type { FactsService } from '../facts-service';
 import { load } from '../lazy';
@@ -9,7 +9,8 @@ import type { RemoteAccess } from '../remote-access';
 import { MailNode } from '../tree/base';
 import type { WorkspaceConfig } from '../workspace-config';
 import { DNS_VIEW_TYPE } from '../../panels/dns/messages';
-import type { DkimRotationRun } from './core';
+import type { DaneRolloverRun, DkimRotationRun } from './core';
+import { VscodeSecretStore } from '../secrets';
 import type { DnsPanelDeps } from './panel';
 import { dnsCredentialStore } from './credential';
 import { dnsSettings, DnsService } from './service';
@@ -84,6 +85,10 @@ export function registerDnsFeatures(deps: DnsFeatureDeps): vscode.Disposable[] {
     run('mailwright.rotateDkim', async (arg) => {
       const target = await pickDomain(config, arg, vscode.l10n.t('Which server to rotate a DKIM key on?'));
       if (target) await rotateDkimKey(deps, service, target.host, target.domain);
+    }),
+    run('mailwright.rolloverDane', async (arg) => {
+      const host = await pickHost(config, arg, vscode.l10n.t('Which server to roll the DANE key over on?'));
+      if (host) await rolloverDaneKey(deps, service, host);
     }),
     run('mailwright.showDnsRecords', async (arg) => {
       const target = await pickDomain(config, arg);
@@ -197,12 +202,126 @@ async function rotateDkimKey(
   );
 }
 
-/** The new DKIM records in an untitled editor, to publish by hand at the domain's DNS host. */
-async function showRecordsToPublish(domain: DomainConfig, lines: readonly string[]): Promise<void> {
-  const note = vscode.l10n.t(
-    'Publish these records at the DNS host of {0} (it has no dns: provider in mailwright.yaml). chasquid keeps signing with the current key until every authoritative server serves them; then run Rotate DKIM Key again.',
-    domain.name,
+/**
+ * Roll Over DANE Key…: as Rotate DKIM Key… — the stages first, a modal confirmation when the run
+ * changes something, the run under a cancellable progress, and where it stopped. The switch issues
+ * the certificate through ACME with the staged key, so it takes the ACME account key and the DNS
+ * credential from secret storage as provisioning does.
+ */
+async function rolloverDaneKey(deps: DnsFeatureDeps, service: DnsService, host: HostConfig): Promise<void> {
+  const { authoritative } = dnsSettings();
+  const domain = domainOfName(host.mailHost, host.domains);
+  const refused = vscode.l10n.t('No credential given: the DANE key was not rolled over.');
+  const secrets = domain
+    ? await dnsCredentialStore(domain, deps.secrets, refused)
+    : new VscodeSecretStore(deps.secrets);
+  const core = (await load('dns')).dnsCore;
+  const conn = (await deps.remote.get()).for(host);
+  const log = (line: string) => deps.log.info(`${host.name} ${host.mailHost}: ${line}`);
+  const common = { conn, host, secrets, log, ...(authoritative && { servers: authoritative }) };
+  const preview = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: vscode.l10n.t('Reading the DANE key rollover of {0}…', host.mailHost),
+    },
+    async () => core.rolloverDane({ ...common, facts: await deps.facts.gather(host), dryRun: true }),
   );
+  // Before a date nothing changes: the run only says when.
+  if (preview.step !== 'hold' && preview.step !== 'keep') {
+    const go = preview.step === 'generate' ? vscode.l10n.t('Roll Over') : vscode.l10n.t('Continue');
+    const answer = await vscode.window.showInformationMessage(
+      preview.step === 'generate'
+        ? vscode.l10n.t('Roll over the DANE key of {0} on {1}?', host.mailHost, host.name)
+        : vscode.l10n.t('Continue the DANE key rollover of {0} on {1}?', host.mailHost, host.name),
+      { modal: true, detail: preview.stages.join('\n') },
+      go,
+    );
+    if (answer !== go) return;
+  }
+  const abort = new AbortController();
+  let result: DaneRolloverRun;
+  try {
+    result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Rolling over the DANE key of {0}', host.mailHost),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        token.onCancellationRequested(() => abort.abort());
+        return core.rolloverDane({
+          ...common,
+          facts: await deps.facts.gather(host, token),
+          dryRun: false,
+          signal: abort.signal,
+          onProgress: (text) => progress.report({ message: text }),
+          onPublishByHand: (lines) =>
+            void showLinesToPublish(
+              lines,
+              vscode.l10n.t(
+                'Publish these records at the DNS host of {0} (its domain has no dns: provider in mailwright.yaml). Port 25 keeps serving the current key until every authoritative server serves them; then run Roll Over DANE Key again.',
+                host.mailHost,
+              ),
+            ).catch(() => undefined),
+        });
+      },
+    );
+  } catch (e) {
+    if (!abort.signal.aborted) throw e;
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'The DANE key rollover of {0} was cancelled. The stages done so far are kept on the server: run Roll Over DANE Key again to continue.',
+        host.mailHost,
+      ),
+    );
+    return;
+  } finally {
+    // The certificate may have changed: the tree shows it again.
+    void deps.facts.gather(host).catch(() => undefined);
+  }
+  for (const line of result.stages) log(line);
+  // A domain whose DNS was checked is checked again against the records the rollover expects now.
+  if (domain && result.step !== 'wait' && service.entry(host.name, domain.name)?.report)
+    void service.check(host, domain).catch(() => undefined);
+  if (result.notServed) log(result.notServed);
+  void vscode.window.showInformationMessage(
+    result.step === 'wait'
+      ? vscode.l10n.t(
+          'DANE key rollover of {0}: waiting for the next TLSA record on every authoritative server; port 25 keeps serving the current key. Run Roll Over DANE Key again once it is served.',
+          host.mailHost,
+        )
+      : result.step === 'hold' && result.switchAfter
+        ? vscode.l10n.t(
+            "DANE key rollover of {0}: both TLSA records are served. The certificate switches to the next key after {1} (the record's TTL): run Roll Over DANE Key again then.",
+            host.mailHost,
+            result.switchAfter.toLocaleString(),
+          )
+        : result.step === 'keep' && result.retireAfter
+          ? vscode.l10n.t(
+              '{0} serves its next key on port 25. The old TLSA record stays until {1}: run Roll Over DANE Key again after that date to remove it.',
+              host.mailHost,
+              result.retireAfter.toLocaleString(),
+            )
+          : vscode.l10n.t(
+              'The DANE key rollover of {0} is over: the old TLSA record is removed.',
+              host.mailHost,
+            ),
+  );
+}
+
+/** The new DKIM records in an untitled editor, to publish by hand at the domain's DNS host. */
+function showRecordsToPublish(domain: DomainConfig, lines: readonly string[]): Promise<void> {
+  return showLinesToPublish(
+    lines,
+    vscode.l10n.t(
+      'Publish these records at the DNS host of {0} (it has no dns: provider in mailwright.yaml). chasquid keeps signing with the current key until every authoritative server serves them; then run Rotate DKIM Key again.',
+      domain.name,
+    ),
+  );
+}
+
+/** Records in an untitled editor in zone-file syntax, under a note of what to do with them. */
+async function showLinesToPublish(lines: readonly string[], note: string): Promise<void> {
   const content = [`; ${note}`, ...lines, ''].join('\n');
   const doc = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
   await vscode.window.showTextDocument(doc, { preview: false });

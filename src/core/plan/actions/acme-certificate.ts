@@ -11,7 +11,7 @@ import type { DnsProvider } from '../../dns/providers/types';
 import { dns01Responder, type WaitForTxt } from '../../acme/dns01';
 import { http01Responder } from '../../acme/http01';
 import type { IssuedCertificate } from '../../acme/issue';
-import { keepsKey, renewalReason, unusableKeyReason } from '../../acme/renewal';
+import { keepsKey, privateKeySpkiSha256, renewalReason, unusableKeyReason } from '../../acme/renewal';
 import type { ChallengeResponder } from '../../acme/responders';
 import { readRemoteFile, shellCommand, shellScript } from '../../remote';
 import { probeSmtp } from '../../smtp/probe';
@@ -176,6 +176,49 @@ export interface AcmePlanOptions {
   force?: string;
   /** A new private key even when the certificate could keep its own (a key rollover). */
   newKey?: boolean;
+  /**
+   * The key to issue with, staged on the server by a DANE key rollover: it must be exactly this
+   * key (its SubjectPublicKeyInfo hash), and port 25 must serve it afterwards.
+   */
+  stagedKey?: { path: string; spkiSha256: string };
+}
+
+/** The staged key, checked to be the one the rollover published (never replaced by a new one). */
+async function stagedKeyPem(ctx: ApplyContext, key: { path: string; spkiSha256: string }): Promise<Buffer> {
+  const pem = await readRemoteFile(ctx.conn, key.path);
+  const hash = privateKeySpkiSha256(pem);
+  if (hash !== key.spkiSha256)
+    throw new Error(
+      `${key.path} is ${hash ? `the key ${hash}` : 'no private key'}, not the next key ${key.spkiSha256} whose TLSA record was published: nothing was issued.`,
+    );
+  ctx.log(`Issuing with the next key (${key.path}), whose TLSA record is published`);
+  return pem;
+}
+
+/** Port 25 (STARTTLS, as senders see it) serves a certificate with this key. */
+async function checkServedKey(ctx: ApplyContext, spki: string, deps: AcmeDeps): Promise<void> {
+  let served = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const r = await probeSmtp({
+        host: probeAddress(ctx),
+        port: 25,
+        mode: 'starttls',
+        servername: ctx.host.mailHost,
+        ca: deps.issuerRootPem,
+        timeoutMs: 10_000,
+        dial: probeOrigin(ctx)?.dial,
+      });
+      served = r.tls.certificate?.spkiSha256 ?? '';
+      if (served === spki) break;
+    } catch (e) {
+      served = `error: ${(e as Error).message}`;
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  if (served !== spki)
+    throw new Error(`Port 25 serves the key ${served || 'none'}, not the next key ${spki}.`);
+  ctx.log(`Port 25 serves the next key (${spki})`);
 }
 
 /** The actions for one host: [] when no acme config or the certificate is fine. */
@@ -223,7 +266,9 @@ export function planAcmeCertificate(
           email: settings.email,
           names,
           responder: responderFor(settings, actx, deps),
-          privateKeyPem: await keyToKeep(actx, host, keep),
+          privateKeyPem: options.stagedKey
+            ? await stagedKeyPem(actx, options.stagedKey)
+            : await keyToKeep(actx, host, keep),
           signal: actx.signal,
           onProgress: actx.log,
         });
@@ -243,6 +288,18 @@ export function planAcmeCertificate(
         await checkServed(actx, issued.serial, deps);
       },
     },
+    ...(options.stagedKey
+      ? [
+          {
+            id: `acme-certificate-key:${host}`,
+            kind: 'acme-certificate' as const,
+            title: `Check that port 25 serves the next key for ${host}`,
+            reason: 'DANE senders compare the key on port 25 with the TLSA records',
+            async apply() {},
+            verify: (actx: ApplyContext) => checkServedKey(actx, options.stagedKey!.spkiSha256, deps),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -253,7 +310,7 @@ export function planAcmeCertificate(
 export function planRenewal(
   host: HostConfig,
   facts: Facts,
-  opts: { days?: number; now?: Date; newKey?: boolean } = {},
+  opts: { days?: number; now?: Date; newKey?: boolean; stagedKey?: AcmePlanOptions['stagedKey'] } = {},
   deps: AcmeDeps = defaultDeps,
 ): Plan {
   const withDays =
@@ -267,7 +324,11 @@ export function planRenewal(
   const acme = planAcmeCertificate(
     ctx,
     deps,
-    opts.newKey ? { newKey: true, force: 'a new private key was asked for (key rollover)' } : {},
+    opts.stagedKey
+      ? { stagedKey: opts.stagedKey, force: 'the DANE key rollover switches to the next key' }
+      : opts.newKey
+        ? { newKey: true, force: 'a new private key was asked for (key rollover)' }
+        : {},
   );
   const [issue, ...checks] = acme;
   const actions = issue
