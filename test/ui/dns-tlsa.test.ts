@@ -16,8 +16,8 @@ import type { SandboxInstance } from '../integration/sandbox-instances';
 import { issuedCertificate } from '../unit/certificates';
 import {
   eventually,
-  missingPrerequisite,
   sandboxInstance,
+  skipWithoutSandbox,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -32,10 +32,7 @@ import {
 } from './provisioned-sandbox';
 
 const instance = sandboxInstance();
-const skip = !instance
-  ? 'MAILWRIGHT_SANDBOX_INSTANCE is not set (path to a sandbox instance.json): run bash scripts/test-ui'
-  : missingPrerequisite({ vsix: true });
-if (skip) console.warn(`\n*** SKIPPING the DNS TLSA UI test: ${skip} ***\n`);
+const skip = skipWithoutSandbox(instance, 'the DNS TLSA UI test');
 
 function panelFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
