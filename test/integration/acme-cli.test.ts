@@ -12,14 +12,13 @@
 // /etc/resolv.conf is never touched.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gatherFacts } from '../../src/core/facts';
 import { applyPlan, planHost } from '../../src/core/plan';
 import { MemorySecretStore, shellCommand, type RemoteConnection } from '../../src/core/remote';
-import { MAIL_HOST, servedSerial, startTestAcme, tsigKey, type TestAcme } from './acme-fixture';
+import { dns01Workspace, MAIL_HOST, servedSerial, startTestAcme, type TestAcme } from './acme-fixture';
 import { startTestDns, type TestDns } from './dns-fixture';
 import { connect, desiredHost, type SandboxInstance } from './sandbox-instances';
 
@@ -102,36 +101,7 @@ describe(
       conn = connect(inst);
       dns = await startTestDns(inst);
       acme = await startTestAcme(`acmecli-${process.pid}`, `${inst.hostIpv4}:53`);
-      const key = tsigKey(dns);
-      secret = key.secret;
-      work = mkdtempSync(join(tmpdir(), 'mw-renew-'));
-      writeFileSync(join(work, 'resolv.conf'), `nameserver ${inst.hostIpv4}\n`);
-      writeFileSync(join(work, 'known_hosts'), readFileSync(inst.knownHostsFile));
-      writeFileSync(
-        join(work, 'mailwright.yaml'),
-        [
-          'version: 1',
-          'hosts:',
-          `  - name: ${inst.name}`,
-          `    ssh: root@${inst.ipv4}:${inst.port}`,
-          `    identityFile: ${inst.rootKey}`,
-          `    mailHost: ${MAIL_HOST}`,
-          '    acme:',
-          `      ca: ${acme.directoryUrl}`,
-          `      caCertificate: ${acme.tlsCaFile}`,
-          '      challenge: dns-01',
-          '    domains:',
-          '      - name: example.test',
-          '        users: []',
-          '        dns:',
-          '          provider: rfc2136',
-          `          server: ${inst.hostIpv4}:53`,
-          `          keyName: ${key.keyName}`,
-          '          algorithm: hmac-sha256',
-          '          ttl: 5',
-          '',
-        ].join('\n'),
-      );
+      ({ work, secret } = dns01Workspace(inst, dns, acme, 'mw-renew-'));
       await bootstrap();
     });
 

@@ -1,9 +1,11 @@
 // Shared by the ACME integration tests: pebble (scripts/testacme) started against the test
 // knot, a test-only RFC 2136 provider (knsupdate), a propagation wait pointed at the test
-// knot, the TSIG key of the fixture, and the serial a sandbox serves on 465/587.
+// knot, the TSIG key of the fixture, a CLI workspace renewing through both, and the serial a
+// sandbox serves on 465/587.
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DnsProvider, DnsRecord } from '../../src/core/dns/providers/types';
 import { probeSmtp } from '../../src/core/smtp';
@@ -97,6 +99,50 @@ export async function startTestAcme(name: string, dnsServer: string, listen?: st
       await run('bash', [TESTACME, 'stop', name]);
     },
   };
+}
+
+/**
+ * A workspace folder for the built CLI: a mailwright.yaml whose host is the sandbox, certified by
+ * the test pebble through dns-01 with example.test published into the test knot over RFC 2136
+ * (record TTL 5 s), the sandbox's known_hosts, and a resolv.conf naming the knot. The TSIG
+ * secret is returned, never written: the CLI takes it from the environment.
+ */
+export function dns01Workspace(
+  inst: SandboxInstance,
+  dns: TestDns,
+  acme: TestAcme,
+  prefix: string,
+): { work: string; secret: string } {
+  const key = tsigKey(dns);
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(work, 'resolv.conf'), `nameserver ${inst.hostIpv4}\n`);
+  writeFileSync(join(work, 'known_hosts'), readFileSync(inst.knownHostsFile));
+  writeFileSync(
+    join(work, 'mailwright.yaml'),
+    [
+      'version: 1',
+      'hosts:',
+      `  - name: ${inst.name}`,
+      `    ssh: root@${inst.ipv4}:${inst.port}`,
+      `    identityFile: ${inst.rootKey}`,
+      `    mailHost: ${MAIL_HOST}`,
+      '    acme:',
+      `      ca: ${acme.directoryUrl}`,
+      `      caCertificate: ${acme.tlsCaFile}`,
+      '      challenge: dns-01',
+      '    domains:',
+      '      - name: example.test',
+      '        users: []',
+      '        dns:',
+      '          provider: rfc2136',
+      `          server: ${inst.hostIpv4}:53`,
+      `          keyName: ${key.keyName}`,
+      '          algorithm: hmac-sha256',
+      '          ttl: 5',
+      '',
+    ].join('\n'),
+  );
+  return { work, secret: key.secret };
 }
 
 /** Serial of the certificate the sandbox serves for the mail host on 465 (TLS) or 587 (STARTTLS). */
