@@ -7,6 +7,7 @@ import type { Facts } from '../../core/facts';
 import type { RemoteConnection, SecretStore } from '../../core/remote';
 import { checkDomainDns, expectedForHost, publishableExpectation } from '../../core/dns/domain-check';
 import { providerFor } from '../../core/dns/providers';
+import type { DnsProvider } from '../../core/dns/providers/types';
 import { applyPublish, planPublish, type PublishChange } from '../../core/dns/publish';
 import { zoneFileSnippet } from '../../core/dns/zone-export';
 import { printable } from '../../core/printable';
@@ -174,6 +175,45 @@ function stagedRunView(log: (line: string) => void, onProgress?: (text: string) 
   };
 }
 
+type StagedRunView = ReturnType<typeof stagedRunView>;
+
+/**
+ * A staged DNS run as the editor shows it (the DKIM rotation, the DANE key rollover): the
+ * domain's provider (none: records are shown to publish by hand), the run's log and stages as
+ * progress, and a record not served everywhere yet as the step where this run stops rather than
+ * as a failure (the next run continues from there).
+ */
+async function stagedEditorRun<Step extends string, Dates extends object>(
+  domain: DomainConfig | undefined,
+  opts: {
+    secrets: SecretStore;
+    servers?: string[];
+    log: (line: string) => void;
+    onProgress?: (text: string) => void;
+  },
+  body: (provider: DnsProvider | undefined, run: StagedRunView) => Promise<{ step: Step; dates: Dates }>,
+): Promise<{ step: Step | 'wait'; stages: string[]; notServed?: string } & Partial<Dates>> {
+  const provider = domain?.dns
+    ? await providerFor({ name: domain.name, dns: domain.dns }, opts.secrets, {
+        onInstruction: opts.log,
+        ...(opts.servers && { servers: opts.servers }),
+      })
+    : undefined;
+  const run = stagedRunView(opts.log, opts.onProgress);
+  try {
+    const { step, dates } = await body(provider, run);
+    return { step, stages: run.lines(), ...dates };
+  } catch (error) {
+    if (error instanceof RecordsNotServedError)
+      return { step: 'wait', stages: run.lines(), notServed: printable(error.message) } as {
+        step: 'wait';
+        stages: string[];
+        notServed: string;
+      } & Partial<Dates>;
+    throw error;
+  }
+}
+
 /** The DNS core as the editor uses it (this module is in the "dns" bundle, loaded on first use). */
 export const dnsCore: DnsCore = {
   expectedForHost: (conn, host, domain, facts, signal, fleet) =>
@@ -192,19 +232,7 @@ export const dnsCore: DnsCore = {
     onProgress,
     onPublishByHand,
   }) {
-    const provider = domain.dns
-      ? await providerFor({ name: domain.name, dns: domain.dns }, secrets, {
-          onInstruction: log,
-          ...(servers && { servers }),
-        })
-      : undefined;
-    const run = stagedRunView(log, onProgress);
-    const view = (step: RotationStep, extra: Partial<DkimRotationRun> = {}): DkimRotationRun => ({
-      step,
-      stages: run.lines(),
-      ...extra,
-    });
-    try {
+    return stagedEditorRun(domain, { secrets, servers, log, onProgress }, async (provider, run) => {
       const result = await rotateDkim({
         conn,
         domain,
@@ -223,13 +251,8 @@ export const dnsCore: DnsCore = {
       });
       run.onStages(result.stages);
       const until = result.state && removeAfter(result.state);
-      return view(result.step, until ? { removeAfter: until } : {});
-    } catch (error) {
-      // Not served yet is where this run stops, not a failure: the next run continues.
-      if (error instanceof RecordsNotServedError)
-        return view('wait', { notServed: printable(error.message) });
-      throw error;
-    }
+      return { step: result.step, dates: until ? { removeAfter: until } : {} };
+    });
   },
   async rolloverDane({
     conn,
@@ -244,19 +267,7 @@ export const dnsCore: DnsCore = {
     onPublishByHand,
   }) {
     const domain = domainOfName(host.mailHost, host.domains);
-    const provider = domain?.dns
-      ? await providerFor({ name: domain.name, dns: domain.dns }, secrets, {
-          onInstruction: log,
-          ...(servers && { servers }),
-        })
-      : undefined;
-    const run = stagedRunView(log, onProgress);
-    const view = (step: RolloverStep, extra: Partial<DaneRolloverRun> = {}): DaneRolloverRun => ({
-      step,
-      stages: run.lines(),
-      ...extra,
-    });
-    try {
+    return stagedEditorRun(domain, { secrets, servers, log, onProgress }, async (provider, run) => {
       const result = await rollDaneKey({
         conn,
         host,
@@ -275,18 +286,17 @@ export const dnsCore: DnsCore = {
         }),
       });
       run.onStages(result.stages);
-      const s = result.state;
-      const switchDate = s && switchAfter(s);
-      const retireDate = s && retireAfter(s);
-      return view(result.step, {
-        ...(switchDate && { switchAfter: switchDate }),
-        ...(retireDate && { retireAfter: retireDate }),
-      });
-    } catch (error) {
-      if (error instanceof RecordsNotServedError)
-        return view('wait', { notServed: printable(error.message) });
-      throw error;
-    }
+      const st = result.state;
+      const switchDate = st && switchAfter(st);
+      const retireDate = st && retireAfter(st);
+      return {
+        step: result.step,
+        dates: {
+          ...(switchDate && { switchAfter: switchDate }),
+          ...(retireDate && { retireAfter: retireDate }),
+        },
+      };
+    });
   },
   async planPublish(domain, records, secrets, options = {}) {
     const dns = domain.dns;
