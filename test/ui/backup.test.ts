@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { shellScript } from '../../src/core/remote';
 import {
+  chooseFromContextMenu,
   eventually,
   runCommand,
   sandboxInstance,
@@ -84,8 +85,7 @@ test(
           await trustHostKey(page, 45_000);
           step('host key trusted');
 
-          await treeRow(page, 'sandbox').click({ button: 'right', timeout: 30_000 });
-          await page.getByRole('menuitem', { name: 'Back Up…' }).click({ timeout: 10_000 });
+          await chooseFromContextMenu(page, treeRow(page, 'sandbox'), 'Back Up…');
           await answer(page, /Passphrase for the backup of sandbox/, PASSPHRASE, true);
           await answer(page, /The same passphrase again/, PASSPHRASE, true);
           const keep = page

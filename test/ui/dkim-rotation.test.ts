@@ -19,6 +19,7 @@ import { tsigKey } from '../integration/acme-fixture';
 import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
+  chooseFromContextMenu,
   eventually,
   runCommand,
   sandboxInstance,
@@ -76,8 +77,7 @@ test(
           // No dns: provider. The domain's context menu.
           const domainRow = treeRow(page, UI_DOMAIN);
           await domainRow.waitFor({ timeout: 45_000 });
-          await domainRow.click({ button: 'right' });
-          await page.getByRole('menuitem', { name: 'Rotate DKIM Key…' }).click({ timeout: 10_000 });
+          await chooseFromContextMenu(page, domainRow, 'Rotate DKIM Key…');
           const confirm = page
             .getByRole('dialog')
             .filter({ hasText: `Rotate the DKIM key of ${UI_DOMAIN} on sandbox?` });

@@ -12,6 +12,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
+  chooseFromContextMenu,
   eventually,
   sandboxInstance,
   skipWithoutSandbox,
@@ -79,14 +80,7 @@ test(
           step('host key trusted');
 
           // Check DNS from the domain's context menu: the panel opens and shows the results.
-          await eventually(async () => {
-            await page.keyboard.press('Escape');
-            await domainRow.click({ button: 'right' });
-            await page
-              .locator('.context-view .monaco-menu')
-              .getByRole('menuitem', { name: /^Check DNS/ })
-              .click({ timeout: 5_000 });
-          }, 30_000);
+          await chooseFromContextMenu(page, domainRow, /^Check DNS/);
           const view = panelFrame(page);
           await eventually(async () => {
             assert.equal(await view.locator('#status').getAttribute('data-phase'), 'checked');

@@ -15,6 +15,7 @@ import { startTestDns, type TestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import { issuedCertificate } from '../unit/certificates';
 import {
+  chooseFromContextMenu,
   eventually,
   sandboxInstance,
   skipWithoutSandbox,
@@ -113,14 +114,7 @@ test(
           await domainRow.waitFor({ timeout: 45_000 });
           step('host key trusted');
 
-          await eventually(async () => {
-            await page.keyboard.press('Escape');
-            await domainRow.click({ button: 'right' });
-            await page
-              .locator('.context-view .monaco-menu')
-              .getByRole('menuitem', { name: /^Check DNS/ })
-              .click({ timeout: 5_000 });
-          }, 30_000);
+          await chooseFromContextMenu(page, domainRow, /^Check DNS/);
           const view = panelFrame(page);
           await eventually(async () => {
             assert.equal(await view.locator('#status').getAttribute('data-phase'), 'checked');

@@ -552,6 +552,26 @@ export async function runCommandUntilTaken(page: Page, title: string, timeoutMs 
   }, timeoutMs);
 }
 
+/**
+ * Picks `item` from the context menu of `row` (a tree row), again until it takes: a right-click
+ * on a row still being drawn, or a click on a menu still opening, can be lost.
+ */
+export async function chooseFromContextMenu(
+  page: Page,
+  row: Locator,
+  item: string | RegExp,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await eventually(async () => {
+    await page.keyboard.press('Escape');
+    await row.click({ button: 'right' });
+    await page
+      .locator('.context-view .monaco-menu')
+      .getByRole('menuitem', { name: item })
+      .click({ timeout: 5_000 });
+  }, timeoutMs);
+}
+
 // ---------------------------------------------------------------- sandbox
 
 export interface SandboxInstance {

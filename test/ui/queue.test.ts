@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { deleteQueueMessage, readQueue, type QueueItem } from '../../src/core/queue';
 import { shellCommand } from '../../src/core/remote';
 import {
+  chooseFromContextMenu,
   eventually,
   sandboxInstance,
   skipWithoutSandbox,
@@ -95,14 +96,7 @@ test(
           await screenshot('queue-row');
 
           const menu = async (name: RegExp) => {
-            await eventually(async () => {
-              await page.keyboard.press('Escape');
-              await row.click({ button: 'right' });
-              await page
-                .locator('.context-view .monaco-menu')
-                .getByRole('menuitem', { name })
-                .click({ timeout: 5_000 });
-            }, 30_000);
+            await chooseFromContextMenu(page, row, name);
           };
 
           // Show Headers: a read-only document with the message's headers.
