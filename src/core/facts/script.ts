@@ -11,7 +11,13 @@ import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { CHECK_PUBLIC_FILES, CHECK_STATE_PATH, CHECK_UNIT } from '../checks/server-paths';
 import { BACKUP_PUBLIC_FILES, BACKUP_SETTINGS_PATH, BACKUP_UNIT } from '../backup/server-paths';
-import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
+import {
+  DOVECOT_CONF_PATH,
+  DOVECOT_PACKAGES,
+  MAIL_STORE_DIR,
+  MAIL_STORE_USER,
+  MAILBOX_USERS_PATH,
+} from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
 export const MANAGED_STATE_DIR = '/var/lib/mailwright';
@@ -28,9 +34,6 @@ export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/
  * each: with the hashes above, what a snapshot of the folder would hold. Run as root.
  */
 export const CHASQUID_TREE = "find /etc/chasquid -path /etc/chasquid/.git -prune -o -printf '%y %m %p %l\\n'";
-
-/** Dovecot's packages (all three make it usable). */
-const DOVECOT_PACKAGES = ['dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd'] as const;
 
 /**
  * Shell: prints `line` for each line $l of $q (dpkg-query's "status|package|version" lines, IFS a
