@@ -1,11 +1,12 @@
 // `mailwright check` of a server with two domains (node dist/cli.js, as a user runs it: SSH
 // login, facts in one round trip, each domain's DKIM keys and DNS lookups against the test knot),
-// side by side with a no-op `mailwright plan` of the same server in the same run, alternating.
+// side by side with a no-op `mailwright plan` of the same server in the same run, alternating, and
+// with MAILWRIGHT_BENCH_BASELINE=<other build>/dist/cli.js that build's check in the same rounds.
 // Goal: check within 1.5 s. Not a test.
 //   npm run bench -- check   (brings up a sandbox VPS)  or  MAILWRIGHT_SANDBOX_13=instance.json npx tsx bench/check.ts
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HostConfig } from '../src/core/config';
 import { gatherFacts } from '../src/core/facts';
@@ -28,9 +29,9 @@ function stats(ms: number[]): string {
   return `median ${median(ms).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`;
 }
 
-function timed(args: string[], ok: (code: number | null) => boolean): number {
+function timed(args: string[], ok: (code: number | null) => boolean, cli = CLI): number {
   const started = performance.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     env: { ...process.env, SSH_AUTH_SOCK: '' },
   });
@@ -93,14 +94,30 @@ async function main(): Promise<void> {
     // Warm-up (disk caches, the first SSH handshake's host key check), not counted.
     timed(checkArgs, (c) => c !== null && c <= 2);
     timed(planArgs, (c) => c === 0);
+    // MAILWRIGHT_BENCH_BASELINE: another build's dist/cli.js (e.g. of the commit before a change),
+    // its check measured in the same rounds for a before/after ratio.
+    const baseline = process.env.MAILWRIGHT_BENCH_BASELINE;
     const check: number[] = [];
     const noop: number[] = [];
+    const before: number[] = [];
+    const node: number[] = [];
+    const loads: string[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       check.push(timed(checkArgs, (c) => c !== null && c <= 2));
       noop.push(timed(planArgs, (c) => c === 0));
+      if (baseline) before.push(timed(checkArgs, (c) => c !== null && c <= 2, baseline));
+      const t = performance.now();
+      spawnSync(process.execPath, ['-e', '0']);
+      node.push(performance.now() - t);
+      loads.push(loadavg()[0]!.toFixed(1));
     }
     const ratio = median(check) / median(noop);
+    console.log(`load average (1 min) after each round: ${loads.join(' ')}; node -e 0: ${stats(node)}`);
     console.log(`mailwright check, 2 domains (${ROUNDS} rounds): ${stats(check)}`);
+    if (baseline) {
+      console.log(`mailwright check, baseline (${ROUNDS} rounds): ${stats(before)}`);
+      console.log(`check: this build / baseline: ${(median(check) / median(before)).toFixed(2)}`);
+    }
     console.log(`mailwright plan, nothing to do (${ROUNDS} rounds): ${stats(noop)}`);
     console.log(
       `check / plan: ${ratio.toFixed(2)}; goal check <= 1500 ms: ${median(check) <= 1500 ? 'met' : 'NOT met'}`,

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import type { HostConfig } from '../core/config';
 import { gatherFacts } from '../core/facts';
-import { applyCommitLines, historyChoice, serverStateOf, snapshotConf } from '../core/git';
+import { applyCommitLines, historyChoice, preloadGit, serverStateOf, snapshotConf } from '../core/git';
 import {
   applyFleet,
   applyPlan,
@@ -214,6 +214,8 @@ export const applyCommand: CommandFn = async (parsed, signal) => {
     const hosts = fleetHosts(flags, context);
     if (hosts) return await applyFleetCommand(context, hosts, flags, decision, signal);
     const t = await context.target();
+    // Every apply ends with git (the snapshot): its module loads while the facts are on their way.
+    if (!flags['no-commit']) preloadGit();
     const plan = await makePlan(context, t.host, signal);
     out(...planLines(plan, describeTarget(t.conn.target)));
     if (plan.actions.length === 0) {

@@ -2,7 +2,13 @@
 // (records and blocklists, through the same code as `mailwright dns check`), judged by server.ts.
 // The connection is SSH from the CLI and the editor, the local machine on the server.
 import { hasSendingLimits, type DomainConfig, type HostConfig } from '../config';
-import { checkDomainDns, type DomainCheckOptions, type HostExpectation } from '../dns/domain-check';
+import {
+  checkDomainDns,
+  recursiveLookup,
+  type DomainCheckOptions,
+  type HostExpectation,
+} from '../dns/domain-check';
+import { sharedLookup } from '../dns/lookup';
 import { gatherFacts, type Facts } from '../facts';
 import { readQueue } from '../queue/read';
 import type { RemoteConnection } from '../remote';
@@ -49,11 +55,15 @@ export async function runServerChecks(
           return error;
         })
       : Promise.resolve(undefined);
+  // The domains' questions overlap (the server's addresses on the blocklists, the mail host's
+  // records): each is asked once for all of them.
+  const recursive = sharedLookup(recursiveLookup(options.dns?.resolvers));
   const dns = await Promise.all(
     host.domains.map(async (domain): Promise<Check[]> => {
       try {
         const report = await checkDomainDns(conn, host, domain, {
           ...options.dns,
+          recursive,
           facts,
           reachability: false,
           ...(options.fleet && { fleet: options.fleet }),

@@ -36,6 +36,8 @@ import { normalizeName } from '../names';
 export interface DomainCheckOptions {
   /** Recursive resolvers (`ip` or `ip:port`); default: the system's. */
   resolvers?: string[];
+  /** The recursive lookup itself, instead of one made from `resolvers` (shared by several domains). */
+  recursive?: DnsLookup;
   /** The zone's authoritative servers; default: found through NS (tests point them at knot). */
   authoritative?: string[];
   /** Whose MX the server connects to on port 25 to prove outbound mail works; default gmail.com. */
@@ -127,6 +129,11 @@ function chasquidHostnameOf(facts: Facts): string | undefined {
   return typeof value === 'string' && value !== '' ? normalizeName(value) : undefined;
 }
 
+/** The resolvers given (`ip` or `ip:port`), or else the system's. */
+export function recursiveLookup(resolvers?: readonly string[]): DnsLookup {
+  return resolvers?.length ? resolverLookup([...resolvers]) : systemLookup();
+}
+
 /** Every check of one domain; the findings follow the expected records, then reachability, then DNSBL. */
 export async function checkDomainDns(
   conn: RemoteConnection,
@@ -140,7 +147,7 @@ export async function checkDomainDns(
   if (signal) setMaxListeners(0, signal);
   const facts = options.expectation?.facts ?? options.facts ?? (await gatherFacts(conn, { signal }));
   const addresses = { ipv4: facts.addresses.ipv4, ipv6: facts.addresses.ipv6 };
-  const recursive: DnsLookup = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
+  const recursive: DnsLookup = options.recursive ?? recursiveLookup(options.resolvers);
 
   // Reachability and blocklists need only the addresses: they start now, beside the DKIM read.
   let servedKey: string | undefined;
@@ -308,7 +315,7 @@ export async function publishableExpectation(
   options: Pick<DomainCheckOptions, 'resolvers' | 'authoritative' | 'signal'> = {},
 ): Promise<{ expected: ExpectedRecord[]; notice?: string }> {
   if (!expected.some((r) => r.kind === 'tlsa')) return { expected };
-  const recursive = options.resolvers?.length ? resolverLookup(options.resolvers) : systemLookup();
+  const recursive = recursiveLookup(options.resolvers);
   const authoritative = options.authoritative?.length
     ? serversLookup(domain, options.authoritative)
     : await zoneServers(domain, recursive, options.signal);

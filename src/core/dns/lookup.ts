@@ -212,6 +212,27 @@ export function systemLookup(opts: LookupOptions = {}): ServerLookup {
   return resolverLookup(getServers(), opts);
 }
 
+/**
+ * `lookup` asking each question (name and type) once: later askers share the first answer. For
+ * one check of several domains, whose questions overlap (the server's addresses on a blocklist,
+ * the mail host's records) and share one cancel signal.
+ */
+export function sharedLookup<T extends DnsLookup>(lookup: T): T {
+  const asked = new Map<string, Promise<LookupAnswer>>();
+  return {
+    ...lookup,
+    query: (name, type, signal) => {
+      const key = `${normalizeName(name)} ${type}`;
+      let answer = asked.get(key);
+      if (!answer) {
+        answer = lookup.query(name, type, signal);
+        asked.set(key, answer);
+      }
+      return answer;
+    },
+  };
+}
+
 /** Definite: the servers answered, with or without records. */
 export function isDefinite(answer: LookupAnswer): boolean {
   return answer.status === 'ok' || answer.status === 'nxdomain' || answer.status === 'nodata';

@@ -6,6 +6,9 @@
 import { IMAPS_PORT } from '../ports';
 import { shellCommand } from '../remote/quote';
 
+/** Dovecot's packages as the facts tell them: all three installed make it usable. */
+export const DOVECOT_PACKAGES = ['dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd'] as const;
+
 export const DOVECOT_CONF_PATH = '/etc/dovecot/dovecot.conf';
 /**
  * A running Dovecot reads its configuration and the certificate files again. Also after a change

@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { parseBlocked } from '../brute-force/jail';
 import { spkiSha256 } from '../dns/dane';
-import { DOVECOT_CONF_PATH } from '../dovecot/conf';
+import { DOVECOT_CONF_PATH, DOVECOT_PACKAGES } from '../dovecot/conf';
 import { normalizeIpAddress } from '../names';
 import { isWriteLeftover } from '../remote/files';
 import { parseAptPolicy } from './apt-policy';
@@ -286,7 +286,7 @@ function parseDovecot(s: Map<string, string>, confFiles: Record<string, string> 
   const [active, enabled] = lines(s.get('dovecot-service'));
   const store = lines(s.get('mail-store'));
   return {
-    installed: ['dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd'].every(installed),
+    installed: DOVECOT_PACKAGES.every(installed),
     version: version || undefined,
     active,
     enabled,

@@ -6,12 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { WRITE_LEFTOVER_NAMES } from '../remote/files';
-import { EXIT_ON_SIGNALS } from '../remote/quote';
+import { EXIT_ON_SIGNALS, shellQuote } from '../remote/quote';
 import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { CHECK_PUBLIC_FILES, CHECK_STATE_PATH, CHECK_UNIT } from '../checks/server-paths';
 import { BACKUP_PUBLIC_FILES, BACKUP_SETTINGS_PATH, BACKUP_UNIT } from '../backup/server-paths';
-import { DOVECOT_CONF_PATH, MAIL_STORE_DIR, MAIL_STORE_USER, MAILBOX_USERS_PATH } from '../dovecot/conf';
+import {
+  DOVECOT_CONF_PATH,
+  DOVECOT_PACKAGES,
+  MAIL_STORE_DIR,
+  MAIL_STORE_USER,
+  MAILBOX_USERS_PATH,
+} from '../dovecot/conf';
 
 /** What Mailwright wrote on the server and the hashes it wrote (the journal keeps it). */
 export const MANAGED_STATE_DIR = '/var/lib/mailwright';
@@ -28,6 +34,30 @@ export const CHASQUID_FILE_HASHES = "find /etc/chasquid -type f ! -path '*/.git/
  * each: with the hashes above, what a snapshot of the folder would hold. Run as root.
  */
 export const CHASQUID_TREE = "find /etc/chasquid -path /etc/chasquid/.git -prune -o -printf '%y %m %p %l\\n'";
+
+/**
+ * Shell: prints `line` for each line $l of $q (dpkg-query's "status|package|version" lines, IFS a
+ * newline) whose package is one of `packages`; $r is the line after the status.
+ */
+function forPackages(packages: readonly string[], line: string): string {
+  return `for l in $q; do r=\${l#*|}; case \${r%%|*} in ${packages.map(shellQuote).join('|')}) printf '%s\\n' ${line} ;; esac; done`;
+}
+
+/**
+ * Shell: $sums, the lines of one sha256sum run over those of `files` that are regular files (as
+ * one run per file would print them, in the same order). IFS must be a newline and globbing off.
+ */
+function hashAll(files: readonly string[]): string {
+  return `set --
+for f in ${files.map(shellQuote).join(' ')}; do [ -f "$f" ] && set -- "$@" "$f"; done
+sums=
+[ $# = 0 ] || sums=$(sha256sum "$@")`;
+}
+
+/** Shell: the lines of $sums (hashAll) that hash one of `files`. */
+function hashLines(files: readonly string[]): string {
+  return `for l in $sums; do case \${l#*  } in ${files.map(shellQuote).join('|')}) printf '%s\\n' "$l" ;; esac; done`;
+}
 
 /** Each section prints one kind of raw fact; sections are independent of each other. */
 export const FACT_SECTIONS: ReadonlyArray<readonly [name: string, shell: string]> = [
@@ -51,53 +81,71 @@ command -v cloud-init >/dev/null && cloud-init status | head -1`,
   ['ipv6-disabled', 'cat /proc/sys/net/ipv6/conf/all/disable_ipv6'],
   ['netplan', 'ls /etc/netplan/*.yaml'],
   ['apt', 'command -v apt-get'],
-  ['df', 'df -Pk /'],
-  // Space and inodes where mail is kept: the mailboxes and chasquid's data and queue.
+  // Space and inodes where mail is kept (the mailboxes and chasquid's data and queue), and the
+  // section "df" (the root filesystem): one df for space and one for inodes, one line per folder
+  // after the header (-P), in the order asked. Should df fail for one, each is asked alone.
   [
     'storage',
-    `for d in ${STORAGE_DIRS.join(' ')}; do
-  [ -d "$d" ] || continue
-  echo "disk $d $(df -Pk "$d" | tail -n 1)"
-  echo "inodes $d $(df -Pi "$d" | tail -n 1)"
-done`,
-  ],
-  // The server checks' timer and files (plan/actions/check-timer.ts), as the renewal's are told.
-  [
-    'check-timer',
-    `if [ -d /run/systemd/system ]; then
-  systemctl show -p UnitFileState -p ActiveState ${CHECK_UNIT}.timer | sed -n 's/^UnitFileState=/timer-enabled /p; s/^ActiveState=/timer-active /p'
-fi
-for f in ${CHECK_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
-  ],
-  // The scheduled backups' timer, its last run's result and files (plan/actions/backup-timer.ts).
-  [
-    'backup-timer',
-    `if [ -d /run/systemd/system ]; then
-  systemctl show -p UnitFileState -p ActiveState ${BACKUP_UNIT}.timer | sed -n 's/^UnitFileState=/timer-enabled /p; s/^ActiveState=/timer-active /p'
-  systemctl show -p Result ${BACKUP_UNIT}.service | sed -n 's/^Result=/service-result /p'
-fi
-for f in ${BACKUP_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
+    `nl='
+'
+set --
+for d in ${STORAGE_DIRS.join(' ')}; do [ -d "$d" ] && set -- "$@" "$d"; done
+if k=$(df -Pk / "$@") && i=$(df -Pi / "$@"); then
+  h=\${k%%"$nl"*} k=\${k#*"$nl"} i=\${i#*"$nl"*"$nl"}
+  r=\${k%%"$nl"*} k=\${k#*"$nl"}
+  for d; do
+    echo "disk $d \${k%%"$nl"*}"
+    echo "inodes $d \${i%%"$nl"*}"
+    k=\${k#*"$nl"} i=\${i#*"$nl"}
+  done
+  sec df
+  printf '%s\\n' "$h" "$r"
+else
+  for d; do
+    echo "disk $d $(df -Pk "$d" | tail -n 1)"
+    echo "inodes $d $(df -Pi "$d" | tail -n 1)"
+  done
+  sec df
+  df -Pk /
+fi`,
   ],
   ['meminfo', "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo"],
   ['chasquid-bin', 'command -v chasquid'],
-  // dpkg keeps a removed package's record ("deinstall ok config-files"): the status tells.
-  ['chasquid-pkg', "dpkg-query -W -f '${Status}|${Version}\\n' chasquid"],
   ['dpkg-arch', 'dpkg --print-architecture'],
-  // Dovecot serves the mailboxes (all three packages make it usable).
-  [
-    'dovecot-pkg',
-    "dpkg-query -W -f '${Status}|${Package}|${Version}\\n' dovecot-core dovecot-imapd dovecot-lmtpd",
-  ],
   ['mail-store', `getent passwd ${MAIL_STORE_USER} | cut -d: -f1,3; stat -c '%U:%G %a' ${MAIL_STORE_DIR}`],
   [
     'chasquid-units',
     "[ -d /run/systemd/system ] && systemctl list-unit-files --no-legend --no-pager 'chasquid*'",
   ],
-  // One apt-cache and one systemctl for what several sections tell (each process costs on a small
-  // VPS); the shell splits their output into the sections "chasquid-policy" (what the distribution
-  // offers; empty lists on a fresh VPS say "(none)" until apt-get update), "chasquid-service" and
-  // "dovecot-service" (active, enabled), "brute-force-service" (fail2ban's) and "renewal" (Node.js installed, or else what apt offers;
-  // the renewal timer; its public files). apt-cache prints the packages in the order asked.
+  // dpkg keeps a removed package's record ("deinstall ok config-files"): the status tells. One
+  // dpkg-query for every package the facts name; the shell splits its lines into "chasquid-pkg",
+  // "dovecot-pkg" (all three packages make Dovecot usable) and "brute-force" (fail2ban for failed
+  // SMTP logins: its packages, Mailwright's files, and the address this login comes from, which
+  // the jail never blocks).
+  [
+    'dpkg',
+    `q=$(dpkg-query -W -f '\${Status}|\${Package}|\${Version}\\n' chasquid ${DOVECOT_PACKAGES.join(' ')} ${BRUTE_FORCE_PACKAGES.join(' ')})
+IFS='
+'
+set -f
+sec chasquid-pkg
+${forPackages(['chasquid'], `"\${l%%|*}|\${r#*|}"`)}
+sec dovecot-pkg
+${forPackages(DOVECOT_PACKAGES, '"$l"')}
+sec brute-force
+${forPackages(BRUTE_FORCE_PACKAGES, '"pkg $l"')}
+${hashAll(BRUTE_FORCE_FILES)}
+${hashLines(BRUTE_FORCE_FILES)}
+echo "ssh-client \${SSH_CONNECTION%% *}"`,
+  ],
+  // One apt-cache, one systemctl and one sha256sum for what several sections tell (each process
+  // costs on a small VPS); the shell splits their output into the sections "chasquid-policy" (what
+  // the distribution offers; empty lists on a fresh VPS say "(none)" until apt-get update),
+  // "chasquid-service" and "dovecot-service" (active, enabled), "brute-force-service" (fail2ban's),
+  // "renewal" (Node.js installed, or else what apt offers; the renewal timer; its public files),
+  // "check-timer" (the server checks' timer and files, plan/actions/check-timer.ts) and
+  // "backup-timer" (the scheduled backups' timer, its last run's result and files,
+  // plan/actions/backup-timer.ts). apt-cache prints the packages in the order asked.
   [
     'packages',
     `nl='
@@ -112,7 +160,7 @@ case $pol in *"\${nl}nodejs:"*)
   npol=\${pol#*"\${nl}nodejs:"}
   case $npol in *"Candidate: "*) cand=\${npol#*"Candidate: "}; cand=\${cand%%"$nl"*} ;; esac ;;
 esac
-i=0 ca= ce= da= de= ta= te= fa= fe=
+i=0 ca= ce= da= de= ta= te= fa= fe= ka= ke= ba= be= br=
 if [ -d /run/systemd/system ]; then
   # One block of properties per unit, in the order asked, blocks separated by an empty line.
   while IFS='=' read -r k v; do
@@ -121,28 +169,32 @@ if [ -d /run/systemd/system ]; then
     1:ActiveState) da=$v ;; 1:UnitFileState) de=$v ;;
     2:ActiveState) ta=$v ;; 2:UnitFileState) te=$v ;;
     3:ActiveState) fa=$v ;; 3:UnitFileState) fe=$v ;;
+    4:ActiveState) ka=$v ;; 4:UnitFileState) ke=$v ;;
+    5:ActiveState) ba=$v ;; 5:UnitFileState) be=$v ;;
+    6:Result) br=$v ;;
     *:) i=$((i + 1)) ;;
     esac
   done <<MWUNITS
-$(systemctl show -p ActiveState -p UnitFileState chasquid.service dovecot.service ${RENEW_UNIT}.timer fail2ban.service)
+$(systemctl show -p ActiveState -p UnitFileState -p Result chasquid.service dovecot.service ${RENEW_UNIT}.timer fail2ban.service ${CHECK_UNIT}.timer ${BACKUP_UNIT}.timer ${BACKUP_UNIT}.service)
 MWUNITS
   sec chasquid-service; printf '%s\\n' "$ca" "$ce"
   sec dovecot-service; printf '%s\\n' "$da" "$de"
   sec brute-force-service; printf '%s\\n' "ActiveState=$fa" "UnitFileState=$fe"
 fi
+IFS=$nl
+set -f
+${hashAll([...RENEW_PUBLIC_FILES, ...CHECK_PUBLIC_FILES, ...BACKUP_PUBLIC_FILES])}
 sec renewal
 echo "node $node"
 [ -n "$node" ] || echo "candidate $cand"
 [ -d /run/systemd/system ] && echo "timer-enabled $te" && echo "timer-active $ta"
-for f in ${RENEW_PUBLIC_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done`,
-  ],
-  // fail2ban for failed SMTP logins: its packages, Mailwright's files, and the
-  // address this login comes from (the jail never blocks it).
-  [
-    'brute-force',
-    `dpkg-query -W -f '\${Status}|\${Package}|\${Version}\\n' ${BRUTE_FORCE_PACKAGES.join(' ')} | sed 's/^/pkg /'
-for f in ${BRUTE_FORCE_FILES.join(' ')}; do [ -f "$f" ] && sha256sum "$f"; done
-echo "ssh-client \${SSH_CONNECTION%% *}"`,
+${hashLines(RENEW_PUBLIC_FILES)}
+sec check-timer
+[ -d /run/systemd/system ] && printf '%s\\n' "timer-active $ka" "timer-enabled $ke"
+${hashLines(CHECK_PUBLIC_FILES)}
+sec backup-timer
+[ -d /run/systemd/system ] && printf '%s\\n' "timer-active $ba" "timer-enabled $be" "service-result $br"
+${hashLines(BACKUP_PUBLIC_FILES)}`,
   ],
   // The jail as found (world-readable, no secrets): the diff of a hand edit is shown from it.
   ['brute-force-jail', `cat ${JAIL_PATH}`],
@@ -244,18 +296,22 @@ export function sectionScript(name: string, shell: string): string {
 const STDIN_SECTION = 'sudo';
 
 /**
- * Every section is a shell function. Where a private temporary folder can be made, all sections
- * but the one reading stdin run at once, each into its own file there, while that one runs in
- * the foreground; the files are then printed in order and removed (also when the run is cut
- * off). Without one (a read-only /tmp in a rescue system) they run one after the other. Either
- * way the report is the same: each section's text stays together under its header.
+ * Every section's commands are a shell function. Where a private temporary folder can be made,
+ * all sections but the one reading stdin run at once, each into its own file there, while that
+ * one runs in the foreground; the files are then printed in order and removed (also when the run
+ * is cut off). Without one (a read-only /tmp in a rescue system) they run one after the other.
+ * Either way the report is the same: each section's text stays together under its header, and
+ * each section runs in a shell of its own (so one failing cannot stop the rest): the background
+ * job's, which needs no subshell inside it (one process fewer per section), or a subshell.
  */
 export function factsScript(): string {
   const fn = (i: number) => `mws${i}`;
-  const functions = FACT_SECTIONS.map(([name, shell], i) => `${fn(i)}() {\n${sectionScript(name, shell)}}\n`);
+  const functions = FACT_SECTIONS.map(([, shell], i) => `${fn(i)}() {\n${shell}\n}\n`);
+  const name = (i: number) => FACT_SECTIONS[i]![0];
+  const inSubshell = (i: number) => `sec ${name(i)}\n( ${fn(i)} )`;
   const indexes = FACT_SECTIONS.map((_, i) => i);
-  const background = indexes.filter((i) => FACT_SECTIONS[i]![0] !== STDIN_SECTION);
-  const foreground = indexes.filter((i) => FACT_SECTIONS[i]![0] === STDIN_SECTION);
+  const background = indexes.filter((i) => name(i) !== STDIN_SECTION);
+  const foreground = indexes.filter((i) => name(i) === STDIN_SECTION);
   return (
     PRELUDE +
     functions.join('') +
@@ -263,12 +319,12 @@ export function factsScript(): string {
 if [ -n "$mwd" ] && [ -d "$mwd" ]; then
 trap 'rm -rf -- "$mwd"' EXIT
 ${EXIT_ON_SIGNALS}
-${background.map((i) => `${fn(i)} >"$mwd/${i}" </dev/null &`).join('\n')}
-${foreground.map(fn).join('\n')}
+${background.map((i) => `{ sec ${name(i)}; ${fn(i)}; } >"$mwd/${i}" </dev/null &`).join('\n')}
+${foreground.map(inSubshell).join('\n')}
 wait
 cat ${background.map((i) => `"$mwd/${i}"`).join(' ')}
 else
-${indexes.map(fn).join('\n')}
+${indexes.map(inSubshell).join('\n')}
 fi
 sec end
 `

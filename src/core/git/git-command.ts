@@ -12,6 +12,14 @@ export class GitError extends ExpectedError {}
 /** Environment that keeps git from ever waiting for a terminal (a password prompt, an editor). */
 const NON_INTERACTIVE = { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GCM_INTERACTIVE: 'never' };
 
+/**
+ * Starts loading the runner git() uses, for a caller about to wait on the network (an apply
+ * gathering facts before its snapshot): its first git() then does not wait for the module.
+ */
+export function preloadGit(): void {
+  import('execa').catch(() => undefined);
+}
+
 /** Runs git in `cwd`; throws GitError on failure unless `allowFailure`. */
 export async function git(
   cwd: string,
