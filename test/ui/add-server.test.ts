@@ -21,6 +21,7 @@ import type { SandboxInstance as IntegrationInstance } from '../integration/sand
 import { applyUntilDone, waitForPlan } from './dashboard-steps';
 import {
   eventually,
+  expandRow,
   itemLabels,
   fingerprintOf,
   sandboxInstance,
@@ -60,13 +61,6 @@ function exactRow(page: Page, label: string | RegExp): Locator {
 async function iconOf(row: Locator): Promise<string> {
   const cls = (await row.locator('.custom-view-tree-node-item-icon').getAttribute('class')) ?? '';
   return /codicon-([a-z-]+)/.exec(cls)?.[1] ?? '';
-}
-
-async function expand(row: Locator): Promise<void> {
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await eventually(async () => {
-    assert.equal(await row.getAttribute('aria-expanded'), 'true');
-  }, 15_000);
 }
 
 const quickInput = (page: Page) => page.locator('.quick-input-widget');
@@ -377,13 +371,13 @@ test(
         if (!(await page.getByRole('tree', { name: 'Mail Servers' }).isVisible())) {
           await page.getByRole('tab', { name: 'Mail', exact: true }).click({ timeout: 30_000 });
         }
-        await expand(hostRow);
+        await expandRow(hostRow);
         const domainRow = exactRow(page, UI_DOMAIN);
         await domainRow.waitFor({ timeout: 45_000 });
-        await expand(domainRow);
+        await expandRow(domainRow);
         const dnsNode = exactRow(page, 'DNS Records');
         await dnsNode.waitFor({ timeout: 45_000 });
-        await expand(dnsNode);
+        await expandRow(dnsNode);
         const dnsLevel = Number(await dnsNode.getAttribute('aria-level'));
         for (const record of ['MX', `A ${vps.ipv4}`, 'SPF (TXT)', 'DMARC (TXT)']) {
           const row = exactRow(page, record);

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { ACME_CA_DIRECTORIES } from '../../src/core/config';
 import { waitForPlan } from './dashboard-steps';
 import {
+  expandRow,
   eventually,
   itemLabels,
   sandboxInstance,
@@ -36,13 +37,6 @@ const skip = skipWithoutSandbox(instance, 'the self-signed certificate UI test')
 const ACTION = 'Get a Trusted Certificate…';
 const quickInput = (page: Page) => page.locator('.quick-input-widget');
 
-async function expand(row: Locator): Promise<void> {
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await eventually(async () => {
-    assert.equal(await row.getAttribute('aria-expanded'), 'true');
-  }, 15_000);
-}
-
 test(
   "a self-signed certificate's row is a warning whose action writes acme: and offers provisioning",
   { skip, timeout: 15 * 60_000 },
@@ -63,10 +57,10 @@ test(
 
         const hostRow = treeRow(page, /^sandbox$/);
         await hostRow.waitFor({ timeout: 30_000 });
-        await expand(hostRow);
+        await expandRow(hostRow);
         const status = treeRow(page, /^Status$/);
         await status.waitFor({ timeout: 60_000 });
-        await expand(status);
+        await expandRow(status);
         const certRow = treeRow(page, new RegExp(`^Certificate ${UI_MAIL_HOST.replace(/\./g, '\\.')}$`));
         await certRow.waitFor({ timeout: 30_000 });
         assert.equal(

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
+  expandRow,
   eventually,
   PROJECT_DIR,
   runCommand,
@@ -74,7 +75,7 @@ test(
             );
           }, 120_000);
           step(`checked: ${(await checksRow.locator('.label-description').textContent()) ?? ''}`);
-          if ((await checksRow.getAttribute('aria-expanded')) !== 'true') await checksRow.click();
+          await expandRow(checksRow);
 
           // knot serves the MX: a passing row; chasquid is stopped: a failing one; the bootstrap
           // certificate is self-signed: a warning.

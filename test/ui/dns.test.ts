@@ -9,6 +9,7 @@ import { tsigKey } from '../integration/acme-fixture';
 import { startTestDns } from '../integration/dns-fixture';
 import type { SandboxInstance } from '../integration/sandbox-instances';
 import {
+  expandRow,
   eventually,
   runCommand,
   runCommandUntilTaken,
@@ -60,7 +61,7 @@ test(
           // Before any check: the records the domain needs, unchecked, with a Check DNS action.
           const domainRow = treeRow(page, UI_DOMAIN);
           await domainRow.waitFor({ timeout: 45_000 });
-          if ((await domainRow.getAttribute('aria-expanded')) !== 'true') await domainRow.click();
+          await expandRow(domainRow);
           const dnsNode = treeRow(page, 'DNS Records');
           await dnsNode.waitFor({ timeout: 45_000 });
           await dnsNode.click();

@@ -16,6 +16,7 @@ import { dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
   answerGitHistoryQuestion,
   eventually,
+  expandRow,
   fingerprintOf,
   PROJECT_DIR,
   runCommand,
@@ -136,11 +137,11 @@ async function certificateRows({ page, screenshot, step }: Workbench): Promise<v
   const tree = page.getByRole('tree', { name: 'Mail Servers' });
   const hostRow = treeRow(page, 'sandbox');
   await hostRow.waitFor({ timeout: 45_000 });
-  if ((await hostRow.getAttribute('aria-expanded')) !== 'true') await hostRow.click();
+  await expandRow(hostRow);
   // The certificates are rows of the host's Status.
   const statusRow = treeRow(page, 'Status');
   await statusRow.waitFor({ timeout: 45_000 });
-  if ((await statusRow.getAttribute('aria-expanded')) !== 'true') await statusRow.click();
+  await expandRow(statusRow);
   const certRow = (name: string) =>
     tree
       .getByRole('treeitem')
@@ -163,10 +164,10 @@ async function certificateRows({ page, screenshot, step }: Workbench): Promise<v
 async function serverFileTabs({ page, screenshot, step }: Workbench): Promise<void> {
   const hostRow = treeRow(page, 'sandbox');
   await hostRow.waitFor({ timeout: 45_000 });
-  if ((await hostRow.getAttribute('aria-expanded')) !== 'true') await hostRow.click();
+  await expandRow(hostRow);
   const files = treeRow(page, 'Config files');
   await files.waitFor({ timeout: 45_000 });
-  if ((await files.getAttribute('aria-expanded')) !== 'true') await files.click();
+  await expandRow(files);
   for (const [row, title] of [
     ['chasquid.conf', 'chasquid.conf — sandbox'],
     [`domains/${UI_DOMAIN}/aliases`, 'aliases — sandbox'],
@@ -450,10 +451,10 @@ test(
         await page.getByRole('tab', { name: 'Mail', exact: true }).click();
         const hostRow = treeRow(page, 'sandbox');
         await hostRow.waitFor({ timeout: 45_000 });
-        if ((await hostRow.getAttribute('aria-expanded')) !== 'true') await hostRow.click();
+        await expandRow(hostRow);
         const files = treeRow(page, 'Config files');
         await files.waitFor({ timeout: 30_000 });
-        if ((await files.getAttribute('aria-expanded')) !== 'true') await files.click();
+        await expandRow(files);
         const aliasesRow = treeRow(page, `domains/${UI_DOMAIN}/aliases`);
         const menu = async (item: string) => {
           await page.mouse.move(900, 600);

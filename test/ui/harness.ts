@@ -553,6 +553,19 @@ export async function runCommandUntilTaken(page: Page, title: string, timeoutMs 
 }
 
 /**
+ * Expands a tree row and waits until it shows expanded. A click on a row still being drawn can be
+ * lost, and a row the tree expands by itself meanwhile must not be clicked shut: the state is read
+ * again before each click, and each click is given a few seconds to take.
+ */
+export async function expandRow(row: Locator, timeoutMs = 15_000): Promise<void> {
+  await eventually(async () => {
+    if ((await row.getAttribute('aria-expanded')) === 'true') return;
+    await row.click();
+    await row.and(row.page().locator('[aria-expanded="true"]')).waitFor({ timeout: 3_000 });
+  }, timeoutMs);
+}
+
+/**
  * Picks `item` from the context menu of `row` (a tree row), again until it takes: a right-click
  * on a row still being drawn, or a click on a menu still opening, can be lost.
  */

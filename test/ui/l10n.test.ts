@@ -5,7 +5,7 @@
 // still draws its rows, and the DNS panel its frame.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, missingPrerequisite, treeRow, withWorkbench } from './harness';
+import { eventually, expandRow, missingPrerequisite, treeRow, withWorkbench } from './harness';
 
 const skip = missingPrerequisite({ vsix: true });
 if (skip) console.warn(`\n*** SKIPPING the Simplified Chinese UI test: ${skip} ***\n`);
@@ -57,7 +57,7 @@ test(
           await treeRow(page, label, TREE).waitFor({ timeout: 30_000 });
         const domain = treeRow(page, 'far.test', TREE);
         assert.match((await domain.locator('.label-description').textContent()) ?? '', /1 个用户/);
-        if ((await domain.getAttribute('aria-expanded')) !== 'true') await domain.click();
+        await expandRow(domain);
         for (const label of ['用户', '别名', 'DNS 记录'])
           await treeRow(page, label, TREE).waitFor({ timeout: 30_000 });
         step('tree rows in Chinese');

@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { readRemoteFile, shellCommand } from '../../src/core/remote';
 import { applyUntilDone, dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
+  expandRow,
   eventually,
   runCommand,
   sandboxInstance,
@@ -121,7 +122,7 @@ async function inWorkbench(vps: SandboxJson): Promise<void> {
       // click and the expansion: move the mouse away and try again until the files are listed.
       await eventually(async () => {
         await page.mouse.move(0, 0);
-        if ((await configFiles.getAttribute('aria-expanded')) !== 'true') await configFiles.click();
+        await expandRow(configFiles);
         await aliasesRow.waitFor({ timeout: 3_000 });
       }, 30_000);
       await screenshot('tree-domain');
