@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { installedDkimKeys } from '../../src/core/dkim/installed';
 import { ROTATION_DIR, rotationStatePath } from '../../src/core/dkim/rotation';
 import { gatherFacts } from '../../src/core/facts';
@@ -24,6 +23,7 @@ import {
   runCommand,
   sandboxInstance,
   skipWithoutSandbox,
+  toast,
   treeRow,
   trustHostKey,
   withWorkbench,
@@ -39,11 +39,6 @@ import {
 
 const instance = sandboxInstance();
 const skip = skipWithoutSandbox(instance, 'the DKIM rotation UI test');
-
-/** A notification toast whose message matches. */
-function toast(page: Page, text: string | RegExp) {
-  return page.locator('.notifications-toasts .notification-list-item').filter({ hasText: text }).first();
-}
 
 test(
   'Rotate DKIM Key…: the record to publish by hand, cancel, then the rotation continues through RFC 2136',

@@ -567,7 +567,8 @@ export async function expandRow(row: Locator, timeoutMs = 15_000): Promise<void>
 
 /**
  * Picks `item` from the context menu of `row` (a tree row), again until it takes: a right-click
- * on a row still being drawn, or a click on a menu still opening, can be lost.
+ * on a row still being drawn, or a click on a menu still opening, can be lost (the menu then
+ * stays open, the item under the pointer focused).
  */
 export async function chooseFromContextMenu(
   page: Page,
@@ -578,11 +579,21 @@ export async function chooseFromContextMenu(
   await eventually(async () => {
     await page.keyboard.press('Escape');
     await row.click({ button: 'right' });
-    await page
-      .locator('.context-view .monaco-menu')
-      .getByRole('menuitem', { name: item })
-      .click({ timeout: 5_000 });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.getByRole('menuitem', { name: item }).click({ timeout: 5_000 });
+    // A click the menu did not take leaves it open, the item under the pointer focused: Enter
+    // runs it. Still open: again.
+    if (await menu.isVisible()) {
+      await page.waitForTimeout(300);
+      if (await menu.isVisible()) await page.keyboard.press('Enter');
+    }
+    await menu.waitFor({ state: 'hidden', timeout: 3_000 });
   }, timeoutMs);
+}
+
+/** A notification toast whose message matches. */
+export function toast(page: Page, text: string | RegExp): Locator {
+  return page.locator('.notifications-toasts .notification-list-item').filter({ hasText: text }).first();
 }
 
 // ---------------------------------------------------------------- sandbox
