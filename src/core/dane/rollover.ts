@@ -7,7 +7,7 @@
 // again never makes another key. The stage machinery is the DKIM rotation's (dns/staged). See
 // docs/dane.md.
 import type { CertificateFacts } from '../facts';
-import { tlsaRecordName, tlsaRecordValue } from '../dns/dane';
+import { tlsaRecordName, tlsaRecordValue, type RolloverRecord } from '../dns/dane';
 import { readStageState, type StagedRecord } from '../dns/staged';
 import { afterSeconds, dateText, durationText, stageStatus, type Stage } from '../dns/stages';
 import type { RemoteConnection } from '../remote';
@@ -158,13 +158,6 @@ export function rolloverTtl(listedTtls: readonly (number | undefined)[], configu
 }
 
 /** The second TLSA record a rollover under way expects beside the served key's, and which one it is. */
-export interface RolloverRecord {
-  role: 'next' | 'previous';
-  spkiSha256: string;
-  /** previous: when it goes. */
-  until?: Date;
-}
-
 /**
  * Before the switch, the next key's record; after it, the previous key's until it is removed.
  * None when no rollover is under way, or when port 25's certificate has neither key (the key was

@@ -3,10 +3,20 @@
 // is signed, since senders ignore TLSA records that DNSSEC does not vouch for. Because the record
 // names the key, not the certificate, it stays valid across renewals that keep the key.
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
-import type { RolloverRecord } from '../dane/rollover';
 import { dateText } from './stages';
 import { normalizeName } from '../names';
 import { sameRecordValue, type DnsLookup, type Finding, type LookupAnswer } from './model';
+
+/**
+ * The second TLSA record a DANE key rollover expects beside the served key's: the next key's
+ * before the certificate switches to it, the previous key's after, until it is removed.
+ */
+export interface RolloverRecord {
+  role: 'next' | 'previous';
+  spkiSha256: string;
+  /** previous: when it goes. */
+  until?: Date;
+}
 
 /** The SMTP port senders look the record up for (RFC 7672 2.2.3). */
 export const DANE_SMTP_PORT = 25;

@@ -13,8 +13,13 @@ import {
 } from '../config';
 import { dkimRecordName, dkimTxtRecord, splitTxt, type DkimPublicKey } from '../dkim';
 import { canonicalIp, ipFamily, isPublishableAddress, reverseName } from './address';
-import type { RolloverRecord } from '../dane/rollover';
-import { DANE_CHAIN_NOTE, rolloverPurpose, tlsaRecordName, tlsaRecordValue } from './dane';
+import {
+  DANE_CHAIN_NOTE,
+  rolloverPurpose,
+  tlsaRecordName,
+  tlsaRecordValue,
+  type RolloverRecord,
+} from './dane';
 import { dmarcRecordFor } from './dmarc';
 import type { ExpectedRecord } from './model';
 
