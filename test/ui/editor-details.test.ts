@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { dashboardFrame, waitForPlan } from './dashboard-steps';
 import {
   answerGitHistoryQuestion,
+  chooseFromContextMenu,
   eventually,
   expandRow,
   fingerprintOf,
@@ -456,11 +457,8 @@ test(
         await files.waitFor({ timeout: 30_000 });
         await expandRow(files);
         const aliasesRow = treeRow(page, `domains/${UI_DOMAIN}/aliases`);
-        const menu = async (item: string) => {
-          await page.mouse.move(900, 600);
-          await aliasesRow.click({ button: 'right', timeout: 30_000 });
-          await page.getByRole('menuitem', { name: item }).click({ timeout: 10_000 });
-        };
+        await aliasesRow.waitFor({ timeout: 30_000 });
+        const menu = (item: string) => chooseFromContextMenu(page, aliasesRow, item);
         const diff = page.locator('.editor-group-container.active .monaco-diff-editor');
         // A click on a context menu still opening can be lost: close it and try again.
         await eventually(async () => {
