@@ -11,9 +11,10 @@ import { tlsaRecordName, tlsaRecordValue, type RolloverRecord } from '../dns/dan
 import { readStageState, type StagedRecord } from '../dns/staged';
 import { afterSeconds, dateText, durationText, stageStatus, type Stage } from '../dns/stages';
 import type { RemoteConnection } from '../remote';
+import { ROLLOVER_DIR } from './server-paths';
 
 /** Root-only folder of the rollovers: `<mail host>.json`, and the next key while it waits. */
-export const ROLLOVER_DIR = '/var/lib/mailwright/dane-rollover';
+export { ROLLOVER_DIR };
 /** How long one run waits for the next record to be served before it stops (to be run again). */
 export const DEFAULT_ROLLOVER_WAIT = '2m';
 /** The TTL waited for when neither the DNS provider nor dns.ttl says what the record's is. */

@@ -105,7 +105,8 @@ export async function hostExpectation(
     path === 'unsupported' ? [] : installedDkimKeys(conn, path, domain.name, signal),
     // A DANE key rollover under way expects a second TLSA record; a state that cannot be read is
     // the rollover command's to refuse, not the check's.
-    servedKeySha256
+    // Read only where the facts list one: most checks then cost the server one command (the DKIM keys).
+    servedKeySha256 && known.daneRollovers?.includes(host.mailHost)
       ? readRolloverState(conn, host.mailHost).catch(() => undefined)
       : Promise.resolve(undefined),
   ]);

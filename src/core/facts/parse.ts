@@ -267,6 +267,9 @@ export function parseFacts(output: string, key: string, durationMs: number, now 
     checkState: s.get('check-state')?.trim() || undefined,
     backupTimer: parseRenewal(s.get('backup-timer')),
     backupArchives: parseBackupArchives(s.get('backup-archives')),
+    daneRollovers: s.has('dane-rollovers')
+      ? lines(s.get('dane-rollovers') ?? '').flatMap((f) => (f.endsWith('.json') ? [f.slice(0, -5)] : []))
+      : undefined,
     chasquidUnits: Object.fromEntries(
       lines(s.get('chasquid-units')).map((l) => {
         const [unit = '', state = ''] = l.split(/\s+/);

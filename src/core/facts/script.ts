@@ -11,6 +11,7 @@ import { RENEW_PUBLIC_FILES, RENEW_UNIT } from '../acme/server-paths';
 import { BLOCKED_SHELL, BRUTE_FORCE_FILES, BRUTE_FORCE_PACKAGES, JAIL_PATH } from '../brute-force/jail';
 import { CHECK_PUBLIC_FILES, CHECK_STATE_PATH, CHECK_UNIT } from '../checks/server-paths';
 import { BACKUP_PUBLIC_FILES, BACKUP_SETTINGS_PATH, BACKUP_UNIT } from '../backup/server-paths';
+import { ROLLOVER_DIR } from '../dane/server-paths';
 import {
   DOVECOT_CONF_PATH,
   DOVECOT_PACKAGES,
@@ -221,6 +222,10 @@ $p cat ${MANAGED_STATE_PATH}
 # The last results of the server's own checks (no secret in it).
 sec check-state
 $p cat ${CHECK_STATE_PATH}
+# The mail hosts whose DANE key rollover is under way (one state file each): the DNS check then
+# expects a second TLSA record, and reads that state only for them.
+sec dane-rollovers
+$p ls ${ROLLOVER_DIR}
 # The scheduled backups' archives (names, times, sizes) in the folder their settings name.
 sec backup-archives
 d=$(sed -n 's/^ *"dir": "\\([^"]*\\)",*$/\\1/p' ${BACKUP_SETTINGS_PATH} | head -n 1)

@@ -77,6 +77,8 @@ export interface Facts {
   backupTimer?: RenewalFacts;
   /** The scheduled backups' archives, with root access and a schedule installed. */
   backupArchives?: BackupArchivesFacts;
+  /** Mail hosts with a DANE key rollover under way (a state file each), with root access. */
+  daneRollovers?: string[];
 }
 
 export interface BackupArchivesFacts {

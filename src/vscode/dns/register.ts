@@ -240,6 +240,7 @@ async function rolloverDaneKey(deps: DnsFeatureDeps, service: DnsService, host: 
   }
   const abort = new AbortController();
   let result: DaneRolloverRun;
+  let refreshed: Promise<unknown> = Promise.resolve();
   try {
     result = await vscode.window.withProgress(
       {
@@ -276,10 +277,12 @@ async function rolloverDaneKey(deps: DnsFeatureDeps, service: DnsService, host: 
     );
     return;
   } finally {
-    // The certificate may have changed: the tree shows it again.
-    void deps.facts.gather(host).catch(() => undefined);
+    // The certificate and the rollover's state may have changed: the tree shows them again.
+    refreshed = deps.facts.gather(host).catch(() => undefined);
   }
   for (const line of result.stages) log(line);
+  // A check from now on expects the records of the rollover as it stands: from the new facts.
+  await refreshed;
   // A domain whose DNS was checked is checked again against the records the rollover expects now.
   if (domain && result.step !== 'wait' && service.entry(host.name, domain.name)?.report)
     void service.check(host, domain).catch(() => undefined);
