@@ -7,14 +7,12 @@ import { durationSeconds } from '../core/config/validate-brute-force';
 import { domainOfName } from '../core/config';
 import { DEFAULT_ROLLOVER_WAIT } from '../core/dane/rollover';
 import { rollDaneKey } from '../core/dane/roll';
-import { DnsProviderError, providerFor } from '../core/dns/providers';
-import { formatStages } from '../core/dns/stages';
 import { eventPrinter } from '../core/plan';
 import { EnvSecretStore } from '../core/remote';
 import { EXIT, type CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { withContext } from './context';
-import { checkServer } from './dns';
+import { checkServer, openDnsProvider, stagePrinter } from './dns';
 import { info, out, UsageError } from './output';
 
 type RolloverFlags = ConnectFlags & {
@@ -37,14 +35,8 @@ export const daneRolloverCommand: CommandFn = async ({ flags: given }, signal) =
     const domain = domainOfName(t.host.mailHost, t.host.domains);
     const secrets = new EnvSecretStore();
     const provider = domain?.dns
-      ? await providerFor({ name: domain.name, dns: domain.dns }, secrets, {
-          onInstruction: (text: string) => info(text),
-          ...(flags.authoritative && { servers: flags.authoritative }),
-        }).catch((error: unknown) => {
-          throw error instanceof DnsProviderError ? new UsageError(error.message) : error;
-        })
+      ? await openDnsProvider({ name: domain.name, dns: domain.dns }, secrets, flags.authoritative)
       : undefined;
-    let shown = '';
     const result = await rollDaneKey({
       conn: t.conn,
       host: t.host,
@@ -57,12 +49,7 @@ export const daneRolloverCommand: CommandFn = async ({ flags: given }, signal) =
       signal,
       log: (...lines) => info(...lines),
       onEvent: eventPrinter((line) => out(line)),
-      onStages: (stages) => {
-        const text = formatStages(stages).join('\n');
-        if (text === shown) return;
-        shown = text;
-        out(`DANE key rollover of ${t.host.mailHost} on ${t.host.name}:`, ...text.split('\n'));
-      },
+      onStages: stagePrinter(`DANE key rollover of ${t.host.mailHost} on ${t.host.name}:`),
     });
     if (flags['dry-run'] && result.state?.removedAt)
       info(`That rollover is over; running without --dry-run starts a new one.`);

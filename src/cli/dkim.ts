@@ -4,14 +4,12 @@ import { setMaxListeners } from 'node:events';
 import { durationSeconds } from '../core/config/validate-brute-force';
 import { DEFAULT_ROTATION_RETENTION, DEFAULT_ROTATION_WAIT } from '../core/dkim/rotation';
 import { rotateDkim } from '../core/dkim/rotate';
-import { DnsProviderError, providerFor } from '../core/dns/providers';
-import { formatStages } from '../core/dns/stages';
 import { EnvSecretStore } from '../core/remote';
 import { EXIT, type CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { withContext } from './context';
-import { checkServer, domainFrom } from './dns';
-import { info, out, UsageError } from './output';
+import { checkServer, domainFrom, openDnsProvider, stagePrinter } from './dns';
+import { info, UsageError } from './output';
 
 type RotateFlags = ConnectFlags & {
   domain?: string;
@@ -40,14 +38,12 @@ export const dkimRotateCommand: CommandFn = async ({ flags: given }, signal) => 
     const host = context.host();
     const domain = domainFrom(host, flags.domain);
     const provider = domain.dns
-      ? await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
-          onInstruction: (text: string) => info(text),
-          ...(flags.authoritative && { servers: flags.authoritative }),
-        }).catch((error: unknown) => {
-          throw error instanceof DnsProviderError ? new UsageError(error.message) : error;
-        })
+      ? await openDnsProvider(
+          { name: domain.name, dns: domain.dns },
+          new EnvSecretStore(),
+          flags.authoritative,
+        )
       : undefined;
-    let shown = '';
     const result = await rotateDkim({
       conn: await context.connection(host),
       domain,
@@ -59,12 +55,7 @@ export const dkimRotateCommand: CommandFn = async ({ flags: given }, signal) => 
       dryRun: Boolean(flags['dry-run']),
       signal,
       log: (...lines) => info(...lines),
-      onStages: (stages) => {
-        const text = formatStages(stages).join('\n');
-        if (text === shown) return;
-        shown = text;
-        out(`DKIM rotation of ${domain.name} on ${host.name}:`, ...text.split('\n'));
-      },
+      onStages: stagePrinter(`DKIM rotation of ${domain.name} on ${host.name}:`),
     });
     if (flags['dry-run'] && result.state?.removedAt)
       info(`That rotation is over; running without --dry-run starts a new one.`);

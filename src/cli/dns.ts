@@ -1,7 +1,12 @@
 // mailwright dns check|plan|publish|export: the records a mail domain needs, compared with
 // DNS, published through the domain's provider, or printed for any other provider.
 import { setMaxListeners } from 'node:events';
-import { normalizeDomainName, type DomainConfig, type HostConfig } from '../core/config';
+import {
+  normalizeDomainName,
+  type DnsProviderConfig,
+  type DomainConfig,
+  type HostConfig,
+} from '../core/config';
 import {
   checkDomainDns,
   dnsReportLines,
@@ -11,10 +16,11 @@ import {
 } from '../core/dns/domain-check';
 import type { DnsReport, ExpectedRecord } from '../core/dns/model';
 import { waitForRecord } from '../core/dns/propagation';
-import { DnsProviderError, providerFor } from '../core/dns/providers';
+import { DnsProviderError, providerFor, type DnsProvider } from '../core/dns/providers';
+import { formatStages, type Stage } from '../core/dns/stages';
 import { applyPublish, formatPublishPlan, planPublish } from '../core/dns/publish';
 import { zoneFileSnippet } from '../core/dns/zone-export';
-import { EnvSecretStore } from '../core/remote';
+import { EnvSecretStore, type SecretStore } from '../core/remote';
 import type { CommandFn } from './command-types';
 import type { ConnectFlags } from './connect';
 import { info, out, printJson, UsageError } from './output';
@@ -69,6 +75,35 @@ function run(sub: Subcommand, t: DnsTarget, flags: DnsFlags, signal: AbortSignal
     case 'export':
       return exportCommand(t, signal);
   }
+}
+
+/**
+ * The domain's DNS provider for a command that writes records (publish, DKIM rotation, DANE
+ * rollover); `authoritative` (ip:port) are the servers to wait on. No credential or an incomplete
+ * dns: section is a setup problem, told like bad usage.
+ */
+export function openDnsProvider(
+  domain: { name: string; dns: DnsProviderConfig },
+  secrets: SecretStore,
+  authoritative?: string[],
+): Promise<DnsProvider> {
+  return providerFor(domain, secrets, {
+    onInstruction: (text: string) => info(text),
+    ...(authoritative && { servers: authoritative }),
+  }).catch((error: unknown) => {
+    throw error instanceof DnsProviderError ? new UsageError(error.message) : error;
+  });
+}
+
+/** Prints the stages of a staged DNS run under `title` each time they change. */
+export function stagePrinter(title: string): (stages: readonly Stage[]) => void {
+  let shown = '';
+  return (stages) => {
+    const text = formatStages(stages).join('\n');
+    if (text === shown) return;
+    shown = text;
+    out(title, ...text.split('\n'));
+  };
 }
 
 /** A DNS server given on the command line: ip, ip:port or [v6]:port. */
@@ -145,13 +180,11 @@ async function publishCommand(
   );
   if (dane.notice) info(dane.notice);
   const { expected } = dane;
-  const provider = await providerFor({ name: domain.name, dns: domain.dns }, new EnvSecretStore(), {
-    onInstruction: (text: string) => info(text),
-    ...(flags.authoritative && { servers: flags.authoritative }),
-  }).catch((error: unknown) => {
-    // No credential or an incomplete dns: section is a setup problem, told like bad usage.
-    throw error instanceof DnsProviderError ? new UsageError(error.message) : error;
-  });
+  const provider = await openDnsProvider(
+    { name: domain.name, dns: domain.dns },
+    new EnvSecretStore(),
+    flags.authoritative,
+  );
   const changes = await planPublish(expected, provider, signal);
   // With --json, stdout carries only the report; the plan is for the person, on stderr.
   const planText = formatPublishPlan(changes).split('\n');
