@@ -47,23 +47,21 @@ export interface PublishDryRun {
   apply(signal?: AbortSignal): Promise<{ applied: number }>;
 }
 
-export interface DkimRotationRun {
-  /**
-   * Where the run stopped: 'wait' (the new record is not served everywhere yet), 'retain' (until
-   * `removeAfter`), 'done' (the rotation is over); with dryRun, the step a run would take next.
-   */
-  step: RotationStep;
+/** Where a staged DNS run (DKIM rotation, DANE key rollover) stopped, and its stages. */
+interface StagedRun<Step extends string> {
+  /** Where the run stopped ('wait': a new record is not served everywhere yet); with dryRun, the step a run would take next. */
+  step: Step;
   /** The stages, one line each, marked done (✓), next (→) or waiting (…). */
   stages: string[];
-  removeAfter?: Date;
   /** step 'wait': what the wait found, as the core says it. */
   notServed?: string;
 }
 
-export interface DkimRotationOptions {
+/** What a staged DNS run is given by the editor. */
+interface StagedRunOptions {
   conn: RemoteConnection;
-  domain: DomainConfig;
   facts: Facts;
+  /** The DNS provider's credential (and, for the DANE rollover, the ACME account key): VS Code secret storage. */
   secrets: SecretStore;
   dryRun: boolean;
   /** The zone's authoritative servers to wait on (ip:port); default: found through NS. */
@@ -74,6 +72,15 @@ export interface DkimRotationOptions {
   onProgress?: (text: string) => void;
   /** No dns: provider: the new records as zone-file lines, to publish by hand. */
   onPublishByHand?: (zoneLines: string[]) => void;
+}
+
+/** A DKIM rotation stops at 'retain' until `removeAfter`, then is 'done'. */
+export interface DkimRotationRun extends StagedRun<RotationStep> {
+  removeAfter?: Date;
+}
+
+export interface DkimRotationOptions extends StagedRunOptions {
+  domain: DomainConfig;
 }
 
 /** The editor's façade over the DNS core: the one place that knows its exact signatures. */
@@ -123,33 +130,17 @@ function changeView(c: PublishChange): PublishChangeView {
   };
 }
 
-export interface DaneRolloverRun {
-  /**
-   * Where the run stopped: 'wait' (the next record is not served everywhere yet), 'hold' (the
-   * switch waits until `switchAfter`), 'keep' (the old record stays until `retireAfter`), 'done'
-   * (the rollover is over); with dryRun, the step a run would take next.
-   */
-  step: RolloverStep;
-  /** The stages, one line each, marked done (✓), next (→) or waiting (…). */
-  stages: string[];
+/**
+ * A DANE key rollover stops at 'hold' (the switch waits until `switchAfter`) and 'keep' (the old
+ * record stays until `retireAfter`), then is 'done'.
+ */
+export interface DaneRolloverRun extends StagedRun<RolloverStep> {
   switchAfter?: Date;
   retireAfter?: Date;
-  /** step 'wait': what the wait found, as the core says it. */
-  notServed?: string;
 }
 
-export interface DaneRolloverOptions {
-  conn: RemoteConnection;
+export interface DaneRolloverOptions extends StagedRunOptions {
   host: HostConfig;
-  facts: Facts;
-  /** The DNS provider's credential and the ACME account key (VS Code secret storage). */
-  secrets: SecretStore;
-  dryRun: boolean;
-  servers?: string[];
-  signal?: AbortSignal;
-  log: (line: string) => void;
-  onProgress?: (text: string) => void;
-  onPublishByHand?: (zoneLines: string[]) => void;
 }
 
 /**
@@ -185,14 +176,9 @@ type StagedRunView = ReturnType<typeof stagedRunView>;
  */
 async function stagedEditorRun<Step extends string, Dates extends object>(
   domain: DomainConfig | undefined,
-  opts: {
-    secrets: SecretStore;
-    servers?: string[];
-    log: (line: string) => void;
-    onProgress?: (text: string) => void;
-  },
+  opts: Pick<StagedRunOptions, 'secrets' | 'servers' | 'log' | 'onProgress'>,
   body: (provider: DnsProvider | undefined, run: StagedRunView) => Promise<{ step: Step; dates: Dates }>,
-): Promise<{ step: Step | 'wait'; stages: string[]; notServed?: string } & Partial<Dates>> {
+): Promise<StagedRun<Step | 'wait'> & Partial<Dates>> {
   const provider = domain?.dns
     ? await providerFor({ name: domain.name, dns: domain.dns }, opts.secrets, {
         onInstruction: opts.log,
@@ -205,11 +191,8 @@ async function stagedEditorRun<Step extends string, Dates extends object>(
     return { step, stages: run.lines(), ...dates };
   } catch (error) {
     if (error instanceof RecordsNotServedError)
-      return { step: 'wait', stages: run.lines(), notServed: printable(error.message) } as {
-        step: 'wait';
-        stages: string[];
-        notServed: string;
-      } & Partial<Dates>;
+      return { step: 'wait', stages: run.lines(), notServed: printable(error.message) } as StagedRun<'wait'> &
+        Partial<Dates>;
     throw error;
   }
 }
