@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { shellScript } from '../../src/core/remote';
 import {
   chooseFromContextMenu,
+  answerQuickInput,
   eventually,
   runCommand,
   sandboxInstance,
@@ -24,17 +25,6 @@ const instance = sandboxInstance();
 const skip = skipWithoutSandbox(instance, 'the backup UI test');
 
 const PASSPHRASE = 'backup from the editor, not secret';
-
-/** Types into the quick input whose title matches. */
-async function answer(page: Page, title: RegExp, text: string, password = false): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await eventually(async () => {
-    assert.match((await widget.locator('.quick-input-title').textContent()) ?? '', title);
-  }, 30_000);
-  const input = widget.locator(password ? 'input[type="password"]' : 'input.input').first();
-  await input.fill(text);
-  await input.press('Enter');
-}
 
 /**
  * The simple file dialog of the browser workbench: a quick input holding a path. Waits for the
@@ -86,8 +76,10 @@ test(
           step('host key trusted');
 
           await chooseFromContextMenu(page, treeRow(page, 'sandbox'), 'Back Up…');
-          await answer(page, /Passphrase for the backup of sandbox/, PASSPHRASE, true);
-          await answer(page, /The same passphrase again/, PASSPHRASE, true);
+          await answerQuickInput(page, /Passphrase for the backup of sandbox/, PASSPHRASE, {
+            password: true,
+          });
+          await answerQuickInput(page, /The same passphrase again/, PASSPHRASE, { password: true });
           const keep = page
             .getByRole('dialog')
             .filter({ hasText: "Keep this passphrase in VS Code's secret storage" });
@@ -108,7 +100,7 @@ test(
 
           await runCommand(page, 'Mail: Restore from Backup…');
           await choosePath(page, /Restore a backup onto sandbox/, archive);
-          await answer(page, /Passphrase of sandbox-backup\.age/, PASSPHRASE, true);
+          await answerQuickInput(page, /Passphrase of sandbox-backup\.age/, PASSPHRASE, { password: true });
           const dialog = page
             .getByRole('dialog')
             .filter({ hasText: 'Restore sandbox-backup.age onto sandbox?' });

@@ -5,6 +5,7 @@
 // stopped, even when the test fails. Screenshots go to test-results/ui/.
 //
 // Install code-server and Chromium first with `bash scripts/ui-deps`.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -550,6 +551,25 @@ export async function runCommandUntilTaken(page: Page, title: string, timeoutMs 
     await page.keyboard.press('Escape');
     await runCommand(page, title);
   }, timeoutMs);
+}
+
+/**
+ * Types into the quick input once it shows a title that matches (a step's title, e.g. "… (1/2)"),
+ * then presses Enter: text typed before the input is there would go to another one.
+ */
+export async function answerQuickInput(
+  page: Page,
+  title: RegExp,
+  text: string,
+  opts: { password?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await eventually(async () => {
+    assert.match((await widget.locator('.quick-input-title').textContent()) ?? '', title);
+  }, opts.timeoutMs ?? 30_000);
+  const input = widget.locator(opts.password ? 'input[type="password"]' : 'input.input').first();
+  await input.fill(text);
+  await input.press('Enter');
 }
 
 /**

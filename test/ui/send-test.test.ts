@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import type { HostConfig } from '../../src/core/config';
 import {
+  answerQuickInput,
   eventually,
   runCommand,
   sandboxInstance,
@@ -59,17 +60,6 @@ function reportFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
 }
 
-/** Types into the quick input that has this title (the command's steps are titled "… (1/2)"). */
-async function answer(page: Page, title: RegExp, text: string, password = false): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  await eventually(async () => {
-    assert.match((await widget.locator('.quick-input-title').textContent()) ?? '', title);
-  }, 20_000);
-  const input = widget.locator(password ? 'input[type="password"]' : 'input.input').first();
-  await input.fill(text);
-  await input.press('Enter');
-}
-
 test(
   'Send Test Mail to a mailbox: sent, delivered (read back over IMAP) and verified in the report',
   { skip, timeout: 15 * 60_000 },
@@ -96,8 +86,13 @@ test(
         // Two users in mailwright.yaml: pick the one with a mailbox.
         const picks = page.locator('.quick-input-widget .monaco-list-row');
         await picks.filter({ hasText: MAILBOX_ADDRESS }).first().click({ timeout: 20_000 });
-        await answer(page, /Send a test mail from dora@mailbox\.example\.test \(1\/2\)/, MAILBOX_ADDRESS);
-        await answer(page, /\(2\/2\)/, MAILBOX_PASSWORD, true);
+        await answerQuickInput(
+          page,
+          /Send a test mail from dora@mailbox\.example\.test \(1\/2\)/,
+          MAILBOX_ADDRESS,
+          { timeoutMs: 20_000 },
+        );
+        await answerQuickInput(page, /\(2\/2\)/, MAILBOX_PASSWORD, { password: true, timeoutMs: 20_000 });
         step('inputs given');
 
         const view = reportFrame(page);
